@@ -1,0 +1,347 @@
+//! Validated domain types: what the simulator and live mode consume. Every value here has passed
+//! the checks in [`super::validate`]; times are [`SimDuration`]s, probabilities integer thresholds.
+
+use crate::engine::{SimDuration, SimTime};
+
+/// A complete, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name, used for output directories.
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Length of the arrival window; the run drains in-flight requests after it.
+    pub duration: SimDuration,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Time-series bucket width.
+    pub bucket: SimDuration,
+    /// Topology.
+    pub cluster: Cluster,
+    /// The Serve deployment.
+    pub serve: Serve,
+    /// Mechanism timings.
+    pub timings: Timings,
+    /// How clients reach the proxies.
+    pub ingress: Ingress,
+    /// Client load.
+    pub traffic: Traffic,
+    /// Fault timeline, sorted by injection time (stable for equal times).
+    pub faults: Vec<Fault>,
+    /// Steady-state hypothesis.
+    pub slo: Slo,
+}
+
+/// Kubernetes nodes and Ray pods.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Number of Kubernetes nodes, named `node-1` .. `node-N`.
+    pub k8s_nodes: u32,
+    /// Ray pods one Kubernetes node can hold.
+    pub ray_pods_per_node: u32,
+    /// Head `num-cpus` in milli-CPUs.
+    pub head_cpus_milli: u64,
+    /// Worker groups in file order.
+    pub worker_groups: Vec<WorkerGroup>,
+    /// GCS fault tolerance with an external Redis.
+    pub gcs_fault_tolerance: bool,
+    /// Redis topology (only meaningful with GCS fault tolerance).
+    pub redis_mode: RedisMode,
+    /// Index of the Kubernetes node that hosts the Redis pod.
+    pub redis_node: u32,
+}
+
+/// A KubeRay worker group: pods named `<name>-1` .. `<name>-N`.
+#[derive(Clone, Debug)]
+pub struct WorkerGroup {
+    /// Group name.
+    pub name: String,
+    /// Desired pods.
+    pub replicas: u32,
+    /// `num-cpus` of each pod, milli-CPUs.
+    pub cpus_milli: u64,
+}
+
+/// Redis topology.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedisMode {
+    /// One Redis pod: an outage lasts as long as the fault.
+    Single,
+    /// Highly available: an outage lasts at most the failover time.
+    Ha,
+}
+
+/// Where Serve runs HTTP proxies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyLocation {
+    /// On the head and on every node that hosts a replica (Ray 2.60).
+    EveryNode,
+    /// On the head only.
+    HeadOnly,
+}
+
+/// The Serve deployment.
+#[derive(Clone, Debug)]
+pub struct Serve {
+    /// Deployment name; replicas are `<name>#<n>`.
+    pub deployment: String,
+    /// Target replica count.
+    pub num_replicas: u32,
+    /// CPUs per replica, milli-CPUs.
+    pub cpus_per_replica_milli: u64,
+    /// Hard cap of replicas per Ray node.
+    pub max_replicas_per_node: Option<u32>,
+    /// Per-replica concurrency cap.
+    pub max_ongoing_requests: u32,
+    /// Constructor duration.
+    pub constructor: SimDuration,
+    /// Replica health-check period.
+    pub health_check_period: SimDuration,
+    /// Replica health-check timeout.
+    pub health_check_timeout: SimDuration,
+    /// Drain budget of a stopping replica.
+    pub graceful_shutdown_timeout: SimDuration,
+    /// Deployment-level constructor retry cap.
+    pub max_constructor_retry_count: u32,
+    /// Proxy placement.
+    pub proxy_location: ProxyLocation,
+}
+
+impl Serve {
+    /// Constructor failures after which a deployment that never started a replica is
+    /// `DEPLOY_FAILED`: min(max_constructor_retry_count, 3 x num_replicas).
+    pub fn failed_to_start_threshold(&self) -> u32 {
+        let per_replica = u64::from(self.num_replicas)
+            .saturating_mul(crate::scenario::defaults::MAX_PER_REPLICA_RETRY_COUNT);
+        per_replica.min(u64::from(self.max_constructor_retry_count)) as u32
+    }
+
+    /// The controller's health-check sweep: 0.5 x min(period, routing-stats period).
+    pub fn health_check_sweep(&self) -> SimDuration {
+        self.health_check_period
+            .min(crate::scenario::defaults::REQUEST_ROUTING_STATS_PERIOD)
+            .scale(1, 2)
+    }
+}
+
+/// Mechanism timings; see `scenario::defaults` for each default and its source.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub struct Timings {
+    pub actor_start: SimDuration,
+    pub actor_death_detection: SimDuration,
+    pub controller_recovery: SimDuration,
+    pub routing_update: SimDuration,
+    pub proxy_start: SimDuration,
+    pub proxy_health_check_period: SimDuration,
+    pub proxy_health_check_timeout: SimDuration,
+    pub proxy_min_draining: SimDuration,
+    pub queue_len_cache: SimDuration,
+    pub gcs_health_check_period: SimDuration,
+    pub gcs_health_check_timeout: SimDuration,
+    pub gcs_health_check_failure_threshold: u32,
+    pub gcs_reconnect_timeout: SimDuration,
+    pub worker_gcs_reconnect_timeout: SimDuration,
+    pub gcs_redis_connect_window: SimDuration,
+    pub gcs_redis_crash: SimDuration,
+    pub ray_block_poll: SimDuration,
+    pub ray_start: SimDuration,
+    pub node_drain_timeout: SimDuration,
+    pub pod_start: SimDuration,
+    pub wait_gcs_ready_period: SimDuration,
+    pub kubelet_restart_backoff: SimDuration,
+    pub kubelet_restart_backoff_max: SimDuration,
+    pub readiness_initial_delay: SimDuration,
+    pub readiness_period: SimDuration,
+    pub rayservice_reconcile: SimDuration,
+    pub node_monitor_grace: SimDuration,
+    pub orphan_pod_gc: SimDuration,
+    pub node_provisioning: SimDuration,
+    pub redis_failover: SimDuration,
+}
+
+impl Timings {
+    /// How long the GCS takes to declare a silent node dead. The check is skipped while syncer
+    /// messages are fresh, so the first probe goes out one period after the node goes silent;
+    /// then `threshold` probes must fail, `period` apart. Refused connections fail at once
+    /// (3 + 4 x 3 = 15 s by default); black-holed ones each wait out the deadline
+    /// (3 + 5 x 10 + 4 x 3 = 65 s).
+    pub fn gcs_node_death_detection(&self, unreachable: bool) -> SimDuration {
+        let n = u64::from(self.gcs_health_check_failure_threshold);
+        let gaps = self.gcs_health_check_period.saturating_mul(n.saturating_sub(1));
+        let waits = if unreachable { self.gcs_health_check_timeout.saturating_mul(n) } else { SimDuration::ZERO };
+        self.gcs_health_check_period + gaps + waits
+    }
+}
+
+/// How clients reach the proxies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ingress {
+    /// `kubectl port-forward` to one pod: follows neither a recreated pod nor a Service.
+    Pinned {
+        /// Pod name at the start of the run.
+        pod: String,
+    },
+    /// A Kubernetes Service balancing over the pods whose readiness passes.
+    Service,
+}
+
+/// Arrival process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrivals {
+    /// Exactly one request every 1/rate.
+    Constant,
+    /// Exponential inter-arrival times with mean 1/rate.
+    Poisson,
+}
+
+/// Service-time distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceTime {
+    /// Always the same.
+    Constant(SimDuration),
+    /// Exponential with this mean.
+    Exponential(SimDuration),
+    /// Uniform between the two bounds.
+    Uniform(SimDuration, SimDuration),
+}
+
+/// Client load.
+#[derive(Clone, Debug)]
+pub struct Traffic {
+    /// Arrival process.
+    pub arrivals: Arrivals,
+    /// Requests per second, as given.
+    pub rate_per_s: f64,
+    /// Mean inter-arrival gap.
+    pub mean_gap: SimDuration,
+    /// Service time on a replica.
+    pub service_time: ServiceTime,
+    /// A client gives up after this; `None` waits forever (curl's default).
+    pub client_timeout: Option<SimDuration>,
+}
+
+/// One injected fault.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// Injection time.
+    pub at: SimTime,
+    /// What happens.
+    pub kind: FaultKind,
+}
+
+/// How a failing `check_health` fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthMode {
+    /// Raises at once: three consecutive failures mark the replica unhealthy.
+    Raise,
+    /// Hangs (event loop blocked): each check times out; requests stall too.
+    Hang,
+}
+
+/// Constructor failure pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstructorFailures {
+    /// The next `n` constructor attempts fail.
+    Count(u32),
+    /// Each attempt fails with this probability (an integer threshold out of 2^32).
+    Probability(u64),
+}
+
+/// Fault kinds, one per documented failure mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A replica actor is killed; Ray does not restart it (the controller replaces it).
+    ReplicaCrash {
+        /// Replica name, or `None` to pick a running one with the fault's random stream.
+        target: Option<String>,
+    },
+    /// A replica's `check_health` starts failing.
+    ReplicaHealthCheckFailure {
+        /// Replica name or random.
+        target: Option<String>,
+        /// Raise or hang.
+        mode: HealthMode,
+        /// For how long; `None` for good.
+        duration: Option<SimDuration>,
+    },
+    /// Replica constructors fail.
+    ConstructorFailure {
+        /// Pattern.
+        failures: ConstructorFailures,
+        /// Window of a probabilistic fault; `None` for good.
+        duration: Option<SimDuration>,
+    },
+    /// The Serve controller actor is killed (Ray restarts it).
+    ControllerCrash,
+    /// A proxy actor is killed (the controller replaces it).
+    ProxyCrash {
+        /// Pod whose proxy dies, or random among live proxies.
+        target: Option<String>,
+    },
+    /// `kubectl delete pod` of a worker pod.
+    WorkerPodDeletion {
+        /// Worker pod name or random.
+        target: Option<String>,
+    },
+    /// A Kubernetes node is lost with its pods.
+    NodeLoss {
+        /// Node name or random among nodes hosting a worker pod.
+        target: Option<String>,
+        /// Black-holed (`true`) or refusing connections.
+        unreachable: bool,
+    },
+    /// The head pod crashes (deleted); KubeRay creates a new one.
+    HeadPodCrash,
+    /// Redis is unreachable for `duration`.
+    RedisOutage {
+        /// Outage length (an HA Redis fails over sooner).
+        duration: SimDuration,
+    },
+}
+
+impl FaultKind {
+    /// The name used in scenario files and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::ReplicaCrash { .. } => "replica_crash",
+            FaultKind::ReplicaHealthCheckFailure { .. } => "replica_health_check_failure",
+            FaultKind::ConstructorFailure { .. } => "constructor_failure",
+            FaultKind::ControllerCrash => "controller_crash",
+            FaultKind::ProxyCrash { .. } => "proxy_crash",
+            FaultKind::WorkerPodDeletion { .. } => "worker_pod_deletion",
+            FaultKind::NodeLoss { .. } => "node_loss",
+            FaultKind::HeadPodCrash => "head_pod_crash",
+            FaultKind::RedisOutage { .. } => "redis_outage",
+        }
+    }
+}
+
+/// Steady-state hypothesis.
+#[derive(Clone, Debug)]
+pub struct Slo {
+    /// Minimum overall success ratio.
+    pub min_success_ratio: f64,
+    /// Longest acceptable total downtime.
+    pub max_downtime: Option<SimDuration>,
+    /// Most acceptable failed requests.
+    pub max_failed_requests: Option<u64>,
+}
+
+impl Scenario {
+    /// Names of the Ray pods at the start of the run: `head`, then each group's pods.
+    pub fn initial_ray_pods(&self) -> Vec<String> {
+        let mut v = vec!["head".to_string()];
+        for g in &self.cluster.worker_groups {
+            for i in 1..=g.replicas {
+                v.push(format!("{}-{i}", g.name));
+            }
+        }
+        v
+    }
+
+    /// Replica names at the start of the run.
+    pub fn initial_replicas(&self) -> Vec<String> {
+        (1..=self.serve.num_replicas).map(|i| format!("{}#{i}", self.serve.deployment)).collect()
+    }
+}

@@ -1,0 +1,318 @@
+//! The scenario file as written by a user: serde structs that mirror the JSON one to one.
+//!
+//! Every struct rejects unknown fields, and every field that has a default is optional here; the
+//! defaults are filled in and every value is checked by [`super::validate`], which turns these
+//! raw structs into the domain types of [`super::model`]. Times are seconds (`_s` suffix).
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_s: Option<f64>,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub serve: RawServe,
+    #[serde(default)]
+    pub timings: RawTimings,
+    #[serde(default)]
+    pub ingress: RawIngress,
+    #[serde(default)]
+    pub traffic: RawTraffic,
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    #[serde(default)]
+    pub slo: RawSlo,
+}
+
+/// Kubernetes nodes, Ray pods, GCS fault tolerance and Redis.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s_nodes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ray_pods_per_node: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_num_cpus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_groups: Option<Vec<RawWorkerGroup>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_fault_tolerance: Option<bool>,
+    #[serde(default)]
+    pub redis: RawRedis,
+}
+
+/// One KubeRay worker group.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkerGroup {
+    pub name: String,
+    pub replicas: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_cpus: Option<f64>,
+}
+
+/// The external Redis used by GCS fault tolerance.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedis {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<RawRedisMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+/// Single Redis pod, or a highly available Redis that fails over.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRedisMode {
+    Single,
+    Ha,
+}
+
+/// The Serve application: one deployment, as in the guide's working example.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_replicas: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_cpus_per_replica: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas_per_node: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ongoing_requests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constructor_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graceful_shutdown_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_constructor_retry_count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_location: Option<RawProxyLocation>,
+}
+
+/// Where Serve runs proxies.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawProxyLocation {
+    EveryNode,
+    HeadOnly,
+}
+
+/// Overrides of Ray, KubeRay and Kubernetes timings; see the scenario format docs for each
+/// default and its source.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_start_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_death_detection_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller_recovery_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_update_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_start_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_health_check_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_health_check_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_min_draining_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_len_cache_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_health_check_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_health_check_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_health_check_failure_threshold: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_reconnect_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_gcs_reconnect_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_redis_connect_window_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcs_redis_crash_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ray_block_poll_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ray_start_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_drain_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_start_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_gcs_ready_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_restart_backoff_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_restart_backoff_max_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness_initial_delay_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rayservice_reconcile_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_monitor_grace_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orphan_pod_gc_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_provisioning_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_failover_s: Option<f64>,
+}
+
+/// How client traffic reaches the Serve proxies.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawIngress {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RawIngressKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+}
+
+/// Pinned to one pod (`kubectl port-forward`) or a Kubernetes Service over ready pods.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawIngressKind {
+    Pinned,
+    Service,
+}
+
+/// Client load.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<RawArrivals>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<RawServiceTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_timeout_s: Option<f64>,
+}
+
+/// Arrival process.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawArrivals {
+    Constant,
+    Poisson,
+}
+
+/// Service-time distribution of one request on a replica.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawServiceTime {
+    Constant { s: f64 },
+    Exponential { mean_s: f64 },
+    Uniform { min_s: f64, max_s: f64 },
+}
+
+/// One injected fault.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawFault {
+    ReplicaCrash {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    ReplicaHealthCheckFailure {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mode: Option<RawHealthMode>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_s: Option<f64>,
+    },
+    ConstructorFailure {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        count: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        probability: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_s: Option<f64>,
+    },
+    ControllerCrash {
+        at_s: f64,
+    },
+    ProxyCrash {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    WorkerPodDeletion {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    NodeLoss {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        network: Option<RawNetwork>,
+    },
+    HeadPodCrash {
+        at_s: f64,
+    },
+    RedisOutage {
+        at_s: f64,
+        duration_s: f64,
+    },
+}
+
+/// How a failing `check_health` fails.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawHealthMode {
+    Raise,
+    Hang,
+}
+
+/// How a lost node looks on the network.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawNetwork {
+    Unreachable,
+    Refused,
+}
+
+/// The steady-state hypothesis.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_success_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_downtime_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failed_requests: Option<u64>,
+}

@@ -1,0 +1,64 @@
+//! Whole-cluster invariants, checked after every event in tests and debug builds. A violation is
+//! a bug in the model, never bad input, so it panics with the time and the broken rule.
+
+use crate::sim::ids::ReqId;
+use crate::sim::k8s::Raylet;
+use crate::sim::serve::replica::ReplicaState;
+use crate::sim::serve::router::ReqState;
+use crate::sim::world::World;
+
+impl World {
+    /// Panics if any invariant of the model is broken.
+    pub(crate) fn check_invariants(&self) {
+        let at = self.now;
+        let max = self.scenario.serve.max_ongoing_requests as usize;
+        let open = self.requests.iter().filter(|r| r.state != ReqState::Done).count() as u64;
+        assert_eq!(open, self.unresolved, "t={at}: unresolved request count drifted");
+        for (i, rep) in self.replicas.iter().enumerate() {
+            assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);
+            if rep.actor_alive {
+                let pod = rep.pod.expect("a live replica is placed");
+                assert!(
+                    self.pods[pod.ix()].raylet != Raylet::Down,
+                    "t={at}: replica {} alive on pod {} whose raylet is down",
+                    rep.name,
+                    self.pods[pod.ix()].name
+                );
+                assert!(rep.state != ReplicaState::Dead, "t={at}: replica {} alive but DEAD for Serve", rep.name);
+            }
+            for &req in &rep.ongoing {
+                match self.requests[req.ix()].state {
+                    ReqState::Serving(_, r) => assert_eq!(r.ix(), i, "t={at}: request on the wrong replica"),
+                    other => panic!("t={at}: request {req:?} in replica {} is {other:?}", rep.name),
+                }
+                if !rep.actor_alive {
+                    assert!(!rep.death_known, "t={at}: request {req:?} still on dead replica {}", rep.name);
+                }
+            }
+        }
+        for px in &self.proxies {
+            if px.actor_alive {
+                assert!(self.pods[px.pod.ix()].raylet != Raylet::Down, "t={at}: proxy alive on a pod without Ray");
+            }
+        }
+        for (i, r) in self.requests.iter().enumerate() {
+            if let ReqState::Serving(p, rep) = r.state {
+                assert!(self.replicas[rep.ix()].ongoing.contains(&ReqId(i as u32)), "t={at}: lost request");
+                assert!(self.proxies[p.ix()].active.contains(&ReqId(i as u32)), "t={at}: request not on its proxy");
+            }
+        }
+        let starting_or_running = self
+            .replicas
+            .iter()
+            .filter(|r| r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running) && !r.migrating)
+            .count();
+        assert!(
+            starting_or_running <= self.scenario.serve.num_replicas as usize,
+            "t={at}: {starting_or_running} replicas exceed the target"
+        );
+        if self.gcs_up() {
+            let head = self.head.expect("a GCS runs on a head pod");
+            assert!(matches!(self.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Fault injection: resolves each fault's target (by name, or with the fault's own random
+//! stream) and applies it through the components' own transitions.
+
+use crate::scenario::{ConstructorFailures, FaultKind, RedisMode};
+use crate::sim::event::Event;
+use crate::sim::ids::{NodeId, PodId, ReplicaId};
+use crate::sim::k8s::{PodPhase, PodRole};
+use crate::sim::serve::replica::ReplicaState;
+use crate::sim::world::{Cause, World};
+
+/// An armed constructor-failure fault.
+#[derive(Clone, Debug)]
+pub struct ConstructorFaultState {
+    /// Its fault number.
+    pub fault: usize,
+    /// Attempts left to fail (count faults).
+    pub remaining: u32,
+    /// Failure threshold out of 2^32 (probability faults).
+    pub threshold: u64,
+    /// Still in force.
+    pub active: bool,
+}
+
+impl World {
+    /// Picks one element with fault `i`'s random stream.
+    fn pick<T: Copy>(&mut self, fault: usize, options: &[T]) -> Option<T> {
+        if options.is_empty() {
+            return None;
+        }
+        Some(options[self.rng.faults[fault].below(options.len())])
+    }
+
+    fn pod_by_name(&self, name: &str) -> Option<PodId> {
+        self.pods.iter().position(|p| p.name == name).map(|i| PodId(i as u32))
+    }
+
+    fn resolve_replica(&mut self, fault: usize, target: &Option<String>) -> Option<ReplicaId> {
+        match target {
+            Some(name) => self.replicas.iter().position(|r| &r.name == name).map(|i| ReplicaId(i as u32)),
+            None => {
+                let running: Vec<ReplicaId> = (0..self.replicas.len())
+                    .map(|i| ReplicaId(i as u32))
+                    .filter(|r| self.replicas[r.ix()].actor_alive && self.replicas[r.ix()].state == ReplicaState::Running)
+                    .collect();
+                self.pick(fault, &running)
+            }
+        }
+    }
+
+    fn resolve_pod(&mut self, fault: usize, target: &Option<String>, workers_only: bool) -> Option<PodId> {
+        match target {
+            Some(name) => self.pod_by_name(name),
+            None => {
+                let pods: Vec<PodId> = (0..self.pods.len())
+                    .map(|i| PodId(i as u32))
+                    .filter(|p| {
+                        let pod = &self.pods[p.ix()];
+                        pod.phase == PodPhase::Running && (!workers_only || pod.role != PodRole::Head)
+                    })
+                    .collect();
+                self.pick(fault, &pods)
+            }
+        }
+    }
+
+    /// Injects fault `i`.
+    pub(crate) fn inject_fault(&mut self, i: usize) {
+        let kind = self.scenario.faults[i].kind.clone();
+        let name = kind.name();
+        match kind {
+            FaultKind::ReplicaCrash { target } => {
+                let r = self.resolve_replica(i, &target);
+                self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                match r {
+                    Some(r) if self.replicas[r.ix()].actor_alive => self.kill_replica_actor(r, Cause::Fault(i), false),
+                    _ => self.log("fault", &format!("#{i}"), format_args!("no live replica to kill")),
+                }
+            }
+            FaultKind::ReplicaHealthCheckFailure { target, mode, duration } => {
+                let r = self.resolve_replica(i, &target);
+                self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                if let Some(r) = r.filter(|r| self.replicas[r.ix()].actor_alive) {
+                    self.replicas[r.ix()].health_fault = Some((mode, i));
+                    if let Some(d) = duration {
+                        self.schedule_in(d, Event::FaultEnd(i));
+                    }
+                }
+            }
+            FaultKind::ConstructorFailure { failures, duration } => {
+                self.record_fault(i, None);
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                let (remaining, threshold) = match failures {
+                    ConstructorFailures::Count(n) => (n, 0),
+                    ConstructorFailures::Probability(t) => (0, t),
+                };
+                self.constructor_faults.push(ConstructorFaultState { fault: i, remaining, threshold, active: true });
+                if let Some(d) = duration {
+                    self.schedule_in(d, Event::FaultEnd(i));
+                }
+            }
+            FaultKind::ControllerCrash => {
+                self.record_fault(i, Some("serve-controller".to_string()));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                self.controller_dies(Cause::Fault(i));
+            }
+            FaultKind::ProxyCrash { target } => {
+                let pod = self.resolve_pod(i, &target, false);
+                self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                match pod.and_then(|p| self.accepting_proxy_on(p)) {
+                    Some(p) => self.kill_proxy_actor(p, Cause::Fault(i), false),
+                    None => self.log("fault", &format!("#{i}"), format_args!("no live proxy on the target pod")),
+                }
+            }
+            FaultKind::WorkerPodDeletion { target } => {
+                let pod = self.resolve_pod(i, &target, true);
+                self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                match pod.filter(|p| !matches!(self.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost)) {
+                    Some(pod) => {
+                        // KubeRay and the GCS see the deletion at once.
+                        self.detect(i);
+                        self.delete_pod(pod, Some(i));
+                    }
+                    None => self.log("fault", &format!("#{i}"), format_args!("pod already gone")),
+                }
+            }
+            FaultKind::NodeLoss { target, unreachable } => {
+                let node = match &target {
+                    Some(n) => self.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
+                    None => {
+                        let with_workers: Vec<NodeId> = (0..self.nodes.len())
+                            .map(|n| NodeId(n as u32))
+                            .filter(|&n| {
+                                self.node_ready(n)
+                                    && self.pods.iter().any(|p| {
+                                        p.node == Some(n) && p.phase == PodPhase::Running && p.role != PodRole::Head
+                                    })
+                            })
+                            .collect();
+                        self.pick(i, &with_workers)
+                    }
+                };
+                self.record_fault(i, node.map(|n| self.nodes[n.ix()].name.clone()).or(target));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                match node {
+                    Some(n) => {
+                        let hosts_ray = self.pods.iter().any(|p| p.node == Some(n) && p.ray_alive());
+                        if !hosts_ray {
+                            self.detect(i);
+                        }
+                        self.lose_node(n, unreachable, i)
+                    }
+                    None => self.log("fault", &format!("#{i}"), format_args!("no node to lose")),
+                }
+            }
+            FaultKind::HeadPodCrash => {
+                let head = self.head;
+                self.record_fault(i, head.map(|h| self.pods[h.ix()].name.clone()));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                if let Some(h) = head.filter(|h| self.pods[h.ix()].phase != PodPhase::Gone) {
+                    self.detect(i);
+                    self.pods[h.ix()].fault = Some(i);
+                    self.remove_pod(h, "head pod crashed and was deleted");
+                }
+            }
+            FaultKind::RedisOutage { duration } => {
+                self.record_fault(i, Some("redis".to_string()));
+                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
+                let effective = match self.scenario.cluster.redis_mode {
+                    RedisMode::Single => duration,
+                    RedisMode::Ha => duration.min(self.scenario.timings.redis_failover),
+                };
+                if !self.gcs_up() {
+                    self.detect(i);
+                }
+                self.redis_outage_begins(&format!("fault #{i}"));
+                self.schedule_in(effective, Event::FaultEnd(i));
+            }
+        }
+    }
+
+    /// Fault `i`'s duration is over.
+    pub(crate) fn end_fault(&mut self, i: usize) {
+        self.log("fault", &format!("#{i}"), format_args!("{} ends", self.scenario.faults[i].kind.name()));
+        match self.scenario.faults[i].kind {
+            FaultKind::ReplicaHealthCheckFailure { .. } => {
+                for r in self.replicas.iter_mut() {
+                    if r.health_fault.is_some_and(|(_, f)| f == i) {
+                        r.health_fault = None;
+                    }
+                }
+            }
+            FaultKind::ConstructorFailure { .. } => {
+                for c in self.constructor_faults.iter_mut().filter(|c| c.fault == i) {
+                    c.active = false;
+                }
+            }
+            FaultKind::RedisOutage { .. } => self.redis_outage_ends(&format!("fault #{i} over")),
+            _ => {}
+        }
+    }
+
+    /// Decides whether the constructor finishing now raises, and which fault makes it: armed
+    /// count faults first (in injection order), then each probability fault draws from its own
+    /// stream.
+    pub(crate) fn constructor_should_fail(&mut self) -> Option<usize> {
+        for c in self.constructor_faults.iter_mut() {
+            if c.active && c.remaining > 0 {
+                c.remaining -= 1;
+                if c.remaining == 0 && c.threshold == 0 {
+                    c.active = false;
+                }
+                return Some(c.fault);
+            }
+        }
+        for k in 0..self.constructor_faults.len() {
+            let c = &self.constructor_faults[k];
+            if c.active && c.threshold > 0 {
+                let (fault, threshold) = (c.fault, c.threshold);
+                if self.rng.faults[fault].chance(threshold) {
+                    return Some(fault);
+                }
+            }
+        }
+        None
+    }
+
+    /// Redis-outage faults in force.
+    pub(crate) fn active_redis_faults(&self) -> Vec<usize> {
+        let now = self.now;
+        self.scenario
+            .faults
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.kind, FaultKind::RedisOutage { .. }) && f.at <= now)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}

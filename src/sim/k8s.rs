@@ -1,0 +1,426 @@
+//! Kubernetes: nodes and pods, the kubelet's container restarts, and the KubeRay operator's pod
+//! recreation.
+//!
+//! A Ray pod's life: `Pending` (no node with room) -> `Creating` (scheduled, container being
+//! created) -> `WaitingForGcs` (workers only: KubeRay's `wait-gcs-ready` init container) ->
+//! `Running` (container up; the raylet's own state is in [`Raylet`]). A crashed container goes to
+//! `CrashLoop` until the kubelet restarts it with back-off; a deleted pod goes to `Terminating`
+//! (Ray 2.60 drains the node) and then `Gone`; a pod on a lost node is `Lost` until it is
+//! garbage-collected. KubeRay recreates every `Gone` Ray pod under a new name.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::observations::FailureCause;
+
+use super::event::Event;
+use super::ids::{NodeId, PodId};
+use super::world::{Cause, World};
+
+/// A Kubernetes node's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeState {
+    /// Schedulable, kubelet reporting.
+    Ready,
+    /// Gone (VM lost or node deleted).
+    Lost,
+    /// A replacement is being provisioned.
+    Provisioning,
+}
+
+/// A Kubernetes node.
+#[derive(Clone, Debug)]
+pub struct K8sNode {
+    /// `node-N`.
+    pub name: String,
+    /// Current state.
+    pub state: NodeState,
+}
+
+/// What a pod runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodRole {
+    /// The Ray head: GCS, head raylet, Serve controller.
+    Head,
+    /// A worker of the given group index.
+    Worker(usize),
+}
+
+/// A pod's lifecycle phase (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodPhase {
+    /// Waiting for a node with room.
+    Pending,
+    /// Scheduled; its container is being created.
+    Creating,
+    /// The `wait-gcs-ready` init container polls the GCS.
+    WaitingForGcs,
+    /// The container runs.
+    Running,
+    /// The container exited; the kubelet restarts it after a back-off.
+    CrashLoop,
+    /// Deleted; Ray drains the node before its processes exit.
+    Terminating,
+    /// Its node is gone; the pod object lingers until garbage collection.
+    Lost,
+    /// Deleted.
+    Gone,
+}
+
+impl PodPhase {
+    /// Upper-case name for the events log.
+    pub fn label(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "PENDING",
+            PodPhase::Creating => "CREATING",
+            PodPhase::WaitingForGcs => "WAITING_FOR_GCS",
+            PodPhase::Running => "RUNNING",
+            PodPhase::CrashLoop => "CRASH_LOOP_BACKOFF",
+            PodPhase::Terminating => "TERMINATING",
+            PodPhase::Lost => "LOST",
+            PodPhase::Gone => "GONE",
+        }
+    }
+}
+
+/// The raylet of a Ray pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Raylet {
+    /// Not running.
+    Down,
+    /// Running, waiting to register with a GCS.
+    Starting,
+    /// Registered with the GCS of cluster `cluster`.
+    Alive { cluster: u32 },
+    /// Lost its GCS at `since`; waits up to the reconnect timeout.
+    Disconnected { cluster: u32, since: SimTime },
+}
+
+/// A Ray pod.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Pod name (`head`, `small-group-1`, ...; recreated pods get new names).
+    pub name: String,
+    /// Head or worker.
+    pub role: PodRole,
+    /// The node it is bound to.
+    pub node: Option<NodeId>,
+    /// Lifecycle phase.
+    pub phase: PodPhase,
+    /// Its raylet.
+    pub raylet: Raylet,
+    /// Bumped whenever pending timers of this pod become stale.
+    pub inc: u32,
+    /// Container restarts so far (kubelet back-off).
+    pub restarts: u32,
+    /// CPUs offered to Ray, milli-CPUs.
+    pub cpus_milli: u64,
+    /// Member of the serve Service's ready endpoints.
+    pub endpoint_ready: bool,
+    /// Ray is draining this node (pod deletion): no new replicas, proxy draining.
+    pub draining: bool,
+    /// The node vanished without closing connections: calls hang instead of failing.
+    pub unreachable_since: Option<SimTime>,
+    /// The fault that took this pod down, if any.
+    pub fault: Option<usize>,
+}
+
+impl Pod {
+    /// True while Ray processes run in it and are registered with a GCS.
+    pub fn ray_alive(&self) -> bool {
+        matches!(self.raylet, Raylet::Alive { .. } | Raylet::Disconnected { .. })
+    }
+}
+
+impl World {
+    /// Pods currently bound to `node` and not gone.
+    fn pods_on_node(&self, node: NodeId) -> usize {
+        self.pods.iter().filter(|p| p.node == Some(node) && p.phase != PodPhase::Gone).count()
+    }
+
+    /// Sets a pod's phase and logs the transition.
+    pub(super) fn set_pod_phase(&mut self, pod: PodId, phase: PodPhase, why: &str) {
+        let p = &mut self.pods[pod.ix()];
+        let from = p.phase;
+        if from == phase {
+            return;
+        }
+        p.phase = phase;
+        let name = p.name.clone();
+        self.log("pod", &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
+        self.levels_dirty = true;
+    }
+
+    /// Creates a new Ray pod object (KubeRay) and schedules it if a node has room.
+    pub(super) fn create_pod(&mut self, name: String, role: PodRole, cpus_milli: u64) -> PodId {
+        let id = PodId(self.pods.len() as u32);
+        self.pods.push(Pod {
+            name: name.clone(),
+            role,
+            node: None,
+            phase: PodPhase::Pending,
+            raylet: Raylet::Down,
+            inc: 0,
+            restarts: 0,
+            cpus_milli,
+            endpoint_ready: false,
+            draining: false,
+            unreachable_since: None,
+            fault: None,
+        });
+        self.log("pod", &name, format_args!("created by KubeRay (PENDING)"));
+        self.levels_dirty = true;
+        self.schedule_pending_pods();
+        id
+    }
+
+    /// Binds pending pods to Ready nodes with room, in creation order.
+    pub(super) fn schedule_pending_pods(&mut self) {
+        for i in 0..self.pods.len() {
+            if self.pods[i].phase != PodPhase::Pending {
+                continue;
+            }
+            let room = (0..self.nodes.len()).map(|n| NodeId(n as u32)).find(|&n| {
+                self.nodes[n.ix()].state == NodeState::Ready
+                    && self.pods_on_node(n) < self.scenario.cluster.ray_pods_per_node as usize
+            });
+            let Some(node) = room else { return };
+            let pod = PodId(i as u32);
+            self.pods[i].node = Some(node);
+            let node_name = self.nodes[node.ix()].name.clone();
+            self.set_pod_phase(pod, PodPhase::Creating, &format!("scheduled on {node_name}"));
+            let inc = self.pods[i].inc;
+            self.schedule_in(self.scenario.timings.pod_start, Event::PodStarted { pod, inc });
+        }
+    }
+
+    /// The container is created: workers wait for the GCS first, the head starts Ray.
+    pub(super) fn on_pod_started(&mut self, pod: PodId) {
+        match self.pods[pod.ix()].role {
+            PodRole::Head => self.start_container(pod, "container started"),
+            PodRole::Worker(_) => {
+                self.set_pod_phase(pod, PodPhase::WaitingForGcs, "init container wait-gcs-ready");
+                self.on_wait_gcs_poll(pod);
+            }
+        }
+    }
+
+    /// `wait-gcs-ready` runs `ray health-check`; on success the Ray container starts.
+    pub(super) fn on_wait_gcs_poll(&mut self, pod: PodId) {
+        if self.gcs_up() {
+            self.start_container(pod, "GCS reachable");
+        } else {
+            let inc = self.pods[pod.ix()].inc;
+            self.schedule_in(self.scenario.timings.wait_gcs_ready_period, Event::WaitGcsPoll { pod, inc });
+        }
+    }
+
+    /// The Ray container starts (`ray start --block`).
+    fn start_container(&mut self, pod: PodId, why: &str) {
+        self.set_pod_phase(pod, PodPhase::Running, why);
+        let inc = self.pods[pod.ix()].inc;
+        self.schedule_in(self.scenario.timings.ray_start, Event::RayStarted { pod, inc });
+        if self.readiness_probes_enabled() {
+            let delay = self.scenario.timings.readiness_initial_delay;
+            self.schedule_in(delay, Event::ReadinessProbe { pod, inc });
+        }
+    }
+
+    /// The container exited (Ray processes died); the kubelet restarts it after a back-off.
+    pub(super) fn container_crashed(&mut self, pod: PodId, why: &str) {
+        if self.pods[pod.ix()].phase != PodPhase::Running {
+            return;
+        }
+        self.kill_ray_processes(pod, Cause::ContainerExit, true);
+        self.pods[pod.ix()].inc += 1;
+        self.set_pod_phase(pod, PodPhase::CrashLoop, why);
+        let p = &mut self.pods[pod.ix()];
+        let backoff = kubelet_backoff(&self.scenario.timings, p.restarts);
+        p.restarts += 1;
+        let inc = p.inc;
+        self.schedule_in(backoff, Event::ContainerRestart { pod, inc });
+    }
+
+    /// The kubelet restarts the container (init containers do not run again).
+    pub(super) fn on_container_restart(&mut self, pod: PodId) {
+        self.start_container(pod, "kubelet restarted the container");
+    }
+
+    /// `kubectl delete pod`: Ray 2.60 drains the node, then the processes exit.
+    pub(super) fn delete_pod(&mut self, pod: PodId, fault: Option<usize>) {
+        let p = &mut self.pods[pod.ix()];
+        p.fault = fault;
+        p.inc += 1;
+        p.endpoint_ready = false;
+        if p.phase != PodPhase::Running || !p.ray_alive() {
+            self.remove_pod(pod, "deleted");
+            return;
+        }
+        p.draining = true;
+        let inc = p.inc;
+        self.set_pod_phase(pod, PodPhase::Terminating, "deleted; Ray drains the node");
+        self.schedule_in(self.scenario.timings.node_drain_timeout, Event::DrainDeadline { pod, inc });
+        self.serve_node_draining(pod);
+        self.maybe_finish_drain(pod);
+    }
+
+    /// A terminating pod exits once Serve has moved its replicas away.
+    pub(super) fn maybe_finish_drain(&mut self, pod: PodId) {
+        let p = &self.pods[pod.ix()];
+        if p.phase != PodPhase::Terminating {
+            return;
+        }
+        if self.replicas.iter().any(|r| r.pod == Some(pod) && r.actor_alive) {
+            return;
+        }
+        self.finish_termination(pod, "drained");
+    }
+
+    /// The drain budget is over: remaining processes are killed.
+    pub(super) fn on_drain_deadline(&mut self, pod: PodId) {
+        if self.pods[pod.ix()].phase == PodPhase::Terminating {
+            self.finish_termination(pod, "drain timeout");
+        }
+    }
+
+    fn finish_termination(&mut self, pod: PodId, why: &str) {
+        // The raylet unregisters itself: the GCS marks the node dead at once.
+        self.kill_ray_processes(pod, Cause::PodDeleted, true);
+        self.remove_pod(pod, why);
+    }
+
+    /// The pod object disappears; KubeRay creates a replacement.
+    pub(super) fn remove_pod(&mut self, pod: PodId, why: &str) {
+        if self.pods[pod.ix()].phase == PodPhase::Gone {
+            return;
+        }
+        self.kill_ray_processes(pod, Cause::PodDeleted, true);
+        let p = &mut self.pods[pod.ix()];
+        p.inc += 1;
+        p.endpoint_ready = false;
+        let role = p.role;
+        self.set_pod_phase(pod, PodPhase::Gone, why);
+        if self.head == Some(pod) {
+            self.head = None;
+        }
+        self.recreate_pod(role);
+        self.schedule_pending_pods();
+    }
+
+    /// KubeRay's reconcile: one new pod for one that is gone.
+    fn recreate_pod(&mut self, role: PodRole) {
+        let (name, cpus) = match role {
+            PodRole::Head => {
+                self.head_generation += 1;
+                (format!("head-{}", self.head_generation), self.scenario.cluster.head_cpus_milli)
+            }
+            PodRole::Worker(g) => {
+                self.worker_generation[g] += 1;
+                let group = &self.scenario.cluster.worker_groups[g];
+                (format!("{}-{}", group.name, self.worker_generation[g]), group.cpus_milli)
+            }
+        };
+        let id = self.create_pod(name, role, cpus);
+        if role == PodRole::Head {
+            self.head = Some(id);
+        }
+    }
+
+    /// A Kubernetes node is lost with every pod on it.
+    pub(super) fn lose_node(&mut self, node: NodeId, unreachable: bool, fault: usize) {
+        if self.nodes[node.ix()].state != NodeState::Ready {
+            return;
+        }
+        self.nodes[node.ix()].state = NodeState::Lost;
+        let name = self.nodes[node.ix()].name.clone();
+        self.log("node", &name, format_args!("READY -> LOST (fault #{fault})"));
+        self.levels_dirty = true;
+        if self.scenario.cluster.redis_node == node.0 {
+            self.redis_pod_lost(fault);
+        }
+        let pods: Vec<PodId> = (0..self.pods.len())
+            .map(|i| PodId(i as u32))
+            .filter(|p| self.pods[p.ix()].node == Some(node) && self.pods[p.ix()].phase != PodPhase::Gone)
+            .collect();
+        for pod in pods {
+            let p = &mut self.pods[pod.ix()];
+            p.fault = Some(fault);
+            p.inc += 1;
+            if unreachable {
+                p.unreachable_since = Some(self.now);
+            }
+            let was_alive = p.ray_alive();
+            let inc = p.inc;
+            self.kill_ray_processes(pod, Cause::NodeLost { unreachable }, false);
+            self.set_pod_phase(pod, PodPhase::Lost, &format!("node {name} lost"));
+            if was_alive {
+                let detect = self.scenario.timings.gcs_node_death_detection(unreachable);
+                self.schedule_in(detect, Event::GcsNodeDeath { pod, inc });
+            }
+            self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
+        }
+        self.schedule_in(self.scenario.timings.node_monitor_grace, Event::NodeNotReady(node));
+        self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
+    }
+
+    /// The node's kubelet has been silent long enough: its pods leave the Service endpoints.
+    pub(super) fn on_node_not_ready(&mut self, node: NodeId) {
+        for i in 0..self.pods.len() {
+            if self.pods[i].node == Some(node) && self.pods[i].endpoint_ready {
+                self.pods[i].endpoint_ready = false;
+                let name = self.pods[i].name.clone();
+                self.log("endpoint", &name, format_args!("removed (node NotReady)"));
+            }
+        }
+    }
+
+    /// A replacement node joins (same name, empty).
+    pub(super) fn on_node_provisioned(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node.ix()];
+        n.state = NodeState::Ready;
+        let name = n.name.clone();
+        self.log("node", &name, format_args!("LOST -> READY (replacement provisioned)"));
+        self.levels_dirty = true;
+        self.schedule_pending_pods();
+    }
+
+    /// Kubernetes readiness probe (RayService workers: failureThreshold 1): ready when Ray runs and
+    /// the proxy's `/-/healthz` answers 200. The head's serve label follows the same rule (set by
+    /// the RayService reconcile).
+    pub(super) fn on_readiness_probe(&mut self, pod: PodId) {
+        let p = &self.pods[pod.ix()];
+        if p.phase != PodPhase::Running {
+            return;
+        }
+        let ready = self.pod_serves_http(pod);
+        if ready != p.endpoint_ready {
+            self.pods[pod.ix()].endpoint_ready = ready;
+            let name = self.pods[pod.ix()].name.clone();
+            let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
+            self.log("endpoint", &name, format_args!("{what}"));
+        }
+        let period = match self.pods[pod.ix()].role {
+            PodRole::Head => self.scenario.timings.rayservice_reconcile,
+            PodRole::Worker(_) => self.scenario.timings.readiness_period,
+        };
+        let inc = self.pods[pod.ix()].inc;
+        self.schedule_in(period, Event::ReadinessProbe { pod, inc });
+    }
+
+    /// Readiness probes run only when a Service balances the traffic.
+    pub(super) fn readiness_probes_enabled(&self) -> bool {
+        self.scenario.ingress == crate::scenario::Ingress::Service
+    }
+}
+
+/// Kubelet restart back-off after `restarts` previous restarts: base x 2^restarts, capped.
+pub fn kubelet_backoff(t: &crate::scenario::Timings, restarts: u32) -> SimDuration {
+    let factor = 1u64 << restarts.min(20);
+    t.kubelet_restart_backoff.saturating_mul(factor).min(t.kubelet_restart_backoff_max)
+}
+
+/// Failure cause for a request that reaches a pod in this phase.
+pub fn unreachable_pod_cause(phase: PodPhase) -> FailureCause {
+    match phase {
+        PodPhase::Gone | PodPhase::Lost | PodPhase::Pending => FailureCause::NoEndpoint,
+        _ => FailureCause::ProxyUnavailable,
+    }
+}

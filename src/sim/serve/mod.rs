@@ -1,0 +1,6 @@
+//! Ray Serve: the controller, proxies (with their routers) and replicas.
+
+pub mod controller;
+pub mod proxy;
+pub mod replica;
+pub mod router;

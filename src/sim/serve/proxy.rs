@@ -1,0 +1,283 @@
+//! Serve HTTP proxies: one on the head, and with `EveryNode` one on every pod that hosts a
+//! replica. The controller health-checks them (a check 10 s after the last completed one, 3
+//! failures) and replaces a dead one on the same pod; a proxy on a pod that lost its replicas
+//! drains for the minimum draining period and stops.
+
+use std::collections::VecDeque;
+
+use crate::metrics::observations::FailureCause;
+use crate::scenario::ProxyLocation;
+use crate::sim::event::Event;
+use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
+use crate::sim::k8s::{PodRole, Raylet};
+use crate::sim::serve::replica::ReplicaState;
+use crate::sim::world::{Cause, World};
+
+/// The controller's view of a proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyState {
+    /// Actor starting, port not bound yet.
+    Starting,
+    /// Serving and passing health checks.
+    Healthy,
+    /// Its node has no replica left (or is draining): `/-/healthz` answers 503.
+    Draining,
+    /// Stopped or replaced.
+    Removed,
+}
+
+impl ProxyState {
+    /// Upper-case name for the events log.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProxyState::Starting => "STARTING",
+            ProxyState::Healthy => "HEALTHY",
+            ProxyState::Draining => "DRAINING",
+            ProxyState::Removed => "REMOVED",
+        }
+    }
+}
+
+/// One proxy actor and its router.
+#[derive(Clone, Debug)]
+pub struct Proxy {
+    /// The pod it runs on.
+    pub pod: PodId,
+    /// The controller's view.
+    pub state: ProxyState,
+    /// The actor process exists.
+    pub actor_alive: bool,
+    /// Bumped when pending timers become stale.
+    pub inc: u32,
+    /// The replicas its router believes running (last broadcast, minus replicas it saw fail).
+    pub view: Vec<ReplicaId>,
+    /// Requests waiting for a replica slot, first come first served.
+    pub queue: VecDeque<ReqId>,
+    /// Requests whose client connection is held by this proxy.
+    pub active: Vec<ReqId>,
+    /// Consecutive failed health checks.
+    pub hc_failures: u32,
+    /// The fault that killed it.
+    pub fault: Option<usize>,
+}
+
+impl World {
+    fn proxy_label(&self, p: ProxyId) -> String {
+        format!("proxy@{}", self.pods[self.proxies[p.ix()].pod.ix()].name)
+    }
+
+    /// Sets the controller's view of a proxy and logs it.
+    pub(crate) fn set_proxy_state(&mut self, p: ProxyId, state: ProxyState, why: &str) {
+        let from = self.proxies[p.ix()].state;
+        if from == state {
+            return;
+        }
+        self.proxies[p.ix()].state = state;
+        let name = self.proxy_label(p);
+        self.log("proxy", &name, format_args!("{} -> {} ({why})", from.label(), state.label()));
+        self.levels_dirty = true;
+    }
+
+    /// The proxy Serve runs on `pod` (alive or not), unless removed.
+    pub(crate) fn live_proxy_on(&self, pod: PodId) -> Option<ProxyId> {
+        (0..self.proxies.len())
+            .rev()
+            .map(|i| ProxyId(i as u32))
+            .find(|p| self.proxies[p.ix()].pod == pod && self.proxies[p.ix()].state != ProxyState::Removed)
+    }
+
+    /// The proxy on `pod` that accepts connections now.
+    pub(crate) fn accepting_proxy_on(&self, pod: PodId) -> Option<ProxyId> {
+        self.live_proxy_on(pod).filter(|p| {
+            let px = &self.proxies[p.ix()];
+            px.actor_alive && matches!(px.state, ProxyState::Healthy | ProxyState::Draining)
+        })
+    }
+
+    /// True when `pod`'s proxy answers `/-/healthz` with 200: healthy, not draining, and on a
+    /// worker at least one replica in its routing table.
+    pub(crate) fn pod_serves_http(&self, pod: PodId) -> bool {
+        let Some(p) = self.accepting_proxy_on(pod) else { return false };
+        let px = &self.proxies[p.ix()];
+        px.state == ProxyState::Healthy
+            && !self.pods[pod.ix()].draining
+            && (self.pods[pod.ix()].role == PodRole::Head || !px.view.is_empty())
+    }
+
+    /// Pods that should run a proxy: the head, and with `EveryNode` every pod hosting a replica.
+    fn proxy_pods(&self) -> Vec<PodId> {
+        let mut pods: Vec<PodId> = Vec::new();
+        if let Some(h) = self.head {
+            pods.push(h);
+        }
+        if self.scenario.serve.proxy_location == ProxyLocation::EveryNode {
+            for r in &self.replicas {
+                if let Some(pod) = r.pod {
+                    let placed = r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running);
+                    if placed && !r.migrating && !pods.contains(&pod) {
+                        pods.push(pod);
+                    }
+                }
+            }
+        }
+        pods
+    }
+
+    /// How many proxies Serve should run now.
+    pub(crate) fn expected_proxy_count(&self) -> u32 {
+        if self.controller.app_present { self.proxy_pods().len() as u32 } else { 0 }
+    }
+
+    /// Starts missing proxies and drains those no longer needed.
+    pub(crate) fn reconcile_proxies(&mut self) {
+        let wanted = self.proxy_pods();
+        for &pod in &wanted {
+            let alive = matches!(self.pods[pod.ix()].raylet, Raylet::Alive { .. });
+            match self.live_proxy_on(pod) {
+                None if alive => self.start_proxy(pod),
+                Some(p) if self.proxies[p.ix()].state == ProxyState::Draining && !self.pods[pod.ix()].draining => {
+                    self.set_proxy_state(p, ProxyState::Healthy, "its node hosts replicas again");
+                }
+                _ => {}
+            }
+        }
+        for i in 0..self.proxies.len() {
+            let p = ProxyId(i as u32);
+            let px = &self.proxies[i];
+            if px.state == ProxyState::Healthy && !wanted.contains(&px.pod) {
+                self.drain_proxy(p, "its node hosts no replica");
+            }
+        }
+    }
+
+    fn start_proxy(&mut self, pod: PodId) {
+        let id = ProxyId(self.proxies.len() as u32);
+        self.proxies.push(Proxy {
+            pod,
+            state: ProxyState::Starting,
+            actor_alive: true,
+            inc: 0,
+            view: Vec::new(),
+            queue: VecDeque::new(),
+            active: Vec::new(),
+            hc_failures: 0,
+            fault: None,
+        });
+        let name = self.proxy_label(id);
+        self.log("proxy", &name, format_args!("created (STARTING)"));
+        self.levels_dirty = true;
+        self.schedule_in(self.scenario.timings.proxy_start, Event::ProxyReady { proxy: id, inc: 0 });
+    }
+
+    /// The new proxy bound its port and got the routing table.
+    pub(crate) fn on_proxy_ready(&mut self, p: ProxyId, inc: u32) {
+        let px = &self.proxies[p.ix()];
+        if px.inc != inc || px.state != ProxyState::Starting || !px.actor_alive {
+            return;
+        }
+        self.proxies[p.ix()].view = self.running_set();
+        self.set_proxy_state(p, ProxyState::Healthy, "ready");
+        self.schedule_proxy_health_check(p);
+    }
+
+    /// Next proxy health check, one period after the last completed one.
+    pub(crate) fn schedule_proxy_health_check(&mut self, p: ProxyId) {
+        let ctl_inc = self.controller.inc;
+        self.schedule_in(self.scenario.timings.proxy_health_check_period, Event::ProxyHealthCheck { proxy: p, ctl_inc });
+    }
+
+    /// Controller -> proxy health check.
+    pub(crate) fn on_proxy_health_check(&mut self, p: ProxyId, ctl_inc: u32) {
+        if ctl_inc != self.controller.inc || !self.controller_running() {
+            return;
+        }
+        let px = &mut self.proxies[p.ix()];
+        if matches!(px.state, ProxyState::Removed | ProxyState::Starting) {
+            return;
+        }
+        if px.actor_alive {
+            px.hc_failures = 0;
+            self.schedule_proxy_health_check(p);
+            return;
+        }
+        px.hc_failures += 1;
+        let failures = px.hc_failures;
+        if failures < crate::scenario::defaults::PROXY_HEALTH_CHECK_UNHEALTHY_THRESHOLD {
+            self.schedule_proxy_health_check(p);
+            return;
+        }
+        if let Some(f) = self.proxies[p.ix()].fault {
+            self.detect(f);
+        }
+        self.set_proxy_state(p, ProxyState::Removed, &format!("{failures} failed health checks; replaced"));
+        self.reconcile_proxies();
+    }
+
+    /// The proxy drains: `/-/healthz` answers 503; it stops after the minimum draining period.
+    pub(crate) fn drain_proxy(&mut self, p: ProxyId, why: &str) {
+        self.set_proxy_state(p, ProxyState::Draining, why);
+        self.proxies[p.ix()].inc += 1;
+        let inc = self.proxies[p.ix()].inc;
+        self.schedule_in(self.scenario.timings.proxy_min_draining, Event::ProxyDrained { proxy: p, inc });
+    }
+
+    /// Draining over: the proxy stops (connections it still holds are closed).
+    pub(crate) fn on_proxy_drained(&mut self, p: ProxyId, inc: u32) {
+        let px = &self.proxies[p.ix()];
+        if px.inc != inc || px.state != ProxyState::Draining || !self.controller_running() {
+            return;
+        }
+        self.kill_proxy_actor(p, Cause::Stopped, false);
+        self.set_proxy_state(p, ProxyState::Removed, "drained");
+    }
+
+    /// The proxy actor dies. Its clients' connections are reset, unless its node is
+    /// unreachable: then they hang until the client gives up.
+    pub(crate) fn kill_proxy_actor(&mut self, p: ProxyId, cause: Cause, unreachable: bool) {
+        let px = &mut self.proxies[p.ix()];
+        if !px.actor_alive {
+            return;
+        }
+        px.actor_alive = false;
+        px.inc += 1;
+        px.fault = cause.fault().or(self.pods[px.pod.ix()].fault);
+        let name = self.proxy_label(p);
+        self.log("proxy", &name, format_args!("actor DEAD ({})", cause.describe()));
+        self.levels_dirty = true;
+        if self.proxies[p.ix()].state == ProxyState::Starting {
+            self.set_proxy_state(p, ProxyState::Removed, "died while starting");
+        }
+        self.proxies[p.ix()].queue.clear();
+        let active = std::mem::take(&mut self.proxies[p.ix()].active);
+        for req in active {
+            if unreachable {
+                self.hang_request(req);
+            } else {
+                self.fail_request(req, FailureCause::ProxyUnavailable);
+            }
+        }
+    }
+
+    /// The controller's routing update reaches every live proxy.
+    pub(crate) fn on_routing_broadcast(&mut self) {
+        self.broadcast_pending = false;
+        if !self.controller_running() {
+            return;
+        }
+        let running = self.running_set();
+        for i in 0..self.proxies.len() {
+            if self.proxies[i].actor_alive && self.proxies[i].state != ProxyState::Removed {
+                self.proxies[i].view = running.clone();
+            }
+        }
+        self.serve_waiting_requests();
+    }
+
+    /// Asks the controller to push its running set to the proxies (coalesced).
+    pub(crate) fn request_broadcast(&mut self) {
+        if !self.broadcast_pending {
+            self.broadcast_pending = true;
+            self.schedule_in(self.scenario.timings.routing_update, Event::RoutingBroadcast);
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Serve replicas: placement (soft spread, optional per-node cap), construction (with injected
+//! constructor failures), graceful stop and death.
+//!
+//! Two views of a replica are kept apart on purpose: `state` is what the Serve controller
+//! believes (`STARTING`, `RUNNING`, ...), `actor_alive` is the truth. A crashed replica stays
+//! `RUNNING` in the controller's eyes until a health check finds it dead.
+
+use crate::engine::SimDuration;
+use crate::metrics::observations::FailureCause;
+use crate::scenario::HealthMode;
+
+use crate::sim::event::Event;
+use crate::sim::ids::{PodId, ReplicaId, ReqId};
+use crate::sim::k8s::{PodPhase, Raylet};
+use crate::sim::world::{Cause, World};
+
+/// The controller's view of a replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// No node has room (or the GCS is down); waiting to be scheduled.
+    PendingAllocation,
+    /// Actor starting, constructor running.
+    Starting,
+    /// Serving.
+    Running,
+    /// Draining before exit.
+    Stopping,
+    /// Gone for the controller.
+    Dead,
+}
+
+impl ReplicaState {
+    /// Upper-case name, as Serve prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplicaState::PendingAllocation => "PENDING_ALLOCATION",
+            ReplicaState::Starting => "STARTING",
+            ReplicaState::Running => "RUNNING",
+            ReplicaState::Stopping => "STOPPING",
+            ReplicaState::Dead => "DEAD",
+        }
+    }
+}
+
+/// One Serve replica.
+#[derive(Clone, Debug)]
+pub struct Replica {
+    /// `<deployment>#<n>`.
+    pub name: String,
+    /// The pod it was placed on.
+    pub pod: Option<PodId>,
+    /// The controller's view.
+    pub state: ReplicaState,
+    /// The actor process exists.
+    pub actor_alive: bool,
+    /// Its constructor has returned.
+    pub constructed: bool,
+    /// Bumped when pending timers become stale.
+    pub inc: u32,
+    /// An injected `check_health` failure, with its fault number.
+    pub health_fault: Option<(HealthMode, usize)>,
+    /// Consecutive failed health checks.
+    pub hc_failures: u32,
+    /// Sequence number of the current health check.
+    pub hc_seq: u32,
+    /// Requests it is working on.
+    pub ongoing: Vec<ReqId>,
+    /// On a draining node: keeps serving until its replacement runs.
+    pub migrating: bool,
+    /// The fault that killed or sickened it.
+    pub fault: Option<usize>,
+    /// Its death is published (false while it sits on an unreachable node).
+    pub death_known: bool,
+}
+
+impl World {
+    /// Creates a replica and places it if possible.
+    pub(crate) fn new_replica(&mut self) -> ReplicaId {
+        self.replicas_created += 1;
+        let id = ReplicaId(self.replicas.len() as u32);
+        let name = format!("{}#{}", self.scenario.serve.deployment, self.replicas_created);
+        self.replicas.push(Replica {
+            name,
+            pod: None,
+            state: ReplicaState::PendingAllocation,
+            actor_alive: false,
+            constructed: false,
+            inc: 0,
+            health_fault: None,
+            hc_failures: 0,
+            hc_seq: 0,
+            ongoing: Vec::new(),
+            migrating: false,
+            fault: None,
+            death_known: true,
+        });
+        self.place_replica(id);
+        id
+    }
+
+    /// Sets the controller's view and logs it.
+    pub(crate) fn set_replica_state(&mut self, r: ReplicaId, state: ReplicaState, why: &str) {
+        let rep = &mut self.replicas[r.ix()];
+        let from = rep.state;
+        rep.state = state;
+        let name = rep.name.clone();
+        let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
+        self.log("replica", &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
+        self.levels_dirty = true;
+    }
+
+    /// Replicas of the deployment on `pod` that count for placement.
+    fn replicas_on(&self, pod: PodId) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| r.pod == Some(pod) && r.actor_alive && r.state != ReplicaState::Dead)
+            .count()
+    }
+
+    /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
+    /// placement stream. `max_replicas_per_node` is a hard cap; CPUs are a hard limit.
+    pub(crate) fn place_replica(&mut self, r: ReplicaId) {
+        if !self.gcs_up() || self.replicas[r.ix()].state != ReplicaState::PendingAllocation {
+            return;
+        }
+        let serve = &self.scenario.serve;
+        let mut best: Vec<PodId> = Vec::new();
+        let mut best_count = usize::MAX;
+        for i in 0..self.pods.len() {
+            let pod = PodId(i as u32);
+            let p = &self.pods[i];
+            if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
+                continue;
+            }
+            let count = self.replicas_on(pod);
+            if serve.max_replicas_per_node.is_some_and(|cap| count >= cap as usize) {
+                continue;
+            }
+            let cpus_used = count as u64 * serve.cpus_per_replica_milli;
+            if cpus_used + serve.cpus_per_replica_milli > p.cpus_milli {
+                continue;
+            }
+            if count < best_count {
+                best.clear();
+                best_count = count;
+            }
+            if count == best_count {
+                best.push(pod);
+            }
+        }
+        if best.is_empty() {
+            return;
+        }
+        let pod = best[self.rng.placement.below(best.len())];
+        let rep = &mut self.replicas[r.ix()];
+        rep.pod = Some(pod);
+        rep.actor_alive = true;
+        rep.inc += 1;
+        let inc = rep.inc;
+        self.set_replica_state(r, ReplicaState::Starting, "scheduled");
+        let delay = self.scenario.timings.actor_start + self.scenario.serve.constructor;
+        self.schedule_in(delay, Event::ReplicaConstructed { replica: r, inc });
+    }
+
+    /// The constructor returned or raised.
+    pub(crate) fn on_replica_constructed(&mut self, r: ReplicaId, inc: u32) {
+        let rep = &self.replicas[r.ix()];
+        if rep.inc != inc || !rep.actor_alive || rep.state != ReplicaState::Starting {
+            return;
+        }
+        if let Some(fault) = self.constructor_should_fail() {
+            self.replicas[r.ix()].actor_alive = false;
+            self.set_replica_state(r, ReplicaState::Dead, &format!("constructor raised (fault #{fault})"));
+            self.on_constructor_failed(fault);
+            self.reconcile();
+            return;
+        }
+        self.replicas[r.ix()].constructed = true;
+        self.set_replica_state(r, ReplicaState::Running, "constructor returned");
+        self.schedule_health_check_after(r, SimDuration::ZERO);
+        self.on_replica_running();
+        self.request_broadcast();
+        self.reconcile();
+    }
+
+    /// The replica's actor dies. Its in-flight requests fail at once, unless its node is
+    /// unreachable: then they hang until the GCS publishes the death.
+    pub(crate) fn kill_replica_actor(&mut self, r: ReplicaId, cause: Cause, unreachable: bool) {
+        let rep = &mut self.replicas[r.ix()];
+        if !rep.actor_alive {
+            return;
+        }
+        rep.actor_alive = false;
+        rep.inc += 1;
+        rep.death_known = !unreachable;
+        let pod_fault = rep.pod.and_then(|p| self.pods[p.ix()].fault);
+        rep.fault = cause.fault().or(pod_fault).or(rep.fault);
+        let name = rep.name.clone();
+        let state = rep.state;
+        self.log("replica", &name, format_args!("actor DEAD while {} ({})", state.label(), cause.describe()));
+        self.levels_dirty = true;
+        if state == ReplicaState::Starting || state == ReplicaState::PendingAllocation {
+            // A replica that never ran is dropped by the controller on its next tick.
+            self.set_replica_state(r, ReplicaState::Dead, "died while starting");
+            self.reconcile();
+        }
+        if state == ReplicaState::Stopping {
+            self.set_replica_state(r, ReplicaState::Dead, "stopped");
+        }
+        if !unreachable {
+            self.fail_replica_requests(r);
+        }
+        if let Some(pod) = self.replicas[r.ix()].pod {
+            self.maybe_finish_drain(pod);
+        }
+    }
+
+    /// Fails every request the replica was serving (HTTP 500).
+    pub(crate) fn fail_replica_requests(&mut self, r: ReplicaId) {
+        let ongoing = std::mem::take(&mut self.replicas[r.ix()].ongoing);
+        for req in ongoing {
+            self.fail_request(req, FailureCause::ReplicaDied);
+        }
+    }
+
+    /// The GCS published the death of actors on an unreachable node: their calls fail now.
+    pub(crate) fn release_hanging_calls(&mut self, pod: PodId) {
+        for i in 0..self.replicas.len() {
+            let rep = &self.replicas[i];
+            if rep.pod == Some(pod) && !rep.actor_alive && !rep.death_known {
+                self.replicas[i].death_known = true;
+                self.fail_replica_requests(ReplicaId(i as u32));
+            }
+        }
+    }
+
+    /// Graceful stop: out of the routing table at once, drain (first poll after the wait loop),
+    /// forced kill after the graceful shutdown timeout.
+    pub(crate) fn stop_replica(&mut self, r: ReplicaId, why: &str) {
+        self.set_replica_state(r, ReplicaState::Stopping, why);
+        self.request_broadcast();
+        if !self.replicas[r.ix()].actor_alive {
+            self.set_replica_state(r, ReplicaState::Dead, "already dead");
+            return;
+        }
+        let serve = &self.scenario.serve;
+        let poll = crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP.min(serve.graceful_shutdown_timeout);
+        let timeout = serve.graceful_shutdown_timeout;
+        self.schedule_in(poll, Event::ReplicaDrainPoll { replica: r });
+        self.schedule_in(timeout, Event::ReplicaForceStop { replica: r });
+    }
+
+    /// Drain poll: exits once no request is in flight (a hung replica never drains).
+    pub(crate) fn on_replica_drain_poll(&mut self, r: ReplicaId) {
+        let rep = &self.replicas[r.ix()];
+        if rep.state != ReplicaState::Stopping || !rep.actor_alive {
+            return;
+        }
+        let hung = matches!(rep.health_fault, Some((HealthMode::Hang, _)));
+        if rep.ongoing.is_empty() && !hung {
+            self.kill_replica_actor(r, Cause::Stopped, false);
+        } else {
+            self.schedule_in(crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP, Event::ReplicaDrainPoll { replica: r });
+        }
+    }
+
+    /// Graceful budget over: `ray.kill`.
+    pub(crate) fn on_replica_force_stop(&mut self, r: ReplicaId) {
+        let rep = &self.replicas[r.ix()];
+        if rep.state == ReplicaState::Stopping && rep.actor_alive {
+            self.kill_replica_actor(r, Cause::Stopped, false);
+        }
+    }
+
+    /// The set of replicas the controller broadcasts to routers.
+    pub(crate) fn running_set(&self) -> Vec<ReplicaId> {
+        (0..self.replicas.len())
+            .map(|i| ReplicaId(i as u32))
+            .filter(|r| self.replicas[r.ix()].state == ReplicaState::Running)
+            .collect()
+    }
+}

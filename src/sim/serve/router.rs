@@ -1,0 +1,293 @@
+//! Client requests: arrival, ingress (port-forward or Service), the proxy's router (local-node
+//! preference, power of two choices bounded by `max_ongoing_requests`), service, and outcome.
+//!
+//! Router semantics (Ray 2.60): a replica that fails before accepting a request is dropped from
+//! the router's local set and the request is routed again (extra latency only); a replica that
+//! dies after accepting fails the request (HTTP 500, no retry). A replica on a black-holed node
+//! is still picked while its cached queue length is fresh (`queue_len_cache_s` after the node
+//! vanished): such requests hang until the GCS publishes the death. With no replica to route
+//! to, requests wait (no `request_timeout_s` by default), except when the deployment is
+//! DEPLOY_FAILED: then 503 at once.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
+use crate::scenario::{Arrivals, Ingress, ServiceTime};
+use crate::sim::event::Event;
+use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
+use crate::sim::k8s::{unreachable_pod_cause, PodPhase};
+use crate::sim::world::World;
+
+/// Where a request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReqState {
+    /// Queued in a proxy's router, waiting for a replica slot.
+    Waiting(ProxyId),
+    /// Being served by a replica, through a proxy.
+    Serving(ProxyId, ReplicaId),
+    /// Its connection hangs (unreachable node): only the client's timeout ends it.
+    Hanging,
+    /// Outcome known.
+    Done,
+}
+
+/// One client request.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// When it arrived.
+    pub arrival: SimTime,
+    /// Service time it needs on a replica (drawn at arrival: common random numbers).
+    pub service: SimDuration,
+    /// Where it is.
+    pub state: ReqState,
+    /// Its final record, once done.
+    pub record: Option<RequestRecord>,
+}
+
+impl World {
+    /// Schedules the next arrival, if it falls inside the run.
+    pub(crate) fn schedule_next_arrival(&mut self) {
+        let t = &self.scenario.traffic;
+        let gap = match t.arrivals {
+            Arrivals::Constant => t.mean_gap,
+            Arrivals::Poisson => SimDuration::from_micros(self.rng.arrivals.exponential_micros(t.mean_gap.as_micros())),
+        };
+        let at = self.now + gap;
+        if at < SimTime::ZERO + self.scenario.duration {
+            self.schedule_at(at, Event::Arrival);
+        }
+    }
+
+    fn draw_service_time(&mut self) -> SimDuration {
+        match self.scenario.traffic.service_time {
+            ServiceTime::Constant(d) => d,
+            ServiceTime::Exponential(mean) => SimDuration::from_micros(self.rng.service.exponential_micros(mean.as_micros())),
+            ServiceTime::Uniform(lo, hi) => {
+                SimDuration::from_micros(self.rng.service.range_inclusive(lo.as_micros(), hi.as_micros()))
+            }
+        }
+    }
+
+    /// A request arrives at the ingress.
+    pub(crate) fn on_arrival(&mut self) {
+        let service = self.draw_service_time();
+        let id = ReqId(self.requests.len() as u32);
+        self.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
+        self.unresolved += 1;
+        self.schedule_next_arrival();
+        if let Some(timeout) = self.scenario.traffic.client_timeout {
+            self.schedule_in(timeout, Event::ClientTimeout(id));
+        }
+        match self.ingress_pod() {
+            Err(cause) => self.fail_request(id, cause),
+            Ok(pod) => self.enter_pod(id, pod),
+        }
+    }
+
+    /// The pod a new connection goes to, or why there is none.
+    fn ingress_pod(&mut self) -> Result<PodId, FailureCause> {
+        match &self.scenario.ingress {
+            Ingress::Pinned { pod } => {
+                // kubectl port-forward follows neither a recreated pod nor a lost node.
+                let found = self.pods.iter().position(|p| &p.name == pod).map(|i| PodId(i as u32));
+                match found {
+                    Some(p) if !matches!(self.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost) => Ok(p),
+                    _ => Err(FailureCause::NoEndpoint),
+                }
+            }
+            Ingress::Service => {
+                let ready: Vec<PodId> = (0..self.pods.len())
+                    .map(|i| PodId(i as u32))
+                    .filter(|p| self.pods[p.ix()].endpoint_ready && self.pods[p.ix()].phase != PodPhase::Gone)
+                    .collect();
+                if ready.is_empty() {
+                    return Err(FailureCause::NoEndpoint);
+                }
+                Ok(ready[self.rng.ingress.below(ready.len())])
+            }
+        }
+    }
+
+    /// The connection reaches `pod`: its proxy takes it, or it is refused (or hangs).
+    fn enter_pod(&mut self, req: ReqId, pod: PodId) {
+        if self.pods[pod.ix()].unreachable_since.is_some() {
+            self.hang_request(req);
+            return;
+        }
+        let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
+            let cause = unreachable_pod_cause(self.pods[pod.ix()].phase);
+            let cause = if cause == FailureCause::NoEndpoint { cause } else { FailureCause::ProxyUnavailable };
+            self.fail_request(req, cause);
+            return;
+        };
+        self.proxies[proxy.ix()].active.push(req);
+        self.route(req, proxy);
+    }
+
+    /// The proxy's router picks a replica, or queues the request.
+    fn route(&mut self, req: ReqId, proxy: ProxyId) {
+        loop {
+            let view = &self.proxies[proxy.ix()].view;
+            if view.is_empty() {
+                if self.controller.deploy_failed {
+                    self.fail_request(req, FailureCause::DeploymentUnavailable);
+                } else {
+                    self.requests[req.ix()].state = ReqState::Waiting(proxy);
+                    self.proxies[proxy.ix()].queue.push_back(req);
+                }
+                return;
+            }
+            let Some(r) = self.pick_replica(proxy) else {
+                self.requests[req.ix()].state = ReqState::Waiting(proxy);
+                self.proxies[proxy.ix()].queue.push_back(req);
+                return;
+            };
+            let rep = &self.replicas[r.ix()];
+            if rep.actor_alive {
+                self.assign(req, proxy, r);
+                return;
+            }
+            // A dead replica: its queue-length probe or the call itself fails before acceptance.
+            let vanished = rep.pod.and_then(|p| self.pods[p.ix()].unreachable_since);
+            let cached = vanished.is_some_and(|since| self.now < since + self.scenario.timings.queue_len_cache);
+            if cached && !rep.death_known {
+                self.assign(req, proxy, r);
+                return;
+            }
+            self.proxies[proxy.ix()].view.retain(|&x| x != r);
+        }
+    }
+
+    /// Power of two choices among the proxy's candidates: replicas on its own node when it has
+    /// any with room, else all it knows. `None` when every candidate is full.
+    fn pick_replica(&mut self, proxy: ProxyId) -> Option<ReplicaId> {
+        let max = self.scenario.serve.max_ongoing_requests as usize;
+        let pod = self.proxies[proxy.ix()].pod;
+        let view = &self.proxies[proxy.ix()].view;
+        let has_room = |r: &ReplicaId| self.replicas[r.ix()].ongoing.len() < max;
+        let local: Vec<ReplicaId> =
+            view.iter().copied().filter(|r| self.replicas[r.ix()].pod == Some(pod) && has_room(r)).collect();
+        let candidates = if local.is_empty() { view.clone() } else { local };
+        let n = candidates.len();
+        let a = candidates[self.rng.routing.below(n)];
+        let b = if n > 1 {
+            let j = self.rng.routing.below(n - 1);
+            let ia = candidates.iter().position(|&x| x == a).unwrap_or(0);
+            candidates[if j >= ia { j + 1 } else { j }]
+        } else {
+            a
+        };
+        let load = |r: ReplicaId| self.replicas[r.ix()].ongoing.len();
+        let (first, second) = if load(b) < load(a) { (b, a) } else { (a, b) };
+        if load(first) < max {
+            return Some(first);
+        }
+        if load(second) < max {
+            return Some(second);
+        }
+        candidates.iter().copied().find(|r| load(*r) < max)
+    }
+
+    fn assign(&mut self, req: ReqId, proxy: ProxyId, r: ReplicaId) {
+        self.requests[req.ix()].state = ReqState::Serving(proxy, r);
+        self.replicas[r.ix()].ongoing.push(req);
+        let rep = &self.replicas[r.ix()];
+        let stalls = !rep.actor_alive || matches!(rep.health_fault, Some((crate::scenario::HealthMode::Hang, _)));
+        if !stalls {
+            let service = self.requests[req.ix()].service;
+            self.schedule_in(service, Event::RequestDone(req));
+        }
+    }
+
+    /// A replica finished a request.
+    pub(crate) fn on_request_done(&mut self, req: ReqId) {
+        let ReqState::Serving(proxy, r) = self.req(req).state else { return };
+        if !self.replicas[r.ix()].actor_alive {
+            return;
+        }
+        self.complete(req, Outcome::Success);
+        self.replicas[r.ix()].ongoing.retain(|&x| x != req);
+        self.proxies[proxy.ix()].active.retain(|&x| x != req);
+        self.serve_waiting_requests();
+        if self.replicas[r.ix()].ongoing.is_empty() {
+            if let Some(pod) = self.replicas[r.ix()].pod {
+                self.maybe_finish_drain(pod);
+            }
+        }
+    }
+
+    /// Routes queued requests of every proxy again, oldest first, while slots are free.
+    pub(crate) fn serve_waiting_requests(&mut self) {
+        for p in 0..self.proxies.len() {
+            let proxy = ProxyId(p as u32);
+            while let Some(&req) = self.proxies[p].queue.front() {
+                let before = self.proxies[p].queue.len();
+                self.proxies[p].queue.pop_front();
+                if self.req(req).state != ReqState::Waiting(proxy) {
+                    continue;
+                }
+                self.route(req, proxy);
+                if self.proxies[p].queue.len() >= before {
+                    // Still no slot: put it back at the front and stop.
+                    if let Some(last) = self.proxies[p].queue.pop_back() {
+                        self.proxies[p].queue.push_front(last);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The client gave up.
+    pub(crate) fn on_client_timeout(&mut self, req: ReqId) {
+        match self.req(req).state {
+            ReqState::Done => {}
+            _ => self.fail_request(req, FailureCause::Timeout),
+        }
+    }
+
+    /// The request's connection hangs; only the client's timeout (or the end) will end it.
+    pub(crate) fn hang_request(&mut self, req: ReqId) {
+        self.detach(req);
+        self.requests[req.ix()].state = ReqState::Hanging;
+    }
+
+    /// Removes a request from the replica and proxy that hold it.
+    fn detach(&mut self, req: ReqId) {
+        match self.req(req).state {
+            ReqState::Serving(proxy, r) => {
+                self.replicas[r.ix()].ongoing.retain(|&x| x != req);
+                self.proxies[proxy.ix()].active.retain(|&x| x != req);
+            }
+            ReqState::Waiting(proxy) => {
+                self.proxies[proxy.ix()].queue.retain(|&x| x != req);
+                self.proxies[proxy.ix()].active.retain(|&x| x != req);
+            }
+            ReqState::Hanging | ReqState::Done => {}
+        }
+    }
+
+    /// Fails a request with `cause` (no-op if it already has an outcome).
+    pub(crate) fn fail_request(&mut self, req: ReqId, cause: FailureCause) {
+        if self.req(req).state == ReqState::Done {
+            return;
+        }
+        self.detach(req);
+        self.complete(req, Outcome::Failure(cause));
+    }
+
+    fn complete(&mut self, req: ReqId, outcome: Outcome) {
+        let r = &mut self.requests[req.ix()];
+        r.state = ReqState::Done;
+        r.record = Some(RequestRecord { arrival: r.arrival, end: self.now, outcome });
+        self.unresolved -= 1;
+    }
+
+    /// Requests still open when the run ends.
+    pub(crate) fn fail_unfinished(&mut self) {
+        for i in 0..self.requests.len() {
+            if self.requests[i].state != ReqState::Done {
+                self.fail_request(ReqId(i as u32), FailureCause::Unfinished);
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The simulated world: every component's state, the event loop and its dispatch.
+//!
+//! Components live in `Vec`s indexed by typed ids ([`super::ids`]); the behaviour of each
+//! component is in its own module as `impl World` blocks (`k8s`, `ray`, `serve::*`, `faults`).
+//! This module owns the run loop, time, randomness and the observation stream.
+
+use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
+use crate::metrics::observations::{FaultRecord, Levels, Observations};
+use crate::scenario::{defaults, Scenario};
+
+use super::event::Event;
+use super::faults::ConstructorFaultState;
+use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
+use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
+use super::log::EventLog;
+use super::ray::{Gcs, GcsState, Redis};
+use super::serve::controller::{Controller, ControllerState};
+use super::serve::proxy::{Proxy, ProxyState};
+use super::serve::replica::{Replica, ReplicaState};
+use super::serve::router::Request;
+
+/// Why a component died or stopped; carried into the events log and into fault attribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// Injected fault number `n`.
+    Fault(usize),
+    /// Its container exited (Ray processes died).
+    ContainerExit,
+    /// Its pod was deleted.
+    PodDeleted,
+    /// Its Kubernetes node was lost.
+    NodeLost {
+        /// Black-holed rather than refusing connections.
+        unreachable: bool,
+    },
+    /// The controller found it unhealthy.
+    Unhealthy,
+    /// Its constructor raised.
+    ConstructorFailed,
+    /// Stopped by Serve (drained, migrated, no longer needed).
+    Stopped,
+    /// The cluster it belonged to is gone (new GCS without fault tolerance).
+    ClusterLost,
+}
+
+impl Cause {
+    /// Human-readable reason for the events log.
+    pub fn describe(&self) -> String {
+        match self {
+            Cause::Fault(i) => format!("fault #{i}"),
+            Cause::ContainerExit => "container exited".to_string(),
+            Cause::PodDeleted => "pod deleted".to_string(),
+            Cause::NodeLost { unreachable: true } => "node lost, unreachable".to_string(),
+            Cause::NodeLost { unreachable: false } => "node lost".to_string(),
+            Cause::Unhealthy => "unhealthy".to_string(),
+            Cause::ConstructorFailed => "constructor raised".to_string(),
+            Cause::Stopped => "stopped".to_string(),
+            Cause::ClusterLost => "cluster state lost".to_string(),
+        }
+    }
+
+    /// The injected fault, when this cause is one.
+    pub fn fault(&self) -> Option<usize> {
+        match self {
+            Cause::Fault(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// A run stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimError {
+    /// More events than [`defaults::MAX_EVENTS`].
+    EventBudgetExceeded {
+        /// Simulated time reached.
+        at: SimTime,
+    },
+}
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimError::EventBudgetExceeded { at } => write!(
+                f,
+                "the run exceeded the budget of {} events at t = {at} s; shorten duration_s or lower rate_per_s",
+                defaults::MAX_EVENTS
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// What one simulation run produced.
+#[derive(Debug)]
+pub struct SimOutput {
+    /// The observation stream (shared with live mode).
+    pub observations: Observations,
+    /// events.log text.
+    pub events_log: String,
+    /// Events processed by the engine.
+    pub events_processed: u64,
+}
+
+/// The random streams, one per purpose (common random numbers across scenario variants).
+pub(super) struct Streams {
+    pub arrivals: RngStream,
+    pub service: RngStream,
+    pub routing: RngStream,
+    pub placement: RngStream,
+    pub health: RngStream,
+    pub ingress: RngStream,
+    pub faults: Vec<RngStream>,
+}
+
+/// The whole simulated cluster.
+pub struct World {
+    pub(super) scenario: Scenario,
+    pub(super) now: SimTime,
+    queue: EventQueue<Event>,
+    pub(super) rng: Streams,
+    pub(super) nodes: Vec<K8sNode>,
+    pub(super) pods: Vec<Pod>,
+    pub(super) head: Option<PodId>,
+    pub(super) head_generation: u32,
+    pub(super) worker_generation: Vec<u32>,
+    pub(super) head_ray_started_at: SimTime,
+    pub(super) gcs: Gcs,
+    pub(super) redis: Redis,
+    pub(super) controller: Controller,
+    pub(super) replicas: Vec<Replica>,
+    pub(super) replicas_created: u32,
+    pub(super) proxies: Vec<Proxy>,
+    pub(super) requests: Vec<Request>,
+    pub(super) unresolved: u64,
+    pub(super) broadcast_pending: bool,
+    pub(super) constructor_faults: Vec<ConstructorFaultState>,
+    /// Index into `obs.faults` for each scenario fault, once injected.
+    pub(super) fault_records: Vec<Option<usize>>,
+    pub(super) obs: Observations,
+    pub(super) levels_dirty: bool,
+    log: EventLog,
+    events_processed: u64,
+}
+
+/// Runs a scenario to completion.
+pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
+    let mut w = World::new(scenario.clone());
+    w.init_steady_state();
+    w.run_loop()?;
+    Ok(w.finish())
+}
+
+impl World {
+    fn new(scenario: Scenario) -> Self {
+        let seed = scenario.seed;
+        let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &format!("fault-{i}"))).collect();
+        let nodes = (1..=scenario.cluster.k8s_nodes)
+            .map(|i| K8sNode { name: format!("node-{i}"), state: NodeState::Ready })
+            .collect();
+        let groups = scenario.cluster.worker_groups.len();
+        let fault_count = scenario.faults.len();
+        World {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            rng: Streams {
+                arrivals: RngStream::new(seed, "arrivals"),
+                service: RngStream::new(seed, "service"),
+                routing: RngStream::new(seed, "routing"),
+                placement: RngStream::new(seed, "placement"),
+                health: RngStream::new(seed, "health-check-jitter"),
+                ingress: RngStream::new(seed, "ingress"),
+                faults,
+            },
+            nodes,
+            pods: Vec::new(),
+            head: None,
+            head_generation: 1,
+            worker_generation: vec![0; groups],
+            head_ray_started_at: SimTime::ZERO,
+            gcs: Gcs { state: GcsState::Up { cluster: 1 }, inc: 1, clusters_created: 1, stored_cluster: 1 },
+            redis: Redis { outages: 0 },
+            controller: Controller::new(),
+            replicas: Vec::new(),
+            replicas_created: 0,
+            proxies: Vec::new(),
+            requests: Vec::new(),
+            unresolved: 0,
+            broadcast_pending: false,
+            constructor_faults: Vec::new(),
+            fault_records: vec![None; fault_count],
+            obs: Observations::default(),
+            levels_dirty: true,
+            log: EventLog::default(),
+            events_processed: 0,
+            scenario,
+        }
+    }
+
+    /// The cluster of the scenario, up and serving at time zero: every pod running and
+    /// registered, every replica RUNNING (placed by the same spread rule as later replicas),
+    /// proxies healthy, endpoints ready.
+    fn init_steady_state(&mut self) {
+        self.log("sim", "ftsim", format_args!("steady state: all pods, replicas and proxies up"));
+        let head = self.create_pod("head".to_string(), PodRole::Head, self.scenario.cluster.head_cpus_milli);
+        self.head = Some(head);
+        for g in 0..self.scenario.cluster.worker_groups.len() {
+            let group = self.scenario.cluster.worker_groups[g].clone();
+            for _ in 0..group.replicas {
+                self.worker_generation[g] += 1;
+                self.create_pod(format!("{}-{}", group.name, self.worker_generation[g]), PodRole::Worker(g), group.cpus_milli);
+            }
+        }
+        // Bypass start-up delays: everything is already running.
+        self.queue = EventQueue::new();
+        for i in 0..self.pods.len() {
+            let pod = PodId(i as u32);
+            self.set_pod_phase(pod, PodPhase::Running, "initial");
+            self.pods[i].raylet = Raylet::Alive { cluster: 1 };
+        }
+        self.controller.state = ControllerState::Running;
+        self.controller.ever_started = true;
+        for _ in 0..self.scenario.serve.num_replicas {
+            let r = self.new_replica();
+            self.replicas[r.ix()].constructed = true;
+            self.set_replica_state(r, ReplicaState::Running, "initial");
+        }
+        // Health checks start at a random phase within one period.
+        for r in 0..self.replicas.len() {
+            let id = ReplicaId(r as u32);
+            let offset = self.rng.health.range_inclusive(0, self.scenario.serve.health_check_period.as_micros());
+            self.schedule_health_check_after(id, SimDuration::from_micros(offset));
+        }
+        self.reconcile_proxies();
+        let running = self.running_set();
+        for p in 0..self.proxies.len() {
+            let proxy = ProxyId(p as u32);
+            self.proxies[p].view = running.clone();
+            self.set_proxy_state(proxy, ProxyState::Healthy, "initial");
+            self.schedule_proxy_health_check(proxy);
+        }
+        self.broadcast_pending = false;
+        for i in 0..self.pods.len() {
+            let pod = PodId(i as u32);
+            self.pods[i].endpoint_ready = self.pod_serves_http(pod);
+            if self.readiness_probes_enabled() {
+                let period = self.scenario.timings.readiness_period.as_micros();
+                let phase = SimDuration::from_micros(self.rng.ingress.range_inclusive(0, period));
+                let inc = self.pods[i].inc;
+                self.schedule_in(phase, Event::ReadinessProbe { pod, inc });
+            }
+        }
+        self.schedule_next_arrival();
+        for i in 0..self.scenario.faults.len() {
+            let at = self.scenario.faults[i].at;
+            self.schedule_at(at, Event::FaultInject(i));
+        }
+        self.record_levels();
+    }
+
+    /// The end of the run: arrivals stop at `duration`; in-flight requests then get until their
+    /// client timeout (or 60 s without one) to finish.
+    fn hard_stop(&self) -> SimTime {
+        let drain = self.scenario.traffic.client_timeout.unwrap_or(SimDuration::from_secs(60));
+        SimTime::ZERO + self.scenario.duration + drain + SimDuration::from_secs(1)
+    }
+
+    fn run_loop(&mut self) -> Result<(), SimError> {
+        let end = SimTime::ZERO + self.scenario.duration;
+        let hard_stop = self.hard_stop();
+        while let Some((t, ev)) = self.queue.pop() {
+            if t >= hard_stop || (t >= end && self.unresolved == 0) {
+                break;
+            }
+            debug_assert!(t >= self.now, "event in the past");
+            self.now = t;
+            self.dispatch(ev);
+            self.events_processed += 1;
+            if self.events_processed > defaults::MAX_EVENTS {
+                return Err(SimError::EventBudgetExceeded { at: self.now });
+            }
+            if self.levels_dirty {
+                self.record_levels();
+            }
+            #[cfg(any(test, debug_assertions))]
+            self.check_invariants();
+        }
+        self.now = self.now.max(end);
+        self.fail_unfinished();
+        Ok(())
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Arrival => self.on_arrival(),
+            Event::RequestDone(req) => self.on_request_done(req),
+            Event::ClientTimeout(req) => self.on_client_timeout(req),
+            Event::FaultInject(i) => self.inject_fault(i),
+            Event::FaultEnd(i) => self.end_fault(i),
+            Event::NodeProvisioned(node) => self.on_node_provisioned(node),
+            Event::PodStarted { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_pod_started(pod)
+                }
+            }
+            Event::WaitGcsPoll { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_wait_gcs_poll(pod)
+                }
+            }
+            Event::RayStarted { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_ray_started(pod)
+                }
+            }
+            Event::ContainerRestart { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_container_restart(pod)
+                }
+            }
+            Event::PodRemoved { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.remove_pod(pod, "pod object garbage-collected")
+                }
+            }
+            Event::DrainDeadline { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_drain_deadline(pod)
+                }
+            }
+            Event::NodeNotReady(node) => self.on_node_not_ready(node),
+            Event::GcsNodeDeath { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_gcs_node_death(pod)
+                }
+            }
+            Event::RayletReconnectTimeout { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_raylet_reconnect_timeout(pod)
+                }
+            }
+            Event::HeadGcsExitNoticed { inc } => self.on_head_gcs_exit_noticed(inc),
+            Event::GcsRedisLost { gcs_inc } => self.on_gcs_redis_lost(gcs_inc),
+            Event::RedisPodRestored => self.redis_outage_ends("Redis pod back"),
+            Event::GcsRedisWaitExpired { gcs_inc } => self.on_gcs_redis_wait_expired(gcs_inc),
+            Event::ControllerRestart => self.on_controller_restart(),
+            Event::ControllerReady { inc } => self.on_controller_ready(inc),
+            Event::RayServiceReconcile => self.on_rayservice_reconcile(),
+            Event::ReplicaConstructed { replica, inc } => self.on_replica_constructed(replica, inc),
+            Event::ReplicaHealthCheck { replica, ctl_inc, check } => {
+                self.on_replica_health_check(replica, ctl_inc, check)
+            }
+            Event::ReplicaHealthCheckTimeout { replica, ctl_inc, check } => {
+                self.on_replica_health_check_timeout(replica, ctl_inc, check)
+            }
+            Event::ReplicaDrainPoll { replica } => self.on_replica_drain_poll(replica),
+            Event::ReplicaForceStop { replica } => self.on_replica_force_stop(replica),
+            Event::ProxyReady { proxy, inc } => self.on_proxy_ready(proxy, inc),
+            Event::ProxyHealthCheck { proxy, ctl_inc } => self.on_proxy_health_check(proxy, ctl_inc),
+            Event::ProxyDrained { proxy, inc } => self.on_proxy_drained(proxy, inc),
+            Event::RoutingBroadcast => self.on_routing_broadcast(),
+            Event::ReadinessProbe { pod, inc } => {
+                if self.pod_inc(pod) == inc {
+                    self.on_readiness_probe(pod)
+                }
+            }
+        }
+    }
+
+    fn pod_inc(&self, pod: PodId) -> u32 {
+        self.pods[pod.ix()].inc
+    }
+
+    /// Schedules `ev` after `delay`.
+    pub(super) fn schedule_in(&mut self, delay: SimDuration, ev: Event) {
+        self.queue.push(self.now + delay, ev);
+    }
+
+    /// Schedules `ev` at `at` (never in the past).
+    pub(super) fn schedule_at(&mut self, at: SimTime, ev: Event) {
+        self.queue.push(at.max(self.now), ev);
+    }
+
+    /// Appends one events.log line at the current time.
+    pub(super) fn log(&mut self, component: &str, name: &str, what: std::fmt::Arguments<'_>) {
+        self.log.line(self.now, component, name, what);
+    }
+
+    /// Marks injected fault `i` as detected now (first detection wins).
+    pub(super) fn detect(&mut self, fault: usize) {
+        if let Some(rec) = self.fault_records.get(fault).copied().flatten() {
+            if self.obs.faults[rec].detected_at.is_none() {
+                self.obs.faults[rec].detected_at = Some(self.now);
+                self.log("fault", &format!("#{fault}"), format_args!("detected"));
+            }
+        }
+    }
+
+    /// Starts the observation record of fault `i`.
+    pub(super) fn record_fault(&mut self, fault: usize, target: Option<String>) {
+        let kind = self.scenario.faults[fault].kind.name().to_string();
+        self.fault_records[fault] = Some(self.obs.faults.len());
+        self.obs.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
+    }
+
+    /// The component levels now.
+    pub(super) fn levels(&self) -> Levels {
+        let replicas_running = self
+            .replicas
+            .iter()
+            .filter(|r| r.actor_alive && r.state == ReplicaState::Running)
+            .count() as u32;
+        let proxies_up = self.proxies.iter().filter(|p| p.actor_alive && p.state == ProxyState::Healthy).count() as u32;
+        let pods_ready = self.pods.iter().filter(|p| matches!(p.raylet, Raylet::Alive { .. })).count() as u32;
+        let pods_desired =
+            1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
+        Levels {
+            replicas_running,
+            replicas_target: self.scenario.serve.num_replicas,
+            proxies_up,
+            proxies_expected: self.expected_proxy_count(),
+            pods_ready,
+            pods_desired,
+            gcs_up: self.gcs_up(),
+            redis_up: !self.scenario.cluster.gcs_fault_tolerance || self.redis_up(),
+            controller_up: self.controller.state == ControllerState::Running,
+        }
+    }
+
+    fn record_levels(&mut self) {
+        self.levels_dirty = false;
+        let levels = self.levels();
+        match self.obs.levels.last_mut() {
+            Some((t, l)) if *t == self.now => *l = levels,
+            Some((_, l)) if *l == levels => {}
+            _ => self.obs.levels.push((self.now, levels)),
+        }
+    }
+
+    fn finish(mut self) -> SimOutput {
+        self.record_levels();
+        let events = self.events_processed;
+        self.log("sim", "ftsim", format_args!("end of run ({events} events)"));
+        let mut records: Vec<_> = self.requests.iter().enumerate().filter_map(|(i, r)| r.record.map(|rec| (i, rec))).collect();
+        records.sort_by_key(|(i, rec)| (rec.arrival, *i));
+        self.obs.requests = records.into_iter().map(|(_, rec)| rec).collect();
+        SimOutput { observations: self.obs, events_log: self.log.into_text(), events_processed: self.events_processed }
+    }
+
+    /// Kubernetes nodes that are Ready.
+    pub(super) fn node_ready(&self, node: NodeId) -> bool {
+        self.nodes[node.ix()].state == NodeState::Ready
+    }
+
+    /// The request with id `req`.
+    pub(super) fn req(&self, req: ReqId) -> &Request {
+        &self.requests[req.ix()]
+    }
+}
