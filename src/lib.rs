@@ -4,7 +4,9 @@
 //! Layers, top to bottom (each depends only on those below it): `cli`, `report`, `sim` (the
 //! model), `traffic`-free `metrics`, `scenario`, and the generic `engine`.
 
+pub mod cli;
 pub mod engine;
 pub mod metrics;
+pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -1,7 +1,36 @@
-//! The scenarios shipped in `scenarios/`, built into the binary.
+//! The scenarios shipped in `scenarios/`, built into the binary so that `ftsim run NAME` and the
+//! tests use exactly the files users read.
 
-/// (name, JSON) of every bundled scenario, the default first.
-pub const BUNDLED: &[(&str, &str)] = &[];
+macro_rules! bundled {
+    ($($name:literal),* $(,)?) => {
+        /// (name, JSON) of every bundled scenario; the default first.
+        pub const BUNDLED: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../scenarios/", $name, ".json")))),*
+        ];
+    };
+}
 
-/// The scenario `ftsim run` uses without a file.
+bundled!(
+    "working-example",
+    "replica-crash",
+    "replica-health-check-failure",
+    "replica-constructor-failure",
+    "controller-crash",
+    "proxy-crash",
+    "worker-pod-deletion",
+    "worker-node-loss",
+    "head-pod-crash-gcs-ft",
+    "head-pod-crash-no-gcs-ft",
+    "redis-outage",
+    "redis-outage-during-head-crash",
+    "replica-crash-while-controller-down",
+);
+
+/// The scenario `ftsim run` uses without a file: the guide's walkthrough.
 pub const DEFAULT_NAME: &str = "working-example";
+
+/// A bundled scenario by name (`replica-crash` or `replica-crash.json`).
+pub fn by_name(name: &str) -> Option<(&'static str, &'static str)> {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    BUNDLED.iter().copied().find(|(n, _)| *n == name)
+}

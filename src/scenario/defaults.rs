@@ -133,7 +133,8 @@ pub const NODE_DRAIN_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 pub const POD_START: SimDuration = SimDuration::from_secs(5);
 /// KubeRay's `wait-gcs-ready` init container runs `ray health-check` every 5 s (common/pod.go).
 pub const WAIT_GCS_READY_PERIOD: SimDuration = SimDuration::from_secs(5);
-/// Kubelet restart back-off of a crashed container [s]: 10 s, doubling. K8S-UNVERIFIED.
+/// Kubelet restart back-off of a crashed container [s]: the first restart is immediate, the next
+/// ones wait 10 s, 20 s, 40 s, ... (CrashLoopBackOff). K8S-UNVERIFIED.
 pub const KUBELET_RESTART_BACKOFF: SimDuration = SimDuration::from_secs(10);
 /// Kubelet restart back-off cap [s]: 300 s. K8S-UNVERIFIED.
 pub const KUBELET_RESTART_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);

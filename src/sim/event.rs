@@ -36,7 +36,7 @@ pub enum Event {
     /// A node's kubelet has been silent for the node-monitor grace period.
     NodeNotReady(NodeId),
     /// The GCS's health checks declare a silent raylet dead.
-    GcsNodeDeath { pod: PodId, inc: u32 },
+    GcsNodeDeath(PodId),
     /// A disconnected raylet gives up on the GCS.
     RayletReconnectTimeout { pod: PodId, inc: u32 },
     /// The head container notices its GCS process exited (`ray start --block` poll).
@@ -67,6 +67,8 @@ pub enum Event {
     ProxyReady { proxy: ProxyId, inc: u32 },
     /// The controller health-checks a proxy.
     ProxyHealthCheck { proxy: ProxyId, ctl_inc: u32 },
+    /// A proxy health check to an unreachable node hits its timeout.
+    ProxyHealthCheckTimeout { proxy: ProxyId, ctl_inc: u32 },
     /// A draining proxy's minimum draining period is over.
     ProxyDrained { proxy: ProxyId, inc: u32 },
     /// The controller's routing update reaches the proxies.

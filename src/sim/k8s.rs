@@ -121,6 +121,8 @@ pub struct Pod {
     pub unreachable_since: Option<SimTime>,
     /// The fault that took this pod down, if any.
     pub fault: Option<usize>,
+    /// The GCS has published this pod's node as dead.
+    pub gcs_knows_dead: bool,
 }
 
 impl Pod {
@@ -165,6 +167,7 @@ impl World {
             draining: false,
             unreachable_since: None,
             fault: None,
+            gcs_knows_dead: false,
         });
         self.log("pod", &name, format_args!("created by KubeRay (PENDING)"));
         self.levels_dirty = true;
@@ -353,7 +356,7 @@ impl World {
             self.set_pod_phase(pod, PodPhase::Lost, &format!("node {name} lost"));
             if was_alive {
                 let detect = self.scenario.timings.gcs_node_death_detection(unreachable);
-                self.schedule_in(detect, Event::GcsNodeDeath { pod, inc });
+                self.schedule_in(detect, Event::GcsNodeDeath(pod));
             }
             self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
         }
@@ -411,9 +414,13 @@ impl World {
     }
 }
 
-/// Kubelet restart back-off after `restarts` previous restarts: base x 2^restarts, capped.
+/// Kubelet restart delay after `restarts` previous restarts: the first restart is immediate,
+/// then base, 2 x base, 4 x base, ... capped (CrashLoopBackOff).
 pub fn kubelet_backoff(t: &crate::scenario::Timings, restarts: u32) -> SimDuration {
-    let factor = 1u64 << restarts.min(20);
+    if restarts == 0 {
+        return SimDuration::ZERO;
+    }
+    let factor = 1u64 << (restarts - 1).min(20);
     t.kubelet_restart_backoff.saturating_mul(factor).min(t.kubelet_restart_backoff_max)
 }
 

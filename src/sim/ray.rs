@@ -195,7 +195,7 @@ impl World {
 
     /// The GCS declares a silent node dead after its health checks fail.
     pub(super) fn on_gcs_node_death(&mut self, pod: PodId) {
-        if self.gcs_up() {
+        if self.gcs_up() && !self.pods[pod.ix()].gcs_knows_dead {
             self.gcs_marks_node_dead(pod);
         }
     }
@@ -203,6 +203,7 @@ impl World {
     /// Node death is published: calls hanging on the node's actors fail, and the fault that
     /// killed it counts as detected.
     fn gcs_marks_node_dead(&mut self, pod: PodId) {
+        self.pods[pod.ix()].gcs_knows_dead = true;
         let name = self.pods[pod.ix()].name.clone();
         self.log("gcs", "gcs", format_args!("node of pod {name} marked DEAD"));
         if let Some(fault) = self.pods[pod.ix()].fault {

@@ -238,7 +238,9 @@ impl World {
             let proxy = ProxyId(p as u32);
             self.proxies[p].view = running.clone();
             self.set_proxy_state(proxy, ProxyState::Healthy, "initial");
-            self.schedule_proxy_health_check(proxy);
+            let period = self.scenario.timings.proxy_health_check_period.as_micros();
+            let offset = SimDuration::from_micros(self.rng.health.range_inclusive(0, period));
+            self.schedule_proxy_health_check_in(proxy, offset);
         }
         self.broadcast_pending = false;
         for i in 0..self.pods.len() {
@@ -330,11 +332,7 @@ impl World {
                 }
             }
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
-            Event::GcsNodeDeath { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_gcs_node_death(pod)
-                }
-            }
+            Event::GcsNodeDeath(pod) => self.on_gcs_node_death(pod),
             Event::RayletReconnectTimeout { pod, inc } => {
                 if self.pod_inc(pod) == inc {
                     self.on_raylet_reconnect_timeout(pod)
@@ -358,6 +356,7 @@ impl World {
             Event::ReplicaForceStop { replica } => self.on_replica_force_stop(replica),
             Event::ProxyReady { proxy, inc } => self.on_proxy_ready(proxy, inc),
             Event::ProxyHealthCheck { proxy, ctl_inc } => self.on_proxy_health_check(proxy, ctl_inc),
+            Event::ProxyHealthCheckTimeout { proxy, ctl_inc } => self.on_proxy_health_check_timeout(proxy, ctl_inc),
             Event::ProxyDrained { proxy, inc } => self.on_proxy_drained(proxy, inc),
             Event::RoutingBroadcast => self.on_routing_broadcast(),
             Event::ReadinessProbe { pod, inc } => {
@@ -412,7 +411,11 @@ impl World {
             .filter(|r| r.actor_alive && r.state == ReplicaState::Running)
             .count() as u32;
         let proxies_up = self.proxies.iter().filter(|p| p.actor_alive && p.state == ProxyState::Healthy).count() as u32;
-        let pods_ready = self.pods.iter().filter(|p| matches!(p.raylet, Raylet::Alive { .. })).count() as u32;
+        let pods_ready = self
+            .pods
+            .iter()
+            .filter(|p| p.phase == PodPhase::Running && matches!(p.raylet, Raylet::Alive { .. }))
+            .count() as u32;
         let pods_desired =
             1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         Levels {

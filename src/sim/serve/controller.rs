@@ -352,7 +352,7 @@ impl World {
             return;
         }
         if matches!(rep.health_fault, Some((HealthMode::Raise, _))) {
-            self.health_check_failed(r, "check_health raised");
+            self.health_check_failed(r, "check_health raised", false);
         } else {
             self.replicas[r.ix()].hc_failures = 0;
             self.schedule_health_check_after(r, SimDuration::ZERO);
@@ -368,11 +368,13 @@ impl World {
         if !rep.actor_alive && rep.death_known {
             self.replica_unhealthy(r, "health check: actor died", false);
         } else {
-            self.health_check_failed(r, "health check timed out");
+            self.health_check_failed(r, "health check timed out", true);
         }
     }
 
-    fn health_check_failed(&mut self, r: ReplicaId, why: &str) {
+    /// Counts a failed check. After a raising check the next one waits a period as usual; after
+    /// a timed-out one the period has already passed, so it starts at the next sweep.
+    fn health_check_failed(&mut self, r: ReplicaId, why: &str, timed_out: bool) {
         let rep = &mut self.replicas[r.ix()];
         rep.hc_failures += 1;
         let failures = rep.hc_failures;
@@ -381,8 +383,8 @@ impl World {
         if failures >= crate::scenario::defaults::HEALTH_CHECK_UNHEALTHY_THRESHOLD {
             self.replica_unhealthy(r, &format!("{failures} failed health checks"), true);
         } else {
-            // The next check is due as soon as the period has passed since this one started.
-            self.schedule_health_check_after(r, SimDuration::from_micros(1));
+            let gap = if timed_out { SimDuration::from_micros(1) } else { SimDuration::ZERO };
+            self.schedule_health_check_after(r, gap);
         }
     }
 

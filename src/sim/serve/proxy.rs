@@ -182,8 +182,13 @@ impl World {
 
     /// Next proxy health check, one period after the last completed one.
     pub(crate) fn schedule_proxy_health_check(&mut self, p: ProxyId) {
+        self.schedule_proxy_health_check_in(p, self.scenario.timings.proxy_health_check_period);
+    }
+
+    /// A proxy health check after `delay`.
+    pub(crate) fn schedule_proxy_health_check_in(&mut self, p: ProxyId, delay: crate::engine::SimDuration) {
         let ctl_inc = self.controller.inc;
-        self.schedule_in(self.scenario.timings.proxy_health_check_period, Event::ProxyHealthCheck { proxy: p, ctl_inc });
+        self.schedule_in(delay, Event::ProxyHealthCheck { proxy: p, ctl_inc });
     }
 
     /// Controller -> proxy health check.
@@ -200,6 +205,28 @@ impl World {
             self.schedule_proxy_health_check(p);
             return;
         }
+        let pod = &self.pods[px.pod.ix()];
+        if pod.unreachable_since.is_some() && !pod.gcs_knows_dead {
+            // A black-holed call: the check fails only when its timeout expires.
+            let timeout = self.scenario.timings.proxy_health_check_timeout;
+            self.schedule_in(timeout, Event::ProxyHealthCheckTimeout { proxy: p, ctl_inc });
+            return;
+        }
+        self.proxy_health_check_failed(p);
+    }
+
+    /// A health check to a proxy on an unreachable node timed out.
+    pub(crate) fn on_proxy_health_check_timeout(&mut self, p: ProxyId, ctl_inc: u32) {
+        if ctl_inc != self.controller.inc || !self.controller_running() {
+            return;
+        }
+        if matches!(self.proxies[p.ix()].state, ProxyState::Healthy | ProxyState::Draining) {
+            self.proxy_health_check_failed(p);
+        }
+    }
+
+    fn proxy_health_check_failed(&mut self, p: ProxyId) {
+        let px = &mut self.proxies[p.ix()];
         px.hc_failures += 1;
         let failures = px.hc_failures;
         if failures < crate::scenario::defaults::PROXY_HEALTH_CHECK_UNHEALTHY_THRESHOLD {

@@ -1,0 +1,126 @@
+//! The command line: argument parsing (clap), dispatch, exit codes.
+//!
+//! Exit codes: 0 the SLO holds (or the command succeeded), 1 the SLO is violated, 2 bad input or
+//! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
+
+mod run;
+mod scenarios;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: success, or the SLO holds.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the SLO is violated.
+pub const EXIT_SLO_VIOLATED: u8 = 1;
+/// Exit code: bad input or I/O error.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+const EXAMPLES: &str = "\
+Examples:
+  ftsim run                                      # the guide's working example, built in
+  ftsim run scenarios/head-pod-crash-gcs-ft.json # a bundled scenario file
+  ftsim run head-pod-crash-no-gcs-ft --seed 7    # a bundled scenario by name, another seed
+  ftsim run my.json --out /tmp/my-run            # choose the run directory
+  ftsim validate scenarios/*.json                # check files without running them
+  ftsim scenarios                                # list the bundled scenarios
+  ftsim scenarios --show redis-outage            # print one as JSON, to start your own
+
+Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
+
+/// ftsim: what happens to your Ray Serve traffic when the cluster breaks?
+///
+/// A deterministic discrete-event simulator of failures of Ray Serve applications on Kubernetes
+/// with KubeRay: replica, controller and proxy crashes, pod and node loss, head crashes with and
+/// without GCS fault tolerance, Redis outages. Same scenario and seed, same bytes out.
+#[derive(Parser, Debug)]
+#[command(name = "ftsim", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate a scenario; write report.json, timeseries.csv and events.log; print a summary.
+    #[command(after_help = EXAMPLES)]
+    Run {
+        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// example (`working-example`).
+        scenario: Option<String>,
+        /// Seed of every random stream (overrides the file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run directory to write. Default: output/<scenario name>/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files (syntax, fields, values) without running them.
+    Validate {
+        /// Scenario JSON files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the bundled scenarios, or print one.
+    Scenarios {
+        /// Print this bundled scenario's JSON.
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
+}
+
+/// A command's failure: its message lines and exit code.
+pub struct Failure {
+    /// One or more lines, printed after `ftsim: `.
+    pub lines: Vec<String>,
+    /// Exit code.
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input or I/O (exit code 2).
+    pub fn bad_input(line: impl Into<String>) -> Self {
+        Failure { lines: vec![line.into()], code: EXIT_BAD_INPUT }
+    }
+}
+
+/// Writes to stdout; a closed pipe (e.g. `| head`) is not an error.
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Parses the arguments, runs the command, returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run { scenario, seed, out, quiet } => run::run(scenario.as_deref(), seed, out, quiet),
+        Command::Validate { files } => validate::validate(&files),
+        Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let mut err = std::io::stderr().lock();
+            for line in &f.lines {
+                let _ = writeln!(err, "ftsim: {line}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Per-fault detection and recovery. Recovery is the first instant, at or after detection, at
+//! which every component is back to its target (replicas RUNNING, proxies up, pods ready, GCS,
+//! Redis and controller up), computed from the level series alone so that the simulator and
+//! live mode share one definition.
+
+use crate::engine::SimTime;
+
+use super::observations::{FaultRecord, Levels, Outcome, RequestRecord};
+
+/// What one fault cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultOutcome {
+    /// The fault as observed.
+    pub record: FaultRecord,
+    /// When the cluster was back at its target after detection, if it was within the run.
+    pub recovered_at: Option<SimTime>,
+    /// Failed requests that arrived between injection and recovery (or the end).
+    pub failed_requests: u64,
+}
+
+/// The levels in force at `t` (the last change at or before it).
+pub fn levels_at(levels: &[(SimTime, Levels)], t: SimTime) -> Option<Levels> {
+    let i = levels.partition_point(|(at, _)| *at <= t);
+    i.checked_sub(1).map(|i| levels[i].1)
+}
+
+/// First instant at or after `from` at which the levels are at target.
+pub fn first_at_target(levels: &[(SimTime, Levels)], from: SimTime) -> Option<SimTime> {
+    if levels_at(levels, from)?.at_target() {
+        return Some(from);
+    }
+    levels.iter().find(|(at, l)| *at > from && l.at_target()).map(|(at, _)| *at)
+}
+
+/// Detection, recovery and cost of every fault.
+pub fn fault_outcomes(
+    faults: &[FaultRecord],
+    levels: &[(SimTime, Levels)],
+    requests: &[RequestRecord],
+    end: SimTime,
+) -> Vec<FaultOutcome> {
+    faults
+        .iter()
+        .map(|f| {
+            let recovered_at = f.detected_at.and_then(|d| first_at_target(levels, d.max(f.injected_at)));
+            let until = recovered_at.unwrap_or(end);
+            let failed_requests = requests
+                .iter()
+                .filter(|r| r.arrival >= f.injected_at && r.arrival < until.max(f.injected_at))
+                .filter(|r| matches!(r.outcome, Outcome::Failure(_)))
+                .count() as u64;
+            FaultOutcome { record: f.clone(), recovered_at, failed_requests }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lv(running: u32) -> Levels {
+        Levels {
+            replicas_running: running,
+            replicas_target: 2,
+            proxies_up: 1,
+            proxies_expected: 1,
+            pods_ready: 1,
+            pods_desired: 1,
+            gcs_up: true,
+            redis_up: true,
+            controller_up: true,
+        }
+    }
+
+    #[test]
+    fn recovery_is_first_return_to_target_after_detection() {
+        let t = SimTime::from_micros;
+        let levels = vec![(t(0), lv(2)), (t(10), lv(1)), (t(30), lv(2))];
+        let f = FaultRecord { kind: "replica_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
+        let out = fault_outcomes(&[f], &levels, &[], t(100));
+        assert_eq!(out[0].recovered_at, Some(t(30)));
+    }
+
+    #[test]
+    fn undetected_fault_has_no_recovery() {
+        let t = SimTime::from_micros;
+        let f = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: None };
+        let out = fault_outcomes(&[f], &[(t(0), lv(2))], &[], t(100));
+        assert_eq!(out[0].recovered_at, None);
+    }
+}

@@ -1,0 +1,185 @@
+//! report.json: the run's headline metrics, per-fault timings, downtime episodes, the SLO
+//! verdict and the fully resolved scenario. Output formats are API: the layout is versioned by
+//! `schema_version` and documented in the README ("Reading the report").
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::observations::FailureCause;
+use crate::metrics::Metrics;
+use crate::scenario::raw::RawScenario;
+
+/// Version of the report layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub ftsim_version: String,
+    /// `simulation` or `live`.
+    pub mode: String,
+    pub scenario_name: String,
+    pub seed: u64,
+    /// SHA-256 of the resolved scenario JSON.
+    pub scenario_sha256: String,
+    /// The command that reproduces this run.
+    pub rerun: String,
+    pub duration_s: f64,
+    pub summary: Summary,
+    pub downtime_episodes: Vec<EpisodeJson>,
+    pub faults: Vec<FaultJson>,
+    pub slo: SloJson,
+    /// Engine events processed (simulation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_processed: Option<u64>,
+    /// The scenario with every default filled in.
+    pub scenario: RawScenario,
+}
+
+/// Headline numbers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    pub requests: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub success_ratio: f64,
+    /// Every cause, zero included.
+    pub failures_by_cause: std::collections::BTreeMap<String, u64>,
+    pub latency_p50_s: f64,
+    pub latency_p99_s: f64,
+    pub latency_max_s: f64,
+    pub downtime_s: f64,
+    pub downtime_episodes: usize,
+    pub longest_downtime_s: f64,
+}
+
+/// One downtime episode.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpisodeJson {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub duration_s: f64,
+    pub failed_requests: u64,
+    pub ongoing_at_end: bool,
+}
+
+/// One fault.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FaultJson {
+    pub index: usize,
+    pub kind: String,
+    pub target: Option<String>,
+    pub injected_at_s: f64,
+    pub detected_at_s: Option<f64>,
+    pub recovered_at_s: Option<f64>,
+    pub time_to_detect_s: Option<f64>,
+    pub time_to_recover_s: Option<f64>,
+    pub failed_requests: u64,
+}
+
+/// The SLO verdict.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SloJson {
+    pub holds: bool,
+    pub checks: Vec<SloCheckJson>,
+}
+
+/// One SLO check.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SloCheckJson {
+    pub name: String,
+    pub limit: String,
+    pub actual: String,
+    pub ok: bool,
+}
+
+fn s(t: SimTime) -> f64 {
+    t.as_secs_f64()
+}
+
+fn d(t: SimDuration) -> f64 {
+    t.as_secs_f64()
+}
+
+/// Run identity that is not a metric.
+pub struct RunInfo<'a> {
+    /// `simulation` or `live`.
+    pub mode: &'a str,
+    /// The resolved scenario.
+    pub resolved: &'a RawScenario,
+    /// The command that reproduces the run.
+    pub rerun: String,
+    /// Engine events (simulation).
+    pub events_processed: Option<u64>,
+}
+
+/// Builds the report.
+pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
+    use sha2::Digest;
+    let scenario_json = serde_json::to_vec(info.resolved).expect("scenario serializes");
+    let digest = sha2::Sha256::digest(&scenario_json);
+    let scenario_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let failures_by_cause = FailureCause::ALL.iter().map(|c| (c.name().to_string(), m.failures_of(*c))).collect();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        ftsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        mode: info.mode.to_string(),
+        scenario_name: info.resolved.name.clone().unwrap_or_default(),
+        seed: info.resolved.seed.unwrap_or_default(),
+        scenario_sha256,
+        rerun: info.rerun,
+        duration_s: d(duration),
+        summary: Summary {
+            requests: m.requests,
+            successes: m.successes,
+            failures: m.failures(),
+            success_ratio: m.success_ratio(),
+            failures_by_cause,
+            latency_p50_s: d(m.latency[0]),
+            latency_p99_s: d(m.latency[1]),
+            latency_max_s: d(m.latency[2]),
+            downtime_s: d(m.total_downtime()),
+            downtime_episodes: m.episodes.len(),
+            longest_downtime_s: d(m.episodes.iter().map(|e| e.duration()).max().unwrap_or_default()),
+        },
+        downtime_episodes: m
+            .episodes
+            .iter()
+            .map(|e| EpisodeJson {
+                start_s: s(e.start),
+                end_s: s(e.end),
+                duration_s: d(e.duration()),
+                failed_requests: e.failed_requests,
+                ongoing_at_end: e.ongoing_at_end,
+            })
+            .collect(),
+        faults: m
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FaultJson {
+                index: i,
+                kind: f.record.kind.clone(),
+                target: f.record.target.clone(),
+                injected_at_s: s(f.record.injected_at),
+                detected_at_s: f.record.detected_at.map(s),
+                recovered_at_s: f.recovered_at.map(s),
+                time_to_detect_s: f.record.detected_at.map(|t| d(t.saturating_since(f.record.injected_at))),
+                time_to_recover_s: f.recovered_at.map(|t| d(t.saturating_since(f.record.injected_at))),
+                failed_requests: f.failed_requests,
+            })
+            .collect(),
+        slo: SloJson {
+            holds: m.slo.holds,
+            checks: m
+                .slo
+                .checks
+                .iter()
+                .map(|c| SloCheckJson { name: c.name.to_string(), limit: c.limit.clone(), actual: c.actual.clone(), ok: c.ok })
+                .collect(),
+        },
+        events_processed: info.events_processed,
+        scenario: info.resolved.clone(),
+    }
+}

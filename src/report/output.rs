@@ -1,0 +1,128 @@
+//! Writing a run directory atomically: every file goes into a fresh temporary directory beside
+//! the target, which is renamed into place at the end. A failed run leaves the previous run
+//! directory untouched, and a directory that is not an ftsim run is never overwritten.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a directory as an ftsim run directory.
+pub const MARKER: &str = "report.json";
+
+/// An output directory being written.
+pub struct RunDirWriter {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+fn io_err(path: &Path, what: &str, e: std::io::Error) -> String {
+    format!("{what} {}: {e}", path.display())
+}
+
+impl RunDirWriter {
+    /// Prepares to write `target`. Fails if `target` exists and is not an ftsim run directory
+    /// (or is not a directory), or if its parent cannot be created or written.
+    pub fn create(target: &Path) -> Result<Self, String> {
+        if target.exists() {
+            if !target.is_dir() {
+                return Err(format!("{} exists and is not a directory", target.display()));
+            }
+            let empty = fs::read_dir(target).map_err(|e| io_err(target, "cannot read", e))?.next().is_none();
+            if !empty && !target.join(MARKER).is_file() {
+                return Err(format!(
+                    "refusing to overwrite {}: it is not empty and holds no {MARKER} (not an ftsim run directory)",
+                    target.display()
+                ));
+            }
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "cannot create output directory", e))?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(|e| io_err(&tmp, "cannot remove stale", e))?;
+        }
+        fs::create_dir(&tmp).map_err(|e| io_err(&tmp, "cannot create", e))?;
+        Ok(RunDirWriter { target: target.to_path_buf(), tmp, committed: false })
+    }
+
+    /// Writes one file into the run directory.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = self.tmp.join(name);
+        let mut f = fs::File::create(&path).map_err(|e| io_err(&path, "cannot create", e))?;
+        f.write_all(bytes).map_err(|e| io_err(&path, "cannot write", e))?;
+        f.sync_all().map_err(|e| io_err(&path, "cannot sync", e))
+    }
+
+    /// Moves the finished directory into place, replacing a previous run.
+    pub fn commit(mut self) -> Result<PathBuf, String> {
+        let old = self.tmp.with_file_name(format!(
+            ".{}.old-{}",
+            self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            std::process::id()
+        ));
+        let had_old = self.target.exists();
+        if had_old {
+            fs::rename(&self.target, &old).map_err(|e| io_err(&self.target, "cannot move aside", e))?;
+        }
+        if let Err(e) = fs::rename(&self.tmp, &self.target) {
+            if had_old {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(io_err(&self.target, "cannot create", e));
+        }
+        self.committed = true;
+        if had_old {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for RunDirWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_a_previous_run_and_refuses_foreign_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run");
+        let w = RunDirWriter::create(&target).unwrap();
+        w.write(MARKER, b"{}").unwrap();
+        w.write("a.txt", b"1").unwrap();
+        w.commit().unwrap();
+        let w = RunDirWriter::create(&target).unwrap();
+        w.write(MARKER, b"{\"v\":2}").unwrap();
+        w.commit().unwrap();
+        assert_eq!(fs::read_to_string(target.join(MARKER)).unwrap(), "{\"v\":2}");
+        assert!(!target.join("a.txt").exists());
+
+        let foreign = dir.path().join("foreign");
+        fs::create_dir(&foreign).unwrap();
+        fs::write(foreign.join("precious.txt"), "x").unwrap();
+        assert!(RunDirWriter::create(&foreign).unwrap_err().contains("refusing to overwrite"));
+    }
+
+    #[test]
+    fn an_abandoned_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run");
+        {
+            let w = RunDirWriter::create(&target).unwrap();
+            w.write("x", b"1").unwrap();
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
