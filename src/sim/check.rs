@@ -8,12 +8,14 @@ use crate::sim::serve::router::ReqState;
 use crate::sim::world::World;
 
 impl World {
-    /// Panics if any invariant of the model is broken.
-    pub(crate) fn check_invariants(&self) {
+    /// Panics if any invariant of the model is broken. The checks that scan every request run
+    /// only when `full` (they are linear in the run's length).
+    pub(crate) fn check_invariants(&self, full: bool) {
         let at = self.now;
         let max = self.scenario.serve.max_ongoing_requests as usize;
-        let open = self.requests.iter().filter(|r| r.state != ReqState::Done).count() as u64;
-        assert_eq!(open, self.unresolved, "t={at}: unresolved request count drifted");
+        if full {
+            self.check_requests();
+        }
         for (i, rep) in self.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);
             if rep.actor_alive {
@@ -41,12 +43,6 @@ impl World {
                 assert!(self.pods[px.pod.ix()].raylet != Raylet::Down, "t={at}: proxy alive on a pod without Ray");
             }
         }
-        for (i, r) in self.requests.iter().enumerate() {
-            if let ReqState::Serving(p, rep) = r.state {
-                assert!(self.replicas[rep.ix()].ongoing.contains(&ReqId(i as u32)), "t={at}: lost request");
-                assert!(self.proxies[p.ix()].active.contains(&ReqId(i as u32)), "t={at}: request not on its proxy");
-            }
-        }
         let starting_or_running = self
             .replicas
             .iter()
@@ -59,6 +55,19 @@ impl World {
         if self.gcs_up() {
             let head = self.head.expect("a GCS runs on a head pod");
             assert!(matches!(self.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
+        }
+    }
+
+    /// Every open request is where its state says, and the open count is right.
+    fn check_requests(&self) {
+        let at = self.now;
+        let open = self.requests.iter().filter(|r| r.state != ReqState::Done).count() as u64;
+        assert_eq!(open, self.unresolved, "t={at}: unresolved request count drifted");
+        for (i, r) in self.requests.iter().enumerate() {
+            if let ReqState::Serving(p, rep) = r.state {
+                assert!(self.replicas[rep.ix()].ongoing.contains(&ReqId(i as u32)), "t={at}: lost request");
+                assert!(self.proxies[p.ix()].active.contains(&ReqId(i as u32)), "t={at}: request not on its proxy");
+            }
         }
     }
 }

@@ -51,6 +51,8 @@ pub enum Event {
     ControllerRestart,
     /// The restarted controller has recovered its state.
     ControllerReady { inc: u32 },
+    /// One iteration of the Serve controller's control loop.
+    ControllerTick,
     /// KubeRay's RayService reconcile: resubmit the Serve application if it is missing.
     RayServiceReconcile,
     /// A replica's actor has started and its constructor has returned (or raised).

@@ -132,7 +132,7 @@ impl World {
             }
         }
         self.serve_on_gcs_up(cluster);
-        self.reconcile();
+        self.request_reconcile();
     }
 
     /// The GCS stops (its pod died or it crashed): every raylet starts its reconnect timer.

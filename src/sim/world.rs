@@ -135,6 +135,7 @@ pub struct World {
     pub(super) requests: Vec<Request>,
     pub(super) unresolved: u64,
     pub(super) broadcast_pending: bool,
+    pub(super) tick_pending: bool,
     pub(super) constructor_faults: Vec<ConstructorFaultState>,
     /// Index into `obs.faults` for each scenario fault, once injected.
     pub(super) fault_records: Vec<Option<usize>>,
@@ -188,6 +189,7 @@ impl World {
             requests: Vec::new(),
             unresolved: 0,
             broadcast_pending: false,
+            tick_pending: false,
             constructor_faults: Vec::new(),
             fault_records: vec![None; fault_count],
             obs: Observations::default(),
@@ -285,11 +287,13 @@ impl World {
             if self.levels_dirty {
                 self.record_levels();
             }
-            #[cfg(any(test, debug_assertions))]
-            self.check_invariants();
+            #[cfg(debug_assertions)]
+            self.check_invariants(self.events_processed % 4096 == 0);
         }
         self.now = self.now.max(end);
         self.fail_unfinished();
+        #[cfg(debug_assertions)]
+        self.check_invariants(true);
         Ok(())
     }
 
@@ -344,6 +348,10 @@ impl World {
             Event::GcsRedisWaitExpired { gcs_inc } => self.on_gcs_redis_wait_expired(gcs_inc),
             Event::ControllerRestart => self.on_controller_restart(),
             Event::ControllerReady { inc } => self.on_controller_ready(inc),
+            Event::ControllerTick => {
+                self.tick_pending = false;
+                self.reconcile();
+            }
             Event::RayServiceReconcile => self.on_rayservice_reconcile(),
             Event::ReplicaConstructed { replica, inc } => self.on_replica_constructed(replica, inc),
             Event::ReplicaHealthCheck { replica, ctl_inc, check } => {

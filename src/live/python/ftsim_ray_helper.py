@@ -530,13 +530,18 @@ class Child:
     def exit_code(self):
         return self.popen.poll()
 
-    def scan(self, procs: list[ProcInfo] | None = None) -> None:
-        """Record every process of our session and every descendant of a tracked PID."""
+    def scan(self, procs: list[ProcInfo] | None = None) -> bool:
+        """Record every process of our session and every descendant of a tracked PID.
+        Returns True if a new process was recorded."""
+        before = len(self.tracked)
         procs = procs if procs is not None else all_procs()
         by_ppid: dict[int, list[ProcInfo]] = {}
         for p in procs:
             by_ppid.setdefault(p.ppid, []).append(p)
-            if p.sid == self.pid and p.starttime >= self.starttime and p.pid not in self.tracked:
+            known = self.tracked.get(p.pid)
+            if known is not None and known[0] == p.starttime:
+                self.tracked[p.pid] = (p.starttime, p.comm)  # comm changes (ray::...)
+            elif p.sid == self.pid and p.starttime >= self.starttime and known is None:
                 self.tracked[p.pid] = (p.starttime, p.comm)
         frontier = [pid for pid, (st, _) in self.tracked.items() if is_live(pid, st)]
         while frontier:
@@ -545,6 +550,7 @@ class Child:
                 if c.pid not in self.tracked and c.starttime >= self.starttime:
                     self.tracked[c.pid] = (c.starttime, c.comm)
                     frontier.append(c.pid)
+        return len(self.tracked) != before
 
     def live_pids(self) -> list[int]:
         return [pid for pid, (st, _) in self.tracked.items() if is_live(pid, st)]
@@ -558,9 +564,10 @@ class Child:
             live = self.live_pids()
             if not live:
                 break
+            for pid in live:  # all of them die: directly, or by PDEATHSIG of a parent
+                killed[pid] = self.tracked[pid][1]
             for pid in live:
-                if kill_pid(pid, self.tracked[pid][0]):
-                    killed[pid] = self.tracked[pid][1]
+                kill_pid(pid, self.tracked[pid][0])
             if is_live(self.pid, self.starttime):
                 try:
                     os.killpg(self.pid, signal.SIGKILL)
@@ -883,17 +890,15 @@ class Helper:
     def save_state(self) -> None:
         if not self.initialised:
             return
-        def child_info(c: Child | None):
-            if c is None:
-                return None
-            return {"pid": c.pid, "sid": c.pid, "starttime": c.starttime,
-                    "tracked": {str(p): st for p, (st, _) in c.tracked.items()}}
+        me = read_proc(os.getpid())
         state = {
             "helper_pid": os.getpid(),
-            "redis": child_info(self.redis),
-            "driver": child_info(self.driver.child),
+            "helper_starttime": me.starttime if me else None,
+            "children": [{"name": c.name, "pid": c.pid, "sid": c.pid, "starttime": c.starttime,
+                          "tracked": {str(p): st for p, (st, _) in c.tracked.items()}}
+                         for c in self.all_children()],
             "pods": {n: {"slot": p.slot, "ip": p.ip, "incarnation": p.incarnation,
-                         **(child_info(p.child) or {})} for n, p in self.pods.items()},
+                         "pid": p.child.pid if p.child else None} for n, p in self.pods.items()},
         }
         path = os.path.join(self.run_dir, "helper-state.json")
         try:
@@ -1480,8 +1485,11 @@ class Helper:
         t0 = time.monotonic()
         procs = all_procs()
         reap_children()
+        changed = False
         for c in self.all_children():
-            c.scan(procs)
+            changed = c.scan(procs) or changed
+        if changed:
+            self.save_state()
         redis_running = self.redis_running()
         out = {
             "time_unix_s": round(time.time(), 3),
@@ -1677,7 +1685,10 @@ def serve_main() -> int:
                 continue
             rid = None
             try:
-                req = json.loads(line)
+                try:
+                    req = json.loads(line)
+                except ValueError as e:
+                    raise CommandError(f"invalid JSON: {e}") from None
                 if not isinstance(req, dict) or not isinstance(req.get("id"), int) \
                         or isinstance(req.get("id"), bool):
                     raise CommandError("request must be a JSON object with an integer 'id'")
@@ -1926,7 +1937,49 @@ def driver_main() -> int:
     return 0
 
 
+def cleanup_main(run_dir: str) -> int:
+    """--cleanup RUN_DIR: after a helper died without tearing down (SIGKILL, OOM),
+    SIGKILL every process it had started, using run_dir/helper-state.json: the
+    sessions it created and every PID it recorded (PID + start time). Prints one
+    JSON line {"killed": [...], "leftover": [...]} on stdout; exit 0 if none left,
+    1 if some survive, 3 if the helper is still alive (then use its protocol)."""
+    with open(os.path.join(run_dir, "helper-state.json")) as f:
+        state = json.load(f)
+    hp, hst = state.get("helper_pid"), state.get("helper_starttime")
+    if hp and hst is not None and is_live(hp, hst):
+        print(json.dumps({"error": f"helper {hp} is still alive"}))
+        return 3
+    def victims() -> dict[int, ProcInfo]:
+        out = {}
+        procs = all_procs()
+        for c in state.get("children", []):
+            tracked = {int(p): st for p, st in c.get("tracked", {}).items()}
+            for p in procs:
+                if p.state in ("Z", "X"):
+                    continue
+                if (p.sid == c["sid"] and p.starttime >= c["starttime"]) or \
+                        tracked.get(p.pid) == p.starttime:
+                    out[p.pid] = p
+        return out
+    killed: dict[int, str] = {}
+    deadline = time.monotonic() + 15
+    while True:
+        v = victims()
+        if not v or time.monotonic() > deadline:
+            break
+        for pid, p in v.items():
+            killed[pid] = p.comm
+            kill_pid(pid, p.starttime)
+        time.sleep(0.1)
+    left = sorted(victims())
+    print(json.dumps({"killed": [{"pid": p, "comm": c} for p, c in sorted(killed.items())],
+                      "leftover": left}))
+    return 1 if left else 0
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--cleanup":
+        return cleanup_main(sys.argv[2])
     if len(sys.argv) >= 2 and sys.argv[1] == "--exec":
         return exec_main(sys.argv[2:])
     if len(sys.argv) >= 2 and sys.argv[1] == "--ray-start":

@@ -128,7 +128,8 @@ impl World {
         if inc != self.controller.inc || self.controller.state != ControllerState::Restarting {
             return;
         }
-        self.set_controller_state(ControllerState::Running, "recovered from checkpoints");
+        let how = if self.controller.ever_started { "state recovered from the GCS" } else { "new application" };
+        self.set_controller_state(ControllerState::Running, how);
         self.controller.sweep_anchor = self.now;
         for i in 0..self.replicas.len() {
             let r = ReplicaId(i as u32);
@@ -157,7 +158,7 @@ impl World {
                 self.schedule_proxy_health_check(p);
             }
         }
-        self.reconcile();
+        self.request_reconcile();
         self.request_broadcast();
     }
 
@@ -239,7 +240,7 @@ impl World {
                 self.set_proxy_state(p, ProxyState::Removed, "its node is dead");
             }
         }
-        self.reconcile();
+        self.request_reconcile();
     }
 
     /// Ray 2.60 drains a deleted pod's node: replicas there are migrated make-before-break,
@@ -265,7 +266,17 @@ impl World {
         if let Some(p) = self.accepting_proxy_on(pod) {
             self.drain_proxy(p, "node draining");
         }
-        self.reconcile();
+        self.request_reconcile();
+    }
+
+    /// Asks for a control-loop iteration at the current instant, after every event already
+    /// scheduled for it (so that, as in Ray, all results observed in one tick are counted before
+    /// the controller acts). Ray's 0.1 s pause between iterations is not modelled.
+    pub(crate) fn request_reconcile(&mut self) {
+        if !self.tick_pending {
+            self.tick_pending = true;
+            self.schedule_in(SimDuration::ZERO, Event::ControllerTick);
+        }
     }
 
     /// The controller's control loop, run after every change that may need it: replace missing
@@ -401,7 +412,7 @@ impl World {
             self.set_replica_state(r, ReplicaState::Dead, &format!("unhealthy: {why}"));
             self.request_broadcast();
         }
-        self.reconcile();
+        self.request_reconcile();
     }
 
     /// A constructor raised: the failure counts against the budget; a deployment that never

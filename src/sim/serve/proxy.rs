@@ -144,7 +144,7 @@ impl World {
         for i in 0..self.proxies.len() {
             let p = ProxyId(i as u32);
             let px = &self.proxies[i];
-            if px.state == ProxyState::Healthy && !wanted.contains(&px.pod) {
+            if px.state == ProxyState::Healthy && px.actor_alive && !wanted.contains(&px.pod) {
                 self.drain_proxy(p, "its node hosts no replica");
             }
         }

@@ -172,7 +172,7 @@ impl World {
             self.replicas[r.ix()].actor_alive = false;
             self.set_replica_state(r, ReplicaState::Dead, &format!("constructor raised (fault #{fault})"));
             self.on_constructor_failed(fault);
-            self.reconcile();
+            self.request_reconcile();
             return;
         }
         self.replicas[r.ix()].constructed = true;
@@ -180,7 +180,7 @@ impl World {
         self.schedule_health_check_after(r, SimDuration::ZERO);
         self.on_replica_running();
         self.request_broadcast();
-        self.reconcile();
+        self.request_reconcile();
     }
 
     /// The replica's actor dies. Its in-flight requests fail at once, unless its node is
@@ -202,7 +202,7 @@ impl World {
         if state == ReplicaState::Starting || state == ReplicaState::PendingAllocation {
             // A replica that never ran is dropped by the controller on its next tick.
             self.set_replica_state(r, ReplicaState::Dead, "died while starting");
-            self.reconcile();
+            self.request_reconcile();
         }
         if state == ReplicaState::Stopping {
             self.set_replica_state(r, ReplicaState::Dead, "stopped");

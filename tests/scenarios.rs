@@ -1,0 +1,424 @@
+//! One module per bundled scenario: each test runs the real model and asserts the behaviour the
+//! Ray Serve fault-tolerance guide and `reference/ray-defaults.md` document. A test names the
+//! claim it checks; a wrong model makes it fail.
+
+mod common;
+
+use common::{seeds, Build};
+use ftsim::metrics::observations::FailureCause;
+use serde_json::json;
+
+mod working_example {
+    use super::*;
+
+    /// Guide: "While the pod crashes and recovers, the live pod can continue serving traffic!"
+    /// and the same when a node is killed.
+    #[test]
+    fn live_pod_keeps_serving_through_pod_and_node_loss() {
+        let run = Build::bundled("working-example").run();
+        assert_eq!(run.failures(), 0, "{}", run.out.events_log);
+        assert!(run.metrics.slo.holds);
+        // The deleted pod is recreated by KubeRay under a new name.
+        assert!(run.first("pod small-group-3: created by KubeRay") > 30.0);
+    }
+}
+
+mod replica_crash {
+    use super::*;
+
+    /// ray-defaults §2: the controller finds a crashed replica at its next health check, 0 to
+    /// ~15 s after the crash (period 10 s x U(0.9, 1.1), snapped to the 5 s sweep).
+    #[test]
+    fn controller_detects_within_one_health_check_sweep() {
+        let mut seen = Vec::new();
+        for seed in seeds() {
+            let run = Build::bundled("replica-crash").set("seed", json!(seed)).run();
+            let d = run.time_to_detect(0);
+            assert!((0.0..=16.5).contains(&d), "seed {seed}: detected after {d} s");
+            seen.push(d);
+        }
+        let spread = seen.iter().cloned().fold(f64::MIN, f64::max) - seen.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread >= 5.0, "detection should vary with the health-check phase: {seen:?}");
+    }
+
+    /// The replacement runs after actor start + the 10 s constructor, started in the same tick.
+    #[test]
+    fn replacement_runs_one_construction_after_detection() {
+        let run = Build::bundled("replica-crash").run();
+        let (_, det, rec) = run.fault(0);
+        let took = rec.unwrap() - det.unwrap();
+        assert!((took - 12.0).abs() < 1e-6, "replacement took {took} s");
+    }
+
+    /// ray-defaults §1.1: only requests the replica had accepted fail (HTTP 500, no retry);
+    /// requests not yet accepted are re-routed.
+    #[test]
+    fn only_in_flight_requests_fail() {
+        let run = Build::bundled("replica-crash")
+            .set("traffic.service_time", json!({"kind": "constant", "s": 0.5}))
+            .set("traffic.rate_per_s", json!(20))
+            .run();
+        let died = run.failures_of(FailureCause::ReplicaDied);
+        assert!(died >= 1, "the crashed replica was serving requests");
+        assert!(died <= 5, "at most max_ongoing_requests in flight, got {died}");
+        assert_eq!(run.failures(), died, "no other failure: routers drop the dead replica");
+    }
+}
+
+mod replica_health_check_failure {
+    use super::*;
+
+    /// ray-defaults §3: a raising check_health needs 3 consecutive failures, about 20-45 s.
+    #[test]
+    fn unhealthy_after_three_failed_checks() {
+        for seed in seeds() {
+            let run = Build::bundled("replica-health-check-failure").set("seed", json!(seed)).run();
+            let d = run.time_to_detect(0);
+            assert!((19.0..=47.0).contains(&d), "seed {seed}: unhealthy after {d} s");
+            assert_eq!(run.log_times("check_health raised (2 consecutive)").len(), 1);
+        }
+    }
+
+    /// The failing replica keeps serving until removed, then drains gracefully: no request fails,
+    /// and a replacement runs one construction after detection.
+    #[test]
+    fn no_request_fails_and_the_replica_is_replaced() {
+        let run = Build::bundled("replica-health-check-failure").run();
+        assert_eq!(run.failures(), 0);
+        let (_, det, rec) = run.fault(0);
+        assert!((rec.unwrap() - det.unwrap() - 12.0).abs() < 1e-6);
+        assert!(run.first("SleepyPid#2: RUNNING -> STOPPING") >= det.unwrap());
+    }
+
+    /// ray-defaults §3: a hanging check counts as failed after the 30 s timeout: about 90-105 s;
+    /// requests sent to the hung replica stall until it is killed.
+    #[test]
+    fn hanging_check_takes_three_timeouts_and_stalls_requests() {
+        let run = Build::bundled("replica-health-check-failure")
+            .set("faults", json!([{"kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#2", "mode": "hang"}]))
+            .set("ingress", json!({"kind": "service"}))
+            .run();
+        let d = run.time_to_detect(0);
+        assert!((88.0..=106.0).contains(&d), "unhealthy after {d} s");
+        assert!(run.failures_of(FailureCause::Timeout) > 0, "requests to the hung replica time out");
+    }
+}
+
+mod replica_constructor_failure {
+    use super::*;
+
+    /// ray-defaults §4: Ray 2.60 retries at once with no back-off; a deployment whose version
+    /// has started never becomes DEPLOY_FAILED. Five attempts of 12 s each after detection.
+    #[test]
+    fn retries_without_backoff_until_a_constructor_succeeds() {
+        let run = Build::bundled("replica-constructor-failure").run();
+        assert_eq!(run.log_times("constructor raised").len(), 4);
+        let crash_detected = run.fault(1).1.unwrap();
+        let recovered = run.fault(1).2.unwrap();
+        assert!((recovered - crash_detected - 5.0 * 12.0).abs() < 1e-6, "{crash_detected} -> {recovered}");
+        assert!(run.log_times("DEPLOY_FAILED").is_empty());
+        assert_eq!(run.failures(), run.failures_of(FailureCause::ReplicaDied));
+    }
+
+    /// ray-defaults §4: a deployment that never started a replica becomes DEPLOY_FAILED after
+    /// min(20, 3 x replicas) failures, and then requests get 503 at once. Reached here by a head
+    /// crash without GCS fault tolerance (the application is deployed again from scratch) while
+    /// every constructor fails.
+    #[test]
+    fn deploy_failed_after_the_retry_budget_then_503() {
+        let run = Build::bundled("head-pod-crash-no-gcs-ft")
+            .set(
+                "faults",
+                json!([{"kind": "constructor_failure", "at_s": 50, "probability": 1.0},
+                       {"kind": "head_pod_crash", "at_s": 60}]),
+            )
+            .run();
+        assert_eq!(run.log_times("constructor raised").len(), 18, "min(20, 3 x 6)");
+        let failed_at = run.first("DEPLOY_FAILED after 18 constructor failures");
+        assert!(run.failures_between(failed_at + 1.0, 240.0) > 0);
+        let late = run
+            .out
+            .observations
+            .requests
+            .iter()
+            .filter(|r| r.arrival.as_secs_f64() > failed_at + 1.0)
+            .all(|r| r.outcome != ftsim::metrics::observations::Outcome::Success);
+        assert!(late, "nothing is served after DEPLOY_FAILED");
+        assert!(run.failures_of(FailureCause::DeploymentUnavailable) > 0);
+    }
+}
+
+mod controller_crash {
+    use super::*;
+
+    /// Guide / ray-defaults §5: the data plane is unaffected while the controller restarts.
+    #[test]
+    fn fails_no_request_and_recovers_in_seconds() {
+        for seed in seeds().take(10) {
+            let run = Build::bundled("controller-crash").set("seed", json!(seed)).run();
+            assert_eq!(run.failures(), 0);
+            let d = run.time_to_detect(0);
+            assert!((d - 1.0).abs() < 1e-6, "Ray notices the dead actor within 1 s");
+            assert!(run.time_to_recover(0) <= 10.0);
+        }
+    }
+}
+
+mod replica_crash_while_controller_down {
+    use super::*;
+
+    /// Killing the controller fails no request but delays the repair of a replica that dies
+    /// meanwhile: nothing is replaced before the restarted controller has recovered.
+    #[test]
+    fn repair_waits_for_the_controller() {
+        let run = Build::bundled("replica-crash-while-controller-down").run();
+        let controller_back = run.first("RESTARTING -> RUNNING");
+        let replacement = run.first("SleepyPid#7: PENDING_ALLOCATION -> STARTING");
+        assert!(replacement >= controller_back, "{replacement} < {controller_back}");
+        assert_eq!(run.failures(), run.failures_of(FailureCause::ReplicaDied));
+    }
+}
+
+mod proxy_crash {
+    use super::*;
+
+    /// ray-defaults §6: a dead proxy is replaced after 3 failed checks (20-30 s); every request
+    /// that enters through that pod fails meanwhile, and nothing else does.
+    #[test]
+    fn only_traffic_pinned_to_that_proxy_fails_until_replaced() {
+        for seed in seeds().take(10) {
+            let run = Build::bundled("proxy-crash").set("seed", json!(seed)).run();
+            let d = run.time_to_detect(0);
+            assert!((19.9..=30.1).contains(&d), "seed {seed}: replaced after {d} s");
+            let (inj, _, rec) = run.fault(0);
+            let rec = rec.unwrap();
+            assert_eq!(run.failures(), run.failures_of(FailureCause::ProxyUnavailable));
+            assert_eq!(run.failures_between(inj, rec), run.requests_between(inj, rec), "all pinned traffic fails");
+            assert_eq!(run.failures_between(rec, 180.0), 0);
+        }
+    }
+
+    /// With a Service in front, the pod leaves the endpoints at its next readiness probe
+    /// (period 5 s, failureThreshold 1), so little traffic is lost.
+    #[test]
+    fn a_service_sheds_the_pod_within_one_readiness_period() {
+        let run = Build::bundled("proxy-crash").set("ingress", json!({"kind": "service"})).run();
+        let removed = run.first("endpoint small-group-1: removed");
+        assert!(removed - 60.0 <= 5.0 + 1e-6);
+        let pinned = Build::bundled("proxy-crash").run();
+        assert!(run.failures() * 5 < pinned.failures(), "{} vs {}", run.failures(), pinned.failures());
+    }
+}
+
+mod worker_pod_deletion {
+    use super::*;
+
+    /// Guide: the live pod keeps serving; Ray 2.60 drains the node so replicas migrate
+    /// make-before-break (ray-defaults §7).
+    #[test]
+    fn no_failure_and_replicas_migrate_before_stopping() {
+        let run = Build::bundled("worker-pod-deletion").run();
+        assert_eq!(run.failures(), 0);
+        assert!(run.min_level(59.0, 180.0, |l| l.replicas_running) >= 6, "capacity never drops");
+        let new_running = run.log_times("STARTING -> RUNNING");
+        let old_stopping = run.first("RUNNING -> STOPPING");
+        assert!(new_running.iter().all(|&t| t <= old_stopping));
+        assert!(run.first("pod small-group-3: created by KubeRay") > 60.0);
+        assert!(run.time_to_recover(0) < 60.0);
+    }
+}
+
+mod worker_node_loss {
+    use super::*;
+
+    /// ray-defaults §8: the GCS declares a black-holed node dead after 3 + 5 x 10 + 4 x 3 = 65 s,
+    /// one whose connections are refused after 3 + 4 x 3 = 15 s. A refused health-check call is
+    /// an immediate replica death for the controller (ActorUnavailableError is a RayActorError,
+    /// §14.2), so replicas are replaced at the next check (0-15 s); a black-holed call only times
+    /// out, so replacement waits for the GCS's verdict and the next check after it.
+    #[test]
+    fn detection_depends_on_how_the_node_vanished() {
+        for (network, gcs_delay) in [("unreachable", 65.0), ("refused", 15.0)] {
+            for seed in seeds().take(10) {
+                let run = Build::bundled("worker-node-loss")
+                    .set("seed", json!(seed))
+                    .set("faults", json!([{"kind": "node_loss", "at_s": 60, "target": "node-3", "network": network}]))
+                    .run();
+                let marked = run.first("node of pod small-group-2 marked DEAD");
+                assert!((marked - 60.0 - gcs_delay).abs() < 1e-6, "{network}: {marked}");
+                let replaced = run.first("SleepyPid#7: PENDING_ALLOCATION -> STARTING");
+                let window = if network == "refused" { (60.0, 76.5) } else { (marked, marked + 16.5) };
+                assert!((window.0..=window.1).contains(&replaced), "{network} seed {seed}: {replaced}");
+            }
+        }
+    }
+
+    /// Guide: the other nodes continue serving; traffic pinned to the surviving worker never
+    /// touches the lost node (proxies prefer their own node's replicas).
+    #[test]
+    fn pinned_traffic_on_the_surviving_worker_is_untouched() {
+        let run = Build::bundled("worker-node-loss").run();
+        assert_eq!(run.failures(), 0);
+    }
+
+    /// Through a Service, requests that land on the lost pod hang until their timeout, until the
+    /// node goes NotReady (40 s) and the pod leaves the endpoints.
+    #[test]
+    fn service_traffic_to_the_lost_pod_times_out_until_not_ready() {
+        let run = Build::bundled("worker-node-loss").set("ingress", json!({"kind": "service"})).run();
+        assert!(run.failures_of(FailureCause::Timeout) > 0);
+        assert_eq!(run.failures_between(100.0 + 1e-3, 240.0), 0, "no failure after NotReady");
+    }
+}
+
+mod head_pod_crash_gcs_ft {
+    use super::*;
+
+    /// Guide: "Serve applications can still handle traffic via worker nodes but cannot be updated
+    /// or recover from other failures". Pinned traffic is almost untouched.
+    #[test]
+    fn pinned_worker_traffic_keeps_flowing() {
+        let run = Build::bundled("head-pod-crash-gcs-ft").run();
+        assert!(run.success_ratio() >= 0.999, "{}", run.success_ratio());
+    }
+
+    /// While the GCS is down nothing is created or replaced: the head's replicas come back only
+    /// after the GCS reloaded from Redis and the controller recovered; workers reconnect.
+    #[test]
+    fn nothing_is_replaced_until_the_gcs_is_back() {
+        let run = Build::bundled("head-pod-crash-gcs-ft").run();
+        let gcs_up = run.first("DOWN -> UP(cluster 1) (tables loaded from Redis)");
+        let starts = run.log_times("PENDING_ALLOCATION -> STARTING");
+        assert!(starts.iter().filter(|&&t| t > 60.0).all(|&t| t >= gcs_up));
+        assert!(run.log_times("reconnected to the restarted GCS").len() == 2);
+        assert!(run.min_level(60.0, gcs_up, |l| l.replicas_running) == 4, "the 2 head replicas are gone");
+    }
+
+    /// A replica that dies during the GCS outage is not replaced until the GCS is back.
+    #[test]
+    fn a_replica_lost_during_the_outage_waits_for_the_gcs() {
+        let run = Build::bundled("head-pod-crash-gcs-ft")
+            .set("faults", json!([{"kind": "head_pod_crash", "at_s": 60}, {"kind": "replica_crash", "at_s": 62, "target": "SleepyPid#3"}]))
+            .run();
+        let gcs_up = run.first("DOWN -> UP(cluster 1)");
+        let controller_back = run.first("RESTARTING -> RUNNING");
+        assert!(controller_back > gcs_up);
+        assert!(run.fault(1).1.unwrap() >= controller_back);
+    }
+}
+
+mod head_pod_crash_no_gcs_ft {
+    use super::*;
+
+    /// kuberay-gcs-ft.md: without GCS FT the new head starts an empty cluster and the workers are
+    /// terminated as unknown; KubeRay resubmits the app and every replica is rebuilt: a full
+    /// outage of the pinned traffic from the workers' exit until replicas run again.
+    #[test]
+    fn total_outage_from_worker_exit_until_redeployed_replicas_run() {
+        let run = Build::bundled("head-pod-crash-no-gcs-ft").run();
+        let worker_exit = run.first("pod small-group-1: RUNNING -> CRASH_LOOP_BACKOFF");
+        let resubmitted = run.first("resubmitting the Serve config");
+        let replicas_back = run.log_times("constructor returned").into_iter().fold(0.0, f64::max);
+        assert!(worker_exit > 60.0 && worker_exit <= 120.0, "workers exit within the reconnect timeout");
+        assert!(resubmitted > worker_exit);
+        assert_eq!(run.failures_between(60.0, worker_exit), 0, "workers keep serving until they exit");
+        let proxy_back = *run
+            .log_times("proxy@small-group-1: STARTING -> HEALTHY")
+            .iter()
+            .find(|&&t| t > resubmitted)
+            .expect("the worker's proxy comes back");
+        let outage = (worker_exit + 0.001, proxy_back);
+        assert_eq!(run.failures_between(outage.0, outage.1), run.requests_between(outage.0, outage.1));
+        assert_eq!(run.failures_between(replicas_back + 3.0, 240.0), 0, "served again after the rebuild");
+        let ft = Build::bundled("head-pod-crash-gcs-ft").set("duration_s", json!(240)).run();
+        assert!(run.failures() > ft.failures() + 100);
+        assert!(!run.metrics.slo.holds);
+    }
+
+    /// Without GCS FT the workers' reconnect timeout stays at Ray's 60 s (KubeRay raises it to
+    /// 600 s only with GCS FT): if the new head takes longer, workers exit at 60 s.
+    #[test]
+    fn workers_exit_after_60_s_when_the_new_head_is_slow() {
+        let run = Build::bundled("head-pod-crash-no-gcs-ft").set("timings.node_provisioning_s", json!(90)).set("timings.pod_start_s", json!(80)).run();
+        let exit = run.first("pod small-group-1: RUNNING -> CRASH_LOOP_BACKOFF");
+        assert!((exit - 120.0).abs() < 1e-6, "exit at {exit}");
+    }
+}
+
+mod redis_outage {
+    use super::*;
+
+    /// ray-defaults §11: the GCS exits within 0.1 s of losing Redis (100 ms PING), the head
+    /// restarts and waits for Redis; workers keep serving.
+    #[test]
+    fn gcs_dies_and_workers_keep_serving() {
+        let run = Build::bundled("redis-outage").run();
+        assert!((run.time_to_detect(0) - 0.1).abs() < 1e-6);
+        assert_eq!(run.failures(), 0);
+        let gcs_up = run.first("Redis reachable; tables loaded");
+        assert!((gcs_up - 90.0).abs() < 1e-6, "the waiting GCS comes up as soon as Redis is back");
+        assert!(run.time_to_recover(0) > 30.0);
+    }
+
+    /// An HA Redis fails over: the outage lasts at most the failover time.
+    #[test]
+    fn ha_redis_bounds_the_outage() {
+        let run = Build::bundled("redis-outage")
+            .set("faults", json!([{"kind": "redis_outage", "at_s": 60, "duration_s": 100}]))
+            .set("cluster.redis", json!({"mode": "ha"}))
+            .run();
+        assert!((run.first("DOWN -> UP (fault #0 over)") - 90.0).abs() < 1e-6);
+    }
+}
+
+mod redis_outage_during_head_crash {
+    use super::*;
+
+    /// The new head's GCS cannot load the cluster while Redis is down; recovery follows Redis.
+    #[test]
+    fn recovery_waits_for_redis() {
+        let run = Build::bundled("redis-outage-during-head-crash").run();
+        let redis_back = 115.0;
+        let gcs_up = run.first("-> UP(cluster 1)");
+        assert!(gcs_up >= redis_back, "{gcs_up}");
+        assert!(run.fault(1).2.unwrap() > redis_back);
+        assert!(run.success_ratio() >= 0.999);
+    }
+
+    /// A GCS that waits longer than its 60 s connect window exits; the head crash-loops.
+    #[test]
+    fn a_long_outage_makes_the_head_crash_loop() {
+        let run = Build::bundled("redis-outage-during-head-crash")
+            .set("faults", json!([{"kind": "redis_outage", "at_s": 55, "duration_s": 150}, {"kind": "head_pod_crash", "at_s": 60}]))
+            .run();
+        assert!(!run.log_times("GCS could not connect to Redis").is_empty());
+        assert!(!run.log_times("CRASH_LOOP_BACKOFF -> RUNNING").is_empty());
+    }
+}
+
+mod determinism {
+    use super::*;
+
+    /// Same scenario and seed, same bytes; another seed, another run.
+    #[test]
+    fn same_seed_same_outputs() {
+        for (name, _) in ftsim::scenario::bundled::BUNDLED {
+            let a = Build::bundled(name).run();
+            let b = Build::bundled(name).run();
+            assert_eq!(a.out.events_log, b.out.events_log, "{name}");
+            assert_eq!(a.out.observations.requests, b.out.observations.requests, "{name}");
+        }
+        let a = Build::bundled("replica-crash").set("seed", json!(2)).run();
+        let b = Build::bundled("replica-crash").set("seed", json!(3)).run();
+        assert_ne!(a.out.events_log, b.out.events_log);
+    }
+
+    /// Common random numbers: adding a fault does not change the arrival sequence.
+    #[test]
+    fn faults_do_not_change_arrivals() {
+        let base = Build::bundled("replica-crash").set("faults", json!([])).run();
+        let faulty = Build::bundled("head-pod-crash-no-gcs-ft").set("duration_s", json!(180)).set("cluster", json!({})).run();
+        let arrivals = |r: &common::Run| r.out.observations.requests.iter().map(|q| q.arrival).collect::<Vec<_>>();
+        assert_eq!(arrivals(&base), arrivals(&faulty));
+    }
+}
