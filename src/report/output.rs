@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub const MARKER: &str = "report.json";
 
 /// An output directory being written.
+#[derive(Debug)]
 pub struct RunDirWriter {
     target: PathBuf,
     tmp: PathBuf,

@@ -31,12 +31,18 @@ Wire protocol (stdin/stdout, JSON lines, UTF-8)
 * The Redis password never appears in a response, in stderr or in an error
   message (every string is redacted), nor in any argv this helper creates.
 * Lifecycle: on stdin EOF, SIGTERM, SIGINT or SIGHUP the helper tears everything
-  down (like `shutdown`) and exits (0 on EOF, 128+signal on a signal). On a
-  broken stdout it tears down and exits 1. It kills only processes that it
-  started, by PID and by the session/process group it created for them; never by
-  name. Every child is started with PR_SET_PDEATHSIG=SIGKILL, and the helper is a
-  child subreaper, so even a SIGKILLed helper takes its cluster down with it (Ray
-  itself fate-shares raylet/GCS with `ray start`).
+  down (like `shutdown`) and exits (0 on EOF, 128+signal on a signal, 1 if a
+  process survived). On a broken stdout it tears down and exits 1. It kills only
+  processes that it started, by PID and by the session/process group it created
+  for them; never by name. The helper is a child subreaper (orphans of its pods
+  stay its descendants) and starts every child with PR_SET_PDEATHSIG=SIGKILL, so
+  if the helper itself is SIGKILLed, `ray start`, raylet, GCS, Redis and the
+  driver die with it; Ray's dashboard/runtime-env agents do not. For that case:
+      ftsim_ray_helper.py --cleanup RUN_DIR
+  SIGKILLs everything recorded in RUN_DIR/helper-state.json (sessions created by
+  the helper and every PID it saw, PID + start time checked) and prints one JSON
+  line {"killed": [...], "leftover": [...]}; exit 0 clean, 1 leftovers, 3 if the
+  helper is still alive.
 
 Commands
 --------
@@ -170,7 +176,8 @@ observe {"timeout_s": float = 1.5}
                   "proxy_port", "process": "running"|"exited"|"killed",
                   "exit_code": int|null, "live_processes": int,
                   "node_state": "ALIVE"|"DEAD"|null, "node_id": str|null}],
-        "ray_view": {"available": bool, "error": str|null},
+        "ray_view": {"available": bool, "error": str|null,
+                     "driver": {"state", "pid", "busy_s", "error"}},
         "controller": {"actor_state": str|null, "answering": bool|null,
                        "pid": int|null, "pod": str|null},
         "app": {"status": str, "deployment_status": str}|null,
@@ -178,10 +185,18 @@ observe {"timeout_s": float = 1.5}
                       "pid", "node_ip", "pod"}],
         "proxies": [{"pod", "node_ip", "status", "actor_state", "actor_name",
                      "pid", "url"}]}
-    "state"/"status" are Serve's (null when the controller did not answer);
-    "actor_state" is the GCS actor table's (ALIVE, RESTARTING, DEAD, ...).
-    "pod" of a replica/proxy is the pod name whose (current or past) incarnation
-    had that node IP. "live_processes" counts processes of the pod still alive.
+    "state"/"status" are Serve's (null when the controller did not answer; the
+    lists then come from the GCS actor table alone, non-DEAD actors only);
+    "actor_state" is the GCS actor table's (PENDING_CREATION, ALIVE, RESTARTING,
+    DEAD). "pod" of a replica/proxy is the pod whose (current or past) incarnation
+    had that node IP (null: not placed yet). "live_processes" counts processes of
+    the pod still alive: after `ray start` exited by itself (e.g. its GCS or
+    raylet died) Ray's agents linger, so "exited" with live_processes > 0 means
+    leftovers (the next start_* of that pod or kill_pod removes them).
+    "gcs.answering" is true when the GCS answered the driver in this snapshot,
+    null when unknown (port closed, driver busy or connecting). A driver request
+    that timed out keeps the driver busy until it returns; after 20 s stuck the
+    driver is killed and restarted.
 
 shutdown {"keep_logs": bool|null = null}
     Tears everything down (driver, worker pods, head, Redis), verifies that no
@@ -229,12 +244,9 @@ Files under run_dir
 from __future__ import annotations
 
 import ctypes
-import errno
 import fcntl
 import json
 import os
-import queue
-import random
 import re
 import shutil
 import signal
@@ -839,7 +851,7 @@ class Driver:
     def describe(self) -> dict:
         with self.cond:
             return {"state": self.state, "pid": self.child.pid if self.child else None,
-                    "busy_s": (time.monotonic() - self.busy_since) if self.busy_id is not None else None,
+                    "busy_s": round(time.monotonic() - self.busy_since, 3) if self.busy_id is not None else None,
                     "error": self.error}
 
 
@@ -1540,7 +1552,8 @@ class Helper:
                          "exit_code": rc, "live_processes": len(p.child.live_pids()) if p.child else 0,
                          "node_state": node_state, "node_id": node_id})
         out["pods"] = pods
-        out["ray_view"] = {"available": view is not None, "error": error}
+        out["ray_view"] = {"available": view is not None, "error": error,
+                           "driver": self.driver.describe()}
         if view is not None:
             out["controller"] = view["controller"]
             out["app"] = view["app"]
