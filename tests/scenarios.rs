@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{seeds, Build};
+use common::{Build, seeds};
 use ftsim::metrics::observations::FailureCause;
 use serde_json::json;
 
@@ -95,7 +95,10 @@ mod replica_health_check_failure {
     #[test]
     fn hanging_check_takes_three_timeouts_and_stalls_requests() {
         let run = Build::bundled("replica-health-check-failure")
-            .set("faults", json!([{"kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#2", "mode": "hang"}]))
+            .set(
+                "faults",
+                json!([{"kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#2", "mode": "hang"}]),
+            )
             .set("ingress", json!({"kind": "service"}))
             .run();
         let d = run.time_to_detect(0);
@@ -339,7 +342,10 @@ mod head_pod_crash_no_gcs_ft {
     /// 600 s only with GCS FT): if the new head takes longer, workers exit at 60 s.
     #[test]
     fn workers_exit_after_60_s_when_the_new_head_is_slow() {
-        let run = Build::bundled("head-pod-crash-no-gcs-ft").set("timings.node_provisioning_s", json!(90)).set("timings.pod_start_s", json!(80)).run();
+        let run = Build::bundled("head-pod-crash-no-gcs-ft")
+            .set("timings.node_provisioning_s", json!(90))
+            .set("timings.pod_start_s", json!(80))
+            .run();
         let exit = run.first("pod small-group-1: RUNNING -> CRASH_LOOP_BACKOFF");
         assert!((exit - 120.0).abs() < 1e-6, "exit at {exit}");
     }
@@ -417,7 +423,8 @@ mod determinism {
     #[test]
     fn faults_do_not_change_arrivals() {
         let base = Build::bundled("replica-crash").set("faults", json!([])).run();
-        let faulty = Build::bundled("head-pod-crash-no-gcs-ft").set("duration_s", json!(180)).set("cluster", json!({})).run();
+        let faulty =
+            Build::bundled("head-pod-crash-no-gcs-ft").set("duration_s", json!(180)).set("cluster", json!({})).run();
         let arrivals = |r: &common::Run| r.out.observations.requests.iter().map(|q| q.arrival).collect::<Vec<_>>();
         assert_eq!(arrivals(&base), arrivals(&faulty));
     }

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::{print_stdout, Failure, EXIT_OK, EXIT_SLO_VIOLATED};
+use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, print_stdout};
 use crate::metrics::Metrics;
-use crate::report::{self, json::RunInfo, RunArtifacts};
+use crate::report::{self, RunArtifacts, json::RunInfo};
 use crate::scenario::{self, bundled};
 
 /// A scenario source: its text, the name used in messages, and how to name it again on a
@@ -63,13 +63,13 @@ pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, qu
     let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     let output = crate::sim::run(sc).map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
     let metrics = Metrics::compute(sc, &output.observations);
-    let rerun = format!(
-        "ftsim run{}{} --seed {}",
-        if source.arg.is_empty() { "" } else { " " },
-        source.arg,
-        sc.seed
-    );
-    let info = RunInfo { mode: "simulation", resolved: &loaded.resolved, rerun, events_processed: Some(output.events_processed) };
+    let rerun = format!("ftsim run{}{} --seed {}", if source.arg.is_empty() { "" } else { " " }, source.arg, sc.seed);
+    let info = RunInfo {
+        mode: "simulation",
+        resolved: &loaded.resolved,
+        rerun,
+        events_processed: Some(output.events_processed),
+    };
     let report = report::json::build(info, &metrics, sc.duration);
     let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: &output.events_log };
     let dir = report::write_run_dir(&out_dir, &artifacts).map_err(Failure::bad_input)?;

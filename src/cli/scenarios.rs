@@ -1,13 +1,12 @@
 //! `ftsim scenarios`.
 
-use super::{print_stdout, Failure, EXIT_OK};
+use super::{EXIT_OK, Failure, print_stdout};
 use crate::scenario::{self, bundled};
 
 pub(super) fn scenarios(show: Option<&str>) -> Result<u8, Failure> {
     if let Some(name) = show {
-        let (_, text) = bundled::by_name(name).ok_or_else(|| {
-            Failure::bad_input(format!("no bundled scenario named {name:?} (see `ftsim scenarios`)"))
-        })?;
+        let (_, text) = bundled::by_name(name)
+            .ok_or_else(|| Failure::bad_input(format!("no bundled scenario named {name:?} (see `ftsim scenarios`)")))?;
         print_stdout(text);
         return Ok(EXIT_OK);
     }

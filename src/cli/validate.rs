@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::run::{read_file, scenario_failure};
-use super::{print_stdout, Failure, EXIT_BAD_INPUT, EXIT_OK};
+use super::{EXIT_BAD_INPUT, EXIT_OK, Failure, print_stdout};
 use crate::scenario;
 
 pub(super) fn validate(files: &[PathBuf]) -> Result<u8, Failure> {

@@ -76,7 +76,8 @@ mod tests {
     fn recovery_is_first_return_to_target_after_detection() {
         let t = SimTime::from_micros;
         let levels = vec![(t(0), lv(2)), (t(10), lv(1)), (t(30), lv(2))];
-        let f = FaultRecord { kind: "replica_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
+        let f =
+            FaultRecord { kind: "replica_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
         let out = fault_outcomes(&[f], &levels, &[], t(100));
         assert_eq!(out[0].recovered_at, Some(t(30)));
     }

@@ -41,7 +41,12 @@ pub fn cause_index(c: FailureCause) -> usize {
 }
 
 /// Buckets of width `width` covering `[0, end)`.
-pub fn buckets(requests: &[RequestRecord], levels: &[(SimTime, Levels)], width: SimDuration, end: SimTime) -> Vec<Bucket> {
+pub fn buckets(
+    requests: &[RequestRecord],
+    levels: &[(SimTime, Levels)],
+    width: SimDuration,
+    end: SimTime,
+) -> Vec<Bucket> {
     let w = width.as_micros().max(1);
     let n = end.as_micros().div_ceil(w) as usize;
     let mut out: Vec<Bucket> = (0..n)

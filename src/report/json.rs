@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{SimDuration, SimTime};
-use crate::metrics::observations::FailureCause;
 use crate::metrics::Metrics;
+use crate::metrics::observations::FailureCause;
 use crate::scenario::raw::RawScenario;
 
 /// Version of the report layout; bumped on any incompatible change.
@@ -176,7 +176,12 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
                 .slo
                 .checks
                 .iter()
-                .map(|c| SloCheckJson { name: c.name.to_string(), limit: c.limit.clone(), actual: c.actual.clone(), ok: c.ok })
+                .map(|c| SloCheckJson {
+                    name: c.name.to_string(),
+                    limit: c.limit.clone(),
+                    actual: c.actual.clone(),
+                    ok: c.ok,
+                })
                 .collect(),
         },
         events_processed: info.events_processed,

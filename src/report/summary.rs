@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use crate::engine::SimDuration;
-use crate::metrics::observations::FailureCause;
 use crate::metrics::Metrics;
+use crate::metrics::observations::FailureCause;
 
 fn secs(d: SimDuration) -> String {
     let s = d.as_secs_f64();
@@ -34,7 +34,13 @@ pub fn render(title: &str, m: &Metrics, out_dir: &str) -> String {
         if m.episodes.len() == 1 { "" } else { "s" },
         secs(longest)
     );
-    let _ = writeln!(o, "  latency        p50 {}, p99 {}, max {}", secs(m.latency[0]), secs(m.latency[1]), secs(m.latency[2]));
+    let _ = writeln!(
+        o,
+        "  latency        p50 {}, p99 {}, max {}",
+        secs(m.latency[0]),
+        secs(m.latency[1]),
+        secs(m.latency[2])
+    );
     if !m.faults.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(

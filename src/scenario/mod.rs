@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn semantic_errors_point_at_the_value() {
-        let e = errors("{\n \"faults\": [\n  {\"kind\": \"replica_crash\", \"at_s\": 5, \"target\": \"Nope#1\"}\n ]\n}");
+        let e =
+            errors("{\n \"faults\": [\n  {\"kind\": \"replica_crash\", \"at_s\": 5, \"target\": \"Nope#1\"}\n ]\n}");
         assert!(e[0].starts_with("t.json:3:"), "{}", e[0]);
         assert!(e[0].contains("$.faults[0].target: unknown replica \"Nope#1\""), "{}", e[0]);
     }

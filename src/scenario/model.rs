@@ -111,16 +111,14 @@ impl Serve {
     /// Constructor failures after which a deployment that never started a replica is
     /// `DEPLOY_FAILED`: min(max_constructor_retry_count, 3 x num_replicas).
     pub fn failed_to_start_threshold(&self) -> u32 {
-        let per_replica = u64::from(self.num_replicas)
-            .saturating_mul(crate::scenario::defaults::MAX_PER_REPLICA_RETRY_COUNT);
+        let per_replica =
+            u64::from(self.num_replicas).saturating_mul(crate::scenario::defaults::MAX_PER_REPLICA_RETRY_COUNT);
         per_replica.min(u64::from(self.max_constructor_retry_count)) as u32
     }
 
     /// The controller's health-check sweep: 0.5 x min(period, routing-stats period).
     pub fn health_check_sweep(&self) -> SimDuration {
-        self.health_check_period
-            .min(crate::scenario::defaults::REQUEST_ROUTING_STATS_PERIOD)
-            .scale(1, 2)
+        self.health_check_period.min(crate::scenario::defaults::REQUEST_ROUTING_STATS_PERIOD).scale(1, 2)
     }
 }
 

@@ -107,8 +107,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     let tr = &mut raw.traffic;
     tr.arrivals = tr.arrivals.or(Some(RawArrivals::Poisson));
     tr.rate_per_s = tr.rate_per_s.or(Some(d::RATE_PER_S));
-    tr.service_time
-        .get_or_insert(RawServiceTime::Exponential { mean_s: d::SERVICE_TIME_MEAN.as_secs_f64() });
+    tr.service_time.get_or_insert(RawServiceTime::Exponential { mean_s: d::SERVICE_TIME_MEAN.as_secs_f64() });
 
     for f in raw.faults.iter_mut() {
         match f {
@@ -294,16 +293,16 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     let max_replicas_per_node = s
         .max_replicas_per_node
         .map(|v| ck.int(sp.key("max_replicas_per_node"), v, 1, d::MAX_REPLICAS_PER_NODE_MAX_VALUE));
-    if let Some(cap) = max_replicas_per_node {
-        if u64::from(num_replicas) > u64::from(cap) * ray_pods {
-            ck.err(
+    if let Some(cap) = max_replicas_per_node
+        && u64::from(num_replicas) > u64::from(cap) * ray_pods
+    {
+        ck.err(
                 sp.key("num_replicas"),
                 format!(
                     "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
                     u64::from(cap) * ray_pods
                 ),
             );
-        }
     }
     if cpus_per_replica_milli > 0 {
         let total: u64 = cluster.head_cpus_milli
@@ -359,7 +358,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         RawIngressKind::Pinned => {
             let pod = r(&raw.ingress.pod);
             if !pods.contains(&pod) {
-                ck.err(root.key("ingress").key("pod"), format!("unknown pod {pod:?}; the pods are {}", pods.join(", ")));
+                ck.err(
+                    root.key("ingress").key("pod"),
+                    format!("unknown pod {pod:?}; the pods are {}", pods.join(", ")),
+                );
             }
             Ingress::Pinned { pod }
         }
@@ -382,10 +384,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         if expected > d::MAX_REQUESTS as f64 {
             ck.err(
                 tp.key("rate_per_s"),
-                format!(
-                    "rate_per_s x duration_s = {expected:.0} requests, more than the limit of {}",
-                    d::MAX_REQUESTS
-                ),
+                format!("rate_per_s x duration_s = {expected:.0} requests, more than the limit of {}", d::MAX_REQUESTS),
             );
         }
     }
@@ -556,7 +555,10 @@ fn validate_fault(
     };
     let at = ck.secs(fp.key("at_s"), at_s, true);
     if at >= duration && duration > SimDuration::ZERO {
-        ck.err(fp.key("at_s"), format!("expected a time before the end of the run (duration_s = {duration}), found {at_s}"));
+        ck.err(
+            fp.key("at_s"),
+            format!("expected a time before the end of the run (duration_s = {duration}), found {at_s}"),
+        );
     }
     let workers: Vec<String> = pods.iter().filter(|p| *p != "head").cloned().collect();
     let kind = match f {

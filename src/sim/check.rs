@@ -46,7 +46,9 @@ impl World {
         let starting_or_running = self
             .replicas
             .iter()
-            .filter(|r| r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running) && !r.migrating)
+            .filter(|r| {
+                r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running) && !r.migrating
+            })
             .count();
         assert!(
             starting_or_running <= self.scenario.serve.num_replicas as usize,

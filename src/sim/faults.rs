@@ -40,7 +40,9 @@ impl World {
             None => {
                 let running: Vec<ReplicaId> = (0..self.replicas.len())
                     .map(|i| ReplicaId(i as u32))
-                    .filter(|r| self.replicas[r.ix()].actor_alive && self.replicas[r.ix()].state == ReplicaState::Running)
+                    .filter(|r| {
+                        self.replicas[r.ix()].actor_alive && self.replicas[r.ix()].state == ReplicaState::Running
+                    })
                     .collect();
                 self.pick(fault, &running)
             }

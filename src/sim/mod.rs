@@ -15,4 +15,4 @@ pub mod ray;
 pub mod serve;
 pub mod world;
 
-pub use world::{run, SimError, SimOutput};
+pub use world::{SimError, SimOutput, run};

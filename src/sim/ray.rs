@@ -268,10 +268,10 @@ impl World {
 
     /// `ray start --block` saw the GCS exit: it kills the head's processes; the container exits.
     pub(super) fn on_head_gcs_exit_noticed(&mut self, inc: u32) {
-        if let Some(head) = self.head {
-            if self.pods[head.ix()].inc == inc {
-                self.container_crashed(head, "GCS exited; ray start --block stops the head");
-            }
+        if let Some(head) = self.head
+            && self.pods[head.ix()].inc == inc
+        {
+            self.container_crashed(head, "GCS exited; ray start --block stops the head");
         }
     }
 

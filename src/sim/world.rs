@@ -6,7 +6,7 @@
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FaultRecord, Levels, Observations};
-use crate::scenario::{defaults, Scenario};
+use crate::scenario::{Scenario, defaults};
 
 use super::event::Event;
 use super::faults::ConstructorFaultState;
@@ -211,7 +211,11 @@ impl World {
             let group = self.scenario.cluster.worker_groups[g].clone();
             for _ in 0..group.replicas {
                 self.worker_generation[g] += 1;
-                self.create_pod(format!("{}-{}", group.name, self.worker_generation[g]), PodRole::Worker(g), group.cpus_milli);
+                self.create_pod(
+                    format!("{}-{}", group.name, self.worker_generation[g]),
+                    PodRole::Worker(g),
+                    group.cpus_milli,
+                );
             }
         }
         // Bypass start-up delays: everything is already running.
@@ -288,7 +292,7 @@ impl World {
                 self.record_levels();
             }
             #[cfg(debug_assertions)]
-            self.check_invariants(self.events_processed % 4096 == 0);
+            self.check_invariants(self.events_processed.is_multiple_of(4096));
         }
         self.now = self.now.max(end);
         self.fail_unfinished();
@@ -396,11 +400,11 @@ impl World {
 
     /// Marks injected fault `i` as detected now (first detection wins).
     pub(super) fn detect(&mut self, fault: usize) {
-        if let Some(rec) = self.fault_records.get(fault).copied().flatten() {
-            if self.obs.faults[rec].detected_at.is_none() {
-                self.obs.faults[rec].detected_at = Some(self.now);
-                self.log("fault", &format!("#{fault}"), format_args!("detected"));
-            }
+        if let Some(rec) = self.fault_records.get(fault).copied().flatten()
+            && self.obs.faults[rec].detected_at.is_none()
+        {
+            self.obs.faults[rec].detected_at = Some(self.now);
+            self.log("fault", &format!("#{fault}"), format_args!("detected"));
         }
     }
 
@@ -413,19 +417,15 @@ impl World {
 
     /// The component levels now.
     pub(super) fn levels(&self) -> Levels {
-        let replicas_running = self
-            .replicas
-            .iter()
-            .filter(|r| r.actor_alive && r.state == ReplicaState::Running)
-            .count() as u32;
+        let replicas_running =
+            self.replicas.iter().filter(|r| r.actor_alive && r.state == ReplicaState::Running).count() as u32;
         let proxies_up = self.proxies.iter().filter(|p| p.actor_alive && p.state == ProxyState::Healthy).count() as u32;
         let pods_ready = self
             .pods
             .iter()
             .filter(|p| p.phase == PodPhase::Running && matches!(p.raylet, Raylet::Alive { .. }))
             .count() as u32;
-        let pods_desired =
-            1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
+        let pods_desired = 1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         Levels {
             replicas_running,
             replicas_target: self.scenario.serve.num_replicas,
@@ -453,7 +453,8 @@ impl World {
         self.record_levels();
         let events = self.events_processed;
         self.log("sim", "ftsim", format_args!("end of run ({events} events)"));
-        let mut records: Vec<_> = self.requests.iter().enumerate().filter_map(|(i, r)| r.record.map(|rec| (i, rec))).collect();
+        let mut records: Vec<_> =
+            self.requests.iter().enumerate().filter_map(|(i, r)| r.record.map(|rec| (i, rec))).collect();
         records.sort_by_key(|(i, rec)| (rec.arrival, *i));
         self.obs.requests = records.into_iter().map(|(_, rec)| rec).collect();
         SimOutput { observations: self.obs, events_log: self.log.into_text(), events_processed: self.events_processed }

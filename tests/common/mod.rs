@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
-use ftsim::metrics::observations::FailureCause;
 use ftsim::metrics::Metrics;
-use ftsim::scenario::{self, bundled, Scenario};
+use ftsim::metrics::observations::FailureCause;
+use ftsim::scenario::{self, Scenario, bundled};
 use ftsim::sim::SimOutput;
 
 /// A bundled scenario as JSON, to tweak before running.
@@ -68,7 +68,10 @@ impl Run {
 
     /// Time of the first events.log line containing `needle`.
     pub fn first(&self, needle: &str) -> f64 {
-        *self.log_times(needle).first().unwrap_or_else(|| panic!("no log line with {needle:?}\n{}", self.out.events_log))
+        *self
+            .log_times(needle)
+            .first()
+            .unwrap_or_else(|| panic!("no log line with {needle:?}\n{}", self.out.events_log))
     }
 
     /// Fault `i`: (injected, detected, recovered) in seconds.
@@ -120,12 +123,7 @@ impl Run {
 
     /// Requests that arrived in [from, to) seconds.
     pub fn requests_between(&self, from: f64, to: f64) -> u64 {
-        self.out
-            .observations
-            .requests
-            .iter()
-            .filter(|r| (from..to).contains(&r.arrival.as_secs_f64()))
-            .count() as u64
+        self.out.observations.requests.iter().filter(|r| (from..to).contains(&r.arrival.as_secs_f64())).count() as u64
     }
 
     /// Minimum of a level over [from, to) seconds (from the change points).

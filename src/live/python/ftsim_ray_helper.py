@@ -876,7 +876,6 @@ class Helper:
         self.redis_conf = ""
         self.driver = Driver(self)
         self.incarnations: dict[str, int] = {}
-        self.created_dirs: list[str] = []
 
     # ---------------------------------------------------------------- plumbing
     def respond(self, rid, ok: bool, payload) -> None:

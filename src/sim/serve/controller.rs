@@ -209,7 +209,11 @@ impl World {
         let head_ready = self.head.is_some_and(|h| matches!(self.pods[h.ix()].raylet, Raylet::Alive { .. }))
             && self.now >= self.head_ray_started_at + self.scenario.timings.readiness_initial_delay;
         if self.gcs_up() && head_ready {
-            self.log("kuberay", "rayservice", format_args!("no Serve application found; resubmitting the Serve config"));
+            self.log(
+                "kuberay",
+                "rayservice",
+                format_args!("no Serve application found; resubmitting the Serve config"),
+            );
             let c = &mut self.controller;
             c.app_present = true;
             c.deploy_failed = false;
@@ -232,13 +236,13 @@ impl World {
         if !self.controller_running() {
             return;
         }
-        if let Some(p) = self.live_proxy_on(pod) {
-            if !self.proxies[p.ix()].actor_alive {
-                if let Some(f) = self.proxies[p.ix()].fault {
-                    self.detect(f);
-                }
-                self.set_proxy_state(p, ProxyState::Removed, "its node is dead");
+        if let Some(p) = self.live_proxy_on(pod)
+            && !self.proxies[p.ix()].actor_alive
+        {
+            if let Some(f) = self.proxies[p.ix()].fault {
+                self.detect(f);
             }
+            self.set_proxy_state(p, ProxyState::Removed, "its node is dead");
         }
         self.request_reconcile();
     }
@@ -255,7 +259,11 @@ impl World {
             match rep.state {
                 ReplicaState::Running => {
                     self.replicas[i].migrating = true;
-                    self.log("replica", &self.replicas[i].name.clone(), format_args!("PENDING_MIGRATION (node draining)"));
+                    self.log(
+                        "replica",
+                        &self.replicas[i].name.clone(),
+                        format_args!("PENDING_MIGRATION (node draining)"),
+                    );
                 }
                 ReplicaState::Starting if self.controller_running() => {
                     self.kill_replica_actor(r, Cause::Stopped, false);
@@ -295,11 +303,8 @@ impl World {
                 self.new_replica();
             }
         }
-        let running_settled = self
-            .replicas
-            .iter()
-            .filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive)
-            .count();
+        let running_settled =
+            self.replicas.iter().filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive).count();
         let pending_deaths: Vec<ReplicaId> = (0..self.replicas.len())
             .map(|i| ReplicaId(i as u32))
             .filter(|r| {
@@ -342,7 +347,10 @@ impl World {
 
     fn health_check_is_current(&self, r: ReplicaId, ctl_inc: u32, check: u32) -> bool {
         let rep = &self.replicas[r.ix()];
-        ctl_inc == self.controller.inc && self.controller_running() && rep.hc_seq == check && rep.state == ReplicaState::Running
+        ctl_inc == self.controller.inc
+            && self.controller_running()
+            && rep.hc_seq == check
+            && rep.state == ReplicaState::Running
     }
 
     /// One controller -> replica health check.

@@ -111,10 +111,7 @@ impl World {
 
     /// Replicas of the deployment on `pod` that count for placement.
     fn replicas_on(&self, pod: PodId) -> usize {
-        self.replicas
-            .iter()
-            .filter(|r| r.pod == Some(pod) && r.actor_alive && r.state != ReplicaState::Dead)
-            .count()
+        self.replicas.iter().filter(|r| r.pod == Some(pod) && r.actor_alive && r.state != ReplicaState::Dead).count()
     }
 
     /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
@@ -260,7 +257,10 @@ impl World {
         if rep.ongoing.is_empty() && !hung {
             self.kill_replica_actor(r, Cause::Stopped, false);
         } else {
-            self.schedule_in(crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP, Event::ReplicaDrainPoll { replica: r });
+            self.schedule_in(
+                crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP,
+                Event::ReplicaDrainPoll { replica: r },
+            );
         }
     }
 

@@ -14,7 +14,7 @@ use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::scenario::{Arrivals, Ingress, ServiceTime};
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
-use crate::sim::k8s::{unreachable_pod_cause, PodPhase};
+use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
 use crate::sim::world::World;
 
 /// Where a request is.
@@ -60,7 +60,9 @@ impl World {
     fn draw_service_time(&mut self) -> SimDuration {
         match self.scenario.traffic.service_time {
             ServiceTime::Constant(d) => d,
-            ServiceTime::Exponential(mean) => SimDuration::from_micros(self.rng.service.exponential_micros(mean.as_micros())),
+            ServiceTime::Exponential(mean) => {
+                SimDuration::from_micros(self.rng.service.exponential_micros(mean.as_micros()))
+            }
             ServiceTime::Uniform(lo, hi) => {
                 SimDuration::from_micros(self.rng.service.range_inclusive(lo.as_micros(), hi.as_micros()))
             }
@@ -208,10 +210,10 @@ impl World {
         self.replicas[r.ix()].ongoing.retain(|&x| x != req);
         self.proxies[proxy.ix()].active.retain(|&x| x != req);
         self.serve_waiting_requests();
-        if self.replicas[r.ix()].ongoing.is_empty() {
-            if let Some(pod) = self.replicas[r.ix()].pod {
-                self.maybe_finish_drain(pod);
-            }
+        if self.replicas[r.ix()].ongoing.is_empty()
+            && let Some(pod) = self.replicas[r.ix()].pod
+        {
+            self.maybe_finish_drain(pod);
         }
     }
 
