@@ -48,7 +48,7 @@ Commands
 --------
 
 ping {}
-    -> {"pid", "ray_version": str|null, "initialised": bool}
+    -> {"pid", "protocol_version": 1, "ray_version": str|null, "initialised": bool}
 
 init {"run_dir": str, "base_port": int, "redis_password": str|null,
       "namespace": str, "keep_logs": bool = false}
@@ -224,9 +224,11 @@ Port layout (B = base_port; every listener Ray lets us place is inside
     e.g. B=20000: Redis 20000, GCS 20001, head 20100-20199 (proxy 20110),
     first worker 20200-20299 (proxy 20210), ... up to 24099.
 Ray's defaults that this avoids: 6379, 8000, 8265, 9000, 10001, 10002-19999,
-44217, 44227, 52365. Ray binds several of its listeners to 0.0.0.0/[::] (GCS,
-node/object manager, metrics export, agent gRPC) whatever the node IP; the
-addresses it advertises all stay on loopback.
+44217, 44227, 52365. Ray binds several of its listeners to all interfaces
+whatever the node IP: GCS, node manager, object manager, agent gRPC ([::]),
+metrics export, dashboard and autoscaler metrics (0.0.0.0); Redis, the Serve
+proxies and the agents' HTTP ports stay on loopback, and every address Ray
+advertises is a loopback one.
 
 Files under run_dir
 -------------------

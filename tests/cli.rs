@@ -1,0 +1,127 @@
+//! The real binary: exit codes, outputs, messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ftsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftsim")).args(args).current_dir(dir).output().expect("run ftsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn default_run_writes_the_working_example_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run = dir.path().join("output/working-example");
+    for f in ["report.json", "timeseries.csv", "events.log"] {
+        assert!(run.join(f).is_file(), "missing {f}");
+    }
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("scenario working-example (seed 1)"), "{stdout}");
+    assert!(stdout.contains("SLO holds"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["seed"], 1);
+    assert_eq!(report["ftsim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(report["rerun"], "ftsim run --seed 1");
+    assert_eq!(report["scenario"]["serve"]["num_replicas"], 6, "the resolved scenario is recorded");
+}
+
+#[test]
+fn violated_slo_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["run", "head-pod-crash-no-gcs-ft", "--out", "r"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("SLO VIOLATED"));
+    assert!(dir.path().join("r/report.json").is_file(), "a violated SLO still writes its report");
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_seed_flag_changes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        assert_eq!(ftsim(dir.path(), &["run", "replica-crash", "--out", out, "-q"]).status.code(), Some(0));
+    }
+    assert_eq!(ftsim(dir.path(), &["run", "replica-crash", "--seed", "9", "--out", "c", "-q"]).status.code(), Some(0));
+    for f in ["report.json", "timeseries.csv", "events.log"] {
+        let a = std::fs::read(dir.path().join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("b").join(f)).unwrap();
+        let c = std::fs::read(dir.path().join("c").join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs between identical runs");
+        assert_ne!(a, c, "{f} should change with the seed");
+    }
+}
+
+#[test]
+fn bad_scenario_exits_2_with_file_line_column_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\n  \"faults\": [\n    {\"kind\": \"proxy_crash\", \"at_s\": 5, \"target\": \"nope\"}\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = ftsim(dir.path(), &["run", "bad.json", "--out", "r"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("ftsim: bad.json:3:"), "{err}");
+    assert!(err.contains("$.faults[0].target: unknown pod \"nope\"; expected one of: head, small-group-1"), "{err}");
+    assert!(!dir.path().join("r").exists(), "nothing written for bad input");
+}
+
+#[test]
+fn validate_reports_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("bad.json"), "{\"serve\": {\"num_replicas\": 0}}").unwrap();
+    let out = ftsim(dir.path(), &["validate", "ok.json", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("ok.json: ok"));
+    assert!(
+        text(&out.stderr).contains("bad.json:1:28: $.serve.num_replicas: expected an integer from 1 to 10000, found 0")
+    );
+    let repo_scenarios: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["validate"];
+    args.extend(repo_scenarios.iter().map(String::as_str));
+    let out = ftsim(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn scenarios_lists_and_shows_the_bundled_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["scenarios"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = text(&out.stdout);
+    for (name, _) in ftsim::scenario::bundled::BUNDLED {
+        assert!(list.contains(name), "{name} not listed");
+    }
+    let out = ftsim(dir.path(), &["scenarios", "--show", "redis-outage"]);
+    let shown = text(&out.stdout);
+    let file =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/redis-outage.json")).unwrap();
+    assert_eq!(shown, file);
+    let out = ftsim(dir.path(), &["scenarios", "--show", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("ftsim: no bundled scenario named \"nope\""));
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    assert!(help.contains("Examples:") && help.contains("Exit codes: 0 SLO holds, 1 SLO violated, 2"));
+    let out = ftsim(dir.path(), &["run", "--seed", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ftsim(dir.path(), &["run", "no-such-thing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no such file, and no bundled scenario of that name"));
+}
