@@ -242,6 +242,16 @@ impl World {
         self.schedule_in(backoff, Event::ContainerRestart { pod, inc });
     }
 
+    /// Ray's processes in `pod` exit on their own: a running container crashes (and is
+    /// restarted), a terminating pod finishes terminating.
+    pub(super) fn ray_exits(&mut self, pod: PodId, why: &str) {
+        match self.pods[pod.ix()].phase {
+            PodPhase::Running => self.container_crashed(pod, why),
+            PodPhase::Terminating => self.finish_termination(pod, why),
+            _ => self.kill_ray_processes(pod, Cause::ContainerExit, true),
+        }
+    }
+
     /// The kubelet restarts the container (init containers do not run again).
     pub(super) fn on_container_restart(&mut self, pod: PodId) {
         self.start_container(pod, "kubelet restarted the container");

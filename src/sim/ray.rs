@@ -123,7 +123,7 @@ impl World {
                 }
                 Raylet::Disconnected { .. } => {
                     // Without fault tolerance the new GCS does not know the old nodes.
-                    self.container_crashed(pod, "raylet rejected by the new GCS as an unknown node; Ray exits");
+                    self.ray_exits(pod, "raylet rejected by the new GCS as an unknown node; Ray exits");
                 }
                 Raylet::Starting if Some(pod) != self.head => {
                     self.register_raylet(pod, cluster, "registered with the GCS");
@@ -160,7 +160,7 @@ impl World {
     pub(super) fn on_raylet_reconnect_timeout(&mut self, pod: PodId) {
         if let Raylet::Disconnected { since, .. } = self.pods[pod.ix()].raylet {
             let waited = self.now.saturating_since(since);
-            self.container_crashed(pod, &format!("raylet could not reach the GCS for {waited}; Ray exits"));
+            self.ray_exits(pod, &format!("raylet could not reach the GCS for {waited}; Ray exits"));
         }
     }
 

@@ -175,8 +175,12 @@ impl World {
                 self.set_controller_state(ControllerState::Dead, "cluster state lost");
             }
             for i in 0..self.replicas.len() {
+                let r = ReplicaId(i as u32);
+                if self.replicas[i].actor_alive {
+                    self.kill_replica_actor(r, Cause::ClusterLost, false);
+                }
                 if self.replicas[i].state != ReplicaState::Dead {
-                    self.set_replica_state(ReplicaId(i as u32), ReplicaState::Dead, "cluster state lost");
+                    self.set_replica_state(r, ReplicaState::Dead, "cluster state lost");
                 }
             }
             for i in 0..self.proxies.len() {
