@@ -232,7 +232,9 @@ impl World {
             self.replicas[r.ix()].constructed = true;
             self.set_replica_state(r, ReplicaState::Running, "initial");
         }
-        // Health checks start at a random phase within one period.
+        // The control loop and each replica's health checks start at a random phase.
+        let sweep = self.scenario.serve.health_check_sweep().as_micros();
+        self.controller.sweep_anchor = SimTime::from_micros(self.rng.health.range_inclusive(0, sweep));
         for r in 0..self.replicas.len() {
             let id = ReplicaId(r as u32);
             let offset = self.rng.health.range_inclusive(0, self.scenario.serve.health_check_period.as_micros());
