@@ -5,6 +5,7 @@
 //! routers and replicas; [`faults`] injection; [`check`] whole-cluster invariants; [`log`] the
 //! events log. Each component is a state machine whose transitions log one line each.
 
+#[cfg(debug_assertions)]
 mod check;
 pub mod event;
 pub mod faults;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: installs what the tests need, then runs them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+
+step "unit, scenario, property and CLI tests"
+cargo test --locked
+
+step "determinism: debug and release builds write identical bytes"
+cargo build --release --locked
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for s in head-pod-crash-no-gcs-ft worker-node-loss redis-outage-during-head-crash; do
+  ./target/debug/ftsim run "$s" --out "$tmp/debug-$s" -q || [ $? -eq 1 ]
+  ./target/release/ftsim run "$s" --out "$tmp/release-$s" -q || [ $? -eq 1 ]
+  diff -r "$tmp/debug-$s" "$tmp/release-$s"
+done
+echo "identical"
