@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod live;
 pub mod metrics;
 pub mod report;
 pub mod scenario;

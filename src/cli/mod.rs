@@ -3,6 +3,7 @@
 //! Exit codes: 0 the SLO holds (or the command succeeded), 1 the SLO is violated, 2 bad input or
 //! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
 
+mod live;
 mod run;
 mod scenarios;
 mod validate;
@@ -62,6 +63,30 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run a scenario against a real local Ray cluster (Ray 2.60, Redis) and write the same
+    /// report from real measurements. Needs `bash scripts/setup-live.sh` once.
+    Live {
+        /// Scenario JSON file, or the name of a bundled scenario.
+        scenario: Option<String>,
+        /// Seed of the arrival, routing and fault streams (overrides the file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run directory to write. Default: output/<scenario name>-live/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the plan (topology, each fault's real action and time) and start nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// First port of the range the cluster uses (4,100 ports, within 1024..32767).
+        #[arg(long, default_value_t = 20000, value_name = "PORT")]
+        base_port: u16,
+        /// Keep Ray's and the helper's logs in this directory.
+        #[arg(long, value_name = "DIR")]
+        keep_logs: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check scenario files (syntax, fields, values) without running them.
     Validate {
         /// Scenario JSON files.
@@ -110,6 +135,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run { scenario, seed, out, quiet } => run::run(scenario.as_deref(), seed, out, quiet),
+        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, quiet } => {
+            live::live(live::LiveArgs { scenario, seed, out, dry_run, base_port, keep_logs, quiet })
+        }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
     };

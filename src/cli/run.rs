@@ -56,26 +56,39 @@ pub(super) fn scenario_failure(errors: Vec<scenario::ScenarioError>) -> Failure 
     Failure { lines: errors.iter().map(|e| e.to_string()).collect(), code: super::EXIT_BAD_INPUT }
 }
 
-pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> Result<u8, Failure> {
+/// Parses the scenario named by `arg` (a file or a bundled name), with `--seed` applied.
+pub(super) fn load(arg: Option<&str>, seed: Option<u64>) -> Result<(Source, scenario::Loaded), Failure> {
     let source = load_source(arg)?;
     let loaded = scenario::parse_with_seed(&source.text, &source.label, seed).map_err(scenario_failure)?;
-    let sc = &loaded.scenario;
-    let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
-    let output = crate::sim::run(sc).map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
-    let metrics = Metrics::compute(sc, &output.observations);
-    let rerun = format!("ftsim run{}{} --seed {}", if source.arg.is_empty() { "" } else { " " }, source.arg, sc.seed);
-    let info = RunInfo {
-        mode: "simulation",
-        resolved: &loaded.resolved,
-        rerun,
-        events_processed: Some(output.events_processed),
-    };
+    Ok((source, loaded))
+}
+
+/// One finished run (simulated or live), ready to be written.
+pub(super) struct Finished<'a> {
+    pub source: &'a Source,
+    pub loaded: &'a scenario::Loaded,
+    pub mode: &'a str,
+    pub observations: &'a crate::metrics::observations::Observations,
+    pub events_log: &'a str,
+    pub events_processed: Option<u64>,
+}
+
+/// Computes the metrics, writes the run directory, prints the summary; returns the exit code.
+pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, quiet: bool) -> Result<u8, Failure> {
+    let sc = &run.loaded.scenario;
+    let metrics = Metrics::compute(sc, run.observations);
+    let command = if run.mode == "live" { "live" } else { "run" };
+    let arg = if run.source.arg.is_empty() { String::new() } else { format!(" {}", run.source.arg) };
+    let rerun = format!("ftsim {command}{arg} --seed {}", sc.seed);
+    let info =
+        RunInfo { mode: run.mode, resolved: &run.loaded.resolved, rerun, events_processed: run.events_processed };
     let report = report::json::build(info, &metrics, sc.duration);
-    let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: &output.events_log };
-    let dir = report::write_run_dir(&out_dir, &artifacts).map_err(Failure::bad_input)?;
+    let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: run.events_log };
+    let dir = report::write_run_dir(out_dir, &artifacts).map_err(Failure::bad_input)?;
     if !quiet {
+        let what = if run.mode == "live" { "measured live" } else { "simulated" };
         let title = format!(
-            "ftsim {}: scenario {} (seed {}), {} simulated",
+            "ftsim {}: scenario {} (seed {}), {} {what}",
             env!("CARGO_PKG_VERSION"),
             sc.name,
             sc.seed,
@@ -84,4 +97,20 @@ pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, qu
         print_stdout(&report::summary::render(&title, &metrics, &dir.display().to_string()));
     }
     Ok(if metrics.slo.holds { EXIT_OK } else { EXIT_SLO_VIOLATED })
+}
+
+pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> Result<u8, Failure> {
+    let (source, loaded) = load(arg, seed)?;
+    let sc = &loaded.scenario;
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
+    let output = crate::sim::run(sc).map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
+    let finished = Finished {
+        source: &source,
+        loaded: &loaded,
+        mode: "simulation",
+        observations: &output.observations,
+        events_log: &output.events_log,
+        events_processed: Some(output.events_processed),
+    };
+    finish(finished, &out_dir, quiet)
 }

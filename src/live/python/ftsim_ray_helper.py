@@ -111,7 +111,15 @@ kill_pod {"name": str}
     wait until all are gone (zombies reaped). Works on an exited pod too (kills
     leftovers). Killing "head" also stops the helper's Ray driver.
     -> {"pod", "killed": [{"pid", "comm"}], "elapsed_s"}
+terminate_pod {"name": str}
+    SIGTERM to the pod's `ray start --block` only, as the kubelet does on pod
+    deletion: Ray 2.60 drains the node (RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S)
+    and stops its processes. Returns at once; observe shows the pod "exited"
+    when it is done; kill_pod then removes leftovers (or ends a drain early).
+    -> {"pod", "signalled": bool, "pid"}
 
+undeploy {"app_name": str = "default"}
+    serve.delete(app_name), blocking until it is gone.   -> {"app_name", "elapsed_s"}
 deploy {"num_replicas": int, "constructor_s": float,
         "health_check_period_s": float, "health_check_timeout_s": float,
         "max_ongoing_requests": int, "max_replicas_per_node": int|null,
@@ -1244,7 +1252,30 @@ class Helper:
         log(f"pod {pod.name} killed: {len(killed)} processes")
         return {"pod": pod.name, "killed": killed, "elapsed_s": round(time.monotonic() - t0, 3)}
 
+    def cmd_terminate_pod(self, req):
+        """SIGTERM to the pod's `ray start --block` (what the kubelet sends on pod deletion):
+        Ray 2.60 drains the node, then stops its processes. Returns at once; the pod shows
+        "exited" in observe when done, and kill_pod removes leftovers."""
+        a = take_args(req, {"name": ((str,), _REQUIRED)})
+        self.require_init()
+        pod = self.pods.get(a["name"])
+        if pod is None or pod.child is None:
+            raise CommandError(f"no pod named {a['name']!r}")
+        if pod.child.exit_code() is not None:
+            return {"pod": pod.name, "signalled": False}
+        kill_pid(pod.child.pid, pod.child.starttime, signal.SIGTERM)
+        log(f"pod {pod.name}: SIGTERM sent to ray start (pid {pod.child.pid})")
+        return {"pod": pod.name, "signalled": True, "pid": pod.child.pid}
+
     # -- Serve
+    def cmd_undeploy(self, req):
+        """serve.delete of the application (used to redeploy until replicas are spread)."""
+        a = take_args(req, {"app_name": ((str,), "default")})
+        self.require_init()
+        t0 = time.monotonic()
+        self.driver.call("undeploy", a, timeout=60)
+        return {"app_name": a["app_name"], "elapsed_s": round(time.monotonic() - t0, 3)}
+
     def cmd_deploy(self, req):
         a = take_args(req, {
             "num_replicas": ((int,), _REQUIRED), "constructor_s": ((float,), _REQUIRED),
@@ -1927,6 +1958,11 @@ def driver_main() -> int:
         state["controller"] = None
         return {"submitted": True}
 
+    def d_undeploy(req):
+        from ray import serve
+        serve.delete(req["app_name"], _blocking=True)
+        return {"deleted": req["app_name"]}
+
     def d_kill_actor(req):
         handle = ray.get_actor(req["name"], namespace=req.get("namespace", "serve"))
         ray.kill(handle, no_restart=bool(req.get("no_restart", True)))
@@ -1934,7 +1970,8 @@ def driver_main() -> int:
             state["controller"] = None
         return {"killed": req["name"]}
 
-    handlers = {"observe": d_observe, "deploy": d_deploy, "kill_actor": d_kill_actor}
+    handlers = {"observe": d_observe, "deploy": d_deploy, "undeploy": d_undeploy,
+                "kill_actor": d_kill_actor}
     for raw in sys.stdin.buffer:
         try:
             req = json.loads(raw)

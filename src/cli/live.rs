@@ -1,0 +1,57 @@
+//! `ftsim live`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::run::{Finished, finish, load};
+use super::{EXIT_BAD_INPUT, Failure, print_stdout};
+use crate::live::{self, LiveError, LiveOptions};
+
+/// Arguments of `ftsim live`.
+pub(super) struct LiveArgs {
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    pub out: Option<PathBuf>,
+    pub dry_run: bool,
+    pub base_port: u16,
+    pub keep_logs: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
+    let (source, loaded) = load(a.scenario.as_deref(), a.seed)?;
+    let sc = &loaded.scenario;
+    if a.dry_run {
+        print_stdout(&live::plan::render(sc, a.base_port));
+        return Ok(super::EXIT_OK);
+    }
+    let out_dir = a.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-live", sc.name)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // Ctrl-C: the run stops at its next step and tears the cluster down.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    if !a.quiet {
+        eprintln!("ftsim: starting a local Ray cluster for {} (this takes a minute)...", sc.name);
+    }
+    let opts = LiveOptions { base_port: a.base_port, keep_logs: a.keep_logs };
+    let out = live::run(sc, &opts, &stop).map_err(|e| {
+        let code = match e {
+            LiveError::Interrupted => 130,
+            _ => EXIT_BAD_INPUT,
+        };
+        Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
+    })?;
+    if !a.quiet {
+        eprintln!("ftsim: {}", out.teardown);
+    }
+    let finished = Finished {
+        source: &source,
+        loaded: &loaded,
+        mode: "live",
+        observations: &out.observations,
+        events_log: &out.events_log,
+        events_processed: None,
+    };
+    finish(finished, &out_dir, a.quiet)
+}

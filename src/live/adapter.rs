@@ -1,0 +1,55 @@
+//! The cluster adapter: what live mode needs from a real cluster. `local-ray` (a Ray cluster of
+//! processes on loopback) implements it; a `kuberay` adapter (kubectl against a real Kubernetes
+//! cluster) could implement the same trait.
+
+use std::collections::BTreeMap;
+
+use super::LiveError;
+use super::snapshot::Snapshot;
+use crate::scenario::Scenario;
+
+/// A primitive action on the cluster: a fault, or the part of an operator (KubeRay, kubelet,
+/// RayService) that live mode plays itself.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `ray.kill` of one replica actor (Ray does not restart it).
+    KillReplica { replica_id: String },
+    /// Make one replica's `check_health` raise (or stop raising).
+    FailHealth { pid: u32, on: bool },
+    /// The next `count` constructors raise.
+    FailConstructorsCount(u32),
+    /// Every constructor raises with this probability (0 to stop).
+    FailConstructorsProbability(f64),
+    /// Kill the Serve controller actor (Ray restarts it).
+    KillController,
+    /// Kill one pod's proxy actor (the controller replaces it).
+    KillProxy { pod: String },
+    /// SIGTERM to a pod's `ray start`, as the kubelet sends on pod deletion.
+    TerminatePod { pod: String },
+    /// SIGKILL of a pod's whole process tree (node loss, head crash, cleanup).
+    KillPod { pod: String },
+    /// Start (or restart) a worker pod.
+    StartWorker { pod: String },
+    /// Start (or restart) the head pod.
+    StartHead,
+    /// Stop Redis (a crash; its data survive).
+    StopRedis,
+    /// Start Redis again on the same data.
+    StartRedis,
+    /// Submit the Serve application (RayService's re-submission).
+    Deploy,
+}
+
+/// A real cluster driven by live mode.
+pub trait ClusterAdapter {
+    /// Brings up the scenario's topology and deploys the application; returns when it serves.
+    fn start(&mut self, scenario: &Scenario) -> Result<(), LiveError>;
+    /// Performs one action now; returns a line for the events log.
+    fn act(&mut self, action: &Action) -> Result<String, LiveError>;
+    /// The component states now; never blocks for long, even when the GCS is down.
+    fn observe(&mut self) -> Result<Snapshot, LiveError>;
+    /// The HTTP endpoint of each pod's proxy, by pod name.
+    fn endpoints(&self) -> BTreeMap<String, String>;
+    /// Tears everything down and checks that nothing is left; returns a summary line.
+    fn teardown(self: Box<Self>) -> Result<String, LiveError>;
+}

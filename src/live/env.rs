@@ -1,0 +1,117 @@
+//! Environment checks before anything starts, each failing with the one command that fixes it;
+//! the single-run lock; the Redis password.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::LiveError;
+use crate::scenario::Scenario;
+
+/// The Ray version live mode is built and tested against.
+pub const RAY_VERSION: &str = "2.60.0";
+
+/// Where the lock of the single concurrent live run lives.
+pub const LOCK_PATH: &str = "/tmp/ftsim-live.lock";
+
+const SETUP: &str = "bash scripts/setup-live.sh";
+
+/// The live virtualenv: `FTSIM_LIVE_VENV`, or `.venv-live` in the current directory.
+pub fn venv() -> PathBuf {
+    std::env::var_os("FTSIM_LIVE_VENV").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".venv-live"))
+}
+
+/// Checks the virtualenv, Ray's version, `redis-server` and the ports; returns the python to use.
+pub fn check(sc: &Scenario, base_port: u16) -> Result<PathBuf, LiveError> {
+    let venv = venv();
+    let python = venv.join("bin/python");
+    if !python.is_file() {
+        return Err(LiveError::Environment(format!(
+            "no live virtualenv at {} (set FTSIM_LIVE_VENV to use another); create it with: {SETUP}",
+            venv.display()
+        )));
+    }
+    let out = Command::new(&python).args(["-c", "import ray; print(ray.__version__)"]).output().map_err(|e| {
+        LiveError::Environment(format!("cannot run {}: {e}; recreate it with: {SETUP}", python.display()))
+    })?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() {
+        return Err(LiveError::Environment(format!(
+            "Ray is not installed in {}; install it with: {SETUP}",
+            venv.display()
+        )));
+    }
+    if version != RAY_VERSION {
+        return Err(LiveError::Environment(format!(
+            "{} has Ray {version}, live mode needs {RAY_VERSION}; reinstall with: {SETUP}",
+            venv.display()
+        )));
+    }
+    if sc.cluster.gcs_fault_tolerance && which("redis-server").is_none() {
+        return Err(LiveError::Environment(format!("redis-server is not installed; install it with: {SETUP}")));
+    }
+    check_ports(sc, base_port)?;
+    Ok(python)
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| PathBuf::from(d).join(cmd)).find(|p| p.is_file())
+}
+
+/// The ports the helper's layout gives Redis, the GCS and the first pods (see the helper's
+/// docstring) must be free.
+fn check_ports(sc: &Scenario, base: u16) -> Result<(), LiveError> {
+    let pods = sc.initial_ray_pods().len() as u32 + 8;
+    let top = u32::from(base) + 100 * (pods + 1);
+    if base < 1024 || top > 32_767 {
+        return Err(LiveError::Environment(format!(
+            "--base-port {base}: the cluster needs ports {base}..{top}, which must lie within 1024..32767"
+        )));
+    }
+    let mut ports = vec![(base, "127.0.0.1"), (base + 1, "127.0.0.2")];
+    for slot in 0..pods {
+        let s = base as u32 + 100 * (slot + 1);
+        for off in [0u32, 1, 10] {
+            ports.push(((s + off) as u16, "127.0.0.2"));
+        }
+    }
+    for (port, ip) in ports {
+        if TcpListener::bind((ip, port)).is_err() || TcpListener::bind(("0.0.0.0", port)).is_err() {
+            return Err(LiveError::Environment(format!(
+                "port {port} is taken (another program, or a live run that crashed: see the README's clean-up); \
+                 choose another range with --base-port"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Takes the machine-wide live-run lock; released when the file is dropped.
+pub fn lock() -> Result<File, LiveError> {
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(LOCK_PATH)
+        .map_err(|e| LiveError::Io(format!("cannot open {LOCK_PATH}: {e}")))?;
+    f.try_lock().map_err(|_| {
+        LiveError::Busy(format!("another ftsim live run is in progress (it holds {LOCK_PATH}); wait for it to finish"))
+    })?;
+    Ok(f)
+}
+
+/// The Redis password: `FTSIM_REDIS_PASSWORD`, or 32 random hex digits.
+pub fn redis_password() -> String {
+    if let Ok(p) = std::env::var("FTSIM_REDIS_PASSWORD") {
+        if !p.is_empty() {
+            return p;
+        }
+    }
+    let mut bytes = [0u8; 16];
+    if let Ok(mut f) = File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

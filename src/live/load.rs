@@ -1,0 +1,143 @@
+//! The load generator: requests at the scenario's rate and arrival process (the same seeded
+//! arrival stream as the simulator), sent over HTTP to the ingress, each recorded with its send
+//! time, outcome and cause, latency and the PID of the replica that answered.
+//!
+//! Outcome mapping (the simulator's causes): HTTP 200 -> success; no endpoint (the pinned pod
+//! was deleted, or no ready pod behind the Service) -> `no_endpoint`; connection refused or
+//! reset, or any other status (e.g. 404 from a proxy without routes) -> `proxy_unavailable`;
+//! HTTP 500 -> `replica_died`; HTTP 503 -> `deployment_unavailable`; the client's timeout (or
+//! HTTP 408/504) -> `timeout`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
+use crate::scenario::{Arrivals, Scenario};
+
+/// Where new connections go; updated by the orchestrator as pods come and go.
+#[derive(Clone, Debug, Default)]
+pub struct Endpoints {
+    /// Pinned ingress: the pinned pod's proxy URL, `None` once that pod is gone for good.
+    pub pinned: Option<String>,
+    /// Service ingress: proxy URLs of the ready pods.
+    pub ready: Vec<String>,
+    /// True for a Service ingress.
+    pub service: bool,
+}
+
+/// One request as the client saw it.
+#[derive(Clone, Debug)]
+pub struct LiveRequest {
+    /// The simulator's record (times relative to the run's start).
+    pub record: RequestRecord,
+    /// PID in the body of a successful answer.
+    pub pid: Option<u32>,
+}
+
+/// Send times of every request of the run, from the scenario's arrival stream.
+pub fn arrival_schedule(sc: &Scenario) -> Vec<SimDuration> {
+    let mut rng = RngStream::new(sc.seed, "arrivals");
+    let mut out = Vec::new();
+    let mut t = SimDuration::ZERO;
+    loop {
+        let gap = match sc.traffic.arrivals {
+            Arrivals::Constant => sc.traffic.mean_gap,
+            Arrivals::Poisson => SimDuration::from_micros(rng.exponential_micros(sc.traffic.mean_gap.as_micros())),
+        };
+        t = t + gap;
+        if t >= sc.duration {
+            return out;
+        }
+        out.push(t);
+    }
+}
+
+fn micros(d: Duration) -> SimTime {
+    SimTime::from_micros(d.as_micros() as u64)
+}
+
+/// Sends every request of the schedule, relative to `t0`; returns the records in send order.
+/// `timeout` bounds each request (the client timeout, or the drain window without one).
+pub fn run(
+    schedule: Vec<SimDuration>,
+    t0: Instant,
+    endpoints: Arc<Mutex<Endpoints>>,
+    timeout: Duration,
+    seed: u64,
+) -> Result<Vec<LiveRequest>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .enable_io()
+        .build()
+        .map_err(|e| format!("cannot start the load generator: {e}"))?;
+    rt.block_on(async move {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let mut ingress_rng = RngStream::new(seed, "ingress");
+        let mut tasks = Vec::with_capacity(schedule.len());
+        for at in schedule {
+            let when = t0 + Duration::from_micros(at.as_micros());
+            tokio::time::sleep_until(when.into()).await;
+            let url = {
+                let e = endpoints.lock().expect("endpoints lock");
+                if e.service {
+                    (!e.ready.is_empty()).then(|| e.ready[ingress_rng.below(e.ready.len())].clone())
+                } else {
+                    e.pinned.clone()
+                }
+            };
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move { one_request(&client, url, at, t0).await }));
+        }
+        let mut out = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            out.push(t.await.map_err(|e| format!("a request task failed: {e}"))?);
+        }
+        Ok(out)
+    })
+}
+
+async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDuration, t0: Instant) -> LiveRequest {
+    let arrival = SimTime::ZERO + at;
+    let Some(url) = url else {
+        let record = RequestRecord { arrival, end: arrival, outcome: Outcome::Failure(FailureCause::NoEndpoint) };
+        return LiveRequest { record, pid: None };
+    };
+    let result = client.get(&url).send().await;
+    let (outcome, pid) = match result {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap_or_default();
+            match status {
+                200 => (Outcome::Success, body.trim().parse().ok()),
+                500 => (Outcome::Failure(FailureCause::ReplicaDied), None),
+                503 => (Outcome::Failure(FailureCause::DeploymentUnavailable), None),
+                408 | 504 => (Outcome::Failure(FailureCause::Timeout), None),
+                _ => (Outcome::Failure(FailureCause::ProxyUnavailable), None),
+            }
+        }
+        Err(e) if e.is_timeout() => (Outcome::Failure(FailureCause::Timeout), None),
+        Err(_) => (Outcome::Failure(FailureCause::ProxyUnavailable), None),
+    };
+    let end = micros(t0.elapsed()).max(arrival);
+    LiveRequest { record: RequestRecord { arrival, end, outcome }, pid }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_matches_the_simulators_arrival_stream() {
+        let sc =
+            crate::scenario::parse("{\"duration_s\": 30, \"traffic\": {\"rate_per_s\": 10}}", "t").unwrap().scenario;
+        let sched = arrival_schedule(&sc);
+        let sim = crate::sim::run(&sc).unwrap();
+        let arrivals: Vec<u64> = sim.observations.requests.iter().map(|r| r.arrival.as_micros()).collect();
+        assert_eq!(sched.iter().map(|d| d.as_micros()).collect::<Vec<_>>(), arrivals);
+    }
+}

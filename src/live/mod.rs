@@ -1,0 +1,134 @@
+//! Live mode: the same scenario against a real Ray Serve cluster on this machine, measured into
+//! the same observation stream as the simulator, so that every report, plot and comparison works
+//! on both.
+//!
+//! What it does to the machine: it starts Redis (`redis-server`, GCS fault tolerance only) and
+//! one `ray start` process tree per pod, each in its own session, on loopback addresses
+//! 127.0.0.2, 127.0.0.3, ... with ports from `--base-port` (default 20000) up to 4,100 above it,
+//! and temp dirs under a fresh directory in /tmp. It kills only processes it started (by process
+//! group and recorded PID, never by name), and tears everything down on success, error, panic
+//! and Ctrl-C. A lock file makes a second concurrent run fail fast. The Redis password (from
+//! `FTSIM_REDIS_PASSWORD`, or generated) never appears in logs, reports or errors.
+//!
+//! Layout: [`adapter`] the cluster trait and its actions; [`local_ray`] the adapter for a local
+//! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray; [`orchestrator`]
+//! the timeline (faults, and the parts of KubeRay and the kubelet); [`load`] the HTTP load;
+//! [`snapshot`] observations into levels; [`env`] environment checks; [`plan`] the `--dry-run`.
+
+pub mod adapter;
+pub mod env;
+pub mod helper;
+pub mod load;
+pub mod local_ray;
+pub mod orchestrator;
+pub mod plan;
+pub mod snapshot;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::metrics::observations::Observations;
+use crate::scenario::Scenario;
+
+use adapter::ClusterAdapter;
+use load::Endpoints;
+
+/// Why a live run could not be done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveError {
+    /// Something the run needs is missing; the message says the one command to run.
+    Environment(String),
+    /// Another live run holds the lock.
+    Busy(String),
+    /// The helper or the cluster failed.
+    Helper(String),
+    /// A file could not be read or written.
+    Io(String),
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LiveError::Environment(m) | LiveError::Busy(m) | LiveError::Helper(m) | LiveError::Io(m) => f.write_str(m),
+            LiveError::Interrupted => f.write_str("interrupted; the cluster was torn down"),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+/// Options of `ftsim live`.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// First port of the cluster's range.
+    pub base_port: u16,
+    /// Keep Ray's and the helper's logs in this directory.
+    pub keep_logs: Option<PathBuf>,
+}
+
+/// What a live run measured.
+pub struct LiveOutput {
+    /// Requests, levels and faults, as the simulator reports them.
+    pub observations: Observations,
+    /// events.log text.
+    pub events_log: String,
+    /// PIDs that answered, in request order (`None` for failures).
+    pub pids: Vec<Option<u32>>,
+    /// The teardown's verdict.
+    pub teardown: String,
+}
+
+/// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
+pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &AtomicBool) -> Result<LiveOutput, LiveError> {
+    let python = env::check(sc, opts.base_port)?;
+    let _lock = env::lock()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("ftsim-live-")
+        .tempdir()
+        .map_err(|e| LiveError::Io(format!("cannot create a temporary directory: {e}")))?;
+    let run_dir = opts.keep_logs.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let cfg = local_ray::LocalRayConfig {
+        python,
+        run_dir,
+        base_port: opts.base_port,
+        redis_password: env::redis_password(),
+        keep_logs: opts.keep_logs.is_some(),
+    };
+    let mut cluster: Box<dyn ClusterAdapter> = Box::new(local_ray::LocalRay::new(&cfg)?);
+    let result = run_on(cluster.as_mut(), sc, stop);
+    let teardown = cluster.teardown();
+    let (observations, events_log, pids) = result?;
+    Ok(LiveOutput { observations, events_log, pids, teardown: teardown? })
+}
+
+type Measured = (Observations, String, Vec<Option<u32>>);
+
+fn run_on(cluster: &mut dyn ClusterAdapter, sc: &Scenario, stop: &AtomicBool) -> Result<Measured, LiveError> {
+    cluster.start(sc)?;
+    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(LiveError::Interrupted);
+    }
+    let endpoints = Arc::new(Mutex::new(Endpoints::default()));
+    let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), |t| Duration::from_micros(t.as_micros()));
+    let t0 = Instant::now() + Duration::from_millis(200);
+    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), t0);
+    let schedule = load::arrival_schedule(sc);
+    let seed = sc.seed;
+    let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed));
+    let until = Duration::from_micros(sc.duration.as_micros());
+    let timeline = orchestrator.run(until, stop, || load.is_finished());
+    let requests =
+        load.join().map_err(|_| LiveError::Helper("the load generator panicked".into()))?.map_err(LiveError::Helper)?;
+    let timeline = timeline?;
+    let pids = requests.iter().map(|r| r.pid).collect();
+    let observations = Observations {
+        requests: requests.into_iter().map(|r| r.record).collect(),
+        levels: timeline.levels,
+        faults: timeline.faults,
+    };
+    Ok((observations, timeline.events_log, pids))
+}

@@ -1,0 +1,632 @@
+//! The live run's timeline: injects the scenario's faults at their times and plays the parts of
+//! the Kubernetes machinery the local cluster lacks — KubeRay recreating a deleted pod (after the
+//! scenario's `pod_start_s`, or after garbage collection and node provisioning for a lost node),
+//! the kubelet restarting a crashed container (first at once, then with back-off), RayService
+//! resubmitting the application to an empty cluster — with the same delays as the simulator.
+//! Between actions it polls the cluster once a second into the same level series, events log
+//! and fault records the simulator produces.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::LiveError;
+use super::adapter::{Action, ClusterAdapter};
+use super::load::Endpoints;
+use super::snapshot::Snapshot;
+use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::metrics::observations::{FaultRecord, Levels};
+use crate::scenario::{ConstructorFailures, FaultKind, Ingress, RedisMode, Scenario};
+use crate::sim::k8s::kubelet_backoff;
+use crate::sim::log::EventLog;
+
+/// How often the cluster is polled.
+pub const POLL: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Task {
+    Fault(usize),
+    FaultEnd(usize),
+    StartPod(String),
+    RestartContainer(String),
+    Resubmit,
+    RedisBack,
+    DrainDeadline(String),
+}
+
+/// What shows that the system noticed a fault.
+#[derive(Clone, Debug)]
+enum Detector {
+    ReplicaNotRunning(String),
+    ControllerDown,
+    ProxyNotHealthy(String),
+    NodesDead(Vec<String>),
+    GcsDown,
+    ConstructorFailed,
+}
+
+#[derive(Clone, Debug)]
+struct PodState {
+    node: usize,
+    gone: bool,
+    expect_exit: bool,
+    restarts: u32,
+    group: Option<usize>,
+}
+
+/// Everything the timeline observed.
+pub struct Timeline {
+    /// Component levels at each change.
+    pub levels: Vec<(SimTime, Levels)>,
+    /// One record per injected fault.
+    pub faults: Vec<FaultRecord>,
+    /// events.log text.
+    pub events_log: String,
+}
+
+/// Drives one live run.
+pub struct Orchestrator<'a> {
+    sc: &'a Scenario,
+    adapter: &'a mut dyn ClusterAdapter,
+    t0: Instant,
+    tasks: Vec<(Duration, Task)>,
+    log: EventLog,
+    faults: Vec<FaultRecord>,
+    detectors: Vec<(usize, Detector)>,
+    fault_rng: Vec<RngStream>,
+    pods: BTreeMap<String, PodState>,
+    worker_generation: Vec<u32>,
+    nodes_ready: Vec<bool>,
+    redis_down: u32,
+    head_waiting_for_redis: bool,
+    endpoints: Arc<Mutex<Endpoints>>,
+    levels: Vec<(SimTime, Levels)>,
+    last: Option<Snapshot>,
+    health_pids: Vec<(usize, u32)>,
+    pinned_lost: bool,
+    node_back_at: Vec<(Duration, usize)>,
+}
+
+fn sd(d: SimDuration) -> Duration {
+    Duration::from_micros(d.as_micros())
+}
+
+impl<'a> Orchestrator<'a> {
+    /// A timeline for `sc` on a started cluster; `t0` is the start of the load.
+    pub fn new(
+        sc: &'a Scenario,
+        adapter: &'a mut dyn ClusterAdapter,
+        endpoints: Arc<Mutex<Endpoints>>,
+        t0: Instant,
+    ) -> Self {
+        let mut pods = BTreeMap::new();
+        let per_node = sc.cluster.ray_pods_per_node as usize;
+        for (i, name) in sc.initial_ray_pods().into_iter().enumerate() {
+            let group = sc
+                .cluster
+                .worker_groups
+                .iter()
+                .position(|g| name.strip_prefix(&g.name).is_some_and(|r| r.starts_with('-')));
+            pods.insert(name, PodState { node: i / per_node, gone: false, expect_exit: false, restarts: 0, group });
+        }
+        let mut tasks: Vec<(Duration, Task)> =
+            sc.faults.iter().enumerate().map(|(i, f)| (sd(f.at - SimTime::ZERO), Task::Fault(i))).collect();
+        tasks.sort_by_key(|(t, _)| *t);
+        Orchestrator {
+            sc,
+            adapter,
+            t0,
+            tasks,
+            log: EventLog::default(),
+            faults: Vec::new(),
+            detectors: Vec::new(),
+            fault_rng: (0..sc.faults.len()).map(|i| RngStream::new(sc.seed, &format!("fault-{i}"))).collect(),
+            pods,
+            worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
+            nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
+            redis_down: 0,
+            head_waiting_for_redis: false,
+            endpoints,
+            levels: Vec::new(),
+            last: None,
+            health_pids: Vec::new(),
+            pinned_lost: false,
+            node_back_at: Vec::new(),
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.t0.elapsed()
+    }
+
+    fn sim_now(&self) -> SimTime {
+        SimTime::from_micros(self.now().as_micros() as u64)
+    }
+
+    fn note(&mut self, component: &str, name: &str, what: std::fmt::Arguments<'_>) {
+        let at = self.sim_now();
+        self.log.line(at, component, name, what);
+    }
+
+    fn schedule(&mut self, after: Duration, task: Task) {
+        let at = self.now() + after;
+        let pos = self.tasks.partition_point(|(t, _)| *t <= at);
+        self.tasks.insert(pos, (at, task));
+    }
+
+    fn act(&mut self, action: Action) -> Result<(), LiveError> {
+        self.note("live", "action", format_args!("{action:?}"));
+        let done = self.adapter.act(&action)?;
+        self.note("live", "action", format_args!("{done}"));
+        Ok(())
+    }
+
+    /// Runs the timeline until `until` has passed and `finished()` says the load is done.
+    pub fn run(
+        mut self,
+        until: Duration,
+        stop: &AtomicBool,
+        finished: impl Fn() -> bool,
+    ) -> Result<Timeline, LiveError> {
+        self.note("live", "ftsim", format_args!("load started; cluster serving"));
+        let mut next_poll = Duration::ZERO;
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return Err(LiveError::Interrupted);
+            }
+            let now = self.now();
+            if now >= until && finished() {
+                break;
+            }
+            while let Some((at, _)) = self.tasks.first() {
+                if *at > self.now() {
+                    break;
+                }
+                let (_, task) = self.tasks.remove(0);
+                self.run_task(task)?;
+            }
+            if self.now() >= next_poll {
+                self.poll()?;
+                next_poll = self.now() + POLL;
+            }
+            let wake = self.tasks.first().map_or(next_poll, |(t, _)| (*t).min(next_poll));
+            std::thread::sleep(wake.saturating_sub(self.now()).min(Duration::from_millis(100)));
+        }
+        self.poll()?;
+        self.note("live", "ftsim", format_args!("end of run"));
+        Ok(Timeline { levels: self.levels, faults: self.faults, events_log: self.log.into_text() })
+    }
+
+    fn run_task(&mut self, task: Task) -> Result<(), LiveError> {
+        match task {
+            Task::Fault(i) => self.inject(i),
+            Task::FaultEnd(i) => self.end_fault(i),
+            Task::StartPod(name) => {
+                self.pods.get_mut(&name).map(|p| p.expect_exit = false);
+                let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.clone() } };
+                self.act(action)?;
+                self.after_pod_started(&name)
+            }
+            Task::RestartContainer(name) => {
+                let ft = self.sc.cluster.gcs_fault_tolerance;
+                if name == "head" && ft && self.redis_down > 0 {
+                    // The restarted GCS would wait for Redis: start it when Redis is back.
+                    self.head_waiting_for_redis = true;
+                    return Ok(());
+                }
+                let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.clone() } };
+                self.act(action)?;
+                self.after_pod_started(&name)
+            }
+            Task::Resubmit => {
+                self.note(
+                    "kuberay",
+                    "rayservice",
+                    format_args!("no Serve application found; resubmitting the Serve config"),
+                );
+                self.act(Action::Deploy)
+            }
+            Task::RedisBack => {
+                self.redis_down = self.redis_down.saturating_sub(1);
+                if self.redis_down == 0 {
+                    self.act(Action::StartRedis)?;
+                    if std::mem::take(&mut self.head_waiting_for_redis) {
+                        self.act(Action::StartHead)?;
+                        self.after_pod_started("head")?;
+                    }
+                }
+                Ok(())
+            }
+            Task::DrainDeadline(name) => {
+                if self.pods.get(&name).is_some_and(|p| !p.gone) {
+                    self.note("pod", &name, format_args!("drain deadline: processes killed"));
+                    self.pod_gone(&name)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// After the head restarts without GCS fault tolerance the cluster is empty: RayService
+    /// resubmits the application once the head is ready (readiness initial delay, 2 s grid).
+    fn after_pod_started(&mut self, name: &str) -> Result<(), LiveError> {
+        if name == "head" && !self.sc.cluster.gcs_fault_tolerance {
+            let t = &self.sc.timings;
+            let ready = self.sim_now() + t.readiness_initial_delay;
+            let at = ready.ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile);
+            self.schedule(sd(at.saturating_since(self.sim_now())), Task::Resubmit);
+        }
+        self.refresh_endpoints();
+        Ok(())
+    }
+
+    /// KubeRay: a deleted pod is replaced under a new name (workers) or as a new head.
+    fn recreate_after(&mut self, name: &str, delay: Duration) {
+        let Some(state) = self.pods.get(name).cloned() else { return };
+        let new_name = match state.group {
+            Some(g) => {
+                self.worker_generation[g] += 1;
+                format!("{}-{}", self.sc.cluster.worker_groups[g].name, self.worker_generation[g])
+            }
+            None => "head".to_string(),
+        };
+        let node = self.free_node().unwrap_or(state.node);
+        self.pods.insert(
+            new_name.clone(),
+            PodState { node, gone: false, expect_exit: true, restarts: 0, group: state.group },
+        );
+        self.note("pod", &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
+        self.schedule(delay, Task::StartPod(new_name));
+    }
+
+    fn free_node(&self) -> Option<usize> {
+        let per_node = self.sc.cluster.ray_pods_per_node as usize;
+        (0..self.nodes_ready.len())
+            .find(|&n| self.nodes_ready[n] && self.pods.values().filter(|p| !p.gone && p.node == n).count() < per_node)
+    }
+
+    /// The pod's processes are gone for good (deleted pod): kill leftovers, recreate it.
+    fn pod_gone(&mut self, name: &str) -> Result<(), LiveError> {
+        if let Some(p) = self.pods.get_mut(name) {
+            p.gone = true;
+            p.expect_exit = true;
+        }
+        self.act(Action::KillPod { pod: name.to_string() })?;
+        self.refresh_endpoints();
+        self.recreate_after(name, sd(self.sc.timings.pod_start));
+        Ok(())
+    }
+
+    fn record_fault(&mut self, i: usize, target: Option<String>, detector: Option<Detector>) {
+        let kind = self.sc.faults[i].kind.name().to_string();
+        let injected_at = self.sim_now();
+        self.note("fault", &format!("#{i}"), format_args!("{kind} injected ({})", target.as_deref().unwrap_or("-")));
+        let detected_at = detector.is_none().then_some(injected_at);
+        self.faults.push(FaultRecord { kind, target, injected_at, detected_at });
+        if let Some(d) = detector {
+            self.detectors.push((self.faults.len() - 1, d));
+        }
+    }
+
+    fn running_replicas(&mut self) -> Result<Vec<(String, Option<u32>, Option<String>)>, LiveError> {
+        let snap = self.adapter.observe()?;
+        Ok(snap.running_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid, r.pod.clone())).collect())
+    }
+
+    /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
+    /// with the fault's random stream.
+    fn pick_replica(&mut self, i: usize, target: &Option<String>) -> Result<Option<(String, Option<u32>)>, LiveError> {
+        let running = self.running_replicas()?;
+        if running.is_empty() {
+            return Ok(None);
+        }
+        let k = match target {
+            Some(t) => {
+                t.rsplit('#').next().and_then(|n| n.parse::<usize>().ok()).map(|n| (n.max(1) - 1) % running.len())
+            }
+            None => Some(self.fault_rng[i].below(running.len())),
+        };
+        Ok(k.map(|k| (running[k].0.clone(), running[k].1)))
+    }
+
+    fn inject(&mut self, i: usize) -> Result<(), LiveError> {
+        let kind = self.sc.faults[i].kind.clone();
+        match kind {
+            FaultKind::ReplicaCrash { target } => {
+                let r = self.pick_replica(i, &target)?;
+                let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
+                self.record_fault(i, target.or(r.as_ref().map(|x| x.0.clone())), det);
+                if let Some((id, _)) = r {
+                    self.act(Action::KillReplica { replica_id: id })?;
+                }
+            }
+            FaultKind::ReplicaHealthCheckFailure { target, duration, .. } => {
+                let r = self.pick_replica(i, &target)?;
+                let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
+                self.record_fault(i, target.or(r.as_ref().map(|x| x.0.clone())), det);
+                if let Some((_, Some(pid))) = r {
+                    self.act(Action::FailHealth { pid, on: true })?;
+                    self.health_pids.push((i, pid));
+                    if let Some(d) = duration {
+                        self.schedule(sd(d), Task::FaultEnd(i));
+                    }
+                }
+            }
+            FaultKind::ConstructorFailure { failures, duration } => {
+                self.record_fault(i, None, Some(Detector::ConstructorFailed));
+                match failures {
+                    ConstructorFailures::Count(n) => self.act(Action::FailConstructorsCount(n))?,
+                    ConstructorFailures::Probability(t) => {
+                        self.act(Action::FailConstructorsProbability(t as f64 / 4_294_967_296.0))?
+                    }
+                }
+                if let Some(d) = duration {
+                    self.schedule(sd(d), Task::FaultEnd(i));
+                }
+            }
+            FaultKind::ControllerCrash => {
+                self.record_fault(i, Some("serve-controller".into()), Some(Detector::ControllerDown));
+                self.act(Action::KillController)?;
+            }
+            FaultKind::ProxyCrash { target } => {
+                let pod = target.unwrap_or_else(|| {
+                    let live: Vec<String> = self.pods.iter().filter(|(_, p)| !p.gone).map(|(n, _)| n.clone()).collect();
+                    live[self.fault_rng[i].below(live.len())].clone()
+                });
+                self.record_fault(i, Some(pod.clone()), Some(Detector::ProxyNotHealthy(pod.clone())));
+                self.act(Action::KillProxy { pod })?;
+            }
+            FaultKind::WorkerPodDeletion { target } => {
+                let pod = target.unwrap_or_else(|| {
+                    let live: Vec<String> =
+                        self.pods.iter().filter(|(n, p)| !p.gone && *n != "head").map(|(n, _)| n.clone()).collect();
+                    live[self.fault_rng[i].below(live.len())].clone()
+                });
+                self.record_fault(i, Some(pod.clone()), None);
+                if let Some(p) = self.pods.get_mut(&pod) {
+                    p.expect_exit = true;
+                }
+                self.act(Action::TerminatePod { pod: pod.clone() })?;
+                let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
+                self.schedule(deadline, Task::DrainDeadline(pod));
+            }
+            FaultKind::NodeLoss { target, .. } => {
+                let node = target
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix("node-"))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .map(|n| n - 1)
+                    .unwrap_or_else(|| self.fault_rng[i].below(self.nodes_ready.len()));
+                let victims: Vec<String> =
+                    self.pods.iter().filter(|(_, p)| !p.gone && p.node == node).map(|(n, _)| n.clone()).collect();
+                self.record_fault(i, Some(format!("node-{}", node + 1)), Some(Detector::NodesDead(victims.clone())));
+                self.note(
+                    "live",
+                    "ftsim",
+                    format_args!(
+                        "node loss is emulated by SIGKILL of its pods: connections are refused, not black-holed"
+                    ),
+                );
+                self.nodes_ready[node] = false;
+                let t = &self.sc.timings;
+                let (gc, provisioning, pod_start) = (sd(t.orphan_pod_gc), sd(t.node_provisioning), sd(t.pod_start));
+                for pod in &victims {
+                    if let Some(p) = self.pods.get_mut(pod) {
+                        p.gone = true;
+                        p.expect_exit = true;
+                    }
+                    self.act(Action::KillPod { pod: pod.clone() })?;
+                }
+                self.refresh_endpoints();
+                let room_elsewhere = self.free_node().is_some();
+                let delay = if room_elsewhere { gc } else { gc.max(provisioning) } + pod_start;
+                for pod in victims {
+                    self.recreate_after(&pod, delay);
+                }
+                self.node_back_at.push((self.now() + provisioning, node));
+            }
+            FaultKind::HeadPodCrash => {
+                self.record_fault(i, Some("head".into()), None);
+                if let Some(p) = self.pods.get_mut("head") {
+                    p.expect_exit = true;
+                }
+                self.act(Action::KillPod { pod: "head".into() })?;
+                if let Ingress::Pinned { pod } = &self.sc.ingress {
+                    if pod == "head" {
+                        self.endpoints.lock().expect("endpoints lock").pinned = None;
+                        self.pinned_lost = true;
+                    }
+                }
+                self.schedule(sd(self.sc.timings.pod_start), Task::StartPod("head".into()));
+            }
+            FaultKind::RedisOutage { duration } => {
+                self.record_fault(i, Some("redis".into()), Some(Detector::GcsDown));
+                let effective = match self.sc.cluster.redis_mode {
+                    RedisMode::Single => duration,
+                    RedisMode::Ha => duration.min(self.sc.timings.redis_failover),
+                };
+                if self.redis_down == 0 {
+                    self.act(Action::StopRedis)?;
+                }
+                self.redis_down += 1;
+                self.schedule(sd(effective), Task::RedisBack);
+            }
+        }
+        Ok(())
+    }
+
+    fn end_fault(&mut self, i: usize) -> Result<(), LiveError> {
+        self.note("fault", &format!("#{i}"), format_args!("{} ends", self.sc.faults[i].kind.name()));
+        match self.sc.faults[i].kind {
+            FaultKind::ReplicaHealthCheckFailure { .. } => {
+                let pids: Vec<u32> = self.health_pids.iter().filter(|(f, _)| *f == i).map(|(_, p)| *p).collect();
+                for pid in pids {
+                    self.act(Action::FailHealth { pid, on: false })?;
+                }
+            }
+            FaultKind::ConstructorFailure { .. } => self.act(Action::FailConstructorsProbability(0.0))?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Polls the cluster: levels, state changes into the events log, fault detection, and the
+    /// kubelet's and KubeRay's reactions to pods whose processes ended.
+    fn poll(&mut self) -> Result<(), LiveError> {
+        let snap = self.adapter.observe()?;
+        let at = self.sim_now();
+        let levels = snap.levels(self.sc, self.levels.last().map(|(_, l)| l));
+        if self.levels.last().is_none_or(|(_, l)| *l != levels) {
+            self.levels.push((at, levels));
+        }
+        self.log_changes(&snap);
+        self.detect(&snap, at);
+        let now = self.now();
+        let back: Vec<usize> = self.node_back_at.iter().filter(|(t, _)| *t <= now).map(|(_, n)| *n).collect();
+        self.node_back_at.retain(|(t, _)| *t > now);
+        for n in back {
+            self.nodes_ready[n] = true;
+            self.note("node", &format!("node-{}", n + 1), format_args!("LOST -> READY (replacement provisioned)"));
+        }
+        for pod in &snap.pods {
+            let Some(state) = self.pods.get(&pod.name).cloned() else { continue };
+            if pod.process != "exited" || state.gone {
+                continue;
+            }
+            if state.expect_exit {
+                // A deleted pod finished draining.
+                if !self.tasks.iter().any(|(_, t)| *t == Task::StartPod(pod.name.clone())) {
+                    self.note("pod", &pod.name, format_args!("TERMINATING -> GONE (drained)"));
+                    self.pod_gone(&pod.name)?;
+                }
+                continue;
+            }
+            // Ray exited by itself: the kubelet restarts the container.
+            let backoff = sd(kubelet_backoff(&self.sc.timings, state.restarts));
+            if let Some(p) = self.pods.get_mut(&pod.name) {
+                p.restarts += 1;
+                p.expect_exit = true;
+            }
+            self.note(
+                "pod",
+                &pod.name,
+                format_args!("RUNNING -> CRASH_LOOP_BACKOFF (Ray exited; restart in {backoff:?})"),
+            );
+            self.act(Action::KillPod { pod: pod.name.clone() })?;
+            self.schedule(backoff, Task::RestartContainer(pod.name.clone()));
+        }
+        self.last = Some(snap);
+        self.refresh_endpoints();
+        Ok(())
+    }
+
+    /// Points the load at the current proxies: the pinned pod's (until it is deleted), or every
+    /// pod whose proxy is healthy (the Service's ready endpoints).
+    fn refresh_endpoints(&mut self) {
+        let urls = self.adapter.endpoints();
+        let mut e = self.endpoints.lock().expect("endpoints lock");
+        match &self.sc.ingress {
+            Ingress::Pinned { pod } => {
+                let gone = self.pinned_lost || self.pods.get(pod).is_none_or(|p| p.gone);
+                e.pinned = if gone { None } else { urls.get(pod).cloned() };
+            }
+            Ingress::Service => {
+                e.service = true;
+                if let Some(snap) = &self.last {
+                    e.ready = snap
+                        .proxies
+                        .iter()
+                        .filter(|p| p.status.as_deref() == Some("HEALTHY") && p.actor_state.as_deref() == Some("ALIVE"))
+                        .filter_map(|p| p.pod.as_ref())
+                        .filter(|pod| snap.pod_ready(pod) && self.pods.get(*pod).is_some_and(|s| !s.gone))
+                        .filter_map(|pod| urls.get(pod).cloned())
+                        .collect();
+                }
+            }
+        }
+    }
+
+    fn detect(&mut self, snap: &Snapshot, at: SimTime) {
+        let ray = snap.ray_view.available && snap.controller.answering == Some(true);
+        let mut hits = Vec::new();
+        for (k, (rec, det)) in self.detectors.iter().enumerate() {
+            let seen = match det {
+                Detector::ReplicaNotRunning(id) => {
+                    ray && !snap.replicas.iter().any(|r| &r.replica_id == id && r.state.as_deref() == Some("RUNNING"))
+                }
+                Detector::ControllerDown => {
+                    snap.controller.actor_state.as_deref() != Some("ALIVE") || snap.controller.answering == Some(false)
+                }
+                Detector::ProxyNotHealthy(pod) => {
+                    ray && !snap
+                        .proxies
+                        .iter()
+                        .any(|p| p.pod.as_deref() == Some(pod) && p.status.as_deref() == Some("HEALTHY"))
+                }
+                Detector::NodesDead(pods) => {
+                    snap.pods.iter().any(|p| pods.contains(&p.name) && p.node_state.as_deref() == Some("DEAD"))
+                }
+                Detector::GcsDown => !snap.gcs.port_open || snap.gcs.answering == Some(false),
+                Detector::ConstructorFailed => {
+                    ray && snap.app.as_ref().is_some_and(|a| {
+                        matches!(a.deployment_status.as_deref(), Some("UNHEALTHY") | Some("DEPLOY_FAILED"))
+                    })
+                }
+            };
+            if seen {
+                hits.push((k, *rec));
+            }
+        }
+        for (k, rec) in hits.iter().rev() {
+            self.detectors.remove(*k);
+            self.faults[*rec].detected_at = Some(at);
+            self.note("fault", &format!("#{rec}"), format_args!("detected"));
+        }
+    }
+
+    /// One events.log line per observed change of a pod, replica, proxy, the controller, the
+    /// GCS or Redis.
+    fn log_changes(&mut self, snap: &Snapshot) {
+        let prev = self.last.take().unwrap_or_default();
+        for p in &snap.pods {
+            let before = prev.pods.iter().find(|q| q.name == p.name);
+            let (bp, bn) = before.map_or(("-", "-"), |q| (q.process.as_str(), q.node_state.as_deref().unwrap_or("-")));
+            let (np, nn) = (p.process.as_str(), p.node_state.as_deref().unwrap_or("-"));
+            if (bp, bn) != (np, nn) {
+                let (bp, bn, np, nn) = (bp.to_string(), bn.to_string(), np.to_string(), nn.to_string());
+                self.note("pod", &p.name, format_args!("process {bp} -> {np}, node {bn} -> {nn}"));
+            }
+        }
+        for r in &snap.replicas {
+            let before = prev.replicas.iter().find(|q| q.replica_id == r.replica_id).and_then(|q| q.state.clone());
+            if before != r.state {
+                let (b, n) = (before.unwrap_or_else(|| "-".into()), r.state.clone().unwrap_or_else(|| "?".into()));
+                let pod = r.pod.clone().unwrap_or_else(|| "-".into());
+                self.note("replica", &r.replica_id, format_args!("{b} -> {n} on {pod}"));
+            }
+        }
+        for p in &snap.proxies {
+            let pod = p.pod.clone().unwrap_or_else(|| "-".into());
+            let before = prev.proxies.iter().find(|q| q.pod == p.pod).and_then(|q| q.status.clone());
+            if before != p.status {
+                let (b, n) = (before.unwrap_or_else(|| "-".into()), p.status.clone().unwrap_or_else(|| "?".into()));
+                self.note("proxy", &format!("proxy@{pod}"), format_args!("{b} -> {n}"));
+            }
+        }
+        let ctl = |s: &Snapshot| (s.controller.actor_state.clone(), s.controller.answering);
+        if ctl(&prev) != ctl(snap) {
+            let state = snap.controller.actor_state.clone().unwrap_or_else(|| "-".into());
+            let answering = snap.controller.answering;
+            self.note("controller", "serve-controller", format_args!("actor {state}, answering {answering:?}"));
+        }
+        if (prev.gcs.port_open, prev.gcs.answering) != (snap.gcs.port_open, snap.gcs.answering) {
+            let (open, ans) = (snap.gcs.port_open, snap.gcs.answering);
+            self.note("gcs", "gcs", format_args!("port open {open}, answering {ans:?}"));
+        }
+        if prev.redis.answering != snap.redis.answering {
+            let ans = snap.redis.answering;
+            self.note("redis", "redis", format_args!("answering {ans}"));
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The helper's `observe` snapshot as typed data, and its translation into the component levels
+//! the simulator reports, so that one metrics implementation serves both.
+
+use serde::Deserialize;
+
+use crate::metrics::observations::Levels;
+use crate::scenario::{ProxyLocation, Scenario};
+
+/// One `observe` answer (fields the helper adds later are ignored).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Snapshot {
+    /// Seconds since the Unix epoch when taken.
+    #[serde(default)]
+    pub time_unix_s: f64,
+    #[serde(default)]
+    pub redis: RedisView,
+    #[serde(default)]
+    pub gcs: GcsView,
+    #[serde(default)]
+    pub pods: Vec<PodView>,
+    #[serde(default)]
+    pub ray_view: RayView,
+    #[serde(default)]
+    pub controller: ControllerView,
+    #[serde(default)]
+    pub replicas: Vec<ReplicaView>,
+    #[serde(default)]
+    pub proxies: Vec<ProxyView>,
+    /// The application's status, when the controller answered.
+    #[serde(default)]
+    pub app: Option<AppView>,
+}
+
+/// The Serve application.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AppView {
+    pub status: Option<String>,
+    pub deployment_status: Option<String>,
+}
+
+/// Redis as seen from outside.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RedisView {
+    #[serde(default)]
+    pub running: bool,
+    #[serde(default)]
+    pub answering: bool,
+}
+
+/// The GCS as seen from outside.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct GcsView {
+    #[serde(default)]
+    pub port_open: bool,
+    pub answering: Option<bool>,
+}
+
+/// One pod (a `ray start` process tree).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PodView {
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+    /// `running`, `exited` or `killed`.
+    #[serde(default)]
+    pub process: String,
+    /// The GCS's view of the node: `ALIVE`, `DEAD` or unknown.
+    pub node_state: Option<String>,
+    pub proxy_port: Option<u16>,
+    pub node_ip: Option<String>,
+}
+
+/// Whether the Ray-level view (through the driver) is available.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RayView {
+    #[serde(default)]
+    pub available: bool,
+}
+
+/// The Serve controller actor.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ControllerView {
+    pub actor_state: Option<String>,
+    pub answering: Option<bool>,
+}
+
+/// One replica: Serve's state and the GCS actor state.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReplicaView {
+    pub replica_id: String,
+    pub state: Option<String>,
+    pub actor_state: Option<String>,
+    pub pid: Option<u32>,
+    pub pod: Option<String>,
+}
+
+/// One proxy.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ProxyView {
+    pub pod: Option<String>,
+    pub status: Option<String>,
+    pub actor_state: Option<String>,
+    pub url: Option<String>,
+}
+
+impl ReplicaView {
+    /// RUNNING for Serve with a live actor.
+    pub fn running(&self) -> bool {
+        self.state.as_deref() == Some("RUNNING") && self.actor_state.as_deref() == Some("ALIVE")
+    }
+}
+
+impl Snapshot {
+    /// The running replicas sorted by (pod, replica id): the order in which live mode maps the
+    /// simulator's names `<deployment>#k` onto real replicas.
+    pub fn running_replicas(&self) -> Vec<&ReplicaView> {
+        let mut v: Vec<&ReplicaView> = self.replicas.iter().filter(|r| r.running()).collect();
+        v.sort_by(|a, b| (a.pod.as_deref(), &a.replica_id).cmp(&(b.pod.as_deref(), &b.replica_id)));
+        v
+    }
+
+    /// True when the pod's Ray is running and the GCS says its node is alive.
+    pub fn pod_ready(&self, name: &str) -> bool {
+        self.pods.iter().any(|p| p.name == name && p.process == "running" && p.node_state.as_deref() == Some("ALIVE"))
+    }
+
+    /// The component levels, defined as in the simulator. When the Ray-level view is missing
+    /// (GCS or controller unreachable), replica and proxy counts are carried over from
+    /// `previous`: they cannot be observed then.
+    pub fn levels(&self, scenario: &Scenario, previous: Option<&Levels>) -> Levels {
+        let gcs_up = self.gcs.port_open && self.gcs.answering != Some(false) && self.ray_view.available;
+        let controller_up =
+            self.controller.actor_state.as_deref() == Some("ALIVE") && self.controller.answering == Some(true);
+        let pods_ready =
+            self.pods.iter().filter(|p| p.process == "running" && p.node_state.as_deref() == Some("ALIVE")).count()
+                as u32;
+        let pods_desired = 1 + scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
+        let redis_up = !scenario.cluster.gcs_fault_tolerance || self.redis.answering;
+        let (replicas_running, proxies_up, proxies_expected) =
+            if self.ray_view.available && self.controller.answering == Some(true) {
+                let running = self.running_replicas();
+                let mut expected: Vec<&str> = vec!["head"];
+                if scenario.serve.proxy_location == ProxyLocation::EveryNode {
+                    for r in &running {
+                        if let Some(p) = r.pod.as_deref() {
+                            if !expected.contains(&p) {
+                                expected.push(p);
+                            }
+                        }
+                    }
+                }
+                let up = self
+                    .proxies
+                    .iter()
+                    .filter(|p| p.status.as_deref() == Some("HEALTHY") && p.actor_state.as_deref() == Some("ALIVE"))
+                    .count() as u32;
+                (running.len() as u32, up, expected.len() as u32)
+            } else {
+                let p = previous.copied().unwrap_or_default();
+                (p.replicas_running, p.proxies_up, p.proxies_expected)
+            };
+        Levels {
+            replicas_running,
+            replicas_target: scenario.serve.num_replicas,
+            proxies_up,
+            proxies_expected,
+            pods_ready,
+            pods_desired,
+            gcs_up,
+            redis_up,
+            controller_up,
+        }
+    }
+}
