@@ -15,32 +15,15 @@ const MARKER: &str = "compare.html";
 
 /// A name for a run in file names and legends: its directory's name, else its scenario's.
 fn short_name(dir: &Path, run: &RunData) -> String {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if name.is_empty() || name == "." || name == ".." {
-        run.report.scenario_name.clone()
-    } else {
-        name
-    }
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.is_empty() || name == "." || name == ".." { run.report.scenario_name.clone() } else { name }
 }
 
 /// `output/compare-<a>-vs-<b>...`, keeping file-name-safe characters only.
 fn default_out(names: &[String]) -> PathBuf {
     let safe: Vec<String> = names
         .iter()
-        .map(|n| {
-            n.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect()
-        })
+        .map(|n| n.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect())
         .collect();
     PathBuf::from("output").join(format!("compare-{}", safe.join("-vs-")))
 }
@@ -55,40 +38,19 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, Fail
         }
     }
     if !errors.is_empty() {
-        return Err(Failure {
-            lines: errors,
-            code: EXIT_BAD_INPUT,
-        });
+        return Err(Failure { lines: errors, code: EXIT_BAD_INPUT });
     }
-    let names: Vec<String> = dirs
-        .iter()
-        .zip(&runs)
-        .map(|(d, r)| short_name(d, r))
-        .collect();
+    let names: Vec<String> = dirs.iter().zip(&runs).map(|(d, r)| short_name(d, r)).collect();
     let out = out.unwrap_or_else(|| default_out(&names));
-    let labels: Vec<(String, &RunData)> = names
-        .iter()
-        .zip(&runs)
-        .enumerate()
-        .map(|(i, (n, r))| (format!("{}: {n}", letter(i)), r))
-        .collect();
+    let labels: Vec<(String, &RunData)> =
+        names.iter().zip(&runs).enumerate().map(|(i, (n, r))| (format!("{}: {n}", letter(i)), r)).collect();
     let reports: Vec<_> = runs.iter().map(|r| &r.report).collect();
     let table = compare::table(&reports);
     let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    let text = format!(
-        "{}\n{}",
-        compare::render_runs(&shown, &reports),
-        compare::render_text(&table, runs.len())
-    );
+    let text = format!("{}\n{}", compare::render_runs(&shown, &reports), compare::render_text(&table, runs.len()));
     let images = plot::overlay(&labels).map_err(Failure::bad_input)?;
-    let compared: Vec<ComparedRun<'_>> = shown
-        .iter()
-        .zip(&runs)
-        .map(|(d, run)| ComparedRun {
-            dir: d.clone(),
-            run,
-        })
-        .collect();
+    let compared: Vec<ComparedRun<'_>> =
+        shown.iter().zip(&runs).map(|(d, run)| ComparedRun { dir: d.clone(), run }).collect();
     let page = html::compare_page(&compared, &table, &images.svg);
     let write = || -> Result<PathBuf, String> {
         let w = RunDirWriter::create_marked(&out, MARKER)?;
@@ -99,9 +61,6 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, Fail
         w.commit()
     };
     let dir = write().map_err(Failure::bad_input)?;
-    print_stdout(&format!(
-        "{text}\n  overlay plot and compare.html in {}/\n",
-        dir.display()
-    ));
+    print_stdout(&format!("{text}\n  overlay plot and compare.html in {}/\n", dir.display()));
     Ok(EXIT_OK)
 }

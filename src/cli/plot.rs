@@ -22,12 +22,5 @@ pub(super) fn plot(dirs: &[PathBuf], quiet: bool) -> Result<u8, Failure> {
             Err(e) => errors.push(format!("{}: {e}", dir.display())),
         }
     }
-    if errors.is_empty() {
-        Ok(EXIT_OK)
-    } else {
-        Err(Failure {
-            lines: errors,
-            code: EXIT_BAD_INPUT,
-        })
-    }
+    if errors.is_empty() { Ok(EXIT_OK) } else { Err(Failure { lines: errors, code: EXIT_BAD_INPUT }) }
 }

@@ -90,17 +90,8 @@ pub fn letter(i: usize) -> String {
     }
 }
 
-fn row(
-    metric: impl Into<String>,
-    format: Format,
-    reports: &[&Report],
-    f: impl Fn(&Report) -> Cell,
-) -> Row {
-    Row {
-        metric: metric.into(),
-        format,
-        cells: reports.iter().map(|r| f(r)).collect(),
-    }
+fn row(metric: impl Into<String>, format: Format, reports: &[&Report], f: impl Fn(&Report) -> Cell) -> Row {
+    Row { metric: metric.into(), format, cells: reports.iter().map(|r| f(r)).collect() }
 }
 
 /// (kind, occurrence) of every fault of `r`, in report order.
@@ -117,27 +108,13 @@ fn fault_keys(r: &Report) -> Vec<(String, usize)> {
 pub fn table(reports: &[&Report]) -> Table {
     let value = |v: f64| Cell::Value(v);
     let mut rows = vec![
-        row("success ratio", Format::Ratio, reports, |r| {
-            value(r.summary.success_ratio)
-        }),
-        row("requests", Format::Count, reports, |r| {
-            value(r.summary.requests as f64)
-        }),
-        row("failed requests", Format::Count, reports, |r| {
-            value(r.summary.failures as f64)
-        }),
-        row("downtime [s]", Format::Seconds, reports, |r| {
-            value(r.summary.downtime_s)
-        }),
-        row("downtime episodes", Format::Count, reports, |r| {
-            value(r.summary.downtime_episodes as f64)
-        }),
-        row("longest downtime [s]", Format::Seconds, reports, |r| {
-            value(r.summary.longest_downtime_s)
-        }),
-        row("run length [s]", Format::Seconds, reports, |r| {
-            value(r.duration_s)
-        }),
+        row("success ratio", Format::Ratio, reports, |r| value(r.summary.success_ratio)),
+        row("requests", Format::Count, reports, |r| value(r.summary.requests as f64)),
+        row("failed requests", Format::Count, reports, |r| value(r.summary.failures as f64)),
+        row("downtime [s]", Format::Seconds, reports, |r| value(r.summary.downtime_s)),
+        row("downtime episodes", Format::Count, reports, |r| value(r.summary.downtime_episodes as f64)),
+        row("longest downtime [s]", Format::Seconds, reports, |r| value(r.summary.longest_downtime_s)),
+        row("run length [s]", Format::Seconds, reports, |r| value(r.duration_s)),
     ];
     let mut keys: Vec<(String, usize)> = Vec::new();
     for r in reports {
@@ -148,11 +125,7 @@ pub fn table(reports: &[&Report]) -> Table {
         }
     }
     for (kind, n) in &keys {
-        let name = if keys.iter().any(|(k, m)| k == kind && *m > 1) {
-            format!("{kind} #{n}")
-        } else {
-            kind.clone()
-        };
+        let name = if keys.iter().any(|(k, m)| k == kind && *m > 1) { format!("{kind} #{n}") } else { kind.clone() };
         let find = |r: &Report| {
             let at = fault_keys(r).iter().position(|k| k.0 == *kind && k.1 == *n);
             at.map(|i| r.faults[i].clone())
@@ -163,24 +136,9 @@ pub fn table(reports: &[&Report]) -> Table {
                 None => Cell::Absent,
             }
         };
-        rows.push(row(
-            format!("{name}: injected at [s]"),
-            Format::Seconds,
-            reports,
-            timed(|f| Some(f.injected_at_s)),
-        ));
-        rows.push(row(
-            format!("{name}: detection [s]"),
-            Format::Seconds,
-            reports,
-            timed(|f| f.time_to_detect_s),
-        ));
-        rows.push(row(
-            format!("{name}: recovery [s]"),
-            Format::Seconds,
-            reports,
-            timed(|f| f.time_to_recover_s),
-        ));
+        rows.push(row(format!("{name}: injected at [s]"), Format::Seconds, reports, timed(|f| Some(f.injected_at_s))));
+        rows.push(row(format!("{name}: detection [s]"), Format::Seconds, reports, timed(|f| f.time_to_detect_s)));
+        rows.push(row(format!("{name}: recovery [s]"), Format::Seconds, reports, timed(|f| f.time_to_recover_s)));
         rows.push(row(
             format!("{name}: failed requests"),
             Format::Count,
@@ -252,14 +210,7 @@ pub fn render_text(t: &Table, runs: usize) -> String {
     lines.extend(t.rows.iter().map(printed_row));
     let cols = lines.iter().map(|l| l.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            lines
-                .iter()
-                .filter_map(|l| l.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| lines.iter().filter_map(|l| l.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for l in &lines {
@@ -282,19 +233,9 @@ pub fn render_runs(dirs: &[String], reports: &[&Report]) -> String {
     let w = dirs.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
     for (i, (d, r)) in dirs.iter().zip(reports).enumerate() {
-        let verdict = if r.slo.holds {
-            "SLO holds"
-        } else {
-            "SLO VIOLATED"
-        };
-        let _ = writeln!(
-            out,
-            "  {:<2} {d:<w$}  {}, {}, seed {}, {verdict}",
-            letter(i),
-            r.scenario_name,
-            r.mode,
-            r.seed
-        );
+        let verdict = if r.slo.holds { "SLO holds" } else { "SLO VIOLATED" };
+        let _ =
+            writeln!(out, "  {:<2} {d:<w$}  {}, {}, seed {}, {verdict}", letter(i), r.scenario_name, r.mode, r.seed);
     }
     out
 }
@@ -304,61 +245,27 @@ mod tests {
     use super::*;
 
     fn r(cells: &[Cell]) -> Row {
-        Row {
-            metric: "m".into(),
-            format: Format::Count,
-            cells: cells.to_vec(),
-        }
+        Row { metric: "m".into(), format: Format::Count, cells: cells.to_vec() }
     }
 
     #[test]
     fn differences_are_against_the_first_run() {
         let row = r(&[Cell::Value(200.0), Cell::Value(250.0), Cell::Value(0.0)]);
-        assert_eq!(
-            row.diff(1),
-            Some(Diff {
-                abs: 50.0,
-                rel: Some(0.25)
-            })
-        );
-        assert_eq!(
-            row.diff(2),
-            Some(Diff {
-                abs: -200.0,
-                rel: Some(-1.0)
-            })
-        );
-        assert_eq!(
-            format_diff(row.diff(1), Format::Count),
-            ("+50".to_string(), "+25.0%".to_string())
-        );
+        assert_eq!(row.diff(1), Some(Diff { abs: 50.0, rel: Some(0.25) }));
+        assert_eq!(row.diff(2), Some(Diff { abs: -200.0, rel: Some(-1.0) }));
+        assert_eq!(format_diff(row.diff(1), Format::Count), ("+50".to_string(), "+25.0%".to_string()));
     }
 
     #[test]
     fn a_zero_baseline_has_no_relative_difference_unless_equal() {
-        assert_eq!(
-            r(&[Cell::Value(0.0), Cell::Value(3.0)]).diff(1),
-            Some(Diff {
-                abs: 3.0,
-                rel: None
-            })
-        );
-        assert_eq!(
-            r(&[Cell::Value(0.0), Cell::Value(0.0)]).diff(1),
-            Some(Diff {
-                abs: 0.0,
-                rel: Some(0.0)
-            })
-        );
+        assert_eq!(r(&[Cell::Value(0.0), Cell::Value(3.0)]).diff(1), Some(Diff { abs: 3.0, rel: None }));
+        assert_eq!(r(&[Cell::Value(0.0), Cell::Value(0.0)]).diff(1), Some(Diff { abs: 0.0, rel: Some(0.0) }));
         assert_eq!(r(&[Cell::Absent, Cell::Value(1.0)]).diff(1), None);
         assert_eq!(r(&[Cell::Value(1.0), Cell::Never]).diff(1), None);
     }
 
     #[test]
     fn letters_name_runs() {
-        assert_eq!(
-            (letter(0), letter(1), letter(25), letter(26)),
-            ("A".into(), "B".into(), "Z".into(), "R27".into())
-        );
+        assert_eq!((letter(0), letter(1), letter(25), letter(26)), ("A".into(), "B".into(), "Z".into(), "R27".into()));
     }
 }

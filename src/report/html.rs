@@ -81,11 +81,7 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
     let r = &run.report;
     let s = &r.summary;
     let mut b = String::new();
-    let _ = writeln!(
-        b,
-        "<header id=\"verdict\">\n<h1>{}</h1>",
-        escape(&r.scenario_name)
-    );
+    let _ = writeln!(b, "<header id=\"verdict\">\n<h1>{}</h1>", escape(&r.scenario_name));
     let _ = writeln!(
         b,
         "<p>{} <span class=\"meta\">{} run, seed {}, {} s, ftsim {}</span></p>",
@@ -95,15 +91,8 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
         r.duration_s,
         escape(&r.ftsim_version)
     );
-    let _ = writeln!(
-        b,
-        "<p class=\"meta\">Rerun: <code>{}</code></p>\n</header>",
-        escape(&r.rerun)
-    );
-    let _ = writeln!(
-        b,
-        "<section id=\"plot\">\n<h2>Availability</h2>\n<figure>\n{svg}</figure>\n</section>"
-    );
+    let _ = writeln!(b, "<p class=\"meta\">Rerun: <code>{}</code></p>\n</header>", escape(&r.rerun));
+    let _ = writeln!(b, "<section id=\"plot\">\n<h2>Availability</h2>\n<figure>\n{svg}</figure>\n</section>");
 
     b.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
     let mut rows = vec![
@@ -113,26 +102,15 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
         vec!["success ratio".into(), format!("{:.6}", s.success_ratio)],
     ];
     rows.extend(
-        s.failures_by_cause
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(c, n)| vec![format!("  failed: {c}"), n.to_string()]),
+        s.failures_by_cause.iter().filter(|(_, n)| **n > 0).map(|(c, n)| vec![format!("  failed: {c}"), n.to_string()]),
     );
     rows.extend([
         vec!["downtime [s]".into(), format!("{:.2}", s.downtime_s)],
         vec!["downtime episodes".into(), s.downtime_episodes.to_string()],
-        vec![
-            "longest downtime [s]".into(),
-            format!("{:.2}", s.longest_downtime_s),
-        ],
+        vec!["longest downtime [s]".into(), format!("{:.2}", s.longest_downtime_s)],
         vec![
             "latency p50 / p99 / max [ms]".into(),
-            format!(
-                "{:.1} / {:.1} / {:.1}",
-                s.latency_p50_s * 1e3,
-                s.latency_p99_s * 1e3,
-                s.latency_max_s * 1e3
-            ),
+            format!("{:.1} / {:.1} / {:.1}", s.latency_p50_s * 1e3, s.latency_p99_s * 1e3, s.latency_max_s * 1e3),
         ],
     ]);
     table(&mut b, &["metric".into(), "value".into()], &rows, |_| false);
@@ -143,26 +121,11 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
         .slo
         .checks
         .iter()
-        .map(|c| {
-            vec![
-                c.name.clone(),
-                c.limit.clone(),
-                c.actual.clone(),
-                if c.ok { "ok" } else { "VIOLATED" }.into(),
-            ]
-        })
+        .map(|c| vec![c.name.clone(), c.limit.clone(), c.actual.clone(), if c.ok { "ok" } else { "VIOLATED" }.into()])
         .collect();
-    table(
-        &mut b,
-        &[
-            "check".into(),
-            "limit".into(),
-            "actual".into(),
-            "verdict".into(),
-        ],
-        &checks,
-        |i| !r.slo.checks[i].ok,
-    );
+    table(&mut b, &["check".into(), "limit".into(), "actual".into(), "verdict".into()], &checks, |i| {
+        !r.slo.checks[i].ok
+    });
     b.push_str("</section>\n");
 
     b.push_str("<section id=\"faults\">\n<h2>Faults</h2>\n");
@@ -180,14 +143,7 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
             ]
         })
         .collect();
-    let head = [
-        "fault",
-        "target",
-        "injected at [s]",
-        "detected after [s]",
-        "recovered after [s]",
-        "failed requests",
-    ];
+    let head = ["fault", "target", "injected at [s]", "detected after [s]", "recovered after [s]", "failed requests"];
     table(&mut b, &head.map(String::from), &faults, |_| false);
     b.push_str("</section>\n");
 
@@ -200,15 +156,7 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
             .iter()
             .map(|e| {
                 vec![
-                    format!(
-                        "{:.2}{}",
-                        e.start_s,
-                        if e.ongoing_at_end {
-                            " (ongoing at end)"
-                        } else {
-                            ""
-                        }
-                    ),
+                    format!("{:.2}{}", e.start_s, if e.ongoing_at_end { " (ongoing at end)" } else { "" }),
                     format!("{:.2}", e.end_s),
                     format!("{:.2}", e.duration_s),
                     e.failed_requests.to_string(),
@@ -250,15 +198,8 @@ pub struct ComparedRun<'a> {
 /// compare.html: the runs, the side-by-side table and the overlay plot as inline SVG.
 pub fn compare_page(runs: &[ComparedRun<'_>], t: &Table, svg: &str) -> String {
     let mut b = String::new();
-    let names: Vec<String> = runs
-        .iter()
-        .map(|r| r.run.report.scenario_name.clone())
-        .collect();
-    let _ = writeln!(
-        b,
-        "<header>\n<h1>Comparison: {}</h1>\n</header>",
-        escape(&names.join(" vs "))
-    );
+    let names: Vec<String> = runs.iter().map(|r| r.run.report.scenario_name.clone()).collect();
+    let _ = writeln!(b, "<header>\n<h1>Comparison: {}</h1>\n</header>", escape(&names.join(" vs ")));
     b.push_str("<section id=\"runs\">\n<h2>Runs</h2>\n<table>\n<tr><th>run</th><th>directory</th><th>scenario</th><th>mode</th><th>seed</th><th>verdict</th></tr>\n");
     for (i, c) in runs.iter().enumerate() {
         let r = &c.run.report;
@@ -278,10 +219,7 @@ pub fn compare_page(runs: &[ComparedRun<'_>], t: &Table, svg: &str) -> String {
     let rows: Vec<Vec<String>> = t.rows.iter().map(compare::printed_row).collect();
     table(&mut b, &compare::headers(runs.len()), &rows, |_| false);
     b.push_str("</section>\n");
-    let _ = writeln!(
-        b,
-        "<section id=\"plot\">\n<h2>Overlay</h2>\n<figure>\n{svg}</figure>\n</section>"
-    );
+    let _ = writeln!(b, "<section id=\"plot\">\n<h2>Overlay</h2>\n<figure>\n{svg}</figure>\n</section>");
     page(&format!("ftsim compare: {}", names.join(" vs ")), &b)
 }
 

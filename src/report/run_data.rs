@@ -65,11 +65,7 @@ impl RunData {
     /// Loads a run directory. The error says what is wrong without naming the directory.
     pub fn load(dir: &Path) -> Result<RunData, String> {
         if !dir.is_dir() {
-            return Err(if dir.exists() {
-                "not a directory".into()
-            } else {
-                "no such directory".into()
-            });
+            return Err(if dir.exists() { "not a directory".into() } else { "no such directory".into() });
         }
         if !dir.join(MARKER).is_file() {
             return Err(format!("not an ftsim run directory (no {MARKER})"));
@@ -82,16 +78,10 @@ impl RunData {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{name}: {} bytes, more than the limit of {MAX_FILE_BYTES}",
-            meta.len()
-        ));
+        return Err(format!("{name}: {} bytes, more than the limit of {MAX_FILE_BYTES}", meta.len()));
     }
     std::fs::read(path).map_err(|e| format!("{name}: {e}"))
 }
@@ -101,9 +91,7 @@ fn parse_report(json: &[u8]) -> Result<Report, String> {
     match value.get("schema_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(SCHEMA_VERSION) => {}
         Some(v) => {
-            return Err(format!(
-                "schema_version {v}, this ftsim reads {SCHEMA_VERSION}"
-            ));
+            return Err(format!("schema_version {v}, this ftsim reads {SCHEMA_VERSION}"));
         }
         None => return Err("no schema_version: not an ftsim report".into()),
     }
@@ -117,56 +105,31 @@ fn parse_series(csv: &[u8]) -> Result<Vec<SeriesRow>, String> {
     let expected = header();
     let index: Vec<usize> = expected
         .iter()
-        .map(|want| {
-            names
-                .iter()
-                .position(|n| n == want)
-                .ok_or_else(|| format!("no column {want}"))
-        })
+        .map(|want| names.iter().position(|n| n == want).ok_or_else(|| format!("no column {want}")))
         .collect::<Result<_, _>>()?;
-    let col = |name: &str| {
-        expected
-            .iter()
-            .position(|n| n == name)
-            .map(|i| index[i])
-            .expect("a known column")
-    };
-    let causes: Vec<usize> = FailureCause::ALL
-        .iter()
-        .map(|c| col(&format!("failed_{}", c.name())))
-        .collect();
+    let col = |name: &str| expected.iter().position(|n| n == name).map(|i| index[i]).expect("a known column");
+    let causes: Vec<usize> = FailureCause::ALL.iter().map(|c| col(&format!("failed_{}", c.name()))).collect();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;
         let line = i + 2;
         let field = |at: usize| -> Result<&str, String> {
-            record.get(at).ok_or_else(|| {
-                format!(
-                    "line {line}: missing field {}",
-                    names.get(at).unwrap_or("?")
-                )
-            })
+            record.get(at).ok_or_else(|| format!("line {line}: missing field {}", names.get(at).unwrap_or("?")))
         };
         let num = |name: &str| -> Result<u64, String> {
             let at = col(name);
-            field(at)?
-                .parse()
-                .map_err(|e| format!("line {line}: {}: {e}", names.get(at).unwrap_or("?")))
+            field(at)?.parse().map_err(|e| format!("line {line}: {}: {e}", names.get(at).unwrap_or("?")))
         };
         let secs = |name: &str| -> Result<f64, String> {
             let at = col(name);
-            field(at)?
-                .parse()
-                .map_err(|e| format!("line {line}: {name}: {e}"))
+            field(at)?.parse().map_err(|e| format!("line {line}: {name}: {e}"))
         };
         let count = |name: &str| -> Result<u32, String> {
             u32::try_from(num(name)?).map_err(|e| format!("line {line}: {name}: {e}"))
         };
         let mut failures_by_cause = [0u64; 6];
         for (slot, at) in failures_by_cause.iter_mut().zip(&causes) {
-            *slot = field(*at)?
-                .parse()
-                .map_err(|e| format!("line {line}: {}: {e}", names.get(*at).unwrap_or("?")))?;
+            *slot = field(*at)?.parse().map_err(|e| format!("line {line}: {}: {e}", names.get(*at).unwrap_or("?")))?;
         }
         rows.push(SeriesRow {
             t_start_s: secs("t_start_s")?,

@@ -24,21 +24,12 @@ pub struct Images {
 pub fn timeline(run: &RunData) -> Result<Images, String> {
     let model = PlotModel::from_run(run);
     let fig = timeline::Timeline(&model);
-    Ok(Images {
-        png: render::png(&fig)?,
-        svg: render::svg(&fig)?,
-    })
+    Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
 }
 
 /// The overlay of labelled runs on one time axis; the first is the baseline.
 pub fn overlay(runs: &[(String, &RunData)]) -> Result<Images, String> {
-    let models: Vec<(String, PlotModel)> = runs
-        .iter()
-        .map(|(l, r)| (l.clone(), PlotModel::from_run(r)))
-        .collect();
+    let models: Vec<(String, PlotModel)> = runs.iter().map(|(l, r)| (l.clone(), PlotModel::from_run(r))).collect();
     let fig = overlay::Overlay { runs: &models };
-    Ok(Images {
-        png: render::png(&fig)?,
-        svg: render::svg(&fig)?,
-    })
+    Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
 }

@@ -86,11 +86,7 @@ pub struct Gauge {
 impl Gauge {
     /// The largest value of either series.
     pub fn max(&self) -> u32 {
-        self.steps
-            .iter()
-            .map(|s| s.value.0.max(s.value.1))
-            .max()
-            .unwrap_or(0)
+        self.steps.iter().map(|s| s.value.0.max(s.value.1)).max().unwrap_or(0)
     }
 }
 
@@ -138,11 +134,7 @@ impl PlotModel {
     /// The model of a saved run.
     pub fn from_run(run: &RunData) -> PlotModel {
         let r = &run.report;
-        let duration_s = run
-            .rows
-            .iter()
-            .map(|b| b.t_end_s)
-            .fold(r.duration_s, f64::max);
+        let duration_s = run.rows.iter().map(|b| b.t_end_s).fold(r.duration_s, f64::max);
         let buckets: Vec<BucketBar> = run.rows.iter().map(bucket_bar).collect();
         let causes = FailureCause::ALL
             .iter()
@@ -162,22 +154,14 @@ impl PlotModel {
                 injected_s: f.injected_at_s,
                 detected_s: f.detected_at_s,
                 recovered_s: f.recovered_at_s,
-                end_s: f
-                    .recovered_at_s
-                    .unwrap_or(duration_s)
-                    .min(duration_s)
-                    .max(f.injected_at_s),
+                end_s: f.recovered_at_s.unwrap_or(duration_s).min(duration_s).max(f.injected_at_s),
                 failed_requests: f.failed_requests,
             })
             .collect();
         let episodes = r
             .downtime_episodes
             .iter()
-            .map(|e| EpisodeSpan {
-                start_s: e.start_s,
-                end_s: e.end_s,
-                failed_requests: e.failed_requests,
-            })
+            .map(|e| EpisodeSpan { start_s: e.start_s, end_s: e.end_s, failed_requests: e.failed_requests })
             .collect();
         let uses_redis = r.scenario.cluster.gcs_fault_tolerance.unwrap_or(false);
         PlotModel {
@@ -192,15 +176,9 @@ impl PlotModel {
             faults,
             episodes,
             gauges: vec![
-                gauge(&run.rows, "replicas", "running", "target", |l| {
-                    (l.replicas_running, l.replicas_target)
-                }),
-                gauge(&run.rows, "proxies", "up", "expected", |l| {
-                    (l.proxies_up, l.proxies_expected)
-                }),
-                gauge(&run.rows, "Ray pods", "ready", "desired", |l| {
-                    (l.pods_ready, l.pods_desired)
-                }),
+                gauge(&run.rows, "replicas", "running", "target", |l| (l.replicas_running, l.replicas_target)),
+                gauge(&run.rows, "proxies", "up", "expected", |l| (l.proxies_up, l.proxies_expected)),
+                gauge(&run.rows, "Ray pods", "ready", "desired", |l| (l.pods_ready, l.pods_desired)),
             ],
             switches: vec![
                 switch(&run.rows, "GCS", true, |l| l.gcs_up),
@@ -225,11 +203,7 @@ fn bucket_bar(b: &SeriesRow) -> BucketBar {
 
 fn subtitle(run: &RunData) -> String {
     let r = &run.report;
-    let verdict = if r.slo.holds {
-        "SLO holds"
-    } else {
-        "SLO VIOLATED"
-    };
+    let verdict = if r.slo.holds { "SLO holds" } else { "SLO VIOLATED" };
     format!(
         "{} · seed {} · {} · success ratio {:.4} · {} failed of {} · downtime {:.1} s in {} episode{}",
         r.mode,
@@ -240,29 +214,18 @@ fn subtitle(run: &RunData) -> String {
         r.summary.requests,
         r.summary.downtime_s,
         r.summary.downtime_episodes,
-        if r.summary.downtime_episodes == 1 {
-            ""
-        } else {
-            "s"
-        },
+        if r.summary.downtime_episodes == 1 { "" } else { "s" },
     )
 }
 
 /// Merges per-bucket values into runs of equal value.
-pub fn steps<T: Copy + PartialEq>(
-    rows: &[SeriesRow],
-    value: impl Fn(&Levels) -> T,
-) -> Vec<Step<T>> {
+pub fn steps<T: Copy + PartialEq>(rows: &[SeriesRow], value: impl Fn(&Levels) -> T) -> Vec<Step<T>> {
     let mut out: Vec<Step<T>> = Vec::new();
     for b in rows {
         let v = value(&b.levels);
         match out.last_mut() {
             Some(last) if last.value == v && last.end_s == b.t_start_s => last.end_s = b.t_end_s,
-            _ => out.push(Step {
-                start_s: b.t_start_s,
-                end_s: b.t_end_s,
-                value: v,
-            }),
+            _ => out.push(Step { start_s: b.t_start_s, end_s: b.t_end_s, value: v }),
         }
     }
     out
@@ -275,23 +238,9 @@ fn gauge(
     target_label: &'static str,
     pick: impl Fn(&Levels) -> (u32, u32),
 ) -> Gauge {
-    Gauge {
-        name,
-        actual_label,
-        target_label,
-        steps: steps(rows, pick),
-    }
+    Gauge { name, actual_label, target_label, steps: steps(rows, pick) }
 }
 
-fn switch(
-    rows: &[SeriesRow],
-    name: &'static str,
-    in_use: bool,
-    pick: impl Fn(&Levels) -> bool,
-) -> Switch {
-    Switch {
-        name,
-        in_use,
-        spans: steps(rows, pick),
-    }
+fn switch(rows: &[SeriesRow], name: &'static str, in_use: bool, pick: impl Fn(&Levels) -> bool) -> Switch {
+    Switch { name, in_use, spans: steps(rows, pick) }
 }

@@ -26,40 +26,23 @@ impl Overlay<'_> {
     fn heights(&self) -> Vec<u32> {
         let strip = (RUN_ROW_H * self.runs.len() as u32 + 12).max(panels::legend_height(4));
         let legend = panels::legend_height(self.runs.len() + 1);
-        vec![
-            strip,
-            RATIO_H.max(legend),
-            FAILED_H.max(legend),
-            REPLICAS_H.max(legend) + panels::X_AXIS_H,
-        ]
+        vec![strip, RATIO_H.max(legend), FAILED_H.max(legend), REPLICAS_H.max(legend) + panels::X_AXIS_H]
     }
 
     fn duration_s(&self) -> f64 {
-        self.runs
-            .iter()
-            .map(|(_, m)| m.duration_s)
-            .fold(0.0, f64::max)
+        self.runs.iter().map(|(_, m)| m.duration_s).fold(0.0, f64::max)
     }
 
     fn run_legend(&self, what: impl Fn(&PlotModel) -> String) -> Vec<(Swatch, String)> {
         self.runs
             .iter()
             .enumerate()
-            .map(|(i, (label, m))| {
-                (
-                    Swatch::Line(style::run_color(i), 3),
-                    format!("{label}{}", what(m)),
-                )
-            })
+            .map(|(i, (label, m))| (Swatch::Line(style::run_color(i), 3), format!("{label}{}", what(m))))
             .collect()
     }
 
     /// Shades every run's fault windows, in the run's colour, over `y`.
-    fn shade(
-        &self,
-        chart: &mut panels::Chart<'_, impl DrawingBackend>,
-        y: std::ops::Range<f64>,
-    ) -> Result<(), String> {
+    fn shade(&self, chart: &mut panels::Chart<'_, impl DrawingBackend>, y: std::ops::Range<f64>) -> Result<(), String> {
         for (i, (_, m)) in self.runs.iter().enumerate() {
             panels::shade_faults(chart, &m.faults, y.clone(), 0.10, |_| style::run_color(i))?;
         }
@@ -70,25 +53,15 @@ impl Overlay<'_> {
 impl Figure for Overlay<'_> {
     fn size(&self) -> (u32, u32) {
         let lines = 1;
-        (
-            super::timeline::WIDTH,
-            panels::title_height(lines) + self.heights().iter().sum::<u32>() + 14,
-        )
+        (super::timeline::WIDTH, panels::title_height(lines) + self.heights().iter().sum::<u32>() + 14)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let (head, body) = root.split_vertically(panels::title_height(1));
         let body = body.margin(0, 14, 8, 0);
         let names: Vec<&str> = self.runs.iter().map(|(_, m)| m.title.as_str()).collect();
-        let subtitle = format!(
-            "{} runs overlaid on one time axis; shading: each run's fault windows",
-            self.runs.len()
-        );
-        panels::title(
-            &head,
-            &format!("Comparison: {}", names.join(" vs ")),
-            &[subtitle],
-        )?;
+        let subtitle = format!("{} runs overlaid on one time axis; shading: each run's fault windows", self.runs.len());
+        panels::title(&head, &format!("Comparison: {}", names.join(" vs ")), &[subtitle])?;
         let x = panels::time_axis(self.duration_s());
         let rows = panels::rows(&body, &self.heights());
         self.strip(&rows[0].0, &rows[0].1, &x)?;
@@ -105,9 +78,7 @@ impl Overlay<'_> {
         legend: &DrawingArea<DB, Shift>,
         x: &Axis<'_>,
     ) -> Result<(), String> {
-        let names: Vec<String> = (0..self.runs.len())
-            .map(crate::report::compare::letter)
-            .collect();
+        let names: Vec<String> = (0..self.runs.len()).map(crate::report::compare::letter).collect();
         let fmt = |v: &f64| panels::strip_label(&names, *v);
         let y = panels::strip_axis(&names, &fmt);
         let mut chart = panels::chart(area, x, &y, false)?;
@@ -116,17 +87,11 @@ impl Overlay<'_> {
             let mut bars = Vec::new();
             for f in &m.faults {
                 let (s, e) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
-                bars.push(Rectangle::new(
-                    [(s, c + 0.02), (e, c + 0.38)],
-                    style::run_color(i).mix(0.45).filled(),
-                ));
+                bars.push(Rectangle::new([(s, c + 0.02), (e, c + 0.38)], style::run_color(i).mix(0.45).filled()));
             }
             for ep in &m.episodes {
                 let (s, e) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
-                bars.push(Rectangle::new(
-                    [(s, c - 0.38), (e, c - 0.02)],
-                    style::DOWNTIME.filled(),
-                ));
+                bars.push(Rectangle::new([(s, c - 0.38), (e, c - 0.02)], style::DOWNTIME.filled()));
             }
             chart.draw_series(bars).map_err(err)?;
             panels::fault_markers(&mut chart, &m.faults, c..c + 0.45, 3)?;
@@ -134,16 +99,10 @@ impl Overlay<'_> {
         panels::legend(
             legend,
             &[
-                (
-                    Swatch::Fill(style::run_color(0).mix(0.45)),
-                    "fault: injection to recovery".into(),
-                ),
+                (Swatch::Fill(style::run_color(0).mix(0.45)), "fault: injection to recovery".into()),
                 (Swatch::Dashed(style::DETECTED, 3), "detected".into()),
                 (Swatch::Line(style::RECOVERED, 3), "recovered".into()),
-                (
-                    Swatch::Fill(style::DOWNTIME.to_rgba()),
-                    "downtime episode".into(),
-                ),
+                (Swatch::Fill(style::DOWNTIME.to_rgba()), "downtime episode".into()),
             ],
         )
     }
@@ -155,28 +114,14 @@ impl Overlay<'_> {
         x: &Axis<'_>,
     ) -> Result<(), String> {
         let fmt = |v: &f64| format!("{v:.1}");
-        let y = Axis {
-            range: 0.0..1.06,
-            ticks: style::ticks(1.0, 5),
-            desc: "success ratio",
-            fmt: &fmt,
-        };
+        let y = Axis { range: 0.0..1.06, ticks: style::ticks(1.0, 5), desc: "success ratio", fmt: &fmt };
         let mut chart = panels::chart(area, x, &y, false)?;
         self.shade(&mut chart, y.range.clone())?;
-        let mut slos: Vec<f64> = self
-            .runs
-            .iter()
-            .filter_map(|(_, m)| m.slo_min_success_ratio)
-            .collect();
+        let mut slos: Vec<f64> = self.runs.iter().filter_map(|(_, m)| m.slo_min_success_ratio).collect();
         slos.sort_by(f64::total_cmp);
         slos.dedup();
         for slo in &slos {
-            panels::hline_dashed(
-                &mut chart,
-                *slo,
-                x.range.clone(),
-                style::SLO.stroke_width(2),
-            )?;
+            panels::hline_dashed(&mut chart, *slo, x.range.clone(), style::SLO.stroke_width(2))?;
         }
         for (i, (_, m)) in self.runs.iter().enumerate().rev() {
             for segment in m.buckets.split(|b| b.success_ratio.is_none()) {
@@ -187,21 +132,13 @@ impl Overlay<'_> {
                         [(b.start_s, r), (b.end_s, r)]
                     })
                     .collect();
-                chart
-                    .draw_series([PathElement::new(
-                        points,
-                        style::run_color(i).stroke_width(2),
-                    )])
-                    .map_err(err)?;
+                chart.draw_series([PathElement::new(points, style::run_color(i).stroke_width(2))]).map_err(err)?;
             }
         }
         let mut items = self.run_legend(|m| format!(": {:.4}", m.success_ratio));
         if !slos.is_empty() {
             let values: Vec<String> = slos.iter().map(|s| s.to_string()).collect();
-            items.push((
-                Swatch::Dashed(style::SLO, 2),
-                format!("SLO: success ratio ≥ {}", values.join(", ")),
-            ));
+            items.push((Swatch::Dashed(style::SLO, 2), format!("SLO: success ratio ≥ {}", values.join(", "))));
         }
         panels::legend(legend, &items)
     }
@@ -213,39 +150,19 @@ impl Overlay<'_> {
         x: &Axis<'_>,
     ) -> Result<(), String> {
         let failed = |b: &super::model::BucketBar| b.failure_rates.iter().sum::<f64>();
-        let max = self
-            .runs
-            .iter()
-            .flat_map(|(_, m)| m.buckets.iter().map(failed))
-            .fold(0.0, f64::max);
+        let max = self.runs.iter().flat_map(|(_, m)| m.buckets.iter().map(failed)).fold(0.0, f64::max);
         let ticks = style::ticks((max * 1.05).max(1.0), 4);
         let top = ticks.last().copied().unwrap_or(1.0);
         let fmt = |v: &f64| format!("{v}");
-        let y = Axis {
-            range: 0.0..top,
-            ticks,
-            desc: "failed requests / s",
-            fmt: &fmt,
-        };
+        let y = Axis { range: 0.0..top, ticks, desc: "failed requests / s", fmt: &fmt };
         let mut chart = panels::chart(area, x, &y, false)?;
         self.shade(&mut chart, y.range.clone())?;
         for (i, (_, m)) in self.runs.iter().enumerate().rev() {
-            let points: Vec<(f64, f64)> = m
-                .buckets
-                .iter()
-                .flat_map(|b| [(b.start_s, failed(b)), (b.end_s, failed(b))])
-                .collect();
-            chart
-                .draw_series([PathElement::new(
-                    points,
-                    style::run_color(i).stroke_width(2),
-                )])
-                .map_err(err)?;
+            let points: Vec<(f64, f64)> =
+                m.buckets.iter().flat_map(|b| [(b.start_s, failed(b)), (b.end_s, failed(b))]).collect();
+            chart.draw_series([PathElement::new(points, style::run_color(i).stroke_width(2))]).map_err(err)?;
         }
-        panels::legend(
-            legend,
-            &self.run_legend(|m| format!(": {} failed", m.failed_requests)),
-        )
+        panels::legend(legend, &self.run_legend(|m| format!(": {} failed", m.failed_requests)))
     }
 
     fn replicas<DB: DrawingBackend>(
@@ -254,11 +171,7 @@ impl Overlay<'_> {
         legend: &DrawingArea<DB, Shift>,
         x: &Axis<'_>,
     ) -> Result<(), String> {
-        let gauges: Vec<_> = self
-            .runs
-            .iter()
-            .filter_map(|(_, m)| m.gauges.first())
-            .collect();
+        let gauges: Vec<_> = self.runs.iter().filter_map(|(_, m)| m.gauges.first()).collect();
         let max = gauges.iter().map(|g| g.max()).max().unwrap_or(1).max(1);
         let fmt = |v: &f64| format!("{v:.0}");
         let y = Axis {
@@ -272,24 +185,12 @@ impl Overlay<'_> {
         for (i, g) in gauges.iter().enumerate().rev() {
             let c = style::run_color(i);
             let target = panels::step_points(&g.steps, |v| v.1 as f64);
-            chart
-                .draw_series([DashedPathElement::new(
-                    target,
-                    7,
-                    4,
-                    c.mix(0.6).stroke_width(2),
-                )])
-                .map_err(err)?;
+            chart.draw_series([DashedPathElement::new(target, 7, 4, c.mix(0.6).stroke_width(2))]).map_err(err)?;
             let actual = panels::step_points(&g.steps, |v| v.0 as f64);
-            chart
-                .draw_series([PathElement::new(actual, c.stroke_width(2))])
-                .map_err(err)?;
+            chart.draw_series([PathElement::new(actual, c.stroke_width(2))]).map_err(err)?;
         }
         let mut items = self.run_legend(|_| String::new());
-        items.push((
-            Swatch::Dashed(style::TARGET, 2),
-            "target (run colour)".into(),
-        ));
+        items.push((Swatch::Dashed(style::TARGET, 2), "target (run colour)".into()));
         panels::legend(legend, &items)
     }
 }

@@ -38,11 +38,7 @@ impl Ranged for Ticked {
     }
 
     fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            Vec::new()
-        } else {
-            self.ticks.clone()
-        }
+        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
     }
 
     fn range(&self) -> Range<f64> {
@@ -114,14 +110,8 @@ pub fn chart<'a, DB: DrawingBackend>(
         .y_label_area_size(Y_LABEL_W)
         .x_label_area_size(if bottom { X_AXIS_H } else { 0 })
         .build_cartesian_2d(
-            Ticked {
-                range: x.range.clone(),
-                ticks: x.ticks.clone(),
-            },
-            Ticked {
-                range: y.range.clone(),
-                ticks: y.ticks.clone(),
-            },
+            Ticked { range: x.range.clone(), ticks: x.ticks.clone() },
+            Ticked { range: y.range.clone(), ticks: y.ticks.clone() },
         )
         .map_err(err)?;
     let mut mesh = chart.configure_mesh();
@@ -147,18 +137,9 @@ fn px_per_x<DB: DrawingBackend>(chart: &Chart<'_, DB>) -> f64 {
 }
 
 /// `[start, end]` widened to at least `min_px` pixels, so that short spans stay visible.
-pub fn visible<DB: DrawingBackend>(
-    chart: &Chart<'_, DB>,
-    start: f64,
-    end: f64,
-    min_px: f64,
-) -> (f64, f64) {
+pub fn visible<DB: DrawingBackend>(chart: &Chart<'_, DB>, start: f64, end: f64, min_px: f64) -> (f64, f64) {
     let min = min_px / px_per_x(chart);
-    if end - start >= min {
-        (start, end)
-    } else {
-        (start, start + min)
-    }
+    if end - start >= min { (start, end) } else { (start, start + min) }
 }
 
 /// Shades each fault window over `y`.
@@ -206,14 +187,7 @@ pub fn vline_dashed<DB: DrawingBackend>(
     y: Range<f64>,
     style: ShapeStyle,
 ) -> Result<(), String> {
-    chart
-        .draw_series([DashedPathElement::new(
-            vec![(x, y.start), (x, y.end)],
-            6,
-            4,
-            style,
-        )])
-        .map_err(err)?;
+    chart.draw_series([DashedPathElement::new(vec![(x, y.start), (x, y.end)], 6, 4, style)]).map_err(err)?;
     Ok(())
 }
 
@@ -224,14 +198,7 @@ pub fn hline_dashed<DB: DrawingBackend>(
     x: Range<f64>,
     style: ShapeStyle,
 ) -> Result<(), String> {
-    chart
-        .draw_series([DashedPathElement::new(
-            vec![(x.start, y), (x.end, y)],
-            8,
-            5,
-            style,
-        )])
-        .map_err(err)?;
+    chart.draw_series([DashedPathElement::new(vec![(x.start, y), (x.end, y)], 8, 5, style)]).map_err(err)?;
     Ok(())
 }
 
@@ -247,10 +214,7 @@ pub fn fault_markers<DB: DrawingBackend>(
             vline_dashed(chart, d, y.clone(), style::DETECTED.stroke_width(width))?;
         }
         if let Some(r) = f.recovered_s {
-            let line = PathElement::new(
-                vec![(r, y.start), (r, y.end)],
-                style::RECOVERED.stroke_width(width),
-            );
+            let line = PathElement::new(vec![(r, y.start), (r, y.end)], style::RECOVERED.stroke_width(width));
             chart.draw_series([line]).map_err(err)?;
         }
     }
@@ -259,10 +223,7 @@ pub fn fault_markers<DB: DrawingBackend>(
 
 /// The points of a step function: each run held flat from its start to its end.
 pub fn step_points<T>(steps: &[Step<T>], value: impl Fn(&T) -> f64) -> Vec<(f64, f64)> {
-    steps
-        .iter()
-        .flat_map(|s| [(s.start_s, value(&s.value)), (s.end_s, value(&s.value))])
-        .collect()
+    steps.iter().flat_map(|s| [(s.start_s, value(&s.value)), (s.end_s, value(&s.value))]).collect()
 }
 
 /// A filled step area from 0 up to the step function.
@@ -277,21 +238,13 @@ pub fn step_area(points: &[(f64, f64)], color: RGBAColor) -> Option<Polygon<(f64
 /// The y axis of a strip of named rows, top to bottom; row `i` is centred at `len - i - 0.5`.
 pub fn strip_axis<'f>(names: &'f [String], fmt: &'f dyn Fn(&f64) -> String) -> Axis<'f> {
     let n = names.len() as f64;
-    Axis {
-        range: 0.0..n,
-        ticks: (0..names.len()).map(|i| n - i as f64 - 0.5).collect(),
-        desc: "",
-        fmt,
-    }
+    Axis { range: 0.0..n, ticks: (0..names.len()).map(|i| n - i as f64 - 0.5).collect(), desc: "", fmt }
 }
 
 /// The name of the strip row centred at `v`.
 pub fn strip_label(names: &[String], v: f64) -> String {
     let i = names.len() as f64 - v - 0.5;
-    names
-        .get(i.round().max(0.0) as usize)
-        .cloned()
-        .unwrap_or_default()
+    names.get(i.round().max(0.0) as usize).cloned().unwrap_or_default()
 }
 
 /// Centre of strip row `i` of `len` rows.
@@ -322,13 +275,7 @@ pub fn strip_text<DB: DrawingBackend>(
     } else {
         (before + gap, HPos::Left)
     };
-    chart
-        .draw_series([Text::new(
-            text.to_string(),
-            (x, y),
-            font.pos(Pos::new(anchor, VPos::Center)),
-        )])
-        .map_err(err)?;
+    chart.draw_series([Text::new(text.to_string(), (x, y), font.pos(Pos::new(anchor, VPos::Center)))]).map_err(err)?;
     Ok(())
 }
 
@@ -344,10 +291,7 @@ pub enum Swatch {
 }
 
 /// Draws legend entries top-down in `area`.
-pub fn legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    items: &[(Swatch, String)],
-) -> Result<(), String> {
+pub fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, items: &[(Swatch, String)]) -> Result<(), String> {
     let font = style::text(TEXT_PX - 1.0, INK);
     for (i, (swatch, label)) in items.iter().enumerate() {
         let y = 10 + (i as u32 * LEGEND_LINE_H) as i32;
@@ -355,32 +299,16 @@ pub fn legend<DB: DrawingBackend>(
         let (x0, x1) = (6, 34);
         match *swatch {
             Swatch::Fill(c) => {
-                area.draw(&Rectangle::new([(x0, mid - 7), (x1, mid + 7)], c.filled()))
-                    .map_err(err)?;
+                area.draw(&Rectangle::new([(x0, mid - 7), (x1, mid + 7)], c.filled())).map_err(err)?;
             }
             Swatch::Line(c, w) => {
-                area.draw(&PathElement::new(
-                    vec![(x0, mid), (x1, mid)],
-                    c.stroke_width(w),
-                ))
-                .map_err(err)?;
+                area.draw(&PathElement::new(vec![(x0, mid), (x1, mid)], c.stroke_width(w))).map_err(err)?;
             }
             Swatch::Dashed(c, w) => {
-                area.draw(&DashedPathElement::new(
-                    vec![(x0, mid), (x1, mid)],
-                    6,
-                    4,
-                    c.stroke_width(w),
-                ))
-                .map_err(err)?;
+                area.draw(&DashedPathElement::new(vec![(x0, mid), (x1, mid)], 6, 4, c.stroke_width(w))).map_err(err)?;
             }
         }
-        area.draw_text(
-            label,
-            &font.pos(Pos::new(HPos::Left, VPos::Center)),
-            (x1 + 10, mid),
-        )
-        .map_err(err)?;
+        area.draw_text(label, &font.pos(Pos::new(HPos::Left, VPos::Center)), (x1 + 10, mid)).map_err(err)?;
     }
     Ok(())
 }
@@ -391,22 +319,12 @@ pub fn legend_height(n: usize) -> u32 {
 }
 
 /// Draws the title and the subtitle lines in `area`.
-pub fn title<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    lines: &[String],
-) -> Result<(), String> {
+pub fn title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, lines: &[String]) -> Result<(), String> {
     let top = Pos::new(HPos::Left, VPos::Top);
-    area.draw_text(title, &style::bold(style::TITLE_PX, INK).pos(top), (20, 14))
-        .map_err(err)?;
+    area.draw_text(title, &style::bold(style::TITLE_PX, INK).pos(top), (20, 14)).map_err(err)?;
     for (i, line) in lines.iter().enumerate() {
         let y = 52 + i as i32 * 24;
-        area.draw_text(
-            line,
-            &style::text(style::SUBTITLE_PX, style::MUTED).pos(top),
-            (20, y),
-        )
-        .map_err(err)?;
+        area.draw_text(line, &style::text(style::SUBTITLE_PX, style::MUTED).pos(top), (20, y)).map_err(err)?;
     }
     Ok(())
 }

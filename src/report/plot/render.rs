@@ -47,14 +47,8 @@ pub fn png<F: Figure>(fig: &F) -> Result<Vec<u8>, String> {
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc
-        .write_header()
-        .map_err(|e| format!("cannot encode PNG: {e}"))?;
-    writer
-        .write_image_data(&rgb)
-        .map_err(|e| format!("cannot encode PNG: {e}"))?;
-    writer
-        .finish()
-        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    let mut writer = enc.write_header().map_err(|e| format!("cannot encode PNG: {e}"))?;
+    writer.write_image_data(&rgb).map_err(|e| format!("cannot encode PNG: {e}"))?;
+    writer.finish().map_err(|e| format!("cannot encode PNG: {e}"))?;
     Ok(out)
 }

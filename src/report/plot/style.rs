@@ -77,12 +77,8 @@ pub const DOWN: RGBColor = RGBColor(0xe1, 0x57, 0x59);
 pub const UNUSED: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 
 /// Fault windows, by fault index (cycled).
-pub const FAULTS: [RGBColor; 4] = [
-    RGBColor(0xf2, 0xa5, 0x41),
-    RGBColor(0x6f, 0xa8, 0xdc),
-    RGBColor(0xb3, 0x8d, 0xdb),
-    RGBColor(0x4d, 0xb6, 0xac),
-];
+pub const FAULTS: [RGBColor; 4] =
+    [RGBColor(0xf2, 0xa5, 0x41), RGBColor(0x6f, 0xa8, 0xdc), RGBColor(0xb3, 0x8d, 0xdb), RGBColor(0x4d, 0xb6, 0xac)];
 
 /// Runs in an overlay, by run index (cycled).
 pub const RUNS: [RGBColor; 6] = [
@@ -118,37 +114,20 @@ pub fn cause_color(c: FailureCause) -> RGBColor {
 
 /// Tick positions from 0 to at least `max` with a 1-2-5 step, at most about `n` of them.
 pub fn ticks(max: f64, n: usize) -> Vec<f64> {
-    let max = if max.is_finite() && max > 0.0 {
-        max
-    } else {
-        1.0
-    };
+    let max = if max.is_finite() && max > 0.0 { max } else { 1.0 };
     let raw = max / n.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
     let count = (max / step).ceil() as usize;
     (0..=count).map(|i| i as f64 * step).collect()
 }
 
 /// Time ticks [s]: steps that read as time (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10 min, ...).
 pub fn time_ticks(duration_s: f64, n: usize) -> Vec<f64> {
-    const STEPS: [f64; 14] = [
-        1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
-    ];
-    let d = if duration_s.is_finite() && duration_s > 0.0 {
-        duration_s
-    } else {
-        1.0
-    };
-    let step = STEPS
-        .iter()
-        .copied()
-        .find(|s| d / s <= n as f64)
-        .unwrap_or_else(|| (d / n as f64 / 3600.0).ceil() * 3600.0);
+    const STEPS: [f64; 14] = [1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0];
+    let d = if duration_s.is_finite() && duration_s > 0.0 { duration_s } else { 1.0 };
+    let step =
+        STEPS.iter().copied().find(|s| d / s <= n as f64).unwrap_or_else(|| (d / n as f64 / 3600.0).ceil() * 3600.0);
     let count = (d / step).floor() as usize;
     (0..=count).map(|i| i as f64 * step).collect()
 }
@@ -165,15 +144,9 @@ mod tests {
 
     #[test]
     fn ticks_cover_the_range_with_round_steps() {
-        assert_eq!(
-            ticks(1.0, 5),
-            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
-        );
+        assert_eq!(ticks(1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
         assert_eq!(ticks(37.0, 5), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
-        assert_eq!(
-            time_ticks(240.0, 12),
-            (0..=8).map(|i| i as f64 * 30.0).collect::<Vec<_>>()
-        );
+        assert_eq!(time_ticks(240.0, 12), (0..=8).map(|i| i as f64 * 30.0).collect::<Vec<_>>());
         assert_eq!(count_ticks(6, 6), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         assert_eq!(count_ticks(20, 5), vec![0.0, 4.0, 8.0, 12.0, 16.0, 20.0]);
     }

@@ -39,11 +39,7 @@ impl<'m> Timeline<'m> {
     fn layout(&self) -> Vec<(Row<'m>, u32)> {
         let m = self.0;
         let strip = (FAULT_ROW_H * (m.faults.len() as u32 + 1) + 12).max(panels::legend_height(4));
-        let mut rows = vec![
-            (Row::Faults, strip),
-            (Row::Ratio, RATIO_H),
-            (Row::Rate, RATE_H),
-        ];
+        let mut rows = vec![(Row::Faults, strip), (Row::Ratio, RATIO_H), (Row::Rate, RATE_H)];
         rows.extend(m.gauges.iter().map(|g| (Row::Gauge(g), GAUGE_H)));
         rows.push((Row::Switches, SWITCH_ROW_H * m.switches.len() as u32 + 12));
         if let Some(last) = rows.last_mut() {
@@ -55,28 +51,19 @@ impl<'m> Timeline<'m> {
 
 impl Figure for Timeline<'_> {
     fn size(&self) -> (u32, u32) {
-        (
-            WIDTH,
-            panels::title_height(1) + self.layout().iter().map(|(_, h)| h).sum::<u32>() + 14,
-        )
+        (WIDTH, panels::title_height(1) + self.layout().iter().map(|(_, h)| h).sum::<u32>() + 14)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let m = self.0;
         let (head, body) = root.split_vertically(panels::title_height(1));
         let body = body.margin(0, 14, 8, 0);
-        panels::title(
-            &head,
-            &format!("{}: availability", m.title),
-            std::slice::from_ref(&m.subtitle),
-        )?;
+        panels::title(&head, &format!("{}: availability", m.title), std::slice::from_ref(&m.subtitle))?;
         let layout = self.layout();
         let heights: Vec<u32> = layout.iter().map(|(_, h)| *h).collect();
         let x = panels::time_axis(m.duration_s);
         let last = layout.len() - 1;
-        for (i, ((row, _), (area, legend))) in
-            layout.iter().zip(panels::rows(&body, &heights)).enumerate()
-        {
+        for (i, ((row, _), (area, legend))) in layout.iter().zip(panels::rows(&body, &heights)).enumerate() {
             let bottom = i == last;
             match row {
                 Row::Faults => fault_strip(m, &area, &legend, &x, bottom)?,
@@ -97,17 +84,9 @@ fn backdrop<DB: DrawingBackend>(
     y: std::ops::Range<f64>,
     episodes: bool,
 ) -> Result<(), String> {
-    panels::shade_faults(chart, &m.faults, y.clone(), SHADE, |f| {
-        style::fault_color(f.index)
-    })?;
+    panels::shade_faults(chart, &m.faults, y.clone(), SHADE, |f| style::fault_color(f.index))?;
     if episodes {
-        panels::shade_episodes(
-            chart,
-            &m.episodes,
-            y.clone(),
-            style::DOWNTIME,
-            EPISODE_SHADE,
-        )?;
+        panels::shade_episodes(chart, &m.episodes, y.clone(), style::DOWNTIME, EPISODE_SHADE)?;
     }
     panels::fault_markers(chart, &m.faults, y, 2)
 }
@@ -126,11 +105,7 @@ fn fault_strip<DB: DrawingBackend>(
     x: &Axis<'_>,
     bottom: bool,
 ) -> Result<(), String> {
-    let mut names: Vec<String> = m
-        .faults
-        .iter()
-        .map(|f| format!("fault {}", f.index + 1))
-        .collect();
+    let mut names: Vec<String> = m.faults.iter().map(|f| format!("fault {}", f.index + 1)).collect();
     names.push("downtime".into());
     let fmt = |v: &f64| panels::strip_label(&names, *v);
     let y = panels::strip_axis(&names, &fmt);
@@ -139,10 +114,7 @@ fn fault_strip<DB: DrawingBackend>(
     for (i, f) in m.faults.iter().enumerate() {
         let c = panels::strip_centre(n, i);
         let (s, e) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
-        let bar = Rectangle::new(
-            [(s, c - 0.34), (e, c + 0.34)],
-            style::fault_color(f.index).mix(0.55).filled(),
-        );
+        let bar = Rectangle::new([(s, c - 0.34), (e, c + 0.34)], style::fault_color(f.index).mix(0.55).filled());
         chart.draw_series([bar]).map_err(err)?;
         panels::fault_markers(&mut chart, std::slice::from_ref(f), c - 0.45..c + 0.45, 3)?;
         let text = format!(
@@ -170,19 +142,10 @@ fn fault_strip<DB: DrawingBackend>(
     panels::legend(
         legend,
         &[
-            (
-                Swatch::Fill(style::fault_color(0).mix(0.55)),
-                "fault: injection to recovery".into(),
-            ),
+            (Swatch::Fill(style::fault_color(0).mix(0.55)), "fault: injection to recovery".into()),
             (Swatch::Dashed(style::DETECTED, 3), "detected".into()),
-            (
-                Swatch::Line(style::RECOVERED, 3),
-                "recovered (all at target)".into(),
-            ),
-            (
-                Swatch::Fill(style::DOWNTIME.to_rgba()),
-                "downtime episode".into(),
-            ),
+            (Swatch::Line(style::RECOVERED, 3), "recovered (all at target)".into()),
+            (Swatch::Fill(style::DOWNTIME.to_rgba()), "downtime episode".into()),
         ],
     )
 }
@@ -195,12 +158,7 @@ fn ratio_panel<DB: DrawingBackend>(
     bottom: bool,
 ) -> Result<(), String> {
     let fmt = |v: &f64| format!("{v:.1}");
-    let y = Axis {
-        range: 0.0..1.06,
-        ticks: style::ticks(1.0, 5),
-        desc: "success ratio",
-        fmt: &fmt,
-    };
+    let y = Axis { range: 0.0..1.06, ticks: style::ticks(1.0, 5), desc: "success ratio", fmt: &fmt };
     let mut chart = panels::chart(area, x, &y, bottom)?;
     backdrop(&mut chart, m, y.range.clone(), true)?;
     if let Some(slo) = m.slo_min_success_ratio {
@@ -215,33 +173,15 @@ fn ratio_panel<DB: DrawingBackend>(
                 [(b.start_s, r), (b.end_s, r)]
             })
             .collect();
-        chart
-            .draw_series([PathElement::new(points, line)])
-            .map_err(err)?;
+        chart.draw_series([PathElement::new(points, line)]).map_err(err)?;
     }
-    let bucket = m
-        .buckets
-        .first()
-        .map(|b| b.end_s - b.start_s)
-        .unwrap_or(1.0);
-    let mut items = vec![(
-        Swatch::Line(style::RATIO, 2),
-        format!("successes / requests per {bucket} s"),
-    )];
+    let bucket = m.buckets.first().map(|b| b.end_s - b.start_s).unwrap_or(1.0);
+    let mut items = vec![(Swatch::Line(style::RATIO, 2), format!("successes / requests per {bucket} s"))];
     if let Some(slo) = m.slo_min_success_ratio {
-        items.push((
-            Swatch::Dashed(style::SLO, 2),
-            format!("SLO: success ratio ≥ {slo}"),
-        ));
+        items.push((Swatch::Dashed(style::SLO, 2), format!("SLO: success ratio ≥ {slo}")));
     }
-    items.push((
-        Swatch::Fill(style::fault_color(0).mix(SHADE)),
-        "fault window".into(),
-    ));
-    items.push((
-        Swatch::Fill(style::DOWNTIME.mix(EPISODE_SHADE)),
-        "downtime episode".into(),
-    ));
+    items.push((Swatch::Fill(style::fault_color(0).mix(SHADE)), "fault window".into()));
+    items.push((Swatch::Fill(style::DOWNTIME.mix(EPISODE_SHADE)), "downtime episode".into()));
     panels::legend(legend, &items)
 }
 
@@ -256,52 +196,25 @@ fn rate_panel<DB: DrawingBackend>(
     let ticks = style::ticks(max * 1.05, 4);
     let top = ticks.last().copied().unwrap_or(1.0);
     let fmt = |v: &f64| format!("{v}");
-    let y = Axis {
-        range: 0.0..top,
-        ticks,
-        desc: "requests / s",
-        fmt: &fmt,
-    };
+    let y = Axis { range: 0.0..top, ticks, desc: "requests / s", fmt: &fmt };
     let mut chart = panels::chart(area, x, &y, bottom)?;
     backdrop(&mut chart, m, y.range.clone(), true)?;
     // Stacked from the bottom: successes, then each failure cause. Drawn top layer first, each
     // lower layer painted over it.
-    let mut layers: Vec<(String, RGBColor, Vec<f64>)> = vec![(
-        "succeeded".into(),
-        style::SUCCESS,
-        m.buckets.iter().map(|b| b.success_rate).collect(),
-    )];
+    let mut layers: Vec<(String, RGBColor, Vec<f64>)> =
+        vec![("succeeded".into(), style::SUCCESS, m.buckets.iter().map(|b| b.success_rate).collect())];
     for cause in &m.causes {
         let i = crate::metrics::series::cause_index(*cause);
         let below = &layers.last().expect("successes first").2;
-        let stacked = m
-            .buckets
-            .iter()
-            .zip(below)
-            .map(|(b, under)| under + b.failure_rates[i])
-            .collect();
-        layers.push((
-            format!("failed: {}", cause.name()),
-            style::cause_color(*cause),
-            stacked,
-        ));
+        let stacked = m.buckets.iter().zip(below).map(|(b, under)| under + b.failure_rates[i]).collect();
+        layers.push((format!("failed: {}", cause.name()), style::cause_color(*cause), stacked));
     }
     for (_, color, tops) in layers.iter().rev() {
-        let points: Vec<(f64, f64)> = m
-            .buckets
-            .iter()
-            .zip(tops)
-            .flat_map(|(b, v)| [(b.start_s, *v), (b.end_s, *v)])
-            .collect();
-        chart
-            .draw_series(panels::step_area(&points, color.mix(0.85)))
-            .map_err(err)?;
+        let points: Vec<(f64, f64)> =
+            m.buckets.iter().zip(tops).flat_map(|(b, v)| [(b.start_s, *v), (b.end_s, *v)]).collect();
+        chart.draw_series(panels::step_area(&points, color.mix(0.85))).map_err(err)?;
     }
-    let items: Vec<_> = layers
-        .iter()
-        .rev()
-        .map(|(name, c, _)| (Swatch::Fill(c.mix(0.85)), name.clone()))
-        .collect();
+    let items: Vec<_> = layers.iter().rev().map(|(name, c, _)| (Swatch::Fill(c.mix(0.85)), name.clone())).collect();
     panels::legend(legend, &items)
 }
 
@@ -315,55 +228,30 @@ fn gauge_panel<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let max = g.max().max(1);
     let fmt = |v: &f64| format!("{v:.0}");
-    let y = Axis {
-        range: 0.0..max as f64 * 1.15 + 0.2,
-        ticks: style::count_ticks(max, 3),
-        desc: g.name,
-        fmt: &fmt,
-    };
+    let y = Axis { range: 0.0..max as f64 * 1.15 + 0.2, ticks: style::count_ticks(max, 3), desc: g.name, fmt: &fmt };
     let mut chart = panels::chart(area, x, &y, bottom)?;
-    panels::shade_faults(&mut chart, &m.faults, y.range.clone(), SHADE * 0.7, |f| {
-        style::fault_color(f.index)
-    })?;
+    panels::shade_faults(&mut chart, &m.faults, y.range.clone(), SHADE * 0.7, |f| style::fault_color(f.index))?;
     let short: Vec<_> = g
         .steps
         .iter()
         .filter(|s| s.value.0 < s.value.1)
         .map(|s| {
             let (a, t) = (s.value.0 as f64, s.value.1 as f64);
-            Rectangle::new(
-                [(s.start_s, a), (s.end_s, t)],
-                style::DOWN.mix(0.35).filled(),
-            )
+            Rectangle::new([(s.start_s, a), (s.end_s, t)], style::DOWN.mix(0.35).filled())
         })
         .collect();
     chart.draw_series(short).map_err(err)?;
     let actual = panels::step_points(&g.steps, |v| v.0 as f64);
     let target = panels::step_points(&g.steps, |v| v.1 as f64);
-    chart
-        .draw_series([DashedPathElement::new(
-            target,
-            7,
-            4,
-            style::TARGET.stroke_width(2),
-        )])
-        .map_err(err)?;
-    chart
-        .draw_series([PathElement::new(actual, style::ACTUAL.stroke_width(2))])
-        .map_err(err)?;
+    chart.draw_series([DashedPathElement::new(target, 7, 4, style::TARGET.stroke_width(2))]).map_err(err)?;
+    chart.draw_series([PathElement::new(actual, style::ACTUAL.stroke_width(2))]).map_err(err)?;
     panels::fault_markers(&mut chart, &m.faults, y.range.clone(), 1)?;
     panels::legend(
         legend,
         &[
-            (
-                Swatch::Line(style::ACTUAL, 2),
-                format!("{} {}", g.name, g.actual_label),
-            ),
+            (Swatch::Line(style::ACTUAL, 2), format!("{} {}", g.name, g.actual_label)),
             (Swatch::Dashed(style::TARGET, 2), g.target_label.to_string()),
-            (
-                Swatch::Fill(style::DOWN.mix(0.35)),
-                format!("below {}", g.target_label),
-            ),
+            (Swatch::Fill(style::DOWN.mix(0.35)), format!("below {}", g.target_label)),
         ],
     )
 }
@@ -384,14 +272,7 @@ fn switch_panel<DB: DrawingBackend>(
         let c = panels::strip_centre(n, i);
         chart.draw_series(switch_bars(&chart, sw, c)).map_err(err)?;
         if !sw.in_use {
-            panels::strip_text(
-                &mut chart,
-                area,
-                "not used (GCS fault tolerance off)",
-                0.0,
-                0.0,
-                c,
-            )?;
+            panels::strip_text(&mut chart, area, "not used (GCS fault tolerance off)", 0.0, 0.0, c)?;
         }
     }
     panels::fault_markers(&mut chart, &m.faults, y.range.clone(), 1)?;
@@ -400,19 +281,12 @@ fn switch_panel<DB: DrawingBackend>(
         &[
             (Swatch::Fill(style::UP.to_rgba()), "up".into()),
             (Swatch::Fill(style::DOWN.to_rgba()), "down".into()),
-            (
-                Swatch::Fill(style::UNUSED.to_rgba()),
-                "not used in this run".into(),
-            ),
+            (Swatch::Fill(style::UNUSED.to_rgba()), "not used in this run".into()),
         ],
     )
 }
 
-fn switch_bars<DB: DrawingBackend>(
-    chart: &Chart<'_, DB>,
-    sw: &Switch,
-    c: f64,
-) -> Vec<Rectangle<(f64, f64)>> {
+fn switch_bars<DB: DrawingBackend>(chart: &Chart<'_, DB>, sw: &Switch, c: f64) -> Vec<Rectangle<(f64, f64)>> {
     sw.spans
         .iter()
         .map(|s| {
@@ -421,11 +295,7 @@ fn switch_bars<DB: DrawingBackend>(
                 (true, true) => style::UP,
                 (true, false) => style::DOWN,
             };
-            let (a, b) = if s.value {
-                (s.start_s, s.end_s)
-            } else {
-                panels::visible(chart, s.start_s, s.end_s, 2.0)
-            };
+            let (a, b) = if s.value { (s.start_s, s.end_s) } else { panels::visible(chart, s.start_s, s.end_s, 2.0) };
             Rectangle::new([(a, c - 0.32), (b, c + 0.32)], color.filled())
         })
         .collect()
