@@ -252,30 +252,22 @@ pub fn strip_centre(len: usize, i: usize) -> f64 {
     len as f64 - i as f64 - 0.5
 }
 
-/// Writes `text` in a strip row: right of `after` when it fits, else left of `before`, else
-/// from `before` on.
+/// Writes `text` left-aligned at `x` and vertically centred on `y`, moved left as far as needed
+/// to stay inside the panel.
 pub fn strip_text<DB: DrawingBackend>(
-    chart: &mut Chart<'_, DB>,
+    chart: &Chart<'_, DB>,
     area: &DrawingArea<DB, Shift>,
     text: &str,
-    before: f64,
-    after: f64,
+    x: f64,
     y: f64,
 ) -> Result<(), String> {
     let font = style::text(TEXT_PX - 1.0, INK);
     let w = area.estimate_text_size(text, &font).map_err(err)?.0 as i32;
-    let px_range = chart.plotting_area().get_pixel_range().0;
-    let (left, right) = (px_range.start, px_range.end);
-    let px = |x: f64| chart.backend_coord(&(x, y)).0;
-    let gap = 6.0 / px_per_x(chart);
-    let (x, anchor) = if px(after) + 6 + w <= right {
-        (after + gap, HPos::Left)
-    } else if px(before) - 6 - w >= left {
-        (before - gap, HPos::Right)
-    } else {
-        (before + gap, HPos::Left)
-    };
-    chart.draw_series([Text::new(text.to_string(), (x, y), font.pos(Pos::new(anchor, VPos::Center)))]).map_err(err)?;
+    let (base_x, base_y) = area.get_base_pixel();
+    let right = chart.plotting_area().get_pixel_range().0.end - base_x;
+    let (px, py) = chart.backend_coord(&(x, y));
+    let x0 = (px - base_x + 2).min(right - w - 4);
+    area.draw_text(text, &font.pos(Pos::new(HPos::Left, VPos::Center)), (x0, py - base_y)).map_err(err)?;
     Ok(())
 }
 

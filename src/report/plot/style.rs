@@ -76,7 +76,9 @@ pub const DOWN: RGBColor = RGBColor(0xe1, 0x57, 0x59);
 /// A component that plays no part in the run.
 pub const UNUSED: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 
-/// Fault windows, by fault index (cycled).
+/// Fault windows shaded behind the data (one colour: overlaps just darken).
+pub const WINDOW: RGBColor = RGBColor(0xf2, 0xa5, 0x41);
+/// Fault bars in the fault strip, by fault index (cycled).
 pub const FAULTS: [RGBColor; 4] =
     [RGBColor(0xf2, 0xa5, 0x41), RGBColor(0x6f, 0xa8, 0xdc), RGBColor(0xb3, 0x8d, 0xdb), RGBColor(0x4d, 0xb6, 0xac)];
 

@@ -18,9 +18,13 @@ const RATIO_H: u32 = 250;
 const RATE_H: u32 = 230;
 const GAUGE_H: u32 = 118;
 const SWITCH_ROW_H: u32 = 30;
-const FAULT_ROW_H: u32 = 30;
+const FAULT_ROW_H: u32 = 44;
 /// Opacity of fault shading behind the request panels.
-const SHADE: f64 = 0.20;
+const SHADE: f64 = 0.14;
+/// Where a strip bar lies in its row, below the centre: (top, bottom) offsets in rows.
+const BAR: (f64, f64) = (0.04, 0.42);
+/// Where a strip label lies in its row, above the centre [rows].
+const LABEL_Y: f64 = 0.22;
 /// Opacity of downtime shading.
 const EPISODE_SHADE: f64 = 0.16;
 
@@ -84,7 +88,7 @@ fn backdrop<DB: DrawingBackend>(
     y: std::ops::Range<f64>,
     episodes: bool,
 ) -> Result<(), String> {
-    panels::shade_faults(chart, &m.faults, y.clone(), SHADE, |f| style::fault_color(f.index))?;
+    panels::shade_faults(chart, &m.faults, y.clone(), SHADE, |_| style::WINDOW)?;
     if episodes {
         panels::shade_episodes(chart, &m.episodes, y.clone(), style::DOWNTIME, EPISODE_SHADE)?;
     }
@@ -114,9 +118,9 @@ fn fault_strip<DB: DrawingBackend>(
     for (i, f) in m.faults.iter().enumerate() {
         let c = panels::strip_centre(n, i);
         let (s, e) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
-        let bar = Rectangle::new([(s, c - 0.34), (e, c + 0.34)], style::fault_color(f.index).mix(0.55).filled());
+        let bar = Rectangle::new([(s, c - BAR.1), (e, c - BAR.0)], style::fault_color(f.index).mix(0.6).filled());
         chart.draw_series([bar]).map_err(err)?;
-        panels::fault_markers(&mut chart, std::slice::from_ref(f), c - 0.45..c + 0.45, 3)?;
+        panels::fault_markers(&mut chart, std::slice::from_ref(f), c - BAR.1 - 0.06..c - BAR.0 + 0.06, 3)?;
         let text = format!(
             "{}: detected {}, recovered {}, {} failed",
             f.label,
@@ -124,7 +128,7 @@ fn fault_strip<DB: DrawingBackend>(
             secs(f.recovered_s, f.injected_s, "not within the run"),
             f.failed_requests
         );
-        panels::strip_text(&mut chart, area, &text, f.injected_s, f.end_s, c)?;
+        panels::strip_text(&chart, area, &text, f.injected_s, c + LABEL_Y)?;
     }
     let c = panels::strip_centre(n, n - 1);
     let bars: Vec<_> = m
@@ -132,13 +136,19 @@ fn fault_strip<DB: DrawingBackend>(
         .iter()
         .map(|ep| {
             let (s, e) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
-            Rectangle::new([(s, c - 0.34), (e, c + 0.34)], style::DOWNTIME.filled())
+            Rectangle::new([(s, c - BAR.1), (e, c - BAR.0)], style::DOWNTIME.filled())
         })
         .collect();
     chart.draw_series(bars).map_err(err)?;
-    if m.episodes.is_empty() {
-        panels::strip_text(&mut chart, area, "no failed request", 0.0, 0.0, c)?;
-    }
+    let total: f64 = m.episodes.iter().map(|e| e.end_s - e.start_s).sum();
+    let failed: u64 = m.episodes.iter().map(|e| e.failed_requests).sum();
+    let text = match m.episodes.len() {
+        0 => "no failed request".to_string(),
+        1 => format!("1 episode, {total:.1} s, {failed} failed"),
+        k => format!("{k} episodes, {total:.1} s in all, {failed} failed"),
+    };
+    let at = m.episodes.first().map_or(0.0, |e| e.start_s);
+    panels::strip_text(&chart, area, &text, at, c + if m.episodes.is_empty() { 0.0 } else { LABEL_Y })?;
     panels::legend(
         legend,
         &[
@@ -180,7 +190,7 @@ fn ratio_panel<DB: DrawingBackend>(
     if let Some(slo) = m.slo_min_success_ratio {
         items.push((Swatch::Dashed(style::SLO, 2), format!("SLO: success ratio ≥ {slo}")));
     }
-    items.push((Swatch::Fill(style::fault_color(0).mix(SHADE)), "fault window".into()));
+    items.push((Swatch::Fill(style::WINDOW.mix(SHADE)), "fault window".into()));
     items.push((Swatch::Fill(style::DOWNTIME.mix(EPISODE_SHADE)), "downtime episode".into()));
     panels::legend(legend, &items)
 }
@@ -230,7 +240,7 @@ fn gauge_panel<DB: DrawingBackend>(
     let fmt = |v: &f64| format!("{v:.0}");
     let y = Axis { range: 0.0..max as f64 * 1.15 + 0.2, ticks: style::count_ticks(max, 3), desc: g.name, fmt: &fmt };
     let mut chart = panels::chart(area, x, &y, bottom)?;
-    panels::shade_faults(&mut chart, &m.faults, y.range.clone(), SHADE * 0.7, |f| style::fault_color(f.index))?;
+    panels::shade_faults(&mut chart, &m.faults, y.range.clone(), SHADE * 0.7, |_| style::WINDOW)?;
     let short: Vec<_> = g
         .steps
         .iter()
@@ -272,7 +282,7 @@ fn switch_panel<DB: DrawingBackend>(
         let c = panels::strip_centre(n, i);
         chart.draw_series(switch_bars(&chart, sw, c)).map_err(err)?;
         if !sw.in_use {
-            panels::strip_text(&mut chart, area, "not used (GCS fault tolerance off)", 0.0, 0.0, c)?;
+            panels::strip_text(&chart, area, "not used (GCS fault tolerance off)", 0.0, c)?;
         }
     }
     panels::fault_markers(&mut chart, &m.faults, y.range.clone(), 1)?;
