@@ -148,7 +148,8 @@ mod tests {
     fn ticks_cover_the_range_with_round_steps() {
         assert_eq!(ticks(1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
         assert_eq!(ticks(37.0, 5), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
-        assert_eq!(time_ticks(240.0, 12), (0..=8).map(|i| i as f64 * 30.0).collect::<Vec<_>>());
+        assert_eq!(time_ticks(240.0, 12), (0..=12).map(|i| i as f64 * 20.0).collect::<Vec<_>>());
+        assert_eq!(time_ticks(180.0, 12), (0..=12).map(|i| i as f64 * 15.0).collect::<Vec<_>>());
         assert_eq!(count_ticks(6, 6), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         assert_eq!(count_ticks(20, 5), vec![0.0, 4.0, 8.0, 12.0, 16.0, 20.0]);
     }
