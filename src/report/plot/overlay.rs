@@ -7,7 +7,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::model::PlotModel;
-use super::panels::{self, Axis, Swatch};
+use super::panels::{self, Axis, Slot, Swatch};
 use super::render::{Figure, err};
 use super::style;
 
@@ -63,114 +63,76 @@ impl Figure for Overlay<'_> {
         let subtitle = format!("{} runs overlaid on one time axis; shading: each run's fault windows", self.runs.len());
         panels::title(&head, &format!("Comparison: {}", names.join(" vs ")), &[subtitle])?;
         let x = panels::time_axis(self.duration_s());
-        let rows = panels::rows(&body, &self.heights());
-        self.strip(&rows[0].0, &rows[0].1, &x)?;
-        self.ratio(&rows[1].0, &rows[1].1, &x)?;
-        self.failed(&rows[2].0, &rows[2].1, &x)?;
-        self.replicas(&rows[3].0, &rows[3].1, &x)
+        let slots = panels::slots(&body, &self.heights(), &x);
+        self.strip(&slots[0])?;
+        self.ratio(&slots[1])?;
+        self.failed(&slots[2])?;
+        self.replicas(&slots[3])
     }
 }
 
 impl Overlay<'_> {
-    fn strip<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-        x: &Axis<'_>,
-    ) -> Result<(), String> {
+    fn strip<DB: DrawingBackend>(&self, s: &Slot<'_, DB>) -> Result<(), String> {
         let names: Vec<String> = (0..self.runs.len()).map(crate::report::compare::letter).collect();
         let fmt = |v: &f64| panels::strip_label(&names, *v);
         let y = panels::strip_axis(&names, &fmt);
-        let mut chart = panels::chart(area, x, &y, false)?;
+        let mut chart = s.chart(&y)?;
         for (i, (_, m)) in self.runs.iter().enumerate() {
             let c = panels::strip_centre(names.len(), i);
             let mut bars = Vec::new();
             for f in &m.faults {
-                let (s, e) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
-                bars.push(Rectangle::new([(s, c + 0.02), (e, c + 0.38)], style::run_color(i).mix(0.45).filled()));
+                let (x0, x1) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
+                bars.push(Rectangle::new([(x0, c + 0.02), (x1, c + 0.38)], style::run_color(i).mix(0.45).filled()));
             }
             for ep in &m.episodes {
-                let (s, e) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
-                bars.push(Rectangle::new([(s, c - 0.38), (e, c - 0.02)], style::DOWNTIME.filled()));
+                let (x0, x1) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
+                bars.push(Rectangle::new([(x0, c - 0.38), (x1, c - 0.02)], style::DOWNTIME.filled()));
             }
             chart.draw_series(bars).map_err(err)?;
             panels::fault_markers(&mut chart, &m.faults, c..c + 0.45, 3)?;
         }
-        panels::legend(
-            legend,
-            &[
-                (Swatch::Fill(style::run_color(0).mix(0.45)), "fault: injection to recovery".into()),
-                (Swatch::Dashed(style::DETECTED, 3), "detected".into()),
-                (Swatch::Line(style::RECOVERED, 3), "recovered".into()),
-                (Swatch::Fill(style::DOWNTIME.to_rgba()), "downtime episode".into()),
-            ],
-        )
+        s.legend(&panels::fault_legend(style::run_color(0).mix(0.45)))
     }
 
-    fn ratio<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-        x: &Axis<'_>,
-    ) -> Result<(), String> {
-        let fmt = |v: &f64| format!("{v:.1}");
-        let y = Axis { range: 0.0..1.06, ticks: style::ticks(1.0, 5), desc: "success ratio", fmt: &fmt };
-        let mut chart = panels::chart(area, x, &y, false)?;
+    fn ratio<DB: DrawingBackend>(&self, s: &Slot<'_, DB>) -> Result<(), String> {
+        let y = panels::ratio_axis();
+        let mut chart = s.chart(&y)?;
         self.shade(&mut chart, y.range.clone())?;
         let mut slos: Vec<f64> = self.runs.iter().filter_map(|(_, m)| m.slo_min_success_ratio).collect();
         slos.sort_by(f64::total_cmp);
         slos.dedup();
         for slo in &slos {
-            panels::hline_dashed(&mut chart, *slo, x.range.clone(), style::SLO.stroke_width(2))?;
+            panels::dashed(&mut chart, (0.0, *slo), (s.x.range.end, *slo), style::SLO.stroke_width(2))?;
         }
         for (i, (_, m)) in self.runs.iter().enumerate().rev() {
-            for segment in m.buckets.split(|b| b.success_ratio.is_none()) {
-                let points: Vec<(f64, f64)> = segment
-                    .iter()
-                    .flat_map(|b| {
-                        let r = b.success_ratio.unwrap_or_default();
-                        [(b.start_s, r), (b.end_s, r)]
-                    })
-                    .collect();
-                chart.draw_series([PathElement::new(points, style::run_color(i).stroke_width(2))]).map_err(err)?;
-            }
+            panels::ratio_line(&mut chart, &m.buckets, style::run_color(i))?;
         }
         let mut items = self.run_legend(|m| format!(": {:.4}", m.success_ratio));
         if !slos.is_empty() {
             let values: Vec<String> = slos.iter().map(|s| s.to_string()).collect();
             items.push((Swatch::Dashed(style::SLO, 2), format!("SLO: success ratio ≥ {}", values.join(", "))));
         }
-        panels::legend(legend, &items)
+        s.legend(&items)
     }
 
-    fn failed<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-        x: &Axis<'_>,
-    ) -> Result<(), String> {
+    fn failed<DB: DrawingBackend>(&self, s: &Slot<'_, DB>) -> Result<(), String> {
         let failed = |b: &super::model::BucketBar| b.failure_rates.iter().sum::<f64>();
         let max = self.runs.iter().flat_map(|(_, m)| m.buckets.iter().map(failed)).fold(0.0, f64::max);
         let ticks = style::ticks((max * 1.05).max(1.0), 4);
         let top = ticks.last().copied().unwrap_or(1.0);
         let fmt = |v: &f64| format!("{v}");
         let y = Axis { range: 0.0..top, ticks, desc: "failed requests / s", fmt: &fmt };
-        let mut chart = panels::chart(area, x, &y, false)?;
+        let mut chart = s.chart(&y)?;
         self.shade(&mut chart, y.range.clone())?;
         for (i, (_, m)) in self.runs.iter().enumerate().rev() {
             let points: Vec<(f64, f64)> =
                 m.buckets.iter().flat_map(|b| [(b.start_s, failed(b)), (b.end_s, failed(b))]).collect();
             chart.draw_series([PathElement::new(points, style::run_color(i).stroke_width(2))]).map_err(err)?;
         }
-        panels::legend(legend, &self.run_legend(|m| format!(": {} failed", m.failed_requests)))
+        s.legend(&self.run_legend(|m| format!(": {} failed", m.failed_requests)))
     }
 
-    fn replicas<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, Shift>,
-        legend: &DrawingArea<DB, Shift>,
-        x: &Axis<'_>,
-    ) -> Result<(), String> {
+    fn replicas<DB: DrawingBackend>(&self, s: &Slot<'_, DB>) -> Result<(), String> {
         let gauges: Vec<_> = self.runs.iter().filter_map(|(_, m)| m.gauges.first()).collect();
         let max = gauges.iter().map(|g| g.max()).max().unwrap_or(1).max(1);
         let fmt = |v: &f64| format!("{v:.0}");
@@ -180,7 +142,7 @@ impl Overlay<'_> {
             desc: "replicas running",
             fmt: &fmt,
         };
-        let mut chart = panels::chart(area, x, &y, true)?;
+        let mut chart = s.chart(&y)?;
         self.shade(&mut chart, y.range.clone())?;
         for (i, g) in gauges.iter().enumerate().rev() {
             let c = style::run_color(i);
@@ -191,6 +153,6 @@ impl Overlay<'_> {
         }
         let mut items = self.run_legend(|_| String::new());
         items.push((Swatch::Dashed(style::TARGET, 2), "target (run colour)".into()));
-        panels::legend(legend, &items)
+        s.legend(&items)
     }
 }

@@ -9,7 +9,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::model::{EpisodeSpan, FaultWindow, Step};
+use super::model::{BucketBar, EpisodeSpan, FaultWindow, Step};
 use super::render::err;
 use super::style::{self, AXIS, AXIS_PX, GRID, INK, TEXT_PX};
 
@@ -77,12 +77,36 @@ pub fn time_axis(duration_s: f64) -> Axis<'static> {
     }
 }
 
-/// Splits a figure below its title into rows of the given heights, each cut into a panel area
-/// and a legend area on its right.
-pub fn rows<DB: DrawingBackend>(
+/// One row of a figure: a panel area and the legend area on its right, on the shared time axis.
+pub struct Slot<'a, DB: DrawingBackend> {
+    /// Where the panel goes.
+    pub area: DrawingArea<DB, Shift>,
+    /// Where its legend goes.
+    pub legend: DrawingArea<DB, Shift>,
+    /// The time axis.
+    pub x: &'a Axis<'a>,
+    /// The bottom row, which shows the time labels.
+    pub bottom: bool,
+}
+
+impl<DB: DrawingBackend> Slot<'_, DB> {
+    /// The row's panel with y axis `y`.
+    pub fn chart(&self, y: &Axis<'_>) -> Result<Chart<'_, DB>, String> {
+        chart(&self.area, self.x, y, self.bottom)
+    }
+
+    /// Draws the row's legend.
+    pub fn legend(&self, items: &[(Swatch, String)]) -> Result<(), String> {
+        legend(&self.legend, items)
+    }
+}
+
+/// Splits a figure below its title into rows of the given heights on time axis `x`.
+pub fn slots<'a, DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
     heights: &[u32],
-) -> Vec<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>)> {
+    x: &'a Axis<'a>,
+) -> Vec<Slot<'a, DB>> {
     let width = body.dim_in_pixel().0;
     let mut breaks = Vec::new();
     let mut y = 0;
@@ -90,9 +114,14 @@ pub fn rows<DB: DrawingBackend>(
         y += *h as i32;
         breaks.push(y);
     }
-    body.split_by_breakpoints([] as [i32; 0], breaks)
-        .into_iter()
-        .map(|row| row.split_horizontally(width.saturating_sub(LEGEND_W)))
+    let rows = body.split_by_breakpoints([] as [i32; 0], breaks);
+    let last = rows.len().saturating_sub(1);
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let (area, legend) = row.split_horizontally(width.saturating_sub(LEGEND_W));
+            Slot { area, legend, x, bottom: i == last }
+        })
         .collect()
 }
 
@@ -180,25 +209,14 @@ pub fn shade_episodes<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A vertical dashed line at `x` over `y`.
-pub fn vline_dashed<DB: DrawingBackend>(
+/// A dashed straight line from `a` to `b`.
+pub fn dashed<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
-    x: f64,
-    y: Range<f64>,
+    a: (f64, f64),
+    b: (f64, f64),
     style: ShapeStyle,
 ) -> Result<(), String> {
-    chart.draw_series([DashedPathElement::new(vec![(x, y.start), (x, y.end)], 6, 4, style)]).map_err(err)?;
-    Ok(())
-}
-
-/// A horizontal dashed line at `y` over `x`.
-pub fn hline_dashed<DB: DrawingBackend>(
-    chart: &mut Chart<'_, DB>,
-    y: f64,
-    x: Range<f64>,
-    style: ShapeStyle,
-) -> Result<(), String> {
-    chart.draw_series([DashedPathElement::new(vec![(x.start, y), (x.end, y)], 8, 5, style)]).map_err(err)?;
+    chart.draw_series([DashedPathElement::new(vec![a, b], 7, 4, style)]).map_err(err)?;
     Ok(())
 }
 
@@ -211,12 +229,46 @@ pub fn fault_markers<DB: DrawingBackend>(
 ) -> Result<(), String> {
     for f in faults {
         if let Some(d) = f.detected_s {
-            vline_dashed(chart, d, y.clone(), style::DETECTED.stroke_width(width))?;
+            dashed(chart, (d, y.start), (d, y.end), style::DETECTED.stroke_width(width))?;
         }
         if let Some(r) = f.recovered_s {
             let line = PathElement::new(vec![(r, y.start), (r, y.end)], style::RECOVERED.stroke_width(width));
             chart.draw_series([line]).map_err(err)?;
         }
+    }
+    Ok(())
+}
+
+/// The legend of a fault strip whose bars have colour `bar`.
+pub fn fault_legend(bar: RGBAColor) -> Vec<(Swatch, String)> {
+    vec![
+        (Swatch::Fill(bar), "fault: injection to recovery".into()),
+        (Swatch::Dashed(style::DETECTED, 3), "detected".into()),
+        (Swatch::Line(style::RECOVERED, 3), "recovered (all at target)".into()),
+        (Swatch::Fill(style::DOWNTIME.to_rgba()), "downtime episode".into()),
+    ]
+}
+
+/// The success-ratio axis.
+pub fn ratio_axis() -> Axis<'static> {
+    Axis { range: 0.0..1.06, ticks: style::ticks(1.0, 5), desc: "success ratio", fmt: &|v| format!("{v:.1}") }
+}
+
+/// Draws the success ratio per bucket as a step line, broken where a bucket had no request.
+pub fn ratio_line<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    buckets: &[BucketBar],
+    color: RGBColor,
+) -> Result<(), String> {
+    for segment in buckets.split(|b| b.success_ratio.is_none()) {
+        let points: Vec<(f64, f64)> = segment
+            .iter()
+            .flat_map(|b| {
+                let r = b.success_ratio.unwrap_or_default();
+                [(b.start_s, r), (b.end_s, r)]
+            })
+            .collect();
+        chart.draw_series([PathElement::new(points, color.stroke_width(2))]).map_err(err)?;
     }
     Ok(())
 }

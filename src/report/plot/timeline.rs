@@ -8,7 +8,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::model::{Gauge, PlotModel, Switch};
-use super::panels::{self, Axis, Chart, Swatch};
+use super::panels::{self, Axis, Chart, Slot, Swatch};
 use super::render::{Figure, err};
 use super::style;
 
@@ -66,15 +66,13 @@ impl Figure for Timeline<'_> {
         let layout = self.layout();
         let heights: Vec<u32> = layout.iter().map(|(_, h)| *h).collect();
         let x = panels::time_axis(m.duration_s);
-        let last = layout.len() - 1;
-        for (i, ((row, _), (area, legend))) in layout.iter().zip(panels::rows(&body, &heights)).enumerate() {
-            let bottom = i == last;
+        for ((row, _), slot) in layout.iter().zip(panels::slots(&body, &heights, &x)) {
             match row {
-                Row::Faults => fault_strip(m, &area, &legend, &x, bottom)?,
-                Row::Ratio => ratio_panel(m, &area, &legend, &x, bottom)?,
-                Row::Rate => rate_panel(m, &area, &legend, &x, bottom)?,
-                Row::Gauge(g) => gauge_panel(m, g, &area, &legend, &x, bottom)?,
-                Row::Switches => switch_panel(m, &area, &legend, &x, bottom)?,
+                Row::Faults => fault_strip(m, &slot)?,
+                Row::Ratio => ratio_panel(m, &slot)?,
+                Row::Rate => rate_panel(m, &slot)?,
+                Row::Gauge(g) => gauge_panel(m, g, &slot)?,
+                Row::Switches => switch_panel(m, &slot)?,
             }
         }
         Ok(())
@@ -102,23 +100,17 @@ fn secs(v: Option<f64>, from: f64, never: &str) -> String {
     }
 }
 
-fn fault_strip<DB: DrawingBackend>(
-    m: &PlotModel,
-    area: &DrawingArea<DB, Shift>,
-    legend: &DrawingArea<DB, Shift>,
-    x: &Axis<'_>,
-    bottom: bool,
-) -> Result<(), String> {
+fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {
     let mut names: Vec<String> = m.faults.iter().map(|f| format!("fault {}", f.index + 1)).collect();
     names.push("downtime".into());
     let fmt = |v: &f64| panels::strip_label(&names, *v);
     let y = panels::strip_axis(&names, &fmt);
-    let mut chart = panels::chart(area, x, &y, bottom)?;
+    let mut chart = s.chart(&y)?;
     let n = names.len();
     for (i, f) in m.faults.iter().enumerate() {
         let c = panels::strip_centre(n, i);
-        let (s, e) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
-        let bar = Rectangle::new([(s, c - BAR.1), (e, c - BAR.0)], style::fault_color(f.index).mix(0.6).filled());
+        let (x0, x1) = panels::visible(&chart, f.injected_s, f.end_s, 3.0);
+        let bar = Rectangle::new([(x0, c - BAR.1), (x1, c - BAR.0)], style::fault_color(f.index).mix(0.6).filled());
         chart.draw_series([bar]).map_err(err)?;
         panels::fault_markers(&mut chart, std::slice::from_ref(f), c - BAR.1 - 0.06..c - BAR.0 + 0.06, 3)?;
         let text = format!(
@@ -128,15 +120,15 @@ fn fault_strip<DB: DrawingBackend>(
             secs(f.recovered_s, f.injected_s, "not within the run"),
             f.failed_requests
         );
-        panels::strip_text(&chart, area, &text, f.injected_s, c + LABEL_Y)?;
+        panels::strip_text(&chart, &s.area, &text, f.injected_s, c + LABEL_Y)?;
     }
     let c = panels::strip_centre(n, n - 1);
     let bars: Vec<_> = m
         .episodes
         .iter()
         .map(|ep| {
-            let (s, e) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
-            Rectangle::new([(s, c - BAR.1), (e, c - BAR.0)], style::DOWNTIME.filled())
+            let (x0, x1) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
+            Rectangle::new([(x0, c - BAR.1), (x1, c - BAR.0)], style::DOWNTIME.filled())
         })
         .collect();
     chart.draw_series(bars).map_err(err)?;
@@ -148,43 +140,18 @@ fn fault_strip<DB: DrawingBackend>(
         k => format!("{k} episodes, {total:.1} s in all, {failed} failed"),
     };
     let at = m.episodes.first().map_or(0.0, |e| e.start_s);
-    panels::strip_text(&chart, area, &text, at, c + if m.episodes.is_empty() { 0.0 } else { LABEL_Y })?;
-    panels::legend(
-        legend,
-        &[
-            (Swatch::Fill(style::fault_color(0).mix(0.55)), "fault: injection to recovery".into()),
-            (Swatch::Dashed(style::DETECTED, 3), "detected".into()),
-            (Swatch::Line(style::RECOVERED, 3), "recovered (all at target)".into()),
-            (Swatch::Fill(style::DOWNTIME.to_rgba()), "downtime episode".into()),
-        ],
-    )
+    panels::strip_text(&chart, &s.area, &text, at, c + if m.episodes.is_empty() { 0.0 } else { LABEL_Y })?;
+    s.legend(&panels::fault_legend(style::fault_color(0).mix(0.55)))
 }
 
-fn ratio_panel<DB: DrawingBackend>(
-    m: &PlotModel,
-    area: &DrawingArea<DB, Shift>,
-    legend: &DrawingArea<DB, Shift>,
-    x: &Axis<'_>,
-    bottom: bool,
-) -> Result<(), String> {
-    let fmt = |v: &f64| format!("{v:.1}");
-    let y = Axis { range: 0.0..1.06, ticks: style::ticks(1.0, 5), desc: "success ratio", fmt: &fmt };
-    let mut chart = panels::chart(area, x, &y, bottom)?;
+fn ratio_panel<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {
+    let y = panels::ratio_axis();
+    let mut chart = s.chart(&y)?;
     backdrop(&mut chart, m, y.range.clone(), true)?;
     if let Some(slo) = m.slo_min_success_ratio {
-        panels::hline_dashed(&mut chart, slo, x.range.clone(), style::SLO.stroke_width(2))?;
+        panels::dashed(&mut chart, (0.0, slo), (m.duration_s, slo), style::SLO.stroke_width(2))?;
     }
-    let line = style::RATIO.stroke_width(2);
-    for segment in m.buckets.split(|b| b.success_ratio.is_none()) {
-        let points: Vec<(f64, f64)> = segment
-            .iter()
-            .flat_map(|b| {
-                let r = b.success_ratio.unwrap_or_default();
-                [(b.start_s, r), (b.end_s, r)]
-            })
-            .collect();
-        chart.draw_series([PathElement::new(points, line)]).map_err(err)?;
-    }
+    panels::ratio_line(&mut chart, &m.buckets, style::RATIO)?;
     let bucket = m.buckets.first().map(|b| b.end_s - b.start_s).unwrap_or(1.0);
     let mut items = vec![(Swatch::Line(style::RATIO, 2), format!("successes / requests per {bucket} s"))];
     if let Some(slo) = m.slo_min_success_ratio {
@@ -192,22 +159,16 @@ fn ratio_panel<DB: DrawingBackend>(
     }
     items.push((Swatch::Fill(style::WINDOW.mix(SHADE)), "fault window".into()));
     items.push((Swatch::Fill(style::DOWNTIME.mix(EPISODE_SHADE)), "downtime episode".into()));
-    panels::legend(legend, &items)
+    s.legend(&items)
 }
 
-fn rate_panel<DB: DrawingBackend>(
-    m: &PlotModel,
-    area: &DrawingArea<DB, Shift>,
-    legend: &DrawingArea<DB, Shift>,
-    x: &Axis<'_>,
-    bottom: bool,
-) -> Result<(), String> {
+fn rate_panel<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {
     let max = m.buckets.iter().map(|b| b.total_rate()).fold(0.0, f64::max);
     let ticks = style::ticks(max * 1.05, 4);
     let top = ticks.last().copied().unwrap_or(1.0);
     let fmt = |v: &f64| format!("{v}");
     let y = Axis { range: 0.0..top, ticks, desc: "requests / s", fmt: &fmt };
-    let mut chart = panels::chart(area, x, &y, bottom)?;
+    let mut chart = s.chart(&y)?;
     backdrop(&mut chart, m, y.range.clone(), true)?;
     // Stacked from the bottom: successes, then each failure cause. Drawn top layer first, each
     // lower layer painted over it.
@@ -225,21 +186,14 @@ fn rate_panel<DB: DrawingBackend>(
         chart.draw_series(panels::step_area(&points, color.mix(0.85))).map_err(err)?;
     }
     let items: Vec<_> = layers.iter().rev().map(|(name, c, _)| (Swatch::Fill(c.mix(0.85)), name.clone())).collect();
-    panels::legend(legend, &items)
+    s.legend(&items)
 }
 
-fn gauge_panel<DB: DrawingBackend>(
-    m: &PlotModel,
-    g: &Gauge,
-    area: &DrawingArea<DB, Shift>,
-    legend: &DrawingArea<DB, Shift>,
-    x: &Axis<'_>,
-    bottom: bool,
-) -> Result<(), String> {
+fn gauge_panel<DB: DrawingBackend>(m: &PlotModel, g: &Gauge, s: &Slot<'_, DB>) -> Result<(), String> {
     let max = g.max().max(1);
     let fmt = |v: &f64| format!("{v:.0}");
     let y = Axis { range: 0.0..max as f64 * 1.15 + 0.2, ticks: style::count_ticks(max, 3), desc: g.name, fmt: &fmt };
-    let mut chart = panels::chart(area, x, &y, bottom)?;
+    let mut chart = s.chart(&y)?;
     panels::shade_faults(&mut chart, &m.faults, y.range.clone(), SHADE * 0.7, |_| style::WINDOW)?;
     let short: Vec<_> = g
         .steps
@@ -256,44 +210,32 @@ fn gauge_panel<DB: DrawingBackend>(
     chart.draw_series([DashedPathElement::new(target, 7, 4, style::TARGET.stroke_width(2))]).map_err(err)?;
     chart.draw_series([PathElement::new(actual, style::ACTUAL.stroke_width(2))]).map_err(err)?;
     panels::fault_markers(&mut chart, &m.faults, y.range.clone(), 1)?;
-    panels::legend(
-        legend,
-        &[
-            (Swatch::Line(style::ACTUAL, 2), format!("{} {}", g.name, g.actual_label)),
-            (Swatch::Dashed(style::TARGET, 2), g.target_label.to_string()),
-            (Swatch::Fill(style::DOWN.mix(0.35)), format!("below {}", g.target_label)),
-        ],
-    )
+    s.legend(&[
+        (Swatch::Line(style::ACTUAL, 2), format!("{} {}", g.name, g.actual_label)),
+        (Swatch::Dashed(style::TARGET, 2), g.target_label.to_string()),
+        (Swatch::Fill(style::DOWN.mix(0.35)), format!("below {}", g.target_label)),
+    ])
 }
 
-fn switch_panel<DB: DrawingBackend>(
-    m: &PlotModel,
-    area: &DrawingArea<DB, Shift>,
-    legend: &DrawingArea<DB, Shift>,
-    x: &Axis<'_>,
-    bottom: bool,
-) -> Result<(), String> {
+fn switch_panel<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {
     let names: Vec<String> = m.switches.iter().map(|s| s.name.to_string()).collect();
     let fmt = |v: &f64| panels::strip_label(&names, *v);
     let y = panels::strip_axis(&names, &fmt);
-    let mut chart = panels::chart(area, x, &y, bottom)?;
+    let mut chart = s.chart(&y)?;
     let n = names.len();
     for (i, sw) in m.switches.iter().enumerate() {
         let c = panels::strip_centre(n, i);
         chart.draw_series(switch_bars(&chart, sw, c)).map_err(err)?;
         if !sw.in_use {
-            panels::strip_text(&chart, area, "not used (GCS fault tolerance off)", 0.0, c)?;
+            panels::strip_text(&chart, &s.area, "not used (GCS fault tolerance off)", 0.0, c)?;
         }
     }
     panels::fault_markers(&mut chart, &m.faults, y.range.clone(), 1)?;
-    panels::legend(
-        legend,
-        &[
-            (Swatch::Fill(style::UP.to_rgba()), "up".into()),
-            (Swatch::Fill(style::DOWN.to_rgba()), "down".into()),
-            (Swatch::Fill(style::UNUSED.to_rgba()), "not used in this run".into()),
-        ],
-    )
+    s.legend(&[
+        (Swatch::Fill(style::UP.to_rgba()), "up".into()),
+        (Swatch::Fill(style::DOWN.to_rgba()), "down".into()),
+        (Swatch::Fill(style::UNUSED.to_rgba()), "not used in this run".into()),
+    ])
 }
 
 fn switch_bars<DB: DrawingBackend>(chart: &Chart<'_, DB>, sw: &Switch, c: f64) -> Vec<Rectangle<(f64, f64)>> {
