@@ -21,17 +21,20 @@ pub struct RunDirWriter {
 /// name, then renamed over it.
 pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp).map_err(|e| io_err(&tmp, "cannot create", e))?;
-        f.write_all(bytes).map_err(|e| io_err(&tmp, "cannot write", e))?;
-        f.sync_all().map_err(|e| io_err(&tmp, "cannot sync", e))?;
-        let path = dir.join(name);
-        fs::rename(&tmp, &path).map_err(|e| io_err(&path, "cannot replace", e))
-    })();
+    let path = dir.join(name);
+    let result = write_synced(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, &path).map_err(|e| io_err(&path, "cannot replace", e)));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes `bytes` to a new file at `path` and syncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut f = fs::File::create(path).map_err(|e| io_err(path, "cannot create", e))?;
+    f.write_all(bytes).map_err(|e| io_err(path, "cannot write", e))?;
+    f.sync_all().map_err(|e| io_err(path, "cannot sync", e))
 }
 
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> String {
@@ -77,10 +80,7 @@ impl RunDirWriter {
 
     /// Writes one file into the run directory.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let path = self.tmp.join(name);
-        let mut f = fs::File::create(&path).map_err(|e| io_err(&path, "cannot create", e))?;
-        f.write_all(bytes).map_err(|e| io_err(&path, "cannot write", e))?;
-        f.sync_all().map_err(|e| io_err(&path, "cannot sync", e))
+        write_synced(&self.tmp.join(name), bytes)
     }
 
     /// Moves the finished directory into place, replacing a previous run.

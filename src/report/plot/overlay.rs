@@ -52,8 +52,7 @@ impl Overlay<'_> {
 
 impl Figure for Overlay<'_> {
     fn size(&self) -> (u32, u32) {
-        let lines = 1;
-        (super::timeline::WIDTH, panels::title_height(lines) + self.heights().iter().sum::<u32>() + 14)
+        (super::timeline::WIDTH, panels::title_height(1) + self.heights().iter().sum::<u32>() + 14)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
