@@ -4,6 +4,8 @@
 //! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
 
 mod live;
+mod compare;
+mod plot;
 mod run;
 mod scenarios;
 mod validate;
@@ -30,6 +32,9 @@ Examples:
   ftsim validate scenarios/*.json                # check files without running them
   ftsim scenarios                                # list the bundled scenarios
   ftsim scenarios --show redis-outage            # print one as JSON, to start your own
+  ftsim plot output/head-pod-crash-gcs-ft        # redraw a saved run's plots and report.html
+  ftsim compare output/head-pod-crash-gcs-ft output/head-pod-crash-no-gcs-ft
+                                                 # side by side: table, overlay, compare.html
 
 Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
 
@@ -47,7 +52,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Simulate a scenario; write report.json, timeseries.csv and events.log; print a summary.
+    /// Simulate a scenario; write report.json, timeseries.csv, events.log, the availability
+    /// plots (PNG, SVG) and report.html; print a summary.
     #[command(after_help = EXAMPLES)]
     Run {
         /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
@@ -92,6 +98,25 @@ enum Command {
         /// Scenario JSON files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Redraw the availability plots and report.html of saved run directories.
+    Plot {
+        /// Run directories (each holds report.json and timeseries.csv).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Compare two or more saved runs: print a side-by-side table of the headline metrics and
+    /// write an overlay plot and compare.html.
+    Compare {
+        /// Run directories; the first is the baseline the others are compared with.
+        #[arg(required = true, num_args = 2.., value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Output directory. Default: output/compare-<a>-vs-<b>/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// List the bundled scenarios, or print one.
     Scenarios {
@@ -140,6 +165,8 @@ pub fn main() -> ExitCode {
         }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
+        Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),
+        Command::Compare { dirs, out } => compare::compare(&dirs, out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,9 +1,13 @@
-//! Reports of a run: report.json, timeseries.csv, events.log and the printed summary, written
-//! atomically into a run directory.
+//! Reports of a run: report.json, timeseries.csv, events.log, the availability plots, report.html
+//! and the printed summary, written atomically into a run directory.
 
+pub mod compare;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod output;
+pub mod plot;
+pub mod run_data;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -25,8 +29,29 @@ pub fn write_run_dir(dir: &Path, a: &RunArtifacts<'_>) -> Result<PathBuf, String
     let w = output::RunDirWriter::create(dir)?;
     let mut report = serde_json::to_vec_pretty(a.report).map_err(|e| format!("cannot serialize report: {e}"))?;
     report.push(b'\n');
-    w.write("timeseries.csv", &csv::render(&a.metrics.buckets))?;
+    let series = csv::render(&a.metrics.buckets);
+    let run = run_data::RunData::from_parts(a.report.clone(), &series)?;
+    w.write(run_data::TIMESERIES, &series)?;
     w.write("events.log", a.events_log.as_bytes())?;
+    for (name, bytes) in derived_files(&run)? {
+        w.write(name, &bytes)?;
+    }
     w.write(output::MARKER, &report)?;
     w.commit()
+}
+
+/// The availability plot, PNG.
+pub const PLOT_PNG: &str = "availability.png";
+/// The availability plot, SVG.
+pub const PLOT_SVG: &str = "availability.svg";
+
+/// The self-contained HTML report.
+pub const REPORT_HTML: &str = "report.html";
+
+/// The files drawn from a run's data (plots and HTML report), as (file name, bytes). `ftsim run`
+/// and `ftsim plot` both write exactly these.
+pub fn derived_files(run: &run_data::RunData) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    let images = plot::timeline(run)?;
+    let html = html::run_page(run, &images.svg);
+    Ok(vec![(PLOT_PNG, images.png), (PLOT_SVG, images.svg.into_bytes()), (REPORT_HTML, html.into_bytes())])
 }

@@ -17,6 +17,26 @@ pub struct RunDirWriter {
     committed: bool,
 }
 
+/// Replaces one file of an existing directory atomically: written beside it under a temporary
+/// name, then renamed over it.
+pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let path = dir.join(name);
+    let result = write_synced(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, &path).map_err(|e| io_err(&path, "cannot replace", e)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `bytes` to a new file at `path` and syncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut f = fs::File::create(path).map_err(|e| io_err(path, "cannot create", e))?;
+    f.write_all(bytes).map_err(|e| io_err(path, "cannot write", e))?;
+    f.sync_all().map_err(|e| io_err(path, "cannot sync", e))
+}
+
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> String {
     format!("{what} {}: {e}", path.display())
 }
@@ -25,14 +45,21 @@ impl RunDirWriter {
     /// Prepares to write `target`. Fails if `target` exists and is not an ftsim run directory
     /// (or is not a directory), or if its parent cannot be created or written.
     pub fn create(target: &Path) -> Result<Self, String> {
+        Self::create_marked(target, MARKER)
+    }
+
+    /// Like [`RunDirWriter::create`] for a directory marked as ftsim's by the file `marker`
+    /// (which the caller must write) instead of report.json.
+    pub fn create_marked(target: &Path, marker: &str) -> Result<Self, String> {
         if target.exists() {
             if !target.is_dir() {
                 return Err(format!("{} exists and is not a directory", target.display()));
             }
             let empty = fs::read_dir(target).map_err(|e| io_err(target, "cannot read", e))?.next().is_none();
-            if !empty && !target.join(MARKER).is_file() {
+            if !empty && !target.join(marker).is_file() {
+                let what = if marker == MARKER { "run" } else { "output" };
                 return Err(format!(
-                    "refusing to overwrite {}: it is not empty and holds no {MARKER} (not an ftsim run directory)",
+                    "refusing to overwrite {}: it is not empty and holds no {marker} (not an ftsim {what} directory)",
                     target.display()
                 ));
             }
@@ -53,10 +80,7 @@ impl RunDirWriter {
 
     /// Writes one file into the run directory.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let path = self.tmp.join(name);
-        let mut f = fs::File::create(&path).map_err(|e| io_err(&path, "cannot create", e))?;
-        f.write_all(bytes).map_err(|e| io_err(&path, "cannot write", e))?;
-        f.sync_all().map_err(|e| io_err(&path, "cannot sync", e))
+        write_synced(&self.tmp.join(name), bytes)
     }
 
     /// Moves the finished directory into place, replacing a previous run.
