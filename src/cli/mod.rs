@@ -3,8 +3,8 @@
 //! Exit codes: 0 the SLO holds (or the command succeeded), 1 the SLO is violated, 2 bad input or
 //! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
 
-mod live;
 mod compare;
+mod live;
 mod plot;
 mod run;
 mod scenarios;

@@ -103,10 +103,10 @@ pub fn lock() -> Result<File, LiveError> {
 
 /// The Redis password: `FTSIM_REDIS_PASSWORD`, or 32 random hex digits.
 pub fn redis_password() -> String {
-    if let Ok(p) = std::env::var("FTSIM_REDIS_PASSWORD") {
-        if !p.is_empty() {
-            return p;
-        }
+    if let Ok(p) = std::env::var("FTSIM_REDIS_PASSWORD")
+        && !p.is_empty()
+    {
+        return p;
     }
     let mut bytes = [0u8; 16];
     if let Ok(mut f) = File::open("/dev/urandom") {

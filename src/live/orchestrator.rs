@@ -88,6 +88,23 @@ pub struct Orchestrator<'a> {
     node_back_at: Vec<(Duration, usize)>,
 }
 
+/// `SleepyPid#3 (uf1vfidw)`: the scenario's name and the real replica id.
+fn replica_label(target: &Option<String>, picked: &Option<(String, Option<u32>)>) -> Option<String> {
+    match (target, picked) {
+        (Some(t), Some((id, _))) => Some(format!("{t} ({id})")),
+        (None, Some((id, _))) => Some(id.clone()),
+        (t, None) => t.clone(),
+    }
+}
+
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
 fn sd(d: SimDuration) -> Duration {
     Duration::from_micros(d.as_micros())
 }
@@ -203,7 +220,9 @@ impl<'a> Orchestrator<'a> {
             Task::Fault(i) => self.inject(i),
             Task::FaultEnd(i) => self.end_fault(i),
             Task::StartPod(name) => {
-                self.pods.get_mut(&name).map(|p| p.expect_exit = false);
+                if let Some(p) = self.pods.get_mut(&name) {
+                    p.expect_exit = false;
+                }
                 let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.clone() } };
                 self.act(action)?;
                 self.after_pod_started(&name)
@@ -309,9 +328,10 @@ impl<'a> Orchestrator<'a> {
         }
     }
 
-    fn running_replicas(&mut self) -> Result<Vec<(String, Option<u32>, Option<String>)>, LiveError> {
+    /// (replica id, pid) of the running replicas, in the naming order.
+    fn running_replicas(&mut self) -> Result<Vec<(String, Option<u32>)>, LiveError> {
         let snap = self.adapter.observe()?;
-        Ok(snap.running_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid, r.pod.clone())).collect())
+        Ok(snap.running_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect())
     }
 
     /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
@@ -336,7 +356,7 @@ impl<'a> Orchestrator<'a> {
             FaultKind::ReplicaCrash { target } => {
                 let r = self.pick_replica(i, &target)?;
                 let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
-                self.record_fault(i, target.or(r.as_ref().map(|x| x.0.clone())), det);
+                self.record_fault(i, replica_label(&target, &r), det);
                 if let Some((id, _)) = r {
                     self.act(Action::KillReplica { replica_id: id })?;
                 }
@@ -344,7 +364,7 @@ impl<'a> Orchestrator<'a> {
             FaultKind::ReplicaHealthCheckFailure { target, duration, .. } => {
                 let r = self.pick_replica(i, &target)?;
                 let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
-                self.record_fault(i, target.or(r.as_ref().map(|x| x.0.clone())), det);
+                self.record_fault(i, replica_label(&target, &r), det);
                 if let Some((_, Some(pid))) = r {
                     self.act(Action::FailHealth { pid, on: true })?;
                     self.health_pids.push((i, pid));
@@ -432,11 +452,11 @@ impl<'a> Orchestrator<'a> {
                     p.expect_exit = true;
                 }
                 self.act(Action::KillPod { pod: "head".into() })?;
-                if let Ingress::Pinned { pod } = &self.sc.ingress {
-                    if pod == "head" {
-                        self.endpoints.lock().expect("endpoints lock").pinned = None;
-                        self.pinned_lost = true;
-                    }
+                if let Ingress::Pinned { pod } = &self.sc.ingress
+                    && pod == "head"
+                {
+                    self.endpoints.lock().expect("endpoints lock").pinned = None;
+                    self.pinned_lost = true;
                 }
                 self.schedule(sd(self.sc.timings.pod_start), Task::StartPod("head".into()));
             }
@@ -606,6 +626,14 @@ impl<'a> Orchestrator<'a> {
                 self.note("replica", &r.replica_id, format_args!("{b} -> {n} on {pod}"));
             }
         }
+        if snap.ray_view.available && snap.controller.answering == Some(true) {
+            for r in &prev.replicas {
+                if !snap.replicas.iter().any(|q| q.replica_id == r.replica_id) {
+                    let b = r.state.clone().unwrap_or_else(|| "-".into());
+                    self.note("replica", &r.replica_id, format_args!("{b} -> gone"));
+                }
+            }
+        }
         for p in &snap.proxies {
             let pod = p.pod.clone().unwrap_or_else(|| "-".into());
             let before = prev.proxies.iter().find(|q| q.pod == p.pod).and_then(|q| q.status.clone());
@@ -617,15 +645,15 @@ impl<'a> Orchestrator<'a> {
         let ctl = |s: &Snapshot| (s.controller.actor_state.clone(), s.controller.answering);
         if ctl(&prev) != ctl(snap) {
             let state = snap.controller.actor_state.clone().unwrap_or_else(|| "-".into());
-            let answering = snap.controller.answering;
-            self.note("controller", "serve-controller", format_args!("actor {state}, answering {answering:?}"));
+            let answering = yes_no(snap.controller.answering);
+            self.note("controller", "serve-controller", format_args!("actor {state}, answering {answering}"));
         }
         if (prev.gcs.port_open, prev.gcs.answering) != (snap.gcs.port_open, snap.gcs.answering) {
-            let (open, ans) = (snap.gcs.port_open, snap.gcs.answering);
-            self.note("gcs", "gcs", format_args!("port open {open}, answering {ans:?}"));
+            let (open, ans) = (yes_no(Some(snap.gcs.port_open)), yes_no(snap.gcs.answering));
+            self.note("gcs", "gcs", format_args!("port open {open}, answering {ans}"));
         }
         if prev.redis.answering != snap.redis.answering {
-            let ans = snap.redis.answering;
+            let ans = yes_no(Some(snap.redis.answering));
             self.note("redis", "redis", format_args!("answering {ans}"));
         }
     }

@@ -142,10 +142,10 @@ impl Snapshot {
                 let mut expected: Vec<&str> = vec!["head"];
                 if scenario.serve.proxy_location == ProxyLocation::EveryNode {
                     for r in &running {
-                        if let Some(p) = r.pod.as_deref() {
-                            if !expected.contains(&p) {
-                                expected.push(p);
-                            }
+                        if let Some(p) = r.pod.as_deref()
+                            && !expected.contains(&p)
+                        {
+                            expected.push(p);
                         }
                     }
                 }

@@ -20,17 +20,22 @@ impl Build {
         Build { json: serde_json::from_str(text).unwrap() }
     }
 
-    /// Sets a value at a dotted path (objects are created as needed).
+    /// Sets a value at a dotted path (`faults.0.at_s`); objects are created as needed, a
+    /// numeric part indexes an array.
     pub fn set(mut self, path: &str, value: serde_json::Value) -> Self {
         let mut cur = &mut self.json;
-        let parts: Vec<&str> = path.split('.').collect();
-        for p in &parts[..parts.len() - 1] {
-            if cur.get(*p).is_none() {
-                cur[*p] = serde_json::json!({});
-            }
-            cur = &mut cur[*p];
+        for p in path.split('.') {
+            cur = match (cur.is_array(), p.parse::<usize>()) {
+                (true, Ok(i)) => &mut cur[i],
+                _ => {
+                    if cur.get(p).is_none() {
+                        cur[p] = serde_json::Value::Null;
+                    }
+                    &mut cur[p]
+                }
+            };
         }
-        cur[parts[parts.len() - 1]] = value;
+        *cur = value;
         self
     }
 
