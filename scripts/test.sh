@@ -26,3 +26,12 @@ for s in head-pod-crash-no-gcs-ft worker-node-loss redis-outage-during-head-cras
   diff -r "$tmp/debug-$s" "$tmp/release-$s"
 done
 echo "identical"
+
+step "notebooks: every bundled scenario, then the notebook executed headless"
+bash notebooks/run.sh
+
+step "live mode: Python virtualenv (ray[serve]==2.60.0) and redis-server"
+bash scripts/setup-live.sh
+
+step "live mode against a real local Ray cluster"
+cargo test --locked --test live -- --ignored --test-threads=1
