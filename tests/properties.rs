@@ -134,6 +134,16 @@ fn gcs_up_at(iv: &[(f64, bool)], t: f64) -> bool {
 }
 
 /// `cases` per property, or `PROPTEST_CASES` when set (for long soak runs).
+/// Failed requests of `v` with light load (5 requests/s of 10 ms each, far below
+/// `max_ongoing_requests` x replicas) behind a Service: a pinned pod may host no replica and so
+/// (EveryNode, Ray 2.60) no proxy, while a Service only sends traffic to pods whose proxy is ready.
+fn failures_with_ample_capacity(mut v: Value) -> u64 {
+    v["ingress"] = json!({"kind": "service"});
+    v["traffic"]["rate_per_s"] = json!(5);
+    v["traffic"]["service_time"] = json!({"kind": "constant", "s": 0.01});
+    run(&parse(&v)).metrics.failures()
+}
+
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
     ProptestConfig { cases, max_shrink_iters: 2000, ..ProptestConfig::default() }
@@ -223,33 +233,29 @@ proptest! {
     #[test]
     fn no_fault_no_failure(mut v in scenario_json()) {
         v["faults"] = json!([]);
-        // A pinned pod may host no replica and so (EveryNode, Ray 2.60) no proxy; a Service
-        // only sends traffic to pods whose proxy is ready.
-        v["ingress"] = json!({"kind": "service"});
-        v["traffic"]["rate_per_s"] = json!(5);
-        v["traffic"]["service_time"] = json!({"kind": "constant", "s": 0.01});
-        let o = run(&parse(&v));
-        prop_assert_eq!(o.metrics.failures(), 0);
+        prop_assert_eq!(failures_with_ample_capacity(v), 0);
     }
 
     /// Baseline: a controller crash alone fails no request (the data plane does not need it).
     #[test]
     fn controller_crash_alone_fails_nothing(mut v in scenario_json(), at in 1u32..29) {
         v["faults"] = json!([{"kind": "controller_crash", "at_s": at}]);
-        v["ingress"] = json!({"kind": "service"});
-        v["traffic"]["rate_per_s"] = json!(5);
-        v["traffic"]["service_time"] = json!({"kind": "constant", "s": 0.01});
-        let o = run(&parse(&v));
-        prop_assert_eq!(o.metrics.failures(), 0);
+        prop_assert_eq!(failures_with_ample_capacity(v), 0);
     }
 
     /// Baseline: with GCS fault tolerance a head crash never costs more requests than the same
     /// crash without it, on the same seed (workers keep their replicas instead of being
-    /// rejected by an empty new cluster). Only for clusters that serve every request without
-    /// the fault: a pinned pod that hosts no replica has no proxy (EveryNode), and a redeploy
-    /// without fault tolerance may place one there by chance.
+    /// rejected by an empty new cluster). Only for clusters with worker pods (a head-only
+    /// cluster gains nothing from fault tolerance), under light load (an overloaded cluster's
+    /// backlog makes the comparison depend on queueing, not on the mechanism), and that serve
+    /// every request without the fault (a pinned pod that hosts no replica has no proxy, and a
+    /// redeploy without fault tolerance may place one there by chance).
     #[test]
     fn gcs_ft_never_costs_more(mut v in scenario_json(), at in 1u32..29) {
+        let workers: u64 = v["cluster"]["worker_groups"].as_array().unwrap().iter().map(|g| g["replicas"].as_u64().unwrap()).sum();
+        prop_assume!(workers > 0);
+        v["traffic"]["rate_per_s"] = json!(5);
+        v["traffic"]["service_time"] = json!({"kind": "constant", "s": 0.01});
         v["faults"] = json!([]);
         v["cluster"]["gcs_fault_tolerance"] = json!(true);
         prop_assume!(run(&parse(&v)).metrics.failures() == 0);

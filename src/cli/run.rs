@@ -48,7 +48,7 @@ pub(super) fn read_file(path: &std::path::Path) -> Result<String, Failure> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|e| Failure::bad_input(format!("{}: not UTF-8 text: {e}", path.display())))
+    scenario::decode(bytes, &path.display().to_string()).map_err(|e| Failure::bad_input(e.to_string()))
 }
 
 /// Scenario errors as failure lines.

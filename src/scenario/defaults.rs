@@ -175,8 +175,15 @@ pub const MAX_REQUESTS: u64 = 20_000_000;
 pub const MAX_NODES: u64 = 1_000;
 /// Most Serve replicas.
 pub const MAX_REPLICAS: u64 = 10_000;
+/// Most KubeRay worker groups.
+pub const MAX_WORKER_GROUPS: usize = 100;
+/// Most worker pods over all worker groups.
+pub const MAX_WORKER_PODS: u64 = 1_000;
 /// Most faults in one scenario.
 pub const MAX_FAULTS: usize = 1_000;
+/// Most replica constructor attempts that `constructor_failure` faults may make fail in one run
+/// (each failure starts a new replica actor; see `validate::RetryBound`).
+pub const MAX_CONSTRUCTOR_FAILURES: u64 = 10_000;
 /// Most time-series buckets.
 pub const MAX_BUCKETS: u64 = 1_000_000;
 /// Most events one run may process before it stops with an error.

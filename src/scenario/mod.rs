@@ -12,6 +12,8 @@ pub mod error;
 pub mod locate;
 pub mod model;
 pub mod raw;
+pub mod shape;
+pub mod show;
 pub mod validate;
 
 pub use error::{JsonPath, ScenarioError};
@@ -29,6 +31,22 @@ pub struct Loaded {
     pub resolved: raw::RawScenario,
 }
 
+/// The text of a scenario file's bytes; an error names the line and column of the first byte
+/// that is not UTF-8.
+pub fn decode(bytes: Vec<u8>, file: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+        ScenarioError {
+            file: Some(file.to_string()),
+            position: Some(locate::line_col(before, valid)),
+            path: JsonPath::root(),
+            message: format!("expected UTF-8 text, found the byte 0x{:02x}", bytes[valid]),
+        }
+    })
+}
+
 /// Parses and validates scenario JSON. `file` names the source in error messages.
 pub fn parse(src: &str, file: &str) -> Result<Loaded, Vec<ScenarioError>> {
     parse_with_seed(src, file, None)
@@ -36,62 +54,119 @@ pub fn parse(src: &str, file: &str) -> Result<Loaded, Vec<ScenarioError>> {
 
 /// Like [`parse`], with the seed overridden (the CLI's `--seed`).
 pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loaded, Vec<ScenarioError>> {
-    let with_file = |mut e: ScenarioError| {
-        e.file = Some(file.to_string());
-        e
+    // Every error gets the file name, and a position found from its path when it has none.
+    let place = |errors: Vec<ScenarioError>| -> Vec<ScenarioError> {
+        errors
+            .into_iter()
+            .map(|mut e| {
+                e.position = e.position.or_else(|| locate::locate(src, &e.path));
+                e.file = Some(file.to_string());
+                e
+            })
+            .collect()
     };
     if src.len() > MAX_FILE_BYTES {
-        return Err(vec![with_file(ScenarioError::at(
-            JsonPath::root(),
-            format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len()),
-        ))]);
+        let msg = format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len());
+        return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)]));
     }
-    let mut de = serde_json::Deserializer::from_str(src);
-    let parsed: Result<raw::RawScenario, _> = serde_path_to_error::deserialize(&mut de);
-    let raw = match parsed {
-        Ok(raw) => match de.end() {
-            Ok(()) => raw,
-            Err(e) => return Err(vec![serde_error(file, JsonPath::root(), &e)]),
-        },
-        Err(e) => {
-            let path = JsonPath::from_serde(e.path());
-            return Err(vec![serde_error(file, path, e.inner())]);
-        }
-    };
-    let mut resolved = validate::resolve(raw);
+    let mut resolved = validate::resolve(read_raw(src).map_err(place)?);
     if let Some(seed) = seed {
         resolved.seed = Some(seed);
     }
     match validate::validate(&resolved) {
         Ok(scenario) => Ok(Loaded { scenario, resolved }),
-        Err(errors) => Err(errors
-            .into_iter()
-            .map(|mut e| {
-                e.position = locate::locate(src, &e.path);
-                with_file(e)
-            })
-            .collect()),
+        Err(errors) => Err(place(errors)),
     }
 }
 
-fn serde_error(file: &str, path: JsonPath, e: &serde_json::Error) -> ScenarioError {
-    let position = (e.line() > 0).then(|| (e.line(), e.column()));
-    ScenarioError { file: Some(file.to_string()), position, path, message: describe_serde_error(e) }
+/// The raw scenario in `src`. Errors come in this order, the first kind found winning: an empty
+/// file; a byte-order mark; invalid JSON; a document that is not an object, or a non-object where the format takes
+/// an object ([`shape`]); serde's errors of types and fields.
+fn read_raw(src: &str) -> Result<raw::RawScenario, Vec<ScenarioError>> {
+    let first = src.trim_start().chars().next();
+    let not_an_object = || {
+        let found = shape::kind_of_first_char(first);
+        vec![ScenarioError::at(JsonPath::root(), format!("expected an object (the scenario), found {found}"))]
+    };
+    if first.is_none() {
+        return Err(not_an_object());
+    }
+    if src.starts_with('\u{feff}') {
+        let msg =
+            "expected an object (the scenario), found a byte-order mark (U+FEFF): save the file as UTF-8 without BOM";
+        return Err(vec![ScenarioError::at(JsonPath::root(), msg)]);
+    }
+    let mut de = serde_json::Deserializer::from_str(src);
+    let typed = match serde_path_to_error::deserialize(&mut de) {
+        Ok(raw) => de.end().map(|()| raw).map_err(|e| (JsonPath::root(), e)),
+        Err(e) => Err((JsonPath::from_serde(e.path()), e.into_inner())),
+    };
+    if let Err((path, e)) = &typed
+        && (e.is_syntax() || e.is_eof())
+    {
+        // Where the text breaks off: serde_json's own position.
+        return Err(vec![serde_error(src, path.clone(), e)]);
+    }
+    // Valid JSON from here on (or a document serde gave up on before its end: a deep array).
+    if first != Some('{') {
+        return Err(not_an_object());
+    }
+    let shape_errors = serde_json::from_str(src).map(|doc| shape::check(&doc)).unwrap_or_default();
+    if !shape_errors.is_empty() {
+        return Err(shape_errors);
+    }
+    // A wrong type, a missing or an unknown field: serde_json's position is past the value,
+    // so leave it to the caller to point at the value's start, as for semantic errors.
+    typed.map_err(|(path, e)| vec![ScenarioError { position: None, ..serde_error(src, path, &e) }])
+}
+
+fn serde_error(src: &str, path: JsonPath, e: &serde_json::Error) -> ScenarioError {
+    // serde_json counts columns from 0 at the start of a line (an empty file ends at 1:0).
+    let position = (e.line() > 0).then(|| (e.line(), e.column().max(1)));
+    ScenarioError { file: None, position, path, message: describe_serde_error(src, e) }
 }
 
 /// serde_json's message without its trailing " at line L column C" (the position is printed in
-/// front, in the `file:line:col:` form).
-fn describe_serde_error(e: &serde_json::Error) -> String {
+/// front, in the `file:line:col:` form), in the words of the format rather than of Rust.
+fn describe_serde_error(src: &str, e: &serde_json::Error) -> String {
     let text = e.to_string();
     let msg = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
+        Some(i) => &text[..i],
+        None => &text,
     };
+    let msg = plain_types(msg);
     match e.classify() {
+        serde_json::error::Category::Syntax if looks_like_non_finite(src, e) => {
+            format!("invalid JSON: {msg} (NaN and Infinity are not JSON numbers)")
+        }
         serde_json::error::Category::Syntax => format!("invalid JSON: {msg}"),
         serde_json::error::Category::Eof => format!("invalid JSON: {msg} (the file ends too early)"),
         serde_json::error::Category::Data | serde_json::error::Category::Io => msg,
     }
+}
+
+/// serde's Rust type names in messages, and what they mean in a scenario file.
+const PLAIN_TYPES: &[(&str, &str)] = &[
+    ("expected f64", "expected a number"),
+    ("expected u64", "expected an integer from 0 to 18446744073709551615"),
+    ("expected a sequence", "expected an array"),
+];
+
+fn plain_types(msg: &str) -> String {
+    PLAIN_TYPES.iter().fold(msg.to_string(), |m, (rust, plain)| match m.strip_suffix(rust) {
+        Some(head) => format!("{head}{plain}"),
+        None => m,
+    })
+}
+
+/// Whether the syntax error sits on `NaN`, `Infinity` or `-Infinity`, which JSON lacks.
+fn looks_like_non_finite(src: &str, e: &serde_json::Error) -> bool {
+    let Some(line) = src.lines().nth(e.line().saturating_sub(1)) else {
+        return false;
+    };
+    // The column is the 1-based byte offset of the character serde_json stopped at.
+    let rest = line.get(e.column().saturating_sub(1)..).unwrap_or("");
+    ["NaN", "Infinity", "-Infinity"].iter().any(|w| rest.starts_with(w))
 }
 
 #[cfg(test)]
@@ -123,7 +198,7 @@ mod tests {
     fn wrong_type_says_expected_and_found() {
         let e = errors("{\"duration_s\": \"long\"}");
         assert!(e[0].contains("$.duration_s"), "{}", e[0]);
-        assert!(e[0].contains("invalid type: string \"long\", expected f64"), "{}", e[0]);
+        assert!(e[0].contains("invalid type: string \"long\", expected a number"), "{}", e[0]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::defaults as d;
 use super::error::{JsonPath, ScenarioError};
 use super::model::*;
 use super::raw::*;
+use super::show;
 use crate::engine::{SimDuration, SimTime};
 
 fn secs_opt(v: SimDuration) -> Option<f64> {
@@ -134,23 +135,23 @@ impl Checker {
         self.errors.push(ScenarioError::at(path, msg));
     }
 
-    /// A span in seconds: finite, within range, and positive unless `allow_zero`.
+    /// A span in seconds: at least zero, at most [`d::MAX_DURATION`], and positive unless
+    /// `allow_zero`. Rounded to the nearest microsecond.
     fn secs(&mut self, path: JsonPath, v: f64, allow_zero: bool) -> SimDuration {
-        match SimDuration::from_secs_f64(v) {
-            Some(dur) if dur.as_micros() > 0 || allow_zero => {
-                if dur > d::MAX_DURATION {
-                    self.err(path, format!("expected at most {} s, found {v}", d::MAX_DURATION.as_secs_f64()));
-                    return SimDuration::ZERO;
-                }
-                dur
-            }
-            Some(_) => {
+        let max = d::MAX_DURATION;
+        let dur = match SimDuration::from_secs_f64(v) {
+            _ if v < 0.0 => Err(format!("expected a duration in seconds >= 0, found {}", show::num(v))),
+            Some(dur) if dur <= max => Ok(dur),
+            _ => Err(format!("expected at most {} s (the longest run), found {}", max.as_secs_f64(), show::num(v))),
+        };
+        match dur {
+            Ok(dur) if dur.as_micros() > 0 || allow_zero => dur,
+            Ok(_) => {
                 self.err(path, format!("expected a positive number of seconds (at least 0.000001), found {v}"));
                 SimDuration::ZERO
             }
-            None => {
-                let what = if v < 0.0 { "a negative number" } else { "a number out of range" };
-                self.err(path, format!("expected a duration in seconds >= 0, found {what} ({v})"));
+            Err(msg) => {
+                self.err(path, msg);
                 SimDuration::ZERO
             }
         }
@@ -164,19 +165,19 @@ impl Checker {
     /// A CPU count, converted to integer milli-CPUs.
     fn cpus(&mut self, path: JsonPath, v: f64) -> u64 {
         if !(0.0..=100_000.0).contains(&v) {
-            self.err(path, format!("expected a CPU count between 0 and 100000, found {v}"));
+            self.err(path, format!("expected a CPU count between 0 and 100000, found {}", show::num(v)));
             return 0;
         }
         (v * 1000.0).round() as u64
     }
 
-    /// An integer within `lo..=hi`, narrowed to u32.
+    /// An integer within `lo..=hi`, narrowed to u32. Out of range, the error is recorded and the
+    /// value clamped into range, so that checks that depend on it do not report follow-up errors.
     fn int(&mut self, path: JsonPath, v: u64, lo: u64, hi: u64) -> u32 {
         if v < lo || v > hi {
             self.err(path, format!("expected an integer from {lo} to {hi}, found {v}"));
-            return lo as u32;
         }
-        v as u32
+        v.clamp(lo, hi) as u32
     }
 }
 
@@ -206,7 +207,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     {
         ck.err(
             root.key("name"),
-            format!("expected 1-100 characters from [A-Za-z0-9._-] not starting with '.', found {name:?}"),
+            format!("expected 1-100 characters from [A-Za-z0-9._-] not starting with '.', found {}", show::text(&name)),
         );
     }
     let duration = ck.secs(root.key("duration_s"), r(&raw.duration_s), false);
@@ -228,22 +229,33 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     let head_cpus_milli = ck.cpus(cp.key("head_num_cpus"), r(&c.head_num_cpus));
     let mut worker_groups = Vec::new();
     let raw_groups = r(&c.worker_groups);
+    if raw_groups.len() > d::MAX_WORKER_GROUPS {
+        // Stop here: the checks below cost time in proportion to the groups and their pods.
+        let msg = format!("expected at most {} worker groups, found {}", d::MAX_WORKER_GROUPS, raw_groups.len());
+        ck.err(cp.key("worker_groups"), msg);
+        return Err(ck.errors);
+    }
     for (i, g) in raw_groups.iter().enumerate() {
         let gp = cp.key("worker_groups").index(i);
         if !valid_name(&g.name) || g.name == "head" {
             ck.err(
                 gp.key("name"),
-                format!("expected a lowercase DNS label (a-z, 0-9, '-'), not \"head\", found {:?}", g.name),
+                format!("expected a lowercase DNS label (a-z, 0-9, '-'), not \"head\", found {}", show::text(&g.name)),
             );
         }
         if raw_groups[..i].iter().any(|o| o.name == g.name) {
-            ck.err(gp.key("name"), format!("duplicate worker group name {:?}", g.name));
+            ck.err(gp.key("name"), format!("duplicate worker group name {}", show::text(&g.name)));
         }
         let replicas = ck.int(gp.key("replicas"), g.replicas, 0, d::MAX_NODES);
         let cpus_milli = ck.cpus(gp.key("num_cpus"), r(&g.num_cpus));
         worker_groups.push(WorkerGroup { name: g.name.clone(), replicas, cpus_milli });
     }
     let ray_pods: u64 = 1 + worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
+    if ray_pods - 1 > d::MAX_WORKER_PODS {
+        let msg = format!("expected at most {} worker pods in all groups, found {}", d::MAX_WORKER_PODS, ray_pods - 1);
+        ck.err(cp.key("worker_groups"), msg);
+        return Err(ck.errors);
+    }
     if ray_pods > u64::from(k8s_nodes) * u64::from(ray_pods_per_node) && ck.errors.is_empty() {
         ck.err(
             cp.key("k8s_nodes"),
@@ -263,7 +275,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         None => {
             ck.err(
                 cp.key("redis").key("node"),
-                format!("expected a node name from node-1 to node-{k8s_nodes}, found {redis_node_name:?}"),
+                format!("expected a node name from node-1 to node-{k8s_nodes}, found {}", show::text(&redis_node_name)),
             );
             0
         }
@@ -286,7 +298,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         || deployment.len() > 100
         || !deployment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        ck.err(sp.key("deployment"), format!("expected 1-100 characters from [A-Za-z0-9_-], found {deployment:?}"));
+        ck.err(
+            sp.key("deployment"),
+            format!("expected 1-100 characters from [A-Za-z0-9_-], found {}", show::text(&deployment)),
+        );
     }
     let num_replicas = ck.int(sp.key("num_replicas"), r(&s.num_replicas), 1, d::MAX_REPLICAS);
     let cpus_per_replica_milli = ck.cpus(sp.key("num_cpus_per_replica"), r(&s.num_cpus_per_replica));
@@ -297,12 +312,12 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         && u64::from(num_replicas) > u64::from(cap) * ray_pods
     {
         ck.err(
-                sp.key("num_replicas"),
-                format!(
-                    "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
-                    u64::from(cap) * ray_pods
-                ),
-            );
+            sp.key("num_replicas"),
+            format!(
+                "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
+                u64::from(cap) * ray_pods
+            ),
+        );
     }
     if cpus_per_replica_milli > 0 {
         let total: u64 = cluster.head_cpus_milli
@@ -360,7 +375,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
             if !pods.contains(&pod) {
                 ck.err(
                     root.key("ingress").key("pod"),
-                    format!("unknown pod {pod:?}; the pods are {}", pods.join(", ")),
+                    format!("unknown pod {}; the pods are {}", show::text(&pod), show::list(&pods)),
                 );
             }
             Ingress::Pinned { pod }
@@ -372,9 +387,12 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     let rate = r(&raw.traffic.rate_per_s);
     let mut mean_gap = SimDuration::from_secs(1);
     if !(rate > 0.0 && rate.is_finite()) {
-        ck.err(tp.key("rate_per_s"), format!("expected a request rate > 0 per second, found {rate}"));
+        ck.err(tp.key("rate_per_s"), format!("expected a request rate > 0 per second, found {}", show::num(rate)));
     } else if rate > 1_000_000.0 {
-        ck.err(tp.key("rate_per_s"), format!("expected at most 1000000 requests per second, found {rate}"));
+        ck.err(
+            tp.key("rate_per_s"),
+            format!("expected at most 1000000 requests per second, found {}", show::num(rate)),
+        );
     } else {
         mean_gap = SimDuration::from_secs_f64(1.0 / rate).unwrap_or(SimDuration::from_micros(1));
         if mean_gap.as_micros() == 0 {
@@ -396,7 +414,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
             let lo = ck.secs(stp.key("min_s"), min_s, false);
             let hi = ck.secs(stp.key("max_s"), max_s, false);
             if hi < lo {
-                ck.err(stp.key("max_s"), format!("expected max_s >= min_s ({min_s}), found {max_s}"));
+                ck.err(
+                    stp.key("max_s"),
+                    format!("expected max_s >= min_s ({}), found {}", show::num(min_s), show::num(max_s)),
+                );
             }
             ServiceTime::Uniform(lo, hi)
         }
@@ -418,9 +439,20 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     }
     let replicas: Vec<String> = (1..=num_replicas).map(|i| format!("{}#{i}", serve.deployment)).collect();
     let mut faults = Vec::new();
+    let retries = RetryBound {
+        run_end: SimTime::ZERO + duration + traffic.client_timeout.unwrap_or(SimDuration::from_secs(60)),
+        attempt: timings.actor_start + serve.constructor,
+        slots: num_replicas,
+    };
+    let mut constructor_failures = 0u64;
     for (i, f) in raw.faults.iter().enumerate().take(d::MAX_FAULTS) {
         let fp = root.key("faults").index(i);
         if let Some(fault) = validate_fault(&mut ck, &fp, f, duration, &cluster, &pods, &replicas) {
+            let before = constructor_failures;
+            constructor_failures = constructor_failures.saturating_add(retries.failures(&fault));
+            if constructor_failures > d::MAX_CONSTRUCTOR_FAILURES && before <= d::MAX_CONSTRUCTOR_FAILURES {
+                ck.err(fp.clone(), retries.too_many(constructor_failures));
+            }
             faults.push(fault);
         }
     }
@@ -430,7 +462,10 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     let slop = root.key("slo");
     let min_success_ratio = r(&raw.slo.min_success_ratio);
     if !(0.0..=1.0).contains(&min_success_ratio) {
-        ck.err(slop.key("min_success_ratio"), format!("expected a ratio from 0 to 1, found {min_success_ratio}"));
+        ck.err(
+            slop.key("min_success_ratio"),
+            format!("expected a ratio from 0 to 1, found {}", show::num(min_success_ratio)),
+        );
     }
     let slo = Slo {
         min_success_ratio,
@@ -506,6 +541,52 @@ fn validate_timings(ck: &mut Checker, tp: &JsonPath, t: &RawTimings) -> Timings 
     timings
 }
 
+/// An upper bound on the replica constructor attempts that `constructor_failure` faults make
+/// fail. Every failed attempt makes Serve start a new replica actor at once (Ray 2.60 has no
+/// back-off once the deployment has run), so a failure that lasts makes one attempt per replica
+/// slot per `actor_start_s + constructor_s`, until the run's hard stop (the arrival window plus
+/// the client timeout, or 60 s, plus 1 s: `World::hard_stop`).
+struct RetryBound {
+    run_end: SimTime,
+    attempt: SimDuration,
+    slots: u32,
+}
+
+impl RetryBound {
+    /// Most attempts `fault` can make fail; `u64::MAX` for a lasting failure with a zero start time.
+    fn failures(&self, fault: &Fault) -> u64 {
+        let FaultKind::ConstructorFailure { failures, duration } = &fault.kind else {
+            return 0;
+        };
+        let left = (self.run_end + SimDuration::from_secs(1)).saturating_since(fault.at);
+        let window = duration.map_or(left, |d| d.min(left));
+        match failures {
+            ConstructorFailures::Count(n) => u64::from(*n),
+            ConstructorFailures::Probability(0) => 0,
+            ConstructorFailures::Probability(_) if self.attempt.as_micros() == 0 => u64::MAX,
+            ConstructorFailures::Probability(_) => {
+                u64::from(self.slots).saturating_mul(window.as_micros() / self.attempt.as_micros() + 1)
+            }
+        }
+    }
+
+    fn too_many(&self, failures: u64) -> String {
+        let limit = d::MAX_CONSTRUCTOR_FAILURES;
+        if failures == u64::MAX {
+            return format!(
+                "a lasting constructor failure with actor_start_s + constructor_s = 0 retries forever at one instant; \
+                 expected a positive start time, a count, or at most {limit} failed attempts in all"
+            );
+        }
+        format!(
+            "constructor_failure faults can fail up to {failures} constructor attempts ({} replicas, each retried every \
+             actor_start_s + constructor_s = {}); expected at most {limit} in all: give the fault a count or a shorter \
+             duration_s",
+            self.slots, self.attempt
+        )
+    }
+}
+
 /// `node-3` with prefix `node-` and count 5 -> index 2.
 fn parse_indexed(name: &str, prefix: &str, count: u32) -> Option<u32> {
     let n: u32 = name.strip_prefix(prefix)?.parse().ok()?;
@@ -525,8 +606,8 @@ fn initial_pod_names(cluster: &Cluster) -> Vec<String> {
 fn check_target(ck: &mut Checker, path: JsonPath, target: &Option<String>, allowed: &[String], what: &str) {
     if let Some(t) = target {
         if !allowed.contains(t) {
-            let list = if allowed.is_empty() { "there are none".to_string() } else { allowed.join(", ") };
-            ck.err(path, format!("unknown {what} {t:?}; expected one of: {list}"));
+            let list = if allowed.is_empty() { "there are none".to_string() } else { show::list(allowed) };
+            ck.err(path, format!("unknown {what} {}; expected one of: {list}", show::text(t)));
         }
     } else if allowed.is_empty() {
         ck.err(path, format!("no {what} exists to pick at random"));
@@ -557,7 +638,7 @@ fn validate_fault(
     if at >= duration && duration > SimDuration::ZERO {
         ck.err(
             fp.key("at_s"),
-            format!("expected a time before the end of the run (duration_s = {duration}), found {at_s}"),
+            format!("expected a time before the end of the run (duration_s = {duration}), found {}", show::num(at_s)),
         );
     }
     let workers: Vec<String> = pods.iter().filter(|p| *p != "head").cloned().collect();
@@ -579,10 +660,15 @@ fn validate_fault(
         }
         RawFault::ConstructorFailure { count, probability, duration_s, .. } => {
             let failures = match (count, probability) {
-                (Some(n), None) => ConstructorFailures::Count(ck.int(fp.key("count"), *n, 1, 1_000_000)),
+                (Some(n), None) => {
+                    ConstructorFailures::Count(ck.int(fp.key("count"), *n, 1, d::MAX_CONSTRUCTOR_FAILURES))
+                }
                 (None, Some(p)) => {
                     if !(0.0..=1.0).contains(p) {
-                        ck.err(fp.key("probability"), format!("expected a probability from 0 to 1, found {p}"));
+                        ck.err(
+                            fp.key("probability"),
+                            format!("expected a probability from 0 to 1, found {}", show::num(*p)),
+                        );
                     }
                     ConstructorFailures::Probability(crate::engine::rng::probability_threshold(*p))
                 }

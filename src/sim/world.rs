@@ -311,43 +311,17 @@ impl World {
             Event::FaultInject(i) => self.inject_fault(i),
             Event::FaultEnd(i) => self.end_fault(i),
             Event::NodeProvisioned(node) => self.on_node_provisioned(node),
-            Event::PodStarted { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_pod_started(pod)
-                }
-            }
-            Event::WaitGcsPoll { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_wait_gcs_poll(pod)
-                }
-            }
-            Event::RayStarted { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_ray_started(pod)
-                }
-            }
-            Event::ContainerRestart { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_container_restart(pod)
-                }
-            }
+            Event::PodStarted { pod, inc } => self.if_current(pod, inc, Self::on_pod_started),
+            Event::WaitGcsPoll { pod, inc } => self.if_current(pod, inc, Self::on_wait_gcs_poll),
+            Event::RayStarted { pod, inc } => self.if_current(pod, inc, Self::on_ray_started),
+            Event::ContainerRestart { pod, inc } => self.if_current(pod, inc, Self::on_container_restart),
             Event::PodRemoved { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.remove_pod(pod, "pod object garbage-collected")
-                }
+                self.if_current(pod, inc, |w, p| w.remove_pod(p, "pod object garbage-collected"))
             }
-            Event::DrainDeadline { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_drain_deadline(pod)
-                }
-            }
+            Event::DrainDeadline { pod, inc } => self.if_current(pod, inc, Self::on_drain_deadline),
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
             Event::GcsNodeDeath(pod) => self.on_gcs_node_death(pod),
-            Event::RayletReconnectTimeout { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_raylet_reconnect_timeout(pod)
-                }
-            }
+            Event::RayletReconnectTimeout { pod, inc } => self.if_current(pod, inc, Self::on_raylet_reconnect_timeout),
             Event::HeadGcsExitNoticed { inc } => self.on_head_gcs_exit_noticed(inc),
             Event::GcsRedisLost { gcs_inc } => self.on_gcs_redis_lost(gcs_inc),
             Event::RedisPodRestored => self.redis_outage_ends("Redis pod back"),
@@ -373,16 +347,15 @@ impl World {
             Event::ProxyHealthCheckTimeout { proxy, ctl_inc } => self.on_proxy_health_check_timeout(proxy, ctl_inc),
             Event::ProxyDrained { proxy, inc } => self.on_proxy_drained(proxy, inc),
             Event::RoutingBroadcast => self.on_routing_broadcast(),
-            Event::ReadinessProbe { pod, inc } => {
-                if self.pod_inc(pod) == inc {
-                    self.on_readiness_probe(pod)
-                }
-            }
+            Event::ReadinessProbe { pod, inc } => self.if_current(pod, inc, Self::on_readiness_probe),
         }
     }
 
-    fn pod_inc(&self, pod: PodId) -> u32 {
-        self.pods[pod.ix()].inc
+    /// Runs a pod timer's handler unless the pod changed incarnation since it was scheduled.
+    fn if_current(&mut self, pod: PodId, inc: u32, handler: impl FnOnce(&mut Self, PodId)) {
+        if self.pods[pod.ix()].inc == inc {
+            handler(self, pod);
+        }
     }
 
     /// Schedules `ev` after `delay`.

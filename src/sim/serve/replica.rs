@@ -109,9 +109,19 @@ impl World {
         self.levels_dirty = true;
     }
 
-    /// Replicas of the deployment on `pod` that count for placement.
-    fn replicas_on(&self, pod: PodId) -> usize {
-        self.replicas.iter().filter(|r| r.pod == Some(pod) && r.actor_alive && r.state != ReplicaState::Dead).count()
+    /// Replicas of the deployment that count for placement, per pod (indexed like `pods`). One
+    /// pass over the replicas, so that a placement costs replicas + pods, not replicas x pods.
+    fn replicas_per_pod(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.pods.len()];
+        for r in &self.replicas {
+            if let Some(pod) = r.pod
+                && r.actor_alive
+                && r.state != ReplicaState::Dead
+            {
+                counts[pod.ix()] += 1;
+            }
+        }
+        counts
     }
 
     /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
@@ -123,13 +133,12 @@ impl World {
         let serve = &self.scenario.serve;
         let mut best: Vec<PodId> = Vec::new();
         let mut best_count = usize::MAX;
-        for i in 0..self.pods.len() {
+        for (i, &count) in self.replicas_per_pod().iter().enumerate() {
             let pod = PodId(i as u32);
             let p = &self.pods[i];
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
-            let count = self.replicas_on(pod);
             if serve.max_replicas_per_node.is_some_and(|cap| count >= cap as usize) {
                 continue;
             }

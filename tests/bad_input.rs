@@ -1,0 +1,255 @@
+//! Bad input, from broken JSON to absurd sizes: `ftsim validate FILE` and `ftsim run FILE --out
+//! DIR` (the real binary) must each exit with code 2 and one clear `ftsim: ` message per problem
+//! that names the JSON path (and the line and column, where there are any), never panic, never
+//! hang, and write nothing.
+//!
+//! One table, one runner: each case is a file content (or a directory, or no file at all) and
+//! the fragments its message must contain.
+
+mod harness;
+
+use std::path::Path;
+
+use harness::{HANG_GUARD, Outcome, ftsim, snapshot};
+
+/// The scenario file each case writes, in a temporary directory of its own.
+const FILE: &str = "scenario.json";
+/// The run directory `ftsim run` is pointed at; it must never appear.
+const OUT: &str = "out/run";
+/// Longest acceptable standard error: messages quote user values briefly, however large.
+const MAX_STDERR_BYTES: usize = 16 * 1024;
+
+/// What is at [`FILE`] when ftsim runs.
+enum Input {
+    /// A file with this text.
+    Text(&'static str),
+    /// A file with these bytes, made when the case runs.
+    Bytes(fn() -> Vec<u8>),
+    /// A directory.
+    Directory,
+    /// Nothing.
+    Missing,
+}
+
+/// One bad input and what both commands must say about it.
+struct Case {
+    name: &'static str,
+    input: Input,
+    /// Fragments standard error must contain (case-insensitive), e.g. `scenario.json:1:16: $.x`.
+    expect: &'static [&'static str],
+}
+
+use Input::*;
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    // --- Broken JSON ---
+    Case { name: "empty file", input: Text(""), expect: &["scenario.json:1:1: $: expected an object (the scenario), found an empty file"] },
+    Case { name: "blank file", input: Text(" \n\t\n"), expect: &["$: expected an object", "found an empty file"] },
+    Case { name: "truncated object", input: Text("{\"duration_s\": 10,"), expect: &["scenario.json:1:18: $", "invalid JSON", "ends too early"] },
+    Case { name: "truncated nested", input: Text("{\"serve\": {\"num_replicas\": 3}"), expect: &[":1:29: $", "invalid JSON", "ends too early"] },
+    Case { name: "trailing garbage", input: Text("{} x"), expect: &[":1:4: $: invalid JSON: trailing characters"] },
+    Case { name: "single quotes", input: Text("{'name': 'x'}"), expect: &[":1:2: $: invalid JSON: key must be a string"] },
+    Case { name: "comment", input: Text("{\n  // no comments in JSON\n}"), expect: &[":2:3: $: invalid JSON"] },
+    Case { name: "trailing comma", input: Text("{\"seed\": 1,}"), expect: &[":1:12: $", "invalid JSON: trailing comma"] },
+    Case { name: "duplicate key", input: Text("{\"seed\": 1, \"seed\": 2}"), expect: &["$: duplicate field `seed`"] },
+    Case { name: "NaN literal", input: Text("{\"duration_s\": NaN}"), expect: &[":1:16: $.duration_s: invalid JSON", "NaN and Infinity are not JSON numbers"] },
+    Case { name: "Infinity literal", input: Text("{\"traffic\": {\"rate_per_s\": -Infinity}}"), expect: &["$.traffic.rate_per_s: invalid JSON", "not JSON numbers"] },
+    // --- Not an object where one belongs ---
+    Case { name: "null document", input: Text("null"), expect: &[":1:1: $: expected an object (the scenario), found null"] },
+    Case { name: "array document", input: Text("[]"), expect: &[":1:1: $: expected an object (the scenario), found an array"] },
+    Case { name: "string document", input: Text("\"working-example\""), expect: &["$: expected an object", "found a string"] },
+    Case { name: "number document", input: Text("42"), expect: &["$: expected an object", "found a number"] },
+    Case { name: "array for a struct", input: Text("{\"slo\": [0.5, null, null]}"), expect: &[":1:9: $.slo: expected an object, found an array"] },
+    Case { name: "array for a fault", input: Text("{\"faults\": [[\"controller_crash\", 5]]}"), expect: &[":1:13: $.faults[0]: expected an object, found an array"] },
+    Case { name: "null for a struct", input: Text("{\"cluster\": null}"), expect: &[":1:13: $.cluster: expected an object, found null"] },
+    Case { name: "deep array nesting", input: Bytes(deep_arrays), expect: &[":1:1: $: expected an object (the scenario), found an array"] },
+    Case { name: "deep nesting in a field", input: Bytes(deep_in_field), expect: &["$.description", "invalid type: sequence, expected a string"] },
+    // --- Wrong types ---
+    Case { name: "string for a number", input: Text("{\"duration_s\": \"long\"}"), expect: &[":1:16: $.duration_s: invalid type: string \"long\", expected a number"] },
+    Case { name: "number for a string", input: Text("{\"name\": 5}"), expect: &["$.name: invalid type: integer `5`, expected a string"] },
+    Case { name: "string for a boolean", input: Text("{\"cluster\": {\"gcs_fault_tolerance\": \"yes\"}}"), expect: &["$.cluster.gcs_fault_tolerance: invalid type: string \"yes\", expected a boolean"] },
+    Case { name: "fraction for an integer", input: Text("{\"serve\": {\"num_replicas\": 6.5}}"), expect: &["$.serve.num_replicas: invalid type: floating point `6.5`, expected an integer"] },
+    Case { name: "null faults", input: Text("{\"faults\": null}"), expect: &["$.faults: invalid type: null, expected an array"] },
+    // --- Unknown and missing fields ---
+    Case { name: "unknown top-level field", input: Text("{\"durations\": 10}"), expect: &[":1:15: $.durations: unknown field `durations`, expected one of"] },
+    Case { name: "unknown nested field", input: Text("{\n  \"serve\": {\"num_replica\": 3}\n}"), expect: &[":2:", "$.serve.num_replica: unknown field `num_replica`"] },
+    Case { name: "unknown fault field", input: Text( "{\"faults\": [{\"kind\": \"replica_crash\", \"at_s\": 5, \"targte\": \"x\"}]}", ), expect: &["$.faults[0]", "unknown field `targte`"] },
+    Case { name: "unknown fault kind", input: Text("{\"faults\": [{\"kind\": \"meteor\", \"at_s\": 5}]}"), expect: &["$.faults[0].kind: unknown variant `meteor`, expected one of"] },
+    Case { name: "fault without kind", input: Text("{\"faults\": [{\"at_s\": 5}]}"), expect: &["$.faults[0]: missing field `kind`"] },
+    Case { name: "fault without time", input: Text("{\"faults\": [{\"kind\": \"controller_crash\"}]}"), expect: &["$.faults[0]: missing field `at_s`"] },
+    Case { name: "worker group without replicas", input: Text("{\"cluster\": {\"worker_groups\": [{\"name\": \"a\"}]}}"), expect: &["$.cluster.worker_groups[0]: missing field `replicas`"] },
+    Case { name: "redis outage without duration", input: Text("{\"faults\": [{\"kind\": \"redis_outage\", \"at_s\": 5}]}"), expect: &["$.faults[0]: missing field `duration_s`"] },
+    // --- Numbers out of range ---
+    Case { name: "negative duration", input: Text("{\"duration_s\": -5}"), expect: &[":1:16: $.duration_s: expected a duration in seconds >= 0, found -5"] },
+    Case { name: "zero duration", input: Text("{\"duration_s\": 0}"), expect: &["$.duration_s: expected a positive number of seconds"] },
+    Case { name: "negative integer", input: Text("{\"cluster\": {\"k8s_nodes\": -1}}"), expect: &["$.cluster.k8s_nodes: invalid value: integer `-1`, expected an integer from 0"] },
+    Case { name: "number beyond f64 (1e309)", input: Text("{\"duration_s\": 1e309}"), expect: &[":1:", "$.duration_s: invalid JSON: number out of range"] },
+    Case { name: "huge duration (1e300)", input: Text("{\"duration_s\": 1e300}"), expect: &["$.duration_s: expected at most 604800 s (the longest run), found 1e300"] },
+    Case { name: "duration beyond the time type", input: Text("{\"duration_s\": 18446744073709.6}"), expect: &["$.duration_s: expected at most 604800 s", "found 18446744073709.6"] },
+    Case { name: "fault time beyond the time type", input: Text("{\"faults\": [{\"kind\": \"head_pod_crash\", \"at_s\": 1e19}]}"), expect: &["$.faults[0].at_s: expected at most 604800 s", "found 1e19"] },
+    Case { name: "u64 overflow", input: Text("{\"seed\": 18446744073709551616}"), expect: &["$.seed: invalid type: floating point", "expected an integer from 0 to 18446744073709551615"] },
+    Case { name: "u64 overflow in a count", input: Text("{\"cluster\": {\"k8s_nodes\": 18446744073709551616}}"), expect: &["$.cluster.k8s_nodes", "expected an integer from 0 to 18446744073709551615"] },
+    Case { name: "probability above 1", input: Text( "{\"faults\": [{\"kind\": \"constructor_failure\", \"at_s\": 5, \"probability\": 1.5}]}", ), expect: &["$.faults[0].probability: expected a probability from 0 to 1, found 1.5"] },
+    Case { name: "bucket longer than the run", input: Text("{\"duration_s\": 10, \"bucket_s\": 20}"), expect: &["$.bucket_s: expected at most duration_s"] },
+    // --- Faults that cannot happen ---
+    Case { name: "unknown replica", input: Text( "{\"faults\": [{\"kind\": \"replica_crash\", \"at_s\": 5, \"target\": \"Nope#1\"}]}", ), expect: &[":1:60: $.faults[0].target: unknown replica \"Nope#1\"; expected one of: SleepyPid#1"] },
+    Case { name: "unknown node", input: Text( "{\"faults\": [{\"kind\": \"node_loss\", \"at_s\": 5, \"target\": \"node-9\"}]}", ), expect: &["$.faults[0].target: unknown node \"node-9\"; expected one of: node-1, node-2, node-3"] },
+    Case { name: "head is no worker pod", input: Text( "{\"faults\": [{\"kind\": \"worker_pod_deletion\", \"at_s\": 5, \"target\": \"head\"}]}", ), expect: &["$.faults[0].target: unknown worker pod \"head\""] },
+    Case { name: "fault after the end", input: Text( "{\"duration_s\": 100, \"faults\": [{\"kind\": \"controller_crash\", \"at_s\": 1000}]}", ), expect: &["$.faults[0].at_s: expected a time before the end of the run", "found 1000"] },
+    Case { name: "fault at the end", input: Text( "{\"duration_s\": 100, \"faults\": [{\"kind\": \"controller_crash\", \"at_s\": 100}]}", ), expect: &["$.faults[0].at_s: expected a time before the end of the run"] },
+    Case { name: "redis outage without GCS FT", input: Text( "{\"cluster\": {\"gcs_fault_tolerance\": false}, \"faults\": [{\"kind\": \"redis_outage\", \"at_s\": 5, \"duration_s\": 5}]}", ), expect: &["$.faults[0].kind: a redis_outage needs cluster.gcs_fault_tolerance = true"] },
+    Case { name: "no worker to delete", input: Text( "{\"cluster\": {\"worker_groups\": []}, \"faults\": [{\"kind\": \"worker_pod_deletion\", \"at_s\": 5}]}", ), expect: &["$.faults[0].target: no worker pod exists to pick at random"] },
+    Case { name: "constructor retry loop at one instant", input: Text("{\"serve\": {\"constructor_s\": 0}, \"timings\": {\"actor_start_s\": 0}, \"faults\": [{\"kind\": \"constructor_failure\", \"at_s\": 5, \"probability\": 1}]}"), expect: &["$.faults[0]: a lasting constructor failure with actor_start_s + constructor_s = 0 retries forever"] },
+    Case { name: "a week of failing constructors", input: Text("{\"duration_s\": 604800, \"serve\": {\"num_replicas\": 100}, \"faults\": [{\"kind\": \"constructor_failure\", \"at_s\": 5, \"probability\": 0.5}]}"), expect: &["$.faults[0]: constructor_failure faults can fail up to 5040500 constructor attempts", "expected at most 10000 in all"] },
+    Case { name: "constructor failure count above the limit", input: Text("{\"faults\": [{\"kind\": \"constructor_failure\", \"at_s\": 5, \"count\": 20000}]}"), expect: &["$.faults[0].count: expected an integer from 1 to 10000, found 20000"] },
+    // --- Empty and absurd clusters ---
+    Case { name: "no nodes", input: Text("{\"cluster\": {\"k8s_nodes\": 0}}"), expect: &[":1:27: $.cluster.k8s_nodes: expected an integer from 1 to 1000, found 0"] },
+    Case { name: "no replicas", input: Text("{\"serve\": {\"num_replicas\": 0}}"), expect: &["$.serve.num_replicas: expected an integer from 1 to 10000, found 0"] },
+    Case { name: "no traffic", input: Text("{\"traffic\": {\"rate_per_s\": 0}}"), expect: &["$.traffic.rate_per_s: expected a request rate > 0 per second, found 0"] },
+    Case { name: "pinned to a pod of an empty group list", input: Text( "{\"cluster\": {\"worker_groups\": []}, \"ingress\": {\"kind\": \"pinned\", \"pod\": \"small-group-1\"}}", ), expect: &["$.ingress.pod: unknown pod \"small-group-1\"; the pods are head"] },
+    Case { name: "a billion replicas", input: Text("{\"serve\": {\"num_replicas\": 1000000000}}"), expect: &["$.serve.num_replicas: expected an integer from 1 to 10000, found 1000000000"] },
+    Case { name: "a billion nodes", input: Text("{\"cluster\": {\"k8s_nodes\": 1000000000}}"), expect: &["$.cluster.k8s_nodes: expected an integer from 1 to 1000, found 1000000000"] },
+    Case { name: "a billion worker pods", input: Text( "{\"cluster\": {\"worker_groups\": [{\"name\": \"g\", \"replicas\": 1000000000}]}}", ), expect: &["$.cluster.worker_groups[0].replicas: expected an integer from 0 to 1000, found 1000000000"] },
+    Case { name: "too many worker pods in all", input: Bytes(many_worker_pods), expect: &["$.cluster.worker_groups: expected at most 1000 worker pods in all groups, found 2000"] },
+    Case { name: "too many worker groups", input: Bytes(many_worker_groups), expect: &["$.cluster.worker_groups: expected at most 100 worker groups, found 100000"] },
+    Case { name: "too many faults", input: Bytes(many_faults), expect: &["$.faults: expected at most 1000 faults, found 1001"] },
+    Case { name: "10^12 requests", input: Text("{\"duration_s\": 604800, \"traffic\": {\"rate_per_s\": 1000000}}"), expect: &["$.traffic.rate_per_s: rate_per_s x duration_s = 604800000000 requests, more than the limit of 20000000"] },
+    Case { name: "too many buckets", input: Text("{\"duration_s\": 604800, \"bucket_s\": 0.001}"), expect: &["$.bucket_s: too many buckets"] },
+    Case { name: "megabyte name", input: Bytes(long_name), expect: &["$.name: expected 1-100 characters", "(1000000 characters)"] },
+    Case { name: "listed targets stay short", input: Text( "{\"serve\": {\"num_replicas\": 10000}, \"faults\": [{\"kind\": \"replica_crash\", \"at_s\": 5, \"target\": \"x\"}]}", ), expect: &["$.faults[0].target: unknown replica \"x\"", "(10000 in all, up to SleepyPid#10000)"] },
+    // --- Files that are not scenario text ---
+    Case { name: "10 MB file", input: Bytes(ten_megabytes), expect: &["scenario.json: file is ", "bytes, more than the limit of 4194304"] },
+    Case { name: "not UTF-8", input: Bytes(not_utf8), expect: &["scenario.json:2:14: $: expected UTF-8 text, found the byte 0xff"] },
+    Case { name: "UTF-8 byte-order mark", input: Text("\u{feff}{}"), expect: &["scenario.json:1:1: $: expected an object (the scenario), found a byte-order mark"] },
+    Case { name: "UTF-16", input: Bytes(utf16), expect: &["scenario.json:1:1: $: expected UTF-8 text, found the byte 0xff"] },
+    Case { name: "a directory", input: Directory, expect: &["scenario.json: not a regular file"] },
+    Case { name: "no such file", input: Missing, expect: &["scenario.json: no such file"] },
+];
+
+fn deep_arrays() -> Vec<u8> {
+    vec![b'['; 100_000]
+}
+
+fn deep_in_field() -> Vec<u8> {
+    format!("{{\"description\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()
+}
+
+fn worker_groups(groups: usize, replicas: u32) -> Vec<u8> {
+    let list: Vec<String> = (0..groups).map(|i| format!("{{\"name\": \"g{i}\", \"replicas\": {replicas}}}")).collect();
+    format!("{{\"cluster\": {{\"k8s_nodes\": 1000, \"worker_groups\": [{}]}}}}", list.join(", ")).into_bytes()
+}
+
+fn many_worker_pods() -> Vec<u8> {
+    worker_groups(2, 1000)
+}
+
+fn many_worker_groups() -> Vec<u8> {
+    worker_groups(100_000, 1000)
+}
+
+fn many_faults() -> Vec<u8> {
+    let list = vec!["{\"kind\": \"controller_crash\", \"at_s\": 5}"; 1001];
+    format!("{{\"faults\": [{}]}}", list.join(", ")).into_bytes()
+}
+
+fn long_name() -> Vec<u8> {
+    format!("{{\"name\": \"{}\"}}", "n ".repeat(500_000)).into_bytes()
+}
+
+fn ten_megabytes() -> Vec<u8> {
+    format!("{{\"description\": \"{}\"}}", "x".repeat(10 * 1024 * 1024)).into_bytes()
+}
+
+fn not_utf8() -> Vec<u8> {
+    b"{\n  \"name\": \"ab\xffc\"\n}".to_vec()
+}
+
+fn utf16() -> Vec<u8> {
+    "\u{feff}{}".encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+/// Puts the case's input at [`FILE`] in `dir`.
+fn place(dir: &Path, input: &Input) {
+    let path = dir.join(FILE);
+    match input {
+        Text(text) => std::fs::write(path, text).unwrap(),
+        Bytes(make) => std::fs::write(path, make()).unwrap(),
+        Directory => std::fs::create_dir(path).unwrap(),
+        Missing => {}
+    }
+}
+
+/// Everything wrong with one command's outcome on one case; empty when it behaved.
+fn problems(case: &Case, outcome: &Outcome) -> Vec<String> {
+    let mut found = Vec::new();
+    let stderr = outcome.stderr.to_lowercase();
+    if outcome.code != Some(2) {
+        found.push(format!("exit code {:?}, expected 2", outcome.code));
+    }
+    if !outcome.stderr.starts_with("ftsim: ") {
+        found.push("stderr does not start with `ftsim: `".to_string());
+    }
+    for fragment in case.expect {
+        if !stderr.contains(&fragment.to_lowercase()) {
+            found.push(format!("stderr lacks {fragment:?}"));
+        }
+    }
+    if outcome.panicked() {
+        found.push("panicked".to_string());
+    }
+    if !outcome.stdout.is_empty() {
+        found.push(format!("unexpected stdout {:?}", outcome.stdout));
+    }
+    if outcome.stderr.len() > MAX_STDERR_BYTES {
+        found.push(format!("stderr is {} bytes", outcome.stderr.len()));
+    }
+    if outcome.elapsed > HANG_GUARD {
+        found.push(format!("took {:?}", outcome.elapsed));
+    }
+    found
+}
+
+/// Runs both commands on one case; returns a report line per problem.
+fn check(case: &Case) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    place(dir.path(), &case.input);
+    let before = snapshot(dir.path());
+    let commands: [&[&str]; 2] = [&["validate", FILE], &["run", FILE, "--out", OUT]];
+    let mut report = Vec::new();
+    for args in commands {
+        let outcome = ftsim(dir.path(), args);
+        let mut found = problems(case, &outcome);
+        if snapshot(dir.path()) != before {
+            found.push("files were written".to_string());
+        }
+        for p in found {
+            report.push(format!(
+                "{} / ftsim {}: {p}\n    stderr: {}",
+                case.name,
+                args.join(" "),
+                outcome.stderr.trim()
+            ));
+        }
+    }
+    report
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_message_and_writes_nothing() {
+    assert!(CASES.len() >= 30);
+    let report: Vec<String> = CASES.iter().flat_map(check).collect();
+    assert!(report.is_empty(), "{} problems:\n{}", report.len(), report.join("\n"));
+}
+
+/// Edge inputs that are valid must run: no workers at all (the head serves alone).
+#[test]
+fn a_cluster_without_workers_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = r#"{"duration_s": 20, "cluster": {"worker_groups": []}, "traffic": {"rate_per_s": 5}}"#;
+    std::fs::write(dir.path().join(FILE), scenario).unwrap();
+    let outcome = ftsim(dir.path(), &["run", FILE, "--out", OUT, "--quiet"]);
+    assert!(matches!(outcome.code, Some(0 | 1)), "{outcome:?}");
+    assert!(!outcome.panicked(), "{outcome:?}");
+    assert!(dir.path().join(OUT).join("report.json").is_file());
+}
