@@ -132,3 +132,82 @@ fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
     assert!(r.events.contains("gcs gcs: port open no"), "the GCS went down:\n{}", r.events);
     assert!(fault(&r, "time_to_recover_s").is_some(), "the cluster is back at its target:\n{}", r.events);
 }
+
+/// Ctrl-C during a run: ftsim stops at its next step, tears the cluster down, exits 130 and
+/// leaves nothing behind.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn ctrl_c_tears_everything_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let (procs, tmps) = (count_processes(), temp_dirs());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["live", "controller-crash", "--out", "run", "-q", "--base-port", "20000"])
+        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(30));
+    // SAFETY: kill(2) with our own child's pid; no memory is touched.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(count_processes(), procs, "processes left behind");
+    assert!(listening_ports_in(20000, 24099).is_empty(), "ports left bound");
+    assert_eq!(temp_dirs(), tmps, "temporary directories left behind");
+    assert!(!dir.path().join("run").exists(), "an interrupted run writes no report");
+}
+
+/// Only one live run at a time: the second fails at once with a clear message.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn a_second_concurrent_run_fails_fast() {
+    let lock = std::fs::File::options().create(true).truncate(false).write(true).open("/tmp/ftsim-live.lock").unwrap();
+    lock.try_lock().expect("no live run in progress");
+    let dir = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["live", "replica-crash", "--out", "run"])
+        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another ftsim live run is in progress"));
+    assert!(start.elapsed().as_secs() < 30);
+}
+
+/// Without the virtualenv, the error says the one command to run (no cluster is needed).
+#[test]
+fn a_missing_environment_names_the_setup_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["live", "replica-crash"])
+        .env("FTSIM_LIVE_VENV", dir.path().join("nope"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no live virtualenv") && err.contains("bash scripts/setup-live.sh"), "{err}");
+}
+
+/// `--dry-run` prints the plan and starts nothing.
+#[test]
+fn dry_run_prints_the_plan_and_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let procs = count_processes();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["live", "head-pod-crash-gcs-ft", "--dry-run"])
+        .env("FTSIM_LIVE_VENV", dir.path().join("nope"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("SIGKILL of the head pod") && plan.contains("on the same Redis"), "{plan}");
+    assert!(plan.contains("dry run: nothing was started"));
+    assert_eq!(count_processes(), procs);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+}
