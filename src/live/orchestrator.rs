@@ -494,7 +494,16 @@ impl<'a> Orchestrator<'a> {
     /// Polls the cluster: levels, state changes into the events log, fault detection, and the
     /// kubelet's and KubeRay's reactions to pods whose processes ended.
     fn poll(&mut self) -> Result<(), LiveError> {
-        let snap = self.adapter.observe()?;
+        let mut snap = self.adapter.observe()?;
+        if !(snap.ray_view.available && snap.controller.answering == Some(true)) {
+            // Replicas and proxies cannot be seen without the controller: keep the last view
+            // rather than log every one of them as unknown.
+            if let Some(prev) = &self.last {
+                snap.replicas = prev.replicas.clone();
+                snap.proxies = prev.proxies.clone();
+                snap.app = prev.app.clone();
+            }
+        }
         let at = self.sim_now();
         let levels = snap.levels(self.sc, self.levels.last().map(|(_, l)| l));
         if self.levels.last().is_none_or(|(_, l)| *l != levels) {
