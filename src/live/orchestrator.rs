@@ -505,7 +505,9 @@ impl<'a> Orchestrator<'a> {
             }
         }
         let at = self.sim_now();
-        let levels = snap.levels(self.sc, self.levels.last().map(|(_, l)| l));
+        let terminating: Vec<String> =
+            self.pods.iter().filter(|(_, p)| p.expect_exit && !p.gone).map(|(n, _)| n.clone()).collect();
+        let levels = snap.levels(self.sc, self.levels.last().map(|(_, l)| l), &terminating);
         if self.levels.last().is_none_or(|(_, l)| *l != levels) {
             self.levels.push((at, levels));
         }

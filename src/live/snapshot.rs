@@ -126,14 +126,16 @@ impl Snapshot {
 
     /// The component levels, defined as in the simulator. When the Ray-level view is missing
     /// (GCS or controller unreachable), replica and proxy counts are carried over from
-    /// `previous`: they cannot be observed then.
-    pub fn levels(&self, scenario: &Scenario, previous: Option<&Levels>) -> Levels {
+    /// `previous`: they cannot be observed then. Pods in `terminating` (deleted, draining) do
+    /// not count as ready, as in the simulator.
+    pub fn levels(&self, scenario: &Scenario, previous: Option<&Levels>, terminating: &[String]) -> Levels {
         let gcs_up = self.gcs.port_open && self.gcs.answering != Some(false) && self.ray_view.available;
         let controller_up =
             self.controller.actor_state.as_deref() == Some("ALIVE") && self.controller.answering == Some(true);
-        let pods_ready =
-            self.pods.iter().filter(|p| p.process == "running" && p.node_state.as_deref() == Some("ALIVE")).count()
-                as u32;
+        let ready = |p: &&PodView| {
+            p.process == "running" && p.node_state.as_deref() == Some("ALIVE") && !terminating.contains(&p.name)
+        };
+        let pods_ready = self.pods.iter().filter(ready).count() as u32;
         let pods_desired = 1 + scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         let redis_up = !scenario.cluster.gcs_fault_tolerance || self.redis.answering;
         let (replicas_running, proxies_up, proxies_expected) =

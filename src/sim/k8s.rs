@@ -281,7 +281,11 @@ impl World {
         if p.phase != PodPhase::Terminating {
             return;
         }
-        if self.replicas.iter().any(|r| r.pod == Some(pod) && r.actor_alive) {
+        // The node is idle once its replicas have stopped and its draining proxy has stopped
+        // (after its minimum draining period): measured live, Ray 2.60 keeps a drained worker
+        // until then.
+        let proxy_alive = self.live_proxy_on(pod).is_some_and(|px| self.proxies[px.ix()].actor_alive);
+        if proxy_alive || self.replicas.iter().any(|r| r.pod == Some(pod) && r.actor_alive) {
             return;
         }
         self.finish_termination(pod, "drained");

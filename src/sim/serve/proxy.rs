@@ -256,6 +256,8 @@ impl World {
         }
         self.kill_proxy_actor(p, Cause::Stopped, false);
         self.set_proxy_state(p, ProxyState::Removed, "drained");
+        let pod = self.proxies[p.ix()].pod;
+        self.maybe_finish_drain(pod);
     }
 
     /// The proxy actor dies. Its clients' connections are reset, unless its node is
