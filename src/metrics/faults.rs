@@ -1,7 +1,9 @@
-//! Per-fault detection and recovery. Recovery is the first instant, at or after detection, at
-//! which every component is back to its target (replicas RUNNING, proxies up, pods ready, GCS,
-//! Redis and controller up), computed from the level series alone so that the simulator and
-//! live mode share one definition.
+//! Per-fault detection and recovery. Recovery is the first instant at which every component is
+//! back to its target (replicas RUNNING, proxies up, pods ready, GCS, Redis and controller up)
+//! after the cluster left its target following the injection, and never before detection; a
+//! fault that never moved the cluster off its target recovers when it is detected. Computed from
+//! the level series alone, so that the simulator and live mode (which samples the levels once a
+//! second, a little after each action) share one definition.
 
 use crate::engine::SimTime;
 
@@ -32,6 +34,21 @@ pub fn first_at_target(levels: &[(SimTime, Levels)], from: SimTime) -> Option<Si
     levels.iter().find(|(at, l)| *at > from && l.at_target()).map(|(at, _)| *at)
 }
 
+/// When the cluster is back at target after a fault injected at `injected` and detected at
+/// `detected` (see the module docs).
+pub fn recovery(levels: &[(SimTime, Levels)], injected: SimTime, detected: SimTime) -> Option<SimTime> {
+    let off_target_at_injection = levels_at(levels, injected).is_some_and(|l| !l.at_target());
+    let departure = if off_target_at_injection {
+        Some(injected)
+    } else {
+        levels.iter().find(|(at, l)| *at > injected && !l.at_target()).map(|(at, _)| *at)
+    };
+    match departure {
+        None => Some(detected),
+        Some(dep) => first_at_target(levels, dep).map(|r| r.max(detected)),
+    }
+}
+
 /// Detection, recovery and cost of every fault.
 pub fn fault_outcomes(
     faults: &[FaultRecord],
@@ -42,7 +59,7 @@ pub fn fault_outcomes(
     faults
         .iter()
         .map(|f| {
-            let recovered_at = f.detected_at.and_then(|d| first_at_target(levels, d.max(f.injected_at)));
+            let recovered_at = f.detected_at.and_then(|d| recovery(levels, f.injected_at, d));
             let until = recovered_at.unwrap_or(end);
             let failed_requests = requests
                 .iter()
@@ -80,6 +97,23 @@ mod tests {
             FaultRecord { kind: "replica_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
         let out = fault_outcomes(&[f], &levels, &[], t(100));
         assert_eq!(out[0].recovered_at, Some(t(30)));
+    }
+
+    #[test]
+    fn a_departure_seen_after_detection_still_counts() {
+        // Live mode samples the levels a little after the injection it detects at once.
+        let t = SimTime::from_micros;
+        let levels = vec![(t(0), lv(2)), (t(12), lv(1)), (t(40), lv(2))];
+        let f =
+            FaultRecord { kind: "head_pod_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(10)) };
+        assert_eq!(fault_outcomes(&[f], &levels, &[], t(100))[0].recovered_at, Some(t(40)));
+    }
+
+    #[test]
+    fn a_fault_without_visible_effect_recovers_when_detected() {
+        let t = SimTime::from_micros;
+        let f = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(15)) };
+        assert_eq!(fault_outcomes(&[f], &[(t(0), lv(2))], &[], t(100))[0].recovered_at, Some(t(15)));
     }
 
     #[test]
