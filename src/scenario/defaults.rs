@@ -119,6 +119,10 @@ pub const GCS_REDIS_CONNECT_WINDOW: SimDuration = SimDuration::from_secs(60);
 /// `gcs_redis_heartbeat_interval_milliseconds` = 100 and a failure is fatal (gcs_server.cc).
 /// ray-defaults.md gives 0.1-3 s (unverified); the PING period is used.
 pub const GCS_REDIS_CRASH: SimDuration = ms(100);
+/// A raylet of the old cluster is rejected by a new, empty GCS (no GCS FT) this long after that
+/// GCS is up: its next reconnection attempt. GUESS, from live mode on this machine: the old
+/// workers exited 0-16 s after the new GCS answered (docs/fidelity.md).
+pub const STALE_RAYLET_REJECTION: SimDuration = SimDuration::from_secs(10);
 /// `ray start --block` polls its children every 1 s and exits when one dies (scripts.py).
 pub const RAY_BLOCK_POLL: SimDuration = ms(1_000);
 /// `ray start` until the raylet (and on the head the GCS with its tables) is up [s]. GUESS:

@@ -142,6 +142,7 @@ pub struct Timings {
     pub worker_gcs_reconnect_timeout: SimDuration,
     pub gcs_redis_connect_window: SimDuration,
     pub gcs_redis_crash: SimDuration,
+    pub stale_raylet_rejection: SimDuration,
     pub ray_block_poll: SimDuration,
     pub ray_start: SimDuration,
     pub node_drain_timeout: SimDuration,

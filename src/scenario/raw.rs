@@ -155,6 +155,8 @@ pub struct RawTimings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcs_redis_crash_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale_raylet_rejection_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ray_block_poll_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ray_start_s: Option<f64>,

@@ -75,6 +75,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
         worker_gcs_reconnect_timeout_s = if ft { d::WORKER_GCS_RECONNECT_TIMEOUT_FT } else { d::GCS_RECONNECT_TIMEOUT };
         gcs_redis_connect_window_s = d::GCS_REDIS_CONNECT_WINDOW;
         gcs_redis_crash_s = d::GCS_REDIS_CRASH;
+        stale_raylet_rejection_s = d::STALE_RAYLET_REJECTION;
         ray_block_poll_s = d::RAY_BLOCK_POLL;
         ray_start_s = d::RAY_START;
         node_drain_timeout_s = d::NODE_DRAIN_TIMEOUT;
@@ -520,6 +521,7 @@ fn validate_timings(ck: &mut Checker, tp: &JsonPath, t: &RawTimings) -> Timings 
         worker_gcs_reconnect_timeout: secs!(worker_gcs_reconnect_timeout_s, false),
         gcs_redis_connect_window: secs!(gcs_redis_connect_window_s, false),
         gcs_redis_crash: secs!(gcs_redis_crash_s, true),
+        stale_raylet_rejection: secs!(stale_raylet_rejection_s, true),
         ray_block_poll: secs!(ray_block_poll_s, true),
         ray_start: secs!(ray_start_s, true),
         node_drain_timeout: secs!(node_drain_timeout_s, true),

@@ -47,7 +47,10 @@ impl World {
             .replicas
             .iter()
             .filter(|r| {
-                r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running) && !r.migrating
+                r.actor_alive
+                    && matches!(r.state, ReplicaState::Starting | ReplicaState::Running)
+                    && !r.migrating
+                    && r.generation == self.controller.generation
             })
             .count();
         assert!(

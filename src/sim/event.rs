@@ -37,6 +37,8 @@ pub enum Event {
     NodeNotReady(NodeId),
     /// The GCS's health checks declare a silent raylet dead.
     GcsNodeDeath(PodId),
+    /// A raylet of the old cluster reaches the new (empty) GCS and is rejected as unknown.
+    StaleRayletRejected { pod: PodId, inc: u32 },
     /// A disconnected raylet gives up on the GCS.
     RayletReconnectTimeout { pod: PodId, inc: u32 },
     /// The head container notices its GCS process exited (`ray start --block` poll).

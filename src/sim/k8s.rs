@@ -244,7 +244,7 @@ impl World {
 
     /// Ray's processes in `pod` exit on their own: a running container crashes (and is
     /// restarted), a terminating pod finishes terminating.
-    pub(super) fn ray_exits(&mut self, pod: PodId, why: &str) {
+    pub(crate) fn ray_exits(&mut self, pod: PodId, why: &str) {
         match self.pods[pod.ix()].phase {
             PodPhase::Running => self.container_crashed(pod, why),
             PodPhase::Terminating => self.finish_termination(pod, why),

@@ -122,8 +122,11 @@ impl World {
                     self.register_raylet(pod, cluster, "reconnected to the restarted GCS");
                 }
                 Raylet::Disconnected { .. } => {
-                    // Without fault tolerance the new GCS does not know the old nodes.
-                    self.ray_exits(pod, "raylet rejected by the new GCS as an unknown node; Ray exits");
+                    // Without fault tolerance the new GCS does not know the old nodes: each is
+                    // rejected when its next reconnection attempt reaches the new GCS.
+                    let inc = self.pods[i].inc;
+                    let delay = self.scenario.timings.stale_raylet_rejection;
+                    self.schedule_in(delay, Event::StaleRayletRejected { pod, inc });
                 }
                 Raylet::Starting if Some(pod) != self.head => {
                     self.register_raylet(pod, cluster, "registered with the GCS");

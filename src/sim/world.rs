@@ -319,6 +319,9 @@ impl World {
                 self.if_current(pod, inc, |w, p| w.remove_pod(p, "pod object garbage-collected"))
             }
             Event::DrainDeadline { pod, inc } => self.if_current(pod, inc, Self::on_drain_deadline),
+            Event::StaleRayletRejected { pod, inc } => self.if_current(pod, inc, |w, p| {
+                w.ray_exits(p, "raylet rejected by the new GCS as an unknown node; Ray exits")
+            }),
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
             Event::GcsNodeDeath(pod) => self.on_gcs_node_death(pod),
             Event::RayletReconnectTimeout { pod, inc } => self.if_current(pod, inc, Self::on_raylet_reconnect_timeout),

@@ -49,6 +49,9 @@ pub struct Controller {
     pub fault: Option<usize>,
     /// A RayService reconcile loop is scheduled.
     pub resubmit_pending: bool,
+    /// Submissions of the application so far; replicas of an earlier one (an old cluster's)
+    /// are not this controller's.
+    pub generation: u32,
 }
 
 impl Controller {
@@ -64,6 +67,7 @@ impl Controller {
             sweep_anchor: SimTime::ZERO,
             fault: None,
             resubmit_pending: false,
+            generation: 0,
         }
     }
 }
@@ -174,21 +178,17 @@ impl World {
             if self.controller.state != ControllerState::Dead {
                 self.set_controller_state(ControllerState::Dead, "cluster state lost");
             }
+            // Actors of the old cluster on workers that are not rejected yet keep serving with
+            // what they have; the new application will not count them (other generation).
             for i in 0..self.replicas.len() {
-                let r = ReplicaId(i as u32);
-                if self.replicas[i].actor_alive {
-                    self.kill_replica_actor(r, Cause::ClusterLost, false);
-                }
-                if self.replicas[i].state != ReplicaState::Dead {
-                    self.set_replica_state(r, ReplicaState::Dead, "cluster state lost");
+                if !self.replicas[i].actor_alive && self.replicas[i].state != ReplicaState::Dead {
+                    self.set_replica_state(ReplicaId(i as u32), ReplicaState::Dead, "cluster state lost");
                 }
             }
             for i in 0..self.proxies.len() {
-                let p = crate::sim::ids::ProxyId(i as u32);
-                if self.proxies[i].actor_alive {
-                    self.kill_proxy_actor(p, Cause::ClusterLost, false);
+                if !self.proxies[i].actor_alive {
+                    self.set_proxy_state(crate::sim::ids::ProxyId(i as u32), ProxyState::Removed, "cluster state lost");
                 }
-                self.set_proxy_state(p, ProxyState::Removed, "cluster state lost");
             }
             self.log("serve", "application", format_args!("gone (the new GCS has no Serve application)"));
         }
@@ -220,6 +220,7 @@ impl World {
             );
             let c = &mut self.controller;
             c.app_present = true;
+            c.generation += 1;
             c.deploy_failed = false;
             c.failure_count = 0;
             c.ever_started = false;
@@ -301,14 +302,19 @@ impl World {
         let counted = |s: ReplicaState| {
             matches!(s, ReplicaState::PendingAllocation | ReplicaState::Starting | ReplicaState::Running)
         };
-        let active = self.replicas.iter().filter(|r| counted(r.state) && !r.migrating).count();
+        let generation = self.controller.generation;
+        let active =
+            self.replicas.iter().filter(|r| counted(r.state) && !r.migrating && r.generation == generation).count();
         if !self.controller.deploy_failed {
             for _ in active..target {
                 self.new_replica();
             }
         }
-        let running_settled =
-            self.replicas.iter().filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive).count();
+        let running_settled = self
+            .replicas
+            .iter()
+            .filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive && r.generation == generation)
+            .count();
         let pending_deaths: Vec<ReplicaId> = (0..self.replicas.len())
             .map(|i| ReplicaId(i as u32))
             .filter(|r| {

@@ -111,7 +111,7 @@ impl World {
             pods.push(h);
         }
         if self.scenario.serve.proxy_location == ProxyLocation::EveryNode {
-            for r in &self.replicas {
+            for r in self.replicas.iter().filter(|r| r.generation == self.controller.generation) {
                 if let Some(pod) = r.pod {
                     let placed = r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running);
                     if placed && !r.migrating && !pods.contains(&pod) {

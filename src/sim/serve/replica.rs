@@ -71,6 +71,8 @@ pub struct Replica {
     pub fault: Option<usize>,
     /// Its death is published (false while it sits on an unreachable node).
     pub death_known: bool,
+    /// The application submission it belongs to (see `Controller::generation`).
+    pub generation: u32,
 }
 
 impl World {
@@ -93,6 +95,7 @@ impl World {
             migrating: false,
             fault: None,
             death_known: true,
+            generation: self.controller.generation,
         });
         self.place_replica(id);
         id
@@ -281,11 +284,15 @@ impl World {
         }
     }
 
-    /// The set of replicas the controller broadcasts to routers.
+    /// The set of replicas the controller broadcasts to routers (its own application's).
     pub(crate) fn running_set(&self) -> Vec<ReplicaId> {
+        let generation = self.controller.generation;
         (0..self.replicas.len())
             .map(|i| ReplicaId(i as u32))
-            .filter(|r| self.replicas[r.ix()].state == ReplicaState::Running)
+            .filter(|r| {
+                let rep = &self.replicas[r.ix()];
+                rep.state == ReplicaState::Running && rep.generation == generation
+            })
             .collect()
     }
 }
