@@ -53,6 +53,16 @@ fn temp_dirs() -> usize {
         .unwrap_or(0)
 }
 
+/// `ftsim live ARGS` in `dir`, with the repository's live virtualenv.
+fn ftsim_live(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ftsim"));
+    c.arg("live")
+        .args(args)
+        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
+        .current_dir(dir);
+    c
+}
+
 struct LiveRun {
     report: Value,
     events: String,
@@ -64,12 +74,12 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     let scenario = dir.path().join(format!("{name}.json"));
     std::fs::write(&scenario, edit(common::Build::bundled(name)).json.to_string()).unwrap();
     let (procs, tmps) = (count_processes(), temp_dirs());
-    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
-        .args(["live", scenario.to_str().unwrap(), "--out", "run", "-q", "--base-port", &base_port.to_string()])
-        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
-        .current_dir(dir.path())
-        .output()
-        .expect("run ftsim live");
+    let out = ftsim_live(
+        dir.path(),
+        &[scenario.to_str().unwrap(), "--out", "run", "-q", "--base-port", &base_port.to_string()],
+    )
+    .output()
+    .expect("run ftsim live");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "ftsim live failed: {stderr}");
     assert_eq!(count_processes(), procs, "processes left behind");
@@ -140,12 +150,8 @@ fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
 fn ctrl_c_tears_everything_down() {
     let dir = tempfile::tempdir().unwrap();
     let (procs, tmps) = (count_processes(), temp_dirs());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftsim"))
-        .args(["live", "controller-crash", "--out", "run", "-q", "--base-port", "20000"])
-        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
-        .current_dir(dir.path())
-        .spawn()
-        .unwrap();
+    let mut child =
+        ftsim_live(dir.path(), &["controller-crash", "--out", "run", "-q", "--base-port", "20000"]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_secs(30));
     // SAFETY: kill(2) with our own child's pid; no memory is touched.
     unsafe {
@@ -167,12 +173,7 @@ fn a_second_concurrent_run_fails_fast() {
     lock.try_lock().expect("no live run in progress");
     let dir = tempfile::tempdir().unwrap();
     let start = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
-        .args(["live", "replica-crash", "--out", "run"])
-        .env("FTSIM_LIVE_VENV", Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-live"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = ftsim_live(dir.path(), &["replica-crash", "--out", "run"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("another ftsim live run is in progress"));
     assert!(start.elapsed().as_secs() < 30);

@@ -350,6 +350,17 @@ impl<'a> Orchestrator<'a> {
         Ok(k.map(|k| (running[k].0.clone(), running[k].1)))
     }
 
+    /// A pod that is not gone (a worker when `workers_only`), picked with fault `i`'s stream.
+    fn pick_live_pod(&mut self, i: usize, workers_only: bool) -> String {
+        let live: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|(n, p)| !p.gone && (!workers_only || *n != "head"))
+            .map(|(n, _)| n.clone())
+            .collect();
+        live[self.fault_rng[i].below(live.len())].clone()
+    }
+
     fn inject(&mut self, i: usize) -> Result<(), LiveError> {
         let kind = self.sc.faults[i].kind.clone();
         match kind {
@@ -390,19 +401,12 @@ impl<'a> Orchestrator<'a> {
                 self.act(Action::KillController)?;
             }
             FaultKind::ProxyCrash { target } => {
-                let pod = target.unwrap_or_else(|| {
-                    let live: Vec<String> = self.pods.iter().filter(|(_, p)| !p.gone).map(|(n, _)| n.clone()).collect();
-                    live[self.fault_rng[i].below(live.len())].clone()
-                });
+                let pod = target.unwrap_or_else(|| self.pick_live_pod(i, false));
                 self.record_fault(i, Some(pod.clone()), Some(Detector::ProxyNotHealthy(pod.clone())));
                 self.act(Action::KillProxy { pod })?;
             }
             FaultKind::WorkerPodDeletion { target } => {
-                let pod = target.unwrap_or_else(|| {
-                    let live: Vec<String> =
-                        self.pods.iter().filter(|(n, p)| !p.gone && *n != "head").map(|(n, _)| n.clone()).collect();
-                    live[self.fault_rng[i].below(live.len())].clone()
-                });
+                let pod = target.unwrap_or_else(|| self.pick_live_pod(i, true));
                 self.record_fault(i, Some(pod.clone()), None);
                 if let Some(p) = self.pods.get_mut(&pod) {
                     p.expect_exit = true;

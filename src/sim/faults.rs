@@ -68,12 +68,10 @@ impl World {
     /// Injects fault `i`.
     pub(crate) fn inject_fault(&mut self, i: usize) {
         let kind = self.scenario.faults[i].kind.clone();
-        let name = kind.name();
         match kind {
             FaultKind::ReplicaCrash { target } => {
                 let r = self.resolve_replica(i, &target);
                 self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 match r {
                     Some(r) if self.replicas[r.ix()].actor_alive => self.kill_replica_actor(r, Cause::Fault(i), false),
                     _ => self.log("fault", &format!("#{i}"), format_args!("no live replica to kill")),
@@ -82,7 +80,6 @@ impl World {
             FaultKind::ReplicaHealthCheckFailure { target, mode, duration } => {
                 let r = self.resolve_replica(i, &target);
                 self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 if let Some(r) = r.filter(|r| self.replicas[r.ix()].actor_alive) {
                     self.replicas[r.ix()].health_fault = Some((mode, i));
                     if let Some(d) = duration {
@@ -92,7 +89,6 @@ impl World {
             }
             FaultKind::ConstructorFailure { failures, duration } => {
                 self.record_fault(i, None);
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 let (remaining, threshold) = match failures {
                     ConstructorFailures::Count(n) => (n, 0),
                     ConstructorFailures::Probability(t) => (0, t),
@@ -104,13 +100,11 @@ impl World {
             }
             FaultKind::ControllerCrash => {
                 self.record_fault(i, Some("serve-controller".to_string()));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 self.controller_dies(Cause::Fault(i));
             }
             FaultKind::ProxyCrash { target } => {
                 let pod = self.resolve_pod(i, &target, false);
                 self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 match pod.and_then(|p| self.accepting_proxy_on(p)) {
                     Some(p) => self.kill_proxy_actor(p, Cause::Fault(i), false),
                     None => self.log("fault", &format!("#{i}"), format_args!("no live proxy on the target pod")),
@@ -119,7 +113,6 @@ impl World {
             FaultKind::WorkerPodDeletion { target } => {
                 let pod = self.resolve_pod(i, &target, true);
                 self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 match pod.filter(|p| !matches!(self.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost)) {
                     Some(pod) => {
                         // KubeRay and the GCS see the deletion at once.
@@ -146,7 +139,6 @@ impl World {
                     }
                 };
                 self.record_fault(i, node.map(|n| self.nodes[n.ix()].name.clone()).or(target));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 match node {
                     Some(n) => {
                         let hosts_ray = self.pods.iter().any(|p| p.node == Some(n) && p.ray_alive());
@@ -161,7 +153,6 @@ impl World {
             FaultKind::HeadPodCrash => {
                 let head = self.head;
                 self.record_fault(i, head.map(|h| self.pods[h.ix()].name.clone()));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 if let Some(h) = head.filter(|h| self.pods[h.ix()].phase != PodPhase::Gone) {
                     self.detect(i);
                     self.pods[h.ix()].fault = Some(i);
@@ -170,7 +161,6 @@ impl World {
             }
             FaultKind::RedisOutage { duration } => {
                 self.record_fault(i, Some("redis".to_string()));
-                self.log("fault", &format!("#{i}"), format_args!("{name} injected"));
                 let effective = match self.scenario.cluster.redis_mode {
                     RedisMode::Single => duration,
                     RedisMode::Ha => duration.min(self.scenario.timings.redis_failover),

@@ -386,9 +386,10 @@ impl World {
         }
     }
 
-    /// Starts the observation record of fault `i`.
+    /// Starts the observation record of fault `i` and logs its injection.
     pub(super) fn record_fault(&mut self, fault: usize, target: Option<String>) {
         let kind = self.scenario.faults[fault].kind.name().to_string();
+        self.log("fault", &format!("#{fault}"), format_args!("{kind} injected"));
         self.fault_records[fault] = Some(self.obs.faults.len());
         self.obs.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
     }
