@@ -16,6 +16,8 @@ use harness::{HANG_GUARD, Outcome, ftsim, snapshot};
 const FILE: &str = "scenario.json";
 /// The run directory `ftsim run` is pointed at; it must never appear.
 const OUT: &str = "out/run";
+/// Secrets in the cases above: no message may show them.
+const SECRETS: [&str; 2] = ["s3cret", "5390351234"];
 /// Longest acceptable standard error: messages quote user values briefly, however large.
 const MAX_STDERR_BYTES: usize = 16 * 1024;
 
@@ -80,6 +82,12 @@ const CASES: &[Case] = &[
     Case { name: "fault without time", input: Text("{\"faults\": [{\"kind\": \"controller_crash\"}]}"), expect: &["$.faults[0]: missing field `at_s`"] },
     Case { name: "worker group without replicas", input: Text("{\"cluster\": {\"worker_groups\": [{\"name\": \"a\"}]}}"), expect: &["$.cluster.worker_groups[0]: missing field `replicas`"] },
     Case { name: "redis outage without duration", input: Text("{\"faults\": [{\"kind\": \"redis_outage\", \"at_s\": 5}]}"), expect: &["$.faults[0]: missing field `duration_s`"] },
+    // --- Secrets: refused without being shown (see SECRETS) ---
+    Case { name: "number for the password", input: Text("{\"cluster\": {\"redis\": {\"password\": 5390351234}}}"), expect: &[":1:36: $.cluster.redis.password: expected a string", "not shown"] },
+    Case { name: "password with a space", input: Text("{\"cluster\": {\"redis\": {\"password\": \"S3CRET word\"}}}"), expect: &["$.cluster.redis.password: expected 1 to 128 printable ASCII characters", "found whitespace", "not shown"] },
+    Case { name: "password with a newline", input: Text("{\"cluster\": {\"redis\": {\"password\": \"S3CRET\\nrequirepass x\"}}}"), expect: &["$.cluster.redis.password", "found whitespace"] },
+    Case { name: "password with a quote", input: Text("{\"cluster\": {\"redis\": {\"password\": \"S3CRET\\\"\"}}}"), expect: &["$.cluster.redis.password", "found a quote"] },
+    Case { name: "empty password", input: Text("{\"cluster\": {\"redis\": {\"password\": \"\"}}}"), expect: &["$.cluster.redis.password", "found 0 characters"] },
     // --- Numbers out of range ---
     Case { name: "negative duration", input: Text("{\"duration_s\": -5}"), expect: &[":1:16: $.duration_s: expected a duration in seconds >= 0, found -5"] },
     Case { name: "zero duration", input: Text("{\"duration_s\": 0}"), expect: &["$.duration_s: expected a positive number of seconds"] },
@@ -194,6 +202,9 @@ fn problems(case: &Case, outcome: &Outcome) -> Vec<String> {
         if !stderr.contains(&fragment.to_lowercase()) {
             found.push(format!("stderr lacks {fragment:?}"));
         }
+    }
+    if let Some(secret) = SECRETS.iter().find(|s| stderr.contains(*s)) {
+        found.push(format!("stderr shows the secret {secret:?}"));
     }
     if outcome.panicked() {
         found.push("panicked".to_string());

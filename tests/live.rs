@@ -5,12 +5,15 @@
 //!
 //! Each test runs a bundled scenario, shortened, with `ftsim live`, asserts the guide's
 //! documented behaviour on the real measurements, and checks that nothing was left behind:
-//! no process, no listening port in the run's range, no temporary directory.
+//! no process, no listening port in the run's range, no temporary directory; and that the Redis
+//! password showed up in no command line during the run, and in no output, message or log after.
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
@@ -63,6 +66,39 @@ fn ftsim_live(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// The Redis password of every run here (through `FTSIM_REDIS_PASSWORD`).
+const PASSWORD: &str = "live-test-Pw_5c1e0d9b";
+
+/// Command lines of every process now that contain `needle`.
+fn command_lines_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) {
+            found.push(cmdline);
+        }
+    }
+    found
+}
+
+/// Files under `root` whose bytes contain `needle`.
+fn files_with(root: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
 struct LiveRun {
     report: Value,
     events: String,
@@ -74,13 +110,34 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     let scenario = dir.path().join(format!("{name}.json"));
     std::fs::write(&scenario, edit(common::Build::bundled(name)).json.to_string()).unwrap();
     let (procs, tmps) = (count_processes(), temp_dirs());
-    let out = ftsim_live(
-        dir.path(),
-        &[scenario.to_str().unwrap(), "--out", "run", "-q", "--base-port", &base_port.to_string()],
-    )
-    .output()
-    .expect("run ftsim live");
+    let args = [scenario.to_str().unwrap(), "--out", "run", "-q", "--base-port", &base_port.to_string()];
+    let child = ftsim_live(dir.path(), &args)
+        .args(["--keep-logs", "logs"])
+        .env("FTSIM_REDIS_PASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ftsim live");
+    let running = Arc::new(AtomicBool::new(true));
+    let watch = std::thread::spawn({
+        let running = running.clone();
+        move || {
+            let mut seen = Vec::new();
+            while running.load(Ordering::SeqCst) {
+                seen.extend(command_lines_with(PASSWORD));
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            seen
+        }
+    });
+    let out = child.wait_with_output().expect("run ftsim live");
+    running.store(false, Ordering::SeqCst);
+    let seen = watch.join().unwrap();
+    assert!(seen.is_empty(), "the Redis password was on command lines: {seen:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(PASSWORD) && !String::from_utf8_lossy(&out.stdout).contains(PASSWORD));
+    let leaked = files_with(dir.path(), PASSWORD.as_bytes());
+    assert!(leaked.is_empty(), "the Redis password is in {leaked:?}");
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "ftsim live failed: {stderr}");
     assert_eq!(count_processes(), procs, "processes left behind");
     assert!(listening_ports_in(base_port, base_port + 4099).is_empty(), "ports left bound");

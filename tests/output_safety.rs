@@ -179,3 +179,35 @@ fn a_seed_that_is_not_a_number_is_bad_input() {
     }
     assert_eq!(snapshot(dir.path()), before);
 }
+
+/// A scenario's Redis password (used by live mode) is recorded as `[REDACTED]`: no output file,
+/// no message and no `--dry-run` plan shows it, and the scenario hash does not depend on it.
+#[test]
+fn the_redis_password_never_reaches_an_output() {
+    const PASSWORD: &str = "Pw-9f3e1c7a_never-shown";
+    let dir = tempfile::tempdir().unwrap();
+    let with =
+        SMALL_SCENARIO.replacen('{', &format!("{{\"cluster\": {{\"redis\": {{\"password\": \"{PASSWORD}\"}}}},"), 1);
+    let other = with.replace(PASSWORD, "another-password");
+    write(dir.path(), "s.json", &with);
+    write(dir.path(), "t.json", &other);
+    run_ok(dir.path(), &["s.json", "--out", "out/s"]);
+    run_ok(dir.path(), &["t.json", "--out", "out/t"]);
+    let mut said = String::new();
+    for args in [&["validate", "s.json"][..], &["live", "s.json", "--dry-run"]] {
+        let o = ftsim(dir.path(), args);
+        assert_eq!(o.code, Some(0), "{o:?}");
+        said += &(o.stdout + &o.stderr);
+    }
+    assert!(!said.contains(PASSWORD), "{said}");
+    for (path, bytes) in snapshot(&dir.path().join("out")) {
+        let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default()).into_owned();
+        assert!(!text.contains(PASSWORD), "{} shows the password", path.display());
+    }
+    let report = |run: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(format!("out/{run}/report.json"))).unwrap()).unwrap()
+    };
+    let (s, t) = (report("s"), report("t"));
+    assert_eq!(s["scenario"]["cluster"]["redis"]["password"], "[REDACTED]");
+    assert_eq!(s["scenario_sha256"], t["scenario_sha256"]);
+}

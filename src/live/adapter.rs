@@ -26,8 +26,11 @@ pub enum Action {
     KillProxy { pod: String },
     /// SIGTERM to a pod's `ray start`, as the kubelet sends on pod deletion.
     TerminatePod { pod: String },
-    /// SIGKILL of a pod's whole process tree (node loss, head crash, cleanup).
+    /// SIGKILL of a pod's whole process tree (node loss with refused connections, head crash,
+    /// cleanup).
     KillPod { pod: String },
+    /// SIGSTOP of a pod's whole process tree: its node is black-holed (node loss, unreachable).
+    FreezePod { pod: String },
     /// Start (or restart) a worker pod.
     StartWorker { pod: String },
     /// Start (or restart) the head pod.

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use super::LiveError;
+use rand::RngCore;
+
 use crate::scenario::Scenario;
+use crate::scenario::secret::{Secret, check_password};
 
 /// The Ray version live mode is built and tested against.
 pub const RAY_VERSION: &str = "2.60.0";
@@ -101,17 +104,26 @@ pub fn lock() -> Result<File, LiveError> {
     Ok(f)
 }
 
-/// The Redis password: `FTSIM_REDIS_PASSWORD`, or 32 random hex digits.
-pub fn redis_password() -> String {
-    if let Ok(p) = std::env::var("FTSIM_REDIS_PASSWORD")
-        && !p.is_empty()
-    {
-        return p;
+/// The variable that sets the Redis password (it overrides the scenario's).
+pub const PASSWORD_VAR: &str = "FTSIM_REDIS_PASSWORD";
+
+/// The Redis password: `FTSIM_REDIS_PASSWORD` if set, else the scenario's
+/// `cluster.redis.password`, else 32 hex digits from the operating system's random source.
+pub fn redis_password(sc: &Scenario) -> Result<Secret, LiveError> {
+    match std::env::var_os(PASSWORD_VAR) {
+        Some(v) => {
+            let v = v.into_string().map_err(|_| {
+                LiveError::Environment(format!(
+                    "{PASSWORD_VAR}: not valid UTF-8 (the value is a secret and is not shown)"
+                ))
+            })?;
+            check_password(&v).map_err(|m| LiveError::Environment(format!("{PASSWORD_VAR}: {m}")))?;
+            Ok(Secret::new(v))
+        }
+        None => Ok(sc.cluster.redis_password.clone().unwrap_or_else(|| {
+            let mut bytes = [0u8; 16];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        })),
     }
-    let mut bytes = [0u8; 16];
-    if let Ok(mut f) = File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

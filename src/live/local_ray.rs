@@ -1,6 +1,7 @@
 //! The `local-ray` adapter: a real Ray cluster on this machine, every "pod" a `ray start`
 //! process tree on its own loopback address, driven through the Python helper.
 
+use crate::scenario::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,8 +26,8 @@ pub struct LocalRayConfig {
     pub run_dir: PathBuf,
     /// First port of the range the cluster uses.
     pub base_port: u16,
-    /// Redis password (never logged).
-    pub redis_password: String,
+    /// Redis password (never logged: its `Debug` is redacted).
+    pub redis_password: Secret,
     /// Keep Ray's logs under the run directory after teardown.
     pub keep_logs: bool,
 }
@@ -49,13 +50,13 @@ impl LocalRay {
         let script = cfg.run_dir.join("ftsim_ray_helper.py");
         std::fs::write(&script, HELPER_SCRIPT).map_err(|e| LiveError::Io(format!("{}: {e}", script.display())))?;
         let log = cfg.run_dir.join("helper.log");
-        let mut helper = Helper::spawn(&cfg.python, &script, &log, vec![cfg.redis_password.clone()])?;
+        let mut helper = Helper::spawn(&cfg.python, &script, &log, vec![cfg.redis_password.expose().to_string()])?;
         helper.call(
             "init",
             json!({
                 "run_dir": cfg.run_dir.join("cluster").display().to_string(),
                 "base_port": cfg.base_port,
-                "redis_password": cfg.redis_password,
+                "redis_password": cfg.redis_password.expose(),
                 "namespace": "ftsim",
                 "keep_logs": cfg.keep_logs,
             }),
@@ -162,6 +163,7 @@ impl ClusterAdapter for LocalRay {
             Action::KillProxy { pod } => self.helper.call("kill_proxy", json!({"pod": pod}), t)?,
             Action::TerminatePod { pod } => self.helper.call("terminate_pod", json!({"name": pod}), t)?,
             Action::KillPod { pod } => self.helper.call("kill_pod", json!({"name": pod}), t)?,
+            Action::FreezePod { pod } => self.helper.call("freeze_pod", json!({"name": pod}), t)?,
             Action::StartWorker { pod } => self.start_pod(pod)?,
             Action::StartHead => self.start_pod("head")?,
             Action::StopRedis => self.helper.call("stop_redis", json!({}), t)?,

@@ -8,7 +8,8 @@
 //! and temp dirs under a fresh directory in /tmp. It kills only processes it started (by process
 //! group and recorded PID, never by name), and tears everything down on success, error, panic
 //! and Ctrl-C. A lock file makes a second concurrent run fail fast. The Redis password (from
-//! `FTSIM_REDIS_PASSWORD`, or generated) never appears in logs, reports or errors.
+//! `FTSIM_REDIS_PASSWORD`, else the scenario's `cluster.redis.password`, else generated) never
+//! appears in logs, reports or errors.
 //!
 //! Layout: [`adapter`] the cluster trait and its actions; [`local_ray`] the adapter for a local
 //! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray; [`orchestrator`]
@@ -84,6 +85,7 @@ pub struct LiveOutput {
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
 pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &AtomicBool) -> Result<LiveOutput, LiveError> {
+    let redis_password = env::redis_password(sc)?;
     let python = env::check(sc, opts.base_port)?;
     let _lock = env::lock()?;
     let tmp = tempfile::Builder::new()
@@ -95,7 +97,7 @@ pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &AtomicBool) -> Result<LiveO
         python,
         run_dir,
         base_port: opts.base_port,
-        redis_password: env::redis_password(),
+        redis_password,
         keep_logs: opts.keep_logs.is_some(),
     };
     let mut cluster: Box<dyn ClusterAdapter> = Box::new(local_ray::LocalRay::new(&cfg)?);

@@ -415,7 +415,7 @@ impl<'a> Orchestrator<'a> {
                 let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
                 self.schedule(deadline, Task::DrainDeadline(pod));
             }
-            FaultKind::NodeLoss { target, .. } => {
+            FaultKind::NodeLoss { target, unreachable } => {
                 let node = target
                     .as_deref()
                     .and_then(|n| n.strip_prefix("node-"))
@@ -425,13 +425,6 @@ impl<'a> Orchestrator<'a> {
                 let victims: Vec<String> =
                     self.pods.iter().filter(|(_, p)| !p.gone && p.node == node).map(|(n, _)| n.clone()).collect();
                 self.record_fault(i, Some(format!("node-{}", node + 1)), Some(Detector::NodesDead(victims.clone())));
-                self.note(
-                    "live",
-                    "ftsim",
-                    format_args!(
-                        "node loss is emulated by SIGKILL of its pods: connections are refused, not black-holed"
-                    ),
-                );
                 self.nodes_ready[node] = false;
                 let t = &self.sc.timings;
                 let (gc, provisioning, pod_start) = (sd(t.orphan_pod_gc), sd(t.node_provisioning), sd(t.pod_start));
@@ -440,7 +433,8 @@ impl<'a> Orchestrator<'a> {
                         p.gone = true;
                         p.expect_exit = true;
                     }
-                    self.act(Action::KillPod { pod: pod.clone() })?;
+                    let pod = pod.clone();
+                    self.act(if unreachable { Action::FreezePod { pod } } else { Action::KillPod { pod } })?;
                 }
                 self.refresh_endpoints();
                 let room_elsewhere = self.free_node().is_some();

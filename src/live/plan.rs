@@ -74,8 +74,9 @@ pub fn render(sc: &Scenario, base_port: u16) -> String {
                 t.node_drain_timeout,
                 t.pod_start
             ),
-            FaultKind::NodeLoss { target, .. } => format!(
-                "SIGKILL of every pod on {} (connections refused, not black-holed); new pods after max({}, {}) + {}",
+            FaultKind::NodeLoss { target, unreachable } => format!(
+                "{} of every pod on {}; new pods after max({}, {}) + {}",
+                if *unreachable { "SIGSTOP (black-holed)" } else { "SIGKILL (connections refused)" },
                 target.as_deref().unwrap_or("a random node"),
                 t.orphan_pod_gc,
                 t.node_provisioning,

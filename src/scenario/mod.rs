@@ -12,6 +12,7 @@ pub mod error;
 pub mod locate;
 pub mod model;
 pub mod raw;
+pub mod secret;
 pub mod shape;
 pub mod show;
 pub mod validate;

@@ -49,6 +49,9 @@ pub struct Cluster {
     pub redis_mode: RedisMode,
     /// Index of the Kubernetes node that hosts the Redis pod.
     pub redis_node: u32,
+    /// The Redis password live mode sets (`FTSIM_REDIS_PASSWORD` overrides it; generated when
+    /// neither is given).
+    pub redis_password: Option<super::secret::Secret>,
 }
 
 /// A KubeRay worker group: pods named `<name>-1` .. `<name>-N`.

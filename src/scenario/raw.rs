@@ -72,6 +72,9 @@ pub struct RawRedis {
     pub mode: Option<RawRedisMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// Live mode only; serialized as `[REDACTED]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<super::secret::Secret>,
 }
 
 /// Single Redis pod, or a highly available Redis that fails over.

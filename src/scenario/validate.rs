@@ -281,6 +281,11 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
             0
         }
     };
+    if let Some(password) = &c.redis.password
+        && let Err(msg) = super::secret::check_password(password.expose())
+    {
+        ck.err(cp.key("redis").key("password"), msg);
+    }
     let cluster = Cluster {
         k8s_nodes,
         ray_pods_per_node,
@@ -289,6 +294,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         gcs_fault_tolerance,
         redis_mode,
         redis_node,
+        redis_password: c.redis.password.clone(),
     };
 
     // Serve.

@@ -111,6 +111,13 @@ kill_pod {"name": str}
     wait until all are gone (zombies reaped). Works on an exited pod too (kills
     leftovers). Killing "head" also stops the helper's Ray driver.
     -> {"pod", "killed": [{"pid", "comm"}], "elapsed_s"}
+freeze_pod {"name": str}
+    SIGSTOP of every process of the pod (as kill_pod finds them): the pod's node
+    is black-holed, as when a VM vanishes. Its ports still accept connections
+    (the kernel completes handshakes and buffers data) but nothing answers, so
+    callers wait out their timeouts. The processes stay stopped until kill_pod,
+    the next start_* of that pod (which removes them) or shutdown.
+    -> {"pod", "frozen": [{"pid", "comm"}], "elapsed_s"}
 terminate_pod {"name": str}
     SIGTERM to the pod's `ray start --block` only, as the kubelet does on pod
     deletion: Ray 2.60 drains the node (RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S)
@@ -181,7 +188,7 @@ observe {"timeout_s": float = 1.5}
         "redis": {"running": bool, "pid": int|null, "answering": bool},
         "gcs": {"port_open": bool, "answering": bool|null},
         "pods": [{"name", "role", "incarnation", "slot", "pid", "node_ip",
-                  "proxy_port", "process": "running"|"exited"|"killed",
+                  "proxy_port", "process": "running"|"exited"|"killed"|"frozen",
                   "exit_code": int|null, "live_processes": int,
                   "node_state": "ALIVE"|"DEAD"|null, "node_id": str|null}],
         "ray_view": {"available": bool, "error": str|null,
@@ -577,6 +584,16 @@ class Child:
     def live_pids(self) -> list[int]:
         return [pid for pid, (st, _) in self.tracked.items() if is_live(pid, st)]
 
+    def stop_tree(self) -> list[dict]:
+        """SIGSTOP everything, repeat until a scan finds no new process. Returns the stopped."""
+        while True:
+            self.scan()
+            for pid in self.live_pids():
+                kill_pid(pid, self.tracked[pid][0], signal.SIGSTOP)
+            if not self.scan():  # a process forked before its parent stopped: stop it too
+                break
+        return [{"pid": p, "comm": self.tracked[p][1]} for p in sorted(self.live_pids())]
+
     def kill_tree(self, timeout: float = 15.0) -> list[dict]:
         """SIGKILL everything, repeat until nothing is left, reap. Returns victims."""
         killed: dict[int, str] = {}
@@ -647,6 +664,7 @@ class Pod:
         self.ports = layout.slot_ports(slot)
         self.temp_dir, self.log_path, self.gcs_ft = temp_dir, log_path, gcs_ft
         self.child: Child | None = None
+        self.frozen = False
         self.started_unix_s = time.time()
 
     @property
@@ -663,6 +681,8 @@ class Pod:
         rc = self.child.exit_code()
         if self.child.killed:
             return "killed", rc
+        if self.frozen:
+            return "frozen", rc
         if rc is None:
             return "running", None
         return "exited", rc
@@ -1251,6 +1271,19 @@ class Helper:
         self.save_state()
         log(f"pod {pod.name} killed: {len(killed)} processes")
         return {"pod": pod.name, "killed": killed, "elapsed_s": round(time.monotonic() - t0, 3)}
+
+    def cmd_freeze_pod(self, req):
+        a = take_args(req, {"name": ((str,), _REQUIRED)})
+        self.require_init()
+        pod = self.pods.get(a["name"])
+        if pod is None or pod.child is None:
+            raise CommandError(f"no pod named {a['name']!r}")
+        t0 = time.monotonic()
+        frozen = pod.child.stop_tree()
+        pod.frozen = True
+        self.save_state()
+        log(f"pod {pod.name} frozen: {len(frozen)} processes")
+        return {"pod": pod.name, "frozen": frozen, "elapsed_s": round(time.monotonic() - t0, 3)}
 
     def cmd_terminate_pod(self, req):
         """SIGTERM to the pod's `ray start --block` (what the kubelet sends on pod deletion):
