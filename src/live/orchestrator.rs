@@ -33,6 +33,13 @@ enum Task {
     Resubmit,
     RedisBack,
     DrainDeadline(String),
+    /// A lost node's kubelet has been silent for the node monitor's grace period.
+    NodeNotReady(usize),
+    /// Kubernetes' readiness probe of a pod (Service ingress), for one start of it.
+    ReadinessProbe {
+        pod: String,
+        start: u32,
+    },
 }
 
 /// What shows that the system noticed a fault.
@@ -46,13 +53,17 @@ enum Detector {
     ConstructorFailed,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct PodState {
     node: usize,
     gone: bool,
     expect_exit: bool,
     restarts: u32,
     group: Option<usize>,
+    /// Counts the pod's starts; a readiness probe of an earlier start is dropped.
+    starts: u32,
+    /// The last readiness probe passed: the pod is one of the Service's endpoints.
+    endpoint_ready: bool,
 }
 
 /// Everything the timeline observed.
@@ -105,6 +116,22 @@ fn yes_no(b: Option<bool>) -> &'static str {
     }
 }
 
+/// Whether `pod`'s Ray runs and its proxy is healthy in `snap`.
+fn proxy_serves(snap: &Snapshot, pod: &str) -> bool {
+    snap.pod_ready(pod)
+        && snap.proxies.iter().any(|p| {
+            p.pod.as_deref() == Some(pod)
+                && p.status.as_deref() == Some("HEALTHY")
+                && p.actor_state.as_deref() == Some("ALIVE")
+        })
+}
+
+/// How often `pod`'s readiness is probed: the kubelet's period for workers, RayService's
+/// reconcile for the head's serve label.
+fn readiness_period(sc: &Scenario, pod: &str) -> SimDuration {
+    if pod == "head" { sc.timings.rayservice_reconcile } else { sc.timings.readiness_period }
+}
+
 fn sd(d: SimDuration) -> Duration {
     Duration::from_micros(d.as_micros())
 }
@@ -125,10 +152,19 @@ impl<'a> Orchestrator<'a> {
                 .worker_groups
                 .iter()
                 .position(|g| name.strip_prefix(&g.name).is_some_and(|r| r.starts_with('-')));
-            pods.insert(name, PodState { node: i / per_node, gone: false, expect_exit: false, restarts: 0, group });
+            let ready = sc.ingress == Ingress::Service;
+            let state = PodState { node: i / per_node, group, endpoint_ready: ready, ..PodState::default() };
+            pods.insert(name, state);
         }
         let mut tasks: Vec<(Duration, Task)> =
             sc.faults.iter().enumerate().map(|(i, f)| (sd(f.at - SimTime::ZERO), Task::Fault(i))).collect();
+        if sc.ingress == Ingress::Service {
+            // The cluster serves at t = 0: its pods passed their first probes.
+            for name in pods.keys() {
+                let period = sd(readiness_period(sc, name));
+                tasks.push((period, Task::ReadinessProbe { pod: name.clone(), start: 0 }));
+            }
+        }
         tasks.sort_by_key(|(t, _)| *t);
         Orchestrator {
             sc,
@@ -257,6 +293,24 @@ impl<'a> Orchestrator<'a> {
                 }
                 Ok(())
             }
+            Task::NodeNotReady(node) => {
+                let lost: Vec<String> = self
+                    .pods
+                    .iter()
+                    .filter(|(_, p)| p.node == node && p.gone && p.endpoint_ready)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for name in lost {
+                    self.pods.get_mut(&name).expect("listed above").endpoint_ready = false;
+                    self.note("endpoint", &name, format_args!("removed (node NotReady)"));
+                }
+                self.refresh_endpoints();
+                Ok(())
+            }
+            Task::ReadinessProbe { pod, start } => {
+                self.readiness_probe(&pod, start);
+                Ok(())
+            }
             Task::DrainDeadline(name) => {
                 if self.pods.get(&name).is_some_and(|p| !p.gone) {
                     self.note("pod", &name, format_args!("drain deadline: processes killed"));
@@ -270,6 +324,14 @@ impl<'a> Orchestrator<'a> {
     /// After the head restarts without GCS fault tolerance the cluster is empty: RayService
     /// resubmits the application once the head is ready (readiness initial delay, 2 s grid).
     fn after_pod_started(&mut self, name: &str) -> Result<(), LiveError> {
+        if self.sc.ingress == Ingress::Service
+            && let Some(p) = self.pods.get_mut(name)
+        {
+            p.starts += 1;
+            p.endpoint_ready = false;
+            let probe = Task::ReadinessProbe { pod: name.to_string(), start: p.starts };
+            self.schedule(sd(self.sc.timings.readiness_initial_delay), probe);
+        }
         if name == "head" && !self.sc.cluster.gcs_fault_tolerance {
             let t = &self.sc.timings;
             let ready = self.sim_now() + t.readiness_initial_delay;
@@ -291,10 +353,8 @@ impl<'a> Orchestrator<'a> {
             None => "head".to_string(),
         };
         let node = self.free_node().unwrap_or(state.node);
-        self.pods.insert(
-            new_name.clone(),
-            PodState { node, gone: false, expect_exit: true, restarts: 0, group: state.group },
-        );
+        self.pods
+            .insert(new_name.clone(), PodState { node, expect_exit: true, group: state.group, ..PodState::default() });
         self.note("pod", &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
         self.schedule(delay, Task::StartPod(new_name));
     }
@@ -310,6 +370,7 @@ impl<'a> Orchestrator<'a> {
         if let Some(p) = self.pods.get_mut(name) {
             p.gone = true;
             p.expect_exit = true;
+            p.endpoint_ready = false;
         }
         self.act(Action::KillPod { pod: name.to_string() })?;
         self.refresh_endpoints();
@@ -410,6 +471,7 @@ impl<'a> Orchestrator<'a> {
                 self.record_fault(i, Some(pod.clone()), None);
                 if let Some(p) = self.pods.get_mut(&pod) {
                     p.expect_exit = true;
+                    p.endpoint_ready = false; // a terminating pod leaves the Service at once
                 }
                 self.act(Action::TerminatePod { pod: pod.clone() })?;
                 let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
@@ -443,6 +505,8 @@ impl<'a> Orchestrator<'a> {
                     self.recreate_after(&pod, delay);
                 }
                 self.node_back_at.push((self.now() + provisioning, node));
+                // Its pods stay Service endpoints until the node turns NotReady.
+                self.schedule(sd(t.node_monitor_grace), Task::NodeNotReady(node));
             }
             FaultKind::HeadPodCrash => {
                 self.record_fault(i, Some("head".into()), None);
@@ -550,6 +614,27 @@ impl<'a> Orchestrator<'a> {
         Ok(())
     }
 
+    /// Kubernetes' readiness probe (RayService workers: failureThreshold 1), as the simulator
+    /// runs it: ready when the pod's Ray runs and its proxy is healthy (from the last snapshot, at
+    /// most one poll old); the head's serve label follows the same rule on RayService's cadence.
+    fn readiness_probe(&mut self, name: &str, start: u32) {
+        let Some(state) = self.pods.get(name) else { return };
+        if state.gone || state.starts != start {
+            return;
+        }
+        let ready = self.last.as_ref().is_some_and(|snap| proxy_serves(snap, name));
+        if ready != state.endpoint_ready {
+            let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
+            self.note("endpoint", name, format_args!("{what}"));
+        }
+        if let Some(p) = self.pods.get_mut(name) {
+            p.endpoint_ready = ready;
+        }
+        self.refresh_endpoints();
+        let period = sd(readiness_period(self.sc, name));
+        self.schedule(period, Task::ReadinessProbe { pod: name.to_string(), start });
+    }
+
     /// Points the load at the current proxies: the pinned pod's (until it is deleted), or every
     /// pod whose proxy is healthy (the Service's ready endpoints).
     fn refresh_endpoints(&mut self) {
@@ -562,16 +647,12 @@ impl<'a> Orchestrator<'a> {
             }
             Ingress::Service => {
                 e.service = true;
-                if let Some(snap) = &self.last {
-                    e.ready = snap
-                        .proxies
-                        .iter()
-                        .filter(|p| p.status.as_deref() == Some("HEALTHY") && p.actor_state.as_deref() == Some("ALIVE"))
-                        .filter_map(|p| p.pod.as_ref())
-                        .filter(|pod| snap.pod_ready(pod) && self.pods.get(*pod).is_some_and(|s| !s.gone))
-                        .filter_map(|pod| urls.get(pod).cloned())
-                        .collect();
-                }
+                e.ready = self
+                    .pods
+                    .iter()
+                    .filter(|(_, s)| s.endpoint_ready)
+                    .filter_map(|(pod, _)| urls.get(pod).cloned())
+                    .collect();
             }
         }
     }

@@ -41,7 +41,10 @@ pub fn render(sc: &Scenario, base_port: u16) -> String {
     );
     let ingress = match &sc.ingress {
         Ingress::Pinned { pod } => format!("pinned to pod {pod}'s proxy (like kubectl port-forward)"),
-        Ingress::Service => "spread over the pods whose proxy is healthy (like a Service)".to_string(),
+        Ingress::Service => format!(
+            "spread over the Service's ready endpoints (readiness probe every {} on the proxy's health, first after {}; a lost node's pods leave after {})",
+            sc.timings.readiness_period, sc.timings.readiness_initial_delay, sc.timings.node_monitor_grace
+        ),
     };
     let _ = writeln!(o, "  load: {} requests/s, {ingress}", sc.traffic.rate_per_s);
     let _ = writeln!(o, "faults:");
