@@ -1,6 +1,7 @@
 """Renders the fidelity table (simulation vs live, side by side) from
-output/fidelity/<name>-{sim,live}/report.json into docs/fidelity.md and into the README between
-its `<!-- fidelity:begin -->` and `<!-- fidelity:end -->` markers. Standard library only.
+output/fidelity/<name>-{sim,live}/report.json, with the simulation's range over the seeds in
+output/fidelity/<name>-seeds/<seed>/report.json, into docs/fidelity.md and into the README
+between its `<!-- fidelity:begin -->` and `<!-- fidelity:end -->` markers. Standard library only.
 
     python3 scripts/fidelity_table.py [OUT_DIR]    # default output/fidelity
 """
@@ -36,35 +37,72 @@ def pair(sim, live, key, digits=1):
     return f"{fmt(s, digits)} / {'not run' if l is None else fmt(l, digits)}"
 
 
+def fault_value(r, i, key):
+    return None if r is None or i >= len(r["faults"]) else r["faults"][i][key]
+
+
 def fault_pair(sim, live, i, key):
-    get = lambda r: None if r is None or i >= len(r["faults"]) else r["faults"][i][key]
-    return f"{fmt(get(sim))} / {fmt(get(live))}"
+    return f"{fmt(fault_value(sim, i, key))} / {fmt(fault_value(live, i, key))}"
+
+
+def seed_runs(out, name):
+    """Reports of the simulation over several seeds, in seed order."""
+    root = os.path.join(out, f"{name}-seeds")
+    if not os.path.isdir(root):
+        return []
+    seeds = sorted((d for d in os.listdir(root) if d.isdigit()), key=int)
+    return [r for r in (load(os.path.join(root, d))[0] for d in seeds) if r is not None]
+
+
+def spread(values, live, digits=1):
+    """`min-max` of the simulation over seeds; a mark when the live value falls outside."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "-"
+    lo, hi = min(known), max(known)
+    cell = f"{lo:.{digits}f}-{hi:.{digits}f}" if lo != hi else f"{lo:.{digits}f}"
+    if len(known) < len(values):
+        cell += f" ({len(values) - len(known)} never)"
+    if live is not None and not (lo - 0.5 <= live <= hi + 0.5):
+        cell += " **out**"
+    return cell
 
 
 def table(out):
     names = sorted({d.rsplit("-", 1)[0] for d in os.listdir(out) if d.endswith(("-sim", "-live"))})
     rows = [
-        "| scenario | success ratio | failed | downtime [s] | fault | detect [s] | recover [s] | live run |",
+        "| scenario | success ratio | failed (seeds) | downtime [s] (seeds) | fault | detect [s] (seeds) "
+        "| recover [s] (seeds) | live run |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for n in names:
         sim, _ = load(os.path.join(out, f"{n}-sim"))
         live, date = load(os.path.join(out, f"{n}-live"))
+        seeds = seed_runs(out, n)
+        summary = lambda r, key: None if r is None else r["summary"][key]
+        with_spread = lambda cell, key, digits=1: (
+            f"{cell} ({spread([summary(r, key) for r in seeds], summary(live, key), digits)})" if seeds else cell
+        )
         faults = (sim or live or {"faults": []})["faults"]
         first = [
             n,
             pair(sim, live, "success_ratio", 4),
-            pair(sim, live, "failures"),
-            pair(sim, live, "downtime_s"),
+            with_spread(pair(sim, live, "failures"), "failures", 0),
+            with_spread(pair(sim, live, "downtime_s"), "downtime_s"),
         ]
         if not faults:
             rows.append("| " + " | ".join(first + ["-", "-", "-", date or "-"]) + " |")
         for i, f in enumerate(faults):
+            timing = lambda key: (
+                f"{fault_pair(sim, live, i, key)} ({spread([fault_value(r, i, key) for r in seeds], fault_value(live, i, key))})"
+                if seeds
+                else fault_pair(sim, live, i, key)
+            )
             cells = first if i == 0 else ["", "", "", ""]
             cells = cells + [
                 f"{f['kind']}",
-                fault_pair(sim, live, i, "time_to_detect_s"),
-                fault_pair(sim, live, i, "time_to_recover_s"),
+                timing("time_to_detect_s"),
+                timing("time_to_recover_s"),
                 (date or "-") if i == 0 else "",
             ]
             rows.append("| " + " | ".join(cells) + " |")
@@ -78,8 +116,9 @@ def main(out):
         "",
         "Made by `bash scripts/fidelity.sh` (same scenario and seed; live on a local Ray 2.60 cluster;",
         "see the README, section \"Fidelity: simulation vs live\", for what differs and why). Each cell",
-        "is `simulation / live`; detection and recovery are seconds after the fault's injection, `-`",
-        "when it did not happen within the run.",
+        "is `simulation / live` for seed 1, then in brackets the simulation's range over seeds 1-20,",
+        "marked **out** when the live value falls outside it (by more than 0.5). Detection and",
+        "recovery are seconds after the fault's injection, `-` when it did not happen within the run.",
         "",
         t,
         "",

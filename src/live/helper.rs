@@ -3,12 +3,15 @@
 //! helper's module docstring), redacts secrets from everything it reports, and tears it down on
 //! every exit path: an orderly `shutdown`, or on drop (error, panic) closing its stdin — the
 //! helper then kills everything it started — and, if it does not exit within a minute,
-//! SIGKILL of its process group.
+//! SIGKILL of its process group. Ctrl-C (the `stop` flag) interrupts a call within 0.1 s, even a
+//! long one such as starting a pod: the helper is then sent SIGTERM, on which it tears down too.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -24,7 +27,14 @@ pub struct Helper {
     next_id: u64,
     secrets: Vec<String>,
     shut_down: bool,
+    /// Set by Ctrl-C.
+    stop: Arc<AtomicBool>,
+    /// A call was abandoned on Ctrl-C: the helper is busy and gets SIGTERM instead of commands.
+    interrupted: bool,
 }
+
+/// How often a waiting call looks at the stop flag.
+const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// Replaces every secret in `text` with `***`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
@@ -32,8 +42,15 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 }
 
 impl Helper {
-    /// Starts `python script` in a new process group, its stderr appended to `log`.
-    pub fn spawn(python: &Path, script: &Path, log: &Path, secrets: Vec<String>) -> Result<Self, LiveError> {
+    /// Starts `python script` in a new process group, its stderr appended to `log`. Calls give up
+    /// with [`LiveError::Interrupted`] once `stop` is set.
+    pub fn spawn(
+        python: &Path,
+        script: &Path,
+        log: &Path,
+        secrets: Vec<String>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Self, LiveError> {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -58,7 +75,7 @@ impl Helper {
                 }
             }
         });
-        Ok(Helper { child, stdin, lines, next_id: 1, secrets, shut_down: false })
+        Ok(Helper { child, stdin, lines, next_id: 1, secrets, shut_down: false, stop, interrupted: false })
     }
 
     /// The helper's process id (also its process group id).
@@ -68,6 +85,10 @@ impl Helper {
 
     /// Sends one command and waits for its response.
     pub fn call(&mut self, cmd: &str, args: Value, timeout: Duration) -> Result<Value, LiveError> {
+        if self.interrupted || self.stop.load(Ordering::SeqCst) {
+            self.interrupted = true;
+            return Err(LiveError::Interrupted);
+        }
         let id = self.next_id;
         self.next_id += 1;
         let mut req = match args {
@@ -83,8 +104,12 @@ impl Helper {
             .map_err(|e| LiveError::Helper(format!("{cmd}: the helper is gone ({e})")))?;
         let deadline = Instant::now() + timeout;
         loop {
+            if self.stop.load(Ordering::SeqCst) {
+                self.interrupted = true;
+                return Err(LiveError::Interrupted);
+            }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.lines.recv_timeout(left.min(STOP_CHECK)) {
                 Ok(resp) => {
                     let v: Value = serde_json::from_str(&resp).map_err(|e| {
                         LiveError::Helper(format!("{cmd}: unreadable response ({e}): {}", redact(&resp, &self.secrets)))
@@ -98,9 +123,10 @@ impl Helper {
                     let msg = v["error"].as_str().unwrap_or("unknown error");
                     return Err(LiveError::Helper(format!("{cmd}: {}", redact(msg, &self.secrets))));
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Err(RecvTimeoutError::Timeout) if left <= STOP_CHECK => {
                     return Err(LiveError::Helper(format!("{cmd}: no answer within {timeout:?}")));
                 }
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(LiveError::Helper(format!("{cmd}: the helper exited")));
                 }
@@ -111,25 +137,47 @@ impl Helper {
     /// Orderly teardown: the helper kills everything it started and checks that no process or
     /// port is left; its verdict is returned.
     pub fn shutdown(mut self) -> Result<Value, LiveError> {
+        if self.interrupted || self.stop.load(Ordering::SeqCst) {
+            return self.terminate();
+        }
         let result = self.call("shutdown", json!({}), Duration::from_secs(120));
         self.shut_down = true;
         self.stdin = None;
         let _ = wait_or_kill(&mut self.child, Duration::from_secs(30));
         result
     }
+
+    /// Teardown after Ctrl-C, when the helper may be busy with a command: SIGTERM makes it stop
+    /// what it does and kill everything it started; its exit status says whether anything was
+    /// left (1) or not (128 + SIGTERM).
+    fn terminate(mut self) -> Result<Value, LiveError> {
+        self.shut_down = true;
+        self.stdin = None;
+        // SAFETY: kill(2) has no memory effects; the pid is our own child's, not yet reaped.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let status = wait_or_kill(&mut self.child, Duration::from_secs(120))
+            .map_err(|e| LiveError::Helper(format!("waiting for the helper: {e}")))?;
+        if status.and_then(|s| s.code()) == Some(1) {
+            return Err(LiveError::Helper("teardown after Ctrl-C left processes; see the helper's log".into()));
+        }
+        Ok(json!({"killed": [], "leftover_pids": [], "ports_still_bound": [], "interrupted": true}))
+    }
 }
 
-/// Waits for `child` up to `grace`, then SIGKILLs its process group.
-fn wait_or_kill(child: &mut Child, grace: Duration) -> std::io::Result<()> {
+/// Waits for `child` up to `grace`, then SIGKILLs its process group; its exit status, when it
+/// exited by itself.
+fn wait_or_kill(child: &mut Child, grace: Duration) -> std::io::Result<Option<std::process::ExitStatus>> {
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     kill_process_group(child.id());
-    child.wait().map(|_| ())
+    child.wait().map(|_| None)
 }
 
 /// SIGKILL to the process group `pgid` (a group this process created).

@@ -4,6 +4,8 @@
 use crate::scenario::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -30,6 +32,8 @@ pub struct LocalRayConfig {
     pub redis_password: Secret,
     /// Keep Ray's logs under the run directory after teardown.
     pub keep_logs: bool,
+    /// Set by Ctrl-C: the helper's calls give up at once.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// The adapter.
@@ -50,7 +54,8 @@ impl LocalRay {
         let script = cfg.run_dir.join("ftsim_ray_helper.py");
         std::fs::write(&script, HELPER_SCRIPT).map_err(|e| LiveError::Io(format!("{}: {e}", script.display())))?;
         let log = cfg.run_dir.join("helper.log");
-        let mut helper = Helper::spawn(&cfg.python, &script, &log, vec![cfg.redis_password.expose().to_string()])?;
+        let mut helper =
+            Helper::spawn(&cfg.python, &script, &log, vec![cfg.redis_password.expose().to_string()], cfg.stop.clone())?;
         helper.call(
             "init",
             json!({
@@ -100,6 +105,8 @@ impl LocalRay {
             json!({
                 "num_replicas": s.num_replicas,
                 "constructor_s": secs(s.constructor),
+                // As in the simulator: a failing constructor raises when its work is done.
+                "constructor_fail_delay_s": secs(s.constructor),
                 "health_check_period_s": secs(s.health_check_period),
                 "health_check_timeout_s": secs(s.health_check_timeout),
                 "max_ongoing_requests": s.max_ongoing_requests,
@@ -192,6 +199,9 @@ impl ClusterAdapter for LocalRay {
         let ports = v["ports_still_bound"].as_array().map_or(0, Vec::len);
         if leftover > 0 || ports > 0 {
             return Err(LiveError::Helper(format!("teardown left {leftover} processes and {ports} bound ports: {v}")));
+        }
+        if v["interrupted"] == json!(true) {
+            return Ok("torn down after Ctrl-C: none left".into());
         }
         let killed = v["killed"].as_array().map_or(0, Vec::len);
         Ok(format!("torn down: {killed} processes stopped, none left, no port bound"))

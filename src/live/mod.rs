@@ -84,7 +84,7 @@ pub struct LiveOutput {
 }
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
-pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &AtomicBool) -> Result<LiveOutput, LiveError> {
+pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &Arc<AtomicBool>) -> Result<LiveOutput, LiveError> {
     let redis_password = env::redis_password(sc)?;
     let python = env::check(sc, opts.base_port)?;
     let _lock = env::lock()?;
@@ -99,11 +99,15 @@ pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &AtomicBool) -> Result<LiveO
         base_port: opts.base_port,
         redis_password,
         keep_logs: opts.keep_logs.is_some(),
+        stop: stop.clone(),
     };
     let mut cluster: Box<dyn ClusterAdapter> = Box::new(local_ray::LocalRay::new(&cfg)?);
     let result = run_on(cluster.as_mut(), sc, stop);
     let teardown = cluster.teardown();
-    let (observations, events_log, pids) = result?;
+    let (observations, events_log, pids) = match (result, &teardown) {
+        (Err(e), Err(t)) => return Err(LiveError::Helper(format!("{e}; then the teardown failed: {t}"))),
+        (result, _) => result?,
+    };
     Ok(LiveOutput { observations, events_log, pids, teardown: teardown? })
 }
 

@@ -1806,10 +1806,10 @@ def serve_main() -> int:
             try:
                 result = helper.teardown()
                 if result["leftover_pids"]:
-                    exit_code = exit_code or 1
+                    exit_code = 1  # the one status that means "something was left"
             except Exception:
                 log(traceback.format_exc())
-                exit_code = exit_code or 1
+                exit_code = 1
     return exit_code
 
 
