@@ -12,6 +12,8 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 
 step "unit, scenario, property and CLI tests"
 cargo test --locked

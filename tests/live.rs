@@ -5,8 +5,10 @@
 //!
 //! Each test runs a bundled scenario, shortened, with `ftsim live`, asserts the guide's
 //! documented behaviour on the real measurements, and checks that nothing was left behind:
-//! no process, no listening port in the run's range, no temporary directory; and that the Redis
-//! password showed up in no command line during the run, and in no output, message or log after.
+//! no process, no listening port in the run's range, no temporary directory; that the cluster
+//! never listened in the host's network (it runs in a private network namespace); and that the
+//! Redis password showed up in no command line during the run, and in no output, message or log
+//! after.
 
 mod common;
 
@@ -122,18 +124,22 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     let watch = std::thread::spawn({
         let running = running.clone();
         move || {
-            let mut seen = Vec::new();
+            let (mut seen, mut exposed) = (Vec::new(), Vec::new());
             while running.load(Ordering::SeqCst) {
                 seen.extend(command_lines_with(PASSWORD));
+                exposed.extend(listening_ports_in(base_port, base_port + 4099));
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
-            seen
+            (seen, exposed)
         }
     });
     let out = child.wait_with_output().expect("run ftsim live");
     running.store(false, Ordering::SeqCst);
-    let seen = watch.join().unwrap();
+    let (seen, mut exposed) = watch.join().unwrap();
     assert!(seen.is_empty(), "the Redis password was on command lines: {seen:?}");
+    exposed.sort_unstable();
+    exposed.dedup();
+    assert!(exposed.is_empty(), "the cluster listened in the host's network (not private): {exposed:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains(PASSWORD) && !String::from_utf8_lossy(&out.stdout).contains(PASSWORD));
     let leaked = files_with(dir.path(), PASSWORD.as_bytes());

@@ -315,23 +315,37 @@ mod head_pod_crash_no_gcs_ft {
 
     /// kuberay-gcs-ft.md: without GCS FT the new head starts an empty cluster and the workers are
     /// terminated as unknown; KubeRay resubmits the app and every replica is rebuilt. Workers keep
-    /// serving until they are rejected. Seen live (docs/fidelity.md): the resubmission can come
-    /// before the restarted workers rejoin, so Serve places every replica on the head and, with
-    /// EveryNode, runs no proxy on the worker the traffic is pinned to: that traffic stays down.
+    /// serving until they are rejected (0-16 s after the new GCS is up, at their next reconnection
+    /// attempt). Seen live (docs/fidelity.md), both ways: if the resubmission comes before the
+    /// pinned worker rejoins, Serve places no replica there and, with EveryNode, runs no proxy on
+    /// it: the pinned traffic stays down; if it rejoins first, it gets replicas and a proxy and
+    /// the pinned traffic comes back.
     #[test]
-    fn workers_serve_until_rejected_then_pinned_traffic_is_lost() {
-        let run = Build::bundled("head-pod-crash-no-gcs-ft").run();
-        let gcs_up = run.first("DOWN -> UP(cluster 2)");
-        let worker_exit = run.first("pod small-group-1: RUNNING -> CRASH_LOOP_BACKOFF");
-        assert!((worker_exit - gcs_up - 10.0).abs() < 1e-6, "rejected at the next reconnection attempt");
-        assert_eq!(run.failures_between(60.0, worker_exit), 0, "workers keep serving until they exit");
-        let after = (worker_exit + 0.001, 240.0);
-        assert_eq!(run.failures_between(after.0, after.1), run.requests_between(after.0, after.1));
-        let placed: Vec<f64> = run.log_times("PENDING_ALLOCATION -> STARTING on head-2");
-        assert_eq!(placed.len(), 6, "every rebuilt replica lands on the head");
+    fn workers_serve_until_rejected_then_pinned_traffic_depends_on_the_race() {
         let ft = Build::bundled("head-pod-crash-gcs-ft").set("duration_s", json!(240)).run();
-        assert!(run.failures() > ft.failures() + 100);
-        assert!(!run.metrics.slo.holds);
+        let (mut lost, mut back) = (0, 0);
+        for seed in seeds() {
+            let run = Build::bundled("head-pod-crash-no-gcs-ft").set("seed", json!(seed)).run();
+            let gcs_up = run.first("DOWN -> UP(cluster 2)");
+            let worker_exit = run.first("pod small-group-1: RUNNING -> CRASH_LOOP_BACKOFF");
+            assert!((0.0..=16.0).contains(&(worker_exit - gcs_up)), "seed {seed}: rejected at {worker_exit}");
+            let first_exit = run.first("RUNNING -> CRASH_LOOP_BACKOFF (raylet rejected");
+            // Only the requests in flight on a worker when it exits fail with it.
+            assert_eq!(run.failures_between(60.0, first_exit - 1.0), 0, "seed {seed}: workers serve until they exit");
+            assert!(run.failures() > ft.failures(), "seed {seed}");
+            assert!(!run.metrics.slo.holds, "seed {seed}");
+            let rebuilt_on_pinned =
+                run.log_times("-> STARTING on small-group-1 (scheduled)").into_iter().any(|t| t > worker_exit);
+            let (from, to) = (worker_exit + 0.001, 240.0);
+            if !rebuilt_on_pinned {
+                assert_eq!(run.failures_between(from, to), run.requests_between(from, to), "seed {seed}");
+                lost += 1;
+            } else {
+                assert_eq!(run.failures_between(150.0, to), 0, "seed {seed}: the pinned worker serves again");
+                back += 1;
+            }
+        }
+        assert!(lost > 5 && back > 5, "both outcomes of the race occur: lost {lost}, back {back}");
     }
 
     /// Behind a Service the head's proxy serves again once the rebuilt replicas run.

@@ -16,6 +16,7 @@ pub(super) struct LiveArgs {
     pub dry_run: bool,
     pub base_port: u16,
     pub keep_logs: Option<PathBuf>,
+    pub shared_network: bool,
     pub quiet: bool,
 }
 
@@ -23,10 +24,22 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
     let (source, loaded) = load(a.scenario.as_deref(), a.seed)?;
     let sc = &loaded.scenario;
     if a.dry_run {
-        print_stdout(&live::plan::render(sc, a.base_port));
+        print_stdout(&live::plan::render(sc, a.base_port, a.shared_network));
         return Ok(super::EXIT_OK);
     }
     let out_dir = a.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-live", sc.name)));
+    let fail = |e: LiveError| {
+        let code = if matches!(e, LiveError::Interrupted) { 130 } else { EXIT_BAD_INPUT };
+        Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
+    };
+    if a.shared_network {
+        if !a.quiet {
+            eprintln!("ftsim: warning: --shared-network: Ray's servers will listen on every interface of this host");
+        }
+    } else {
+        // Before any thread exists (the Ctrl-C handler's): a user namespace needs a lone thread.
+        live::netns::isolate().map_err(fail)?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     // Ctrl-C: the run stops at its next step and tears the cluster down.
@@ -35,13 +48,7 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         eprintln!("ftsim: starting a local Ray cluster for {} (this takes a minute)...", sc.name);
     }
     let opts = LiveOptions { base_port: a.base_port, keep_logs: a.keep_logs };
-    let out = live::run(sc, &opts, &stop).map_err(|e| {
-        let code = match e {
-            LiveError::Interrupted => 130,
-            _ => EXIT_BAD_INPUT,
-        };
-        Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
-    })?;
+    let out = live::run(sc, &opts, &stop).map_err(fail)?;
     if !a.quiet {
         eprintln!("ftsim: {}", out.teardown);
     }

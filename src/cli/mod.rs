@@ -89,6 +89,10 @@ enum Command {
         /// Keep Ray's and the helper's logs in this directory.
         #[arg(long, value_name = "DIR")]
         keep_logs: Option<PathBuf>,
+        /// Run the cluster in the host's network instead of a private one (needed where network
+        /// namespaces are not allowed); Ray's servers then listen on every interface.
+        #[arg(long)]
+        shared_network: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -160,8 +164,8 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run { scenario, seed, out, quiet } => run::run(scenario.as_deref(), seed, out, quiet),
-        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, quiet } => {
-            live::live(live::LiveArgs { scenario, seed, out, dry_run, base_port, keep_logs, quiet })
+        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet } => {
+            live::live(live::LiveArgs { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet })
         }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),

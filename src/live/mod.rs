@@ -2,7 +2,8 @@
 //! the same observation stream as the simulator, so that every report, plot and comparison works
 //! on both.
 //!
-//! What it does to the machine: it starts Redis (`redis-server`, GCS fault tolerance only) and
+//! What it does to the machine: in a private network namespace with loopback only ([`netns`];
+//! `--shared-network` opts out), it starts Redis (`redis-server`, GCS fault tolerance only) and
 //! one `ray start` process tree per pod, each in its own session, on loopback addresses
 //! 127.0.0.2, 127.0.0.3, ... with ports from `--base-port` (default 20000) up to 4,100 above it,
 //! and temp dirs under a fresh directory in /tmp. It kills only processes it started (by process
@@ -14,13 +15,15 @@
 //! Layout: [`adapter`] the cluster trait and its actions; [`local_ray`] the adapter for a local
 //! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray; [`orchestrator`]
 //! the timeline (faults, and the parts of KubeRay and the kubelet); [`load`] the HTTP load;
-//! [`snapshot`] observations into levels; [`env`] environment checks; [`plan`] the `--dry-run`.
+//! [`snapshot`] observations into levels; [`env`](mod@env) environment checks; [`plan`] the `--dry-run`;
+//! [`netns`] the private network.
 
 pub mod adapter;
 pub mod env;
 pub mod helper;
 pub mod load;
 pub mod local_ray;
+pub mod netns;
 pub mod orchestrator;
 pub mod plan;
 pub mod snapshot;

@@ -48,7 +48,12 @@ enum Detector {
     ReplicaNotRunning(String),
     ControllerDown,
     ProxyNotHealthy(String),
-    NodesDead(Vec<String>),
+    /// A lost node's pods: the GCS declares one dead, or the controller gives up on a proxy
+    /// that was healthy on one of them (`proxied`), whichever comes first (as in the simulator).
+    NodeLost {
+        pods: Vec<String>,
+        proxied: Vec<String>,
+    },
     GcsDown,
     ConstructorFailed,
 }
@@ -116,7 +121,12 @@ fn yes_no(b: Option<bool>) -> &'static str {
     }
 }
 
-/// Whether `pod`'s Ray runs and its proxy is healthy in `snap`.
+/// Whether the controller reports `pod`'s proxy HEALTHY in `snap`.
+fn proxy_healthy(snap: &Snapshot, pod: &str) -> bool {
+    snap.proxies.iter().any(|p| p.pod.as_deref() == Some(pod) && p.status.as_deref() == Some("HEALTHY"))
+}
+
+/// Whether `pod`'s Ray runs and its proxy is healthy and alive in `snap`.
 fn proxy_serves(snap: &Snapshot, pod: &str) -> bool {
     snap.pod_ready(pod)
         && snap.proxies.iter().any(|p| {
@@ -259,21 +269,9 @@ impl<'a> Orchestrator<'a> {
                 if let Some(p) = self.pods.get_mut(&name) {
                     p.expect_exit = false;
                 }
-                let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.clone() } };
-                self.act(action)?;
-                self.after_pod_started(&name)
+                self.start_container(&name)
             }
-            Task::RestartContainer(name) => {
-                let ft = self.sc.cluster.gcs_fault_tolerance;
-                if name == "head" && ft && self.redis_down > 0 {
-                    // The restarted GCS would wait for Redis: start it when Redis is back.
-                    self.head_waiting_for_redis = true;
-                    return Ok(());
-                }
-                let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.clone() } };
-                self.act(action)?;
-                self.after_pod_started(&name)
-            }
+            Task::RestartContainer(name) => self.start_container(&name),
             Task::Resubmit => {
                 self.note(
                     "kuberay",
@@ -287,8 +285,7 @@ impl<'a> Orchestrator<'a> {
                 if self.redis_down == 0 {
                     self.act(Action::StartRedis)?;
                     if std::mem::take(&mut self.head_waiting_for_redis) {
-                        self.act(Action::StartHead)?;
-                        self.after_pod_started("head")?;
+                        self.start_container("head")?;
                     }
                 }
                 Ok(())
@@ -486,7 +483,13 @@ impl<'a> Orchestrator<'a> {
                     .unwrap_or_else(|| self.fault_rng[i].below(self.nodes_ready.len()));
                 let victims: Vec<String> =
                     self.pods.iter().filter(|(_, p)| !p.gone && p.node == node).map(|(n, _)| n.clone()).collect();
-                self.record_fault(i, Some(format!("node-{}", node + 1)), Some(Detector::NodesDead(victims.clone())));
+                let proxied = victims
+                    .iter()
+                    .filter(|pod| self.last.as_ref().is_some_and(|snap| proxy_serves(snap, pod)))
+                    .cloned()
+                    .collect();
+                let detector = Detector::NodeLost { pods: victims.clone(), proxied };
+                self.record_fault(i, Some(format!("node-{}", node + 1)), Some(detector));
                 self.nodes_ready[node] = false;
                 let t = &self.sc.timings;
                 let (gc, provisioning, pod_start) = (sd(t.orphan_pod_gc), sd(t.node_provisioning), sd(t.pod_start));
@@ -551,6 +554,20 @@ impl<'a> Orchestrator<'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Starts (or restarts) a pod's Ray container. A GCS-FT head is held back while Redis is
+    /// down: its GCS would only wait for Redis (the simulator's WAITING_FOR_REDIS), so it starts
+    /// when Redis is back.
+    fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
+        if name == "head" && self.sc.cluster.gcs_fault_tolerance && self.redis_down > 0 {
+            self.note("pod", name, format_args!("container waits for Redis (the GCS cannot load the cluster)"));
+            self.head_waiting_for_redis = true;
+            return Ok(());
+        }
+        let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.to_string() } };
+        self.act(action)?;
+        self.after_pod_started(name)
     }
 
     /// Polls the cluster: levels, state changes into the events log, fault detection, and the
@@ -668,14 +685,10 @@ impl<'a> Orchestrator<'a> {
                 Detector::ControllerDown => {
                     snap.controller.actor_state.as_deref() != Some("ALIVE") || snap.controller.answering == Some(false)
                 }
-                Detector::ProxyNotHealthy(pod) => {
-                    ray && !snap
-                        .proxies
-                        .iter()
-                        .any(|p| p.pod.as_deref() == Some(pod) && p.status.as_deref() == Some("HEALTHY"))
-                }
-                Detector::NodesDead(pods) => {
+                Detector::ProxyNotHealthy(pod) => ray && !proxy_healthy(snap, pod),
+                Detector::NodeLost { pods, proxied } => {
                     snap.pods.iter().any(|p| pods.contains(&p.name) && p.node_state.as_deref() == Some("DEAD"))
+                        || ray && proxied.iter().any(|pod| !proxy_healthy(snap, pod))
                 }
                 Detector::GcsDown => !snap.gcs.port_open || snap.gcs.answering == Some(false),
                 Detector::ConstructorFailed => {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
 
 /// The plan as text.
-pub fn render(sc: &Scenario, base_port: u16) -> String {
+pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
     let mut o = String::new();
     let t = &sc.timings;
     let ft = sc.cluster.gcs_fault_tolerance;
@@ -15,11 +15,16 @@ pub fn render(sc: &Scenario, base_port: u16) -> String {
         "live plan for scenario {} (seed {}), {} of load after the cluster serves",
         sc.name, sc.seed, sc.duration
     );
-    let _ = writeln!(o, "topology (local-ray adapter, loopback only, ports {base_port}..{}):", base_port as u32 + 4099);
+    let network = if shared_network {
+        "the host's network (--shared-network: Ray's servers listen on every interface)"
+    } else {
+        "a private network namespace with loopback only"
+    };
+    let _ = writeln!(o, "topology (local-ray adapter, {network}, ports {base_port}..{}):", base_port as u32 + 4099);
     if ft {
         let _ = writeln!(
             o,
-            "  redis-server on 127.0.0.1:{base_port} (password from FTSIM_REDIS_PASSWORD or generated; never printed)"
+            "  redis-server on 127.0.0.1:{base_port} (password from FTSIM_REDIS_PASSWORD, the scenario or generated; never printed)"
         );
     }
     for (i, pod) in sc.initial_ray_pods().iter().enumerate() {

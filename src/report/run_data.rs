@@ -13,16 +13,16 @@ use super::output::MARKER;
 /// The time-series file of a run directory.
 pub const TIMESERIES: &str = "timeseries.csv";
 
-/// Largest report.json or timeseries.csv accepted [bytes]: far above any real run, small
+/// Largest report.json or timeseries.csv accepted \[bytes\]: far above any real run, small
 /// enough that a wrong directory cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One row of timeseries.csv: a bucket of arrival time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesRow {
-    /// Start of the bucket [s].
+    /// Start of the bucket \[s\].
     pub t_start_s: f64,
-    /// End of the bucket (exclusive) [s].
+    /// End of the bucket (exclusive) \[s\].
     pub t_end_s: f64,
     /// Requests that arrived in it.
     pub requests: u64,
@@ -35,7 +35,7 @@ pub struct SeriesRow {
 }
 
 impl SeriesRow {
-    /// Width of the bucket [s].
+    /// Width of the bucket \[s\].
     pub fn width_s(&self) -> f64 {
         self.t_end_s - self.t_start_s
     }

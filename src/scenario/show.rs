@@ -13,7 +13,7 @@ pub fn num(v: f64) -> String {
     if v.is_finite() && v.abs() >= 1e15 { format!("{v:e}") } else { format!("{v}") }
 }
 
-/// A string quoted as in Rust (`"abc"`), cut after [`MAX_TEXT_CHARS`] characters.
+/// A string quoted as in Rust (`"abc"`), cut after `MAX_TEXT_CHARS` characters.
 pub fn text(s: &str) -> String {
     match s.char_indices().nth(MAX_TEXT_CHARS) {
         Some((cut, _)) => format!("{:?}... ({} characters)", &s[..cut], s.chars().count()),

@@ -2,7 +2,7 @@
 //!
 //! Layout: [`world`] holds the state and the event loop; [`k8s`] nodes, pods, kubelet and the
 //! KubeRay operator; [`ray`] the GCS, Redis and raylets; [`serve`] the controller, proxies,
-//! routers and replicas; [`faults`] injection; [`check`] whole-cluster invariants; [`log`] the
+//! routers and replicas; [`faults`] injection; `check` whole-cluster invariants; [`log`] the
 //! events log. Each component is a state machine whose transitions log one line each.
 
 #[cfg(debug_assertions)]

@@ -10,7 +10,7 @@ use super::event::Event;
 use super::ids::PodId;
 use super::k8s::{PodPhase, PodRole, Raylet};
 use super::world::{Cause, World};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::RedisMode;
 
 /// The GCS process on the head pod.
@@ -123,9 +123,11 @@ impl World {
                 }
                 Raylet::Disconnected { .. } => {
                     // Without fault tolerance the new GCS does not know the old nodes: each is
-                    // rejected when its next reconnection attempt reaches the new GCS.
+                    // rejected when its next reconnection attempt reaches the new GCS, at a
+                    // uniformly drawn point of its retry cycle.
                     let inc = self.pods[i].inc;
-                    let delay = self.scenario.timings.stale_raylet_rejection;
+                    let most = self.scenario.timings.stale_raylet_rejection.as_micros();
+                    let delay = SimDuration::from_micros(self.rng.reconnect.range_inclusive(0, most));
                     self.schedule_in(delay, Event::StaleRayletRejected { pod, inc });
                 }
                 Raylet::Starting if Some(pod) != self.head => {

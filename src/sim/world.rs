@@ -111,6 +111,7 @@ pub(super) struct Streams {
     pub placement: RngStream,
     pub health: RngStream,
     pub ingress: RngStream,
+    pub reconnect: RngStream,
     pub faults: Vec<RngStream>,
 }
 
@@ -172,6 +173,7 @@ impl World {
                 placement: RngStream::new(seed, "placement"),
                 health: RngStream::new(seed, "health-check-jitter"),
                 ingress: RngStream::new(seed, "ingress"),
+                reconnect: RngStream::new(seed, "raylet-reconnect"),
                 faults,
             },
             nodes,

@@ -1258,12 +1258,17 @@ class Helper:
         return {**pod.describe(), "gcs_address": f"{HEAD_IP}:{L.gcs}",
                 "elapsed_s": round(elapsed, 3)}
 
-    def cmd_kill_pod(self, req):
+    def _named_pod(self, req) -> "Pod":
+        """The started pod that request `req` names (its only argument, "name")."""
         a = take_args(req, {"name": ((str,), _REQUIRED)})
         self.require_init()
         pod = self.pods.get(a["name"])
         if pod is None or pod.child is None:
             raise CommandError(f"no pod named {a['name']!r}")
+        return pod
+
+    def cmd_kill_pod(self, req):
+        pod = self._named_pod(req)
         t0 = time.monotonic()
         killed = pod.child.kill_tree()
         if pod.role == "head":
@@ -1273,11 +1278,7 @@ class Helper:
         return {"pod": pod.name, "killed": killed, "elapsed_s": round(time.monotonic() - t0, 3)}
 
     def cmd_freeze_pod(self, req):
-        a = take_args(req, {"name": ((str,), _REQUIRED)})
-        self.require_init()
-        pod = self.pods.get(a["name"])
-        if pod is None or pod.child is None:
-            raise CommandError(f"no pod named {a['name']!r}")
+        pod = self._named_pod(req)
         t0 = time.monotonic()
         frozen = pod.child.stop_tree()
         pod.frozen = True
@@ -1289,11 +1290,7 @@ class Helper:
         """SIGTERM to the pod's `ray start --block` (what the kubelet sends on pod deletion):
         Ray 2.60 drains the node, then stops its processes. Returns at once; the pod shows
         "exited" in observe when done, and kill_pod removes leftovers."""
-        a = take_args(req, {"name": ((str,), _REQUIRED)})
-        self.require_init()
-        pod = self.pods.get(a["name"])
-        if pod is None or pod.child is None:
-            raise CommandError(f"no pod named {a['name']!r}")
+        pod = self._named_pod(req)
         if pod.child.exit_code() is not None:
             return {"pod": pod.name, "signalled": False}
         kill_pid(pod.child.pid, pod.child.starttime, signal.SIGTERM)

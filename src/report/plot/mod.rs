@@ -1,5 +1,5 @@
 //! Availability plots, drawn with plotters from a [`RunData`] alone: [`model`] computes what to
-//! show (pure, tested), the figures place it, and [`render`] turns a figure into PNG and SVG.
+//! show (pure, tested), the figures place it, and `render` turns a figure into PNG and SVG.
 
 pub mod model;
 mod overlay;

@@ -10,9 +10,9 @@ use crate::report::run_data::{RunData, SeriesRow};
 /// One bucket of the request panels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BucketBar {
-    /// Start of the bucket [s].
+    /// Start of the bucket \[s\].
     pub start_s: f64,
-    /// End of the bucket [s].
+    /// End of the bucket \[s\].
     pub end_s: f64,
     /// successes / requests; `None` when no request arrived.
     pub success_ratio: Option<f64>,
@@ -36,13 +36,13 @@ pub struct FaultWindow {
     pub index: usize,
     /// `kind (target)`.
     pub label: String,
-    /// Injection [s].
+    /// Injection \[s\].
     pub injected_s: f64,
-    /// Detection [s], if the system noticed.
+    /// Detection \[s\], if the system noticed.
     pub detected_s: Option<f64>,
-    /// Recovery [s], if the cluster was back at target within the run.
+    /// Recovery \[s\], if the cluster was back at target within the run.
     pub recovered_s: Option<f64>,
-    /// Where the shading ends [s]: recovery, or the end of the plot when there was none.
+    /// Where the shading ends \[s\]: recovery, or the end of the plot when there was none.
     pub end_s: f64,
     /// Failed requests between injection and recovery.
     pub failed_requests: u64,
@@ -51,9 +51,9 @@ pub struct FaultWindow {
 /// One downtime episode.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeSpan {
-    /// First failed arrival [s].
+    /// First failed arrival \[s\].
     pub start_s: f64,
-    /// Next successful arrival, or the end of the run [s].
+    /// Next successful arrival, or the end of the run \[s\].
     pub end_s: f64,
     /// Failed requests in it.
     pub failed_requests: u64,
@@ -62,9 +62,9 @@ pub struct EpisodeSpan {
 /// A value held over `[start_s, end_s)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Step<T> {
-    /// Start [s].
+    /// Start \[s\].
     pub start_s: f64,
-    /// End [s].
+    /// End \[s\].
     pub end_s: f64,
     /// The value.
     pub value: T,
@@ -112,7 +112,7 @@ pub struct PlotModel {
     pub success_ratio: f64,
     /// Failed requests of the whole run.
     pub failed_requests: u64,
-    /// Right end of the time axis [s]: the arrival window.
+    /// Right end of the time axis \[s\]: the arrival window.
     pub duration_s: f64,
     /// Request panels' buckets, in time order.
     pub buckets: Vec<BucketBar>,

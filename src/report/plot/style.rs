@@ -124,7 +124,7 @@ pub fn ticks(max: f64, n: usize) -> Vec<f64> {
     (0..=count).map(|i| i as f64 * step).collect()
 }
 
-/// Time ticks [s]: steps that read as time (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10 min, ...).
+/// Time ticks \[s\]: steps that read as time (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10 min, ...).
 pub fn time_ticks(duration_s: f64, n: usize) -> Vec<f64> {
     const STEPS: [f64; 14] = [1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0];
     let d = if duration_s.is_finite() && duration_s > 0.0 { duration_s } else { 1.0 };
