@@ -265,13 +265,7 @@ impl<'a> Orchestrator<'a> {
         match task {
             Task::Fault(i) => self.inject(i),
             Task::FaultEnd(i) => self.end_fault(i),
-            Task::StartPod(name) => {
-                if let Some(p) = self.pods.get_mut(&name) {
-                    p.expect_exit = false;
-                }
-                self.start_container(&name)
-            }
-            Task::RestartContainer(name) => self.start_container(&name),
+            Task::StartPod(name) | Task::RestartContainer(name) => self.start_container(&name),
             Task::Resubmit => {
                 self.note(
                     "kuberay",
@@ -386,16 +380,16 @@ impl<'a> Orchestrator<'a> {
         }
     }
 
-    /// (replica id, pid) of the running replicas, in the naming order.
-    fn running_replicas(&mut self) -> Result<Vec<(String, Option<u32>)>, LiveError> {
+    /// (replica id, pid) of the replicas a fault can target, in the naming order.
+    fn targetable_replicas(&mut self) -> Result<Vec<(String, Option<u32>)>, LiveError> {
         let snap = self.adapter.observe()?;
-        Ok(snap.running_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect())
+        Ok(snap.targetable_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect())
     }
 
     /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
     /// with the fault's random stream.
     fn pick_replica(&mut self, i: usize, target: &Option<String>) -> Result<Option<(String, Option<u32>)>, LiveError> {
-        let running = self.running_replicas()?;
+        let running = self.targetable_replicas()?;
         if running.is_empty() {
             return Ok(None);
         }
@@ -564,6 +558,9 @@ impl<'a> Orchestrator<'a> {
             self.note("pod", name, format_args!("container waits for Redis (the GCS cannot load the cluster)"));
             self.head_waiting_for_redis = true;
             return Ok(());
+        }
+        if let Some(p) = self.pods.get_mut(name) {
+            p.expect_exit = false;
         }
         let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.to_string() } };
         self.act(action)?;

@@ -119,6 +119,18 @@ impl Snapshot {
         v
     }
 
+    /// The replicas a fault can target, in the same order: the running ones, or while the
+    /// controller does not answer (its states unknown), those whose actor is alive.
+    pub fn targetable_replicas(&self) -> Vec<&ReplicaView> {
+        if self.controller.answering == Some(true) {
+            return self.running_replicas();
+        }
+        let mut v: Vec<&ReplicaView> =
+            self.replicas.iter().filter(|r| r.state.is_none() && r.actor_state.as_deref() == Some("ALIVE")).collect();
+        v.sort_by(|a, b| (a.pod.as_deref(), &a.replica_id).cmp(&(b.pod.as_deref(), &b.replica_id)));
+        v
+    }
+
     /// True when the pod's Ray is running and the GCS says its node is alive.
     pub fn pod_ready(&self, name: &str) -> bool {
         self.pods.iter().any(|p| p.name == name && p.process == "running" && p.node_state.as_deref() == Some("ALIVE"))
@@ -172,5 +184,54 @@ impl Snapshot {
             redis_up,
             controller_up,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(id: &str, pod: &str, state: Option<&str>, actor: &str) -> ReplicaView {
+        ReplicaView {
+            replica_id: id.into(),
+            state: state.map(str::to_string),
+            actor_state: Some(actor.into()),
+            pid: None,
+            pod: Some(pod.into()),
+        }
+    }
+
+    fn ids(v: Vec<&ReplicaView>) -> Vec<&str> {
+        v.into_iter().map(|r| r.replica_id.as_str()).collect()
+    }
+
+    #[test]
+    fn with_the_controller_answering_only_running_replicas_are_targets_ordered_by_pod() {
+        let snap = Snapshot {
+            controller: ControllerView { actor_state: Some("ALIVE".into()), answering: Some(true) },
+            replicas: vec![
+                replica("b", "worker-1", Some("RUNNING"), "ALIVE"),
+                replica("a", "worker-1", Some("STARTING"), "ALIVE"),
+                replica("c", "head", Some("RUNNING"), "ALIVE"),
+                replica("d", "head", None, "ALIVE"),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(ids(snap.targetable_replicas()), ["c", "b"]);
+    }
+
+    #[test]
+    fn while_the_controller_is_down_live_replica_actors_are_the_targets() {
+        let snap = Snapshot {
+            controller: ControllerView { actor_state: Some("RESTARTING".into()), answering: Some(false) },
+            replicas: vec![
+                replica("b", "worker-1", None, "ALIVE"),
+                replica("a", "worker-1", None, "DEAD"),
+                replica("c", "head", None, "ALIVE"),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(ids(snap.targetable_replicas()), ["c", "b"]);
+        assert!(snap.running_replicas().is_empty(), "Serve states unknown: none counts as running");
     }
 }
