@@ -154,15 +154,18 @@ mod replica_constructor_failure {
 mod controller_crash {
     use super::*;
 
-    /// Guide / ray-defaults §5: the data plane is unaffected while the controller restarts.
+    /// Guide / ray-defaults §5: the data plane is unaffected while the controller restarts;
+    /// `ray.kill` restarts it at once, and it answers after actor start + recovery (3 s; live
+    /// here 2.1-3.4 s).
     #[test]
     fn fails_no_request_and_recovers_in_seconds() {
         for seed in seeds().take(10) {
             let run = Build::bundled("controller-crash").set("seed", json!(seed)).run();
             assert_eq!(run.failures(), 0);
-            let d = run.time_to_detect(0);
-            assert!((d - 1.0).abs() < 1e-6, "Ray notices the dead actor within 1 s");
-            assert!(run.time_to_recover(0) <= 10.0);
+            assert_eq!(run.time_to_detect(0), 0.0, "ray.kill: the GCS restarts the actor at once");
+            let t = &run.scenario.timings;
+            let back = (t.actor_start + t.controller_recovery).as_secs_f64();
+            assert!((run.time_to_recover(0) - back).abs() < 1e-6, "answering after start + recovery");
         }
     }
 }
@@ -374,12 +377,12 @@ mod head_pod_crash_no_gcs_ft {
 mod redis_outage {
     use super::*;
 
-    /// ray-defaults §11: the GCS exits within 0.1 s of losing Redis (100 ms PING), the head
-    /// restarts and waits for Redis; workers keep serving.
+    /// ray-defaults §11: the GCS exits soon after losing Redis (`gcs_redis_crash_s`, 2.5 s as
+    /// measured live), the head restarts and waits for Redis; workers keep serving.
     #[test]
     fn gcs_dies_and_workers_keep_serving() {
         let run = Build::bundled("redis-outage").run();
-        assert!((run.time_to_detect(0) - 0.1).abs() < 1e-6);
+        assert!((run.time_to_detect(0) - 2.5).abs() < 1e-6);
         assert_eq!(run.failures(), 0);
         let gcs_up = run.first("Redis reachable; tables loaded");
         assert!((gcs_up - 90.0).abs() < 1e-6, "the waiting GCS comes up as soon as Redis is back");

@@ -1,6 +1,7 @@
 //! Fault injection: resolves each fault's target (by name, or with the fault's own random
 //! stream) and applies it through the components' own transitions.
 
+use crate::engine::SimDuration;
 use crate::scenario::{ConstructorFailures, FaultKind, RedisMode};
 use crate::sim::event::Event;
 use crate::sim::ids::{NodeId, PodId, ReplicaId};
@@ -100,7 +101,8 @@ impl World {
             }
             FaultKind::ControllerCrash => {
                 self.record_fault(i, Some("serve-controller".to_string()));
-                self.controller_dies(Cause::Fault(i));
+                // `ray.kill` (the guide's way): the GCS kills the actor and restarts it at once.
+                self.controller_dies(Cause::Fault(i), SimDuration::ZERO);
             }
             FaultKind::ProxyCrash { target } => {
                 let pod = self.resolve_pod(i, &target, false);

@@ -190,7 +190,7 @@ impl World {
             self.kill_proxy_actor(proxy, cause, unreachable);
         }
         if self.head == Some(pod) {
-            self.controller_dies(cause);
+            self.controller_dies(cause, self.scenario.timings.actor_death_detection);
             self.gcs_down(&format!("head pod {}", cause.describe()));
         }
         if was_alive && known_at_once {

@@ -96,15 +96,17 @@ impl World {
         self.levels_dirty = true;
     }
 
-    /// The controller actor dies. Ray notices and restarts it (max_restarts = -1).
-    pub(crate) fn controller_dies(&mut self, cause: Cause) {
+    /// The controller actor dies. Ray notices after `noticed_after` (the raylet's scan for a
+    /// dead process; zero for `ray.kill`, which goes through the GCS) and restarts it
+    /// (max_restarts = -1).
+    pub(crate) fn controller_dies(&mut self, cause: Cause, noticed_after: SimDuration) {
         if self.controller.state == ControllerState::Dead {
             return;
         }
         self.controller.inc += 1;
         self.controller.fault = cause.fault();
         self.set_controller_state(ControllerState::Dead, &cause.describe());
-        self.schedule_in(self.scenario.timings.actor_death_detection, Event::ControllerRestart);
+        self.schedule_in(noticed_after, Event::ControllerRestart);
     }
 
     /// Ray restarts the controller on the head, if the GCS and the head raylet are up.
