@@ -55,7 +55,11 @@ enum Detector {
         proxied: Vec<String>,
     },
     GcsDown,
-    ConstructorFailed,
+    /// An injected constructor failure raised: more than `before` have (as the simulator, which
+    /// detects the fault when the first failing constructor raises).
+    ConstructorFailed {
+        before: u64,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -437,7 +441,8 @@ impl<'a> Orchestrator<'a> {
                 }
             }
             FaultKind::ConstructorFailure { failures, duration } => {
-                self.record_fault(i, None, Some(Detector::ConstructorFailed));
+                let before = self.last.as_ref().map_or(0, |snap| snap.constructors_raised);
+                self.record_fault(i, None, Some(Detector::ConstructorFailed { before }));
                 match failures {
                     ConstructorFailures::Count(n) => self.act(Action::FailConstructorsCount(n))?,
                     ConstructorFailures::Probability(t) => {
@@ -688,11 +693,7 @@ impl<'a> Orchestrator<'a> {
                         || ray && proxied.iter().any(|pod| !proxy_healthy(snap, pod))
                 }
                 Detector::GcsDown => !snap.gcs.port_open || snap.gcs.answering == Some(false),
-                Detector::ConstructorFailed => {
-                    ray && snap.app.as_ref().is_some_and(|a| {
-                        matches!(a.deployment_status.as_deref(), Some("UNHEALTHY") | Some("DEPLOY_FAILED"))
-                    })
-                }
+                Detector::ConstructorFailed { before } => snap.constructors_raised > *before,
             };
             if seen {
                 hits.push((k, *rec));

@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// The application's status, when the controller answered.
     #[serde(default)]
     pub app: Option<AppView>,
+    /// Injected constructor failures that have raised so far.
+    #[serde(default)]
+    pub constructors_raised: u64,
 }
 
 /// The Serve application.

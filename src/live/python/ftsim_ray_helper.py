@@ -175,7 +175,8 @@ fail_constructors {"count": int} and/or {"probability": float}
     files are read and updated under an exclusive fcntl.flock on
     run_dir/flags/constructor.lock. Every constructor appends one JSON line
     {"t_unix_s", "pid", "outcome": "ok"|"fail_count"|"fail_probability"} to
-    run_dir/flags/constructors.jsonl (same lock).
+    run_dir/flags/constructors.jsonl (same lock), and a failing one another,
+    {"t_unix_s", "pid", "outcome": "raised"}, when it raises.
     -> {"count", "probability"}
 
 observe {"timeout_s": float = 1.5}
@@ -199,7 +200,8 @@ observe {"timeout_s": float = 1.5}
         "replicas": [{"replica_id", "actor_name", "state", "actor_state",
                       "pid", "node_ip", "pod"}],
         "proxies": [{"pod", "node_ip", "status", "actor_state", "actor_name",
-                     "pid", "url"}]}
+                     "pid", "url"}],
+        "constructors_raised": int}
     "state"/"status" are Serve's (null when the controller did not answer; the
     lists then come from the GCS actor table alone, non-DEAD actors only);
     "actor_state" is the GCS actor table's (PENDING_CREATION, ALIVE, RESTARTING,
@@ -1628,8 +1630,17 @@ class Helper:
             out["app"] = None
             out["replicas"] = []
             out["proxies"] = []
+        out["constructors_raised"] = self.constructors_raised()
         out["elapsed_s"] = round(time.monotonic() - t0, 3)
         return out
+
+    def constructors_raised(self) -> int:
+        """Injected constructor failures that have raised so far (constructors.jsonl)."""
+        try:
+            with open(os.path.join(self.run_dir, "flags", "constructors.jsonl")) as f:
+                return sum(1 for line in f if '"outcome": "raised"' in line)
+        except OSError:
+            return 0
 
     # -- teardown
     def teardown(self, keep_logs: bool | None = None) -> dict:
@@ -1899,6 +1910,9 @@ class SleepyPid:
                                      "outcome": outcome}) + "\n")
         if outcome != "ok":
             _time.sleep(fail_delay_s)
+            with open(_os.path.join(flags_dir, "constructors.jsonl"), "a") as f:
+                f.write(_json.dumps({"t_unix_s": round(_time.time(), 3), "pid": _os.getpid(),
+                                     "outcome": "raised"}) + "\n")
             raise RuntimeError(f"ftsim: injected constructor failure ({outcome})")
         _time.sleep(constructor_s)
 
