@@ -93,7 +93,11 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
             FaultKind::HeadPodCrash => format!(
                 "SIGKILL of the head pod (GCS, raylet, controller); a new head after {}{}",
                 t.pod_start,
-                if ft { " on the same Redis" } else { ", then RayService resubmits the app" }
+                if ft {
+                    " on the same Redis (held until Redis answers, if it is down then)"
+                } else {
+                    ", then RayService resubmits the app"
+                }
             ),
             FaultKind::RedisOutage { duration } => {
                 format!("SIGKILL of redis-server; restarted on the same data after {duration}")
