@@ -131,9 +131,13 @@ pub const GCS_REDIS_CRASH: SimDuration = ms(2_500);
 pub const STALE_RAYLET_REJECTION: SimDuration = SimDuration::from_secs(16);
 /// `ray start --block` polls its children every 1 s and exits when one dies (scripts.py).
 pub const RAY_BLOCK_POLL: SimDuration = ms(1_000);
-/// `ray start` until the raylet (and on the head the GCS with its tables) is up \[s\]. GUESS:
-/// local-ray-notes.md measured 5-12 s on 2 cores; real pods vary.
+/// `ray start` on a worker until its raylet is up \[s\]. GUESS: local-ray-notes.md measured 5-12 s
+/// on 2 cores; live mode here 4.6-9.7 s (median 6.2 s, six starts); real pods vary.
 pub const RAY_START: SimDuration = SimDuration::from_secs(5);
+/// `ray start --head` until the GCS (with its tables) and the head's raylet are up \[s\]: the head
+/// also starts the GCS, the dashboard and the autoscaler monitor. GUESS, from live mode here:
+/// 7.5-14.2 s (four starts, median 11.6 s) against the workers' 6.2 s.
+pub const HEAD_RAY_START: SimDuration = SimDuration::from_secs(10);
 /// Ray 2.60 drains a node on SIGTERM for up to `RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S` = 30 s
 /// before its processes are killed (ray_constants.py of the 2.60 install; node.py).
 pub const NODE_DRAIN_TIMEOUT: SimDuration = SimDuration::from_secs(30);

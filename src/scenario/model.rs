@@ -148,6 +148,7 @@ pub struct Timings {
     pub stale_raylet_rejection: SimDuration,
     pub ray_block_poll: SimDuration,
     pub ray_start: SimDuration,
+    pub head_ray_start: SimDuration,
     pub node_drain_timeout: SimDuration,
     pub pod_start: SimDuration,
     pub wait_gcs_ready_period: SimDuration,

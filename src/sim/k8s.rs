@@ -220,7 +220,9 @@ impl World {
     fn start_container(&mut self, pod: PodId, why: &str) {
         self.set_pod_phase(pod, PodPhase::Running, why);
         let inc = self.pods[pod.ix()].inc;
-        self.schedule_in(self.scenario.timings.ray_start, Event::RayStarted { pod, inc });
+        let t = &self.scenario.timings;
+        let ray_start = if self.pods[pod.ix()].role == PodRole::Head { t.head_ray_start } else { t.ray_start };
+        self.schedule_in(ray_start, Event::RayStarted { pod, inc });
         if self.readiness_probes_enabled() {
             let delay = self.scenario.timings.readiness_initial_delay;
             self.schedule_in(delay, Event::ReadinessProbe { pod, inc });
