@@ -86,7 +86,13 @@ impl LocalRay {
         let timeout = Duration::from_secs(200);
         let r = if pod == "head" {
             let cpus = (sc.cluster.head_cpus_milli / 1000).max(1);
-            self.helper.call("start_head", json!({"gcs_ft": ft, "num_cpus": cpus, "timeout_s": 180.0}), timeout)?
+            let args = json!({"gcs_ft": ft, "num_cpus": cpus, "timeout_s": 180.0, "exit_ok": true});
+            let r = self.helper.call("start_head", args, timeout)?;
+            if r["started"] == json!(false) {
+                let code = r["exit_code"].as_i64().unwrap_or(-1);
+                return Err(LiveError::ContainerExited(format!("ray start --head exited with {code}")));
+            }
+            r
         } else {
             self.helper.call(
                 "start_worker",

@@ -52,12 +52,19 @@ pub enum LiveError {
     Io(String),
     /// Ctrl-C.
     Interrupted,
+    /// A pod's `ray start` exited while starting (its container exited; the orchestrator lets
+    /// the kubelet restart it).
+    ContainerExited(String),
 }
 
 impl std::fmt::Display for LiveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LiveError::Environment(m) | LiveError::Busy(m) | LiveError::Helper(m) | LiveError::Io(m) => f.write_str(m),
+            LiveError::Environment(m)
+            | LiveError::Busy(m)
+            | LiveError::Helper(m)
+            | LiveError::Io(m)
+            | LiveError::ContainerExited(m) => f.write_str(m),
             LiveError::Interrupted => f.write_str("interrupted; the cluster was torn down"),
         }
     }

@@ -99,7 +99,6 @@ pub struct Orchestrator<'a> {
     worker_generation: Vec<u32>,
     nodes_ready: Vec<bool>,
     redis_down: u32,
-    head_waiting_for_redis: bool,
     endpoints: Arc<Mutex<Endpoints>>,
     levels: Vec<(SimTime, Levels)>,
     last: Option<Snapshot>,
@@ -193,7 +192,6 @@ impl<'a> Orchestrator<'a> {
             worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
             redis_down: 0,
-            head_waiting_for_redis: false,
             endpoints,
             levels: Vec::new(),
             last: None,
@@ -282,9 +280,6 @@ impl<'a> Orchestrator<'a> {
                 self.redis_down = self.redis_down.saturating_sub(1);
                 if self.redis_down == 0 {
                     self.act(Action::StartRedis)?;
-                    if std::mem::take(&mut self.head_waiting_for_redis) {
-                        self.start_container("head")?;
-                    }
                 }
                 Ok(())
             }
@@ -555,21 +550,36 @@ impl<'a> Orchestrator<'a> {
         Ok(())
     }
 
-    /// Starts (or restarts) a pod's Ray container. A GCS-FT head is held back while Redis is
-    /// down: its GCS would only wait for Redis (the simulator's WAITING_FOR_REDIS), so it starts
-    /// when Redis is back.
+    /// Starts (or restarts) a pod's Ray container. A head whose `ray start` gives up (on a GCS
+    /// that waits for Redis) is a container that exited: the kubelet restarts it.
     fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
-        if name == "head" && self.sc.cluster.gcs_fault_tolerance && self.redis_down > 0 {
-            self.note("pod", name, format_args!("container waits for Redis (the GCS cannot load the cluster)"));
-            self.head_waiting_for_redis = true;
-            return Ok(());
-        }
         if let Some(p) = self.pods.get_mut(name) {
             p.expect_exit = false;
         }
         let action = if name == "head" { Action::StartHead } else { Action::StartWorker { pod: name.to_string() } };
-        self.act(action)?;
-        self.after_pod_started(name)
+        match self.act(action) {
+            Err(LiveError::ContainerExited(why)) => {
+                self.crash_loop(name, &why);
+                Ok(())
+            }
+            r => {
+                r?;
+                self.after_pod_started(name)
+            }
+        }
+    }
+
+    /// The kubelet's CrashLoopBackOff: the pod's container exited by itself; it is restarted
+    /// after the back-off (at once, then 10 s, 20 s, ...).
+    fn crash_loop(&mut self, name: &str, why: &str) {
+        let restarts = self.pods.get(name).map_or(0, |p| p.restarts);
+        let backoff = sd(kubelet_backoff(&self.sc.timings, restarts));
+        if let Some(p) = self.pods.get_mut(name) {
+            p.restarts += 1;
+            p.expect_exit = true;
+        }
+        self.note("pod", name, format_args!("RUNNING -> CRASH_LOOP_BACKOFF ({why}; restart in {backoff:?})"));
+        self.schedule(backoff, Task::RestartContainer(name.to_string()));
     }
 
     /// Polls the cluster: levels, state changes into the events log, fault detection, and the
@@ -615,18 +625,8 @@ impl<'a> Orchestrator<'a> {
                 continue;
             }
             // Ray exited by itself: the kubelet restarts the container.
-            let backoff = sd(kubelet_backoff(&self.sc.timings, state.restarts));
-            if let Some(p) = self.pods.get_mut(&pod.name) {
-                p.restarts += 1;
-                p.expect_exit = true;
-            }
-            self.note(
-                "pod",
-                &pod.name,
-                format_args!("RUNNING -> CRASH_LOOP_BACKOFF (Ray exited; restart in {backoff:?})"),
-            );
             self.act(Action::KillPod { pod: pod.name.clone() })?;
-            self.schedule(backoff, Task::RestartContainer(pod.name.clone()));
+            self.crash_loop(&pod.name, "Ray exited");
         }
         self.last = Some(snap);
         self.refresh_endpoints();

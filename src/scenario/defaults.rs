@@ -138,6 +138,10 @@ pub const RAY_START: SimDuration = SimDuration::from_secs(5);
 /// also starts the GCS, the dashboard and the autoscaler monitor. GUESS, from live mode here:
 /// 7.5-14.2 s (four starts, median 11.6 s) against the workers' 6.2 s.
 pub const HEAD_RAY_START: SimDuration = SimDuration::from_secs(10);
+/// `ray start --head` gives up on its own GCS (and exits, so the container does) when the GCS
+/// has not answered within this window \[s\]: `NUM_REDIS_GET_RETRIES` = 20 tries, 1 s apart
+/// (ray_constants.py; node.py `_init_gcs_client`). A GCS waiting for Redis is cut short by it.
+pub const HEAD_GCS_CONNECT_WINDOW: SimDuration = SimDuration::from_secs(20);
 /// Ray 2.60 drains a node on SIGTERM for up to `RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S` = 30 s
 /// before its processes are killed (ray_constants.py of the 2.60 install; node.py).
 pub const NODE_DRAIN_TIMEOUT: SimDuration = SimDuration::from_secs(30);

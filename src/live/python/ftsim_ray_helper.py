@@ -78,7 +78,7 @@ restart_redis {"graceful": bool = false}
     -> {"stopped": {...}|null, "started": {...}}
 
 start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
-            "object_store_mb": int = 128, "env": {str: str} = {}}
+            "object_store_mb": int = 128, "env": {str: str} = {}, "exit_ok": bool = false}
     `ray start --head --block` in its own session (start_new_session), node IP
     127.0.0.2 (127.0.0.1 and "localhost" get rewritten by Ray to the host's network
     address), GCS on the fixed GCS port, dashboard off, private temp dir. With
@@ -91,8 +91,12 @@ start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
     environment variables for this pod. Waits until `ray start` reports
     "Ray runtime started" (GCS up, head raylet registered); on timeout or early
     exit the pod is killed and an error with the (redacted) log tail returned.
-    -> {"pod": "head", "pid", "pgid", "node_ip", "proxy_port", "proxy_url",
-        "gcs_address", "incarnation", "slot", "temp_dir", "log", "elapsed_s"}
+    With "exit_ok" an early exit of `ray start` (e.g. it gave up on a GCS that
+    waits for Redis) is an answer, not an error: {"pod", "started": false,
+    "exit_code", "elapsed_s"} (the container exited; the caller restarts it).
+    -> {"pod": "head", "started": true, "pid", "pgid", "node_ip", "proxy_port",
+        "proxy_url", "gcs_address", "incarnation", "slot", "temp_dir", "log",
+        "elapsed_s"}
 start_worker {"name": str, "gcs_ft": bool, "num_cpus": int = 2,
               "timeout_s": float = 120, "object_store_mb": int = 128,
               "env": {str: str} = {}}
@@ -1127,7 +1131,7 @@ class Helper:
     def _pod_args(self, req, worker: bool) -> dict:
         spec = {"gcs_ft": ((bool,), _REQUIRED), "num_cpus": ((int,), 2),
                 "timeout_s": ((float,), 120.0), "object_store_mb": ((int,), 128),
-                "env": ((dict,), {})}
+                "env": ((dict,), {}), "exit_ok": ((bool,), False)}
         if worker:
             spec["name"] = ((str,), _REQUIRED)
         a = take_args(req, spec)
@@ -1250,6 +1254,10 @@ class Helper:
                     f"not started within {a['timeout_s']:.0f} s"
                 pod.child.kill_tree()
                 self.save_state()
+                if rc is not None and a["exit_ok"]:
+                    log(f"pod {name}: ray start {why}")
+                    return {"pod": name, "started": False, "exit_code": rc,
+                            "elapsed_s": round(time.monotonic() - t0, 3)}
                 tail = "\n".join(text.strip().splitlines()[-15:])
                 raise CommandError(f"pod {name}: ray start {why}; log {log_path}; tail:\n{tail}")
             time.sleep(0.1)
@@ -1257,7 +1265,7 @@ class Helper:
         self.save_state()
         elapsed = time.monotonic() - t0
         log(f"pod {name} started in {elapsed:.1f} s")
-        return {**pod.describe(), "gcs_address": f"{HEAD_IP}:{L.gcs}",
+        return {**pod.describe(), "started": True, "gcs_address": f"{HEAD_IP}:{L.gcs}",
                 "elapsed_s": round(elapsed, 3)}
 
     def _named_pod(self, req) -> "Pod":
