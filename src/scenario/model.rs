@@ -149,7 +149,6 @@ pub struct Timings {
     pub ray_block_poll: SimDuration,
     pub ray_start: SimDuration,
     pub head_ray_start: SimDuration,
-    pub head_gcs_connect_window: SimDuration,
     pub node_drain_timeout: SimDuration,
     pub pod_start: SimDuration,
     pub wait_gcs_ready_period: SimDuration,

@@ -166,8 +166,6 @@ pub struct RawTimings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_ray_start_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub head_gcs_connect_window_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub node_drain_timeout_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_start_s: Option<f64>,

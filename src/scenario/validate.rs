@@ -79,7 +79,6 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
         ray_block_poll_s = d::RAY_BLOCK_POLL;
         ray_start_s = d::RAY_START;
         head_ray_start_s = d::HEAD_RAY_START;
-        head_gcs_connect_window_s = d::HEAD_GCS_CONNECT_WINDOW;
         node_drain_timeout_s = d::NODE_DRAIN_TIMEOUT;
         pod_start_s = d::POD_START;
         wait_gcs_ready_period_s = d::WAIT_GCS_READY_PERIOD;
@@ -533,7 +532,6 @@ fn validate_timings(ck: &mut Checker, tp: &JsonPath, t: &RawTimings) -> Timings 
         ray_block_poll: secs!(ray_block_poll_s, true),
         ray_start: secs!(ray_start_s, true),
         head_ray_start: secs!(head_ray_start_s, true),
-        head_gcs_connect_window: secs!(head_gcs_connect_window_s, false),
         node_drain_timeout: secs!(node_drain_timeout_s, true),
         pod_start: secs!(pod_start_s, true),
         wait_gcs_ready_period: secs!(wait_gcs_ready_period_s, false),

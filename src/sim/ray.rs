@@ -103,10 +103,7 @@ impl World {
             let cluster = self.gcs.stored_cluster;
             self.gcs_become_up(cluster, "tables loaded from Redis");
         } else {
-            // The GCS would wait its own window for Redis, but `ray start --head` gives up on it
-            // first (20 tries) and the container exits.
-            let t = &self.scenario.timings;
-            let deadline = self.now + t.gcs_redis_connect_window.min(t.head_gcs_connect_window);
+            let deadline = self.now + self.scenario.timings.gcs_redis_connect_window;
             self.set_gcs_state(GcsState::WaitingForRedis { deadline }, "Redis unreachable");
             let gcs_inc = self.gcs.inc;
             self.schedule_at(deadline, Event::GcsRedisWaitExpired { gcs_inc });
@@ -289,18 +286,9 @@ impl World {
             return;
         }
         self.gcs.inc += 1;
-        let t = &self.scenario.timings;
-        let (gcs_why, why) = if t.head_gcs_connect_window < t.gcs_redis_connect_window {
-            (
-                "`ray start --head` gave up on it",
-                "GCS still waiting for Redis when `ray start --head` gave up on it; the head exits",
-            )
-        } else {
-            ("gave up connecting to Redis", "GCS could not connect to Redis; the head exits")
-        };
-        self.set_gcs_state(GcsState::Down, gcs_why);
+        self.set_gcs_state(GcsState::Down, "gave up connecting to Redis");
         if let Some(head) = self.head {
-            self.container_crashed(head, why);
+            self.container_crashed(head, "GCS could not connect to Redis; the head exits");
         }
     }
 
