@@ -17,6 +17,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use ftsim::live::PORT_SPAN;
 use serde_json::{Value, json};
 
 /// Processes a live run may start, counted by command name.
@@ -127,7 +128,7 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
             let (mut seen, mut exposed) = (Vec::new(), Vec::new());
             while running.load(Ordering::SeqCst) {
                 seen.extend(command_lines_with(PASSWORD));
-                exposed.extend(listening_ports_in(base_port, base_port + 4099));
+                exposed.extend(listening_ports_in(base_port, base_port + PORT_SPAN - 1));
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
             (seen, exposed)
@@ -146,7 +147,7 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     assert!(leaked.is_empty(), "the Redis password is in {leaked:?}");
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "ftsim live failed: {stderr}");
     assert_eq!(count_processes(), procs, "processes left behind");
-    assert!(listening_ports_in(base_port, base_port + 4099).is_empty(), "ports left bound");
+    assert!(listening_ports_in(base_port, base_port + PORT_SPAN - 1).is_empty(), "ports left bound");
     assert_eq!(temp_dirs(), tmps, "temporary directories left behind");
     let report: Value = serde_json::from_slice(&std::fs::read(dir.path().join("run/report.json")).unwrap()).unwrap();
     let events = std::fs::read_to_string(dir.path().join("run/events.log")).unwrap();
@@ -227,7 +228,7 @@ fn ctrl_c_tears_everything_down() {
     let took = interrupted.elapsed();
     assert!(took < std::time::Duration::from_secs(40), "Ctrl-C took {took:?} to tear down");
     assert_eq!(count_processes(), procs, "processes left behind");
-    assert!(listening_ports_in(20000, 24099).is_empty(), "ports left bound");
+    assert!(listening_ports_in(20000, 20000 + PORT_SPAN - 1).is_empty(), "ports left bound");
     assert_eq!(temp_dirs(), tmps, "temporary directories left behind");
     assert!(!dir.path().join("run").exists(), "an interrupted run writes no report");
 }

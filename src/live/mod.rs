@@ -72,6 +72,10 @@ impl std::fmt::Display for LiveError {
 
 impl std::error::Error for LiveError {}
 
+/// Ports a live cluster uses from `--base-port` on: the helper's layout, 100 per pod slot
+/// (`ftsim_ray_helper.py`, "Port layout").
+pub const PORT_SPAN: u16 = 4100;
+
 /// Options of `ftsim live`.
 #[derive(Clone, Debug)]
 pub struct LiveOptions {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::LiveError;
 use super::adapter::{Action, ClusterAdapter};
 use super::load::Endpoints;
-use super::snapshot::Snapshot;
+use super::snapshot::{ProxyView, Snapshot};
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FaultRecord, Levels};
 use crate::scenario::{ConstructorFailures, FaultKind, Ingress, RedisMode, Scenario};
@@ -125,19 +125,19 @@ fn yes_no(b: Option<bool>) -> &'static str {
     }
 }
 
+/// `pod`'s proxies that the controller reports HEALTHY in `snap`.
+fn healthy_proxies<'s>(snap: &'s Snapshot, pod: &'s str) -> impl Iterator<Item = &'s ProxyView> {
+    snap.proxies.iter().filter(move |p| p.pod.as_deref() == Some(pod) && p.status.as_deref() == Some("HEALTHY"))
+}
+
 /// Whether the controller reports `pod`'s proxy HEALTHY in `snap`.
 fn proxy_healthy(snap: &Snapshot, pod: &str) -> bool {
-    snap.proxies.iter().any(|p| p.pod.as_deref() == Some(pod) && p.status.as_deref() == Some("HEALTHY"))
+    healthy_proxies(snap, pod).next().is_some()
 }
 
 /// Whether `pod`'s Ray runs and its proxy is healthy and alive in `snap`.
 fn proxy_serves(snap: &Snapshot, pod: &str) -> bool {
-    snap.pod_ready(pod)
-        && snap.proxies.iter().any(|p| {
-            p.pod.as_deref() == Some(pod)
-                && p.status.as_deref() == Some("HEALTHY")
-                && p.actor_state.as_deref() == Some("ALIVE")
-        })
+    snap.pod_ready(pod) && healthy_proxies(snap, pod).any(|p| p.actor_state.as_deref() == Some("ALIVE"))
 }
 
 /// How often `pod`'s readiness is probed: the kubelet's period for workers, RayService's
@@ -559,10 +559,10 @@ impl<'a> Orchestrator<'a> {
     }
 
     /// Starts (or restarts) a pod's Ray container. A GCS-FT head is held back while Redis is
-    /// down: its `ray start` would block this single timeline for its 20+ s of tries and then
-    /// give up (the simulator's crash loop, which ends the same way: the GCS is up when Redis
-    /// is back), so it starts when Redis is back. A head whose `ray start` gives up anyway is a
-    /// container that exited: the kubelet restarts it.
+    /// down: its `ray start` would block this single timeline while its GCS waits for Redis (up
+    /// to the GCS's 60 s window; 63.7 s measured), whereas the simulated GCS is up as soon as
+    /// Redis is back; so it starts when Redis is back. A head whose `ray start` exits anyway is
+    /// a container that exited: the kubelet restarts it.
     fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
         if name == "head" && self.sc.cluster.gcs_fault_tolerance && self.redis_down > 0 {
             self.note(
@@ -645,8 +645,8 @@ impl<'a> Orchestrator<'a> {
                 continue;
             }
             // Ray exited by itself: the kubelet restarts the container.
-            self.act(Action::KillPod { pod: pod.name.clone() })?;
             self.crash_loop(&pod.name, "Ray exited");
+            self.act(Action::KillPod { pod: pod.name.clone() })?;
         }
         self.last = Some(snap);
         self.refresh_endpoints();

@@ -20,7 +20,11 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
     } else {
         "a private network namespace with loopback only"
     };
-    let _ = writeln!(o, "topology (local-ray adapter, {network}, ports {base_port}..{}):", base_port as u32 + 4099);
+    let _ = writeln!(
+        o,
+        "topology (local-ray adapter, {network}, ports {base_port}..{}):",
+        base_port as u32 + super::PORT_SPAN as u32 - 1
+    );
     if ft {
         let _ = writeln!(
             o,

@@ -117,9 +117,7 @@ impl Snapshot {
     /// The running replicas sorted by (pod, replica id): the order in which live mode maps the
     /// simulator's names `<deployment>#k` onto real replicas.
     pub fn running_replicas(&self) -> Vec<&ReplicaView> {
-        let mut v: Vec<&ReplicaView> = self.replicas.iter().filter(|r| r.running()).collect();
-        v.sort_by(|a, b| (a.pod.as_deref(), &a.replica_id).cmp(&(b.pod.as_deref(), &b.replica_id)));
-        v
+        self.replicas_in_naming_order(ReplicaView::running)
     }
 
     /// The replicas a fault can target, in the same order: the running ones, or while the
@@ -128,8 +126,12 @@ impl Snapshot {
         if self.controller.answering == Some(true) {
             return self.running_replicas();
         }
-        let mut v: Vec<&ReplicaView> =
-            self.replicas.iter().filter(|r| r.state.is_none() && r.actor_state.as_deref() == Some("ALIVE")).collect();
+        self.replicas_in_naming_order(|r| r.state.is_none() && r.actor_state.as_deref() == Some("ALIVE"))
+    }
+
+    /// The replicas that pass `keep`, sorted by (pod, replica id).
+    fn replicas_in_naming_order(&self, keep: impl Fn(&ReplicaView) -> bool) -> Vec<&ReplicaView> {
+        let mut v: Vec<&ReplicaView> = self.replicas.iter().filter(|r| keep(r)).collect();
         v.sort_by(|a, b| (a.pod.as_deref(), &a.replica_id).cmp(&(b.pod.as_deref(), &b.replica_id)));
         v
     }

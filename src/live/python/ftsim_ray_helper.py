@@ -180,7 +180,7 @@ fail_constructors {"count": int} and/or {"probability": float}
     run_dir/flags/constructor.lock. Every constructor appends one JSON line
     {"t_unix_s", "pid", "outcome": "ok"|"fail_count"|"fail_probability"} to
     run_dir/flags/constructors.jsonl (same lock), and a failing one another,
-    {"t_unix_s", "pid", "outcome": "raised"}, when it raises.
+    {"t_unix_s", "pid", "outcome": "raised"}, when it raises (a single append).
     -> {"count", "probability"}
 
 observe {"timeout_s": float = 1.5}
@@ -1644,11 +1644,19 @@ class Helper:
 
     def constructors_raised(self) -> int:
         """Injected constructor failures that have raised so far (constructors.jsonl)."""
+        raised = 0
         try:
             with open(os.path.join(self.run_dir, "flags", "constructors.jsonl")) as f:
-                return sum(1 for line in f if '"outcome": "raised"' in line)
+                for line in f:
+                    try:
+                        outcome = json.loads(line).get("outcome")
+                    except ValueError:
+                        continue  # a line still being written
+                    if outcome == "raised":
+                        raised += 1
         except OSError:
-            return 0
+            pass
+        return raised
 
     # -- teardown
     def teardown(self, keep_logs: bool | None = None) -> dict:
@@ -1891,6 +1899,12 @@ class SleepyPid:
         import time as _time
 
         self._flags_dir = flags_dir
+
+        def record(outcome: str) -> None:
+            with open(_os.path.join(flags_dir, "constructors.jsonl"), "a") as f:
+                f.write(_json.dumps({"t_unix_s": round(_time.time(), 3), "pid": _os.getpid(),
+                                     "outcome": outcome}) + "\n")
+
         outcome = "ok"
         with open(_os.path.join(flags_dir, "constructor.lock"), "a") as lk:
             _fcntl.flock(lk, _fcntl.LOCK_EX)
@@ -1913,14 +1927,10 @@ class SleepyPid:
                     prob = 0.0
                 if prob > 0 and _random.SystemRandom().random() < prob:
                     outcome = "fail_probability"
-            with open(_os.path.join(flags_dir, "constructors.jsonl"), "a") as f:
-                f.write(_json.dumps({"t_unix_s": round(_time.time(), 3), "pid": _os.getpid(),
-                                     "outcome": outcome}) + "\n")
+            record(outcome)
         if outcome != "ok":
             _time.sleep(fail_delay_s)
-            with open(_os.path.join(flags_dir, "constructors.jsonl"), "a") as f:
-                f.write(_json.dumps({"t_unix_s": round(_time.time(), 3), "pid": _os.getpid(),
-                                     "outcome": "raised"}) + "\n")
+            record("raised")  # one short O_APPEND write: atomic without the lock
             raise RuntimeError(f"ftsim: injected constructor failure ({outcome})")
         _time.sleep(constructor_s)
 
