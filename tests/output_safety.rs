@@ -51,6 +51,7 @@ fn a_run_leaves_exactly_its_run_directory() {
     let names: Vec<_> = snapshot(&dir.path().join("out")).into_iter().map(|(p, _)| p).collect();
     let expected = [
         "run",
+        "run/.ftsim-manifest.json",
         "run/availability.png",
         "run/availability.svg",
         "run/events.log",
@@ -77,7 +78,11 @@ fn a_failed_run_leaves_the_previous_run_byte_for_byte() {
 fn a_second_run_replaces_the_first_whole() {
     let dir = scenario_dir();
     run_ok(dir.path(), &["s.json", "--out", "run"]);
+    // A file an older version wrote, listed in its manifest, that this version no longer writes.
     std::fs::write(dir.path().join("run/stale.txt"), "from an older version").unwrap();
+    let manifest = dir.path().join("run/.ftsim-manifest.json");
+    let listed = std::fs::read_to_string(&manifest).unwrap().replacen("\"files\": [", "\"files\": [\"stale.txt\", ", 1);
+    std::fs::write(&manifest, listed).unwrap();
     run_ok(dir.path(), &["s.json", "--out", "run", "--seed", "2"]);
     assert!(!dir.path().join("run/stale.txt").exists(), "the old directory is replaced, not merged");
     let report = std::fs::read_to_string(dir.path().join("run/report.json")).unwrap();
@@ -129,7 +134,7 @@ fn a_directory_that_is_not_a_run_is_never_touched() {
         write(&dir.join("precious"), "notes.txt", "my notes");
         write(&dir.join("precious/sub"), "data.csv", "1,2,3");
     }
-    let fragment = "refusing to overwrite precious: it is not empty and holds no report.json";
+    let fragment = "refusing to replace precious: it is not empty and ftsim did not write it";
     assert_out_refused(precious, "precious", fragment);
 }
 
@@ -210,4 +215,31 @@ fn the_redis_password_never_reaches_an_output() {
     let (s, t) = (report("s"), report("t"));
     assert_eq!(s["scenario"]["cluster"]["redis"]["password"], "[REDACTED]");
     assert_eq!(s["scenario_sha256"], t["scenario_sha256"]);
+}
+
+/// Issue 10 §1: a directory that merely holds a file named report.json is not a run directory;
+/// `--out` onto it must refuse, name a foreign entry, and leave every file where it was.
+#[test]
+fn a_directory_with_a_report_json_of_its_own_is_never_replaced() {
+    fn thesis(dir: &Path) {
+        std::fs::create_dir_all(dir.join("p/src")).unwrap();
+        write(&dir.join("p/src"), "main.rs", "fn main() {}");
+        write(&dir.join("p"), "report.json", "{}");
+        write(&dir.join("p"), "thesis.tex", "x");
+    }
+    assert_out_refused(thesis, "p", "nothing was changed");
+}
+
+/// Issue 10 §1, `compare --out`: a directory holding a compare.html of the user's is kept whole.
+#[test]
+fn compare_never_replaces_a_directory_it_did_not_write() {
+    let dir = scenario_dir();
+    run_ok(dir.path(), &["s.json", "--out", "a"]);
+    run_ok(dir.path(), &["s.json", "--out", "b", "--seed", "2"]);
+    std::fs::create_dir_all(dir.path().join("p/src")).unwrap();
+    write(&dir.path().join("p"), "compare.html", "<p>mine</p>");
+    write(&dir.path().join("p"), "thesis.tex", "x");
+    let before = snapshot(dir.path());
+    assert_refused(&ftsim(dir.path(), &["compare", "a", "b", "--out", "p"]), "nothing was changed");
+    assert_eq!(snapshot(dir.path()), before);
 }

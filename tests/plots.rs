@@ -102,6 +102,34 @@ fn plot_redraws_the_same_bytes_as_run() {
     }
 }
 
+/// Issue 10 §5: `ftsim plot good bad` checks every directory before it writes any; a bad one
+/// among good ones leaves the good ones byte for byte as they were.
+#[test]
+fn plot_writes_nothing_when_one_directory_is_bad() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = run(tmp.path(), "replica-crash");
+    std::fs::write(good.join("availability.svg"), "edited by hand").unwrap();
+    let bad = tmp.path().join("not-a-run");
+    std::fs::create_dir(&bad).unwrap();
+    let o = ftsim(&["plot", good.to_str().unwrap(), bad.to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("nothing was written (1 of 2 directories failed)"), "{err}");
+    assert_eq!(std::fs::read_to_string(good.join("availability.svg")).unwrap(), "edited by hand");
+    assert!(o.stdout.is_empty(), "no `wrote` line");
+}
+
+/// `ftsim plot` writes only into a directory that ftsim wrote, and only files its manifest lists.
+#[test]
+fn plot_refuses_a_directory_without_a_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = run(tmp.path(), "replica-crash");
+    std::fs::remove_file(good.join(".ftsim-manifest.json")).unwrap();
+    let o = ftsim(&["plot", good.to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8(o.stderr).unwrap().contains("no .ftsim-manifest.json"));
+}
+
 #[test]
 fn plot_and_compare_reject_a_directory_that_is_not_a_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -112,7 +140,8 @@ fn plot_and_compare_reject_a_directory_that_is_not_a_run() {
         let o = ftsim(&args, tmp.path());
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8(o.stderr).unwrap();
-        assert_eq!(err, format!("ftsim: {}: not an ftsim run directory (no report.json)\n", bad.display()));
+        let first = err.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("ftsim: {}: not an ftsim run directory (no report.json)", bad.display()));
     }
     let o = ftsim(&["compare", good.to_str().unwrap()], tmp.path());
     assert_eq!(o.status.code(), Some(2), "compare needs two runs");

@@ -6,12 +6,9 @@ use std::path::{Path, PathBuf};
 use super::{EXIT_BAD_INPUT, EXIT_OK, Failure, print_stdout};
 use crate::report::compare::{self, letter};
 use crate::report::html::{self, ComparedRun};
-use crate::report::output::RunDirWriter;
+use crate::report::output::{COMPARE_MARKER, DirKind, RunDirWriter};
 use crate::report::plot;
 use crate::report::run_data::RunData;
-
-/// The file that marks a compare directory as ftsim's.
-const MARKER: &str = "compare.html";
 
 /// A name for a run in file names and legends: its directory's name, else its scenario's.
 fn short_name(dir: &Path, run: &RunData) -> String {
@@ -53,11 +50,11 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, Fail
         shown.iter().zip(&runs).map(|(d, run)| ComparedRun { dir: d.clone(), run }).collect();
     let page = html::compare_page(&compared, &table, &images.svg);
     let write = || -> Result<PathBuf, String> {
-        let w = RunDirWriter::create_marked(&out, MARKER)?;
+        let w = RunDirWriter::create_as(&out, DirKind::Compare)?;
         w.write("overlay.png", &images.png)?;
         w.write("overlay.svg", images.svg.as_bytes())?;
         w.write("compare.txt", text.as_bytes())?;
-        w.write(MARKER, page.as_bytes())?;
+        w.write(COMPARE_MARKER, page.as_bytes())?;
         w.commit()
     };
     let dir = write().map_err(Failure::bad_input)?;
