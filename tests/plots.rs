@@ -102,6 +102,41 @@ fn plot_redraws_the_same_bytes_as_run() {
     }
 }
 
+/// The width and height of a PNG file.
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(std::fs::read(path).unwrap()));
+    let info = decoder.read_info().expect("PNG header decodes");
+    (info.info().width, info.info().height)
+}
+
+/// Issue 10 §1: a hand-edited report with 20,000 faults asked for a 3.7 GB image. The figure's
+/// size is bounded whatever the report holds: a few faults are drawn, the rest are counted.
+#[test]
+fn plot_of_a_report_with_20000_faults_is_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "replica-crash");
+    let normal = png_size(&dir.join("availability.png"));
+    let mut report = report_json(&dir);
+    let first = report["faults"][0].clone();
+    let faults: Vec<Value> = (0..20_000)
+        .map(|i| {
+            let mut f = first.clone();
+            f["index"] = i.into();
+            f["injected_at_s"] = (f64::from(i) * 0.01).into();
+            f
+        })
+        .collect();
+    report["faults"] = faults.into();
+    std::fs::write(dir.join("report.json"), serde_json::to_vec(&report).unwrap()).unwrap();
+    let o = ftsim(&["plot", "-q", dir.to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let (w, h) = png_size(&dir.join("availability.png"));
+    assert_eq!(w, normal.0);
+    assert!(h <= normal.1 + 12 * 44 + 44, "{w}x{h} against {}x{} with one fault", normal.0, normal.1);
+    let svg = std::fs::read_to_string(dir.join("availability.svg")).unwrap();
+    assert!(svg.contains("and 19988 more faults"), "the faults not drawn are counted");
+}
+
 /// Issue 10 §5: `ftsim plot good bad` checks every directory before it writes any; a bad one
 /// among good ones leaves the good ones byte for byte as they were.
 #[test]

@@ -7,6 +7,11 @@
 use crate::metrics::observations::{FailureCause, Levels};
 use crate::report::run_data::{RunData, SeriesRow};
 
+/// Most faults a plot draws (rows of the fault strip, shading, markers): the first ones in report
+/// order. The rest are only counted ([`PlotModel::faults_not_shown`]), so that the figure's size
+/// and drawing time stay bounded whatever a (hand-edited) report holds.
+pub const MAX_FAULTS_SHOWN: usize = 12;
+
 /// One bucket of the request panels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BucketBar {
@@ -120,8 +125,10 @@ pub struct PlotModel {
     pub causes: Vec<FailureCause>,
     /// The SLO's minimum success ratio, drawn as a threshold.
     pub slo_min_success_ratio: Option<f64>,
-    /// The faults, in report order.
+    /// The faults drawn: the first [`MAX_FAULTS_SHOWN`] in report order.
     pub faults: Vec<FaultWindow>,
+    /// The faults beyond [`MAX_FAULTS_SHOWN`], not drawn.
+    pub faults_not_shown: usize,
     /// Downtime episodes, in time order.
     pub episodes: Vec<EpisodeSpan>,
     /// Replicas, proxies and pods against their targets.
@@ -145,6 +152,7 @@ impl PlotModel {
         let faults = r
             .faults
             .iter()
+            .take(MAX_FAULTS_SHOWN)
             .map(|f| FaultWindow {
                 index: f.index,
                 label: match &f.target {
@@ -174,6 +182,7 @@ impl PlotModel {
             causes,
             slo_min_success_ratio: r.scenario.slo.min_success_ratio,
             faults,
+            faults_not_shown: r.faults.len().saturating_sub(MAX_FAULTS_SHOWN),
             episodes,
             gauges: vec![
                 gauge(&run.rows, "replicas", "running", "target", |l| (l.replicas_running, l.replicas_target)),

@@ -42,7 +42,8 @@ enum Row<'m> {
 impl<'m> Timeline<'m> {
     fn layout(&self) -> Vec<(Row<'m>, u32)> {
         let m = self.0;
-        let strip = (FAULT_ROW_H * (m.faults.len() as u32 + 1) + 12).max(panels::legend_height(4));
+        let rows = m.faults.len() + usize::from(m.faults_not_shown > 0) + 1;
+        let strip = (FAULT_ROW_H * rows as u32 + 12).max(panels::legend_height(4));
         let mut rows = vec![(Row::Faults, strip), (Row::Ratio, RATIO_H), (Row::Rate, RATE_H)];
         rows.extend(m.gauges.iter().map(|g| (Row::Gauge(g), GAUGE_H)));
         rows.push((Row::Switches, SWITCH_ROW_H * m.switches.len() as u32 + 12));
@@ -102,6 +103,9 @@ fn secs(v: Option<f64>, from: f64, never: &str) -> String {
 
 fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {
     let mut names: Vec<String> = m.faults.iter().map(|f| format!("fault {}", f.index + 1)).collect();
+    if m.faults_not_shown > 0 {
+        names.push("...".into());
+    }
     names.push("downtime".into());
     let fmt = |v: &f64| panels::strip_label(&names, *v);
     let y = panels::strip_axis(&names, &fmt);
@@ -121,6 +125,10 @@ fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<()
             f.failed_requests
         );
         panels::strip_text(&chart, &s.area, &text, f.injected_s, c + LABEL_Y)?;
+    }
+    if m.faults_not_shown > 0 {
+        let text = format!("... and {} more faults, not drawn (report.json lists them all)", m.faults_not_shown);
+        panels::strip_text(&chart, &s.area, &text, 0.0, panels::strip_centre(n, n - 2))?;
     }
     let c = panels::strip_centre(n, n - 1);
     let bars: Vec<_> = m
