@@ -125,3 +125,43 @@ fn help_shows_examples_and_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no such file, and no bundled scenario of that name"));
 }
+
+/// Issue 10 §5: `rerun` is shell-quoted and names the scenario file by its absolute path, so
+/// pasting it into a shell anywhere reproduces the run (and never runs `$(id)`).
+#[test]
+fn rerun_is_quoted_and_reproduces_the_run_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a b;$(id).json";
+    std::fs::write(dir.path().join(name), "{\"duration_s\": 20, \"traffic\": {\"rate_per_s\": 5}}").unwrap();
+    let out = ftsim(dir.path(), &["run", name, "--seed", "3", "--out", "first", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = |run: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(run.join("report.json")).unwrap()).unwrap()
+    };
+    let rerun = report(&dir.path().join("first"))["rerun"].as_str().unwrap().to_string();
+    let file = std::fs::canonicalize(dir.path().join(name)).unwrap();
+    let words = shlex::split(&rerun).unwrap_or_else(|| panic!("not shell words: {rerun}"));
+    assert_eq!(words, ["ftsim", "run", file.to_str().unwrap(), "--seed", "3"], "{rerun}");
+    // Run it as a user would paste it, from another directory, with ftsim on the PATH.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_ftsim")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let shell = Command::new("sh")
+        .args(["-c", &format!("{rerun} --out again -q")])
+        .current_dir(elsewhere.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(shell.status.code(), Some(0), "{}", text(&shell.stderr));
+    assert_eq!(report(&elsewhere.path().join("again")), report(&dir.path().join("first")));
+}
+
+/// A bundled scenario is named by its name in `rerun`, with the seed.
+#[test]
+fn rerun_of_a_bundled_scenario_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(ftsim(dir.path(), &["run", "replica-crash", "--out", "r", "-q"]).status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/report.json")).unwrap()).unwrap();
+    assert_eq!(report["rerun"], "ftsim run replica-crash --seed 1");
+}

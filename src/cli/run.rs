@@ -1,6 +1,6 @@
 //! `ftsim run`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, print_stdout};
 use crate::metrics::Metrics;
@@ -8,11 +8,30 @@ use crate::report::{self, RunArtifacts, json::RunInfo};
 use crate::scenario::{self, bundled};
 
 /// A scenario source: its text, the name used in messages, and how to name it again on a
-/// command line.
+/// command line run from any directory.
 pub(super) struct Source {
     pub text: String,
     pub label: String,
+    /// A file's absolute path, a bundled scenario's name, or empty for the default scenario.
     pub arg: String,
+}
+
+/// `path` made absolute (symbolic links and `..` resolved when possible), for `rerun`.
+fn absolute(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.into());
+    abs.to_string_lossy().into_owned()
+}
+
+/// The shell command that reproduces a run: every word quoted for a POSIX shell.
+fn rerun_command(command: &str, source: &Source, seed: u64) -> String {
+    let seed = seed.to_string();
+    let words: Vec<&str> = ["ftsim", command]
+        .into_iter()
+        .chain((!source.arg.is_empty()).then_some(source.arg.as_str()))
+        .chain(["--seed", &seed])
+        .collect();
+    // Only a NUL byte cannot be quoted, and no argument holds one.
+    shlex::try_join(words.iter().copied()).unwrap_or_else(|_| words.join(" "))
 }
 
 /// Resolves a `run` argument: an existing file, or a bundled scenario by name.
@@ -23,7 +42,7 @@ pub(super) fn load_source(arg: Option<&str>) -> Result<Source, Failure> {
     };
     let path = PathBuf::from(arg);
     if path.exists() {
-        return read_file(&path).map(|text| Source { text, label: arg.to_string(), arg: arg.to_string() });
+        return read_file(&path).map(|text| Source { text, label: arg.to_string(), arg: absolute(&path) });
     }
     if let Some((name, text)) = bundled::by_name(arg) {
         return Ok(Source { text: text.to_string(), label: format!("<built-in {name}>"), arg: name.to_string() });
@@ -78,8 +97,7 @@ pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, quiet: bool) 
     let sc = &run.loaded.scenario;
     let metrics = Metrics::compute(sc, run.observations);
     let command = if run.mode == "live" { "live" } else { "run" };
-    let arg = if run.source.arg.is_empty() { String::new() } else { format!(" {}", run.source.arg) };
-    let rerun = format!("ftsim {command}{arg} --seed {}", sc.seed);
+    let rerun = rerun_command(command, run.source, sc.seed);
     let info =
         RunInfo { mode: run.mode, resolved: &run.loaded.resolved, rerun, events_processed: run.events_processed };
     let report = report::json::build(info, &metrics, sc.duration);
