@@ -165,3 +165,23 @@ fn rerun_of_a_bundled_scenario_names_it() {
         serde_json::from_slice(&std::fs::read(dir.path().join("r/report.json")).unwrap()).unwrap();
     assert_eq!(report["rerun"], "ftsim run replica-crash --seed 1");
 }
+
+/// Issue 10 §5: two scenario files without a `name` no longer share output/scenario/: the
+/// default name is the file's stem (made a valid name: other characters become `_`).
+#[test]
+fn a_scenario_without_a_name_is_named_after_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "{\"duration_s\": 10, \"traffic\": {\"rate_per_s\": 5}}";
+    for file in ["first.json", "second.json", "a b;c.json"] {
+        std::fs::write(dir.path().join(file), scenario).unwrap();
+        let out = ftsim(dir.path(), &["run", file, "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", text(&out.stderr));
+    }
+    for name in ["first", "second", "a_b_c"] {
+        let report = std::fs::read(dir.path().join("output").join(name).join("report.json")).unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
+        assert_eq!(report["scenario_name"], name);
+    }
+    let out = ftsim(dir.path(), &["validate", "first.json"]);
+    assert_eq!(text(&out.stdout), "first.json: ok (first, 0 faults)\n");
+}

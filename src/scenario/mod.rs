@@ -48,7 +48,19 @@ pub fn decode(bytes: Vec<u8>, file: &str) -> Result<String, ScenarioError> {
     })
 }
 
-/// Parses and validates scenario JSON. `file` names the source in error messages.
+/// The name of a scenario that gives none: the stem of its file (`file`), with characters a
+/// name cannot hold replaced by `_`, at most 100 of them, no leading dot; `scenario` if nothing
+/// is left.
+fn default_name(file: &str) -> String {
+    let stem = std::path::Path::new(file).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let safe: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).take(100).collect();
+    let safe = safe.trim_start_matches('.');
+    if safe.is_empty() { "scenario".to_string() } else { safe.to_string() }
+}
+
+/// Parses and validates scenario JSON. `file` names the source in error messages, and its stem
+/// is the scenario's name when the JSON gives none.
 pub fn parse(src: &str, file: &str) -> Result<Loaded, Vec<ScenarioError>> {
     parse_with_seed(src, file, None)
 }
@@ -70,7 +82,9 @@ pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loade
         let msg = format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len());
         return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)]));
     }
-    let mut resolved = validate::resolve(read_raw(src).map_err(place)?);
+    let mut raw = read_raw(src).map_err(place)?;
+    raw.name.get_or_insert_with(|| default_name(file));
+    let mut resolved = validate::resolve(raw);
     if let Some(seed) = seed {
         resolved.seed = Some(seed);
     }
@@ -173,6 +187,17 @@ fn looks_like_non_finite(src: &str, e: &serde_json::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_name_is_the_file_stem_made_valid() {
+        assert_eq!(default_name("dir/my-run.json"), "my-run");
+        assert_eq!(default_name("a b;$(id).json"), "a_b___id_");
+        assert_eq!(default_name("..hidden.json"), "hidden");
+        assert_eq!(default_name(""), "scenario");
+        assert_eq!(default_name(&format!("{}.json", "x".repeat(300))).len(), 100);
+        let loaded = parse("{}", "dir/my-run.json").unwrap();
+        assert_eq!((loaded.scenario.name.as_str(), loaded.resolved.name.as_deref()), ("my-run", Some("my-run")));
+    }
 
     fn errors(src: &str) -> Vec<String> {
         parse(src, "t.json").unwrap_err().into_iter().map(|e| e.to_string()).collect()
