@@ -185,3 +185,61 @@ fn a_scenario_without_a_name_is_named_after_its_file() {
     let out = ftsim(dir.path(), &["validate", "first.json"]);
     assert_eq!(text(&out.stdout), "first.json: ok (first, 0 faults)\n");
 }
+
+/// Issue 10 §5: a mistyped bundled scenario name or field name gets a suggestion.
+#[test]
+fn a_mistyped_name_gets_a_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["run", "replica-crsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean `replica-crash`?"), "{}", text(&out.stderr));
+    let out = ftsim(dir.path(), &["scenarios", "--show", "redis-outgae"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean `redis-outage`?"), "{}", text(&out.stderr));
+    let out = ftsim(dir.path(), &["run", "something-else-entirely"]);
+    assert!(!text(&out.stderr).contains("did you mean"), "{}", text(&out.stderr));
+
+    std::fs::write(dir.path().join("typo.json"), "{\"serve\": {\"num_replica\": 3}}").unwrap();
+    let out = ftsim(dir.path(), &["validate", "typo.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("ftsim: typo.json:1:"), "{err}");
+    assert!(err.contains("unknown field `num_replica`, expected one of"), "{err}");
+    assert!(err.trim_end().ends_with("; did you mean `num_replicas`?"), "{err}");
+}
+
+/// Issue 10 §5: `--format json` prints report.json's own summary, slo and faults, with the
+/// scenario name, seed, run directory and verdict, so CI reads it without parsing text.
+#[test]
+fn format_json_prints_the_reports_summary_as_one_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["run", "head-pod-crash-no-gcs-ft", "--out", "r", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/report.json")).unwrap()).unwrap();
+    for field in ["summary", "slo", "faults", "scenario_name", "seed", "rerun", "mode", "ftsim_version"] {
+        assert_eq!(printed[field], report[field], "{field}");
+    }
+    assert_eq!(printed["run_dir"], "r");
+    assert_eq!(printed["verdict"], "violated");
+    let out = ftsim(dir.path(), &["run", "replica-crash", "--out", "s", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["verdict"], "holds");
+    let out = ftsim(dir.path(), &["run", "replica-crash", "--format", "json", "-q"]);
+    assert_eq!(out.status.code(), Some(2), "--quiet and --format json are exclusive");
+}
+
+/// `ftsim completions SHELL` prints a completion script that knows the subcommands.
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = ftsim(dir.path(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains("compare") && script.contains("scenarios"), "{shell}: {script}");
+    }
+    assert_eq!(ftsim(dir.path(), &["completions", "tcsh"]).status.code(), Some(2));
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::run::{Finished, finish, load};
+use super::run::{Finished, Print, finish, load};
 use super::{EXIT_BAD_INPUT, Failure, print_stdout};
 use crate::live::{self, LiveError, LiveOptions};
 
@@ -18,6 +18,7 @@ pub(super) struct LiveArgs {
     pub keep_logs: Option<PathBuf>,
     pub shared_network: bool,
     pub quiet: bool,
+    pub print: Print,
 }
 
 pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
@@ -60,5 +61,5 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         events_log: &out.events_log,
         events_processed: None,
     };
-    finish(finished, &out_dir, a.quiet)
+    finish(finished, &out_dir, a.print)
 }

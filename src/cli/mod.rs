@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Exit code: success, or the SLO holds.
 pub const EXIT_OK: u8 = 0;
@@ -35,6 +35,8 @@ Examples:
   ftsim plot output/head-pod-crash-gcs-ft        # redraw a saved run's plots and report.html
   ftsim compare output/head-pod-crash-gcs-ft output/head-pod-crash-no-gcs-ft
                                                  # side by side: table, overlay, compare.html
+  ftsim run redis-outage --format json           # the summary as JSON, for CI
+  ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim
 
 Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
 
@@ -68,6 +70,10 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// How to print the summary: a table, or one JSON object (report.json's summary, slo and
+        /// faults, with the scenario name, seed, run directory and verdict).
+        #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "quiet")]
+        format: Format,
     },
     /// Run a scenario against a real local Ray cluster (Ray 2.60, Redis) and write the same
     /// report from real measurements. Needs `bash scripts/setup-live.sh` once.
@@ -96,6 +102,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// How to print the summary (as for `ftsim run`).
+        #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "quiet")]
+        format: Format,
     },
     /// Check scenario files (syntax, fields, values) without running them.
     Validate {
@@ -128,6 +137,37 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         show: Option<String>,
     },
+    /// Print a shell completion script, e.g. `ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How `run` and `live` print their summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The summary table.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// What to print, from `--quiet` and `--format` (which clap keeps apart).
+fn print_mode(quiet: bool, format: Format) -> run::Print {
+    match (quiet, format) {
+        (true, _) => run::Print::Nothing,
+        (false, Format::Text) => run::Print::Text,
+        (false, Format::Json) => run::Print::Json,
+    }
+}
+
+/// `ftsim completions SHELL`: the script, generated into memory, then printed.
+fn completions(shell: clap_complete::Shell) -> Result<u8, Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ftsim", &mut script);
+    print_stdout(&String::from_utf8_lossy(&script));
+    Ok(EXIT_OK)
 }
 
 /// A command's failure: its message lines and exit code.
@@ -163,14 +203,28 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { scenario, seed, out, quiet } => run::run(scenario.as_deref(), seed, out, quiet),
-        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet } => {
-            live::live(live::LiveArgs { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet })
+        Command::Run { scenario, seed, out, quiet, format } => {
+            run::run(scenario.as_deref(), seed, out, print_mode(quiet, format))
+        }
+        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet, format } => {
+            let print = print_mode(quiet, format);
+            live::live(live::LiveArgs {
+                scenario,
+                seed,
+                out,
+                dry_run,
+                base_port,
+                keep_logs,
+                shared_network,
+                quiet,
+                print,
+            })
         }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),
         Command::Compare { dirs, out } => compare::compare(&dirs, out),
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -48,8 +48,14 @@ pub(super) fn load_source(arg: Option<&str>) -> Result<Source, Failure> {
         return Ok(Source { text: text.to_string(), label: format!("<built-in {name}>"), arg: name.to_string() });
     }
     Err(Failure::bad_input(format!(
-        "{arg}: no such file, and no bundled scenario of that name (see `ftsim scenarios`)"
+        "{arg}: no such file, and no bundled scenario of that name{} (see `ftsim scenarios`)",
+        did_you_mean_bundled(arg)
     )))
+}
+
+/// `; did you mean `NAME`?` for the bundled scenario closest to `arg`, or nothing.
+pub(super) fn did_you_mean_bundled(arg: &str) -> String {
+    bundled::closest_name(arg).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default()
 }
 
 /// Reads a scenario file with a size limit and a clear error.
@@ -92,8 +98,57 @@ pub(super) struct Finished<'a> {
     pub events_processed: Option<u64>,
 }
 
+/// What a run prints on stdout once its directory is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Print {
+    /// Nothing (`--quiet`).
+    Nothing,
+    /// The summary table.
+    Text,
+    /// The summary as one JSON object ([`JsonSummary`]).
+    Json,
+}
+
+/// The summary printed by `--format json`: report.json's own `summary`, `slo` and `faults` (the
+/// same types, so every field added there appears here), with the run's identity and verdict.
+#[derive(serde::Serialize)]
+struct JsonSummary<'a> {
+    ftsim_version: &'a str,
+    mode: &'a str,
+    scenario_name: &'a str,
+    seed: u64,
+    /// The run directory written.
+    run_dir: String,
+    /// `holds` or `violated`; the exit code says the same (0 or 1).
+    verdict: &'static str,
+    rerun: &'a str,
+    summary: &'a report::json::Summary,
+    slo: &'a report::json::SloJson,
+    faults: &'a [report::json::FaultJson],
+}
+
+/// The `--format json` summary of `r`, written to `dir`.
+fn json_summary(r: &report::json::Report, dir: &Path) -> Result<String, Failure> {
+    let s = JsonSummary {
+        ftsim_version: &r.ftsim_version,
+        mode: &r.mode,
+        scenario_name: &r.scenario_name,
+        seed: r.seed,
+        run_dir: dir.display().to_string(),
+        verdict: if r.slo.holds { "holds" } else { "violated" },
+        rerun: &r.rerun,
+        summary: &r.summary,
+        slo: &r.slo,
+        faults: &r.faults,
+    };
+    let mut text =
+        serde_json::to_string_pretty(&s).map_err(|e| Failure::bad_input(format!("cannot serialize summary: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Computes the metrics, writes the run directory, prints the summary; returns the exit code.
-pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, quiet: bool) -> Result<u8, Failure> {
+pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, print: Print) -> Result<u8, Failure> {
     let sc = &run.loaded.scenario;
     let metrics = Metrics::compute(sc, run.observations);
     let command = if run.mode == "live" { "live" } else { "run" };
@@ -103,7 +158,10 @@ pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, quiet: bool) 
     let report = report::json::build(info, &metrics, sc.duration);
     let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: run.events_log };
     let dir = report::write_run_dir(out_dir, &artifacts).map_err(Failure::bad_input)?;
-    if !quiet {
+    if print == Print::Json {
+        print_stdout(&json_summary(&report, &dir)?);
+    }
+    if print == Print::Text {
         let what = if run.mode == "live" { "measured live" } else { "simulated" };
         let title = format!(
             "ftsim {}: scenario {} (seed {}), {} {what}",
@@ -117,7 +175,7 @@ pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, quiet: bool) 
     Ok(if metrics.slo.holds { EXIT_OK } else { EXIT_SLO_VIOLATED })
 }
 
-pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> Result<u8, Failure> {
+pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, print: Print) -> Result<u8, Failure> {
     let (source, loaded) = load(arg, seed)?;
     let sc = &loaded.scenario;
     let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
@@ -130,5 +188,5 @@ pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, qu
         events_log: &output.events_log,
         events_processed: Some(output.events_processed),
     };
-    finish(finished, &out_dir, quiet)
+    finish(finished, &out_dir, print)
 }

@@ -5,8 +5,10 @@ use crate::scenario::{self, bundled};
 
 pub(super) fn scenarios(show: Option<&str>) -> Result<u8, Failure> {
     if let Some(name) = show {
-        let (_, text) = bundled::by_name(name)
-            .ok_or_else(|| Failure::bad_input(format!("no bundled scenario named {name:?} (see `ftsim scenarios`)")))?;
+        let (_, text) = bundled::by_name(name).ok_or_else(|| {
+            let hint = super::run::did_you_mean_bundled(name);
+            Failure::bad_input(format!("no bundled scenario named {name:?}{hint} (see `ftsim scenarios`)"))
+        })?;
         print_stdout(text);
         return Ok(EXIT_OK);
     }

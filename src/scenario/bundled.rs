@@ -34,3 +34,10 @@ pub fn by_name(name: &str) -> Option<(&'static str, &'static str)> {
     let name = name.strip_suffix(".json").unwrap_or(name);
     BUNDLED.iter().copied().find(|(n, _)| *n == name)
 }
+
+/// The bundled scenario name closest to a mistyped `name` (a bare name or a file path such as
+/// `scenarios/replica-crsh.json`), if one is close.
+pub fn closest_name(name: &str) -> Option<&'static str> {
+    let stem = std::path::Path::new(name).file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    super::suggest::closest(&stem, BUNDLED.iter().map(|(n, _)| *n))
+}

@@ -15,6 +15,7 @@ pub mod raw;
 pub mod secret;
 pub mod shape;
 pub mod show;
+pub mod suggest;
 pub mod validate;
 
 pub use error::{JsonPath, ScenarioError};
@@ -156,7 +157,7 @@ fn describe_serde_error(src: &str, e: &serde_json::Error) -> String {
         }
         serde_json::error::Category::Syntax => format!("invalid JSON: {msg}"),
         serde_json::error::Category::Eof => format!("invalid JSON: {msg} (the file ends too early)"),
-        serde_json::error::Category::Data | serde_json::error::Category::Io => msg,
+        serde_json::error::Category::Data | serde_json::error::Category::Io => suggest::serde_message(&msg),
     }
 }
 
