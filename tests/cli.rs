@@ -243,3 +243,23 @@ fn completions_are_printed_for_each_shell() {
     }
     assert_eq!(ftsim(dir.path(), &["completions", "tcsh"]).status.code(), Some(2));
 }
+
+/// `compare --format json` prints the output directory and each run's summary as `run` does.
+#[test]
+fn compare_format_json_prints_each_runs_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, out) in [("replica-crash", "a"), ("head-pod-crash-no-gcs-ft", "b")] {
+        assert!(matches!(ftsim(dir.path(), &["run", name, "--out", out, "-q"]).status.code(), Some(0 | 1)));
+    }
+    let out = ftsim(dir.path(), &["compare", "a", "b", "--out", "c", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(printed["compare_dir"], "c");
+    for (i, run) in ["a", "b"].iter().enumerate() {
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(run).join("report.json")).unwrap()).unwrap();
+        assert_eq!(printed["runs"][i]["run_dir"], *run);
+        assert_eq!(printed["runs"][i]["summary"], report["summary"]);
+    }
+    assert_eq!(printed["runs"][1]["verdict"], "violated");
+}

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::json_summary::{self, RunSummary};
 use super::{EXIT_BAD_INPUT, EXIT_OK, Failure, print_stdout};
 use crate::report::compare::{self, letter};
 use crate::report::html::{self, ComparedRun};
@@ -25,7 +26,16 @@ fn default_out(names: &[String]) -> PathBuf {
     PathBuf::from("output").join(format!("compare-{}", safe.join("-vs-")))
 }
 
-pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, Failure> {
+/// What `compare --format json` prints.
+#[derive(serde::Serialize)]
+struct CompareSummary<'a> {
+    /// The output directory written.
+    compare_dir: String,
+    /// Each run, the baseline first.
+    runs: Vec<RunSummary<'a>>,
+}
+
+pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>, json: bool) -> Result<u8, Failure> {
     let mut runs = Vec::new();
     let mut errors = Vec::new();
     for dir in dirs {
@@ -58,6 +68,11 @@ pub(super) fn compare(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, Fail
         w.commit()
     };
     let dir = write().map_err(Failure::bad_input)?;
-    print_stdout(&format!("{text}\n  overlay plot and compare.html in {}/\n", dir.display()));
+    if json {
+        let runs = dirs.iter().zip(&runs).map(|(d, r)| RunSummary::of(&r.report, d)).collect();
+        json_summary::print(&CompareSummary { compare_dir: dir.display().to_string(), runs })?;
+    } else {
+        print_stdout(&format!("{text}\n  overlay plot and compare.html in {}/\n", dir.display()));
+    }
     Ok(EXIT_OK)
 }

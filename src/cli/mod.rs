@@ -4,6 +4,7 @@
 //! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
 
 mod compare;
+mod json_summary;
 mod live;
 mod plot;
 mod run;
@@ -130,6 +131,10 @@ enum Command {
         /// Output directory. Default: output/compare-<a>-vs-<b>/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// How to print: the table, or one JSON object (the output directory and each run's
+        /// summary as `ftsim run --format json` prints it).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List the bundled scenarios, or print one.
     Scenarios {
@@ -223,7 +228,7 @@ pub fn main() -> ExitCode {
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),
-        Command::Compare { dirs, out } => compare::compare(&dirs, out),
+        Command::Compare { dirs, out, format } => compare::compare(&dirs, out, format == Format::Json),
         Command::Completions { shell } => completions(shell),
     };
     match result {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, print_stdout};
+use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, json_summary, print_stdout};
 use crate::metrics::Metrics;
 use crate::report::{self, RunArtifacts, json::RunInfo};
 use crate::scenario::{self, bundled};
@@ -105,46 +105,8 @@ pub(super) enum Print {
     Nothing,
     /// The summary table.
     Text,
-    /// The summary as one JSON object ([`JsonSummary`]).
+    /// The summary as one JSON object ([`json_summary::RunSummary`]).
     Json,
-}
-
-/// The summary printed by `--format json`: report.json's own `summary`, `slo` and `faults` (the
-/// same types, so every field added there appears here), with the run's identity and verdict.
-#[derive(serde::Serialize)]
-struct JsonSummary<'a> {
-    ftsim_version: &'a str,
-    mode: &'a str,
-    scenario_name: &'a str,
-    seed: u64,
-    /// The run directory written.
-    run_dir: String,
-    /// `holds` or `violated`; the exit code says the same (0 or 1).
-    verdict: &'static str,
-    rerun: &'a str,
-    summary: &'a report::json::Summary,
-    slo: &'a report::json::SloJson,
-    faults: &'a [report::json::FaultJson],
-}
-
-/// The `--format json` summary of `r`, written to `dir`.
-fn json_summary(r: &report::json::Report, dir: &Path) -> Result<String, Failure> {
-    let s = JsonSummary {
-        ftsim_version: &r.ftsim_version,
-        mode: &r.mode,
-        scenario_name: &r.scenario_name,
-        seed: r.seed,
-        run_dir: dir.display().to_string(),
-        verdict: if r.slo.holds { "holds" } else { "violated" },
-        rerun: &r.rerun,
-        summary: &r.summary,
-        slo: &r.slo,
-        faults: &r.faults,
-    };
-    let mut text =
-        serde_json::to_string_pretty(&s).map_err(|e| Failure::bad_input(format!("cannot serialize summary: {e}")))?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// Computes the metrics, writes the run directory, prints the summary; returns the exit code.
@@ -159,7 +121,7 @@ pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, print: Print)
     let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: run.events_log };
     let dir = report::write_run_dir(out_dir, &artifacts).map_err(Failure::bad_input)?;
     if print == Print::Json {
-        print_stdout(&json_summary(&report, &dir)?);
+        json_summary::print(&json_summary::RunSummary::of(&report, &dir))?;
     }
     if print == Print::Text {
         let what = if run.mode == "live" { "measured live" } else { "simulated" };
