@@ -243,3 +243,16 @@ fn compare_never_replaces_a_directory_it_did_not_write() {
     assert_refused(&ftsim(dir.path(), &["compare", "a", "b", "--out", "p"]), "nothing was changed");
     assert_eq!(snapshot(dir.path()), before);
 }
+
+/// `compare --out` onto one of the runs it compares is refused: a run directory is replaced only
+/// by a run, a comparison only by a comparison.
+#[test]
+fn compare_never_replaces_a_run_directory() {
+    let dir = scenario_dir();
+    run_ok(dir.path(), &["s.json", "--out", "a"]);
+    run_ok(dir.path(), &["s.json", "--out", "b", "--seed", "2"]);
+    let before = snapshot(dir.path());
+    let o = ftsim(dir.path(), &["compare", "a", "b", "--out", "a"]);
+    assert_refused(&o, "refusing to replace a: it is an ftsim run directory, not a compare directory");
+    assert_eq!(snapshot(dir.path()), before);
+}

@@ -5,7 +5,8 @@
 //! place at the end: a failed run leaves the previous directory untouched. At the end the writer
 //! adds a manifest, [`MANIFEST`], naming the ftsim version, the kind of directory and every file
 //! it wrote. An existing target is replaced only when it is empty, or when it holds a manifest
-//! and nothing but the regular files that manifest lists; anything else is refused before
+//! of the same kind and nothing but the regular files that manifest lists (so `compare --out`
+//! cannot replace a run it was given by mistake); anything else is refused before
 //! anything is written ("nothing was changed"). The previous directory is then removed file by
 //! file, by the names in its manifest, so that a file that appears in it meanwhile survives.
 
@@ -117,15 +118,18 @@ fn is_regular_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// Checks that ftsim may replace `target` whole. Returns the files to remove from it afterwards
+/// Checks that ftsim may replace `target` whole with a directory of `kind`. Returns the files to remove from it afterwards
 /// (its manifest's files that exist, and the manifest), empty when there is nothing to remove.
-fn replaceable(target: &Path) -> Result<Vec<String>, String> {
+fn replaceable(target: &Path, kind: DirKind) -> Result<Vec<String>, String> {
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
         // A path through a regular file: creating its parent then gives the clear error.
         Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(Vec::new()),
         Err(e) => return Err(io_err(target, "cannot read", e)),
     };
+    if meta.is_symlink() {
+        return Err(format!("{} is a symbolic link; give the directory itself", target.display()));
+    }
     if !meta.is_dir() {
         return Err(format!("{} exists and is not a directory", target.display()));
     }
@@ -145,6 +149,9 @@ fn replaceable(target: &Path) -> Result<Vec<String>, String> {
             refuse(format!("it is not empty and ftsim did not write it (no {MANIFEST})"))
         }
     })?;
+    if manifest.kind != kind.name() {
+        return Err(refuse(format!("it is an ftsim {} directory, not a {} directory", manifest.kind, kind.name())));
+    }
     let listed: BTreeSet<&str> = manifest.files.iter().map(String::as_str).collect();
     for name in names.iter().filter(|n| *n != MANIFEST) {
         if !listed.contains(name.as_str()) || !is_regular_file(&target.join(name)) {
@@ -161,17 +168,24 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks, before anything is written, that `ftsim plot` may replace the files `names` of the
-/// existing directory `dir`: ftsim wrote it (it holds a manifest), the manifest lists each name,
-/// and each that exists is a regular file.
+/// existing directory `dir`: ftsim wrote it as a run directory (its manifest says so), the
+/// manifest lists each name, and each that exists is a regular file.
 pub fn check_replace_files(dir: &Path, names: &[&str]) -> Result<(), String> {
     let refuse = |why: String| format!("refusing to write into {}: {why}; nothing was changed", dir.display());
     let manifest = read_manifest(dir)
         .map_err(&refuse)?
         .ok_or_else(|| refuse(format!("ftsim did not write it (no {MANIFEST}); rerun the scenario to redraw")))?;
+    if manifest.kind != DirKind::Run.name() {
+        return Err(refuse(format!("it is an ftsim {} directory, not a run directory", manifest.kind)));
+    }
     for name in names {
         let path = dir.join(name);
-        if !manifest.files.iter().any(|f| f == name) || (path.exists() && !is_regular_file(&path)) {
-            return Err(refuse(format!("its {name} was not written by ftsim")));
+        if !manifest.files.iter().any(|f| f == name) {
+            let why = format!("its {MANIFEST} does not list {name} (another ftsim version?); rerun the scenario");
+            return Err(refuse(why));
+        }
+        if path.exists() && !is_regular_file(&path) {
+            return Err(refuse(format!("its {name} is not a regular file, so ftsim did not write it")));
         }
     }
     Ok(())
@@ -209,7 +223,7 @@ impl RunDirWriter {
 
     /// Like [`RunDirWriter::create`] for an output directory of another kind.
     pub fn create_as(target: &Path, kind: DirKind) -> Result<Self, String> {
-        replaceable(target)?;
+        replaceable(target, kind)?;
         let parent = parent_of(target);
         fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "cannot create output directory", e))?;
         let tmp = tempfile::Builder::new()
@@ -253,7 +267,7 @@ impl RunDirWriter {
         let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| format!("cannot serialize manifest: {e}"))?;
         bytes.push(b'\n');
         write_synced(&self.tmp.path().join(MANIFEST), &bytes)?;
-        let previous = replaceable(&self.target)?;
+        let previous = replaceable(&self.target, self.kind)?;
         if previous.is_empty() {
             // Renaming over an empty directory replaces it; a non-empty one makes this fail.
             fs::rename(self.tmp.path(), &self.target).map_err(|e| io_err(&self.target, "cannot create", e))?;
@@ -313,6 +327,10 @@ mod tests {
         assert!(!target.join("a.txt").exists());
         assert_eq!(entries(dir.path()).unwrap(), ["run"], "nothing left beside the run");
 
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(RunDirWriter::create(&link).unwrap_err().contains("is a symbolic link"));
+
         let foreign = dir.path().join("foreign");
         fs::create_dir(&foreign).unwrap();
         fs::write(foreign.join("precious.txt"), "x").unwrap();
@@ -362,6 +380,15 @@ mod tests {
         assert!(w.commit().unwrap_err().contains("late.txt"));
         assert_eq!(fs::read_to_string(target.join(MARKER)).unwrap(), "{}");
         assert_eq!(entries(dir.path()).unwrap(), ["run"], "the temporary directory is gone");
+    }
+
+    #[test]
+    fn a_directory_of_another_kind_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run");
+        write_run(&target, &[(MARKER, "{}")]).unwrap();
+        let err = RunDirWriter::create_as(&target, DirKind::Compare).unwrap_err();
+        assert!(err.contains("it is an ftsim run directory, not a compare directory"), "{err}");
     }
 
     #[test]
