@@ -65,7 +65,8 @@ enum Command {
         /// Seed of every random stream (overrides the file's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Run directory to write. Default: output/<scenario name>/.
+        /// Run directory to write; an existing one is replaced only if ftsim wrote it (its
+        /// .ftsim-manifest.json lists every file in it). Default: output/<scenario name>/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print nothing but errors.
@@ -142,7 +143,7 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         show: Option<String>,
     },
-    /// Print a shell completion script, e.g. `ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim`.
+    /// Print a shell completion script (see the examples for where to put it).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
