@@ -40,6 +40,9 @@ fn scenario_json() -> impl Strategy<Value = Value> {
             let workers: Vec<&String> = pods.iter().filter(|p| *p != "head").collect();
             let ingress = if service_ingress {
                 json!({"kind": "service"})
+            } else if head_only {
+                // Only the head runs a proxy: validation refuses any other pinned pod.
+                json!({"kind": "pinned", "pod": "head"})
             } else {
                 json!({"kind": "pinned", "pod": pods[(seed % pods.len() as u64) as usize]})
             };

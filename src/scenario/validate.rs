@@ -95,12 +95,15 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     t.gcs_health_check_failure_threshold =
         t.gcs_health_check_failure_threshold.or(Some(d::GCS_HEALTH_CHECK_FAILURE_THRESHOLD));
 
+    // The default pinned pod is the guide's (the first worker), unless only the head runs a
+    // proxy (`HeadOnly`, Ray 2.60 `proxy_state.py` `_resolved_proxy_location`).
     let first_worker = raw
         .cluster
         .worker_groups
         .as_ref()
         .and_then(|g| g.iter().find(|g| g.replicas > 0))
         .map(|g| format!("{}-1", g.name))
+        .filter(|_| raw.serve.proxy_location != Some(RawProxyLocation::HeadOnly))
         .unwrap_or_else(|| "head".to_string());
     raw.ingress.kind = raw.ingress.kind.or(Some(RawIngressKind::Pinned));
     if raw.ingress.kind == Some(RawIngressKind::Pinned) {
@@ -384,6 +387,15 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
                 ck.err(
                     root.key("ingress").key("pod"),
                     format!("unknown pod {}; the pods are {}", show::text(&pod), show::list(&pods)),
+                );
+            } else if serve.proxy_location == ProxyLocation::HeadOnly && pod != "head" {
+                // The pinned pod would never have a proxy: every request would fail.
+                ck.err(
+                    root.key("ingress").key("pod"),
+                    format!(
+                        "pod {} never runs a proxy with serve.proxy_location \"HeadOnly\" (only the head does); pin \"head\" or use a Service ingress",
+                        show::text(&pod)
+                    ),
                 );
             }
             Ingress::Pinned { pod }
