@@ -489,6 +489,27 @@ mod pod_recreation {
         let end = final_levels(&run);
         assert_eq!((end.pods_ready, end.pods_desired), (3, 3));
     }
+
+    /// A pod whose node is lost while Ray drains it (its proxy already dead) is lost with the
+    /// node, and recreated once its object is garbage-collected; it does not also count as
+    /// drained.
+    #[test]
+    fn a_terminating_pod_on_a_lost_node_is_recreated_once() {
+        let run = custom(json!({"duration_s": 200, "faults": [
+            {"kind": "proxy_crash", "at_s": 20, "target": "small-group-1"},
+            {"kind": "worker_pod_deletion", "at_s": 24, "target": "small-group-1"},
+            {"kind": "node_loss", "at_s": 25, "target": "node-2"}]}))
+        .run();
+        assert!(run.first("pod small-group-1: TERMINATING -> LOST") == 25.0);
+        assert_eq!(
+            run.log_times("created by KubeRay").iter().filter(|&&t| t > 0.0).count(),
+            1,
+            "{}",
+            run.out.events_log
+        );
+        let end = final_levels(&run);
+        assert_eq!((end.pods_ready, end.pods_desired), (3, 3));
+    }
 }
 
 mod overlapping_health_check_faults {
