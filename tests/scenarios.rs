@@ -648,6 +648,26 @@ mod head_only_proxies {
     }
 }
 
+mod pinned_pod_without_proxy {
+    use super::*;
+
+    /// With EveryNode, a worker pod runs a proxy only while it hosts a replica (Ray 2.60
+    /// `_update_proxy_nodes`): a pod with fewer CPUs than a replica needs never does. It is not
+    /// the default pinned pod, and pinning it is refused.
+    #[test]
+    fn a_worker_too_small_for_a_replica_is_never_the_pinned_pod() {
+        let cluster = json!({"head_num_cpus": 20, "worker_groups": [
+            {"name": "tiny", "replicas": 1, "num_cpus": 1}, {"name": "big", "replicas": 1, "num_cpus": 4}]});
+        let run = custom(json!({"serve": {"num_cpus_per_replica": 2}, "cluster": cluster.clone()})).run();
+        assert_eq!(run.scenario.ingress, ftsim::scenario::Ingress::Pinned { pod: "big-1".to_string() });
+        assert_eq!(run.failures(), 0);
+        let pinned = json!({"serve": {"num_cpus_per_replica": 2}, "cluster": cluster,
+            "ingress": {"kind": "pinned", "pod": "tiny-1"}});
+        let Err(errors) = ftsim::scenario::parse(&pinned.to_string(), "t.json") else { panic!("accepted") };
+        assert!(format!("{errors:?}").contains("never hosts a replica"), "{errors:?}");
+    }
+}
+
 mod random_node_loss {
     use super::*;
 
