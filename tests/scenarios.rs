@@ -467,9 +467,10 @@ mod pod_recreation {
     use super::*;
 
     /// Kubernetes: deleting a pod that is already terminating changes nothing (the API server
-    /// keeps the first deletion's grace period); KubeRay creates one pod per missing pod
-    /// (`raycluster_controller.go` reconcilePods: `diff = desired - running`). A pod deleted
-    /// twice, the second time while Ray drains it, is recreated once.
+    /// keeps the first deletion's grace period); KubeRay creates one pod per missing pod object
+    /// (`raycluster_controller.go` reconcilePods: `diff := numExpectedPods -
+    /// len(runningPods.Items)`, terminating pods included). A pod deleted twice, the second time
+    /// while Ray drains it, is recreated once.
     #[test]
     fn a_pod_deleted_twice_is_recreated_once() {
         let run = custom(json!({"duration_s": 60, "cluster": {"ray_pods_per_node": 2}, "faults": [

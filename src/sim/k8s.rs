@@ -328,7 +328,9 @@ impl World {
         if self.pods[pod.ix()].phase == PodPhase::Gone {
             return;
         }
-        // KubeRay sees the pod gone (`raycluster_controller.go` reconcilePods) and replaces it.
+        // KubeRay sees the pod object gone and replaces it: `raycluster_controller.go`
+        // reconcilePods creates `numExpectedPods - len(runningPods.Items)` pods, where every
+        // listed pod object counts, terminating or lost ones included.
         if let Some(f) = self.pods[pod.ix()].fault {
             self.detect(f);
         }

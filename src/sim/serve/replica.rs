@@ -250,10 +250,12 @@ impl World {
     }
 
     /// Called when what can be placed may have changed (a raylet registered, an actor exited and
-    /// freed its slot): pending replicas get a control-loop iteration. Ray 2.60's controller
-    /// runs its loop every 0.1 s (`CONTROL_LOOP_INTERVAL_S`) and schedules every
-    /// `PENDING_ALLOCATION` replica each time (`deployment_scheduler.py` `schedule`), so a
-    /// replica is placed as soon as room appears.
+    /// freed its slot): pending replicas get a control-loop iteration. In Ray 2.60 a
+    /// `PENDING_ALLOCATION` replica is an actor Ray has not placed yet; `max_replicas_per_node`
+    /// is a synthetic per-node resource each replica asks `1 / max` of (Serve guide
+    /// `doc/source/serve/advanced-guides/replica-scheduling.md`), so Ray's actor scheduler places
+    /// it as soon as a node frees one or joins, and the controller, which loops every 0.1 s
+    /// (`CONTROL_LOOP_INTERVAL_S`), sees it start.
     pub(crate) fn room_may_have_appeared(&mut self) {
         if self.controller.pending_replicas > 0 {
             self.request_reconcile();
