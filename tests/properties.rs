@@ -5,7 +5,9 @@
 //! The run itself also checks the model's whole-cluster invariants after every event (debug
 //! assertions are on in tests): no replica or proxy alive on a pod without Ray, no request on a
 //! replica whose death is published, never more than the target of starting/running replicas
-//! (migrations aside), the GCS up only with a live head raylet.
+//! (migrations aside), the GCS up only with a live head raylet, never more pod objects per
+//! worker group than desired (nor two heads, nor two live pods with one name), pods only on
+//! Ready nodes with room.
 
 mod common;
 
@@ -40,6 +42,9 @@ fn scenario_json() -> impl Strategy<Value = Value> {
             let workers: Vec<&String> = pods.iter().filter(|p| *p != "head").collect();
             let ingress = if service_ingress {
                 json!({"kind": "service"})
+            } else if head_only {
+                // Only the head runs a proxy: validation refuses any other pinned pod.
+                json!({"kind": "pinned", "pod": "head"})
             } else {
                 json!({"kind": "pinned", "pod": pods[(seed % pods.len() as u64) as usize]})
             };
@@ -97,6 +102,88 @@ fn scenario_json() -> impl Strategy<Value = Value> {
                 "traffic": traffic,
                 "faults": fault_list,
             })
+        },
+    )
+}
+
+/// Timings drawn within their limits: the Kubernetes and Ray delays that faults exercise, from
+/// zero (where allowed) to a few minutes. The kubelet back-off stays at least 1 s (a zero
+/// back-off crash loop is its own subject).
+fn timings_json() -> impl Strategy<Value = Value> {
+    let k8s = (0u64..=90, 0u64..=90, 0u64..=150, 0u64..=15, 0u64..=60, 1u64..=20, 0u64..=40);
+    let ray = (1u64..=5, 1u64..=4, 5u64..=120, 5u64..=120, 0u64..=10, 0u64..=10, 1u64..=30);
+    (k8s, ray).prop_map(|(k8s, ray)| {
+        let (grace, gc, provisioning, pod_start, drain, backoff, backoff_extra) = k8s;
+        let (gcs_period, threshold, reconnect, worker_reconnect, ray_start, head_start, proxy_draining) = ray;
+        json!({
+            "node_monitor_grace_s": grace,
+            "orphan_pod_gc_s": gc,
+            "node_provisioning_s": provisioning,
+            "pod_start_s": pod_start,
+            "node_drain_timeout_s": drain,
+            "kubelet_restart_backoff_s": backoff,
+            "kubelet_restart_backoff_max_s": backoff + backoff_extra,
+            "gcs_health_check_period_s": gcs_period,
+            "gcs_health_check_failure_threshold": threshold,
+            "gcs_reconnect_timeout_s": reconnect,
+            "worker_gcs_reconnect_timeout_s": worker_reconnect,
+            "ray_start_s": ray_start,
+            "head_ray_start_s": head_start,
+            "proxy_min_draining_s": proxy_draining,
+        })
+    })
+}
+
+/// A random valid scenario under attack: every fault kind, several faults on the same few
+/// targets (two replicas, two pods, two nodes), often overlapping (a burst within 10 s), and
+/// random timings.
+fn hostile_scenario_json() -> impl Strategy<Value = Value> {
+    let fault = (0u8..9, 0u32..1000, 0usize..2, 1u64..=90, any::<bool>());
+    (scenario_json(), timings_json(), prop::collection::vec(fault, 1..=6), any::<bool>()).prop_map(
+        |(mut v, timings, faults, burst)| {
+            let duration = v["duration_s"].as_f64().unwrap();
+            let nodes = v["cluster"]["k8s_nodes"].as_u64().unwrap();
+            let ft = v["cluster"]["gcs_fault_tolerance"].as_bool().unwrap();
+            let replicas = v["serve"]["num_replicas"].as_u64().unwrap();
+            let groups = v["cluster"]["worker_groups"].as_array().unwrap().clone();
+            let workers: Vec<String> = groups
+                .iter()
+                .filter(|g| g["replicas"].as_u64().unwrap() > 0)
+                .map(|g| format!("{}-1", g["name"].as_str().unwrap()))
+                .collect();
+            let pods: Vec<String> = std::iter::once("head".to_string()).chain(workers.iter().cloned()).collect();
+            let pick = |list: &[String], k: usize| list[k % list.len()].clone();
+            let list = faults
+                .into_iter()
+                .map(|(kind, permille, k, dur, flag)| {
+                    // A burst puts every fault within 10 s of a third of the run.
+                    let at = if burst {
+                        (duration / 3.0 + f64::from(permille) / 100.0).min(duration - 1.0)
+                    } else {
+                        duration * f64::from(permille) / 1000.0
+                    };
+                    let replica = format!("SleepyPid#{}", 1 + (k as u64) % replicas);
+                    match kind {
+                        0 => json!({"kind": "replica_crash", "at_s": at, "target": replica}),
+                        1 => json!({"kind": "replica_health_check_failure", "at_s": at, "target": replica,
+                                    "mode": if flag {"raise"} else {"hang"}, "duration_s": dur}),
+                        2 => json!({"kind": "constructor_failure", "at_s": at, "count": k + 1}),
+                        3 => json!({"kind": "controller_crash", "at_s": at}),
+                        4 => json!({"kind": "proxy_crash", "at_s": at, "target": pick(&pods, k)}),
+                        5 if !workers.is_empty() => {
+                            json!({"kind": "worker_pod_deletion", "at_s": at, "target": pick(&workers, k)})
+                        }
+                        6 => json!({"kind": "node_loss", "at_s": at, "target": format!("node-{}", 1 + (k as u64) % nodes),
+                                    "network": if flag {"unreachable"} else {"refused"}}),
+                        7 => json!({"kind": "head_pod_crash", "at_s": at}),
+                        8 if ft => json!({"kind": "redis_outage", "at_s": at, "duration_s": dur}),
+                        _ => json!({"kind": "node_loss", "at_s": at}),
+                    }
+                })
+                .collect::<Vec<_>>();
+            v["faults"] = json!(list);
+            v["timings"] = timings;
+            v
         },
     )
 }
@@ -187,6 +274,53 @@ proptest! {
         // node's replicas keep serving until their replacements run).
         for (_, l) in &o.run.observations.levels {
             prop_assert!(l.replicas_running <= l.replicas_target * 2);
+        }
+    }
+
+    /// The report adds up and stays inside the run, whatever the faults do to the cluster:
+    /// every request has one outcome and every failure one cause; downtime episodes lie inside
+    /// the arrival window; a fault is detected no earlier than injected and recovers no earlier
+    /// than detected, both within `duration_s` (the drain window after it resolves requests
+    /// only); and no level exceeds what the model allows (KubeRay never runs more pods than
+    /// desired; Serve never runs more replicas than its target, except while a draining node's
+    /// replicas wait for their replacements). The model's own invariants (`sim/check.rs`) run
+    /// after every event meanwhile.
+    #[test]
+    fn the_report_adds_up_under_hostile_faults(v in hostile_scenario_json()) {
+        let sc = parse(&v);
+        let o = run(&sc);
+        let m = &o.metrics;
+        let end = ftsim::engine::SimTime::ZERO + sc.duration;
+        prop_assert_eq!(m.requests, m.successes + m.failures());
+        let recorded = &o.run.observations.requests;
+        for cause in ftsim::metrics::observations::FailureCause::ALL {
+            let n = recorded.iter().filter(|r| r.outcome == Outcome::Failure(cause)).count() as u64;
+            prop_assert_eq!(n, m.failures_of(cause), "cause {}", cause.name());
+        }
+        for e in &m.episodes {
+            prop_assert!(e.start <= e.end && e.end <= end, "episode {:?} outside the run", e);
+            prop_assert!(e.failed_requests > 0);
+        }
+        prop_assert_eq!(m.episodes.iter().map(|e| e.failed_requests).sum::<u64>(), m.failures());
+        prop_assert_eq!(m.faults.len(), sc.faults.len());
+        for f in &m.faults {
+            let (injected, detected) = (f.record.injected_at, f.record.detected_at);
+            prop_assert!(injected <= end);
+            if let Some(d) = detected {
+                prop_assert!(injected <= d && d <= end, "{:?}", f);
+            }
+            match (detected, f.recovered_at) {
+                (Some(d), Some(r)) => prop_assert!(d <= r && r <= end, "{:?}", f),
+                (None, Some(_)) => prop_assert!(false, "recovered but never detected: {:?}", f),
+                _ => {}
+            }
+        }
+        let desired_pods = 1 + v["cluster"]["worker_groups"].as_array().unwrap().iter()
+            .map(|g| g["replicas"].as_u64().unwrap() as u32).sum::<u32>();
+        for (t, l) in &o.run.observations.levels {
+            prop_assert_eq!(l.pods_desired, desired_pods);
+            prop_assert!(l.pods_ready <= l.pods_desired, "t={}: {} of {} pods ready", t, l.pods_ready, l.pods_desired);
+            prop_assert!(l.replicas_running <= 2 * l.replicas_target, "t={}: {} replicas running", t, l.replicas_running);
         }
     }
 
@@ -284,4 +418,28 @@ fn generator_covers_every_fault_kind() {
     }
     assert_eq!(kinds.len(), 9, "{kinds:?}");
     let _ = Outcome::Success;
+}
+
+/// The hostile generator covers every fault kind and puts several faults on one target within
+/// seconds of each other (the overlaps the report property is about).
+#[test]
+fn hostile_generator_overlaps_faults_on_one_target() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut kinds = BTreeMap::new();
+    let mut overlaps = 0;
+    for _ in 0..300 {
+        let v = hostile_scenario_json().new_tree(&mut runner).unwrap().current();
+        let faults = v["faults"].as_array().unwrap();
+        for (i, f) in faults.iter().enumerate() {
+            *kinds.entry(f["kind"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            let close = |g: &Value| (g["at_s"].as_f64().unwrap() - f["at_s"].as_f64().unwrap()).abs() < 10.0;
+            if f.get("target").is_some() && faults[..i].iter().any(|g| g["target"] == f["target"] && close(g)) {
+                overlaps += 1;
+            }
+        }
+        let _ = parse(&v);
+    }
+    assert_eq!(kinds.len(), 9, "{kinds:?}");
+    assert!(overlaps >= 30, "only {overlaps} overlapping faults on one target");
 }

@@ -452,3 +452,236 @@ mod determinism {
         assert_eq!(arrivals(&base), arrivals(&faulty));
     }
 }
+
+/// A custom scenario (not a bundled one) from inline JSON.
+fn custom(json: serde_json::Value) -> Build {
+    Build { json }
+}
+
+/// Levels at the end of a run.
+fn final_levels(run: &common::Run) -> ftsim::metrics::observations::Levels {
+    run.out.observations.levels.last().expect("levels recorded").1
+}
+
+mod pod_recreation {
+    use super::*;
+
+    /// Kubernetes: deleting a pod that is already terminating changes nothing (the API server
+    /// keeps the first deletion's grace period); KubeRay creates one pod per missing pod object
+    /// (`raycluster_controller.go` reconcilePods: `diff := numExpectedPods -
+    /// len(runningPods.Items)`, terminating pods included). A pod deleted twice, the second time
+    /// while Ray drains it, is recreated once.
+    #[test]
+    fn a_pod_deleted_twice_is_recreated_once() {
+        let run = custom(json!({"duration_s": 60, "cluster": {"ray_pods_per_node": 2}, "faults": [
+            {"kind": "proxy_crash", "at_s": 20, "target": "small-group-1"},
+            {"kind": "worker_pod_deletion", "at_s": 24, "target": "small-group-1"},
+            {"kind": "worker_pod_deletion", "at_s": 25, "target": "small-group-1"}]}))
+        .run();
+        assert_eq!(
+            run.log_times("created by KubeRay").iter().filter(|&&t| t > 0.0).count(),
+            1,
+            "{}",
+            run.out.events_log
+        );
+        for (t, l) in &run.out.observations.levels {
+            assert!(l.pods_ready <= l.pods_desired, "t={t}: {} of {} pods ready", l.pods_ready, l.pods_desired);
+        }
+        let end = final_levels(&run);
+        assert_eq!((end.pods_ready, end.pods_desired), (3, 3));
+    }
+
+    /// A pod whose node is lost while Ray drains it (its proxy already dead) is lost with the
+    /// node, and recreated once its object is garbage-collected; it does not also count as
+    /// drained.
+    #[test]
+    fn a_terminating_pod_on_a_lost_node_is_recreated_once() {
+        let run = custom(json!({"duration_s": 200, "faults": [
+            {"kind": "proxy_crash", "at_s": 20, "target": "small-group-1"},
+            {"kind": "worker_pod_deletion", "at_s": 24, "target": "small-group-1"},
+            {"kind": "node_loss", "at_s": 25, "target": "node-2"}]}))
+        .run();
+        assert!(run.first("pod small-group-1: TERMINATING -> LOST") == 25.0);
+        assert_eq!(
+            run.log_times("created by KubeRay").iter().filter(|&&t| t > 0.0).count(),
+            1,
+            "{}",
+            run.out.events_log
+        );
+        let end = final_levels(&run);
+        assert_eq!((end.pods_ready, end.pods_desired), (3, 3));
+    }
+}
+
+mod overlapping_health_check_faults {
+    use super::*;
+
+    /// A `check_health` that hangs cannot also raise: while a hang fault is in force the checks
+    /// time out, whatever shorter fault starts and ends on the same replica meanwhile.
+    #[test]
+    fn the_short_fault_ending_does_not_cancel_the_long_one() {
+        let run = custom(json!({"duration_s": 200, "faults": [
+            {"kind": "replica_health_check_failure", "at_s": 10, "mode": "hang", "duration_s": 100, "target": "SleepyPid#1"},
+            {"kind": "replica_health_check_failure", "at_s": 11, "mode": "raise", "duration_s": 1, "target": "SleepyPid#1"}]}))
+        .run();
+        let unhealthy = run.first("SleepyPid#1: RUNNING -> STOPPING");
+        assert!((95.0..=116.0).contains(&unhealthy), "three 30 s timeouts after 10 s: {unhealthy}");
+        assert_eq!(run.log_times("SleepyPid#1: health check timed out").len(), 3);
+        assert_eq!(run.fault(0).1, Some(unhealthy), "the hang is what the controller detected");
+    }
+
+    /// ray-defaults §3: the controller replaces a replica after 3 consecutive failed checks; the
+    /// fault that made them fail is detected then, even when it ended just before the third
+    /// check timed out.
+    #[test]
+    fn a_hang_that_ends_before_the_third_timeout_is_credited() {
+        let run = custom(json!({"faults": [
+            {"kind": "replica_health_check_failure", "at_s": 10, "mode": "hang", "duration_s": 100, "target": "SleepyPid#1"}]}))
+        .run();
+        let unhealthy = run.first("SleepyPid#1: RUNNING -> STOPPING");
+        let (_, detected, recovered) = run.fault(0);
+        assert!(unhealthy > 110.0, "the hang ended at 110 s, before the third timeout ({unhealthy})");
+        assert_eq!(detected, Some(unhealthy));
+        assert!(recovered.is_some_and(|r| r > unhealthy));
+    }
+}
+
+mod report_window {
+    use super::*;
+
+    /// README: detection and recovery are null when they fall after the run's end. The drain
+    /// window after `duration_s` (up to the client timeout) only resolves open requests; it does
+    /// not stretch the window in which faults are detected or recovered.
+    #[test]
+    fn no_detection_or_recovery_after_the_end_whatever_the_client_timeout() {
+        let base = json!({"duration_s": 30, "faults": [
+            {"kind": "replica_health_check_failure", "at_s": 25, "mode": "hang", "target": "SleepyPid#3"},
+            {"kind": "replica_crash", "at_s": 29, "target": "SleepyPid#4"}]});
+        let mut outcomes = Vec::new();
+        for timeout in [None, Some(5), Some(60)] {
+            let mut b = custom(base.clone());
+            if let Some(t) = timeout {
+                b = b.set("traffic.client_timeout_s", json!(t));
+            }
+            let run = b.run();
+            for i in 0..2 {
+                let (_, det, rec) = run.fault(i);
+                assert!(det.is_none_or(|d| d <= 30.0), "timeout {timeout:?}: fault {i} detected at {det:?}");
+                assert!(rec.is_none_or(|r| r <= 30.0), "timeout {timeout:?}: fault {i} recovered at {rec:?}");
+            }
+            outcomes.push((run.fault(0), run.fault(1)));
+        }
+        assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "{outcomes:?}");
+    }
+}
+
+mod head_node_loss {
+    use super::*;
+
+    /// Kubernetes marks a silent node NotReady after the node-monitor grace period (40 s), and
+    /// KubeRay recreates the head pod once its object is gone: losing the head's node is
+    /// detected then, even though the GCS that would have noticed was on that node.
+    #[test]
+    fn detected_when_the_node_goes_not_ready_and_recovered() {
+        for ft in [false, true] {
+            let run = custom(json!({"duration_s": 300, "cluster": {"gcs_fault_tolerance": ft},
+                "faults": [{"kind": "node_loss", "at_s": 20, "target": "node-1"}]}))
+            .run();
+            assert_eq!(run.fault(0).0, 20.0);
+            assert_eq!(run.time_to_detect(0), 40.0, "ft {ft}");
+            let recovered = run.time_to_recover(0);
+            assert!(recovered > 100.0 && recovered < 280.0, "ft {ft}: {recovered}\n{}", run.out.events_log);
+        }
+    }
+}
+
+mod max_replicas_per_node {
+    use super::*;
+
+    /// ray-defaults §2/§3: a replacement with no room pends until room appears, then Serve's
+    /// control loop (every 0.1 s) places it. Room appears when a stopping replica exits.
+    #[test]
+    fn a_pending_replacement_is_placed_when_the_unhealthy_replica_exits() {
+        let run = custom(json!({"duration_s": 180, "serve": {"max_replicas_per_node": 2}, "faults": [
+            {"kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#2", "mode": "raise"}]}))
+        .run();
+        let exited = run.first("SleepyPid#2: STOPPING -> DEAD");
+        assert_eq!(run.first("SleepyPid#7: PENDING_ALLOCATION -> STARTING"), exited, "{}", run.out.events_log);
+        assert_eq!(final_levels(&run).replicas_running, 6);
+        assert!(run.fault(0).2.is_some());
+    }
+
+    /// Room also appears when a recreated worker's raylet registers after a node loss.
+    #[test]
+    fn pending_replicas_are_placed_when_a_new_worker_registers() {
+        let run = custom(json!({"duration_s": 300, "serve": {"max_replicas_per_node": 2}, "faults": [
+            {"kind": "node_loss", "at_s": 60, "target": "node-3"}]}))
+        .run();
+        let registered = run.first("raylet small-group-3: ALIVE");
+        let placed = run.log_times("PENDING_ALLOCATION -> STARTING on small-group-3");
+        assert_eq!(placed, vec![registered, registered], "{}", run.out.events_log);
+        assert_eq!(final_levels(&run).replicas_running, 6);
+        assert!(run.fault(0).2.is_some());
+    }
+}
+
+mod head_only_proxies {
+    use super::*;
+
+    /// Ray 2.60 `ProxyLocation.HeadOnly`: only the head runs a proxy, so traffic goes to the
+    /// head by default; with no fault every request succeeds.
+    #[test]
+    fn default_ingress_is_the_head_and_serves() {
+        let run = custom(json!({"serve": {"proxy_location": "HeadOnly"}})).run();
+        assert_eq!(run.scenario.ingress, ftsim::scenario::Ingress::Pinned { pod: "head".to_string() });
+        assert_eq!(run.failures(), 0);
+    }
+
+    /// A worker pod never runs a proxy with HeadOnly: pinning traffic to it is refused, with the
+    /// JSON path.
+    #[test]
+    fn pinning_a_worker_is_refused() {
+        let json =
+            json!({"serve": {"proxy_location": "HeadOnly"}, "ingress": {"kind": "pinned", "pod": "small-group-1"}});
+        let Err(errors) = ftsim::scenario::parse(&json.to_string(), "t.json") else { panic!("accepted") };
+        let text = format!("{errors:?}");
+        assert!(text.contains("ingress") && text.contains("HeadOnly"), "{text}");
+    }
+}
+
+mod pinned_pod_without_proxy {
+    use super::*;
+
+    /// With EveryNode, a worker pod runs a proxy only while it hosts a replica (Ray 2.60
+    /// `_update_proxy_nodes`): a pod with fewer CPUs than a replica needs never does. It is not
+    /// the default pinned pod, and pinning it is refused.
+    #[test]
+    fn a_worker_too_small_for_a_replica_is_never_the_pinned_pod() {
+        let cluster = json!({"head_num_cpus": 20, "worker_groups": [
+            {"name": "tiny", "replicas": 1, "num_cpus": 1}, {"name": "big", "replicas": 1, "num_cpus": 4}]});
+        let run = custom(json!({"serve": {"num_cpus_per_replica": 2}, "cluster": cluster.clone()})).run();
+        assert_eq!(run.scenario.ingress, ftsim::scenario::Ingress::Pinned { pod: "big-1".to_string() });
+        assert_eq!(run.failures(), 0);
+        let pinned = json!({"serve": {"num_cpus_per_replica": 2}, "cluster": cluster,
+            "ingress": {"kind": "pinned", "pod": "tiny-1"}});
+        let Err(errors) = ftsim::scenario::parse(&pinned.to_string(), "t.json") else { panic!("accepted") };
+        assert!(format!("{errors:?}").contains("never hosts a replica"), "{errors:?}");
+    }
+}
+
+mod random_node_loss {
+    use super::*;
+
+    /// "A node dies" means any node with a Ray pod, the head's included.
+    #[test]
+    fn the_head_node_can_be_picked() {
+        let mut picked = std::collections::BTreeSet::new();
+        for seed in seeds().take(20) {
+            let run =
+                custom(json!({"duration_s": 30, "seed": seed, "faults": [{"kind": "node_loss", "at_s": 10}]})).run();
+            picked.insert(run.metrics.faults[0].record.target.clone().expect("a node"));
+        }
+        assert!(picked.contains("node-1"), "the head's node is never picked: {picked:?}");
+        assert!(picked.len() >= 2, "{picked:?}");
+    }
+}

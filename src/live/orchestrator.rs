@@ -300,6 +300,18 @@ impl<'a> Orchestrator<'a> {
                     self.note("endpoint", &name, format_args!("removed (node NotReady)"));
                 }
                 self.refresh_endpoints();
+                // Kubernetes has noticed the loss: the fault is detected (as in the simulator),
+                // even when the GCS that would also notice it was on that node.
+                let pods = &self.pods;
+                let lost_here =
+                    |victims: &[String]| victims.iter().any(|v| pods.get(v).is_some_and(|p| p.node == node));
+                let hits: Vec<usize> = (0..self.detectors.len())
+                    .filter(|&k| matches!(&self.detectors[k].1, Detector::NodeLost { pods, .. } if lost_here(pods)))
+                    .collect();
+                let at = self.sim_now();
+                for k in hits.into_iter().rev() {
+                    self.detected(k, at);
+                }
                 Ok(())
             }
             Task::ReadinessProbe { pod, start } => {
@@ -699,7 +711,7 @@ impl<'a> Orchestrator<'a> {
     fn detect(&mut self, snap: &Snapshot, at: SimTime) {
         let ray = snap.ray_view.available && snap.controller.answering == Some(true);
         let mut hits = Vec::new();
-        for (k, (rec, det)) in self.detectors.iter().enumerate() {
+        for (k, (_, det)) in self.detectors.iter().enumerate() {
             let seen = match det {
                 Detector::ReplicaNotRunning(id) => {
                     ray && !snap.replicas.iter().any(|r| &r.replica_id == id && r.state.as_deref() == Some("RUNNING"))
@@ -716,14 +728,19 @@ impl<'a> Orchestrator<'a> {
                 Detector::ConstructorFailed { before } => snap.constructors_raised > *before,
             };
             if seen {
-                hits.push((k, *rec));
+                hits.push(k);
             }
         }
-        for (k, rec) in hits.iter().rev() {
-            self.detectors.remove(*k);
-            self.faults[*rec].detected_at = Some(at);
-            self.note("fault", &format!("#{rec}"), format_args!("detected"));
+        for k in hits.into_iter().rev() {
+            self.detected(k, at);
         }
+    }
+
+    /// Detector `k` fired at `at`: its fault is detected.
+    fn detected(&mut self, k: usize, at: SimTime) {
+        let (rec, _) = self.detectors.remove(k);
+        self.faults[rec].detected_at = Some(at);
+        self.note("fault", &format!("#{rec}"), format_args!("detected"));
     }
 
     /// One events.log line per observed change of a pod, replica, proxy, the controller, the

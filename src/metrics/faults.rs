@@ -4,6 +4,10 @@
 //! fault that never moved the cluster off its target recovers when it is detected. Computed from
 //! the level series alone, so that the simulator and live mode (which samples the levels once a
 //! second, a little after each action) share one definition.
+//!
+//! Both instants count only within the run (`0..=duration_s`): the drain window after it, which
+//! lasts as long as requests stay open, resolves requests and nothing else, so a detection or
+//! recovery after the end is null whatever the client timeout.
 
 use crate::engine::SimTime;
 
@@ -12,7 +16,7 @@ use super::observations::{FaultRecord, Levels, Outcome, RequestRecord};
 /// What one fault cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultOutcome {
-    /// The fault as observed.
+    /// The fault as observed (its detection dropped when it came after the end of the run).
     pub record: FaultRecord,
     /// When the cluster was back at its target after detection, if it was within the run.
     pub recovered_at: Option<SimTime>,
@@ -59,14 +63,17 @@ pub fn fault_outcomes(
     faults
         .iter()
         .map(|f| {
-            let recovered_at = f.detected_at.and_then(|d| recovery(levels, f.injected_at, d));
+            let mut record = f.clone();
+            record.detected_at = f.detected_at.filter(|&d| d <= end);
+            let recovered_at =
+                record.detected_at.and_then(|d| recovery(levels, f.injected_at, d)).filter(|&r| r <= end);
             let until = recovered_at.unwrap_or(end);
             let failed_requests = requests
                 .iter()
                 .filter(|r| r.arrival >= f.injected_at && r.arrival < until.max(f.injected_at))
                 .filter(|r| matches!(r.outcome, Outcome::Failure(_)))
                 .count() as u64;
-            FaultOutcome { record: f.clone(), recovered_at, failed_requests }
+            FaultOutcome { record, recovered_at, failed_requests }
         })
         .collect()
 }
@@ -114,6 +121,18 @@ mod tests {
         let t = SimTime::from_micros;
         let f = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(15)) };
         assert_eq!(fault_outcomes(&[f], &[(t(0), lv(2))], &[], t(100))[0].recovered_at, Some(t(15)));
+    }
+
+    #[test]
+    fn nothing_counts_after_the_end_of_the_run() {
+        let t = SimTime::from_micros;
+        let levels = vec![(t(0), lv(2)), (t(10), lv(1)), (t(130), lv(2))];
+        let late = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(120)) };
+        let out = fault_outcomes(&[late], &levels, &[], t(100));
+        assert_eq!((out[0].record.detected_at, out[0].recovered_at), (None, None));
+        let early = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
+        let out = fault_outcomes(&[early], &levels, &[], t(100));
+        assert_eq!((out[0].record.detected_at, out[0].recovered_at), (Some(t(20)), None));
     }
 
     #[test]

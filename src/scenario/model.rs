@@ -289,7 +289,7 @@ pub enum FaultKind {
     },
     /// A Kubernetes node is lost with its pods.
     NodeLoss {
-        /// Node name or random among nodes hosting a worker pod.
+        /// Node name, or random among the Ready nodes running a Ray pod (the head's included).
         target: Option<String>,
         /// Black-holed (`true`) or refusing connections.
         unreachable: bool,

@@ -95,12 +95,16 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     t.gcs_health_check_failure_threshold =
         t.gcs_health_check_failure_threshold.or(Some(d::GCS_HEALTH_CHECK_FAILURE_THRESHOLD));
 
+    // The default pinned pod is the guide's (the first worker that can host a replica, and so
+    // run a proxy), unless only the head runs a proxy (`HeadOnly`); see `never_runs_a_proxy`.
+    let replica_cpus = raw.serve.num_cpus_per_replica.unwrap_or(0.0);
     let first_worker = raw
         .cluster
         .worker_groups
         .as_ref()
-        .and_then(|g| g.iter().find(|g| g.replicas > 0))
+        .and_then(|g| g.iter().find(|g| g.replicas > 0 && g.num_cpus.unwrap_or(0.0) >= replica_cpus))
         .map(|g| format!("{}-1", g.name))
+        .filter(|_| raw.serve.proxy_location != Some(RawProxyLocation::HeadOnly))
         .unwrap_or_else(|| "head".to_string());
     raw.ingress.kind = raw.ingress.kind.or(Some(RawIngressKind::Pinned));
     if raw.ingress.kind == Some(RawIngressKind::Pinned) {
@@ -385,6 +389,15 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
                     root.key("ingress").key("pod"),
                     format!("unknown pod {}; the pods are {}", show::text(&pod), show::list(&pods)),
                 );
+            } else if let Some(why) = never_runs_a_proxy(&pod, &cluster, &serve) {
+                // Every request to it would fail.
+                ck.err(
+                    root.key("ingress").key("pod"),
+                    format!(
+                        "pod {} never runs a proxy: {why}; pin \"head\" or use a Service ingress",
+                        show::text(&pod)
+                    ),
+                );
             }
             Ingress::Pinned { pod }
         }
@@ -595,6 +608,29 @@ impl RetryBound {
             self.slots, self.attempt
         )
     }
+}
+
+/// Why pod `pod` (an initial pod name) can never run a Serve proxy, if it cannot. Ray 2.60
+/// (`proxy_state.py` `_resolved_proxy_location`, `controller.py` `_update_proxy_nodes`): the
+/// head always runs one; with `HeadOnly` no other node does; with `EveryNode` a worker node
+/// runs one only while it hosts a replica, which a pod with fewer CPUs than a replica needs
+/// never does.
+fn never_runs_a_proxy(pod: &str, cluster: &Cluster, serve: &Serve) -> Option<String> {
+    if pod == "head" {
+        return None;
+    }
+    if serve.proxy_location == ProxyLocation::HeadOnly {
+        return Some("with serve.proxy_location \"HeadOnly\" only the head does".to_string());
+    }
+    let group = cluster.worker_groups.iter().find(|g| (1..=g.replicas).any(|i| pod == format!("{}-{i}", g.name)))?;
+    (group.cpus_milli < serve.cpus_per_replica_milli).then(|| {
+        format!(
+            "its group {} has {} CPUs per pod, a replica needs {}, so it never hosts a replica (nor, with \"EveryNode\", a proxy)",
+            show::text(&group.name),
+            group.cpus_milli as f64 / 1000.0,
+            serve.cpus_per_replica_milli as f64 / 1000.0
+        )
+    })
 }
 
 /// `node-3` with prefix `node-` and count 5 -> index 2.

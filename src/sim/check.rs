@@ -2,7 +2,7 @@
 //! a bug in the model, never bad input, so it panics with the time and the broken rule.
 
 use crate::sim::ids::ReqId;
-use crate::sim::k8s::Raylet;
+use crate::sim::k8s::{PodPhase, PodRole, Raylet};
 use crate::sim::serve::replica::ReplicaState;
 use crate::sim::serve::router::ReqState;
 use crate::sim::world::World;
@@ -15,6 +15,8 @@ impl World {
         let max = self.scenario.serve.max_ongoing_requests as usize;
         if full {
             self.check_requests();
+            let pending = self.replicas.iter().filter(|r| r.state == ReplicaState::PendingAllocation).count();
+            assert_eq!(pending, self.controller.pending_replicas as usize, "t={at}: pending replica count drifted");
         }
         for (i, rep) in self.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);
@@ -57,9 +59,70 @@ impl World {
             starting_or_running <= self.scenario.serve.num_replicas as usize,
             "t={at}: {starting_or_running} replicas exceed the target"
         );
+        let running = self
+            .replicas
+            .iter()
+            .filter(|r| {
+                r.actor_alive
+                    && r.state == ReplicaState::Running
+                    && !r.migrating
+                    && r.generation == self.controller.generation
+            })
+            .count();
+        assert!(running <= self.scenario.serve.num_replicas as usize, "t={at}: {running} replicas RUNNING over target");
         if self.gcs_up() {
             let head = self.head.expect("a GCS runs on a head pod");
             assert!(matches!(self.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
+        }
+        self.check_pods(full);
+    }
+
+    /// KubeRay keeps one pod object per desired pod (a pod is recreated only once its object is
+    /// gone) and pods sit on Ready nodes with room; when `full` (it sorts the names), live pod
+    /// names are unique and the reported levels have no more pods ready than desired.
+    fn check_pods(&self, full: bool) {
+        let at = self.now;
+        let cluster = &self.scenario.cluster;
+        let mut per_group = vec![0u32; cluster.worker_groups.len()];
+        let mut heads = 0u32;
+        let mut per_node = vec![0u32; self.nodes.len()];
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.pods.iter().filter(|p| p.phase != PodPhase::Gone) {
+            match p.role {
+                PodRole::Head => heads += 1,
+                PodRole::Worker(g) => per_group[g] += 1,
+            }
+            if full {
+                names.push(&p.name);
+            }
+            if let Some(n) = p.node {
+                per_node[n.ix()] += 1;
+                if p.phase != PodPhase::Lost {
+                    assert!(self.node_ready(n), "t={at}: pod {} {:?} on a node that is not Ready", p.name, p.phase);
+                }
+            }
+        }
+        assert!(heads <= 1, "t={at}: {heads} head pods");
+        for (g, &n) in per_group.iter().enumerate() {
+            let group = &cluster.worker_groups[g];
+            assert!(n <= group.replicas, "t={at}: {n} pods of group {} for {} desired", group.name, group.replicas);
+        }
+        for (i, &n) in per_node.iter().enumerate() {
+            assert!(n <= cluster.ray_pods_per_node, "t={at}: {n} pods on node {}", self.nodes[i].name);
+        }
+        if full {
+            names.sort_unstable();
+            if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+                panic!("t={at}: two live pods named {}", w[0]);
+            }
+            // Implied by the counts per group; checked on the reported levels themselves too.
+            let levels = self.levels();
+            assert!(
+                levels.pods_ready <= levels.pods_desired,
+                "t={at}: {} of {} pods ready",
+                levels.pods_ready,
+                levels.pods_desired
+            );
         }
     }
 

@@ -82,7 +82,7 @@ impl World {
                 let r = self.resolve_replica(i, &target);
                 self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
                 if let Some(r) = r.filter(|r| self.replicas[r.ix()].actor_alive) {
-                    self.replicas[r.ix()].health_fault = Some((mode, i));
+                    self.replicas[r.ix()].health_faults.push((mode, i));
                     if let Some(d) = duration {
                         self.schedule_in(d, Event::FaultEnd(i));
                     }
@@ -128,16 +128,15 @@ impl World {
                 let node = match &target {
                     Some(n) => self.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
                     None => {
-                        let with_workers: Vec<NodeId> = (0..self.nodes.len())
+                        // "A node dies": any Ready node running a Ray pod, the head's included.
+                        let with_ray: Vec<NodeId> = (0..self.nodes.len())
                             .map(|n| NodeId(n as u32))
                             .filter(|&n| {
                                 self.node_ready(n)
-                                    && self.pods.iter().any(|p| {
-                                        p.node == Some(n) && p.phase == PodPhase::Running && p.role != PodRole::Head
-                                    })
+                                    && self.pods.iter().any(|p| p.node == Some(n) && p.phase == PodPhase::Running)
                             })
                             .collect();
-                        self.pick(i, &with_workers)
+                        self.pick(i, &with_ray)
                     }
                 };
                 self.record_fault(i, node.map(|n| self.nodes[n.ix()].name.clone()).or(target));
@@ -182,9 +181,7 @@ impl World {
         match self.scenario.faults[i].kind {
             FaultKind::ReplicaHealthCheckFailure { .. } => {
                 for r in self.replicas.iter_mut() {
-                    if r.health_fault.is_some_and(|(_, f)| f == i) {
-                        r.health_fault = None;
-                    }
+                    r.health_faults.retain(|&(_, f)| f != i);
                 }
             }
             FaultKind::ConstructorFailure { .. } => {

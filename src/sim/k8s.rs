@@ -33,6 +33,8 @@ pub struct K8sNode {
     pub name: String,
     /// Current state.
     pub state: NodeState,
+    /// The fault that lost it last.
+    pub lost_by: Option<usize>,
 }
 
 /// What a pod runs.
@@ -259,8 +261,17 @@ impl World {
         self.start_container(pod, "kubelet restarted the container");
     }
 
-    /// `kubectl delete pod`: Ray 2.60 drains the node, then the processes exit.
+    /// `kubectl delete pod`: Ray 2.60 drains the node, then the processes exit. Deleting a pod
+    /// that is already terminating changes nothing: the API server keeps the first deletion's
+    /// grace period unless a shorter one is asked for (Kubernetes graceful deletion,
+    /// `k8s.io/apiserver/pkg/registry/rest/delete.go` BeforeDelete), and `kubectl delete` asks
+    /// for none.
     pub(super) fn delete_pod(&mut self, pod: PodId, fault: Option<usize>) {
+        if self.pods[pod.ix()].phase == PodPhase::Terminating {
+            let name = self.pods[pod.ix()].name.clone();
+            self.log("pod", &name, format_args!("already terminating; deletion changes nothing"));
+            return;
+        }
         let p = &mut self.pods[pod.ix()];
         p.fault = fault;
         p.inc += 1;
@@ -280,7 +291,8 @@ impl World {
     /// A terminating pod exits once Serve has moved its replicas away.
     pub(super) fn maybe_finish_drain(&mut self, pod: PodId) {
         let p = &self.pods[pod.ix()];
-        if p.phase != PodPhase::Terminating {
+        // A terminating pod whose node is lost does not drain: it is lost with the node.
+        if p.phase != PodPhase::Terminating || !p.node.is_some_and(|n| self.node_ready(n)) {
             return;
         }
         // The node is idle once its replicas have stopped and its draining proxy has stopped
@@ -312,6 +324,16 @@ impl World {
             return;
         }
         self.kill_ray_processes(pod, Cause::PodDeleted, true);
+        // Killing a terminating pod's last actor finishes its drain, which removes it: once.
+        if self.pods[pod.ix()].phase == PodPhase::Gone {
+            return;
+        }
+        // KubeRay sees the pod object gone and replaces it: `raycluster_controller.go`
+        // reconcilePods creates `numExpectedPods - len(runningPods.Items)` pods, where every
+        // listed pod object counts, terminating or lost ones included.
+        if let Some(f) = self.pods[pod.ix()].fault {
+            self.detect(f);
+        }
         let p = &mut self.pods[pod.ix()];
         p.inc += 1;
         p.endpoint_ready = false;
@@ -349,6 +371,7 @@ impl World {
             return;
         }
         self.nodes[node.ix()].state = NodeState::Lost;
+        self.nodes[node.ix()].lost_by = Some(fault);
         let name = self.nodes[node.ix()].name.clone();
         self.log("node", &name, format_args!("READY -> LOST (fault #{fault})"));
         self.levels_dirty = true;
@@ -380,8 +403,14 @@ impl World {
         self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
     }
 
-    /// The node's kubelet has been silent long enough: its pods leave the Service endpoints.
+    /// The node's kubelet has been silent for the node-monitor grace period: the node controller
+    /// marks it NotReady (Kubernetes `pkg/controller/nodelifecycle`, `--node-monitor-grace-period`)
+    /// and its pods leave the Service endpoints. Kubernetes has noticed the loss: the fault is
+    /// detected, even when the GCS that would also notice it was on that node.
     pub(super) fn on_node_not_ready(&mut self, node: NodeId) {
+        if let Some(f) = self.nodes[node.ix()].lost_by {
+            self.detect(f);
+        }
         for i in 0..self.pods.len() {
             if self.pods[i].node == Some(node) && self.pods[i].endpoint_ready {
                 self.pods[i].endpoint_ready = false;

@@ -90,6 +90,7 @@ impl World {
         let name = self.pods[pod.ix()].name.clone();
         self.log("raylet", &name, format_args!("ALIVE in cluster {cluster} ({why})"));
         self.levels_dirty = true;
+        self.room_may_have_appeared();
     }
 
     /// The head's GCS process starts: with fault tolerance it must load its tables from Redis.

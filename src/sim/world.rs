@@ -159,7 +159,7 @@ impl World {
         let seed = scenario.seed;
         let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &format!("fault-{i}"))).collect();
         let nodes = (1..=scenario.cluster.k8s_nodes)
-            .map(|i| K8sNode { name: format!("node-{i}"), state: NodeState::Ready })
+            .map(|i| K8sNode { name: format!("node-{i}"), state: NodeState::Ready, lost_by: None })
             .collect();
         let groups = scenario.cluster.worker_groups.len();
         let fault_count = scenario.faults.len();

@@ -52,6 +52,8 @@ pub struct Controller {
     /// Submissions of the application so far; replicas of an earlier one (an old cluster's)
     /// are not this controller's.
     pub generation: u32,
+    /// Replicas in `PENDING_ALLOCATION` (kept by the replica transitions).
+    pub pending_replicas: u32,
 }
 
 impl Controller {
@@ -68,6 +70,7 @@ impl Controller {
             fault: None,
             resubmit_pending: false,
             generation: 0,
+            pending_replicas: 0,
         }
     }
 }
@@ -376,16 +379,27 @@ impl World {
             self.replica_unhealthy(r, "health check: actor died", false);
             return;
         }
-        let hangs = !rep.actor_alive || matches!(rep.health_fault, Some((HealthMode::Hang, _)));
-        if hangs {
+        let mode = rep.health_mode();
+        // The faults that make this check fail are credited with it now: a hanging check
+        // fails at its timeout even if the fault has ended by then.
+        let culprits = rep.health_mode_faults();
+        let streak = &mut self.replicas[r.ix()].hc_faults;
+        for f in culprits {
+            if !streak.contains(&f) {
+                streak.push(f);
+            }
+        }
+        if !self.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) {
             let timeout = self.scenario.serve.health_check_timeout;
             self.schedule_in(timeout, Event::ReplicaHealthCheckTimeout { replica: r, ctl_inc, check });
             return;
         }
-        if matches!(rep.health_fault, Some((HealthMode::Raise, _))) {
+        if mode == Some(HealthMode::Raise) {
             self.health_check_failed(r, "check_health raised", false);
         } else {
-            self.replicas[r.ix()].hc_failures = 0;
+            let rep = &mut self.replicas[r.ix()];
+            rep.hc_failures = 0;
+            rep.hc_faults.clear();
             self.schedule_health_check_after(r, SimDuration::ZERO);
         }
     }
@@ -423,8 +437,10 @@ impl World {
     fn replica_unhealthy(&mut self, r: ReplicaId, why: &str, graceful: bool) {
         if let Some(f) = self.replicas[r.ix()].fault {
             self.detect(f);
-        } else if let Some((_, f)) = self.replicas[r.ix()].health_fault {
-            self.detect(f);
+        } else {
+            for f in self.replicas[r.ix()].hc_faults.clone() {
+                self.detect(f);
+            }
         }
         if graceful && self.replicas[r.ix()].actor_alive {
             self.stop_replica(r, &format!("unhealthy: {why}"));

@@ -57,10 +57,14 @@ pub struct Replica {
     pub constructed: bool,
     /// Bumped when pending timers become stale.
     pub inc: u32,
-    /// An injected `check_health` failure, with its fault number.
-    pub health_fault: Option<(HealthMode, usize)>,
+    /// Injected `check_health` failures in force, with their fault numbers, in injection order.
+    /// Overlapping faults each end on their own.
+    pub health_faults: Vec<(HealthMode, usize)>,
     /// Consecutive failed health checks.
     pub hc_failures: u32,
+    /// The faults that made those consecutive checks fail (credited when the controller gives
+    /// up on the replica, even if they have ended since).
+    pub hc_faults: Vec<usize>,
     /// Sequence number of the current health check.
     pub hc_seq: u32,
     /// Requests it is working on.
@@ -75,12 +79,28 @@ pub struct Replica {
     pub generation: u32,
 }
 
+impl Replica {
+    /// How its `check_health` misbehaves now, if at all: a hang wins over a raise (a call that
+    /// never returns cannot raise).
+    pub fn health_mode(&self) -> Option<HealthMode> {
+        let modes = || self.health_faults.iter().map(|&(m, _)| m);
+        modes().find(|&m| m == HealthMode::Hang).or_else(|| modes().next())
+    }
+
+    /// The faults behind the misbehaviour in force (those of [`Self::health_mode`]).
+    pub fn health_mode_faults(&self) -> Vec<usize> {
+        let mode = self.health_mode();
+        self.health_faults.iter().filter(|&&(m, _)| Some(m) == mode).map(|&(_, f)| f).collect()
+    }
+}
+
 impl World {
     /// Creates a replica and places it if possible.
     pub(crate) fn new_replica(&mut self) -> ReplicaId {
         self.replicas_created += 1;
         let id = ReplicaId(self.replicas.len() as u32);
         let name = format!("{}#{}", self.scenario.serve.deployment, self.replicas_created);
+        self.controller.pending_replicas += 1;
         self.replicas.push(Replica {
             name,
             pod: None,
@@ -88,8 +108,9 @@ impl World {
             actor_alive: false,
             constructed: false,
             inc: 0,
-            health_fault: None,
+            health_faults: Vec::new(),
             hc_failures: 0,
+            hc_faults: Vec::new(),
             hc_seq: 0,
             ongoing: Vec::new(),
             migrating: false,
@@ -106,6 +127,9 @@ impl World {
         let rep = &mut self.replicas[r.ix()];
         let from = rep.state;
         rep.state = state;
+        if from == ReplicaState::PendingAllocation && state != from {
+            self.controller.pending_replicas -= 1;
+        }
         let name = rep.name.clone();
         let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
         self.log("replica", &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
@@ -222,6 +246,20 @@ impl World {
         if let Some(pod) = self.replicas[r.ix()].pod {
             self.maybe_finish_drain(pod);
         }
+        self.room_may_have_appeared();
+    }
+
+    /// Called when what can be placed may have changed (a raylet registered, an actor exited and
+    /// freed its slot): pending replicas get a control-loop iteration. In Ray 2.60 a
+    /// `PENDING_ALLOCATION` replica is an actor Ray has not placed yet; `max_replicas_per_node`
+    /// is a synthetic per-node resource each replica asks `1 / max` of (Serve guide
+    /// `doc/source/serve/advanced-guides/replica-scheduling.md`), so Ray's actor scheduler places
+    /// it as soon as a node frees one or joins, and the controller, which loops every 0.1 s
+    /// (`CONTROL_LOOP_INTERVAL_S`), sees it start.
+    pub(crate) fn room_may_have_appeared(&mut self) {
+        if self.controller.pending_replicas > 0 {
+            self.request_reconcile();
+        }
     }
 
     /// Fails every request the replica was serving (HTTP 500).
@@ -265,7 +303,7 @@ impl World {
         if rep.state != ReplicaState::Stopping || !rep.actor_alive {
             return;
         }
-        let hung = matches!(rep.health_fault, Some((HealthMode::Hang, _)));
+        let hung = rep.health_mode() == Some(HealthMode::Hang);
         if rep.ongoing.is_empty() && !hung {
             self.kill_replica_actor(r, Cause::Stopped, false);
         } else {

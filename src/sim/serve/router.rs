@@ -193,7 +193,7 @@ impl World {
         self.requests[req.ix()].state = ReqState::Serving(proxy, r);
         self.replicas[r.ix()].ongoing.push(req);
         let rep = &self.replicas[r.ix()];
-        let stalls = !rep.actor_alive || matches!(rep.health_fault, Some((crate::scenario::HealthMode::Hang, _)));
+        let stalls = !rep.actor_alive || rep.health_mode() == Some(crate::scenario::HealthMode::Hang);
         if !stalls {
             let service = self.requests[req.ix()].service;
             self.schedule_in(service, Event::RequestDone(req));
