@@ -100,10 +100,8 @@ fn main() {
         if !wanted(&name) {
             continue;
         }
-        let sc = parse(
-            &cluster_json(pods, replicas, r#""duration_s": 1000, "traffic": {"rate_per_s": 2000}"#),
-            "scaling",
-        );
+        let sc =
+            parse(&cluster_json(pods, replicas, r#""duration_s": 1000, "traffic": {"rate_per_s": 2000}"#), "scaling");
         let (secs, _, requests) = time_scenario(&sc, 3);
         let ns = secs * 1e9 / requests as f64;
         let ratio = base_ns.map_or("-".to_string(), |b| format!("{:.2}x", ns / b));

@@ -4,6 +4,8 @@
 //! component is in its own module as `impl World` blocks (`k8s`, `ray`, `serve::*`, `faults`).
 //! This module owns the run loop, time, randomness and the observation stream.
 
+use std::collections::BTreeSet;
+
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FaultRecord, Levels, Observations};
 use crate::scenario::{Scenario, defaults};
@@ -133,6 +135,8 @@ pub struct World {
     pub(super) replicas: Vec<Replica>,
     pub(super) replicas_created: u32,
     pub(super) proxies: Vec<Proxy>,
+    /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
+    pub(super) waiting_proxies: BTreeSet<ProxyId>,
     pub(super) requests: Vec<Request>,
     pub(super) unresolved: u64,
     pub(super) broadcast_pending: bool,
@@ -188,6 +192,7 @@ impl World {
             replicas: Vec::new(),
             replicas_created: 0,
             proxies: Vec::new(),
+            waiting_proxies: BTreeSet::new(),
             requests: Vec::new(),
             unresolved: 0,
             broadcast_pending: false,
@@ -243,10 +248,10 @@ impl World {
             self.schedule_health_check_after(id, SimDuration::from_micros(offset));
         }
         self.reconcile_proxies();
-        let running = self.running_set();
+        let broadcast = self.broadcast();
         for p in 0..self.proxies.len() {
             let proxy = ProxyId(p as u32);
-            self.proxies[p].view = running.clone();
+            self.proxies[p].view = broadcast.table_for(self.proxies[p].pod);
             self.set_proxy_state(proxy, ProxyState::Healthy, "initial");
             let period = self.scenario.timings.proxy_health_check_period.as_micros();
             let offset = SimDuration::from_micros(self.rng.health.range_inclusive(0, period));

@@ -3,14 +3,15 @@
 //! failures) and replaces a dead one on the same pod; a proxy on a pod that lost its replicas
 //! drains for the minimum draining period and stops.
 
-use std::collections::VecDeque;
+use std::collections::BTreeSet;
 
 use crate::metrics::observations::FailureCause;
 use crate::scenario::ProxyLocation;
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
+use crate::sim::ids::{PodId, ProxyId, ReqId};
 use crate::sim::k8s::{PodRole, Raylet};
 use crate::sim::serve::replica::ReplicaState;
+use crate::sim::serve::routing_table::RoutingTable;
 use crate::sim::world::{Cause, World};
 
 /// The controller's view of a proxy.
@@ -50,11 +51,11 @@ pub struct Proxy {
     /// Bumped when pending timers become stale.
     pub inc: u32,
     /// The replicas its router believes running (last broadcast, minus replicas it saw fail).
-    pub view: Vec<ReplicaId>,
-    /// Requests waiting for a replica slot, first come first served.
-    pub queue: VecDeque<ReqId>,
-    /// Requests whose client connection is held by this proxy.
-    pub active: Vec<ReqId>,
+    pub view: RoutingTable,
+    /// Requests waiting for a replica slot, first come first served (ids grow with arrival).
+    pub queue: BTreeSet<ReqId>,
+    /// Requests whose client connection is held by this proxy (waiting or being served).
+    pub active: BTreeSet<ReqId>,
     /// Consecutive failed health checks.
     pub hc_failures: u32,
     /// The fault that killed it.
@@ -157,9 +158,9 @@ impl World {
             state: ProxyState::Starting,
             actor_alive: true,
             inc: 0,
-            view: Vec::new(),
-            queue: VecDeque::new(),
-            active: Vec::new(),
+            view: RoutingTable::default(),
+            queue: BTreeSet::new(),
+            active: BTreeSet::new(),
             hc_failures: 0,
             fault: None,
         });
@@ -175,7 +176,8 @@ impl World {
         if px.inc != inc || px.state != ProxyState::Starting || !px.actor_alive {
             return;
         }
-        self.proxies[p.ix()].view = self.running_set();
+        let pod = px.pod;
+        self.proxies[p.ix()].view = self.broadcast().table_for(pod);
         self.set_proxy_state(p, ProxyState::Healthy, "ready");
         self.schedule_proxy_health_check(p);
     }
@@ -277,6 +279,7 @@ impl World {
             self.set_proxy_state(p, ProxyState::Removed, "died while starting");
         }
         self.proxies[p.ix()].queue.clear();
+        self.waiting_proxies.remove(&p);
         let active = std::mem::take(&mut self.proxies[p.ix()].active);
         for req in active {
             if unreachable {
@@ -293,10 +296,10 @@ impl World {
         if !self.controller_running() {
             return;
         }
-        let running = self.running_set();
-        for i in 0..self.proxies.len() {
-            if self.proxies[i].actor_alive && self.proxies[i].state != ProxyState::Removed {
-                self.proxies[i].view = running.clone();
+        let broadcast = self.broadcast();
+        for px in &mut self.proxies {
+            if px.actor_alive && px.state != ProxyState::Removed {
+                px.view = broadcast.table_for(px.pod);
             }
         }
         self.serve_waiting_requests();

@@ -12,6 +12,7 @@ use crate::scenario::HealthMode;
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, Raylet};
+use crate::sim::serve::routing_table::Broadcast;
 use crate::sim::world::{Cause, World};
 
 /// The controller's view of a replica.
@@ -282,6 +283,11 @@ impl World {
         if rep.state == ReplicaState::Stopping && rep.actor_alive {
             self.kill_replica_actor(r, Cause::Stopped, false);
         }
+    }
+
+    /// The routing update the controller pushes to proxies: its running set.
+    pub(crate) fn broadcast(&self) -> Broadcast {
+        Broadcast::new(self.running_set(), |r| self.replicas[r.ix()].pod)
     }
 
     /// The set of replicas the controller broadcasts to routers (its own application's).
