@@ -15,6 +15,7 @@ impl World {
         let max = self.scenario.serve.max_ongoing_requests as usize;
         if full {
             self.check_requests();
+            self.check_serve_index();
         }
         for (i, rep) in self.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);

@@ -17,6 +17,7 @@ use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
 use super::log::EventLog;
 use super::ray::{Gcs, GcsState, Redis};
 use super::serve::controller::{Controller, ControllerState};
+use super::serve::index::ServeIndex;
 use super::serve::proxy::{Proxy, ProxyState};
 use super::serve::replica::{Replica, ReplicaState};
 use super::serve::router::Request;
@@ -135,6 +136,8 @@ pub struct World {
     pub(super) replicas: Vec<Replica>,
     pub(super) replicas_created: u32,
     pub(super) proxies: Vec<Proxy>,
+    /// Indexes over replicas and proxies, kept by their transitions.
+    pub(super) serve_index: ServeIndex,
     /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
     pub(super) waiting_proxies: BTreeSet<ProxyId>,
     pub(super) requests: Vec<Request>,
@@ -192,6 +195,7 @@ impl World {
             replicas: Vec::new(),
             replicas_created: 0,
             proxies: Vec::new(),
+            serve_index: ServeIndex::default(),
             waiting_proxies: BTreeSet::new(),
             requests: Vec::new(),
             unresolved: 0,
@@ -403,9 +407,6 @@ impl World {
 
     /// The component levels now.
     pub(super) fn levels(&self) -> Levels {
-        let replicas_running =
-            self.replicas.iter().filter(|r| r.actor_alive && r.state == ReplicaState::Running).count() as u32;
-        let proxies_up = self.proxies.iter().filter(|p| p.actor_alive && p.state == ProxyState::Healthy).count() as u32;
         let pods_ready = self
             .pods
             .iter()
@@ -413,9 +414,9 @@ impl World {
             .count() as u32;
         let pods_desired = 1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         Levels {
-            replicas_running,
+            replicas_running: self.serve_index.replicas_running(),
             replicas_target: self.scenario.serve.num_replicas,
-            proxies_up,
+            proxies_up: self.serve_index.proxies_up(),
             proxies_expected: self.expected_proxy_count(),
             pods_ready,
             pods_desired,

@@ -98,15 +98,16 @@ impl World {
             death_known: true,
             generation: self.controller.generation,
         });
+        self.index_new_replica(id);
         self.place_replica(id);
         id
     }
 
     /// Sets the controller's view and logs it.
     pub(crate) fn set_replica_state(&mut self, r: ReplicaId, state: ReplicaState, why: &str) {
-        let rep = &mut self.replicas[r.ix()];
-        let from = rep.state;
-        rep.state = state;
+        let from = self.replicas[r.ix()].state;
+        self.update_replica(r, |rep| rep.state = state);
+        let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
         self.log("replica", &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
@@ -162,11 +163,12 @@ impl World {
             return;
         }
         let pod = best[self.rng.placement.below(best.len())];
-        let rep = &mut self.replicas[r.ix()];
-        rep.pod = Some(pod);
-        rep.actor_alive = true;
-        rep.inc += 1;
-        let inc = rep.inc;
+        self.update_replica(r, |rep| {
+            rep.pod = Some(pod);
+            rep.actor_alive = true;
+            rep.inc += 1;
+        });
+        let inc = self.replicas[r.ix()].inc;
         self.set_replica_state(r, ReplicaState::Starting, "scheduled");
         let delay = self.scenario.timings.actor_start + self.scenario.serve.constructor;
         self.schedule_in(delay, Event::ReplicaConstructed { replica: r, inc });
@@ -179,7 +181,7 @@ impl World {
             return;
         }
         if let Some(fault) = self.constructor_should_fail() {
-            self.replicas[r.ix()].actor_alive = false;
+            self.update_replica(r, |rep| rep.actor_alive = false);
             self.set_replica_state(r, ReplicaState::Dead, &format!("constructor raised (fault #{fault})"));
             self.on_constructor_failed(fault);
             self.request_reconcile();
@@ -196,15 +198,17 @@ impl World {
     /// The replica's actor dies. Its in-flight requests fail at once, unless its node is
     /// unreachable: then they hang until the GCS publishes the death.
     pub(crate) fn kill_replica_actor(&mut self, r: ReplicaId, cause: Cause, unreachable: bool) {
-        let rep = &mut self.replicas[r.ix()];
-        if !rep.actor_alive {
+        if !self.replicas[r.ix()].actor_alive {
             return;
         }
-        rep.actor_alive = false;
-        rep.inc += 1;
-        rep.death_known = !unreachable;
-        let pod_fault = rep.pod.and_then(|p| self.pods[p.ix()].fault);
-        rep.fault = cause.fault().or(pod_fault).or(rep.fault);
+        let pod_fault = self.replicas[r.ix()].pod.and_then(|p| self.pods[p.ix()].fault);
+        self.update_replica(r, |rep| {
+            rep.actor_alive = false;
+            rep.inc += 1;
+            rep.death_known = !unreachable;
+            rep.fault = cause.fault().or(pod_fault).or(rep.fault);
+        });
+        let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let state = rep.state;
         self.log("replica", &name, format_args!("actor DEAD while {} ({})", state.label(), cause.describe()));
