@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FaultRecord, Levels, Observations};
+use crate::scenario::arrivals::ArrivalClock;
 use crate::scenario::{Scenario, defaults};
 
 use super::event::Event;
@@ -136,6 +137,8 @@ pub struct World {
     pub(super) replicas: Vec<Replica>,
     pub(super) replicas_created: u32,
     pub(super) proxies: Vec<Proxy>,
+    /// When the next request arrives.
+    pub(super) arrival_clock: ArrivalClock,
     /// Indexes over replicas and proxies, kept by their transitions.
     pub(super) serve_index: ServeIndex,
     /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
@@ -195,6 +198,7 @@ impl World {
             replicas: Vec::new(),
             replicas_created: 0,
             proxies: Vec::new(),
+            arrival_clock: ArrivalClock::new(),
             serve_index: ServeIndex::default(),
             waiting_proxies: BTreeSet::new(),
             requests: Vec::new(),

@@ -11,7 +11,7 @@
 
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
-use crate::scenario::{Arrivals, Ingress, ServiceTime};
+use crate::scenario::{Ingress, ServiceTime};
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
@@ -66,12 +66,7 @@ pub struct Request {
 impl World {
     /// Schedules the next arrival, if it falls inside the run.
     pub(crate) fn schedule_next_arrival(&mut self) {
-        let t = &self.scenario.traffic;
-        let gap = match t.arrivals {
-            Arrivals::Constant => t.mean_gap,
-            Arrivals::Poisson => SimDuration::from_micros(self.rng.arrivals.exponential_micros(t.mean_gap.as_micros())),
-        };
-        let at = self.now + gap;
+        let at = self.arrival_clock.next(&self.scenario.traffic, &mut self.rng.arrivals);
         if at < SimTime::ZERO + self.scenario.duration {
             self.schedule_at(at, Event::Arrival);
         }
