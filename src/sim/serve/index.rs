@@ -2,8 +2,8 @@
 //! levels, the proxy placement and the lookup of a pod's proxy cost O(log n) per change rather
 //! than a scan of every replica or proxy per event.
 //!
-//! Every change of a field an index reads goes through [`World::update_replica`] or
-//! [`World::update_proxy`]; a change of the application generation rebuilds the index. Debug
+//! Every change of a field an index reads goes through `World::update_replica` or
+//! `World::update_proxy`; a change of the application generation rebuilds the index. Debug
 //! builds compare the index with one rebuilt from scratch (`check_invariants`).
 
 use std::collections::{BTreeMap, BTreeSet};
