@@ -21,16 +21,22 @@ struct ReplicaKey {
     /// The pod it holds a proxy on: the current application's, alive, STARTING or RUNNING, not
     /// migrating away.
     placed_on: Option<PodId>,
+    /// The pod whose placement capacity it takes: alive and not DEAD.
+    counted_on: Option<PodId>,
 }
 
 impl ReplicaKey {
+    /// A replica that contributes nothing.
+    const NONE: ReplicaKey = ReplicaKey { running: false, placed_on: None, counted_on: None };
+
     fn of(rep: &Replica, generation: u32) -> Self {
         let running = rep.actor_alive && rep.state == ReplicaState::Running;
         let placed = rep.generation == generation
             && rep.actor_alive
             && matches!(rep.state, ReplicaState::Starting | ReplicaState::Running)
             && !rep.migrating;
-        ReplicaKey { running, placed_on: rep.pod.filter(|_| placed) }
+        let counted = rep.actor_alive && rep.state != ReplicaState::Dead;
+        ReplicaKey { running, placed_on: rep.pod.filter(|_| placed), counted_on: rep.pod.filter(|_| counted) }
     }
 }
 
@@ -59,6 +65,8 @@ pub struct ServeIndex {
     proxies_up: u32,
     /// Placed replicas per pod.
     placed: BTreeMap<PodId, BTreeSet<ReplicaId>>,
+    /// Replicas taking placement capacity, per pod.
+    counted: BTreeMap<PodId, usize>,
     /// Pods hosting placed replicas, ordered by their lowest replica id.
     by_first: BTreeSet<(ReplicaId, PodId)>,
     /// The proxy Serve runs on each pod (not removed).
@@ -70,7 +78,7 @@ impl ServeIndex {
     pub fn build(replicas: &[Replica], proxies: &[Proxy], generation: u32) -> Self {
         let mut ix = ServeIndex::default();
         for (i, rep) in replicas.iter().enumerate() {
-            ix.replica_changed(ReplicaId(i as u32), ReplicaKey { running: false, placed_on: None }, rep, generation);
+            ix.replica_changed(ReplicaId(i as u32), ReplicaKey::NONE, rep, generation);
         }
         for (i, px) in proxies.iter().enumerate() {
             ix.proxy_changed(ProxyId(i as u32), ProxyKey { up: false, live_on: None }, px);
@@ -86,6 +94,11 @@ impl ServeIndex {
     /// Proxies alive and HEALTHY.
     pub fn proxies_up(&self) -> u32 {
         self.proxies_up
+    }
+
+    /// Replicas alive and not DEAD on `pod`: the capacity they take for placement.
+    pub fn replicas_on(&self, pod: PodId) -> usize {
+        self.counted.get(&pod).copied().unwrap_or(0)
     }
 
     /// Pods hosting a placed replica, ordered by their lowest replica id.
@@ -112,6 +125,18 @@ impl ServeIndex {
         let after = ReplicaKey::of(rep, generation);
         if before.running != after.running {
             if after.running { self.running += 1 } else { self.running -= 1 }
+        }
+        if before.counted_on != after.counted_on {
+            if let Some(pod) = before.counted_on {
+                let n = self.counted.get_mut(&pod).expect("counted before");
+                *n -= 1;
+                if *n == 0 {
+                    self.counted.remove(&pod);
+                }
+            }
+            if let Some(pod) = after.counted_on {
+                *self.counted.entry(pod).or_default() += 1;
+            }
         }
         if before.placed_on != after.placed_on {
             if let Some(pod) = before.placed_on {
@@ -189,8 +214,7 @@ impl World {
     /// Indexes a replica just pushed.
     pub(crate) fn index_new_replica(&mut self, r: ReplicaId) {
         let generation = self.controller.generation;
-        let nothing = ReplicaKey { running: false, placed_on: None };
-        self.serve_index.replica_changed(r, nothing, &self.replicas[r.ix()], generation);
+        self.serve_index.replica_changed(r, ReplicaKey::NONE, &self.replicas[r.ix()], generation);
     }
 
     /// Indexes a proxy just pushed.

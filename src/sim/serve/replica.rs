@@ -114,21 +114,6 @@ impl World {
         self.levels_dirty = true;
     }
 
-    /// Replicas of the deployment that count for placement, per pod (indexed like `pods`). One
-    /// pass over the replicas, so that a placement costs replicas + pods, not replicas x pods.
-    fn replicas_per_pod(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.pods.len()];
-        for r in &self.replicas {
-            if let Some(pod) = r.pod
-                && r.actor_alive
-                && r.state != ReplicaState::Dead
-            {
-                counts[pod.ix()] += 1;
-            }
-        }
-        counts
-    }
-
     /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
     /// placement stream. `max_replicas_per_node` is a hard cap; CPUs are a hard limit.
     pub(crate) fn place_replica(&mut self, r: ReplicaId) {
@@ -138,9 +123,9 @@ impl World {
         let serve = &self.scenario.serve;
         let mut best: Vec<PodId> = Vec::new();
         let mut best_count = usize::MAX;
-        for (i, &count) in self.replicas_per_pod().iter().enumerate() {
+        for (i, p) in self.pods.iter().enumerate() {
             let pod = PodId(i as u32);
-            let p = &self.pods[i];
+            let count = self.serve_index.replicas_on(pod);
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
