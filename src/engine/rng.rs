@@ -60,9 +60,14 @@ impl RngStream {
 
     /// An exponentially distributed sample with the given mean, in whole microseconds.
     pub fn exponential_micros(&mut self, mean_us: u64) -> u64 {
+        self.exponential(mean_us as f64).round() as u64
+    }
+
+    /// An exponentially distributed sample with the given mean (one draw).
+    pub fn exponential(&mut self, mean: f64) -> f64 {
         // 1 - unit() lies in (0, 1], so the logarithm is finite.
         let u = 1.0 - self.unit();
-        (-(u.ln()) * mean_us as f64).round() as u64
+        -(u.ln()) * mean
     }
 }
 

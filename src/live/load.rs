@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
-use crate::scenario::{Arrivals, Scenario};
+use crate::scenario::Scenario;
+use crate::scenario::arrivals::ArrivalClock;
 
 /// Where new connections go; updated by the orchestrator as pods come and go.
 #[derive(Clone, Debug, Default)]
@@ -39,13 +40,9 @@ pub struct LiveRequest {
 pub fn arrival_schedule(sc: &Scenario) -> Vec<SimDuration> {
     let mut rng = RngStream::new(sc.seed, "arrivals");
     let mut out = Vec::new();
-    let mut t = SimDuration::ZERO;
+    let mut clock = ArrivalClock::new();
     loop {
-        let gap = match sc.traffic.arrivals {
-            Arrivals::Constant => sc.traffic.mean_gap,
-            Arrivals::Poisson => SimDuration::from_micros(rng.exponential_micros(sc.traffic.mean_gap.as_micros())),
-        };
-        t = t + gap;
+        let t = clock.next(&sc.traffic, &mut rng) - SimTime::ZERO;
         if t >= sc.duration {
             return out;
         }

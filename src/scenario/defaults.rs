@@ -185,6 +185,9 @@ pub const MIN_SUCCESS_RATIO: f64 = 0.99;
 // --- Limits (bounded work; see the README's guarantees) ---
 /// Longest run \[s\]: 7 days.
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(7 * 24 * 3600);
+/// Highest request rate [1/s]: one arrival per microsecond tick on average. Any rate from one
+/// per [`MAX_DURATION`] up to this one is exact (see `scenario::arrivals`).
+pub const MAX_RATE_PER_S: f64 = 1_000_000.0;
 /// Most requests a run may generate (rate x duration).
 pub const MAX_REQUESTS: u64 = 20_000_000;
 /// Most Kubernetes nodes, pods per worker group and replicas.

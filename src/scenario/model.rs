@@ -216,8 +216,9 @@ pub struct Traffic {
     pub arrivals: Arrivals,
     /// Requests per second, as given.
     pub rate_per_s: f64,
-    /// Mean inter-arrival gap.
-    pub mean_gap: SimDuration,
+    /// Mean inter-arrival gap in picoseconds: `1/rate` rounded to the picosecond (see
+    /// [`crate::scenario::arrivals`]).
+    pub gap_ps: u64,
     /// Service time on a replica.
     pub service_time: ServiceTime,
     /// A client gives up after this; `None` waits forever (curl's default).

@@ -406,19 +406,22 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     // Traffic.
     let tp = root.key("traffic");
     let rate = r(&raw.traffic.rate_per_s);
-    let mut mean_gap = SimDuration::from_secs(1);
+    let mut gap_ps = 0;
+    let min_rate = 1.0 / d::MAX_DURATION.as_secs_f64();
     if !(rate > 0.0 && rate.is_finite()) {
         ck.err(tp.key("rate_per_s"), format!("expected a request rate > 0 per second, found {}", show::num(rate)));
-    } else if rate > 1_000_000.0 {
+    } else if !(min_rate..=d::MAX_RATE_PER_S).contains(&rate) {
         ck.err(
             tp.key("rate_per_s"),
-            format!("expected at most 1000000 requests per second, found {}", show::num(rate)),
+            format!(
+                "expected between one request per {} s (the longest run) and {} requests per second, found {}",
+                d::MAX_DURATION.as_secs_f64(),
+                d::MAX_RATE_PER_S,
+                show::num(rate)
+            ),
         );
     } else {
-        mean_gap = SimDuration::from_secs_f64(1.0 / rate).unwrap_or(SimDuration::from_micros(1));
-        if mean_gap.as_micros() == 0 {
-            mean_gap = SimDuration::from_micros(1);
-        }
+        gap_ps = crate::scenario::arrivals::gap_ps(rate);
         let expected = rate * duration.as_secs_f64();
         if expected > d::MAX_REQUESTS as f64 {
             ck.err(
@@ -449,7 +452,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
             RawArrivals::Poisson => Arrivals::Poisson,
         },
         rate_per_s: rate,
-        mean_gap,
+        gap_ps,
         service_time,
         client_timeout: ck.secs_opt(tp.key("client_timeout_s"), raw.traffic.client_timeout_s),
     };

@@ -4,8 +4,11 @@
 //! component is in its own module as `impl World` blocks (`k8s`, `ray`, `serve::*`, `faults`).
 //! This module owns the run loop, time, randomness and the observation stream.
 
+use std::collections::BTreeSet;
+
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FaultRecord, Levels, Observations};
+use crate::scenario::arrivals::ArrivalClock;
 use crate::scenario::{Scenario, defaults};
 
 use super::event::Event;
@@ -15,6 +18,7 @@ use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
 use super::log::EventLog;
 use super::ray::{Gcs, GcsState, Redis};
 use super::serve::controller::{Controller, ControllerState};
+use super::serve::index::ServeIndex;
 use super::serve::proxy::{Proxy, ProxyState};
 use super::serve::replica::{Replica, ReplicaState};
 use super::serve::router::Request;
@@ -133,6 +137,12 @@ pub struct World {
     pub(super) replicas: Vec<Replica>,
     pub(super) replicas_created: u32,
     pub(super) proxies: Vec<Proxy>,
+    /// When the next request arrives.
+    pub(super) arrival_clock: ArrivalClock,
+    /// Indexes over replicas and proxies, kept by their transitions.
+    pub(super) serve_index: ServeIndex,
+    /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
+    pub(super) waiting_proxies: BTreeSet<ProxyId>,
     pub(super) requests: Vec<Request>,
     pub(super) unresolved: u64,
     pub(super) broadcast_pending: bool,
@@ -188,6 +198,9 @@ impl World {
             replicas: Vec::new(),
             replicas_created: 0,
             proxies: Vec::new(),
+            arrival_clock: ArrivalClock::new(),
+            serve_index: ServeIndex::default(),
+            waiting_proxies: BTreeSet::new(),
             requests: Vec::new(),
             unresolved: 0,
             broadcast_pending: false,
@@ -243,10 +256,10 @@ impl World {
             self.schedule_health_check_after(id, SimDuration::from_micros(offset));
         }
         self.reconcile_proxies();
-        let running = self.running_set();
+        let broadcast = self.broadcast();
         for p in 0..self.proxies.len() {
             let proxy = ProxyId(p as u32);
-            self.proxies[p].view = running.clone();
+            self.proxies[p].view = broadcast.table_for(self.proxies[p].pod);
             self.set_proxy_state(proxy, ProxyState::Healthy, "initial");
             let period = self.scenario.timings.proxy_health_check_period.as_micros();
             let offset = SimDuration::from_micros(self.rng.health.range_inclusive(0, period));
@@ -398,9 +411,6 @@ impl World {
 
     /// The component levels now.
     pub(super) fn levels(&self) -> Levels {
-        let replicas_running =
-            self.replicas.iter().filter(|r| r.actor_alive && r.state == ReplicaState::Running).count() as u32;
-        let proxies_up = self.proxies.iter().filter(|p| p.actor_alive && p.state == ProxyState::Healthy).count() as u32;
         let pods_ready = self
             .pods
             .iter()
@@ -408,9 +418,9 @@ impl World {
             .count() as u32;
         let pods_desired = 1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         Levels {
-            replicas_running,
+            replicas_running: self.serve_index.replicas_running(),
             replicas_target: self.scenario.serve.num_replicas,
-            proxies_up,
+            proxies_up: self.serve_index.proxies_up(),
             proxies_expected: self.expected_proxy_count(),
             pods_ready,
             pods_desired,

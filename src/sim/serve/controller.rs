@@ -230,6 +230,7 @@ impl World {
             c.failure_count = 0;
             c.ever_started = false;
             c.inc += 1;
+            self.rebuild_serve_index();
             self.set_controller_state(ControllerState::Restarting, "started by serve.run");
             let delay = self.scenario.timings.actor_start + self.scenario.timings.controller_recovery;
             let inc = self.controller.inc;
@@ -268,7 +269,7 @@ impl World {
             }
             match rep.state {
                 ReplicaState::Running => {
-                    self.replicas[i].migrating = true;
+                    self.update_replica(r, |rep| rep.migrating = true);
                     self.log(
                         "replica",
                         &self.replicas[i].name.clone(),

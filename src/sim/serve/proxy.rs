@@ -3,14 +3,14 @@
 //! failures) and replaces a dead one on the same pod; a proxy on a pod that lost its replicas
 //! drains for the minimum draining period and stops.
 
-use std::collections::VecDeque;
+use std::collections::BTreeSet;
 
 use crate::metrics::observations::FailureCause;
 use crate::scenario::ProxyLocation;
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
+use crate::sim::ids::{PodId, ProxyId, ReqId};
 use crate::sim::k8s::{PodRole, Raylet};
-use crate::sim::serve::replica::ReplicaState;
+use crate::sim::serve::routing_table::RoutingTable;
 use crate::sim::world::{Cause, World};
 
 /// The controller's view of a proxy.
@@ -50,11 +50,11 @@ pub struct Proxy {
     /// Bumped when pending timers become stale.
     pub inc: u32,
     /// The replicas its router believes running (last broadcast, minus replicas it saw fail).
-    pub view: Vec<ReplicaId>,
-    /// Requests waiting for a replica slot, first come first served.
-    pub queue: VecDeque<ReqId>,
-    /// Requests whose client connection is held by this proxy.
-    pub active: Vec<ReqId>,
+    pub view: RoutingTable,
+    /// Requests waiting for a replica slot, first come first served (ids grow with arrival).
+    pub queue: BTreeSet<ReqId>,
+    /// Requests whose client connection is held by this proxy (waiting or being served).
+    pub active: BTreeSet<ReqId>,
     /// Consecutive failed health checks.
     pub hc_failures: u32,
     /// The fault that killed it.
@@ -72,7 +72,7 @@ impl World {
         if from == state {
             return;
         }
-        self.proxies[p.ix()].state = state;
+        self.update_proxy(p, |px| px.state = state);
         let name = self.proxy_label(p);
         self.log("proxy", &name, format_args!("{} -> {} ({why})", from.label(), state.label()));
         self.levels_dirty = true;
@@ -80,10 +80,7 @@ impl World {
 
     /// The proxy Serve runs on `pod` (alive or not), unless removed.
     pub(crate) fn live_proxy_on(&self, pod: PodId) -> Option<ProxyId> {
-        (0..self.proxies.len())
-            .rev()
-            .map(|i| ProxyId(i as u32))
-            .find(|p| self.proxies[p.ix()].pod == pod && self.proxies[p.ix()].state != ProxyState::Removed)
+        self.serve_index.live_proxy_on(pod)
     }
 
     /// The proxy on `pod` that accepts connections now.
@@ -104,28 +101,34 @@ impl World {
             && (self.pods[pod.ix()].role == PodRole::Head || !px.view.is_empty())
     }
 
-    /// Pods that should run a proxy: the head, and with `EveryNode` every pod hosting a replica.
+    /// True when Serve runs a proxy on `pod`: the head, and with `EveryNode` every pod hosting
+    /// a replica of the application.
+    fn wants_proxy(&self, pod: PodId) -> bool {
+        self.head == Some(pod) || (self.every_node() && self.serve_index.hosts_replicas(pod))
+    }
+
+    fn every_node(&self) -> bool {
+        self.scenario.serve.proxy_location == ProxyLocation::EveryNode
+    }
+
+    /// Pods that should run a proxy: the head, then with `EveryNode` the pods hosting a replica,
+    /// in the order of their first replica.
     fn proxy_pods(&self) -> Vec<PodId> {
-        let mut pods: Vec<PodId> = Vec::new();
-        if let Some(h) = self.head {
-            pods.push(h);
-        }
-        if self.scenario.serve.proxy_location == ProxyLocation::EveryNode {
-            for r in self.replicas.iter().filter(|r| r.generation == self.controller.generation) {
-                if let Some(pod) = r.pod {
-                    let placed = r.actor_alive && matches!(r.state, ReplicaState::Starting | ReplicaState::Running);
-                    if placed && !r.migrating && !pods.contains(&pod) {
-                        pods.push(pod);
-                    }
-                }
-            }
+        let mut pods: Vec<PodId> = self.head.into_iter().collect();
+        if self.every_node() {
+            pods.extend(self.serve_index.pods_with_replicas().filter(|&pod| self.head != Some(pod)));
         }
         pods
     }
 
     /// How many proxies Serve should run now.
     pub(crate) fn expected_proxy_count(&self) -> u32 {
-        if self.controller.app_present { self.proxy_pods().len() as u32 } else { 0 }
+        if !self.controller.app_present {
+            return 0;
+        }
+        let head_alone = self.head.is_some_and(|h| !(self.every_node() && self.serve_index.hosts_replicas(h)));
+        let replica_pods = if self.every_node() { self.serve_index.pods_with_replicas_count() } else { 0 };
+        (replica_pods + usize::from(head_alone)) as u32
     }
 
     /// Starts missing proxies and drains those no longer needed.
@@ -144,7 +147,7 @@ impl World {
         for i in 0..self.proxies.len() {
             let p = ProxyId(i as u32);
             let px = &self.proxies[i];
-            if px.state == ProxyState::Healthy && px.actor_alive && !wanted.contains(&px.pod) {
+            if px.state == ProxyState::Healthy && px.actor_alive && !self.wants_proxy(px.pod) {
                 self.drain_proxy(p, "its node hosts no replica");
             }
         }
@@ -157,12 +160,13 @@ impl World {
             state: ProxyState::Starting,
             actor_alive: true,
             inc: 0,
-            view: Vec::new(),
-            queue: VecDeque::new(),
-            active: Vec::new(),
+            view: RoutingTable::default(),
+            queue: BTreeSet::new(),
+            active: BTreeSet::new(),
             hc_failures: 0,
             fault: None,
         });
+        self.index_new_proxy(id);
         let name = self.proxy_label(id);
         self.log("proxy", &name, format_args!("created (STARTING)"));
         self.levels_dirty = true;
@@ -175,7 +179,8 @@ impl World {
         if px.inc != inc || px.state != ProxyState::Starting || !px.actor_alive {
             return;
         }
-        self.proxies[p.ix()].view = self.running_set();
+        let pod = px.pod;
+        self.proxies[p.ix()].view = self.broadcast().table_for(pod);
         self.set_proxy_state(p, ProxyState::Healthy, "ready");
         self.schedule_proxy_health_check(p);
     }
@@ -263,13 +268,15 @@ impl World {
     /// The proxy actor dies. Its clients' connections are reset, unless its node is
     /// unreachable: then they hang until the client gives up.
     pub(crate) fn kill_proxy_actor(&mut self, p: ProxyId, cause: Cause, unreachable: bool) {
-        let px = &mut self.proxies[p.ix()];
-        if !px.actor_alive {
+        if !self.proxies[p.ix()].actor_alive {
             return;
         }
-        px.actor_alive = false;
-        px.inc += 1;
-        px.fault = cause.fault().or(self.pods[px.pod.ix()].fault);
+        let pod_fault = self.pods[self.proxies[p.ix()].pod.ix()].fault;
+        self.update_proxy(p, |px| {
+            px.actor_alive = false;
+            px.inc += 1;
+            px.fault = cause.fault().or(pod_fault);
+        });
         let name = self.proxy_label(p);
         self.log("proxy", &name, format_args!("actor DEAD ({})", cause.describe()));
         self.levels_dirty = true;
@@ -277,6 +284,7 @@ impl World {
             self.set_proxy_state(p, ProxyState::Removed, "died while starting");
         }
         self.proxies[p.ix()].queue.clear();
+        self.waiting_proxies.remove(&p);
         let active = std::mem::take(&mut self.proxies[p.ix()].active);
         for req in active {
             if unreachable {
@@ -293,10 +301,10 @@ impl World {
         if !self.controller_running() {
             return;
         }
-        let running = self.running_set();
-        for i in 0..self.proxies.len() {
-            if self.proxies[i].actor_alive && self.proxies[i].state != ProxyState::Removed {
-                self.proxies[i].view = running.clone();
+        let broadcast = self.broadcast();
+        for px in &mut self.proxies {
+            if px.actor_alive && px.state != ProxyState::Removed {
+                px.view = broadcast.table_for(px.pod);
             }
         }
         self.serve_waiting_requests();

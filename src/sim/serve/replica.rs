@@ -12,6 +12,7 @@ use crate::scenario::HealthMode;
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, Raylet};
+use crate::sim::serve::routing_table::Broadcast;
 use crate::sim::world::{Cause, World};
 
 /// The controller's view of a replica.
@@ -118,37 +119,23 @@ impl World {
             death_known: true,
             generation: self.controller.generation,
         });
+        self.index_new_replica(id);
         self.place_replica(id);
         id
     }
 
     /// Sets the controller's view and logs it.
     pub(crate) fn set_replica_state(&mut self, r: ReplicaId, state: ReplicaState, why: &str) {
-        let rep = &mut self.replicas[r.ix()];
-        let from = rep.state;
-        rep.state = state;
+        let from = self.replicas[r.ix()].state;
+        self.update_replica(r, |rep| rep.state = state);
         if from == ReplicaState::PendingAllocation && state != from {
             self.controller.pending_replicas -= 1;
         }
+        let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
         self.log("replica", &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
         self.levels_dirty = true;
-    }
-
-    /// Replicas of the deployment that count for placement, per pod (indexed like `pods`). One
-    /// pass over the replicas, so that a placement costs replicas + pods, not replicas x pods.
-    fn replicas_per_pod(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.pods.len()];
-        for r in &self.replicas {
-            if let Some(pod) = r.pod
-                && r.actor_alive
-                && r.state != ReplicaState::Dead
-            {
-                counts[pod.ix()] += 1;
-            }
-        }
-        counts
     }
 
     /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
@@ -160,9 +147,9 @@ impl World {
         let serve = &self.scenario.serve;
         let mut best: Vec<PodId> = Vec::new();
         let mut best_count = usize::MAX;
-        for (i, &count) in self.replicas_per_pod().iter().enumerate() {
+        for (i, p) in self.pods.iter().enumerate() {
             let pod = PodId(i as u32);
-            let p = &self.pods[i];
+            let count = self.serve_index.replicas_on(pod);
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
@@ -185,11 +172,12 @@ impl World {
             return;
         }
         let pod = best[self.rng.placement.below(best.len())];
-        let rep = &mut self.replicas[r.ix()];
-        rep.pod = Some(pod);
-        rep.actor_alive = true;
-        rep.inc += 1;
-        let inc = rep.inc;
+        self.update_replica(r, |rep| {
+            rep.pod = Some(pod);
+            rep.actor_alive = true;
+            rep.inc += 1;
+        });
+        let inc = self.replicas[r.ix()].inc;
         self.set_replica_state(r, ReplicaState::Starting, "scheduled");
         let delay = self.scenario.timings.actor_start + self.scenario.serve.constructor;
         self.schedule_in(delay, Event::ReplicaConstructed { replica: r, inc });
@@ -202,7 +190,7 @@ impl World {
             return;
         }
         if let Some(fault) = self.constructor_should_fail() {
-            self.replicas[r.ix()].actor_alive = false;
+            self.update_replica(r, |rep| rep.actor_alive = false);
             self.set_replica_state(r, ReplicaState::Dead, &format!("constructor raised (fault #{fault})"));
             self.on_constructor_failed(fault);
             self.request_reconcile();
@@ -219,15 +207,17 @@ impl World {
     /// The replica's actor dies. Its in-flight requests fail at once, unless its node is
     /// unreachable: then they hang until the GCS publishes the death.
     pub(crate) fn kill_replica_actor(&mut self, r: ReplicaId, cause: Cause, unreachable: bool) {
-        let rep = &mut self.replicas[r.ix()];
-        if !rep.actor_alive {
+        if !self.replicas[r.ix()].actor_alive {
             return;
         }
-        rep.actor_alive = false;
-        rep.inc += 1;
-        rep.death_known = !unreachable;
-        let pod_fault = rep.pod.and_then(|p| self.pods[p.ix()].fault);
-        rep.fault = cause.fault().or(pod_fault).or(rep.fault);
+        let pod_fault = self.replicas[r.ix()].pod.and_then(|p| self.pods[p.ix()].fault);
+        self.update_replica(r, |rep| {
+            rep.actor_alive = false;
+            rep.inc += 1;
+            rep.death_known = !unreachable;
+            rep.fault = cause.fault().or(pod_fault).or(rep.fault);
+        });
+        let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let state = rep.state;
         self.log("replica", &name, format_args!("actor DEAD while {} ({})", state.label(), cause.describe()));
@@ -320,6 +310,11 @@ impl World {
         if rep.state == ReplicaState::Stopping && rep.actor_alive {
             self.kill_replica_actor(r, Cause::Stopped, false);
         }
+    }
+
+    /// The routing update the controller pushes to proxies: its running set.
+    pub(crate) fn broadcast(&self) -> Broadcast {
+        Broadcast::new(self.running_set(), |r| self.replicas[r.ix()].pod)
     }
 
     /// The set of replicas the controller broadcasts to routers (its own application's).

@@ -9,9 +9,9 @@
 //! to, requests wait (no `request_timeout_s` by default), except when the deployment is
 //! DEPLOY_FAILED: then 503 at once.
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
-use crate::scenario::{Arrivals, Ingress, ServiceTime};
+use crate::scenario::{Ingress, ServiceTime};
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
@@ -30,6 +30,26 @@ pub enum ReqState {
     Done,
 }
 
+/// What the router did with a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Routed {
+    /// Assigned to a replica, or failed.
+    Done,
+    /// No replica has a slot: the request waits.
+    NoSlot,
+}
+
+/// Two distinct candidates drawn uniformly among `n` (the same one twice when `n` is 1); `nth`
+/// gives the candidate of each rank. Draws from `rng` exactly as a draw from a list would.
+fn two_choices(rng: &mut RngStream, n: usize, nth: impl Fn(usize) -> ReplicaId) -> (ReplicaId, ReplicaId) {
+    let ia = rng.below(n);
+    if n == 1 {
+        return (nth(ia), nth(ia));
+    }
+    let j = rng.below(n - 1);
+    (nth(ia), nth(if j >= ia { j + 1 } else { j }))
+}
+
 /// One client request.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -46,12 +66,7 @@ pub struct Request {
 impl World {
     /// Schedules the next arrival, if it falls inside the run.
     pub(crate) fn schedule_next_arrival(&mut self) {
-        let t = &self.scenario.traffic;
-        let gap = match t.arrivals {
-            Arrivals::Constant => t.mean_gap,
-            Arrivals::Poisson => SimDuration::from_micros(self.rng.arrivals.exponential_micros(t.mean_gap.as_micros())),
-        };
-        let at = self.now + gap;
+        let at = self.arrival_clock.next(&self.scenario.traffic, &mut self.rng.arrivals);
         if at < SimTime::ZERO + self.scenario.duration {
             self.schedule_at(at, Event::Arrival);
         }
@@ -121,64 +136,63 @@ impl World {
             self.fail_request(req, cause);
             return;
         };
-        self.proxies[proxy.ix()].active.push(req);
-        self.route(req, proxy);
+        if self.route(req, proxy) == Routed::NoSlot {
+            // The newest request: its id is the largest, so the queue stays in arrival order.
+            self.requests[req.ix()].state = ReqState::Waiting(proxy);
+            let px = &mut self.proxies[proxy.ix()];
+            px.queue.insert(req);
+            px.active.insert(req);
+            self.waiting_proxies.insert(proxy);
+        }
     }
 
-    /// The proxy's router picks a replica, or queues the request.
-    fn route(&mut self, req: ReqId, proxy: ProxyId) {
+    /// The proxy's router picks a replica and assigns the request to it, fails it (an
+    /// application that failed to deploy), or finds no slot; the caller queues it then.
+    fn route(&mut self, req: ReqId, proxy: ProxyId) -> Routed {
         loop {
-            let view = &self.proxies[proxy.ix()].view;
-            if view.is_empty() {
+            if self.proxies[proxy.ix()].view.is_empty() {
                 if self.controller.deploy_failed {
                     self.fail_request(req, FailureCause::DeploymentUnavailable);
-                } else {
-                    self.requests[req.ix()].state = ReqState::Waiting(proxy);
-                    self.proxies[proxy.ix()].queue.push_back(req);
+                    return Routed::Done;
                 }
-                return;
+                return Routed::NoSlot;
             }
-            let Some(r) = self.pick_replica(proxy) else {
-                self.requests[req.ix()].state = ReqState::Waiting(proxy);
-                self.proxies[proxy.ix()].queue.push_back(req);
-                return;
-            };
+            let Some(r) = self.pick_replica(proxy) else { return Routed::NoSlot };
             let rep = &self.replicas[r.ix()];
             if rep.actor_alive {
                 self.assign(req, proxy, r);
-                return;
+                return Routed::Done;
             }
             // A dead replica: its queue-length probe or the call itself fails before acceptance.
             let vanished = rep.pod.and_then(|p| self.pods[p.ix()].unreachable_since);
             let cached = vanished.is_some_and(|since| self.now < since + self.scenario.timings.queue_len_cache);
             if cached && !rep.death_known {
                 self.assign(req, proxy, r);
-                return;
+                return Routed::Done;
             }
-            self.proxies[proxy.ix()].view.retain(|&x| x != r);
+            self.proxies[proxy.ix()].view.remove(r);
         }
     }
 
     /// Power of two choices among the proxy's candidates: replicas on its own node when it has
-    /// any with room, else all it knows. `None` when every candidate is full.
+    /// any with room, else all it knows (then, when both choices are full, the first with room).
+    /// `None` when every candidate is full. Costs the replicas of the proxy's pod, plus a scan of
+    /// the table only when both choices among all replicas are full.
     fn pick_replica(&mut self, proxy: ProxyId) -> Option<ReplicaId> {
         let max = self.scenario.serve.max_ongoing_requests as usize;
-        let pod = self.proxies[proxy.ix()].pod;
-        let view = &self.proxies[proxy.ix()].view;
-        let has_room = |r: &ReplicaId| self.replicas[r.ix()].ongoing.len() < max;
-        let local: Vec<ReplicaId> =
-            view.iter().copied().filter(|r| self.replicas[r.ix()].pod == Some(pod) && has_room(r)).collect();
-        let candidates = if local.is_empty() { view.clone() } else { local };
-        let n = candidates.len();
-        let a = candidates[self.rng.routing.below(n)];
-        let b = if n > 1 {
-            let j = self.rng.routing.below(n - 1);
-            let ia = candidates.iter().position(|&x| x == a).unwrap_or(0);
-            candidates[if j >= ia { j + 1 } else { j }]
+        let replicas = &self.replicas;
+        let load = |r: ReplicaId| replicas[r.ix()].ongoing.len();
+        let has_room = |r: &ReplicaId| load(*r) < max;
+        let table = &self.proxies[proxy.ix()].view;
+        let rng = &mut self.rng.routing;
+        let local_with_room = table.local().iter().copied().filter(has_room).count();
+        let (a, b) = if local_with_room > 0 {
+            two_choices(rng, local_with_room, |k| {
+                table.local().iter().copied().filter(has_room).nth(k).expect("k < local replicas with room")
+            })
         } else {
-            a
+            two_choices(rng, table.all().len(), |k| table.all()[k])
         };
-        let load = |r: ReplicaId| self.replicas[r.ix()].ongoing.len();
         let (first, second) = if load(b) < load(a) { (b, a) } else { (a, b) };
         if load(first) < max {
             return Some(first);
@@ -186,17 +200,30 @@ impl World {
         if load(second) < max {
             return Some(second);
         }
-        candidates.iter().copied().find(|r| load(*r) < max)
+        table.all().iter().copied().find(has_room)
     }
 
     fn assign(&mut self, req: ReqId, proxy: ProxyId, r: ReplicaId) {
+        if self.req(req).state == ReqState::Waiting(proxy) {
+            self.dequeue(req, proxy);
+        }
         self.requests[req.ix()].state = ReqState::Serving(proxy, r);
+        self.proxies[proxy.ix()].active.insert(req);
         self.replicas[r.ix()].ongoing.push(req);
         let rep = &self.replicas[r.ix()];
         let stalls = !rep.actor_alive || rep.health_mode() == Some(crate::scenario::HealthMode::Hang);
         if !stalls {
             let service = self.requests[req.ix()].service;
             self.schedule_in(service, Event::RequestDone(req));
+        }
+    }
+
+    /// Takes a waiting request out of its proxy's queue.
+    fn dequeue(&mut self, req: ReqId, proxy: ProxyId) {
+        let queue = &mut self.proxies[proxy.ix()].queue;
+        queue.remove(&req);
+        if queue.is_empty() {
+            self.waiting_proxies.remove(&proxy);
         }
     }
 
@@ -207,8 +234,7 @@ impl World {
             return;
         }
         self.complete(req, Outcome::Success);
-        self.replicas[r.ix()].ongoing.retain(|&x| x != req);
-        self.proxies[proxy.ix()].active.retain(|&x| x != req);
+        self.release(req, proxy, r);
         self.serve_waiting_requests();
         if self.replicas[r.ix()].ongoing.is_empty()
             && let Some(pod) = self.replicas[r.ix()].pod
@@ -217,22 +243,23 @@ impl World {
         }
     }
 
-    /// Routes queued requests of every proxy again, oldest first, while slots are free.
+    /// Takes a served request off its replica and its proxy.
+    fn release(&mut self, req: ReqId, proxy: ProxyId, r: ReplicaId) {
+        let ongoing = &mut self.replicas[r.ix()].ongoing;
+        if let Some(i) = ongoing.iter().position(|&x| x == req) {
+            ongoing.remove(i);
+        }
+        self.proxies[proxy.ix()].active.remove(&req);
+    }
+
+    /// Routes queued requests again, oldest first, while slots are free; only proxies with
+    /// waiting requests are visited, in proxy order.
     pub(crate) fn serve_waiting_requests(&mut self) {
-        for p in 0..self.proxies.len() {
-            let proxy = ProxyId(p as u32);
-            while let Some(&req) = self.proxies[p].queue.front() {
-                let before = self.proxies[p].queue.len();
-                self.proxies[p].queue.pop_front();
-                if self.req(req).state != ReqState::Waiting(proxy) {
-                    continue;
-                }
-                self.route(req, proxy);
-                if self.proxies[p].queue.len() >= before {
-                    // Still no slot: put it back at the front and stop.
-                    if let Some(last) = self.proxies[p].queue.pop_back() {
-                        self.proxies[p].queue.push_front(last);
-                    }
+        let waiting: Vec<ProxyId> = self.waiting_proxies.iter().copied().collect();
+        for proxy in waiting {
+            while let Some(&req) = self.proxies[proxy.ix()].queue.first() {
+                debug_assert_eq!(self.req(req).state, ReqState::Waiting(proxy), "queued request not waiting");
+                if self.route(req, proxy) == Routed::NoSlot {
                     break;
                 }
             }
@@ -256,13 +283,10 @@ impl World {
     /// Removes a request from the replica and proxy that hold it.
     fn detach(&mut self, req: ReqId) {
         match self.req(req).state {
-            ReqState::Serving(proxy, r) => {
-                self.replicas[r.ix()].ongoing.retain(|&x| x != req);
-                self.proxies[proxy.ix()].active.retain(|&x| x != req);
-            }
+            ReqState::Serving(proxy, r) => self.release(req, proxy, r),
             ReqState::Waiting(proxy) => {
-                self.proxies[proxy.ix()].queue.retain(|&x| x != req);
-                self.proxies[proxy.ix()].active.retain(|&x| x != req);
+                self.dequeue(req, proxy);
+                self.proxies[proxy.ix()].active.remove(&req);
             }
             ReqState::Hanging | ReqState::Done => {}
         }

@@ -1,0 +1,284 @@
+//! Indexes over Serve's replicas and proxies, kept up to date by their transitions, so that the
+//! levels, the proxy placement and the lookup of a pod's proxy cost O(log n) per change rather
+//! than a scan of every replica or proxy per event.
+//!
+//! Every change of a field an index reads goes through `World::update_replica` or
+//! `World::update_proxy`; a change of the application generation rebuilds the index. Debug
+//! builds compare the index with one rebuilt from scratch (`check_invariants`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::sim::ids::{PodId, ProxyId, ReplicaId};
+use crate::sim::serve::proxy::{Proxy, ProxyState};
+use crate::sim::serve::replica::{Replica, ReplicaState};
+use crate::sim::world::World;
+
+/// What one replica contributes to the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ReplicaKey {
+    /// Alive and RUNNING (the `replicas_running` level).
+    running: bool,
+    /// The pod it holds a proxy on: the current application's, alive, STARTING or RUNNING, not
+    /// migrating away.
+    placed_on: Option<PodId>,
+    /// The pod whose placement capacity it takes: alive and not DEAD.
+    counted_on: Option<PodId>,
+}
+
+impl ReplicaKey {
+    /// A replica that contributes nothing.
+    const NONE: ReplicaKey = ReplicaKey { running: false, placed_on: None, counted_on: None };
+
+    fn of(rep: &Replica, generation: u32) -> Self {
+        let running = rep.actor_alive && rep.state == ReplicaState::Running;
+        let placed = rep.generation == generation
+            && rep.actor_alive
+            && matches!(rep.state, ReplicaState::Starting | ReplicaState::Running)
+            && !rep.migrating;
+        let counted = rep.actor_alive && rep.state != ReplicaState::Dead;
+        ReplicaKey { running, placed_on: rep.pod.filter(|_| placed), counted_on: rep.pod.filter(|_| counted) }
+    }
+}
+
+/// What one proxy contributes to the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ProxyKey {
+    /// Alive and HEALTHY (the `proxies_up` level).
+    up: bool,
+    /// Its pod, unless it is removed.
+    live_on: Option<PodId>,
+}
+
+impl ProxyKey {
+    fn of(px: &Proxy) -> Self {
+        ProxyKey {
+            up: px.actor_alive && px.state == ProxyState::Healthy,
+            live_on: (px.state != ProxyState::Removed).then_some(px.pod),
+        }
+    }
+}
+
+/// The indexes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeIndex {
+    running: u32,
+    proxies_up: u32,
+    /// Placed replicas per pod.
+    placed: BTreeMap<PodId, BTreeSet<ReplicaId>>,
+    /// Replicas taking placement capacity, per pod.
+    counted: BTreeMap<PodId, usize>,
+    /// Pods hosting placed replicas, ordered by their lowest replica id.
+    by_first: BTreeSet<(ReplicaId, PodId)>,
+    /// The proxy Serve runs on each pod (not removed).
+    live_proxy: BTreeMap<PodId, ProxyId>,
+}
+
+impl ServeIndex {
+    /// The index of `replicas` and `proxies`, built from scratch.
+    pub fn build(replicas: &[Replica], proxies: &[Proxy], generation: u32) -> Self {
+        let mut ix = ServeIndex::default();
+        for (i, rep) in replicas.iter().enumerate() {
+            ix.replica_changed(ReplicaId(i as u32), ReplicaKey::NONE, rep, generation);
+        }
+        for (i, px) in proxies.iter().enumerate() {
+            ix.proxy_changed(ProxyId(i as u32), ProxyKey { up: false, live_on: None }, px);
+        }
+        ix
+    }
+
+    /// Replicas alive and RUNNING.
+    pub fn replicas_running(&self) -> u32 {
+        self.running
+    }
+
+    /// Proxies alive and HEALTHY.
+    pub fn proxies_up(&self) -> u32 {
+        self.proxies_up
+    }
+
+    /// Replicas alive and not DEAD on `pod`: the capacity they take for placement.
+    pub fn replicas_on(&self, pod: PodId) -> usize {
+        self.counted.get(&pod).copied().unwrap_or(0)
+    }
+
+    /// Pods hosting a placed replica, ordered by their lowest replica id.
+    pub fn pods_with_replicas(&self) -> impl Iterator<Item = PodId> + '_ {
+        self.by_first.iter().map(|&(_, pod)| pod)
+    }
+
+    /// Number of pods hosting a placed replica.
+    pub fn pods_with_replicas_count(&self) -> usize {
+        self.by_first.len()
+    }
+
+    /// True when `pod` hosts a placed replica.
+    pub fn hosts_replicas(&self, pod: PodId) -> bool {
+        self.placed.contains_key(&pod)
+    }
+
+    /// The proxy Serve runs on `pod` (alive or not), unless removed.
+    pub fn live_proxy_on(&self, pod: PodId) -> Option<ProxyId> {
+        self.live_proxy.get(&pod).copied()
+    }
+
+    fn replica_changed(&mut self, r: ReplicaId, before: ReplicaKey, rep: &Replica, generation: u32) {
+        let after = ReplicaKey::of(rep, generation);
+        if before.running != after.running {
+            if after.running { self.running += 1 } else { self.running -= 1 }
+        }
+        if before.counted_on != after.counted_on {
+            if let Some(pod) = before.counted_on {
+                let n = self.counted.get_mut(&pod).expect("counted before");
+                *n -= 1;
+                if *n == 0 {
+                    self.counted.remove(&pod);
+                }
+            }
+            if let Some(pod) = after.counted_on {
+                *self.counted.entry(pod).or_default() += 1;
+            }
+        }
+        if before.placed_on != after.placed_on {
+            if let Some(pod) = before.placed_on {
+                self.unplace(pod, r);
+            }
+            if let Some(pod) = after.placed_on {
+                self.place(pod, r);
+            }
+        }
+    }
+
+    fn place(&mut self, pod: PodId, r: ReplicaId) {
+        let set = self.placed.entry(pod).or_default();
+        let old_first = set.first().copied();
+        set.insert(r);
+        if old_first.is_none_or(|f| r < f) {
+            if let Some(f) = old_first {
+                self.by_first.remove(&(f, pod));
+            }
+            self.by_first.insert((r, pod));
+        }
+    }
+
+    fn unplace(&mut self, pod: PodId, r: ReplicaId) {
+        let Some(set) = self.placed.get_mut(&pod) else { return };
+        let was_first = set.first() == Some(&r);
+        set.remove(&r);
+        if was_first {
+            self.by_first.remove(&(r, pod));
+            match set.first() {
+                Some(&f) => {
+                    self.by_first.insert((f, pod));
+                }
+                None => {
+                    self.placed.remove(&pod);
+                }
+            }
+        }
+    }
+
+    fn proxy_changed(&mut self, p: ProxyId, before: ProxyKey, px: &Proxy) {
+        let after = ProxyKey::of(px);
+        if before.up != after.up {
+            if after.up { self.proxies_up += 1 } else { self.proxies_up -= 1 }
+        }
+        if before.live_on != after.live_on {
+            if let Some(pod) = before.live_on
+                && self.live_proxy.get(&pod) == Some(&p)
+            {
+                self.live_proxy.remove(&pod);
+            }
+            if let Some(pod) = after.live_on {
+                self.live_proxy.insert(pod, p);
+            }
+        }
+    }
+}
+
+impl World {
+    /// Changes replica `r` with `f` and keeps the index up to date.
+    pub(crate) fn update_replica(&mut self, r: ReplicaId, f: impl FnOnce(&mut Replica)) {
+        let generation = self.controller.generation;
+        let before = ReplicaKey::of(&self.replicas[r.ix()], generation);
+        f(&mut self.replicas[r.ix()]);
+        self.serve_index.replica_changed(r, before, &self.replicas[r.ix()], generation);
+    }
+
+    /// Changes proxy `p` with `f` and keeps the index up to date.
+    pub(crate) fn update_proxy(&mut self, p: ProxyId, f: impl FnOnce(&mut Proxy)) {
+        let before = ProxyKey::of(&self.proxies[p.ix()]);
+        f(&mut self.proxies[p.ix()]);
+        self.serve_index.proxy_changed(p, before, &self.proxies[p.ix()]);
+    }
+
+    /// Indexes a replica just pushed.
+    pub(crate) fn index_new_replica(&mut self, r: ReplicaId) {
+        let generation = self.controller.generation;
+        self.serve_index.replica_changed(r, ReplicaKey::NONE, &self.replicas[r.ix()], generation);
+    }
+
+    /// Indexes a proxy just pushed.
+    pub(crate) fn index_new_proxy(&mut self, p: ProxyId) {
+        self.serve_index.proxy_changed(p, ProxyKey { up: false, live_on: None }, &self.proxies[p.ix()]);
+    }
+
+    /// Rebuilds the index (after the application generation changed: every replica's share).
+    pub(crate) fn rebuild_serve_index(&mut self) {
+        self.serve_index = ServeIndex::build(&self.replicas, &self.proxies, self.controller.generation);
+    }
+
+    /// Panics unless the index equals one built from scratch.
+    #[cfg(debug_assertions)]
+    pub(crate) fn check_serve_index(&self) {
+        let fresh = ServeIndex::build(&self.replicas, &self.proxies, self.controller.generation);
+        assert_eq!(self.serve_index, fresh, "t={}: the Serve index drifted from the replicas and proxies", self.now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(pod: u32, state: ReplicaState) -> Replica {
+        Replica {
+            name: String::new(),
+            pod: Some(PodId(pod)),
+            state,
+            actor_alive: true,
+            constructed: true,
+            inc: 0,
+            health_faults: Vec::new(),
+            hc_faults: Vec::new(),
+            hc_failures: 0,
+            hc_seq: 0,
+            ongoing: Vec::new(),
+            migrating: false,
+            fault: None,
+            death_known: true,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn pods_are_ordered_by_their_lowest_replica_and_follow_changes() {
+        let mut reps = vec![
+            replica(2, ReplicaState::Running),
+            replica(1, ReplicaState::Starting),
+            replica(2, ReplicaState::Running),
+        ];
+        let mut ix = ServeIndex::build(&reps, &[], 0);
+        assert_eq!(ix.pods_with_replicas().collect::<Vec<_>>(), [PodId(2), PodId(1)]);
+        assert_eq!(ix.replicas_running(), 2);
+        let before = ReplicaKey::of(&reps[0], 0);
+        reps[0].migrating = true;
+        ix.replica_changed(ReplicaId(0), before, &reps[0], 0);
+        assert_eq!(ix.pods_with_replicas().collect::<Vec<_>>(), [PodId(1), PodId(2)]);
+        let before = ReplicaKey::of(&reps[2], 0);
+        reps[2].actor_alive = false;
+        ix.replica_changed(ReplicaId(2), before, &reps[2], 0);
+        assert_eq!(ix.pods_with_replicas().collect::<Vec<_>>(), [PodId(1)]);
+        assert!(!ix.hosts_replicas(PodId(2)));
+        assert_eq!(ix, ServeIndex::build(&reps, &[], 0));
+        assert_eq!(ServeIndex::build(&reps, &[], 1).pods_with_replicas_count(), 0, "another generation's");
+    }
+}
