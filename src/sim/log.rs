@@ -2,12 +2,15 @@
 //!
 //! Line format: `<seconds with 6 decimals> <component> <name>: <what happened>`, e.g.
 //! `60.000000 replica SleepyPid#3: RUNNING -> DEAD (fault #1 replica_crash)`.
+//!
+//! The simulator drains the log into its output file after every event ([`EventLog::drain_to`]),
+//! so that the text held in memory is one event's lines, however long the run.
 
 use std::fmt::Write;
 
 use crate::engine::SimTime;
 
-/// An append-only text log of state changes.
+/// An append-only text log of state changes (see [`EventLog::drain_to`]).
 #[derive(Debug, Default)]
 pub struct EventLog {
     text: String,
@@ -21,7 +24,7 @@ impl EventLog {
         self.lines += 1;
     }
 
-    /// The whole log.
+    /// The text logged and not yet drained.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -34,6 +37,13 @@ impl EventLog {
     /// True when nothing was logged.
     pub fn is_empty(&self) -> bool {
         self.lines == 0
+    }
+
+    /// Writes the lines logged since the last drain to `out` and forgets them.
+    pub fn drain_to(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
     }
 
     /// Takes the text out.
