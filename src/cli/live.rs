@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::run::{Finished, finish, load};
 use super::{EXIT_BAD_INPUT, Failure, print_stdout};
 use crate::live::{self, LiveError, LiveOptions};
+use crate::metrics::Metrics;
+use crate::report::{self, output::RunDirWriter};
 
 /// Arguments of `ftsim live`.
 pub(super) struct LiveArgs {
@@ -52,13 +54,14 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
     if !a.quiet {
         eprintln!("ftsim: {}", out.teardown);
     }
+    let dir = RunDirWriter::create(&out_dir).map_err(Failure::bad_input)?;
+    dir.write(report::EVENTS_LOG, out.events_log.as_bytes()).map_err(Failure::bad_input)?;
     let finished = Finished {
         source: &source,
         loaded: &loaded,
         mode: "live",
-        observations: &out.observations,
-        events_log: &out.events_log,
+        metrics: Metrics::compute(sc, &out.observations),
         events_processed: None,
     };
-    finish(finished, &out_dir, a.quiet)
+    finish(finished, dir, a.quiet)
 }

@@ -2,8 +2,8 @@
 //! the target, which is renamed into place at the end. A failed run leaves the previous run
 //! directory untouched, and a directory that is not an ftsim run is never overwritten.
 
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The file that marks a directory as an ftsim run directory.
@@ -81,6 +81,12 @@ impl RunDirWriter {
     /// Writes one file into the run directory.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
         write_synced(&self.tmp.join(name), bytes)
+    }
+
+    /// Creates one file in the run directory, for streaming into it while the run goes on.
+    pub fn create_file(&self, name: &str) -> Result<BufWriter<File>, String> {
+        let path = self.tmp.join(name);
+        File::create(&path).map(BufWriter::new).map_err(|e| io_err(&path, "cannot create", e))
     }
 
     /// Moves the finished directory into place, replacing a previous run.
