@@ -3,6 +3,7 @@
 //! verdict, accumulated as the requests stream past ([`stream::MetricsStream`]). This module
 //! knows neither the simulator nor live mode.
 
+pub mod brownout;
 pub mod downtime;
 pub mod failure_marks;
 pub mod faults;
@@ -15,6 +16,7 @@ pub mod stream;
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Scenario;
 
+use brownout::TimeIndicators;
 use downtime::Episode;
 use faults::FaultOutcome;
 use observations::{FailureCause, Observations, RequestSink};
@@ -39,6 +41,12 @@ pub struct Metrics {
     pub faults: Vec<FaultOutcome>,
     /// Time series.
     pub buckets: Vec<Bucket>,
+    /// Bad seconds and minutes, brownout episodes.
+    pub time: TimeIndicators,
+    /// Share of the SLO's error budget (`requests x (1 - min_success_ratio)` failures) used up:
+    /// 1 is all of it. `None` when the SLO leaves no budget (`min_success_ratio` 1) and a
+    /// request failed.
+    pub error_budget_consumed: Option<f64>,
     /// SLO verdict.
     pub slo: SloVerdict,
 }
@@ -69,6 +77,11 @@ impl Metrics {
     /// successes / requests (1 when there were none).
     pub fn success_ratio(&self) -> f64 {
         if self.requests == 0 { 1.0 } else { self.successes as f64 / self.requests as f64 }
+    }
+
+    /// Failed requests per million requests (0 when there were none).
+    pub fn errors_per_million(&self) -> f64 {
+        if self.requests == 0 { 0.0 } else { self.failures() as f64 * 1e6 / self.requests as f64 }
     }
 
     /// Sum of all downtime episodes.

@@ -8,6 +8,7 @@
 use crate::engine::SimTime;
 use crate::scenario::Scenario;
 
+use super::brownout::BrownoutTracker;
 use super::downtime::EpisodeTracker;
 use super::failure_marks::FailureMarks;
 use super::latency::LatencyHistogram;
@@ -26,6 +27,7 @@ pub struct MetricsStream {
     episodes: EpisodeTracker,
     buckets: BucketCounter,
     failures: FailureMarks,
+    brownouts: BrownoutTracker,
 }
 
 impl MetricsStream {
@@ -41,6 +43,7 @@ impl MetricsStream {
             episodes: EpisodeTracker::default(),
             buckets: BucketCounter::new(scenario.bucket, end),
             failures: FailureMarks::default(),
+            brownouts: BrownoutTracker::new(scenario.slo.min_success_ratio, scenario.slo.brownout_merge_gap, end),
         }
     }
 
@@ -57,10 +60,27 @@ impl MetricsStream {
             episodes: self.episodes.finish(self.end),
             faults: faults::fault_outcomes(faults, levels, &self.failures, self.end),
             buckets: self.buckets.finish(levels),
+            time: self.brownouts.finish(),
+            error_budget_consumed: error_budget_consumed(
+                self.failures_by_cause.iter().sum(),
+                self.requests,
+                scenario.slo.min_success_ratio,
+            ),
             slo: slo::SloVerdict { holds: true, checks: Vec::new() },
         };
         m.slo = slo::evaluate(&scenario.slo, &m);
         m
+    }
+}
+
+/// failures / (requests x (1 - min_success_ratio)); `None` when there is no budget to consume
+/// and a request failed.
+fn error_budget_consumed(failures: u64, requests: u64, min_success_ratio: f64) -> Option<f64> {
+    let budget = requests as f64 * (1.0 - min_success_ratio);
+    match failures {
+        0 => Some(0.0),
+        _ if budget > 0.0 => Some(failures as f64 / budget),
+        _ => None,
     }
 }
 
@@ -77,6 +97,7 @@ impl RequestSink for MetricsStream {
         self.episodes.add(&r);
         self.buckets.add(&r);
         self.failures.add(r.arrival, r.outcome != Outcome::Success);
+        self.brownouts.add(r.arrival, r.outcome == Outcome::Success);
     }
 
     fn mark(&mut self, at: SimTime) {

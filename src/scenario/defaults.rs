@@ -187,6 +187,10 @@ pub const RATE_PER_S: f64 = 20.0;
 pub const SERVICE_TIME_MEAN: SimDuration = ms(5);
 /// Minimum success ratio of the default SLO. ftsim's own choice.
 pub const MIN_SUCCESS_RATIO: f64 = 0.99;
+/// Brownout episodes: bad seconds separated by at most this many good (or idle) seconds are one
+/// episode \[s\]. ftsim's own choice: a flapping dependency that recovers for a few seconds at a
+/// time is one incident to a reviewer, not many.
+pub const BROWNOUT_MERGE_GAP: SimDuration = SimDuration::from_secs(5);
 
 // --- Limits (bounded work; see the README's guarantees) ---
 /// Longest run \[s\]: 7 days.

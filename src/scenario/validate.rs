@@ -124,6 +124,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
         }
     }
     raw.slo.min_success_ratio = raw.slo.min_success_ratio.or(Some(d::MIN_SUCCESS_RATIO));
+    raw.slo.brownout_merge_gap_s = raw.slo.brownout_merge_gap_s.or(secs_opt(d::BROWNOUT_MERGE_GAP));
     raw
 }
 
@@ -479,6 +480,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         min_success_ratio,
         max_downtime: raw.slo.max_downtime_s.map(|v| ck.secs(slop.key("max_downtime_s"), v, true)),
         max_failed_requests: raw.slo.max_failed_requests,
+        brownout_merge_gap: ck.secs(slop.key("brownout_merge_gap_s"), r(&raw.slo.brownout_merge_gap_s), true),
     };
 
     if !ck.errors.is_empty() {
