@@ -1,6 +1,8 @@
 //! `ftsim run`.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, print_stdout};
 use crate::metrics::Metrics;
@@ -101,6 +103,13 @@ pub(super) fn finish(run: Finished<'_>, dir: RunDirWriter, quiet: bool) -> Resul
     Ok(if metrics.slo.holds { EXIT_OK } else { EXIT_SLO_VIOLATED })
 }
 
+/// Flushes and syncs the events.log streamed into the run directory for `out_dir`.
+pub(super) fn close_events_log(events_log: BufWriter<File>, out_dir: &Path) -> Result<(), Failure> {
+    let path = out_dir.join(report::EVENTS_LOG);
+    let file = events_log.into_inner().map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    file.sync_all().map_err(|e| Failure::bad_input(format!("cannot sync {}: {e}", path.display())))
+}
+
 pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> Result<u8, Failure> {
     let (source, loaded) = load(arg, seed)?;
     let sc = &loaded.scenario;
@@ -112,9 +121,7 @@ pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, qu
     let mut stream = MetricsStream::new(sc);
     let output = crate::sim::run_streaming(sc, &mut events_log, &mut stream)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
-    let log_path = out_dir.join(report::EVENTS_LOG);
-    let file = events_log.into_inner().map_err(|e| Failure::bad_input(format!("{}: {e}", log_path.display())))?;
-    file.sync_all().map_err(|e| Failure::bad_input(format!("cannot sync {}: {e}", log_path.display())))?;
+    close_events_log(events_log, &out_dir)?;
     let finished = Finished {
         source: &source,
         loaded: &loaded,
