@@ -42,7 +42,7 @@ enum Row<'m> {
 impl<'m> Timeline<'m> {
     fn layout(&self) -> Vec<(Row<'m>, u32)> {
         let m = self.0;
-        let strip = (FAULT_ROW_H * (m.faults.len() as u32 + 1) + 12).max(panels::legend_height(4));
+        let strip = (FAULT_ROW_H * (m.faults.len() as u32 + 2) + 12).max(panels::legend_height(5));
         let mut rows = vec![(Row::Faults, strip), (Row::Ratio, RATIO_H), (Row::Rate, RATE_H)];
         rows.extend(m.gauges.iter().map(|g| (Row::Gauge(g), GAUGE_H)));
         rows.push((Row::Switches, SWITCH_ROW_H * m.switches.len() as u32 + 12));
@@ -129,7 +129,9 @@ fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<()
     let none = "no second under the SLO's success ratio".to_string();
     let extra = format!(", {bad_s} bad s, {bad_min} bad min");
     span_row(&mut chart, &s.area, &m.brownouts, panels::strip_centre(n, n - 1), style::BROWNOUT, none, &extra)?;
-    s.legend(&panels::fault_legend(style::fault_color(0).mix(0.55)))
+    let mut legend = panels::fault_legend(style::fault_color(0).mix(0.55));
+    legend.push((Swatch::Fill(style::BROWNOUT.to_rgba()), "brownout episode".into()));
+    s.legend(&legend)
 }
 
 /// One strip row of episodes centred at `c`, with a line of text: how many, how long, how many
