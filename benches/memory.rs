@@ -1,8 +1,9 @@
 //! `cargo bench --bench memory`: peak resident memory of `ftsim run` (the release binary, one
 //! child process per row, measured by `wait4`'s `ru_maxrss`) for runs of 0.2 M, 2 M and 20 M
-//! requests, and for a crash loop that writes a large events.log. `ftsim run` keeps only the
-//! open requests and streams events.log and the metrics, so the peak should not grow with the
-//! run's length (target: under 200 MB for 20 M requests). Figures are printed, never asserted.
+//! requests, for requests that hang until the end of the run, and for a crash loop that writes a
+//! large events.log. `ftsim run` keeps only the open requests and streams events.log and the
+//! metrics, so the peak should not grow with the run's length (target: under 200 MB for 20 M
+//! requests). Figures are printed, never asserted.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -23,6 +24,20 @@ fn traffic(name: &'static str, secs: u64) -> Row {
             "duration_s": secs,
             "traffic": {"rate_per_s": 1000, "client_timeout_s": 10},
             "faults": [{"kind": "worker_pod_deletion", "at_s": 60, "target": "small-group-2"}]
+        }),
+    }
+}
+
+/// A black-holed worker node behind a Service with no client timeout, 1,000 requests/s for
+/// `secs` seconds: the requests balanced to its pod hang until the end of the run.
+fn hanging(name: &'static str, secs: u64) -> Row {
+    Row {
+        name,
+        scenario: serde_json::json!({
+            "duration_s": secs,
+            "ingress": {"kind": "service"},
+            "traffic": {"rate_per_s": 1000},
+            "faults": [{"kind": "node_loss", "at_s": 30, "target": "node-2", "network": "unreachable"}]
         }),
     }
 }
@@ -75,11 +90,12 @@ fn main() {
         traffic("0.2M requests", 200),
         traffic("2M requests", 2_000),
         traffic("20M requests", 20_000),
+        hanging("2M, hanging to the end", 2_000),
         crash_loop("crash loop, 2 days", 172_800),
     ];
     let dir = tempfile::tempdir().expect("temporary directory");
     println!("ftsim {} peak memory of `ftsim run` (release build, one process per row)", env!("CARGO_PKG_VERSION"));
-    println!("  {:<20} {:>12} {:>14} {:>9} {:>13}", "run", "requests", "events.log", "wall", "peak RSS");
+    println!("  {:<24} {:>12} {:>14} {:>9} {:>13}", "run", "requests", "events.log", "wall", "peak RSS");
     for row in rows.iter().filter(|r| filter.as_deref().is_none_or(|f| r.name.contains(f))) {
         let file = dir.path().join("scenario.json");
         std::fs::write(&file, row.scenario.to_string()).expect("write scenario");
@@ -92,7 +108,7 @@ fn main() {
             serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("JSON");
         let log_bytes = std::fs::metadata(out.join("events.log")).expect("events.log").len();
         println!(
-            "  {:<20} {:>12} {:>11.1} MB {:>7.1} s {:>10.1} MB",
+            "  {:<24} {:>12} {:>11.1} MB {:>7.1} s {:>10.1} MB",
             row.name,
             report["summary"]["requests"],
             log_bytes as f64 / 1e6,

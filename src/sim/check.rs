@@ -66,7 +66,7 @@ impl World {
     fn check_requests(&self) {
         let at = self.now;
         let open = self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).count() as u64;
-        assert_eq!(open, self.unresolved, "t={at}: unresolved request count drifted");
+        assert_eq!(open + self.doomed, self.unresolved, "t={at}: unresolved request count drifted");
         for (id, r) in self.requests.iter() {
             if let ReqState::Serving(p, rep) = r.state {
                 assert!(self.replicas[rep.ix()].ongoing.contains(&id), "t={at}: lost request");

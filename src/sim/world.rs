@@ -7,7 +7,9 @@
 use std::io::Write;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
-use crate::metrics::observations::{FaultRecord, Levels, Observations, RequestSink};
+use crate::metrics::observations::{
+    FailureCause, FaultRecord, Levels, Observations, Outcome, RequestRecord, RequestSink,
+};
 use crate::scenario::{Scenario, defaults};
 
 use super::event::Event;
@@ -20,7 +22,7 @@ use super::requests::RequestWindow;
 use super::serve::controller::{Controller, ControllerState};
 use super::serve::proxy::{Proxy, ProxyState};
 use super::serve::replica::{Replica, ReplicaState};
-use super::serve::router::Request;
+use super::serve::router::{ReqState, Request};
 
 /// Why a component died or stopped; carried into the events log and into fault attribution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +155,8 @@ pub struct World {
     pub(super) proxies: Vec<Proxy>,
     pub(super) requests: RequestWindow,
     pub(super) unresolved: u64,
+    /// Of the unresolved requests, those recorded already as `unfinished` ([`World::doom`]).
+    pub(super) doomed: u64,
     pub(super) broadcast_pending: bool,
     pub(super) tick_pending: bool,
     pub(super) constructor_faults: Vec<ConstructorFaultState>,
@@ -238,6 +242,7 @@ impl World {
             proxies: Vec::new(),
             requests: RequestWindow::default(),
             unresolved: 0,
+            doomed: 0,
             broadcast_pending: false,
             tick_pending: false,
             constructor_faults: Vec::new(),
@@ -504,6 +509,18 @@ impl World {
         debug_assert_eq!(self.requests.iter().count(), 0, "every request retired");
         out.events_log.flush().map_err(|e| SimError::EventsLog(e.to_string()))?;
         Ok(SimRun { levels: self.levels, faults: self.faults, events_processed: self.events_processed })
+    }
+
+    /// A request that nothing but the end of the run can end (its connection hangs and the
+    /// client has no timeout) is recorded now as failed `unfinished`, with the run's hard stop as
+    /// its end, so that the window of open requests does not hold every later request until the
+    /// end of the run. It stays unresolved: the run still drains until its hard stop.
+    pub(super) fn doom(&mut self, req: ReqId) {
+        let end = self.hard_stop();
+        let r = &mut self.requests[req.ix()];
+        r.state = ReqState::Done;
+        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome: Outcome::Failure(FailureCause::Unfinished) });
+        self.doomed += 1;
     }
 
     /// Kubernetes nodes that are Ready.

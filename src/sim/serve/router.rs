@@ -249,6 +249,10 @@ impl World {
     /// The request's connection hangs; only the client's timeout (or the end) will end it.
     pub(crate) fn hang_request(&mut self, req: ReqId) {
         self.detach(req);
+        if self.scenario.traffic.client_timeout.is_none() {
+            self.doom(req);
+            return;
+        }
         self.requests[req.ix()].state = ReqState::Hanging;
     }
 
