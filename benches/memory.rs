@@ -108,9 +108,9 @@ fn main() {
             serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("JSON");
         let log_bytes = std::fs::metadata(out.join("events.log")).expect("events.log").len();
         println!(
-            "  {:<24} {:>12} {:>11.1} MB {:>7.1} s {:>10.1} MB",
+            "  {:<24} {:>12} {:>11.3} MB {:>7.1} s {:>10.1} MB",
             row.name,
-            report["summary"]["requests"],
+            report["summary"]["requests"].as_u64().unwrap_or_default(),
             log_bytes as f64 / 1e6,
             wall,
             peak_kib as f64 / 1024.0
