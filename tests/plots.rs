@@ -202,6 +202,8 @@ fn compare_table_holds_the_reports_numbers_and_their_differences() {
         ("success ratio", "/summary/success_ratio"),
         ("failed requests", "/summary/failures"),
         ("downtime [s]", "/summary/downtime_s"),
+        ("bad seconds", "/summary/bad_seconds"),
+        ("brownout [s]", "/summary/brownout_s"),
         ("run length [s]", "/duration_s"),
         ("head_pod_crash: detection [s]", "/faults/0/time_to_detect_s"),
         ("head_pod_crash: recovery [s]", "/faults/0/time_to_recover_s"),

@@ -403,6 +403,34 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(100))]
+
+    /// Streaming (issue 10 §1): the metrics `ftsim run` accumulates while the simulation runs,
+    /// holding only the open requests, equal those computed from every request kept; each
+    /// fault's failed requests, counted from failure counts kept at the marks only, equal a
+    /// count over every request in its window [injected, recovered or end).
+    #[test]
+    fn streamed_metrics_equal_metrics_from_every_request(v in scenario_json()) {
+        let sc = parse(&v);
+        let kept = run(&sc);
+        let mut log = Vec::new();
+        let mut stream = ftsim::metrics::stream::MetricsStream::new(&sc);
+        let streamed = ftsim::sim::run_streaming(&sc, &mut log, &mut stream).expect("run");
+        prop_assert_eq!(String::from_utf8(log).unwrap(), kept.run.events_log.clone());
+        let m = stream.finish(&sc, &streamed.levels, &streamed.faults);
+        prop_assert_eq!(&m, &kept.metrics);
+        let end = ftsim::engine::SimTime::ZERO + sc.duration;
+        for f in &m.faults {
+            let until = f.recovered_at.unwrap_or(end).max(f.record.injected_at);
+            let brute = kept.run.observations.requests.iter()
+                .filter(|r| r.arrival >= f.record.injected_at && r.arrival < until && r.outcome != Outcome::Success)
+                .count() as u64;
+            prop_assert_eq!(f.failed_requests, brute);
+        }
+    }
+}
+
 /// The generator itself produces varied scenarios (guards against a strategy that degenerates).
 #[test]
 fn generator_covers_every_fault_kind() {

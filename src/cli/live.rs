@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::run::{Finished, Print, finish, load};
+use super::run::{Finished, Print, close_events_log, finish, load};
 use super::{EXIT_BAD_INPUT, Failure, print_stdout};
 use crate::live::{self, LiveError, LiveOptions};
+use crate::metrics::Metrics;
+use crate::report::{self, output::RunDirWriter};
 
 /// Arguments of `ftsim live`.
 pub(super) struct LiveArgs {
@@ -49,7 +51,10 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         eprintln!("ftsim: starting a local Ray cluster for {} (this takes a minute)...", sc.name);
     }
     let opts = LiveOptions { base_port: a.base_port, keep_logs: a.keep_logs };
-    let out = live::run(sc, &opts, &stop).map_err(fail)?;
+    let dir = RunDirWriter::create(&out_dir).map_err(Failure::bad_input)?;
+    let mut events_log = dir.create_file(report::EVENTS_LOG).map_err(Failure::bad_input)?;
+    let out = live::run(sc, &opts, &stop, &mut events_log).map_err(fail)?;
+    close_events_log(events_log, &out_dir)?;
     if !a.quiet {
         eprintln!("ftsim: {}", out.teardown);
     }
@@ -57,9 +62,8 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         source: &source,
         loaded: &loaded,
         mode: "live",
-        observations: &out.observations,
-        events_log: &out.events_log,
+        metrics: Metrics::compute(sc, &out.observations),
         events_processed: None,
     };
-    finish(finished, &out_dir, a.print)
+    finish(finished, dir, a.print)
 }

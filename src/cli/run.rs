@@ -1,9 +1,13 @@
 //! `ftsim run`.
 
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use super::{EXIT_OK, EXIT_SLO_VIOLATED, Failure, json_summary, print_stdout};
 use crate::metrics::Metrics;
+use crate::metrics::stream::MetricsStream;
+use crate::report::output::RunDirWriter;
 use crate::report::{self, RunArtifacts, json::RunInfo};
 use crate::scenario::{self, bundled};
 
@@ -93,8 +97,7 @@ pub(super) struct Finished<'a> {
     pub source: &'a Source,
     pub loaded: &'a scenario::Loaded,
     pub mode: &'a str,
-    pub observations: &'a crate::metrics::observations::Observations,
-    pub events_log: &'a str,
+    pub metrics: Metrics,
     pub events_processed: Option<u64>,
 }
 
@@ -109,17 +112,18 @@ pub(super) enum Print {
     Json,
 }
 
-/// Computes the metrics, writes the run directory, prints the summary; returns the exit code.
-pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, print: Print) -> Result<u8, Failure> {
+/// Writes the rest of the run directory (`dir` holds events.log), prints the summary; returns
+/// the exit code.
+pub(super) fn finish(run: Finished<'_>, dir: RunDirWriter, print: Print) -> Result<u8, Failure> {
     let sc = &run.loaded.scenario;
-    let metrics = Metrics::compute(sc, run.observations);
+    let metrics = &run.metrics;
     let command = if run.mode == "live" { "live" } else { "run" };
     let rerun = rerun_command(command, run.source, sc.seed);
     let info =
         RunInfo { mode: run.mode, resolved: &run.loaded.resolved, rerun, events_processed: run.events_processed };
-    let report = report::json::build(info, &metrics, sc.duration);
-    let artifacts = RunArtifacts { report: &report, metrics: &metrics, events_log: run.events_log };
-    let dir = report::write_run_dir(out_dir, &artifacts).map_err(Failure::bad_input)?;
+    let report = report::json::build(info, metrics, sc.duration);
+    let artifacts = RunArtifacts { report: &report, metrics };
+    let dir = report::write_run_dir(dir, &artifacts).map_err(Failure::bad_input)?;
     if print == Print::Json {
         json_summary::print(&json_summary::RunSummary::of(&report, &dir))?;
     }
@@ -132,23 +136,36 @@ pub(super) fn finish(run: Finished<'_>, out_dir: &std::path::Path, print: Print)
             sc.seed,
             sc.duration
         );
-        print_stdout(&report::summary::render(&title, &metrics, &dir.display().to_string()));
+        print_stdout(&report::summary::render(&title, metrics, &dir.display().to_string()));
     }
     Ok(if metrics.slo.holds { EXIT_OK } else { EXIT_SLO_VIOLATED })
+}
+
+/// Flushes and syncs the events.log streamed into the run directory for `out_dir`.
+pub(super) fn close_events_log(events_log: BufWriter<File>, out_dir: &Path) -> Result<(), Failure> {
+    let path = out_dir.join(report::EVENTS_LOG);
+    let file = events_log.into_inner().map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))?;
+    file.sync_all().map_err(|e| Failure::bad_input(format!("cannot sync {}: {e}", path.display())))
 }
 
 pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, print: Print) -> Result<u8, Failure> {
     let (source, loaded) = load(arg, seed)?;
     let sc = &loaded.scenario;
     let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
-    let output = crate::sim::run(sc).map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
+    // The run directory first: events.log streams into it while the simulation runs, and the
+    // metrics accumulate as requests finish, so memory does not grow with the run's length.
+    let dir = RunDirWriter::create(&out_dir).map_err(Failure::bad_input)?;
+    let mut events_log = dir.create_file(report::EVENTS_LOG).map_err(Failure::bad_input)?;
+    let mut stream = MetricsStream::new(sc);
+    let output = crate::sim::run_streaming(sc, &mut events_log, &mut stream)
+        .map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
+    close_events_log(events_log, &out_dir)?;
     let finished = Finished {
         source: &source,
         loaded: &loaded,
         mode: "simulation",
-        observations: &output.observations,
-        events_log: &output.events_log,
+        metrics: stream.finish(sc, &output.levels, &output.faults),
         events_processed: Some(output.events_processed),
     };
-    finish(finished, &out_dir, print)
+    finish(finished, dir, print)
 }

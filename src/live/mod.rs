@@ -89,8 +89,6 @@ pub struct LiveOptions {
 pub struct LiveOutput {
     /// Requests, levels and faults, as the simulator reports them.
     pub observations: Observations,
-    /// events.log text.
-    pub events_log: String,
     /// PIDs that answered, in request order (`None` for failures).
     pub pids: Vec<Option<u32>>,
     /// The teardown's verdict.
@@ -98,7 +96,13 @@ pub struct LiveOutput {
 }
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
-pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &Arc<AtomicBool>) -> Result<LiveOutput, LiveError> {
+/// events.log streams to `events_log` while the run goes on.
+pub fn run(
+    sc: &Scenario,
+    opts: &LiveOptions,
+    stop: &Arc<AtomicBool>,
+    events_log: &mut dyn std::io::Write,
+) -> Result<LiveOutput, LiveError> {
     let redis_password = env::redis_password(sc)?;
     let python = env::check(sc, opts.base_port)?;
     let _lock = env::lock()?;
@@ -116,18 +120,23 @@ pub fn run(sc: &Scenario, opts: &LiveOptions, stop: &Arc<AtomicBool>) -> Result<
         stop: stop.clone(),
     };
     let mut cluster: Box<dyn ClusterAdapter> = Box::new(local_ray::LocalRay::new(&cfg)?);
-    let result = run_on(cluster.as_mut(), sc, stop);
+    let result = run_on(cluster.as_mut(), sc, stop, events_log);
     let teardown = cluster.teardown();
-    let (observations, events_log, pids) = match (result, &teardown) {
+    let (observations, pids) = match (result, &teardown) {
         (Err(e), Err(t)) => return Err(LiveError::Helper(format!("{e}; then the teardown failed: {t}"))),
         (result, _) => result?,
     };
-    Ok(LiveOutput { observations, events_log, pids, teardown: teardown? })
+    Ok(LiveOutput { observations, pids, teardown: teardown? })
 }
 
-type Measured = (Observations, String, Vec<Option<u32>>);
+type Measured = (Observations, Vec<Option<u32>>);
 
-fn run_on(cluster: &mut dyn ClusterAdapter, sc: &Scenario, stop: &AtomicBool) -> Result<Measured, LiveError> {
+fn run_on(
+    cluster: &mut dyn ClusterAdapter,
+    sc: &Scenario,
+    stop: &AtomicBool,
+    events_log: &mut dyn std::io::Write,
+) -> Result<Measured, LiveError> {
     cluster.start(sc)?;
     if stop.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(LiveError::Interrupted);
@@ -140,7 +149,7 @@ fn run_on(cluster: &mut dyn ClusterAdapter, sc: &Scenario, stop: &AtomicBool) ->
     let seed = sc.seed;
     let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed));
     let until = Duration::from_micros(sc.duration.as_micros());
-    let timeline = orchestrator.run(until, stop, || load.is_finished());
+    let timeline = orchestrator.run(until, stop, || load.is_finished(), events_log);
     let requests =
         load.join().map_err(|_| LiveError::Helper("the load generator panicked".into()))?.map_err(LiveError::Helper)?;
     let timeline = timeline?;
@@ -150,5 +159,5 @@ fn run_on(cluster: &mut dyn ClusterAdapter, sc: &Scenario, stop: &AtomicBool) ->
         levels: timeline.levels,
         faults: timeline.faults,
     };
-    Ok((observations, timeline.events_log, pids))
+    Ok((observations, pids))
 }

@@ -7,6 +7,7 @@
 //! and fault records the simulator produces.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -81,8 +82,6 @@ pub struct Timeline {
     pub levels: Vec<(SimTime, Levels)>,
     /// One record per injected fault.
     pub faults: Vec<FaultRecord>,
-    /// events.log text.
-    pub events_log: String,
 }
 
 /// Drives one live run.
@@ -229,12 +228,14 @@ impl<'a> Orchestrator<'a> {
         Ok(())
     }
 
-    /// Runs the timeline until `until` has passed and `finished()` says the load is done.
+    /// Runs the timeline until `until` has passed and `finished()` says the load is done,
+    /// streaming events.log lines to `events_log` as they are observed.
     pub fn run(
         mut self,
         until: Duration,
         stop: &AtomicBool,
         finished: impl Fn() -> bool,
+        events_log: &mut dyn Write,
     ) -> Result<Timeline, LiveError> {
         self.note("live", "ftsim", format_args!("load started; cluster serving"));
         let mut next_poll = Duration::ZERO;
@@ -257,12 +258,19 @@ impl<'a> Orchestrator<'a> {
                 self.poll()?;
                 next_poll = self.now() + POLL;
             }
+            self.drain_log(events_log)?;
             let wake = self.tasks.first().map_or(next_poll, |(t, _)| (*t).min(next_poll));
             std::thread::sleep(wake.saturating_sub(self.now()).min(Duration::from_millis(100)));
         }
         self.poll()?;
         self.note("live", "ftsim", format_args!("end of run"));
-        Ok(Timeline { levels: self.levels, faults: self.faults, events_log: self.log.into_text() })
+        self.drain_log(events_log)?;
+        events_log.flush().map_err(|e| LiveError::Io(format!("cannot write events.log: {e}")))?;
+        Ok(Timeline { levels: self.levels, faults: self.faults })
+    }
+
+    fn drain_log(&mut self, events_log: &mut dyn Write) -> Result<(), LiveError> {
+        self.log.drain_to(events_log).map_err(|e| LiveError::Io(format!("cannot write events.log: {e}")))
     }
 
     fn run_task(&mut self, task: Task) -> Result<(), LiveError> {

@@ -26,27 +26,37 @@ impl Episode {
     }
 }
 
-/// The episodes of `requests` (sorted by arrival), for a run that ends at `end`.
-pub fn episodes(requests: &[RequestRecord], end: SimTime) -> Vec<Episode> {
-    let mut out = Vec::new();
-    let mut current: Option<Episode> = None;
-    for r in requests {
-        match (r.outcome, current.as_mut()) {
+/// Downtime episodes from requests streamed in arrival order.
+#[derive(Clone, Debug, Default)]
+pub struct EpisodeTracker {
+    closed: Vec<Episode>,
+    current: Option<Episode>,
+}
+
+impl EpisodeTracker {
+    /// Takes the next request in arrival order.
+    pub fn add(&mut self, r: &RequestRecord) {
+        match (r.outcome, self.current.as_mut()) {
             (Outcome::Failure(_), Some(ep)) => ep.failed_requests += 1,
             (Outcome::Failure(_), None) => {
-                current = Some(Episode { start: r.arrival, end, failed_requests: 1, ongoing_at_end: true })
+                self.current =
+                    Some(Episode { start: r.arrival, end: r.arrival, failed_requests: 1, ongoing_at_end: true })
             }
             (Outcome::Success, Some(ep)) => {
                 ep.end = r.arrival;
                 ep.ongoing_at_end = false;
-                out.push(*ep);
-                current = None;
+                self.closed.push(*ep);
+                self.current = None;
             }
             (Outcome::Success, None) => {}
         }
     }
-    out.extend(current);
-    out
+
+    /// The episodes of a run that ends at `end`; one still open lasts until `end`.
+    pub fn finish(mut self, end: SimTime) -> Vec<Episode> {
+        self.closed.extend(self.current.map(|ep| Episode { end, ..ep }));
+        self.closed
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +67,12 @@ mod tests {
     fn rec(t: u64, ok: bool) -> RequestRecord {
         let outcome = if ok { Outcome::Success } else { Outcome::Failure(FailureCause::Timeout) };
         RequestRecord { arrival: SimTime::from_micros(t), end: SimTime::from_micros(t), outcome }
+    }
+
+    fn episodes(reqs: &[RequestRecord], end: SimTime) -> Vec<Episode> {
+        let mut t = EpisodeTracker::default();
+        reqs.iter().for_each(|r| t.add(r));
+        t.finish(end)
     }
 
     #[test]

@@ -11,7 +11,8 @@
 
 use crate::engine::SimTime;
 
-use super::observations::{FaultRecord, Levels, Outcome, RequestRecord};
+use super::failure_marks::FailureMarks;
+use super::observations::{FaultRecord, Levels};
 
 /// What one fault cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,11 +54,12 @@ pub fn recovery(levels: &[(SimTime, Levels)], injected: SimTime, detected: SimTi
     }
 }
 
-/// Detection, recovery and cost of every fault.
+/// Detection, recovery and cost of every fault; `failures` counts the failed requests at every
+/// injection, detection and level change (the instants a window can start or end at).
 pub fn fault_outcomes(
     faults: &[FaultRecord],
     levels: &[(SimTime, Levels)],
-    requests: &[RequestRecord],
+    failures: &FailureMarks,
     end: SimTime,
 ) -> Vec<FaultOutcome> {
     faults
@@ -68,11 +70,7 @@ pub fn fault_outcomes(
             let recovered_at =
                 record.detected_at.and_then(|d| recovery(levels, f.injected_at, d)).filter(|&r| r <= end);
             let until = recovered_at.unwrap_or(end);
-            let failed_requests = requests
-                .iter()
-                .filter(|r| r.arrival >= f.injected_at && r.arrival < until.max(f.injected_at))
-                .filter(|r| matches!(r.outcome, Outcome::Failure(_)))
-                .count() as u64;
+            let failed_requests = failures.between(f.injected_at, until);
             FaultOutcome { record, recovered_at, failed_requests }
         })
         .collect()
@@ -102,7 +100,7 @@ mod tests {
         let levels = vec![(t(0), lv(2)), (t(10), lv(1)), (t(30), lv(2))];
         let f =
             FaultRecord { kind: "replica_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
-        let out = fault_outcomes(&[f], &levels, &[], t(100));
+        let out = fault_outcomes(&[f], &levels, &FailureMarks::default(), t(100));
         assert_eq!(out[0].recovered_at, Some(t(30)));
     }
 
@@ -113,14 +111,17 @@ mod tests {
         let levels = vec![(t(0), lv(2)), (t(12), lv(1)), (t(40), lv(2))];
         let f =
             FaultRecord { kind: "head_pod_crash".into(), target: None, injected_at: t(10), detected_at: Some(t(10)) };
-        assert_eq!(fault_outcomes(&[f], &levels, &[], t(100))[0].recovered_at, Some(t(40)));
+        assert_eq!(fault_outcomes(&[f], &levels, &FailureMarks::default(), t(100))[0].recovered_at, Some(t(40)));
     }
 
     #[test]
     fn a_fault_without_visible_effect_recovers_when_detected() {
         let t = SimTime::from_micros;
         let f = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(15)) };
-        assert_eq!(fault_outcomes(&[f], &[(t(0), lv(2))], &[], t(100))[0].recovered_at, Some(t(15)));
+        assert_eq!(
+            fault_outcomes(&[f], &[(t(0), lv(2))], &FailureMarks::default(), t(100))[0].recovered_at,
+            Some(t(15))
+        );
     }
 
     #[test]
@@ -128,10 +129,10 @@ mod tests {
         let t = SimTime::from_micros;
         let levels = vec![(t(0), lv(2)), (t(10), lv(1)), (t(130), lv(2))];
         let late = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(120)) };
-        let out = fault_outcomes(&[late], &levels, &[], t(100));
+        let out = fault_outcomes(&[late], &levels, &FailureMarks::default(), t(100));
         assert_eq!((out[0].record.detected_at, out[0].recovered_at), (None, None));
         let early = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: Some(t(20)) };
-        let out = fault_outcomes(&[early], &levels, &[], t(100));
+        let out = fault_outcomes(&[early], &levels, &FailureMarks::default(), t(100));
         assert_eq!((out[0].record.detected_at, out[0].recovered_at), (Some(t(20)), None));
     }
 
@@ -139,7 +140,7 @@ mod tests {
     fn undetected_fault_has_no_recovery() {
         let t = SimTime::from_micros;
         let f = FaultRecord { kind: "x".into(), target: None, injected_at: t(10), detected_at: None };
-        let out = fault_outcomes(&[f], &[(t(0), lv(2))], &[], t(100));
+        let out = fault_outcomes(&[f], &[(t(0), lv(2))], &FailureMarks::default(), t(100));
         assert_eq!(out[0].recovered_at, None);
     }
 }

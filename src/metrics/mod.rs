@@ -1,24 +1,31 @@
 //! Metrics shared by the simulator and live mode: from an [`Observations`] stream to success
 //! ratios, downtime episodes, per-fault detection and recovery, a time series and the SLO
-//! verdict. This module knows neither the simulator nor live mode.
+//! verdict, accumulated as the requests stream past ([`stream::MetricsStream`]). This module
+//! knows neither the simulator nor live mode.
 
+pub mod brownout;
 pub mod downtime;
+pub mod failure_marks;
 pub mod faults;
+pub mod latency;
 pub mod observations;
 pub mod series;
 pub mod slo;
+pub mod stream;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Scenario;
 
+use brownout::TimeIndicators;
 use downtime::Episode;
 use faults::FaultOutcome;
-use observations::{FailureCause, Observations, Outcome};
+use observations::{FailureCause, Observations, RequestSink};
 use series::Bucket;
 use slo::SloVerdict;
+use stream::MetricsStream;
 
 /// Everything a report shows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Metrics {
     /// Requests sent.
     pub requests: u64,
@@ -34,46 +41,32 @@ pub struct Metrics {
     pub faults: Vec<FaultOutcome>,
     /// Time series.
     pub buckets: Vec<Bucket>,
+    /// Bad seconds and minutes, brownout episodes.
+    pub time: TimeIndicators,
+    /// Share of the SLO's error budget (`requests x (1 - min_success_ratio)` failures) used up:
+    /// 1 is all of it. `None` when the SLO leaves no budget (`min_success_ratio` 1) and a
+    /// request failed.
+    pub error_budget_consumed: Option<f64>,
     /// SLO verdict.
     pub slo: SloVerdict,
 }
 
 impl Metrics {
-    /// Computes every metric of a run whose arrival window is `scenario.duration`.
+    /// Computes every metric of a run whose arrival window is `scenario.duration` from its
+    /// observations (requests in arrival order), through the same [`MetricsStream`] the
+    /// simulator feeds as it runs.
     pub fn compute(scenario: &Scenario, obs: &Observations) -> Metrics {
-        let end = SimTime::ZERO + scenario.duration;
-        let mut failures_by_cause = [0u64; 6];
-        let mut successes = 0;
-        let mut latencies = Vec::new();
-        for r in &obs.requests {
-            match r.outcome {
-                Outcome::Success => {
-                    successes += 1;
-                    latencies.push(r.end.saturating_since(r.arrival));
-                }
-                Outcome::Failure(c) => failures_by_cause[series::cause_index(c)] += 1,
-            }
+        let mut stream = MetricsStream::new(scenario);
+        let injections = obs.faults.iter().flat_map(|f| std::iter::once(f.injected_at).chain(f.detected_at));
+        let mut marks: Vec<SimTime> = obs.levels.iter().map(|(t, _)| *t).chain(injections).collect();
+        marks.sort_unstable();
+        for t in marks {
+            stream.mark(t);
         }
-        latencies.sort_unstable();
-        let pct = |p: usize| -> SimDuration {
-            if latencies.is_empty() {
-                return SimDuration::ZERO;
-            }
-            let i = (latencies.len() * p).div_ceil(100).saturating_sub(1);
-            latencies[i.min(latencies.len() - 1)]
-        };
-        let mut m = Metrics {
-            requests: obs.requests.len() as u64,
-            successes,
-            failures_by_cause,
-            latency: [pct(50), pct(99), latencies.last().copied().unwrap_or_default()],
-            episodes: downtime::episodes(&obs.requests, end),
-            faults: faults::fault_outcomes(&obs.faults, &obs.levels, &obs.requests, end),
-            buckets: series::buckets(&obs.requests, &obs.levels, scenario.bucket, end),
-            slo: SloVerdict { holds: true, checks: Vec::new() },
-        };
-        m.slo = slo::evaluate(&scenario.slo, &m);
-        m
+        for r in &obs.requests {
+            stream.request(*r);
+        }
+        stream.finish(scenario, &obs.levels, &obs.faults)
     }
 
     /// Failed requests.
@@ -84,6 +77,11 @@ impl Metrics {
     /// successes / requests (1 when there were none).
     pub fn success_ratio(&self) -> f64 {
         if self.requests == 0 { 1.0 } else { self.successes as f64 / self.requests as f64 }
+    }
+
+    /// Failed requests per million requests (0 when there were none).
+    pub fn errors_per_million(&self) -> f64 {
+        if self.requests == 0 { 0.0 } else { self.failures() as f64 * 1e6 / self.requests as f64 }
     }
 
     /// Sum of all downtime episodes.

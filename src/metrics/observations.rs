@@ -126,3 +126,25 @@ pub struct Observations {
     /// Injected faults, in injection order.
     pub faults: Vec<FaultRecord>,
 }
+
+/// Where a run's finished requests go, as they finish: the simulator streams into one, live mode
+/// feeds one from its list. Bounded consumers ([`super::stream::MetricsStream`]) keep memory
+/// independent of the run's length.
+pub trait RequestSink {
+    /// One finished request. Calls come in arrival order.
+    fn request(&mut self, record: RequestRecord);
+
+    /// `at` may bound a fault's window (an injection, a detection or a change of the levels):
+    /// remember how many failed requests arrived before it. `at` is never before the arrival
+    /// of a request already passed to [`RequestSink::request`], and marks come in time order.
+    fn mark(&mut self, at: SimTime);
+}
+
+/// Keeps every record (tests and small runs).
+impl RequestSink for Vec<RequestRecord> {
+    fn request(&mut self, record: RequestRecord) {
+        self.push(record);
+    }
+
+    fn mark(&mut self, _at: SimTime) {}
+}

@@ -40,33 +40,35 @@ pub fn cause_index(c: FailureCause) -> usize {
     FailureCause::ALL.iter().position(|&x| x == c).unwrap_or(0)
 }
 
-/// Buckets of width `width` covering `[0, end)`.
-pub fn buckets(
-    requests: &[RequestRecord],
-    levels: &[(SimTime, Levels)],
-    width: SimDuration,
+/// Bucket counts from requests streamed in any order; the levels are filled in at the end.
+#[derive(Clone, Debug)]
+pub struct BucketCounter {
+    width: u64,
     end: SimTime,
-) -> Vec<Bucket> {
-    let w = width.as_micros().max(1);
-    let n = end.as_micros().div_ceil(w) as usize;
-    let mut out: Vec<Bucket> = (0..n)
-        .map(|i| {
-            let start = SimTime::from_micros(i as u64 * w);
-            let b_end = SimTime::from_micros(((i as u64 + 1) * w).min(end.as_micros()));
-            let at = SimTime::from_micros(b_end.as_micros().saturating_sub(1));
-            Bucket {
-                start,
-                end: b_end,
+    buckets: Vec<Bucket>,
+}
+
+impl BucketCounter {
+    /// Buckets of width `width` covering `[0, end)`.
+    pub fn new(width: SimDuration, end: SimTime) -> Self {
+        let w = width.as_micros().max(1);
+        let n = end.as_micros().div_ceil(w) as usize;
+        let buckets = (0..n)
+            .map(|i| Bucket {
+                start: SimTime::from_micros(i as u64 * w),
+                end: SimTime::from_micros(((i as u64 + 1) * w).min(end.as_micros())),
                 requests: 0,
                 successes: 0,
                 failures_by_cause: [0; 6],
-                levels: levels_at(levels, at).unwrap_or_default(),
-            }
-        })
-        .collect();
-    for r in requests {
-        let i = (r.arrival.as_micros() / w) as usize;
-        if let Some(b) = out.get_mut(i) {
+                levels: Levels::default(),
+            })
+            .collect();
+        BucketCounter { width: w, end, buckets }
+    }
+
+    /// Counts one request in the bucket of its arrival (none when it arrived after the end).
+    pub fn add(&mut self, r: &RequestRecord) {
+        if let Some(b) = self.buckets.get_mut((r.arrival.as_micros() / self.width) as usize) {
             b.requests += 1;
             match r.outcome {
                 Outcome::Success => b.successes += 1,
@@ -74,5 +76,14 @@ pub fn buckets(
             }
         }
     }
-    out
+
+    /// The buckets, each with the levels in force at its end.
+    pub fn finish(mut self, levels: &[(SimTime, Levels)]) -> Vec<Bucket> {
+        debug_assert!(self.buckets.last().is_none_or(|b| b.end == self.end));
+        for b in &mut self.buckets {
+            let at = SimTime::from_micros(b.end.as_micros().saturating_sub(1));
+            b.levels = levels_at(levels, at).unwrap_or_default();
+        }
+        self.buckets
+    }
 }

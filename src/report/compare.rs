@@ -114,6 +114,9 @@ pub fn table(reports: &[&Report]) -> Table {
         row("downtime [s]", Format::Seconds, reports, |r| value(r.summary.downtime_s)),
         row("downtime episodes", Format::Count, reports, |r| value(r.summary.downtime_episodes as f64)),
         row("longest downtime [s]", Format::Seconds, reports, |r| value(r.summary.longest_downtime_s)),
+        row("bad seconds", Format::Count, reports, |r| value(r.summary.bad_seconds as f64)),
+        row("brownout [s]", Format::Seconds, reports, |r| value(r.summary.brownout_s)),
+        row("errors per million", Format::Count, reports, |r| value(r.summary.errors_per_million.round())),
         row("run length [s]", Format::Seconds, reports, |r| value(r.duration_s)),
     ];
     let mut keys: Vec<(String, usize)> = Vec::new();

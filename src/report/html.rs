@@ -108,6 +108,14 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
         vec!["downtime [s]".into(), format!("{:.2}", s.downtime_s)],
         vec!["downtime episodes".into(), s.downtime_episodes.to_string()],
         vec!["longest downtime [s]".into(), format!("{:.2}", s.longest_downtime_s)],
+        vec!["bad seconds / bad minutes".into(), format!("{} / {}", s.bad_seconds, s.bad_minutes)],
+        vec!["brownout episodes".into(), s.brownouts.to_string()],
+        vec!["brownout [s] (longest)".into(), format!("{:.1} ({:.1})", s.brownout_s, s.longest_brownout_s)],
+        vec![
+            "error budget consumed".into(),
+            s.error_budget_consumed.map_or("exceeded (no budget)".into(), |b| format!("{:.1} %", b * 100.0)),
+        ],
+        vec!["errors per million".into(), format!("{:.0}", s.errors_per_million)],
         vec![
             "latency p50 / p99 / max [ms]".into(),
             format!("{:.1} / {:.1} / {:.1}", s.latency_p50_s * 1e3, s.latency_p99_s * 1e3, s.latency_max_s * 1e3),

@@ -28,6 +28,9 @@ pub struct Report {
     pub duration_s: f64,
     pub summary: Summary,
     pub downtime_episodes: Vec<EpisodeJson>,
+    /// Brownout episodes (absent from reports before they existed).
+    #[serde(default)]
+    pub brownout_episodes: Vec<BrownoutJson>,
     pub faults: Vec<FaultJson>,
     pub slo: SloJson,
     /// Engine events processed (simulation only).
@@ -52,6 +55,37 @@ pub struct Summary {
     pub downtime_s: f64,
     pub downtime_episodes: usize,
     pub longest_downtime_s: f64,
+    /// 1 s windows of arrival time under the SLO's success ratio.
+    #[serde(default)]
+    pub bad_seconds: u64,
+    /// 60 s windows under the SLO's success ratio.
+    #[serde(default)]
+    pub bad_minutes: u64,
+    /// Brownout episodes: bad seconds merged across gaps of at most `slo.brownout_merge_gap_s`.
+    #[serde(default)]
+    pub brownouts: usize,
+    /// Their total length.
+    #[serde(default)]
+    pub brownout_s: f64,
+    #[serde(default)]
+    pub longest_brownout_s: f64,
+    /// failures / (requests x (1 - min_success_ratio)); null when the SLO allows no failure
+    /// and one happened.
+    #[serde(default)]
+    pub error_budget_consumed: Option<f64>,
+    #[serde(default)]
+    pub errors_per_million: f64,
+}
+
+/// One brownout episode.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BrownoutJson {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub duration_s: f64,
+    pub bad_seconds: u64,
+    pub requests: u64,
+    pub failed_requests: u64,
 }
 
 /// One downtime episode.
@@ -142,6 +176,13 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
             downtime_s: d(m.total_downtime()),
             downtime_episodes: m.episodes.len(),
             longest_downtime_s: d(m.episodes.iter().map(|e| e.duration()).max().unwrap_or_default()),
+            bad_seconds: m.time.bad_seconds,
+            bad_minutes: m.time.bad_minutes,
+            brownouts: m.time.brownouts.len(),
+            brownout_s: d(m.time.brownout_time()),
+            longest_brownout_s: d(m.time.longest_brownout()),
+            error_budget_consumed: m.error_budget_consumed,
+            errors_per_million: m.errors_per_million(),
         },
         downtime_episodes: m
             .episodes
@@ -152,6 +193,19 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
                 duration_s: d(e.duration()),
                 failed_requests: e.failed_requests,
                 ongoing_at_end: e.ongoing_at_end,
+            })
+            .collect(),
+        brownout_episodes: m
+            .time
+            .brownouts
+            .iter()
+            .map(|b| BrownoutJson {
+                start_s: s(b.start),
+                end_s: s(b.end),
+                duration_s: d(b.duration()),
+                bad_seconds: b.bad_seconds,
+                requests: b.requests,
+                failed_requests: b.failed_requests,
             })
             .collect(),
         faults: m

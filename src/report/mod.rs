@@ -10,35 +10,36 @@ pub mod plot;
 pub mod run_data;
 pub mod summary;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::metrics::Metrics;
 
-/// Everything to write for one run.
+/// Everything to write for one run besides events.log, which is streamed into the run directory
+/// while the run goes on.
 pub struct RunArtifacts<'a> {
     /// report.json.
     pub report: &'a json::Report,
     /// The metrics (time series).
     pub metrics: &'a Metrics,
-    /// events.log text.
-    pub events_log: &'a str,
 }
 
-/// Writes the run directory atomically; returns its path.
-pub fn write_run_dir(dir: &Path, a: &RunArtifacts<'_>) -> Result<PathBuf, String> {
-    let w = output::RunDirWriter::create(dir)?;
+/// Writes the run's files into `w` (which already holds events.log) and moves the directory
+/// into place; returns its path.
+pub fn write_run_dir(w: output::RunDirWriter, a: &RunArtifacts<'_>) -> Result<PathBuf, String> {
     let mut report = serde_json::to_vec_pretty(a.report).map_err(|e| format!("cannot serialize report: {e}"))?;
     report.push(b'\n');
     let series = csv::render(&a.metrics.buckets);
     let run = run_data::RunData::from_parts(a.report.clone(), &series)?;
     w.write(run_data::TIMESERIES, &series)?;
-    w.write("events.log", a.events_log.as_bytes())?;
     for (name, bytes) in derived_files(&run)? {
         w.write(name, &bytes)?;
     }
     w.write(output::MARKER, &report)?;
     w.commit()
 }
+
+/// The events log's file name in a run directory.
+pub const EVENTS_LOG: &str = "events.log";
 
 /// The availability plot, PNG.
 pub const PLOT_PNG: &str = "availability.png";

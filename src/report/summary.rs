@@ -34,6 +34,24 @@ pub fn render(title: &str, m: &Metrics, out_dir: &str) -> String {
         if m.episodes.len() == 1 { "" } else { "s" },
         secs(longest)
     );
+    let t = &m.time;
+    let _ = writeln!(
+        o,
+        "  brownout       {} bad second{}, {} bad minute{}; {} in {} episode{} (longest {})",
+        t.bad_seconds,
+        if t.bad_seconds == 1 { "" } else { "s" },
+        t.bad_minutes,
+        if t.bad_minutes == 1 { "" } else { "s" },
+        secs(t.brownout_time()),
+        t.brownouts.len(),
+        if t.brownouts.len() == 1 { "" } else { "s" },
+        secs(t.longest_brownout())
+    );
+    let budget = match m.error_budget_consumed {
+        Some(b) => format!("{:.1} %", b * 100.0),
+        None => "exceeded (the SLO allows no failure)".to_string(),
+    };
+    let _ = writeln!(o, "  error budget   {budget} consumed; {:.0} errors per million", m.errors_per_million());
     let _ = writeln!(
         o,
         "  latency        p50 {}, p99 {}, max {}",

@@ -152,6 +152,12 @@ pub const WAIT_GCS_READY_PERIOD: SimDuration = SimDuration::from_secs(5);
 /// Kubelet restart back-off of a crashed container \[s\]: the first restart is immediate, the next
 /// ones wait 10 s, 20 s, 40 s, ... (CrashLoopBackOff). K8S-UNVERIFIED.
 pub const KUBELET_RESTART_BACKOFF: SimDuration = SimDuration::from_secs(10);
+/// Shortest kubelet restart back-off a scenario may set \[s\]. The real kubelet starts at 10 s;
+/// its configurable restart period (`maxContainerRestartPeriod`, "Configurable container restart
+/// delay" in the Kubernetes pod-lifecycle docs) goes no lower than 1 s. A shorter back-off lets a
+/// container that keeps exiting (a head whose GCS cannot reach Redis) loop without bound: with
+/// zero, once per simulated microsecond. At least 1 s bounds such a loop at one restart a second.
+pub const MIN_KUBELET_RESTART_BACKOFF: SimDuration = SimDuration::from_secs(1);
 /// Kubelet restart back-off cap \[s\]: 300 s. K8S-UNVERIFIED.
 pub const KUBELET_RESTART_BACKOFF_MAX: SimDuration = SimDuration::from_secs(300);
 /// KubeRay readiness probe initial delay \[s\] (utils/constant.go).
@@ -181,6 +187,10 @@ pub const RATE_PER_S: f64 = 20.0;
 pub const SERVICE_TIME_MEAN: SimDuration = ms(5);
 /// Minimum success ratio of the default SLO. ftsim's own choice.
 pub const MIN_SUCCESS_RATIO: f64 = 0.99;
+/// Brownout episodes: bad seconds separated by at most this many good (or idle) seconds are one
+/// episode \[s\]. ftsim's own choice: a flapping dependency that recovers for a few seconds at a
+/// time is one incident to a reviewer, not many.
+pub const BROWNOUT_MERGE_GAP: SimDuration = SimDuration::from_secs(5);
 
 // --- Limits (bounded work; see the README's guarantees) ---
 /// Longest run \[s\]: 7 days.

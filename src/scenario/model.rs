@@ -330,6 +330,8 @@ pub struct Slo {
     pub max_downtime: Option<SimDuration>,
     /// Most acceptable failed requests.
     pub max_failed_requests: Option<u64>,
+    /// Bad seconds at most this far apart belong to one brownout episode.
+    pub brownout_merge_gap: SimDuration,
 }
 
 impl Scenario {

@@ -322,4 +322,6 @@ pub struct RawSlo {
     pub max_downtime_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_failed_requests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brownout_merge_gap_s: Option<f64>,
 }

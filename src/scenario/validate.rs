@@ -128,6 +128,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
         }
     }
     raw.slo.min_success_ratio = raw.slo.min_success_ratio.or(Some(d::MIN_SUCCESS_RATIO));
+    raw.slo.brownout_merge_gap_s = raw.slo.brownout_merge_gap_s.or(secs_opt(d::BROWNOUT_MERGE_GAP));
     raw
 }
 
@@ -495,6 +496,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         min_success_ratio,
         max_downtime: raw.slo.max_downtime_s.map(|v| ck.secs(slop.key("max_downtime_s"), v, true)),
         max_failed_requests: raw.slo.max_failed_requests,
+        brownout_merge_gap: ck.secs(slop.key("brownout_merge_gap_s"), r(&raw.slo.brownout_merge_gap_s), true),
     };
 
     if !ck.errors.is_empty() {
@@ -561,6 +563,19 @@ fn validate_timings(ck: &mut Checker, tp: &JsonPath, t: &RawTimings) -> Timings 
         node_provisioning: secs!(node_provisioning_s, true),
         redis_failover: secs!(redis_failover_s, true),
     };
+    let min_backoff = d::MIN_KUBELET_RESTART_BACKOFF;
+    if timings.kubelet_restart_backoff < min_backoff {
+        ck.err(
+            tp.key("kubelet_restart_backoff_s"),
+            format!(
+                "expected at least {} s, found {}: a shorter back-off lets a container that keeps exiting \
+                 (e.g. a head whose GCS cannot reach Redis) crash loop without bound; the kubelet's back-off \
+                 starts at 10 s and its configurable restart period goes no lower than 1 s",
+                min_backoff.as_secs_f64(),
+                show::num(r(&t.kubelet_restart_backoff_s))
+            ),
+        );
+    }
     if timings.kubelet_restart_backoff_max < timings.kubelet_restart_backoff {
         ck.err(tp.key("kubelet_restart_backoff_max_s"), "expected at least kubelet_restart_backoff_s");
     }

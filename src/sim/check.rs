@@ -1,7 +1,6 @@
 //! Whole-cluster invariants, checked after every event in tests and debug builds. A violation is
 //! a bug in the model, never bad input, so it panics with the time and the broken rule.
 
-use crate::sim::ids::ReqId;
 use crate::sim::k8s::{PodPhase, PodRole, Raylet};
 use crate::sim::serve::replica::ReplicaState;
 use crate::sim::serve::router::ReqState;
@@ -130,12 +129,12 @@ impl World {
     /// Every open request is where its state says, and the open count is right.
     fn check_requests(&self) {
         let at = self.now;
-        let open = self.requests.iter().filter(|r| r.state != ReqState::Done).count() as u64;
-        assert_eq!(open, self.unresolved, "t={at}: unresolved request count drifted");
-        for (i, r) in self.requests.iter().enumerate() {
+        let open = self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).count() as u64;
+        assert_eq!(open + self.doomed, self.unresolved, "t={at}: unresolved request count drifted");
+        for (id, r) in self.requests.iter() {
             if let ReqState::Serving(p, rep) = r.state {
-                assert!(self.replicas[rep.ix()].ongoing.contains(&ReqId(i as u32)), "t={at}: lost request");
-                assert!(self.proxies[p.ix()].active.contains(&ReqId(i as u32)), "t={at}: request not on its proxy");
+                assert!(self.replicas[rep.ix()].ongoing.contains(&id), "t={at}: lost request");
+                assert!(self.proxies[p.ix()].active.contains(&id), "t={at}: request not on its proxy");
             }
         }
     }

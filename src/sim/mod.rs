@@ -13,7 +13,8 @@ pub mod ids;
 pub mod k8s;
 pub mod log;
 pub mod ray;
+pub mod requests;
 pub mod serve;
 pub mod world;
 
-pub use world::{SimError, SimOutput, run};
+pub use world::{SimError, SimOutput, SimRun, run, run_streaming};

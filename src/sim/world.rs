@@ -5,9 +5,12 @@
 //! This module owns the run loop, time, randomness and the observation stream.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
-use crate::metrics::observations::{FaultRecord, Levels, Observations};
+use crate::metrics::observations::{
+    FailureCause, FaultRecord, Levels, Observations, Outcome, RequestRecord, RequestSink,
+};
 use crate::scenario::arrivals::ArrivalClock;
 use crate::scenario::{Scenario, defaults};
 
@@ -17,11 +20,12 @@ use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
 use super::log::EventLog;
 use super::ray::{Gcs, GcsState, Redis};
+use super::requests::RequestWindow;
 use super::serve::controller::{Controller, ControllerState};
 use super::serve::index::ServeIndex;
 use super::serve::proxy::{Proxy, ProxyState};
 use super::serve::replica::{Replica, ReplicaState};
-use super::serve::router::Request;
+use super::serve::router::{ReqState, Request};
 
 /// Why a component died or stopped; carried into the events log and into fault attribution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +84,8 @@ pub enum SimError {
         /// Simulated time reached.
         at: SimTime,
     },
+    /// events.log could not be written.
+    EventsLog(String),
 }
 
 impl std::fmt::Display for SimError {
@@ -90,13 +96,26 @@ impl std::fmt::Display for SimError {
                 "the run exceeded the budget of {} events at t = {at} s; shorten duration_s or lower rate_per_s",
                 defaults::MAX_EVENTS
             ),
+            SimError::EventsLog(e) => write!(f, "cannot write events.log: {e}"),
         }
     }
 }
 
 impl std::error::Error for SimError {}
 
-/// What one simulation run produced.
+/// What a streamed run ([`run_streaming`]) leaves besides its requests and its events log:
+/// records bounded by the run's state changes, not by its requests.
+#[derive(Debug)]
+pub struct SimRun {
+    /// Component levels at each change, in time order; the first entry is at time zero.
+    pub levels: Vec<(SimTime, Levels)>,
+    /// Injected faults, in injection order.
+    pub faults: Vec<FaultRecord>,
+    /// Events processed by the engine.
+    pub events_processed: u64,
+}
+
+/// What one simulation run produced, everything in memory ([`run`]).
 #[derive(Debug)]
 pub struct SimOutput {
     /// The observation stream (shared with live mode).
@@ -143,25 +162,57 @@ pub struct World {
     pub(super) serve_index: ServeIndex,
     /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
     pub(super) waiting_proxies: BTreeSet<ProxyId>,
-    pub(super) requests: Vec<Request>,
+    pub(super) requests: RequestWindow,
     pub(super) unresolved: u64,
+    /// Of the unresolved requests, those recorded already as `unfinished` ([`World::doom`]).
+    pub(super) doomed: u64,
     pub(super) broadcast_pending: bool,
     pub(super) tick_pending: bool,
     pub(super) constructor_faults: Vec<ConstructorFaultState>,
-    /// Index into `obs.faults` for each scenario fault, once injected.
+    /// Index into `faults` for each scenario fault, once injected.
     pub(super) fault_records: Vec<Option<usize>>,
-    pub(super) obs: Observations,
+    pub(super) levels: Vec<(SimTime, Levels)>,
+    pub(super) faults: Vec<FaultRecord>,
     pub(super) levels_dirty: bool,
+    /// Something a fault window may start or end at happened now (see [`RequestSink::mark`]).
+    mark_now: bool,
     log: EventLog,
     events_processed: u64,
 }
 
-/// Runs a scenario to completion.
-pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
+/// Where a run's output streams to while it runs.
+struct Sinks<'a> {
+    events_log: &'a mut dyn Write,
+    requests: &'a mut dyn RequestSink,
+}
+
+/// Runs a scenario to completion, streaming events.log to `events_log` (after every event) and
+/// every finished request, in arrival order, to `requests`; memory holds only the requests
+/// still open.
+pub fn run_streaming(
+    scenario: &Scenario,
+    events_log: &mut dyn Write,
+    requests: &mut dyn RequestSink,
+) -> Result<SimRun, SimError> {
+    let mut out = Sinks { events_log, requests };
     let mut w = World::new(scenario.clone());
     w.init_steady_state();
-    w.run_loop()?;
-    Ok(w.finish())
+    w.flush(&mut out)?;
+    w.run_loop(&mut out)?;
+    w.finish(&mut out)
+}
+
+/// Runs a scenario to completion, keeping every request record and the whole events log in
+/// memory (tests and small runs; `ftsim run` streams with [`run_streaming`]).
+pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
+    let mut log = Vec::new();
+    let mut requests = Vec::new();
+    let run = run_streaming(scenario, &mut log, &mut requests)?;
+    Ok(SimOutput {
+        observations: Observations { requests, levels: run.levels, faults: run.faults },
+        events_log: String::from_utf8(log).expect("events.log is UTF-8"),
+        events_processed: run.events_processed,
+    })
 }
 
 impl World {
@@ -201,14 +252,17 @@ impl World {
             arrival_clock: ArrivalClock::new(),
             serve_index: ServeIndex::default(),
             waiting_proxies: BTreeSet::new(),
-            requests: Vec::new(),
+            requests: RequestWindow::default(),
             unresolved: 0,
+            doomed: 0,
             broadcast_pending: false,
             tick_pending: false,
             constructor_faults: Vec::new(),
             fault_records: vec![None; fault_count],
-            obs: Observations::default(),
+            levels: Vec::new(),
+            faults: Vec::new(),
             levels_dirty: true,
+            mark_now: false,
             log: EventLog::default(),
             events_processed: 0,
             scenario,
@@ -291,7 +345,7 @@ impl World {
         SimTime::ZERO + self.scenario.duration + drain + SimDuration::from_secs(1)
     }
 
-    fn run_loop(&mut self) -> Result<(), SimError> {
+    fn run_loop(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
         let end = SimTime::ZERO + self.scenario.duration;
         let hard_stop = self.hard_stop();
         while let Some((t, ev)) = self.queue.pop() {
@@ -310,12 +364,23 @@ impl World {
             }
             #[cfg(debug_assertions)]
             self.check_invariants(self.events_processed.is_multiple_of(4096));
+            self.flush(out)?;
         }
         self.now = self.now.max(end);
         self.fail_unfinished();
         #[cfg(debug_assertions)]
         self.check_invariants(true);
         Ok(())
+    }
+
+    /// Hands the finished requests at the front of the window, the pending mark and the new
+    /// events.log lines to their sinks.
+    fn flush(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
+        self.requests.retire_done(|r| out.requests.request(r));
+        if std::mem::take(&mut self.mark_now) {
+            out.requests.mark(self.now);
+        }
+        self.log.drain_to(out.events_log).map_err(|e| SimError::EventsLog(e.to_string()))
     }
 
     fn dispatch(&mut self, ev: Event) {
@@ -394,9 +459,10 @@ impl World {
     /// Marks injected fault `i` as detected now (first detection wins).
     pub(super) fn detect(&mut self, fault: usize) {
         if let Some(rec) = self.fault_records.get(fault).copied().flatten()
-            && self.obs.faults[rec].detected_at.is_none()
+            && self.faults[rec].detected_at.is_none()
         {
-            self.obs.faults[rec].detected_at = Some(self.now);
+            self.faults[rec].detected_at = Some(self.now);
+            self.mark_now = true;
             self.log("fault", &format!("#{fault}"), format_args!("detected"));
         }
     }
@@ -405,8 +471,9 @@ impl World {
     pub(super) fn record_fault(&mut self, fault: usize, target: Option<String>) {
         let kind = self.scenario.faults[fault].kind.name().to_string();
         self.log("fault", &format!("#{fault}"), format_args!("{kind} injected"));
-        self.fault_records[fault] = Some(self.obs.faults.len());
-        self.obs.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
+        self.fault_records[fault] = Some(self.faults.len());
+        self.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
+        self.mark_now = true;
     }
 
     /// The component levels now.
@@ -433,22 +500,36 @@ impl World {
     fn record_levels(&mut self) {
         self.levels_dirty = false;
         let levels = self.levels();
-        match self.obs.levels.last_mut() {
+        match self.levels.last_mut() {
             Some((t, l)) if *t == self.now => *l = levels,
             Some((_, l)) if *l == levels => {}
-            _ => self.obs.levels.push((self.now, levels)),
+            _ => {
+                self.levels.push((self.now, levels));
+                self.mark_now = true;
+            }
         }
     }
 
-    fn finish(mut self) -> SimOutput {
+    fn finish(mut self, out: &mut Sinks<'_>) -> Result<SimRun, SimError> {
         self.record_levels();
         let events = self.events_processed;
         self.log("sim", "ftsim", format_args!("end of run ({events} events)"));
-        let mut records: Vec<_> =
-            self.requests.iter().enumerate().filter_map(|(i, r)| r.record.map(|rec| (i, rec))).collect();
-        records.sort_by_key(|(i, rec)| (rec.arrival, *i));
-        self.obs.requests = records.into_iter().map(|(_, rec)| rec).collect();
-        SimOutput { observations: self.obs, events_log: self.log.into_text(), events_processed: self.events_processed }
+        self.flush(out)?;
+        debug_assert_eq!(self.requests.iter().count(), 0, "every request retired");
+        out.events_log.flush().map_err(|e| SimError::EventsLog(e.to_string()))?;
+        Ok(SimRun { levels: self.levels, faults: self.faults, events_processed: self.events_processed })
+    }
+
+    /// A request that nothing but the end of the run can end (its connection hangs and the
+    /// client has no timeout) is recorded now as failed `unfinished`, with the run's hard stop as
+    /// its end, so that the window of open requests does not hold every later request until the
+    /// end of the run. It stays unresolved: the run still drains until its hard stop.
+    pub(super) fn doom(&mut self, req: ReqId) {
+        let end = self.hard_stop();
+        let r = &mut self.requests[req.ix()];
+        r.state = ReqState::Done;
+        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome: Outcome::Failure(FailureCause::Unfinished) });
+        self.doomed += 1;
     }
 
     /// Kubernetes nodes that are Ready.

@@ -53,12 +53,13 @@ pub struct FaultWindow {
     pub failed_requests: u64,
 }
 
-/// One downtime episode.
+/// One downtime or brownout episode.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpisodeSpan {
-    /// First failed arrival \[s\].
+    /// First failed arrival (downtime), start of the first bad second (brownout) \[s\].
     pub start_s: f64,
-    /// Next successful arrival, or the end of the run \[s\].
+    /// Next successful arrival or the end of the run (downtime), end of the last bad second
+    /// (brownout) \[s\].
     pub end_s: f64,
     /// Failed requests in it.
     pub failed_requests: u64,
@@ -131,6 +132,10 @@ pub struct PlotModel {
     pub faults_not_shown: usize,
     /// Downtime episodes, in time order.
     pub episodes: Vec<EpisodeSpan>,
+    /// Brownout episodes, in time order.
+    pub brownouts: Vec<EpisodeSpan>,
+    /// Bad seconds and bad minutes of the run.
+    pub bad_windows: (u64, u64),
     /// Replicas, proxies and pods against their targets.
     pub gauges: Vec<Gauge>,
     /// GCS, Redis and controller up or down.
@@ -171,6 +176,11 @@ impl PlotModel {
             .iter()
             .map(|e| EpisodeSpan { start_s: e.start_s, end_s: e.end_s, failed_requests: e.failed_requests })
             .collect();
+        let brownouts = r
+            .brownout_episodes
+            .iter()
+            .map(|b| EpisodeSpan { start_s: b.start_s, end_s: b.end_s, failed_requests: b.failed_requests })
+            .collect();
         let uses_redis = r.scenario.cluster.gcs_fault_tolerance.unwrap_or(false);
         PlotModel {
             title: r.scenario_name.clone(),
@@ -184,6 +194,8 @@ impl PlotModel {
             faults,
             faults_not_shown: r.faults.len().saturating_sub(MAX_FAULTS_SHOWN),
             episodes,
+            brownouts,
+            bad_windows: (r.summary.bad_seconds, r.summary.bad_minutes),
             gauges: vec![
                 gauge(&run.rows, "replicas", "running", "target", |l| (l.replicas_running, l.replicas_target)),
                 gauge(&run.rows, "proxies", "up", "expected", |l| (l.proxies_up, l.proxies_expected)),

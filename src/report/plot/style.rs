@@ -65,6 +65,8 @@ pub const DETECTED: RGBColor = RGBColor(0xd3, 0x54, 0x00);
 pub const RECOVERED: RGBColor = RGBColor(0x1e, 0x84, 0x49);
 /// Downtime episodes.
 pub const DOWNTIME: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+/// Brownout episodes (runs of seconds under the SLO's success ratio).
+pub const BROWNOUT: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
 /// A count (replicas running, ...).
 pub const ACTUAL: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 /// Its target.

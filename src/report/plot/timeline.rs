@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::model::{Gauge, PlotModel, Switch};
+use super::model::{EpisodeSpan, Gauge, PlotModel, Switch};
 use super::panels::{self, Axis, Chart, Slot, Swatch};
 use super::render::{Figure, err};
 use super::style;
@@ -42,8 +42,8 @@ enum Row<'m> {
 impl<'m> Timeline<'m> {
     fn layout(&self) -> Vec<(Row<'m>, u32)> {
         let m = self.0;
-        let rows = m.faults.len() + usize::from(m.faults_not_shown > 0) + 1;
-        let strip = (FAULT_ROW_H * rows as u32 + 12).max(panels::legend_height(4));
+        let rows = m.faults.len() + usize::from(m.faults_not_shown > 0) + 2;
+        let strip = (FAULT_ROW_H * rows as u32 + 12).max(panels::legend_height(5));
         let mut rows = vec![(Row::Faults, strip), (Row::Ratio, RATIO_H), (Row::Rate, RATE_H)];
         rows.extend(m.gauges.iter().map(|g| (Row::Gauge(g), GAUGE_H)));
         rows.push((Row::Switches, SWITCH_ROW_H * m.switches.len() as u32 + 12));
@@ -107,6 +107,7 @@ fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<()
         names.push("...".into());
     }
     names.push("downtime".into());
+    names.push("brownout".into());
     let fmt = |v: &f64| panels::strip_label(&names, *v);
     let y = panels::strip_axis(&names, &fmt);
     let mut chart = s.chart(&y)?;
@@ -128,28 +129,47 @@ fn fault_strip<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<()
     }
     if m.faults_not_shown > 0 {
         let text = format!("... and {} more faults, not drawn (report.json lists them all)", m.faults_not_shown);
-        panels::strip_text(&chart, &s.area, &text, 0.0, panels::strip_centre(n, n - 2))?;
+        panels::strip_text(&chart, &s.area, &text, 0.0, panels::strip_centre(n, n - 3))?;
     }
-    let c = panels::strip_centre(n, n - 1);
-    let bars: Vec<_> = m
-        .episodes
+    let none = "no failed request".to_string();
+    span_row(&mut chart, &s.area, &m.episodes, panels::strip_centre(n, n - 2), style::DOWNTIME, none, "")?;
+    let (bad_s, bad_min) = m.bad_windows;
+    let none = "no second under the SLO's success ratio".to_string();
+    let extra = format!(", {bad_s} bad s, {bad_min} bad min");
+    span_row(&mut chart, &s.area, &m.brownouts, panels::strip_centre(n, n - 1), style::BROWNOUT, none, &extra)?;
+    let mut legend = panels::fault_legend(style::fault_color(0).mix(0.55));
+    legend.push((Swatch::Fill(style::BROWNOUT.to_rgba()), "brownout episode".into()));
+    s.legend(&legend)
+}
+
+/// One strip row of episodes centred at `c`, with a line of text: how many, how long, how many
+/// failed (`none` when there are none; `extra` appended otherwise).
+fn span_row<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    area: &DrawingArea<DB, Shift>,
+    spans: &[EpisodeSpan],
+    c: f64,
+    color: RGBColor,
+    none: String,
+    extra: &str,
+) -> Result<(), String> {
+    let bars: Vec<_> = spans
         .iter()
         .map(|ep| {
-            let (x0, x1) = panels::visible(&chart, ep.start_s, ep.end_s, 2.0);
-            Rectangle::new([(x0, c - BAR.1), (x1, c - BAR.0)], style::DOWNTIME.filled())
+            let (x0, x1) = panels::visible(chart, ep.start_s, ep.end_s, 2.0);
+            Rectangle::new([(x0, c - BAR.1), (x1, c - BAR.0)], color.filled())
         })
         .collect();
     chart.draw_series(bars).map_err(err)?;
-    let total: f64 = m.episodes.iter().map(|e| e.end_s - e.start_s).sum();
-    let failed: u64 = m.episodes.iter().map(|e| e.failed_requests).sum();
-    let text = match m.episodes.len() {
-        0 => "no failed request".to_string(),
-        1 => format!("1 episode, {total:.1} s, {failed} failed"),
-        k => format!("{k} episodes, {total:.1} s in all, {failed} failed"),
+    let total: f64 = spans.iter().map(|e| e.end_s - e.start_s).sum();
+    let failed: u64 = spans.iter().map(|e| e.failed_requests).sum();
+    let text = match spans.len() {
+        0 => none,
+        1 => format!("1 episode, {total:.1} s, {failed} failed{extra}"),
+        k => format!("{k} episodes, {total:.1} s in all, {failed} failed{extra}"),
     };
-    let at = m.episodes.first().map_or(0.0, |e| e.start_s);
-    panels::strip_text(&chart, &s.area, &text, at, c + if m.episodes.is_empty() { 0.0 } else { LABEL_Y })?;
-    s.legend(&panels::fault_legend(style::fault_color(0).mix(0.55)))
+    let at = spans.first().map_or(0.0, |e| e.start_s);
+    panels::strip_text(chart, area, &text, at, c + if spans.is_empty() { 0.0 } else { LABEL_Y })
 }
 
 fn ratio_panel<DB: DrawingBackend>(m: &PlotModel, s: &Slot<'_, DB>) -> Result<(), String> {

@@ -87,8 +87,7 @@ impl World {
     /// A request arrives at the ingress.
     pub(crate) fn on_arrival(&mut self) {
         let service = self.draw_service_time();
-        let id = ReqId(self.requests.len() as u32);
-        self.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
+        let id = self.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
         self.unresolved += 1;
         self.schedule_next_arrival();
         if let Some(timeout) = self.scenario.traffic.client_timeout {
@@ -277,6 +276,10 @@ impl World {
     /// The request's connection hangs; only the client's timeout (or the end) will end it.
     pub(crate) fn hang_request(&mut self, req: ReqId) {
         self.detach(req);
+        if self.scenario.traffic.client_timeout.is_none() {
+            self.doom(req);
+            return;
+        }
         self.requests[req.ix()].state = ReqState::Hanging;
     }
 
@@ -310,10 +313,10 @@ impl World {
 
     /// Requests still open when the run ends.
     pub(crate) fn fail_unfinished(&mut self) {
-        for i in 0..self.requests.len() {
-            if self.requests[i].state != ReqState::Done {
-                self.fail_request(ReqId(i as u32), FailureCause::Unfinished);
-            }
+        let open: Vec<ReqId> =
+            self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).map(|(id, _)| id).collect();
+        for id in open {
+            self.fail_request(id, FailureCause::Unfinished);
         }
     }
 }

@@ -1,0 +1,106 @@
+//! The one streaming accumulator of a run's metrics, shared by the simulator (which feeds it
+//! each request as it finishes) and live mode (which feeds it from its list): counts, causes,
+//! exact latency percentiles, downtime episodes, time buckets and the failure counts that
+//! per-fault costs need, all computed as the requests flow past in arrival order. Its memory
+//! grows with distinct latencies, buckets, episodes and state changes, never with the number of
+//! requests.
+
+use crate::engine::SimTime;
+use crate::scenario::Scenario;
+
+use super::brownout::BrownoutTracker;
+use super::downtime::EpisodeTracker;
+use super::failure_marks::FailureMarks;
+use super::latency::LatencyHistogram;
+use super::observations::{FaultRecord, Levels, Outcome, RequestRecord, RequestSink};
+use super::series::{BucketCounter, cause_index};
+use super::{Metrics, faults, slo};
+
+/// Metrics being accumulated from a stream of finished requests.
+#[derive(Clone, Debug)]
+pub struct MetricsStream {
+    end: SimTime,
+    requests: u64,
+    successes: u64,
+    failures_by_cause: [u64; 6],
+    latency: LatencyHistogram,
+    episodes: EpisodeTracker,
+    buckets: BucketCounter,
+    failures: FailureMarks,
+    brownouts: BrownoutTracker,
+}
+
+impl MetricsStream {
+    /// An empty stream for a run of `scenario` (its arrival window is `scenario.duration`).
+    pub fn new(scenario: &Scenario) -> Self {
+        let end = SimTime::ZERO + scenario.duration;
+        MetricsStream {
+            end,
+            requests: 0,
+            successes: 0,
+            failures_by_cause: [0; 6],
+            latency: LatencyHistogram::default(),
+            episodes: EpisodeTracker::default(),
+            buckets: BucketCounter::new(scenario.bucket, end),
+            failures: FailureMarks::default(),
+            brownouts: BrownoutTracker::new(scenario.slo.min_success_ratio, scenario.slo.brownout_merge_gap, end),
+        }
+    }
+
+    /// Every metric, once every request has been streamed: `levels` and `faults` are the run's
+    /// level changes and injected faults.
+    pub fn finish(mut self, scenario: &Scenario, levels: &[(SimTime, Levels)], faults: &[FaultRecord]) -> Metrics {
+        self.failures.finish();
+        let latency = [self.latency.percentile(50), self.latency.percentile(99), self.latency.max()];
+        let mut m = Metrics {
+            requests: self.requests,
+            successes: self.successes,
+            failures_by_cause: self.failures_by_cause,
+            latency,
+            episodes: self.episodes.finish(self.end),
+            faults: faults::fault_outcomes(faults, levels, &self.failures, self.end),
+            buckets: self.buckets.finish(levels),
+            time: self.brownouts.finish(),
+            error_budget_consumed: error_budget_consumed(
+                self.failures_by_cause.iter().sum(),
+                self.requests,
+                scenario.slo.min_success_ratio,
+            ),
+            slo: slo::SloVerdict { holds: true, checks: Vec::new() },
+        };
+        m.slo = slo::evaluate(&scenario.slo, &m);
+        m
+    }
+}
+
+/// failures / (requests x (1 - min_success_ratio)); `None` when there is no budget to consume
+/// and a request failed.
+fn error_budget_consumed(failures: u64, requests: u64, min_success_ratio: f64) -> Option<f64> {
+    let budget = requests as f64 * (1.0 - min_success_ratio);
+    match failures {
+        0 => Some(0.0),
+        _ if budget > 0.0 => Some(failures as f64 / budget),
+        _ => None,
+    }
+}
+
+impl RequestSink for MetricsStream {
+    fn request(&mut self, r: RequestRecord) {
+        self.requests += 1;
+        match r.outcome {
+            Outcome::Success => {
+                self.successes += 1;
+                self.latency.add(r.end.saturating_since(r.arrival));
+            }
+            Outcome::Failure(c) => self.failures_by_cause[cause_index(c)] += 1,
+        }
+        self.episodes.add(&r);
+        self.buckets.add(&r);
+        self.failures.add(r.arrival, r.outcome != Outcome::Success);
+        self.brownouts.add(r.arrival, r.outcome == Outcome::Success);
+    }
+
+    fn mark(&mut self, at: SimTime) {
+        self.failures.mark(at);
+    }
+}
