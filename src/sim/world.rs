@@ -247,8 +247,9 @@ impl World {
         }
         self.controller.state = ControllerState::Running;
         self.controller.ever_started = true;
+        let mut pool = self.placement_pool();
         for _ in 0..self.scenario.serve.num_replicas {
-            let r = self.new_replica();
+            let r = self.new_replica(&mut pool);
             self.replicas[r.ix()].constructed = true;
             self.set_replica_state(r, ReplicaState::Running, "initial");
         }

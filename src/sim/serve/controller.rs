@@ -311,9 +311,10 @@ impl World {
         let generation = self.controller.generation;
         let active =
             self.replicas.iter().filter(|r| counted(r.state) && !r.migrating && r.generation == generation).count();
-        if !self.controller.deploy_failed {
+        if !self.controller.deploy_failed && active < target {
+            let mut pool = self.placement_pool();
             for _ in active..target {
-                self.new_replica();
+                self.new_replica(&mut pool);
             }
         }
         let running_settled = self
@@ -333,9 +334,12 @@ impl World {
                 self.stop_replica(r, "migrated off the draining node");
             }
         }
-        for i in 0..self.replicas.len() {
-            if self.replicas[i].state == ReplicaState::PendingAllocation {
-                self.place_replica(ReplicaId(i as u32));
+        if self.controller.pending_replicas > 0 {
+            let mut pool = self.placement_pool();
+            for i in 0..self.replicas.len() {
+                if self.replicas[i].state == ReplicaState::PendingAllocation {
+                    self.place_replica(ReplicaId(i as u32), &mut pool);
+                }
             }
         }
         self.reconcile_proxies();
