@@ -305,41 +305,23 @@ impl World {
             return;
         }
         let target = self.scenario.serve.num_replicas as usize;
-        let counted = |s: ReplicaState| {
-            matches!(s, ReplicaState::PendingAllocation | ReplicaState::Starting | ReplicaState::Running)
-        };
-        let generation = self.controller.generation;
-        let active =
-            self.replicas.iter().filter(|r| counted(r.state) && !r.migrating && r.generation == generation).count();
+        let active = self.serve_index.replicas_active();
         if !self.controller.deploy_failed && active < target {
             let mut pool = self.placement_pool();
             for _ in active..target {
                 self.new_replica(&mut pool);
             }
         }
-        let running_settled = self
-            .replicas
-            .iter()
-            .filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive && r.generation == generation)
-            .count();
-        let pending_deaths: Vec<ReplicaId> = (0..self.replicas.len())
-            .map(|i| ReplicaId(i as u32))
-            .filter(|r| {
-                let rep = &self.replicas[r.ix()];
-                rep.migrating && rep.state == ReplicaState::Running
-            })
-            .collect();
-        if running_settled >= target {
-            for r in pending_deaths {
+        if self.serve_index.replicas_settled() >= target {
+            for r in self.serve_index.replicas_migrating() {
                 self.stop_replica(r, "migrated off the draining node");
             }
         }
-        if self.controller.pending_replicas > 0 {
+        let pending = self.serve_index.replicas_pending();
+        if !pending.is_empty() {
             let mut pool = self.placement_pool();
-            for i in 0..self.replicas.len() {
-                if self.replicas[i].state == ReplicaState::PendingAllocation {
-                    self.place_replica(ReplicaId(i as u32), &mut pool);
-                }
+            for r in pending {
+                self.place_replica(r, &mut pool);
             }
         }
         self.reconcile_proxies();
