@@ -457,8 +457,7 @@ impl World {
     /// failure counter.
     pub(crate) fn on_replica_running(&mut self) {
         self.controller.ever_started = true;
-        let running = self.replicas.iter().filter(|r| r.state == ReplicaState::Running && r.actor_alive).count();
-        if running >= self.scenario.serve.num_replicas as usize {
+        if self.serve_index.replicas_running() >= self.scenario.serve.num_replicas {
             self.controller.failure_count = 0;
         }
     }
