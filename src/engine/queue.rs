@@ -76,9 +76,9 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event, with its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         // `Entry`'s order is reversed: the greater entry is the earlier one.
-        let from_far = match (self.near.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => far > near,
-            (near, far) => near.is_none() && far.is_some(),
+        let from_far = match self.far.peek() {
+            None => false,
+            Some(far) => self.near.peek().is_none_or(|near| far > near),
         };
         let e = if from_far { self.far.pop() } else { self.near.pop() }?;
         self.now = e.time;
