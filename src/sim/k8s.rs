@@ -289,7 +289,7 @@ impl World {
         // (after its minimum draining period): measured live, Ray 2.60 keeps a drained worker
         // until then.
         let proxy_alive = self.live_proxy_on(pod).is_some_and(|px| self.proxies[px.ix()].actor_alive);
-        if proxy_alive || self.replicas.iter().any(|r| r.pod == Some(pod) && r.actor_alive) {
+        if proxy_alive || self.serve_index.replicas_hosted_on(pod).iter().any(|r| self.replicas[r.ix()].actor_alive) {
             return;
         }
         self.finish_termination(pod, "drained");

@@ -261,10 +261,9 @@ impl World {
     /// Ray 2.60 drains a deleted pod's node: replicas there are migrated make-before-break,
     /// its proxy drains.
     pub(crate) fn serve_node_draining(&mut self, pod: PodId) {
-        for i in 0..self.replicas.len() {
-            let r = ReplicaId(i as u32);
-            let rep = &self.replicas[i];
-            if rep.pod != Some(pod) || !rep.actor_alive {
+        for r in self.serve_index.replicas_hosted_on(pod) {
+            let rep = &self.replicas[r.ix()];
+            if !rep.actor_alive {
                 continue;
             }
             match rep.state {
@@ -272,7 +271,7 @@ impl World {
                     self.update_replica(r, |rep| rep.migrating = true);
                     self.log(
                         "replica",
-                        &self.replicas[i].name.clone(),
+                        &self.replicas[r.ix()].name.clone(),
                         format_args!("PENDING_MIGRATION (node draining)"),
                     );
                 }

@@ -32,6 +32,8 @@ struct ReplicaKey {
     migrating: bool,
     /// PENDING_ALLOCATION.
     pending: bool,
+    /// The pod it was placed on, whatever its state.
+    on: Option<PodId>,
 }
 
 impl ReplicaKey {
@@ -44,6 +46,7 @@ impl ReplicaKey {
         settled: false,
         migrating: false,
         pending: false,
+        on: None,
     };
 
     fn of(rep: &Replica, generation: u32) -> Self {
@@ -63,6 +66,7 @@ impl ReplicaKey {
             settled: current && running,
             migrating: rep.migrating && rep.state == ReplicaState::Running,
             pending,
+            on: rep.pod,
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct ServeIndex {
     migrating: BTreeSet<ReplicaId>,
     /// Replicas PENDING_ALLOCATION.
     pending: BTreeSet<ReplicaId>,
+    /// Replicas ever placed on each pod, whatever their state.
+    hosted: BTreeMap<PodId, BTreeSet<ReplicaId>>,
     proxies_up: u32,
     /// Placed replicas per pod.
     placed: BTreeMap<PodId, BTreeSet<ReplicaId>>,
@@ -140,6 +146,11 @@ impl ServeIndex {
         self.migrating.iter().copied().collect()
     }
 
+    /// Replicas placed on `pod`, whatever their state, in id order.
+    pub fn replicas_hosted_on(&self, pod: PodId) -> Vec<ReplicaId> {
+        self.hosted.get(&pod).map(|set| set.iter().copied().collect()).unwrap_or_default()
+    }
+
     /// Replicas PENDING_ALLOCATION, in id order.
     pub fn replicas_pending(&self) -> Vec<ReplicaId> {
         self.pending.iter().copied().collect()
@@ -182,6 +193,18 @@ impl ServeIndex {
         count(&mut self.settled, before.settled, after.settled);
         member(&mut self.migrating, r, before.migrating, after.migrating);
         member(&mut self.pending, r, before.pending, after.pending);
+        if before.on != after.on {
+            if let Some(pod) = before.on {
+                let set = self.hosted.get_mut(&pod).expect("hosted before");
+                set.remove(&r);
+                if set.is_empty() {
+                    self.hosted.remove(&pod);
+                }
+            }
+            if let Some(pod) = after.on {
+                self.hosted.entry(pod).or_default().insert(r);
+            }
+        }
         if before.counted_on != after.counted_on {
             if let Some(pod) = before.counted_on {
                 let n = self.counted.get_mut(&pod).expect("counted before");

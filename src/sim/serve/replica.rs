@@ -236,11 +236,11 @@ impl World {
 
     /// The GCS published the death of actors on an unreachable node: their calls fail now.
     pub(crate) fn release_hanging_calls(&mut self, pod: PodId) {
-        for i in 0..self.replicas.len() {
-            let rep = &self.replicas[i];
-            if rep.pod == Some(pod) && !rep.actor_alive && !rep.death_known {
-                self.replicas[i].death_known = true;
-                self.fail_replica_requests(ReplicaId(i as u32));
+        for r in self.serve_index.replicas_hosted_on(pod) {
+            let rep = &self.replicas[r.ix()];
+            if !rep.actor_alive && !rep.death_known {
+                self.replicas[r.ix()].death_known = true;
+                self.fail_replica_requests(r);
             }
         }
     }
