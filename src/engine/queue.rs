@@ -49,8 +49,8 @@ pub struct EventQueue<E> {
     near: BinaryHeap<Entry<E>>,
     far: BinaryHeap<Entry<E>>,
     next_seq: u64,
-    /// Time of the last popped event.
-    now: SimTime,
+    /// Events due at or after this time (`FAR` after the last popped event) go to the far heap.
+    far_from: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -62,15 +62,15 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { near: BinaryHeap::new(), far: BinaryHeap::new(), next_seq: 0, now: SimTime::ZERO }
+        EventQueue { near: BinaryHeap::new(), far: BinaryHeap::new(), next_seq: 0, far_from: SimTime::ZERO + FAR }
     }
 
     /// Schedules `event` at `time`. Events at equal times pop in scheduling order.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let heap = if time.saturating_since(self.now) < FAR { &mut self.near } else { &mut self.far };
-        heap.push(Entry { time, seq, event });
+        let entry = Entry { time, seq, event };
+        if time < self.far_from { self.near.push(entry) } else { self.far.push(entry) }
     }
 
     /// Removes and returns the earliest event, with its time.
@@ -81,7 +81,7 @@ impl<E> EventQueue<E> {
             Some(far) => self.near.peek().is_none_or(|near| far > near),
         };
         let e = if from_far { self.far.pop() } else { self.near.pop() }?;
-        self.now = e.time;
+        self.far_from = e.time + FAR;
         Some((e.time, e.event))
     }
 
