@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::time::SimTime;
+use super::time::{SimDuration, SimTime};
 
 /// One scheduled event: its time, its insertion sequence and its payload.
 struct Entry<E> {
@@ -35,10 +35,22 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// Events due at least this long after the last popped one go to the far heap.
+const FAR: SimDuration = SimDuration::from_secs(1);
+
 /// A priority queue of events ordered by (time, insertion sequence).
+///
+/// Two heaps hold the events: the near one those due within `FAR` of the last popped event
+/// (requests, retries, short timers), the far one the long timers (periodic health checks, one
+/// per replica), so that popping the frequent near events does not pay for the depth of a heap
+/// holding every long timer of a large cluster. A pop takes the earlier (time, seq) of the two
+/// tops: the order is the same as with one heap.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    near: BinaryHeap<Entry<E>>,
+    far: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// Events due at or after this time (`FAR` after the last popped event) go to the far heap.
+    far_from: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -50,34 +62,44 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0 }
+        EventQueue { near: BinaryHeap::new(), far: BinaryHeap::new(), next_seq: 0, far_from: SimTime::ZERO + FAR }
     }
 
     /// Schedules `event` at `time`. Events at equal times pop in scheduling order.
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        let entry = Entry { time, seq, event };
+        if time < self.far_from { self.near.push(entry) } else { self.far.push(entry) }
     }
 
     /// Removes and returns the earliest event, with its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        // `Entry`'s order is reversed: the greater entry is the earlier one.
+        let from_far = match self.far.peek() {
+            None => false,
+            Some(far) => self.near.peek().is_none_or(|near| far > near),
+        };
+        let e = if from_far { self.far.pop() } else { self.near.pop() }?;
+        self.far_from = e.time + FAR;
+        Some((e.time, e.event))
     }
 
     /// The time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        let near = self.near.peek().map(|e| e.time);
+        let far = self.far.peek().map(|e| e.time);
+        near.into_iter().chain(far).min()
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.near.len() + self.far.len()
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.near.is_empty() && self.far.is_empty()
     }
 
     /// Total number of events ever scheduled.
@@ -127,5 +149,43 @@ mod tests {
         assert_eq!(q.pop(), Some((t(10), 3)));
         assert!(q.is_empty());
         assert_eq!(q.scheduled_count(), 3);
+    }
+
+    #[test]
+    fn near_and_far_events_keep_one_time_and_sequence_order() {
+        let s = |secs: u64| t(secs * 1_000_000);
+        let mut q = EventQueue::new();
+        q.push(s(5), "far, scheduled first");
+        q.push(s(4) + SimDuration::from_micros(600_000), "near");
+        assert_eq!(q.pop(), Some((s(4) + SimDuration::from_micros(600_000), "near")));
+        // Now within a second of 5 s: same time, later sequence, the near heap.
+        q.push(s(5), "near, scheduled second");
+        q.push(s(9), "far");
+        assert_eq!(q.peek_time(), Some(s(5)));
+        assert_eq!(q.len(), 3);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, ["far, scheduled first", "near, scheduled second", "far"]);
+    }
+
+    #[test]
+    fn pops_match_a_sort_by_time_then_sequence() {
+        let mut rng = crate::engine::RngStream::new(7, "queue-test");
+        let mut q = EventQueue::new();
+        let mut reference = Vec::new();
+        let mut popped = Vec::new();
+        let mut now = 0u64;
+        for seq in 0..5_000u64 {
+            let at = now + rng.range_inclusive(0, 3_000_000) / 1_000 * 1_000;
+            q.push(t(at), seq);
+            reference.push((at, seq));
+            if rng.below(2) == 0 {
+                let (time, e) = q.pop().expect("pushed");
+                now = time.as_micros();
+                popped.push((now, e));
+            }
+        }
+        popped.extend(std::iter::from_fn(|| q.pop()).map(|(time, e)| (time.as_micros(), e)));
+        reference.sort_unstable();
+        assert_eq!(popped, reference);
     }
 }

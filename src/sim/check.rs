@@ -17,6 +17,7 @@ impl World {
             let pending = self.replicas.iter().filter(|r| r.state == ReplicaState::PendingAllocation).count();
             assert_eq!(pending, self.controller.pending_replicas as usize, "t={at}: pending replica count drifted");
             self.check_serve_index();
+            self.check_pod_index();
         }
         for (i, rep) in self.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);

@@ -135,11 +135,6 @@ impl Pod {
 }
 
 impl World {
-    /// Pods currently bound to `node` and not gone.
-    fn pods_on_node(&self, node: NodeId) -> usize {
-        self.pods.iter().filter(|p| p.node == Some(node) && p.phase != PodPhase::Gone).count()
-    }
-
     /// Sets a pod's phase and logs the transition.
     pub(super) fn set_pod_phase(&mut self, pod: PodId, phase: PodPhase, why: &str) {
         let p = &mut self.pods[pod.ix()];
@@ -149,6 +144,8 @@ impl World {
         }
         p.phase = phase;
         let name = p.name.clone();
+        let node = p.node;
+        self.pod_index.pod_phase_changed(pod, node, from, phase);
         self.log("pod", &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
         self.levels_dirty = true;
     }
@@ -171,6 +168,7 @@ impl World {
             fault: None,
             gcs_knows_dead: false,
         });
+        self.pod_index.pod_created(id);
         self.log("pod", &name, format_args!("created by KubeRay (PENDING)"));
         self.levels_dirty = true;
         self.schedule_pending_pods();
@@ -179,20 +177,12 @@ impl World {
 
     /// Binds pending pods to Ready nodes with room, in creation order.
     pub(super) fn schedule_pending_pods(&mut self) {
-        for i in 0..self.pods.len() {
-            if self.pods[i].phase != PodPhase::Pending {
-                continue;
-            }
-            let room = (0..self.nodes.len()).map(|n| NodeId(n as u32)).find(|&n| {
-                self.nodes[n.ix()].state == NodeState::Ready
-                    && self.pods_on_node(n) < self.scenario.cluster.ray_pods_per_node as usize
-            });
-            let Some(node) = room else { return };
-            let pod = PodId(i as u32);
-            self.pods[i].node = Some(node);
+        while let (Some(pod), Some(node)) = (self.pod_index.first_pending(), self.pod_index.first_node_with_room()) {
+            self.pods[pod.ix()].node = Some(node);
+            self.pod_index.pod_bound(node);
             let node_name = self.nodes[node.ix()].name.clone();
             self.set_pod_phase(pod, PodPhase::Creating, &format!("scheduled on {node_name}"));
-            let inc = self.pods[i].inc;
+            let inc = self.pods[pod.ix()].inc;
             self.schedule_in(self.scenario.timings.pod_start, Event::PodStarted { pod, inc });
         }
     }
@@ -299,7 +289,7 @@ impl World {
         // (after its minimum draining period): measured live, Ray 2.60 keeps a drained worker
         // until then.
         let proxy_alive = self.live_proxy_on(pod).is_some_and(|px| self.proxies[px.ix()].actor_alive);
-        if proxy_alive || self.replicas.iter().any(|r| r.pod == Some(pod) && r.actor_alive) {
+        if proxy_alive || self.serve_index.replicas_hosted_on(pod).iter().any(|r| self.replicas[r.ix()].actor_alive) {
             return;
         }
         self.finish_termination(pod, "drained");
@@ -371,6 +361,7 @@ impl World {
             return;
         }
         self.nodes[node.ix()].state = NodeState::Lost;
+        self.pod_index.node_ready_changed(node, false);
         self.nodes[node.ix()].lost_by = Some(fault);
         let name = self.nodes[node.ix()].name.clone();
         self.log("node", &name, format_args!("READY -> LOST (fault #{fault})"));
@@ -425,6 +416,7 @@ impl World {
         let n = &mut self.nodes[node.ix()];
         n.state = NodeState::Ready;
         let name = n.name.clone();
+        self.pod_index.node_ready_changed(node, true);
         self.log("node", &name, format_args!("LOST -> READY (replacement provisioned)"));
         self.levels_dirty = true;
         self.schedule_pending_pods();

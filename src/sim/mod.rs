@@ -12,6 +12,7 @@ pub mod faults;
 pub mod ids;
 pub mod k8s;
 pub mod log;
+pub mod pod_index;
 pub mod ray;
 pub mod requests;
 pub mod serve;

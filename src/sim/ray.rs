@@ -182,9 +182,9 @@ impl World {
             self.levels_dirty = true;
         }
         let unreachable = self.pods[pod.ix()].unreachable_since.is_some();
-        for r in 0..self.replicas.len() {
-            if self.replicas[r].pod == Some(pod) && self.replicas[r].actor_alive {
-                self.kill_replica_actor(super::ids::ReplicaId(r as u32), cause, unreachable);
+        for r in self.serve_index.replicas_hosted_on(pod) {
+            if self.replicas[r.ix()].actor_alive {
+                self.kill_replica_actor(r, cause, unreachable);
             }
         }
         if let Some(proxy) = self.live_proxy_on(pod) {

@@ -19,6 +19,7 @@ use super::faults::ConstructorFaultState;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
 use super::log::EventLog;
+use super::pod_index::PodIndex;
 use super::ray::{Gcs, GcsState, Redis};
 use super::requests::RequestWindow;
 use super::serve::controller::{Controller, ControllerState};
@@ -146,6 +147,8 @@ pub struct World {
     pub(super) rng: Streams,
     pub(super) nodes: Vec<K8sNode>,
     pub(super) pods: Vec<Pod>,
+    /// Scheduling index over pods and nodes, kept by their transitions.
+    pub(super) pod_index: PodIndex,
     pub(super) head: Option<PodId>,
     pub(super) head_generation: u32,
     pub(super) worker_generation: Vec<u32>,
@@ -219,9 +222,10 @@ impl World {
     fn new(scenario: Scenario) -> Self {
         let seed = scenario.seed;
         let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &format!("fault-{i}"))).collect();
-        let nodes = (1..=scenario.cluster.k8s_nodes)
+        let nodes: Vec<K8sNode> = (1..=scenario.cluster.k8s_nodes)
             .map(|i| K8sNode { name: format!("node-{i}"), state: NodeState::Ready, lost_by: None })
             .collect();
+        let pod_index = PodIndex::build(&nodes, &[], scenario.cluster.ray_pods_per_node);
         let groups = scenario.cluster.worker_groups.len();
         let fault_count = scenario.faults.len();
         World {
@@ -239,6 +243,7 @@ impl World {
             },
             nodes,
             pods: Vec::new(),
+            pod_index,
             head: None,
             head_generation: 1,
             worker_generation: vec![0; groups],
@@ -296,8 +301,9 @@ impl World {
         }
         self.controller.state = ControllerState::Running;
         self.controller.ever_started = true;
+        let mut pool = self.placement_pool();
         for _ in 0..self.scenario.serve.num_replicas {
-            let r = self.new_replica();
+            let r = self.new_replica(&mut pool);
             self.replicas[r.ix()].constructed = true;
             self.set_replica_state(r, ReplicaState::Running, "initial");
         }

@@ -261,10 +261,9 @@ impl World {
     /// Ray 2.60 drains a deleted pod's node: replicas there are migrated make-before-break,
     /// its proxy drains.
     pub(crate) fn serve_node_draining(&mut self, pod: PodId) {
-        for i in 0..self.replicas.len() {
-            let r = ReplicaId(i as u32);
-            let rep = &self.replicas[i];
-            if rep.pod != Some(pod) || !rep.actor_alive {
+        for r in self.serve_index.replicas_hosted_on(pod) {
+            let rep = &self.replicas[r.ix()];
+            if !rep.actor_alive {
                 continue;
             }
             match rep.state {
@@ -272,7 +271,7 @@ impl World {
                     self.update_replica(r, |rep| rep.migrating = true);
                     self.log(
                         "replica",
-                        &self.replicas[i].name.clone(),
+                        &self.replicas[r.ix()].name.clone(),
                         format_args!("PENDING_MIGRATION (node draining)"),
                     );
                 }
@@ -305,37 +304,23 @@ impl World {
             return;
         }
         let target = self.scenario.serve.num_replicas as usize;
-        let counted = |s: ReplicaState| {
-            matches!(s, ReplicaState::PendingAllocation | ReplicaState::Starting | ReplicaState::Running)
-        };
-        let generation = self.controller.generation;
-        let active =
-            self.replicas.iter().filter(|r| counted(r.state) && !r.migrating && r.generation == generation).count();
-        if !self.controller.deploy_failed {
+        let active = self.serve_index.replicas_active();
+        if !self.controller.deploy_failed && active < target {
+            let mut pool = self.placement_pool();
             for _ in active..target {
-                self.new_replica();
+                self.new_replica(&mut pool);
             }
         }
-        let running_settled = self
-            .replicas
-            .iter()
-            .filter(|r| r.state == ReplicaState::Running && !r.migrating && r.actor_alive && r.generation == generation)
-            .count();
-        let pending_deaths: Vec<ReplicaId> = (0..self.replicas.len())
-            .map(|i| ReplicaId(i as u32))
-            .filter(|r| {
-                let rep = &self.replicas[r.ix()];
-                rep.migrating && rep.state == ReplicaState::Running
-            })
-            .collect();
-        if running_settled >= target {
-            for r in pending_deaths {
+        if self.serve_index.replicas_settled() >= target {
+            for r in self.serve_index.replicas_migrating() {
                 self.stop_replica(r, "migrated off the draining node");
             }
         }
-        for i in 0..self.replicas.len() {
-            if self.replicas[i].state == ReplicaState::PendingAllocation {
-                self.place_replica(ReplicaId(i as u32));
+        let pending = self.serve_index.replicas_pending();
+        if !pending.is_empty() {
+            let mut pool = self.placement_pool();
+            for r in pending {
+                self.place_replica(r, &mut pool);
             }
         }
         self.reconcile_proxies();
@@ -471,8 +456,7 @@ impl World {
     /// failure counter.
     pub(crate) fn on_replica_running(&mut self) {
         self.controller.ever_started = true;
-        let running = self.replicas.iter().filter(|r| r.state == ReplicaState::Running && r.actor_alive).count();
-        if running >= self.scenario.serve.num_replicas as usize {
+        if self.serve_index.replicas_running() >= self.scenario.serve.num_replicas {
             self.controller.failure_count = 0;
         }
     }

@@ -23,11 +23,31 @@ struct ReplicaKey {
     placed_on: Option<PodId>,
     /// The pod whose placement capacity it takes: alive and not DEAD.
     counted_on: Option<PodId>,
+    /// Counts toward the target: the current application's, PENDING_ALLOCATION, STARTING or
+    /// RUNNING, not migrating away.
+    active: bool,
+    /// The current application's, alive and RUNNING, not migrating away.
+    settled: bool,
+    /// RUNNING on a draining node, waiting for its replacement.
+    migrating: bool,
+    /// PENDING_ALLOCATION.
+    pending: bool,
+    /// The pod it was placed on, whatever its state.
+    on: Option<PodId>,
 }
 
 impl ReplicaKey {
     /// A replica that contributes nothing.
-    const NONE: ReplicaKey = ReplicaKey { running: false, placed_on: None, counted_on: None };
+    const NONE: ReplicaKey = ReplicaKey {
+        running: false,
+        placed_on: None,
+        counted_on: None,
+        active: false,
+        settled: false,
+        migrating: false,
+        pending: false,
+        on: None,
+    };
 
     fn of(rep: &Replica, generation: u32) -> Self {
         let running = rep.actor_alive && rep.state == ReplicaState::Running;
@@ -36,7 +56,18 @@ impl ReplicaKey {
             && matches!(rep.state, ReplicaState::Starting | ReplicaState::Running)
             && !rep.migrating;
         let counted = rep.actor_alive && rep.state != ReplicaState::Dead;
-        ReplicaKey { running, placed_on: rep.pod.filter(|_| placed), counted_on: rep.pod.filter(|_| counted) }
+        let current = rep.generation == generation && !rep.migrating;
+        let pending = rep.state == ReplicaState::PendingAllocation;
+        ReplicaKey {
+            running,
+            placed_on: rep.pod.filter(|_| placed),
+            counted_on: rep.pod.filter(|_| counted),
+            active: current && (pending || matches!(rep.state, ReplicaState::Starting | ReplicaState::Running)),
+            settled: current && running,
+            migrating: rep.migrating && rep.state == ReplicaState::Running,
+            pending,
+            on: rep.pod,
+        }
     }
 }
 
@@ -62,6 +93,14 @@ impl ProxyKey {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServeIndex {
     running: u32,
+    active: u32,
+    settled: u32,
+    /// Replicas RUNNING on a draining node.
+    migrating: BTreeSet<ReplicaId>,
+    /// Replicas PENDING_ALLOCATION.
+    pending: BTreeSet<ReplicaId>,
+    /// Replicas ever placed on each pod, whatever their state.
+    hosted: BTreeMap<PodId, BTreeSet<ReplicaId>>,
     proxies_up: u32,
     /// Placed replicas per pod.
     placed: BTreeMap<PodId, BTreeSet<ReplicaId>>,
@@ -89,6 +128,32 @@ impl ServeIndex {
     /// Replicas alive and RUNNING.
     pub fn replicas_running(&self) -> u32 {
         self.running
+    }
+
+    /// Replicas counting toward the target: the current application's, PENDING_ALLOCATION,
+    /// STARTING or RUNNING, not migrating away.
+    pub fn replicas_active(&self) -> usize {
+        self.active as usize
+    }
+
+    /// The current application's replicas alive and RUNNING, not migrating away.
+    pub fn replicas_settled(&self) -> usize {
+        self.settled as usize
+    }
+
+    /// Replicas RUNNING on a draining node, in id order.
+    pub fn replicas_migrating(&self) -> Vec<ReplicaId> {
+        self.migrating.iter().copied().collect()
+    }
+
+    /// Replicas placed on `pod`, whatever their state, in id order.
+    pub fn replicas_hosted_on(&self, pod: PodId) -> Vec<ReplicaId> {
+        self.hosted.get(&pod).map(|set| set.iter().copied().collect()).unwrap_or_default()
+    }
+
+    /// Replicas PENDING_ALLOCATION, in id order.
+    pub fn replicas_pending(&self) -> Vec<ReplicaId> {
+        self.pending.iter().copied().collect()
     }
 
     /// Proxies alive and HEALTHY.
@@ -123,8 +188,22 @@ impl ServeIndex {
 
     fn replica_changed(&mut self, r: ReplicaId, before: ReplicaKey, rep: &Replica, generation: u32) {
         let after = ReplicaKey::of(rep, generation);
-        if before.running != after.running {
-            if after.running { self.running += 1 } else { self.running -= 1 }
+        count(&mut self.running, before.running, after.running);
+        count(&mut self.active, before.active, after.active);
+        count(&mut self.settled, before.settled, after.settled);
+        member(&mut self.migrating, r, before.migrating, after.migrating);
+        member(&mut self.pending, r, before.pending, after.pending);
+        if before.on != after.on {
+            if let Some(pod) = before.on {
+                let set = self.hosted.get_mut(&pod).expect("hosted before");
+                set.remove(&r);
+                if set.is_empty() {
+                    self.hosted.remove(&pod);
+                }
+            }
+            if let Some(pod) = after.on {
+                self.hosted.entry(pod).or_default().insert(r);
+            }
         }
         if before.counted_on != after.counted_on {
             if let Some(pod) = before.counted_on {
@@ -179,9 +258,7 @@ impl ServeIndex {
 
     fn proxy_changed(&mut self, p: ProxyId, before: ProxyKey, px: &Proxy) {
         let after = ProxyKey::of(px);
-        if before.up != after.up {
-            if after.up { self.proxies_up += 1 } else { self.proxies_up -= 1 }
-        }
+        count(&mut self.proxies_up, before.up, after.up);
         if before.live_on != after.live_on {
             if let Some(pod) = before.live_on
                 && self.live_proxy.get(&pod) == Some(&p)
@@ -193,6 +270,24 @@ impl ServeIndex {
             }
         }
     }
+}
+
+/// Keeps a count of items with a property as one item gains or loses it.
+fn count(n: &mut u32, before: bool, after: bool) {
+    match (before, after) {
+        (false, true) => *n += 1,
+        (true, false) => *n -= 1,
+        _ => {}
+    }
+}
+
+/// Keeps the set of items with a property as item `r` gains or loses it.
+fn member(set: &mut BTreeSet<ReplicaId>, r: ReplicaId, before: bool, after: bool) {
+    match (before, after) {
+        (false, true) => set.insert(r),
+        (true, false) => set.remove(&r),
+        _ => false,
+    };
 }
 
 impl World {

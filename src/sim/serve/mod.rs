@@ -2,6 +2,7 @@
 
 pub mod controller;
 pub mod index;
+pub mod placement;
 pub mod proxy;
 pub mod replica;
 pub mod router;

@@ -11,7 +11,7 @@ use crate::scenario::HealthMode;
 
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ReplicaId, ReqId};
-use crate::sim::k8s::{PodPhase, Raylet};
+use crate::sim::serve::placement::PlacementPool;
 use crate::sim::serve::routing_table::Broadcast;
 use crate::sim::world::{Cause, World};
 
@@ -96,8 +96,8 @@ impl Replica {
 }
 
 impl World {
-    /// Creates a replica and places it if possible.
-    pub(crate) fn new_replica(&mut self) -> ReplicaId {
+    /// Creates a replica and places it on a pod of `pool` if possible.
+    pub(crate) fn new_replica(&mut self, pool: &mut PlacementPool) -> ReplicaId {
         self.replicas_created += 1;
         let id = ReplicaId(self.replicas.len() as u32);
         let name = format!("{}#{}", self.scenario.serve.deployment, self.replicas_created);
@@ -120,7 +120,7 @@ impl World {
             generation: self.controller.generation,
         });
         self.index_new_replica(id);
-        self.place_replica(id);
+        self.place_replica(id, pool);
         id
     }
 
@@ -139,39 +139,13 @@ impl World {
     }
 
     /// Soft SPREAD: among pods with room, the one with the fewest replicas; ties broken by the
-    /// placement stream. `max_replicas_per_node` is a hard cap; CPUs are a hard limit.
-    pub(crate) fn place_replica(&mut self, r: ReplicaId) {
+    /// placement stream. `max_replicas_per_node` is a hard cap; CPUs are a hard limit. `pool`
+    /// holds the candidates (`World::placement_pool`).
+    pub(crate) fn place_replica(&mut self, r: ReplicaId, pool: &mut PlacementPool) {
         if !self.gcs_up() || self.replicas[r.ix()].state != ReplicaState::PendingAllocation {
             return;
         }
-        let serve = &self.scenario.serve;
-        let mut best: Vec<PodId> = Vec::new();
-        let mut best_count = usize::MAX;
-        for (i, p) in self.pods.iter().enumerate() {
-            let pod = PodId(i as u32);
-            let count = self.serve_index.replicas_on(pod);
-            if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
-                continue;
-            }
-            if serve.max_replicas_per_node.is_some_and(|cap| count >= cap as usize) {
-                continue;
-            }
-            let cpus_used = count as u64 * serve.cpus_per_replica_milli;
-            if cpus_used + serve.cpus_per_replica_milli > p.cpus_milli {
-                continue;
-            }
-            if count < best_count {
-                best.clear();
-                best_count = count;
-            }
-            if count == best_count {
-                best.push(pod);
-            }
-        }
-        if best.is_empty() {
-            return;
-        }
-        let pod = best[self.rng.placement.below(best.len())];
+        let Some(pod) = pool.pick(&mut self.rng.placement) else { return };
         self.update_replica(r, |rep| {
             rep.pod = Some(pod);
             rep.actor_alive = true;
@@ -262,11 +236,11 @@ impl World {
 
     /// The GCS published the death of actors on an unreachable node: their calls fail now.
     pub(crate) fn release_hanging_calls(&mut self, pod: PodId) {
-        for i in 0..self.replicas.len() {
-            let rep = &self.replicas[i];
-            if rep.pod == Some(pod) && !rep.actor_alive && !rep.death_known {
-                self.replicas[i].death_known = true;
-                self.fail_replica_requests(ReplicaId(i as u32));
+        for r in self.serve_index.replicas_hosted_on(pod) {
+            let rep = &self.replicas[r.ix()];
+            if !rep.actor_alive && !rep.death_known {
+                self.replicas[r.ix()].death_known = true;
+                self.fail_replica_requests(r);
             }
         }
     }

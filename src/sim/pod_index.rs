@@ -1,0 +1,115 @@
+//! Kubernetes scheduling index, kept up to date by the pod and node transitions, so that binding
+//! pending pods costs O(log n) per pod instead of a scan of every node and pod for every pending
+//! pod.
+//!
+//! Every pod phase change goes through `World::set_pod_phase`, every binding through the
+//! scheduler and every node state change through `lose_node` / `on_node_provisioned`; each tells
+//! the index. Debug builds compare it with one rebuilt from scratch (`check_invariants`).
+
+use std::collections::BTreeSet;
+
+use crate::sim::ids::{NodeId, PodId};
+use crate::sim::k8s::{K8sNode, NodeState, Pod, PodPhase};
+use crate::sim::world::World;
+
+/// The index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodIndex {
+    /// Pods in phase PENDING, in creation order.
+    pending: BTreeSet<PodId>,
+    /// Pods bound to each node and not gone.
+    on_node: Vec<u32>,
+    /// Whether each node is Ready.
+    ready: Vec<bool>,
+    /// Ready nodes holding fewer pods than the per-node cap.
+    with_room: BTreeSet<NodeId>,
+    /// Ray pods per Kubernetes node.
+    cap: u32,
+}
+
+impl PodIndex {
+    /// The index of `nodes` and `pods` with `cap` pods per node, built from scratch.
+    pub fn build(nodes: &[K8sNode], pods: &[Pod], cap: u32) -> Self {
+        let mut ix = PodIndex {
+            pending: BTreeSet::new(),
+            on_node: vec![0; nodes.len()],
+            ready: nodes.iter().map(|n| n.state == NodeState::Ready).collect(),
+            with_room: BTreeSet::new(),
+            cap,
+        };
+        for (i, p) in pods.iter().enumerate() {
+            if p.phase == PodPhase::Pending {
+                ix.pending.insert(PodId(i as u32));
+            }
+            if let Some(n) = p.node.filter(|_| p.phase != PodPhase::Gone) {
+                ix.on_node[n.ix()] += 1;
+            }
+        }
+        for n in 0..nodes.len() {
+            ix.refresh(NodeId(n as u32));
+        }
+        ix
+    }
+
+    /// The earliest-created pending pod.
+    pub fn first_pending(&self) -> Option<PodId> {
+        self.pending.first().copied()
+    }
+
+    /// The lowest-numbered Ready node with room for a pod.
+    pub fn first_node_with_room(&self) -> Option<NodeId> {
+        self.with_room.first().copied()
+    }
+
+    /// `pod` was created, PENDING and unbound.
+    pub fn pod_created(&mut self, pod: PodId) {
+        self.pending.insert(pod);
+    }
+
+    /// `pod` (bound to `node`, if any) moved from phase `from` to `to`.
+    pub fn pod_phase_changed(&mut self, pod: PodId, node: Option<NodeId>, from: PodPhase, to: PodPhase) {
+        if from == PodPhase::Pending {
+            self.pending.remove(&pod);
+        }
+        if to == PodPhase::Pending {
+            self.pending.insert(pod);
+        }
+        if let Some(n) = node {
+            match (from == PodPhase::Gone, to == PodPhase::Gone) {
+                (false, true) => self.on_node[n.ix()] -= 1,
+                (true, false) => self.on_node[n.ix()] += 1,
+                _ => return,
+            }
+            self.refresh(n);
+        }
+    }
+
+    /// A pod that is not gone was bound to `node`.
+    pub fn pod_bound(&mut self, node: NodeId) {
+        self.on_node[node.ix()] += 1;
+        self.refresh(node);
+    }
+
+    /// `node` became Ready (or stopped being Ready).
+    pub fn node_ready_changed(&mut self, node: NodeId, ready: bool) {
+        self.ready[node.ix()] = ready;
+        self.refresh(node);
+    }
+
+    fn refresh(&mut self, node: NodeId) {
+        if self.ready[node.ix()] && self.on_node[node.ix()] < self.cap {
+            self.with_room.insert(node);
+        } else {
+            self.with_room.remove(&node);
+        }
+    }
+}
+
+impl World {
+    /// Panics if the scheduling index differs from one rebuilt from the pods and nodes.
+    #[cfg(debug_assertions)]
+    pub(crate) fn check_pod_index(&self) {
+        let fresh = PodIndex::build(&self.nodes, &self.pods, self.scenario.cluster.ray_pods_per_node);
+        assert_eq!(self.pod_index, fresh, "t={}: the pod scheduling index drifted from the pods and nodes", self.now);
+    }
+}

@@ -1,0 +1,65 @@
+//! The candidates of replica placement (soft SPREAD), gathered once per control-loop pass instead
+//! of a scan of every pod per placed replica.
+//!
+//! A pool is valid while only its own placements change the pods' replica counts: it is built
+//! at the start of a batch of placements (a control-loop pass, the initial cluster) and dropped
+//! after it.
+
+use std::collections::BTreeMap;
+
+use crate::engine::RngStream;
+use crate::sim::ids::PodId;
+use crate::sim::k8s::{PodPhase, Raylet};
+use crate::sim::world::World;
+
+/// Pods that can take a replica, by the number of replicas they hold.
+#[derive(Clone, Debug, Default)]
+pub struct PlacementPool {
+    /// Pods with room, by replica count; each list in pod order.
+    by_count: BTreeMap<usize, Vec<PodId>>,
+    /// Replicas each pod can hold (the per-node cap and its CPUs), by pod index.
+    limit: Vec<usize>,
+}
+
+impl PlacementPool {
+    /// Among the pods with the fewest replicas, the one the placement stream picks; its count
+    /// goes up by one. `None` when no pod has room (no draw then).
+    pub fn pick(&mut self, rng: &mut RngStream) -> Option<PodId> {
+        let mut entry = self.by_count.first_entry()?;
+        let count = *entry.key();
+        let pods = entry.get_mut();
+        let pod = pods.remove(rng.below(pods.len()));
+        if pods.is_empty() {
+            entry.remove();
+        }
+        if count + 1 < self.limit[pod.ix()] {
+            let next = self.by_count.entry(count + 1).or_default();
+            let at = next.binary_search(&pod).unwrap_or_else(|at| at);
+            next.insert(at, pod);
+        }
+        Some(pod)
+    }
+}
+
+impl World {
+    /// The pods that can take a replica now: RUNNING, not draining, raylet registered, under
+    /// `max_replicas_per_node` and with CPUs for one more replica.
+    pub(crate) fn placement_pool(&self) -> PlacementPool {
+        let serve = &self.scenario.serve;
+        let cap = serve.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
+        let mut pool = PlacementPool { by_count: BTreeMap::new(), limit: vec![0; self.pods.len()] };
+        for (i, p) in self.pods.iter().enumerate() {
+            if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
+                continue;
+            }
+            let by_cpus = p.cpus_milli.checked_div(serve.cpus_per_replica_milli).map_or(usize::MAX, |n| n as usize);
+            let pod = PodId(i as u32);
+            pool.limit[i] = cap.min(by_cpus);
+            let count = self.serve_index.replicas_on(pod);
+            if count < pool.limit[i] {
+                pool.by_count.entry(count).or_default().push(pod);
+            }
+        }
+        pool
+    }
+}
