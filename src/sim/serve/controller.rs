@@ -52,8 +52,6 @@ pub struct Controller {
     /// Submissions of the application so far; replicas of an earlier one (an old cluster's)
     /// are not this controller's.
     pub generation: u32,
-    /// Replicas in `PENDING_ALLOCATION` (kept by the replica transitions).
-    pub pending_replicas: u32,
 }
 
 impl Controller {
@@ -70,7 +68,6 @@ impl Controller {
             fault: None,
             resubmit_pending: false,
             generation: 0,
-            pending_replicas: 0,
         }
     }
 }

@@ -151,6 +151,11 @@ impl ServeIndex {
         self.hosted.get(&pod).map(|set| set.iter().copied().collect()).unwrap_or_default()
     }
 
+    /// True when some replica is PENDING_ALLOCATION.
+    pub fn any_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Replicas PENDING_ALLOCATION, in id order.
     pub fn replicas_pending(&self) -> Vec<ReplicaId> {
         self.pending.iter().copied().collect()

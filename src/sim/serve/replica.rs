@@ -101,7 +101,6 @@ impl World {
         self.replicas_created += 1;
         let id = ReplicaId(self.replicas.len() as u32);
         let name = format!("{}#{}", self.scenario.serve.deployment, self.replicas_created);
-        self.controller.pending_replicas += 1;
         self.replicas.push(Replica {
             name,
             pod: None,
@@ -128,9 +127,6 @@ impl World {
     pub(crate) fn set_replica_state(&mut self, r: ReplicaId, state: ReplicaState, why: &str) {
         let from = self.replicas[r.ix()].state;
         self.update_replica(r, |rep| rep.state = state);
-        if from == ReplicaState::PendingAllocation && state != from {
-            self.controller.pending_replicas -= 1;
-        }
         let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
@@ -221,7 +217,7 @@ impl World {
     /// it as soon as a node frees one or joins, and the controller, which loops every 0.1 s
     /// (`CONTROL_LOOP_INTERVAL_S`), sees it start.
     pub(crate) fn room_may_have_appeared(&mut self) {
-        if self.controller.pending_replicas > 0 {
+        if self.serve_index.any_pending() {
             self.request_reconcile();
         }
     }
