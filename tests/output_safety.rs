@@ -228,6 +228,8 @@ fn a_directory_with_a_report_json_of_its_own_is_never_replaced() {
         write(&dir.join("p"), "thesis.tex", "x");
     }
     assert_out_refused(thesis, "p", "nothing was changed");
+    // The refusal names what the directory holds, so nobody removes their thesis as "old output".
+    assert_out_refused(thesis, "p", "it holds report.json, src, thesis.tex;");
 }
 
 /// Issue 10 §1, `compare --out`: a directory holding a compare.html of the user's is kept whole.

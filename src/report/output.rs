@@ -113,6 +113,16 @@ fn entries(dir: &Path) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// At most five of `names`, then how many more: enough for a user to recognise their own files.
+fn brief_listing(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
 /// Whether `path` is a regular file (not a directory, not a symbolic link).
 fn is_regular_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
@@ -142,8 +152,9 @@ fn replaceable(target: &Path, kind: DirKind) -> Result<Vec<String>, String> {
         if let Some(marker) = [MARKER, COMPARE_MARKER].into_iter().find(|m| names.iter().any(|n| n == m)) {
             refuse(format!(
                 "it holds {marker} but no {MANIFEST}, so ftsim cannot tell which of its files it wrote \
-                 (output directories of older ftsim versions have none); if it is an old ftsim output, \
-                 remove it yourself, or choose another --out"
+                 (output directories of older ftsim versions have none); it holds {}; if it is only \
+                 an old ftsim output, remove it yourself, or choose another --out",
+                brief_listing(&names)
             ))
         } else {
             refuse(format!("it is not empty and ftsim did not write it (no {MANIFEST})"))
@@ -400,6 +411,11 @@ mod tests {
         let err = RunDirWriter::create(&target).unwrap_err();
         assert!(err.contains("holds report.json but no .ftsim-manifest.json"), "{err}");
         assert!(err.contains("remove it yourself"), "{err}");
+        for i in 0..7 {
+            fs::write(target.join(format!("f{i}")), "").unwrap();
+        }
+        let err = RunDirWriter::create(&target).unwrap_err();
+        assert!(err.contains("it holds f0, f1, f2, f3, f4 and 3 more;"), "{err}");
     }
 
     #[test]
