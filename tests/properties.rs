@@ -233,7 +233,10 @@ fn failures_with_ample_capacity(mut v: Value) -> u64 {
 
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases);
-    ProptestConfig { cases, max_shrink_iters: 2000, ..ProptestConfig::default() }
+    // Properties with preconditions reject some cases: allow rejects in proportion to the cases,
+    // so a long soak (PROPTEST_CASES=20000) is not aborted by proptest's fixed default of 1024.
+    let max_global_rejects = cases.saturating_mul(4).max(1024);
+    ProptestConfig { cases, max_shrink_iters: 2000, max_global_rejects, ..ProptestConfig::default() }
 }
 
 proptest! {

@@ -130,7 +130,15 @@ impl World {
         let at = self.now;
         let open = self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).count() as u64;
         assert_eq!(open + self.doomed, self.unresolved, "t={at}: unresolved request count drifted");
+        let timeout = self.scenario.traffic.client_timeout;
         for (id, r) in self.requests.iter() {
+            // With a client timeout no request stays open longer, which bounds the window of open
+            // requests (and so the memory) by the timeout times the arrival rate.
+            if let Some(t) = timeout
+                && r.state != ReqState::Done
+            {
+                assert!(at <= r.arrival + t, "t={at}: request {id:?} open past its client timeout");
+            }
             if let ReqState::Serving(p, rep) = r.state {
                 assert!(self.replicas[rep.ix()].ongoing.contains(&id), "t={at}: lost request");
                 assert!(self.proxies[p.ix()].active.contains(&id), "t={at}: request not on its proxy");
