@@ -66,7 +66,7 @@ impl Metrics {
         for r in &obs.requests {
             stream.request(*r);
         }
-        stream.finish(scenario, &obs.levels, &obs.faults)
+        stream.finish(&obs.levels, &obs.faults)
     }
 
     /// Failed requests.

@@ -6,7 +6,7 @@
 //! requests.
 
 use crate::engine::SimTime;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Slo};
 
 use super::brownout::BrownoutTracker;
 use super::downtime::EpisodeTracker;
@@ -19,6 +19,7 @@ use super::{Metrics, faults, slo};
 /// Metrics being accumulated from a stream of finished requests.
 #[derive(Clone, Debug)]
 pub struct MetricsStream {
+    slo: Slo,
     end: SimTime,
     requests: u64,
     successes: u64,
@@ -35,6 +36,7 @@ impl MetricsStream {
     pub fn new(scenario: &Scenario) -> Self {
         let end = SimTime::ZERO + scenario.duration;
         MetricsStream {
+            slo: scenario.slo.clone(),
             end,
             requests: 0,
             successes: 0,
@@ -49,7 +51,7 @@ impl MetricsStream {
 
     /// Every metric, once every request has been streamed: `levels` and `faults` are the run's
     /// level changes and injected faults.
-    pub fn finish(mut self, scenario: &Scenario, levels: &[(SimTime, Levels)], faults: &[FaultRecord]) -> Metrics {
+    pub fn finish(mut self, levels: &[(SimTime, Levels)], faults: &[FaultRecord]) -> Metrics {
         self.failures.finish();
         let latency = [self.latency.percentile(50), self.latency.percentile(99), self.latency.max()];
         let mut m = Metrics {
@@ -64,11 +66,11 @@ impl MetricsStream {
             error_budget_consumed: error_budget_consumed(
                 self.failures_by_cause.iter().sum(),
                 self.requests,
-                scenario.slo.min_success_ratio,
+                self.slo.min_success_ratio,
             ),
             slo: slo::SloVerdict { holds: true, checks: Vec::new() },
         };
-        m.slo = slo::evaluate(&scenario.slo, &m);
+        m.slo = slo::evaluate(&self.slo, &m);
         m
     }
 }
