@@ -6,8 +6,12 @@
 
 pub mod cli;
 pub mod engine;
+pub mod journal;
 pub mod live;
 pub mod metrics;
+pub mod names;
+pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod traffic;

@@ -88,3 +88,20 @@ mod arrival_rate {
         assert!(text.contains("expected between one request per 604800 s"), "{text}");
     }
 }
+
+/// Live mode sends exactly the requests the simulator simulates, at the same times.
+#[test]
+fn live_loads_schedule_is_the_simulators_arrival_stream() {
+    for kind in ["constant", "poisson"] {
+        let sc = ftsim::scenario::parse(
+            &json!({"duration_s": 30, "traffic": {"rate_per_s": 10, "arrivals": kind}}).to_string(),
+            "t.json",
+        )
+        .unwrap()
+        .scenario;
+        let schedule: Vec<u64> = ftsim::live::load::arrival_schedule(&sc).iter().map(|d| d.as_micros()).collect();
+        let sim = ftsim::sim::run(&sc).unwrap();
+        let arrivals: Vec<u64> = sim.observations.requests.iter().map(|r| r.arrival.as_micros()).collect();
+        assert_eq!(schedule, arrivals, "{kind} traffic");
+    }
+}

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
+use crate::names::stream;
 use crate::scenario::Scenario;
-use crate::scenario::arrivals::ArrivalClock;
+use crate::traffic::ArrivalStream;
 
 /// Where new connections go; updated by the orchestrator as pods come and go.
 #[derive(Clone, Debug, Default)]
@@ -38,11 +39,10 @@ pub struct LiveRequest {
 
 /// Send times of every request of the run, from the scenario's arrival stream.
 pub fn arrival_schedule(sc: &Scenario) -> Vec<SimDuration> {
-    let mut rng = RngStream::new(sc.seed, "arrivals");
+    let mut arrivals = ArrivalStream::new(sc);
     let mut out = Vec::new();
-    let mut clock = ArrivalClock::new();
     loop {
-        let t = clock.next(&sc.traffic, &mut rng) - SimTime::ZERO;
+        let t = arrivals.next_arrival() - SimTime::ZERO;
         if t >= sc.duration {
             return out;
         }
@@ -74,7 +74,7 @@ pub fn run(
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let mut ingress_rng = RngStream::new(seed, "ingress");
+        let mut ingress_rng = RngStream::new(seed, stream::INGRESS);
         let mut tasks = Vec::with_capacity(schedule.len());
         for at in schedule {
             let when = t0 + Duration::from_micros(at.as_micros());
@@ -122,19 +122,4 @@ async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDurat
     };
     let end = micros(t0.elapsed()).max(arrival);
     LiveRequest { record: RequestRecord { arrival, end, outcome }, pid }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedule_matches_the_simulators_arrival_stream() {
-        let sc =
-            crate::scenario::parse("{\"duration_s\": 30, \"traffic\": {\"rate_per_s\": 10}}", "t").unwrap().scenario;
-        let sched = arrival_schedule(&sc);
-        let sim = crate::sim::run(&sc).unwrap();
-        let arrivals: Vec<u64> = sim.observations.requests.iter().map(|r| r.arrival.as_micros()).collect();
-        assert_eq!(sched.iter().map(|d| d.as_micros()).collect::<Vec<_>>(), arrivals);
-    }
 }

@@ -17,10 +17,11 @@ use super::adapter::{Action, ClusterAdapter};
 use super::load::Endpoints;
 use super::snapshot::{ProxyView, Snapshot};
 use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::journal::{Component, Journal};
 use crate::metrics::observations::{FaultRecord, Levels};
-use crate::scenario::{ConstructorFailures, FaultKind, Ingress, RedisMode, Scenario};
-use crate::sim::k8s::kubelet_backoff;
-use crate::sim::log::EventLog;
+use crate::names::{self, stream};
+use crate::policy::{kubelet, redis};
+use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
 
 /// How often the cluster is polled.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -90,7 +91,7 @@ pub struct Orchestrator<'a> {
     adapter: &'a mut dyn ClusterAdapter,
     t0: Instant,
     tasks: Vec<(Duration, Task)>,
-    log: EventLog,
+    log: Journal,
     faults: Vec<FaultRecord>,
     detectors: Vec<(usize, Detector)>,
     fault_rng: Vec<RngStream>,
@@ -184,10 +185,10 @@ impl<'a> Orchestrator<'a> {
             adapter,
             t0,
             tasks,
-            log: EventLog::default(),
+            log: Journal::default(),
             faults: Vec::new(),
             detectors: Vec::new(),
-            fault_rng: (0..sc.faults.len()).map(|i| RngStream::new(sc.seed, &format!("fault-{i}"))).collect(),
+            fault_rng: (0..sc.faults.len()).map(|i| RngStream::new(sc.seed, &stream::fault(i))).collect(),
             pods,
             worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
@@ -210,9 +211,9 @@ impl<'a> Orchestrator<'a> {
         SimTime::from_micros(self.now().as_micros() as u64)
     }
 
-    fn note(&mut self, component: &str, name: &str, what: std::fmt::Arguments<'_>) {
+    fn note(&mut self, component: Component, name: &str, what: std::fmt::Arguments<'_>) {
         let at = self.sim_now();
-        self.log.line(at, component, name, what);
+        self.log.record(at, component, name, what);
     }
 
     fn schedule(&mut self, after: Duration, task: Task) {
@@ -222,9 +223,9 @@ impl<'a> Orchestrator<'a> {
     }
 
     fn act(&mut self, action: Action) -> Result<(), LiveError> {
-        self.note("live", "action", format_args!("{action:?}"));
+        self.note(Component::Live, "action", format_args!("{action:?}"));
         let done = self.adapter.act(&action)?;
-        self.note("live", "action", format_args!("{done}"));
+        self.note(Component::Live, "action", format_args!("{done}"));
         Ok(())
     }
 
@@ -237,7 +238,7 @@ impl<'a> Orchestrator<'a> {
         finished: impl Fn() -> bool,
         events_log: &mut dyn Write,
     ) -> Result<Timeline, LiveError> {
-        self.note("live", "ftsim", format_args!("load started; cluster serving"));
+        self.note(Component::Live, "ftsim", format_args!("load started; cluster serving"));
         let mut next_poll = Duration::ZERO;
         loop {
             if stop.load(Ordering::SeqCst) {
@@ -263,7 +264,7 @@ impl<'a> Orchestrator<'a> {
             std::thread::sleep(wake.saturating_sub(self.now()).min(Duration::from_millis(100)));
         }
         self.poll()?;
-        self.note("live", "ftsim", format_args!("end of run"));
+        self.note(Component::Live, "ftsim", format_args!("end of run"));
         self.drain_log(events_log)?;
         events_log.flush().map_err(|e| LiveError::Io(format!("cannot write events.log: {e}")))?;
         Ok(Timeline { levels: self.levels, faults: self.faults })
@@ -280,7 +281,7 @@ impl<'a> Orchestrator<'a> {
             Task::StartPod(name) | Task::RestartContainer(name) => self.start_container(&name),
             Task::Resubmit => {
                 self.note(
-                    "kuberay",
+                    Component::Kuberay,
                     "rayservice",
                     format_args!("no Serve application found; resubmitting the Serve config"),
                 );
@@ -305,7 +306,7 @@ impl<'a> Orchestrator<'a> {
                     .collect();
                 for name in lost {
                     self.pods.get_mut(&name).expect("listed above").endpoint_ready = false;
-                    self.note("endpoint", &name, format_args!("removed (node NotReady)"));
+                    self.note(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
                 }
                 self.refresh_endpoints();
                 // Kubernetes has noticed the loss: the fault is detected (as in the simulator),
@@ -328,7 +329,7 @@ impl<'a> Orchestrator<'a> {
             }
             Task::DrainDeadline(name) => {
                 if self.pods.get(&name).is_some_and(|p| !p.gone) {
-                    self.note("pod", &name, format_args!("drain deadline: processes killed"));
+                    self.note(Component::Pod, &name, format_args!("drain deadline: processes killed"));
                     self.pod_gone(&name)?;
                 }
                 Ok(())
@@ -373,7 +374,7 @@ impl<'a> Orchestrator<'a> {
         let node = self.free_node().unwrap_or(state.node);
         self.pods
             .insert(new_name.clone(), PodState { node, expect_exit: true, group: state.group, ..PodState::default() });
-        self.note("pod", &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
+        self.note(Component::Pod, &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
         self.schedule(delay, Task::StartPod(new_name));
     }
 
@@ -399,7 +400,11 @@ impl<'a> Orchestrator<'a> {
     fn record_fault(&mut self, i: usize, target: Option<String>, detector: Option<Detector>) {
         let kind = self.sc.faults[i].kind.name().to_string();
         let injected_at = self.sim_now();
-        self.note("fault", &format!("#{i}"), format_args!("{kind} injected ({})", target.as_deref().unwrap_or("-")));
+        self.note(
+            Component::Fault,
+            &format!("#{i}"),
+            format_args!("{kind} injected ({})", target.as_deref().unwrap_or("-")),
+        );
         let detected_at = detector.is_none().then_some(injected_at);
         self.faults.push(FaultRecord { kind, target, injected_at, detected_at });
         if let Some(d) = detector {
@@ -499,9 +504,8 @@ impl<'a> Orchestrator<'a> {
             FaultKind::NodeLoss { target, unreachable } => {
                 let node = target
                     .as_deref()
-                    .and_then(|n| n.strip_prefix("node-"))
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .map(|n| n - 1)
+                    .and_then(names::node_index)
+                    .map(|n| n as usize - 1)
                     .unwrap_or_else(|| self.fault_rng[i].below(self.nodes_ready.len()));
                 let victims: Vec<String> =
                     self.pods.iter().filter(|(_, p)| !p.gone && p.node == node).map(|(n, _)| n.clone()).collect();
@@ -511,7 +515,7 @@ impl<'a> Orchestrator<'a> {
                     .cloned()
                     .collect();
                 let detector = Detector::NodeLost { pods: victims.clone(), proxied };
-                self.record_fault(i, Some(format!("node-{}", node + 1)), Some(detector));
+                self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
                 self.nodes_ready[node] = false;
                 let t = &self.sc.timings;
                 let (gc, provisioning, pod_start) = (sd(t.orphan_pod_gc), sd(t.node_provisioning), sd(t.pod_start));
@@ -549,10 +553,7 @@ impl<'a> Orchestrator<'a> {
             }
             FaultKind::RedisOutage { duration } => {
                 self.record_fault(i, Some("redis".into()), Some(Detector::GcsDown));
-                let effective = match self.sc.cluster.redis_mode {
-                    RedisMode::Single => duration,
-                    RedisMode::Ha => duration.min(self.sc.timings.redis_failover),
-                };
+                let effective = redis::outage_length(duration, self.sc.cluster.redis_mode, &self.sc.timings);
                 if self.redis_down == 0 {
                     self.act(Action::StopRedis)?;
                 }
@@ -564,7 +565,7 @@ impl<'a> Orchestrator<'a> {
     }
 
     fn end_fault(&mut self, i: usize) -> Result<(), LiveError> {
-        self.note("fault", &format!("#{i}"), format_args!("{} ends", self.sc.faults[i].kind.name()));
+        self.note(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.sc.faults[i].kind.name()));
         match self.sc.faults[i].kind {
             FaultKind::ReplicaHealthCheckFailure { .. } => {
                 let pids: Vec<u32> = self.health_pids.iter().filter(|(f, _)| *f == i).map(|(_, p)| *p).collect();
@@ -586,7 +587,7 @@ impl<'a> Orchestrator<'a> {
     fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
         if name == "head" && self.sc.cluster.gcs_fault_tolerance && self.redis_down > 0 {
             self.note(
-                "pod",
+                Component::Pod,
                 name,
                 format_args!("container held until Redis is back (the GCS cannot load the cluster)"),
             );
@@ -613,12 +614,12 @@ impl<'a> Orchestrator<'a> {
     /// after the back-off (at once, then 10 s, 20 s, ...).
     fn crash_loop(&mut self, name: &str, why: &str) {
         let restarts = self.pods.get(name).map_or(0, |p| p.restarts);
-        let backoff = sd(kubelet_backoff(&self.sc.timings, restarts));
+        let backoff = sd(kubelet::restart_backoff(&self.sc.timings, restarts));
         if let Some(p) = self.pods.get_mut(name) {
             p.restarts += 1;
             p.expect_exit = true;
         }
-        self.note("pod", name, format_args!("RUNNING -> CRASH_LOOP_BACKOFF ({why}; restart in {backoff:?})"));
+        self.note(Component::Pod, name, format_args!("RUNNING -> CRASH_LOOP_BACKOFF ({why}; restart in {backoff:?})"));
         self.schedule(backoff, Task::RestartContainer(name.to_string()));
     }
 
@@ -649,7 +650,11 @@ impl<'a> Orchestrator<'a> {
         self.node_back_at.retain(|(t, _)| *t > now);
         for n in back {
             self.nodes_ready[n] = true;
-            self.note("node", &format!("node-{}", n + 1), format_args!("LOST -> READY (replacement provisioned)"));
+            self.note(
+                Component::Node,
+                &names::node(n as u32 + 1),
+                format_args!("LOST -> READY (replacement provisioned)"),
+            );
         }
         for pod in &snap.pods {
             let Some(state) = self.pods.get(&pod.name).cloned() else { continue };
@@ -659,7 +664,7 @@ impl<'a> Orchestrator<'a> {
             if state.expect_exit {
                 // A deleted pod finished draining.
                 if !self.tasks.iter().any(|(_, t)| *t == Task::StartPod(pod.name.clone())) {
-                    self.note("pod", &pod.name, format_args!("TERMINATING -> GONE (drained)"));
+                    self.note(Component::Pod, &pod.name, format_args!("TERMINATING -> GONE (drained)"));
                     self.pod_gone(&pod.name)?;
                 }
                 continue;
@@ -684,7 +689,7 @@ impl<'a> Orchestrator<'a> {
         let ready = self.last.as_ref().is_some_and(|snap| proxy_serves(snap, name));
         if ready != state.endpoint_ready {
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
-            self.note("endpoint", name, format_args!("{what}"));
+            self.note(Component::Endpoint, name, format_args!("{what}"));
         }
         if let Some(p) = self.pods.get_mut(name) {
             p.endpoint_ready = ready;
@@ -748,7 +753,7 @@ impl<'a> Orchestrator<'a> {
     fn detected(&mut self, k: usize, at: SimTime) {
         let (rec, _) = self.detectors.remove(k);
         self.faults[rec].detected_at = Some(at);
-        self.note("fault", &format!("#{rec}"), format_args!("detected"));
+        self.note(Component::Fault, &format!("#{rec}"), format_args!("detected"));
     }
 
     /// One events.log line per observed change of a pod, replica, proxy, the controller, the
@@ -761,7 +766,7 @@ impl<'a> Orchestrator<'a> {
             let (np, nn) = (p.process.as_str(), p.node_state.as_deref().unwrap_or("-"));
             if (bp, bn) != (np, nn) {
                 let (bp, bn, np, nn) = (bp.to_string(), bn.to_string(), np.to_string(), nn.to_string());
-                self.note("pod", &p.name, format_args!("process {bp} -> {np}, node {bn} -> {nn}"));
+                self.note(Component::Pod, &p.name, format_args!("process {bp} -> {np}, node {bn} -> {nn}"));
             }
         }
         for r in &snap.replicas {
@@ -769,14 +774,14 @@ impl<'a> Orchestrator<'a> {
             if before != r.state {
                 let (b, n) = (before.unwrap_or_else(|| "-".into()), r.state.clone().unwrap_or_else(|| "?".into()));
                 let pod = r.pod.clone().unwrap_or_else(|| "-".into());
-                self.note("replica", &r.replica_id, format_args!("{b} -> {n} on {pod}"));
+                self.note(Component::Replica, &r.replica_id, format_args!("{b} -> {n} on {pod}"));
             }
         }
         if snap.ray_view.available && snap.controller.answering == Some(true) {
             for r in &prev.replicas {
                 if !snap.replicas.iter().any(|q| q.replica_id == r.replica_id) {
                     let b = r.state.clone().unwrap_or_else(|| "-".into());
-                    self.note("replica", &r.replica_id, format_args!("{b} -> gone"));
+                    self.note(Component::Replica, &r.replica_id, format_args!("{b} -> gone"));
                 }
             }
         }
@@ -785,22 +790,22 @@ impl<'a> Orchestrator<'a> {
             let before = prev.proxies.iter().find(|q| q.pod == p.pod).and_then(|q| q.status.clone());
             if before != p.status {
                 let (b, n) = (before.unwrap_or_else(|| "-".into()), p.status.clone().unwrap_or_else(|| "?".into()));
-                self.note("proxy", &format!("proxy@{pod}"), format_args!("{b} -> {n}"));
+                self.note(Component::Proxy, &format!("proxy@{pod}"), format_args!("{b} -> {n}"));
             }
         }
         let ctl = |s: &Snapshot| (s.controller.actor_state.clone(), s.controller.answering);
         if ctl(&prev) != ctl(snap) {
             let state = snap.controller.actor_state.clone().unwrap_or_else(|| "-".into());
             let answering = yes_no(snap.controller.answering);
-            self.note("controller", "serve-controller", format_args!("actor {state}, answering {answering}"));
+            self.note(Component::Controller, "serve-controller", format_args!("actor {state}, answering {answering}"));
         }
         if (prev.gcs.port_open, prev.gcs.answering) != (snap.gcs.port_open, snap.gcs.answering) {
             let (open, ans) = (yes_no(Some(snap.gcs.port_open)), yes_no(snap.gcs.answering));
-            self.note("gcs", "gcs", format_args!("port open {open}, answering {ans}"));
+            self.note(Component::Gcs, "gcs", format_args!("port open {open}, answering {ans}"));
         }
         if prev.redis.answering != snap.redis.answering {
             let ans = yes_no(Some(snap.redis.answering));
-            self.note("redis", "redis", format_args!("answering {ans}"));
+            self.note(Component::Redis, "redis", format_args!("answering {ans}"));
         }
     }
 }

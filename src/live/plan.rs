@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::policy::{kubelet, redis};
 use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
 
 /// The plan as text.
@@ -104,12 +105,39 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
                 }
             ),
             FaultKind::RedisOutage { duration } => {
-                format!("SIGKILL of redis-server; restarted on the same data after {duration}")
+                format!(
+                    "SIGKILL of redis-server; restarted on the same data after {}",
+                    redis::outage_length(*duration, sc.cluster.redis_mode, t)
+                )
             }
         };
         let _ = writeln!(o, "  #{i} at {at} s: {} -> {what}", f.kind.name());
     }
-    let _ = writeln!(o, "kubelet's part: a pod whose Ray exits is restarted at once, then after 10 s, 20 s, ...");
+    let _ = writeln!(o, "kubelet's part: a pod whose Ray exits is restarted {}", kubelet::describe_backoff(t));
     let _ = writeln!(o, "dry run: nothing was started");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(json: &str) -> String {
+        render(&crate::scenario::parse(json, "t.json").unwrap().scenario, 20_000, false)
+    }
+
+    #[test]
+    fn an_ha_redis_outage_is_planned_as_long_as_its_failover() {
+        let p = plan(
+            r#"{"cluster": {"redis": {"mode": "ha"}},
+                "faults": [{"kind": "redis_outage", "at_s": 60, "duration_s": 300}]}"#,
+        );
+        assert!(p.contains("restarted on the same data after 30s"), "{p}");
+    }
+
+    #[test]
+    fn the_backoff_is_the_scenarios_own() {
+        let p = plan(r#"{"timings": {"kubelet_restart_backoff_s": 2, "kubelet_restart_backoff_max_s": 5}}"#);
+        assert!(p.contains("restarted at once, then after 2s, 4s, 5s, ... up to 5s"), "{p}");
+    }
 }

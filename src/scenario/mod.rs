@@ -6,7 +6,6 @@
 //! checks every value and builds a [`Scenario`]. Every error names the file, line, column and
 //! JSON path of the offending value, and says what was expected and what was found.
 
-pub mod arrivals;
 pub mod bundled;
 pub mod defaults;
 pub mod error;

@@ -2,6 +2,7 @@
 //! the checks in [`super::validate`]; times are [`SimDuration`]s, probabilities integer thresholds.
 
 use crate::engine::{SimDuration, SimTime};
+use crate::names;
 
 /// A complete, validated scenario.
 #[derive(Clone, Debug)]
@@ -209,6 +210,11 @@ pub enum ServiceTime {
     Uniform(SimDuration, SimDuration),
 }
 
+/// The mean gap between arrivals at `rate_per_s`, in whole picoseconds (`rate_per_s` > 0).
+pub fn gap_ps(rate_per_s: f64) -> u64 {
+    (1e12 / rate_per_s).round() as u64
+}
+
 /// Client load.
 #[derive(Clone, Debug)]
 pub struct Traffic {
@@ -217,7 +223,7 @@ pub struct Traffic {
     /// Requests per second, as given.
     pub rate_per_s: f64,
     /// Mean inter-arrival gap in picoseconds: `1/rate` rounded to the picosecond (see
-    /// [`crate::scenario::arrivals`]).
+    /// [`crate::traffic`]).
     pub gap_ps: u64,
     /// Service time on a replica.
     pub service_time: ServiceTime,
@@ -337,10 +343,10 @@ pub struct Slo {
 impl Scenario {
     /// Names of the Ray pods at the start of the run: `head`, then each group's pods.
     pub fn initial_ray_pods(&self) -> Vec<String> {
-        let mut v = vec!["head".to_string()];
+        let mut v = vec![names::HEAD_POD.to_string()];
         for g in &self.cluster.worker_groups {
             for i in 1..=g.replicas {
-                v.push(format!("{}-{i}", g.name));
+                v.push(names::worker_pod(&g.name, i));
             }
         }
         v

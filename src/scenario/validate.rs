@@ -422,7 +422,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
             ),
         );
     } else {
-        gap_ps = crate::scenario::arrivals::gap_ps(rate);
+        gap_ps = super::model::gap_ps(rate);
         let expected = rate * duration.as_secs_f64();
         if expected > d::MAX_REQUESTS as f64 {
             ck.err(

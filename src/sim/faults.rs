@@ -2,7 +2,10 @@
 //! stream) and applies it through the components' own transitions.
 
 use crate::engine::SimDuration;
-use crate::scenario::{ConstructorFailures, FaultKind, RedisMode};
+use crate::journal::Component;
+use crate::policy::redis;
+use crate::policy::targets::{self, NodeView, PodView};
+use crate::scenario::{ConstructorFailures, FaultKind};
 use crate::sim::event::Event;
 use crate::sim::ids::{NodeId, PodId, ReplicaId};
 use crate::sim::k8s::{PodPhase, PodRole};
@@ -25,10 +28,7 @@ pub struct ConstructorFaultState {
 impl World {
     /// Picks one element with fault `i`'s random stream.
     fn pick<T: Copy>(&mut self, fault: usize, options: &[T]) -> Option<T> {
-        if options.is_empty() {
-            return None;
-        }
-        Some(options[self.rng.faults[fault].below(options.len())])
+        targets::pick(&mut self.rng.faults[fault], options)
     }
 
     fn pod_by_name(&self, name: &str) -> Option<PodId> {
@@ -54,13 +54,14 @@ impl World {
         match target {
             Some(name) => self.pod_by_name(name),
             None => {
-                let pods: Vec<PodId> = (0..self.pods.len())
-                    .map(|i| PodId(i as u32))
-                    .filter(|p| {
-                        let pod = &self.pods[p.ix()];
-                        pod.phase == PodPhase::Running && (!workers_only || pod.role != PodRole::Head)
-                    })
-                    .collect();
+                let pods = targets::pod_candidates(
+                    self.pods.iter().enumerate().map(|(i, p)| PodView {
+                        id: PodId(i as u32),
+                        head: p.role == PodRole::Head,
+                        running: p.phase == PodPhase::Running,
+                    }),
+                    workers_only,
+                );
                 self.pick(fault, &pods)
             }
         }
@@ -75,7 +76,7 @@ impl World {
                 self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
                 match r {
                     Some(r) if self.replicas[r.ix()].actor_alive => self.kill_replica_actor(r, Cause::Fault(i), false),
-                    _ => self.log("fault", &format!("#{i}"), format_args!("no live replica to kill")),
+                    _ => self.log(Component::Fault, &format!("#{i}"), format_args!("no live replica to kill")),
                 }
             }
             FaultKind::ReplicaHealthCheckFailure { target, mode, duration } => {
@@ -109,7 +110,9 @@ impl World {
                 self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
                 match pod.and_then(|p| self.accepting_proxy_on(p)) {
                     Some(p) => self.kill_proxy_actor(p, Cause::Fault(i), false),
-                    None => self.log("fault", &format!("#{i}"), format_args!("no live proxy on the target pod")),
+                    None => {
+                        self.log(Component::Fault, &format!("#{i}"), format_args!("no live proxy on the target pod"))
+                    }
                 }
             }
             FaultKind::WorkerPodDeletion { target } => {
@@ -121,22 +124,25 @@ impl World {
                         self.detect(i);
                         self.delete_pod(pod, Some(i));
                     }
-                    None => self.log("fault", &format!("#{i}"), format_args!("pod already gone")),
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("pod already gone")),
                 }
             }
             FaultKind::NodeLoss { target, unreachable } => {
                 let node = match &target {
                     Some(n) => self.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
                     None => {
-                        // "A node dies": any Ready node running a Ray pod, the head's included.
-                        let with_ray: Vec<NodeId> = (0..self.nodes.len())
-                            .map(|n| NodeId(n as u32))
-                            .filter(|&n| {
-                                self.node_ready(n)
-                                    && self.pods.iter().any(|p| p.node == Some(n) && p.phase == PodPhase::Running)
-                            })
-                            .collect();
-                        self.pick(i, &with_ray)
+                        let nodes = targets::node_candidates((0..self.nodes.len()).map(|n| {
+                            let id = NodeId(n as u32);
+                            NodeView {
+                                id,
+                                ready: self.node_ready(id),
+                                hosts_running_pod: self
+                                    .pods
+                                    .iter()
+                                    .any(|p| p.node == Some(id) && p.phase == PodPhase::Running),
+                            }
+                        }));
+                        self.pick(i, &nodes)
                     }
                 };
                 self.record_fault(i, node.map(|n| self.nodes[n.ix()].name.clone()).or(target));
@@ -148,7 +154,7 @@ impl World {
                         }
                         self.lose_node(n, unreachable, i)
                     }
-                    None => self.log("fault", &format!("#{i}"), format_args!("no node to lose")),
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("no node to lose")),
                 }
             }
             FaultKind::HeadPodCrash => {
@@ -162,10 +168,8 @@ impl World {
             }
             FaultKind::RedisOutage { duration } => {
                 self.record_fault(i, Some("redis".to_string()));
-                let effective = match self.scenario.cluster.redis_mode {
-                    RedisMode::Single => duration,
-                    RedisMode::Ha => duration.min(self.scenario.timings.redis_failover),
-                };
+                let effective =
+                    redis::outage_length(duration, self.scenario.cluster.redis_mode, &self.scenario.timings);
                 if !self.gcs_up() {
                     self.detect(i);
                 }
@@ -177,7 +181,7 @@ impl World {
 
     /// Fault `i`'s duration is over.
     pub(crate) fn end_fault(&mut self, i: usize) {
-        self.log("fault", &format!("#{i}"), format_args!("{} ends", self.scenario.faults[i].kind.name()));
+        self.log(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.scenario.faults[i].kind.name()));
         match self.scenario.faults[i].kind {
             FaultKind::ReplicaHealthCheckFailure { .. } => {
                 for r in self.replicas.iter_mut() {

@@ -8,8 +8,11 @@
 //! (Ray 2.60 drains the node) and then `Gone`; a pod on a lost node is `Lost` until it is
 //! garbage-collected. KubeRay recreates every `Gone` Ray pod under a new name.
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimTime;
+use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
+use crate::names;
+use crate::policy::kubelet;
 
 use super::event::Event;
 use super::ids::{NodeId, PodId};
@@ -146,7 +149,7 @@ impl World {
         let name = p.name.clone();
         let node = p.node;
         self.pod_index.pod_phase_changed(pod, node, from, phase);
-        self.log("pod", &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
+        self.log(Component::Pod, &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
         self.levels_dirty = true;
     }
 
@@ -169,7 +172,7 @@ impl World {
             gcs_knows_dead: false,
         });
         self.pod_index.pod_created(id);
-        self.log("pod", &name, format_args!("created by KubeRay (PENDING)"));
+        self.log(Component::Pod, &name, format_args!("created by KubeRay (PENDING)"));
         self.levels_dirty = true;
         self.schedule_pending_pods();
         id
@@ -230,7 +233,7 @@ impl World {
         self.pods[pod.ix()].inc += 1;
         self.set_pod_phase(pod, PodPhase::CrashLoop, why);
         let p = &mut self.pods[pod.ix()];
-        let backoff = kubelet_backoff(&self.scenario.timings, p.restarts);
+        let backoff = kubelet::restart_backoff(&self.scenario.timings, p.restarts);
         p.restarts += 1;
         let inc = p.inc;
         self.schedule_in(backoff, Event::ContainerRestart { pod, inc });
@@ -259,7 +262,7 @@ impl World {
     pub(super) fn delete_pod(&mut self, pod: PodId, fault: Option<usize>) {
         if self.pods[pod.ix()].phase == PodPhase::Terminating {
             let name = self.pods[pod.ix()].name.clone();
-            self.log("pod", &name, format_args!("already terminating; deletion changes nothing"));
+            self.log(Component::Pod, &name, format_args!("already terminating; deletion changes nothing"));
             return;
         }
         let p = &mut self.pods[pod.ix()];
@@ -341,12 +344,12 @@ impl World {
         let (name, cpus) = match role {
             PodRole::Head => {
                 self.head_generation += 1;
-                (format!("head-{}", self.head_generation), self.scenario.cluster.head_cpus_milli)
+                (names::head_pod(self.head_generation), self.scenario.cluster.head_cpus_milli)
             }
             PodRole::Worker(g) => {
                 self.worker_generation[g] += 1;
                 let group = &self.scenario.cluster.worker_groups[g];
-                (format!("{}-{}", group.name, self.worker_generation[g]), group.cpus_milli)
+                (names::worker_pod(&group.name, self.worker_generation[g]), group.cpus_milli)
             }
         };
         let id = self.create_pod(name, role, cpus);
@@ -364,7 +367,7 @@ impl World {
         self.pod_index.node_ready_changed(node, false);
         self.nodes[node.ix()].lost_by = Some(fault);
         let name = self.nodes[node.ix()].name.clone();
-        self.log("node", &name, format_args!("READY -> LOST (fault #{fault})"));
+        self.log(Component::Node, &name, format_args!("READY -> LOST (fault #{fault})"));
         self.levels_dirty = true;
         if self.scenario.cluster.redis_node == node.0 {
             self.redis_pod_lost(fault);
@@ -406,7 +409,7 @@ impl World {
             if self.pods[i].node == Some(node) && self.pods[i].endpoint_ready {
                 self.pods[i].endpoint_ready = false;
                 let name = self.pods[i].name.clone();
-                self.log("endpoint", &name, format_args!("removed (node NotReady)"));
+                self.log(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
             }
         }
     }
@@ -417,7 +420,7 @@ impl World {
         n.state = NodeState::Ready;
         let name = n.name.clone();
         self.pod_index.node_ready_changed(node, true);
-        self.log("node", &name, format_args!("LOST -> READY (replacement provisioned)"));
+        self.log(Component::Node, &name, format_args!("LOST -> READY (replacement provisioned)"));
         self.levels_dirty = true;
         self.schedule_pending_pods();
     }
@@ -435,7 +438,7 @@ impl World {
             self.pods[pod.ix()].endpoint_ready = ready;
             let name = self.pods[pod.ix()].name.clone();
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
-            self.log("endpoint", &name, format_args!("{what}"));
+            self.log(Component::Endpoint, &name, format_args!("{what}"));
         }
         let period = match self.pods[pod.ix()].role {
             PodRole::Head => self.scenario.timings.rayservice_reconcile,
@@ -449,16 +452,6 @@ impl World {
     pub(super) fn readiness_probes_enabled(&self) -> bool {
         self.scenario.ingress == crate::scenario::Ingress::Service
     }
-}
-
-/// Kubelet restart delay after `restarts` previous restarts: the first restart is immediate,
-/// then base, 2 x base, 4 x base, ... capped (CrashLoopBackOff).
-pub fn kubelet_backoff(t: &crate::scenario::Timings, restarts: u32) -> SimDuration {
-    if restarts == 0 {
-        return SimDuration::ZERO;
-    }
-    let factor = 1u64 << (restarts - 1).min(20);
-    t.kubelet_restart_backoff.saturating_mul(factor).min(t.kubelet_restart_backoff_max)
 }
 
 /// Failure cause for a request that reaches a pod in this phase.

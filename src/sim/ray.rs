@@ -11,6 +11,7 @@ use super::ids::PodId;
 use super::k8s::{PodPhase, PodRole, Raylet};
 use super::world::{Cause, World};
 use crate::engine::{SimDuration, SimTime};
+use crate::journal::Component;
 use crate::scenario::RedisMode;
 
 /// The GCS process on the head pod.
@@ -64,7 +65,7 @@ impl World {
         let from = label(self.gcs.state);
         self.gcs.state = state;
         let to = label(state);
-        self.log("gcs", "gcs", format_args!("{from} -> {to} ({why})"));
+        self.log(Component::Gcs, "gcs", format_args!("{from} -> {to} ({why})"));
         self.levels_dirty = true;
     }
 
@@ -88,7 +89,7 @@ impl World {
     fn register_raylet(&mut self, pod: PodId, cluster: u32, why: &str) {
         self.pods[pod.ix()].raylet = Raylet::Alive { cluster };
         let name = self.pods[pod.ix()].name.clone();
-        self.log("raylet", &name, format_args!("ALIVE in cluster {cluster} ({why})"));
+        self.log(Component::Raylet, &name, format_args!("ALIVE in cluster {cluster} ({why})"));
         self.levels_dirty = true;
         self.room_may_have_appeared();
     }
@@ -178,7 +179,7 @@ impl World {
         self.pods[pod.ix()].raylet = Raylet::Down;
         if was_alive {
             let name = self.pods[pod.ix()].name.clone();
-            self.log("raylet", &name, format_args!("DEAD ({})", cause.describe()));
+            self.log(Component::Raylet, &name, format_args!("DEAD ({})", cause.describe()));
             self.levels_dirty = true;
         }
         let unreachable = self.pods[pod.ix()].unreachable_since.is_some();
@@ -211,7 +212,7 @@ impl World {
     fn gcs_marks_node_dead(&mut self, pod: PodId) {
         self.pods[pod.ix()].gcs_knows_dead = true;
         let name = self.pods[pod.ix()].name.clone();
-        self.log("gcs", "gcs", format_args!("node of pod {name} marked DEAD"));
+        self.log(Component::Gcs, "gcs", format_args!("node of pod {name} marked DEAD"));
         if let Some(fault) = self.pods[pod.ix()].fault {
             self.detect(fault);
         }
@@ -223,7 +224,7 @@ impl World {
     pub(super) fn redis_outage_begins(&mut self, why: &str) {
         self.redis.outages += 1;
         if self.redis.outages == 1 {
-            self.log("redis", "redis", format_args!("UP -> DOWN ({why})"));
+            self.log(Component::Redis, "redis", format_args!("UP -> DOWN ({why})"));
             self.levels_dirty = true;
             if self.gcs_up() {
                 let gcs_inc = self.gcs.inc;
@@ -236,7 +237,7 @@ impl World {
     pub(super) fn redis_outage_ends(&mut self, why: &str) {
         self.redis.outages = self.redis.outages.saturating_sub(1);
         if self.redis.outages == 0 {
-            self.log("redis", "redis", format_args!("DOWN -> UP ({why})"));
+            self.log(Component::Redis, "redis", format_args!("DOWN -> UP ({why})"));
             self.levels_dirty = true;
             if let GcsState::WaitingForRedis { .. } = self.gcs.state {
                 let cluster = self.gcs.stored_cluster;

@@ -8,17 +8,18 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
+use crate::journal::{Component, Journal};
 use crate::metrics::observations::{
     FailureCause, FaultRecord, Levels, Observations, Outcome, RequestRecord, RequestSink,
 };
-use crate::scenario::arrivals::ArrivalClock;
+use crate::names::{self, stream};
 use crate::scenario::{Scenario, defaults};
+use crate::traffic::ArrivalStream;
 
 use super::event::Event;
 use super::faults::ConstructorFaultState;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
-use super::log::EventLog;
 use super::pod_index::PodIndex;
 use super::ray::{Gcs, GcsState, Redis};
 use super::requests::RequestWindow;
@@ -129,7 +130,6 @@ pub struct SimOutput {
 
 /// The random streams, one per purpose (common random numbers across scenario variants).
 pub(super) struct Streams {
-    pub arrivals: RngStream,
     pub service: RngStream,
     pub routing: RngStream,
     pub placement: RngStream,
@@ -160,7 +160,7 @@ pub struct World {
     pub(super) replicas_created: u32,
     pub(super) proxies: Vec<Proxy>,
     /// When the next request arrives.
-    pub(super) arrival_clock: ArrivalClock,
+    pub(super) arrivals: ArrivalStream,
     /// Indexes over replicas and proxies, kept by their transitions.
     pub(super) serve_index: ServeIndex,
     /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
@@ -179,7 +179,7 @@ pub struct World {
     pub(super) levels_dirty: bool,
     /// Something a fault window may start or end at happened now (see [`RequestSink::mark`]).
     mark_now: bool,
-    log: EventLog,
+    log: Journal,
     events_processed: u64,
 }
 
@@ -221,9 +221,9 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
 impl World {
     fn new(scenario: Scenario) -> Self {
         let seed = scenario.seed;
-        let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &format!("fault-{i}"))).collect();
+        let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &stream::fault(i))).collect();
         let nodes: Vec<K8sNode> = (1..=scenario.cluster.k8s_nodes)
-            .map(|i| K8sNode { name: format!("node-{i}"), state: NodeState::Ready, lost_by: None })
+            .map(|i| K8sNode { name: names::node(i), state: NodeState::Ready, lost_by: None })
             .collect();
         let pod_index = PodIndex::build(&nodes, &[], scenario.cluster.ray_pods_per_node);
         let groups = scenario.cluster.worker_groups.len();
@@ -232,13 +232,12 @@ impl World {
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             rng: Streams {
-                arrivals: RngStream::new(seed, "arrivals"),
-                service: RngStream::new(seed, "service"),
-                routing: RngStream::new(seed, "routing"),
-                placement: RngStream::new(seed, "placement"),
-                health: RngStream::new(seed, "health-check-jitter"),
-                ingress: RngStream::new(seed, "ingress"),
-                reconnect: RngStream::new(seed, "raylet-reconnect"),
+                service: RngStream::new(seed, stream::SERVICE),
+                routing: RngStream::new(seed, stream::ROUTING),
+                placement: RngStream::new(seed, stream::PLACEMENT),
+                health: RngStream::new(seed, stream::HEALTH),
+                ingress: RngStream::new(seed, stream::INGRESS),
+                reconnect: RngStream::new(seed, stream::RECONNECT),
                 faults,
             },
             nodes,
@@ -254,7 +253,7 @@ impl World {
             replicas: Vec::new(),
             replicas_created: 0,
             proxies: Vec::new(),
-            arrival_clock: ArrivalClock::new(),
+            arrivals: ArrivalStream::new(&scenario),
             serve_index: ServeIndex::default(),
             waiting_proxies: BTreeSet::new(),
             requests: RequestWindow::default(),
@@ -268,7 +267,7 @@ impl World {
             faults: Vec::new(),
             levels_dirty: true,
             mark_now: false,
-            log: EventLog::default(),
+            log: Journal::default(),
             events_processed: 0,
             scenario,
         }
@@ -278,15 +277,15 @@ impl World {
     /// registered, every replica RUNNING (placed by the same spread rule as later replicas),
     /// proxies healthy, endpoints ready.
     fn init_steady_state(&mut self) {
-        self.log("sim", "ftsim", format_args!("steady state: all pods, replicas and proxies up"));
-        let head = self.create_pod("head".to_string(), PodRole::Head, self.scenario.cluster.head_cpus_milli);
+        self.log(Component::Sim, "ftsim", format_args!("steady state: all pods, replicas and proxies up"));
+        let head = self.create_pod(names::HEAD_POD.to_string(), PodRole::Head, self.scenario.cluster.head_cpus_milli);
         self.head = Some(head);
         for g in 0..self.scenario.cluster.worker_groups.len() {
             let group = self.scenario.cluster.worker_groups[g].clone();
             for _ in 0..group.replicas {
                 self.worker_generation[g] += 1;
                 self.create_pod(
-                    format!("{}-{}", group.name, self.worker_generation[g]),
+                    names::worker_pod(&group.name, self.worker_generation[g]),
                     PodRole::Worker(g),
                     group.cpus_milli,
                 );
@@ -458,8 +457,8 @@ impl World {
     }
 
     /// Appends one events.log line at the current time.
-    pub(super) fn log(&mut self, component: &str, name: &str, what: std::fmt::Arguments<'_>) {
-        self.log.line(self.now, component, name, what);
+    pub(super) fn log(&mut self, component: Component, name: &str, what: std::fmt::Arguments<'_>) {
+        self.log.record(self.now, component, name, what);
     }
 
     /// Marks injected fault `i` as detected now (first detection wins).
@@ -469,14 +468,14 @@ impl World {
         {
             self.faults[rec].detected_at = Some(self.now);
             self.mark_now = true;
-            self.log("fault", &format!("#{fault}"), format_args!("detected"));
+            self.log(Component::Fault, &format!("#{fault}"), format_args!("detected"));
         }
     }
 
     /// Starts the observation record of fault `i` and logs its injection.
     pub(super) fn record_fault(&mut self, fault: usize, target: Option<String>) {
         let kind = self.scenario.faults[fault].kind.name().to_string();
-        self.log("fault", &format!("#{fault}"), format_args!("{kind} injected"));
+        self.log(Component::Fault, &format!("#{fault}"), format_args!("{kind} injected"));
         self.fault_records[fault] = Some(self.faults.len());
         self.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
         self.mark_now = true;
@@ -519,7 +518,7 @@ impl World {
     fn finish(mut self, out: &mut Sinks<'_>) -> Result<SimRun, SimError> {
         self.record_levels();
         let events = self.events_processed;
-        self.log("sim", "ftsim", format_args!("end of run ({events} events)"));
+        self.log(Component::Sim, "ftsim", format_args!("end of run ({events} events)"));
         self.flush(out)?;
         debug_assert_eq!(self.requests.iter().count(), 0, "every request retired");
         out.events_log.flush().map_err(|e| SimError::EventsLog(e.to_string()))?;

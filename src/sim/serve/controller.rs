@@ -9,6 +9,7 @@
 //! failures; a hanging one times out after `health_check_timeout_s` per attempt.
 
 use crate::engine::{SimDuration, SimTime};
+use crate::journal::Component;
 use crate::scenario::HealthMode;
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ReplicaId};
@@ -92,7 +93,11 @@ impl World {
         };
         let from = self.controller.state;
         self.controller.state = state;
-        self.log("controller", "serve-controller", format_args!("{} -> {} ({why})", label(from), label(state)));
+        self.log(
+            Component::Controller,
+            "serve-controller",
+            format_args!("{} -> {} ({why})", label(from), label(state)),
+        );
         self.levels_dirty = true;
     }
 
@@ -192,7 +197,7 @@ impl World {
                     self.set_proxy_state(crate::sim::ids::ProxyId(i as u32), ProxyState::Removed, "cluster state lost");
                 }
             }
-            self.log("serve", "application", format_args!("gone (the new GCS has no Serve application)"));
+            self.log(Component::Serve, "application", format_args!("gone (the new GCS has no Serve application)"));
         }
         if !self.controller.app_present {
             if !self.controller.resubmit_pending {
@@ -216,7 +221,7 @@ impl World {
             && self.now >= self.head_ray_started_at + self.scenario.timings.readiness_initial_delay;
         if self.gcs_up() && head_ready {
             self.log(
-                "kuberay",
+                Component::Kuberay,
                 "rayservice",
                 format_args!("no Serve application found; resubmitting the Serve config"),
             );
@@ -267,7 +272,7 @@ impl World {
                 ReplicaState::Running => {
                     self.update_replica(r, |rep| rep.migrating = true);
                     self.log(
-                        "replica",
+                        Component::Replica,
                         &self.replicas[r.ix()].name.clone(),
                         format_args!("PENDING_MIGRATION (node draining)"),
                     );
@@ -407,7 +412,7 @@ impl World {
         rep.hc_failures += 1;
         let failures = rep.hc_failures;
         let name = rep.name.clone();
-        self.log("replica", &name, format_args!("{why} ({failures} consecutive)"));
+        self.log(Component::Replica, &name, format_args!("{why} ({failures} consecutive)"));
         if failures >= crate::scenario::defaults::HEALTH_CHECK_UNHEALTHY_THRESHOLD {
             self.replica_unhealthy(r, &format!("{failures} failed health checks"), true);
         } else {
@@ -444,7 +449,7 @@ impl World {
         if !c.ever_started && c.failure_count >= threshold && !c.deploy_failed {
             c.deploy_failed = true;
             let n = c.failure_count;
-            self.log("serve", "application", format_args!("DEPLOY_FAILED after {n} constructor failures"));
+            self.log(Component::Serve, "application", format_args!("DEPLOY_FAILED after {n} constructor failures"));
             self.serve_waiting_requests();
         }
     }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
 use crate::scenario::ProxyLocation;
 use crate::sim::event::Event;
@@ -74,7 +75,7 @@ impl World {
         }
         self.update_proxy(p, |px| px.state = state);
         let name = self.proxy_label(p);
-        self.log("proxy", &name, format_args!("{} -> {} ({why})", from.label(), state.label()));
+        self.log(Component::Proxy, &name, format_args!("{} -> {} ({why})", from.label(), state.label()));
         self.levels_dirty = true;
     }
 
@@ -168,7 +169,7 @@ impl World {
         });
         self.index_new_proxy(id);
         let name = self.proxy_label(id);
-        self.log("proxy", &name, format_args!("created (STARTING)"));
+        self.log(Component::Proxy, &name, format_args!("created (STARTING)"));
         self.levels_dirty = true;
         self.schedule_in(self.scenario.timings.proxy_start, Event::ProxyReady { proxy: id, inc: 0 });
     }
@@ -278,7 +279,7 @@ impl World {
             px.fault = cause.fault().or(pod_fault);
         });
         let name = self.proxy_label(p);
-        self.log("proxy", &name, format_args!("actor DEAD ({})", cause.describe()));
+        self.log(Component::Proxy, &name, format_args!("actor DEAD ({})", cause.describe()));
         self.levels_dirty = true;
         if self.proxies[p.ix()].state == ProxyState::Starting {
             self.set_proxy_state(p, ProxyState::Removed, "died while starting");

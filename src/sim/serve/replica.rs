@@ -6,6 +6,7 @@
 //! `RUNNING` in the controller's eyes until a health check finds it dead.
 
 use crate::engine::SimDuration;
+use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
 use crate::scenario::HealthMode;
 
@@ -130,7 +131,7 @@ impl World {
         let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let on = rep.pod.map(|p| self.pods[p.ix()].name.clone()).unwrap_or_else(|| "-".to_string());
-        self.log("replica", &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
+        self.log(Component::Replica, &name, format_args!("{} -> {} on {on} ({why})", from.label(), state.label()));
         self.levels_dirty = true;
     }
 
@@ -190,7 +191,7 @@ impl World {
         let rep = &self.replicas[r.ix()];
         let name = rep.name.clone();
         let state = rep.state;
-        self.log("replica", &name, format_args!("actor DEAD while {} ({})", state.label(), cause.describe()));
+        self.log(Component::Replica, &name, format_args!("actor DEAD while {} ({})", state.label(), cause.describe()));
         self.levels_dirty = true;
         if state == ReplicaState::Starting || state == ReplicaState::PendingAllocation {
             // A replica that never ran is dropped by the controller on its next tick.

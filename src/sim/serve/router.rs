@@ -66,7 +66,7 @@ pub struct Request {
 impl World {
     /// Schedules the next arrival, if it falls inside the run.
     pub(crate) fn schedule_next_arrival(&mut self) {
-        let at = self.arrival_clock.next(&self.scenario.traffic, &mut self.rng.arrivals);
+        let at = self.arrivals.next_arrival();
         if at < SimTime::ZERO + self.scenario.duration {
             self.schedule_at(at, Event::Arrival);
         }

@@ -1,4 +1,5 @@
-//! The arrival schedule of a scenario's traffic, shared by the simulator and live mode.
+//! The arrival stream of a scenario's traffic, shared by the simulator and live mode: both send
+//! the same requests at the same times.
 //!
 //! Arrival times are carried in picoseconds and rounded down to the simulation's microsecond
 //! only when an arrival is scheduled, so the rate is exact for every accepted `rate_per_s`: the
@@ -8,34 +9,27 @@
 //! mean, one draw from the `arrivals` stream per arrival.
 
 use crate::engine::{RngStream, SimTime};
-use crate::scenario::{Arrivals, Traffic};
-
-/// Picoseconds per second.
-pub const PS_PER_S: f64 = 1e12;
+use crate::names::stream;
+use crate::scenario::{Arrivals, Scenario, Traffic};
 
 /// Picoseconds per microsecond of simulated time.
 const PS_PER_US: u64 = 1_000_000;
 
-/// The mean gap between arrivals at `rate_per_s`, in whole picoseconds (`rate_per_s` > 0).
-pub fn gap_ps(rate_per_s: f64) -> u64 {
-    (PS_PER_S / rate_per_s).round() as u64
-}
-
 /// The next arrival times of a traffic, in order.
 #[derive(Clone, Debug, Default)]
-pub struct ArrivalClock {
+struct ArrivalClock {
     /// The last arrival, in picoseconds since the start.
     at_ps: u64,
 }
 
 impl ArrivalClock {
     /// A clock at the start of the run.
-    pub fn new() -> Self {
+    fn new() -> Self {
         ArrivalClock::default()
     }
 
     /// The next arrival of `traffic`; Poisson gaps draw from `rng` (the `arrivals` stream).
-    pub fn next(&mut self, traffic: &Traffic, rng: &mut RngStream) -> SimTime {
+    fn next(&mut self, traffic: &Traffic, rng: &mut RngStream) -> SimTime {
         let gap = match traffic.arrivals {
             Arrivals::Constant => traffic.gap_ps,
             // `as` saturates: a draw far in the tail lands after any run's end.
@@ -46,11 +40,35 @@ impl ArrivalClock {
     }
 }
 
+/// A scenario's arrival times, in order, from its own `arrivals` stream.
+#[derive(Clone, Debug)]
+pub struct ArrivalStream {
+    traffic: Traffic,
+    clock: ArrivalClock,
+    rng: RngStream,
+}
+
+impl ArrivalStream {
+    /// The arrivals of `sc`'s traffic from the start of the run.
+    pub fn new(sc: &Scenario) -> Self {
+        ArrivalStream {
+            traffic: sc.traffic.clone(),
+            clock: ArrivalClock::new(),
+            rng: RngStream::new(sc.seed, stream::ARRIVALS),
+        }
+    }
+
+    /// The next arrival (never ends: the caller stops at the end of the run).
+    pub fn next_arrival(&mut self) -> SimTime {
+        self.clock.next(&self.traffic, &mut self.rng)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::SimDuration;
-    use crate::scenario::ServiceTime;
+    use crate::scenario::{ServiceTime, gap_ps};
 
     fn traffic(rate: f64, arrivals: Arrivals) -> Traffic {
         Traffic {
@@ -66,7 +84,7 @@ mod tests {
     fn count(rate: f64, arrivals: Arrivals, secs: u64) -> u64 {
         let t = traffic(rate, arrivals);
         let mut clock = ArrivalClock::new();
-        let mut rng = RngStream::new(1, "arrivals");
+        let mut rng = RngStream::new(1, stream::ARRIVALS);
         let end = SimTime::from_micros(secs * 1_000_000);
         let mut n = 0;
         while clock.next(&t, &mut rng) < end {
@@ -99,7 +117,7 @@ mod tests {
     fn a_rate_of_one_per_microsecond_puts_one_arrival_on_each_tick() {
         let t = traffic(1_000_000.0, Arrivals::Constant);
         let mut clock = ArrivalClock::new();
-        let mut rng = RngStream::new(1, "arrivals");
+        let mut rng = RngStream::new(1, stream::ARRIVALS);
         let times: Vec<u64> = (0..3).map(|_| clock.next(&t, &mut rng).as_micros()).collect();
         assert_eq!(times, [1, 2, 3]);
     }

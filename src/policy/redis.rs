@@ -1,0 +1,28 @@
+//! Redis outages: how long the GCS's store is away.
+
+use crate::engine::SimDuration;
+use crate::scenario::{RedisMode, Timings};
+
+/// How long a Redis outage of `duration` lasts for its clients: a single Redis is down for the
+/// whole outage; an HA Redis fails over to a replica after `redis_failover_s` at most.
+pub fn outage_length(duration: SimDuration, mode: RedisMode, t: &Timings) -> SimDuration {
+    match mode {
+        RedisMode::Single => duration,
+        RedisMode::Ha => duration.min(t.redis_failover),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ha_redis_is_back_after_its_failover_a_single_one_after_the_outage() {
+        let t = crate::scenario::parse("{}", "t.json").unwrap().scenario.timings;
+        let long = t.redis_failover + SimDuration::from_secs(60);
+        assert_eq!(outage_length(long, RedisMode::Single, &t), long);
+        assert_eq!(outage_length(long, RedisMode::Ha, &t), t.redis_failover);
+        let short = SimDuration::from_secs(1).min(t.redis_failover);
+        assert_eq!(outage_length(short, RedisMode::Ha, &t), short);
+    }
+}

@@ -1,0 +1,85 @@
+//! Which component a fault without a target hits.
+//!
+//! The candidates are listed in a fixed order (pods in creation order, nodes by number, replicas
+//! in creation order) and one is drawn with the fault's own stream (`fault-<i>`,
+//! [`crate::names::stream::fault`]), one draw per resolution, so that the simulator and live mode
+//! pick the same component for the same seed whenever their clusters are in the same state.
+
+use crate::engine::RngStream;
+
+/// A pod as target resolution sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct PodView<T> {
+    /// The caller's handle for the pod.
+    pub id: T,
+    /// A head pod (never hit by `worker_pod_deletion`).
+    pub head: bool,
+    /// Its Ray container runs (phase Running).
+    pub running: bool,
+}
+
+/// A Kubernetes node as target resolution sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeView<T> {
+    /// The caller's handle for the node.
+    pub id: T,
+    /// The node is Ready.
+    pub ready: bool,
+    /// A Ray pod runs on it.
+    pub hosts_running_pod: bool,
+}
+
+/// The pods a fault may hit, given in creation order: the running ones, workers only when
+/// `workers_only` (`worker_pod_deletion`; `proxy_crash` may hit the head's proxy).
+pub fn pod_candidates<T>(pods: impl IntoIterator<Item = PodView<T>>, workers_only: bool) -> Vec<T> {
+    pods.into_iter().filter(|p| p.running && !(workers_only && p.head)).map(|p| p.id).collect()
+}
+
+/// The nodes a `node_loss` may hit, given in node order: "a node dies" is any Ready node that
+/// runs a Ray pod, the head's included.
+pub fn node_candidates<T>(nodes: impl IntoIterator<Item = NodeView<T>>) -> Vec<T> {
+    nodes.into_iter().filter(|n| n.ready && n.hosts_running_pod).map(|n| n.id).collect()
+}
+
+/// One of `candidates`, drawn with the fault's stream; `None` (and no draw) when there is none.
+pub fn pick<T: Clone>(rng: &mut RngStream, candidates: &[T]) -> Option<T> {
+    if candidates.is_empty() {
+        return None;
+    }
+    Some(candidates[rng.below(candidates.len())].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(id: u32, head: bool, running: bool) -> PodView<u32> {
+        PodView { id, head, running }
+    }
+
+    #[test]
+    fn pod_candidates_keep_creation_order_and_skip_the_head_for_deletions() {
+        let pods = [pod(0, true, true), pod(1, false, false), pod(2, false, true), pod(3, false, true)];
+        assert_eq!(pod_candidates(pods, false), [0, 2, 3]);
+        assert_eq!(pod_candidates(pods, true), [2, 3]);
+    }
+
+    #[test]
+    fn node_candidates_are_ready_nodes_running_ray() {
+        let nodes = [
+            NodeView { id: 1, ready: true, hosts_running_pod: true },
+            NodeView { id: 2, ready: false, hosts_running_pod: true },
+            NodeView { id: 3, ready: true, hosts_running_pod: false },
+        ];
+        assert_eq!(node_candidates(nodes), [1]);
+    }
+
+    #[test]
+    fn a_pick_draws_once_and_only_when_there_is_a_candidate() {
+        let mut a = RngStream::new(7, "fault-0");
+        let mut b = RngStream::new(7, "fault-0");
+        assert_eq!(pick::<u32>(&mut a, &[]), None);
+        let got = pick(&mut a, &[10, 20, 30]).unwrap();
+        assert_eq!(got, [10, 20, 30][b.below(3)]);
+    }
+}
