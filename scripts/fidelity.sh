@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Simulation vs live, side by side, for the bundled scenarios: runs each with `ftsim run` and
 # `ftsim live` (same scenario, same seed 1), the simulation also over seeds 1-20 for its range,
-# and writes the table to docs/fidelity.md and into the README (scripts/fidelity_table.py).
+# and writes the table into docs/fidelity.md (scripts/fidelity_table.py).
 #
 #   bash scripts/fidelity.sh                 # every bundled scenario (about 5 minutes each)
 #   bash scripts/fidelity.sh replica-crash   # only these (the table keeps the others' last runs)
@@ -26,4 +26,4 @@ for name in "${names[@]}"; do
   fi
 done
 python3 scripts/fidelity_table.py "$out"
-echo "fidelity: table written to docs/fidelity.md and README.md"
+echo "fidelity: table written to docs/fidelity.md"

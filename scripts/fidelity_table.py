@@ -1,7 +1,8 @@
 """Renders the fidelity table (simulation vs live, side by side) from
 output/fidelity/<name>-{sim,live}/report.json, with the simulation's range over the seeds in
-output/fidelity/<name>-seeds/<seed>/report.json, into docs/fidelity.md and into the README
-between its `<!-- fidelity:begin -->` and `<!-- fidelity:end -->` markers. Standard library only.
+output/fidelity/<name>-seeds/<seed>/report.json, into docs/fidelity.md between its
+`<!-- fidelity:begin -->` and `<!-- fidelity:end -->` markers; the rest of that page (what the
+cells mean, what differs and why) is written by hand and kept. Standard library only.
 
     python3 scripts/fidelity_table.py [OUT_DIR]    # default output/fidelity
 """
@@ -109,30 +110,18 @@ def table(out):
     return "\n".join(rows)
 
 
+DOC = "docs/fidelity.md"
+
+
 def main(out):
-    t = table(out)
-    doc = "\n".join([
-        "# Fidelity: simulation vs live",
-        "",
-        "Made by `bash scripts/fidelity.sh` (same scenario and seed; live on a local Ray 2.60 cluster;",
-        "see the README, section \"Fidelity: simulation vs live\", for what differs and why). Each cell",
-        "is `simulation / live` for seed 1, then in brackets the simulation's range over seeds 1-20,",
-        "marked **out** when the live value falls outside it (by more than 0.5). Detection and",
-        "recovery are seconds after the fault's injection, `-` when it did not happen within the run.",
-        "",
-        t,
-        "",
-    ])
-    with open("docs/fidelity.md", "w") as f:
-        f.write(doc)
-    with open("README.md") as f:
-        readme = f.read()
-    start, end = readme.find(BEGIN), readme.find(END)
+    with open(DOC) as f:
+        doc = f.read()
+    start, end = doc.find(BEGIN), doc.find(END)
     if start < 0 or end < start:
-        sys.exit(f"README.md: markers {BEGIN} ... {END} not found")
-    readme = readme[: start + len(BEGIN)] + "\n" + t + "\n" + readme[end:]
-    with open("README.md", "w") as f:
-        f.write(readme)
+        sys.exit(f"{DOC}: markers {BEGIN} ... {END} not found")
+    doc = doc[: start + len(BEGIN)] + "\n" + table(out) + "\n" + doc[end:]
+    with open(DOC, "w") as f:
+        f.write(doc)
 
 
 if __name__ == "__main__":

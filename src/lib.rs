@@ -1,8 +1,48 @@
 //! ftsim: a deterministic discrete-event simulator of cluster failures for Ray Serve
-//! applications on Kubernetes with KubeRay.
+//! applications on Kubernetes with KubeRay, and a live mode that replays the same scenarios
+//! against a real local Ray cluster.
 //!
-//! Layers, top to bottom (each depends only on those below it): `cli`, `report`, `sim` (the
-//! model), `traffic`-free `metrics`, `scenario`, and the generic `engine`.
+//! # Layers
+//!
+//! Each module imports only the layers below its own; modules of one layer are siblings and do
+//! not import each other. `tests/layering.rs` reads every `crate::` path of `src/` and fails on
+//! an import against this diagram, naming the file, the line and the edge.
+//!
+//! ```text
+//! cli                          commands, arguments, exit codes
+//!  report                      report.json, timeseries.csv, events.log, plots, HTML, run directories
+//!  sim | live                  the model | the same scenario on a real local Ray cluster
+//!  metrics                     observations -> outcomes, downtime, per-fault recovery, SLO
+//!  policy | traffic | journal  rules both modes share: operators, kubelet, fault targets,
+//!                              the arrival stream, names, the events log's records
+//!  scenario                    raw JSON -> defaults -> validated domain types
+//!  engine                      typed time, event queue, seeded random streams
+//! ```
+//!
+//! - [`engine`] imports nothing of the crate: it knows no Ray, no Kubernetes, no scenario.
+//! - [`scenario`] builds on the engine's time and random streams only.
+//! - `policy`, `traffic` and `journal` hold the rules the simulator and live mode must agree on
+//!   (issue 11 §1 moves them there); they may use each other and the layers below.
+//! - [`metrics`] imports neither [`sim`] nor [`live`]: both feed it the same observations.
+//! - [`sim`] and [`live`] are siblings: neither imports the other. Until issue 11 §1 lands, live
+//!   mode still takes the kubelet's back-off and the events log from `sim`, and one of its tests
+//!   runs `sim::run`; `tests/layering.rs` lists these three imports as its only exceptions.
+//! - [`report`] renders what either mode measured; [`cli`] wires everything to the command line.
+//!
+//! # Example
+//!
+//! A scenario in, a simulated run's metrics out (the working example with one replica crash):
+//!
+//! ```
+//! use ftsim::metrics::Metrics;
+//!
+//! let loaded = ftsim::scenario::parse(r#"{"faults": [{"kind": "replica_crash", "at_s": 60}]}"#, "doc").unwrap();
+//! let run = ftsim::sim::run(&loaded.scenario).unwrap();
+//! let metrics = Metrics::compute(&loaded.scenario, &run.observations);
+//! // The guide: a crashed replica costs only the requests it was serving, here none.
+//! assert_eq!(metrics.failures(), 0);
+//! assert!(metrics.slo.holds);
+//! ```
 
 pub mod cli;
 pub mod engine;

@@ -1,5 +1,5 @@
-//! Every ```` ```console ```` block of README.md, run against the real binary, so that the
-//! examples the manual shows cannot go stale.
+//! Every ```` ```console ```` block of README.md and of each `docs/*.md`, run against the real
+//! binary, so that the examples the manual shows cannot go stale.
 //!
 //! In a block, a line starting `$ ` is a command and the lines after it, up to the next command,
 //! are what it prints (standard output, then standard error). A block's commands run in order in
@@ -11,26 +11,39 @@
 //! lines. A block whose info string holds `skip` (```` ```console skip ````) is not run: it is for
 //! commands that build ftsim or need Ray (`cargo ...`, `bash scripts/...`).
 //!
-//! `FTSIM_BLESS=1 cargo test --test readme` rewrites, in README.md, the expected output of every
-//! command whose output no longer matches (after a change of the model's numbers, say).
+//! `FTSIM_BLESS=1 cargo test --test readme` rewrites, in each of those files, the expected output
+//! of every command whose output no longer matches (after a change of the model's numbers, say).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 
 /// One command of a console block.
 struct Cmd {
-    /// 1-based line of the command in README.md.
+    /// 1-based line of the command in its file.
     line: usize,
     /// The text after `$ `.
     text: String,
-    /// Line indexes (0-based) of its expected output in README.md.
+    /// Line indexes (0-based) of its expected output in its file.
     expected: std::ops::Range<usize>,
 }
 
-/// The console blocks of `lines` that are run: their commands, block by block.
-fn blocks(lines: &[&str]) -> Vec<Vec<Cmd>> {
+/// The files whose console blocks are run, relative to the repository: README.md, then every
+/// `docs/*.md` in name order.
+fn documents() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+        .collect();
+    docs.sort();
+    std::iter::once(PathBuf::from("README.md")).chain(docs).collect()
+}
+
+/// The console blocks of `lines` (the text of `file`) that are run: their commands, block by
+/// block.
+fn blocks(file: &str, lines: &[&str]) -> Vec<Vec<Cmd>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -40,14 +53,15 @@ fn blocks(lines: &[&str]) -> Vec<Vec<Cmd>> {
         };
         let skip = info.split_whitespace().any(|w| w == "skip");
         let start = i + 1;
-        let end = (start..lines.len()).find(|j| lines[*j].starts_with("```")).expect("an unclosed console block");
+        let end = (start..lines.len())
+            .find(|j| lines[*j].starts_with("```"))
+            .unwrap_or_else(|| panic!("{file}:{}: an unclosed console block", i + 1));
         let mut cmds: Vec<Cmd> = Vec::new();
         for (j, line) in lines.iter().enumerate().take(end).skip(start) {
             if let Some(text) = line.strip_prefix("$ ") {
                 cmds.push(Cmd { line: j + 1, text: text.to_string(), expected: j + 1..j + 1 });
             } else {
-                let cmd =
-                    cmds.last_mut().unwrap_or_else(|| panic!("README.md:{}: output before a `$ ` command", j + 1));
+                let cmd = cmds.last_mut().unwrap_or_else(|| panic!("{file}:{}: output before a `$ ` command", j + 1));
                 cmd.expected.end = j + 1;
             }
         }
@@ -89,8 +103,8 @@ fn matches(expected: &[&str], actual: &[&str]) -> bool {
 
 /// Runs `cmd` in `dir`: writes the file of a `cat`, or runs ftsim; returns the printed lines,
 /// `None` for a `cat`.
-fn execute(cmd: &Cmd, lines: &[&str], dir: &Path) -> Option<Vec<String>> {
-    let words = shlex::split(&cmd.text).unwrap_or_else(|| panic!("README.md:{}: not shell words", cmd.line));
+fn execute(file: &str, cmd: &Cmd, lines: &[&str], dir: &Path) -> Option<Vec<String>> {
+    let words = shlex::split(&cmd.text).unwrap_or_else(|| panic!("{file}:{}: not shell words", cmd.line));
     match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["cat", file] => {
             let text: String = lines[cmd.expected.clone()].iter().map(|l| format!("{l}\n")).collect();
@@ -112,7 +126,7 @@ fn execute(cmd: &Cmd, lines: &[&str], dir: &Path) -> Option<Vec<String>> {
             Some(printed)
         }
         _ => panic!(
-            "README.md:{}: `{}`: a checked console block runs only `ftsim ...` and `cat FILE`; \
+            "{file}:{}: `{}`: a checked console block runs only `ftsim ...` and `cat FILE`; \
              mark the block ```console skip",
             cmd.line, cmd.text
         ),
@@ -129,26 +143,28 @@ fn copy_scenarios(dir: &Path) {
     }
 }
 
-#[test]
-fn every_console_block_of_the_readme_matches_the_binary() {
-    let text = std::fs::read_to_string(README).unwrap();
+/// Runs the console blocks of `file`; returns the messages of the stale outputs. With `bless`,
+/// rewrites those outputs in the file instead. Returns also how many commands were checked.
+fn check(file: &Path, bless: bool) -> (Vec<String>, usize) {
+    let name = file.display().to_string();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let bless = std::env::var_os("FTSIM_BLESS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     let mut rewrites: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
-    let blocks = blocks(&lines);
-    assert!(blocks.iter().flatten().count() >= 3, "the README's checked examples are found");
+    let blocks = blocks(&name, &lines);
+    let checked = blocks.iter().flatten().count();
     for block in blocks {
         let dir = tempfile::tempdir().unwrap();
         copy_scenarios(dir.path());
         for cmd in &block {
-            let Some(printed) = execute(cmd, &lines, dir.path()) else {
+            let Some(printed) = execute(&name, cmd, &lines, dir.path()) else {
                 continue;
             };
             let actual: Vec<&str> = printed.iter().map(String::as_str).collect();
             if !matches(&lines[cmd.expected.clone()], &actual) {
                 stale.push(format!(
-                    "README.md:{}: `{}` prints:\n{}\n--- the README shows:\n{}",
+                    "{name}:{}: `{}` prints:\n{}\n--- {name} shows:\n{}",
                     cmd.line,
                     cmd.text,
                     actual.join("\n"),
@@ -163,11 +179,27 @@ fn every_console_block_of_the_readme_matches_the_binary() {
         for (range, printed) in rewrites.into_iter().rev() {
             out.splice(range, printed);
         }
-        std::fs::write(README, out.join("\n") + "\n").unwrap();
-        eprintln!("FTSIM_BLESS=1: rewrote {} outputs in README.md", stale.len());
-        return;
+        std::fs::write(&path, out.join("\n") + "\n").unwrap();
+        eprintln!("FTSIM_BLESS=1: rewrote {} outputs in {name}", stale.len());
+        stale.clear();
     }
-    assert!(stale.is_empty(), "{}\n\nrerun with FTSIM_BLESS=1 to update README.md", stale.join("\n\n"));
+    (stale, checked)
+}
+
+#[test]
+fn every_console_block_of_the_readme_and_the_docs_matches_the_binary() {
+    let bless = std::env::var_os("FTSIM_BLESS").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    let mut checked = Vec::new();
+    for file in documents() {
+        let (messages, count) = check(&file, bless);
+        stale.extend(messages);
+        checked.push((file, count));
+    }
+    let readme = checked.iter().find(|(f, _)| f == Path::new("README.md")).map_or(0, |(_, n)| *n);
+    assert!(readme >= 3, "the README's checked examples are found");
+    assert!(checked.iter().any(|(f, n)| f.starts_with("docs") && *n > 0), "the docs' checked examples are found");
+    assert!(stale.is_empty(), "{}\n\nrerun with FTSIM_BLESS=1 to update them", stale.join("\n\n"));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! One module per bundled scenario: each test runs the real model and asserts the behaviour the
-//! Ray Serve fault-tolerance guide and `reference/ray-defaults.md` document. A test names the
+//! Ray Serve fault-tolerance guide and `docs/ray-defaults.md` document. A test names the
 //! claim it checks; a wrong model makes it fail.
 
 mod common;
@@ -549,7 +549,7 @@ mod overlapping_health_check_faults {
 mod report_window {
     use super::*;
 
-    /// README: detection and recovery are null when they fall after the run's end. The drain
+    /// docs/reports.md: detection and recovery are null when they fall after the run's end. The drain
     /// window after `duration_s` (up to the client timeout) only resolves open requests; it does
     /// not stretch the window in which faults are detected or recovered.
     #[test]

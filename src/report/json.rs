@@ -1,6 +1,6 @@
 //! report.json: the run's headline metrics, per-fault timings, downtime episodes, the SLO
 //! verdict and the fully resolved scenario. Output formats are API: the layout is versioned by
-//! `schema_version` and documented in the README ("Reading the report").
+//! `schema_version` and documented in docs/reports.md.
 
 use serde::{Deserialize, Serialize};
 

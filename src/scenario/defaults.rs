@@ -1,7 +1,7 @@
 //! Every default of the scenario format, with its unit, role and source.
 //!
 //! Sources are Ray 2.60 (`ray-project/ray`), KubeRay (`ray-project/kuberay`, after v1.7.0) and
-//! Kubernetes, as collected in `shared/reference/ray-defaults.md`. Numbers that no source gives
+//! Kubernetes, as collected in `docs/ray-defaults.md`. Numbers that no source gives
 //! are marked GUESS and are the first thing to override when you know your cluster; numbers that
 //! are Kubernetes defaults not verified in those repositories are marked K8S-UNVERIFIED.
 
@@ -133,7 +133,7 @@ pub const GCS_REDIS_CRASH: SimDuration = ms(2_500);
 pub const STALE_RAYLET_REJECTION: SimDuration = SimDuration::from_secs(16);
 /// `ray start --block` polls its children every 1 s and exits when one dies (scripts.py).
 pub const RAY_BLOCK_POLL: SimDuration = ms(1_000);
-/// `ray start` on a worker until its raylet is up \[s\]. GUESS: local-ray-notes.md measured 5-12 s
+/// `ray start` on a worker until its raylet is up \[s\]. GUESS: docs/ray-defaults.md §15 measured 5-12 s
 /// on 2 cores; live mode here 4.6-9.7 s (median 6.2 s, six starts); real pods vary.
 pub const RAY_START: SimDuration = SimDuration::from_secs(5);
 /// `ray start --head` until the GCS (with its tables) and the head's raylet are up \[s\]: the head
@@ -192,7 +192,7 @@ pub const MIN_SUCCESS_RATIO: f64 = 0.99;
 /// time is one incident to a reviewer, not many.
 pub const BROWNOUT_MERGE_GAP: SimDuration = SimDuration::from_secs(5);
 
-// --- Limits (bounded work; see the README's guarantees) ---
+// --- Limits (bounded work; see docs/guarantees.md) ---
 /// Longest run \[s\]: 7 days.
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(7 * 24 * 3600);
 /// Highest request rate [1/s]: one arrival per microsecond tick on average. Any rate from one
