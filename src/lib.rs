@@ -16,17 +16,17 @@
 //!  policy | traffic | journal  rules both modes share: operators, kubelet, fault targets,
 //!                              the arrival stream, names, the events log's records
 //!  scenario                    raw JSON -> defaults -> validated domain types
-//!  engine                      typed time, event queue, seeded random streams
+//!  engine | names              typed time, event queue, seeded random streams | the names of
+//!                              nodes, pods and random streams
 //! ```
 //!
-//! - [`engine`] imports nothing of the crate: it knows no Ray, no Kubernetes, no scenario.
-//! - [`scenario`] builds on the engine's time and random streams only.
-//! - `policy`, `traffic` and `journal` hold the rules the simulator and live mode must agree on
-//!   (issue 11 §1 moves them there); they may use each other and the layers below.
+//! - [`engine`] and [`names`] import nothing of the crate: the engine knows no Ray, no
+//!   Kubernetes, no scenario.
+//! - [`scenario`] builds on the engine's time and random streams and on the names.
+//! - [`policy`], [`traffic`] and [`journal`] hold the rules the simulator and live mode must
+//!   agree on; they may use each other and the layers below.
 //! - [`metrics`] imports neither [`sim`] nor [`live`]: both feed it the same observations.
-//! - [`sim`] and [`live`] are siblings: neither imports the other. Until issue 11 §1 lands, live
-//!   mode still takes the kubelet's back-off and the events log from `sim`, and one of its tests
-//!   runs `sim::run`; `tests/layering.rs` lists these three imports as its only exceptions.
+//! - [`sim`] and [`live`] are siblings: neither imports the other.
 //! - [`report`] renders what either mode measured; [`cli`] wires everything to the command line.
 //!
 //! # Example

@@ -82,7 +82,7 @@ fn check_ports(sc: &Scenario, base: u16) -> Result<(), LiveError> {
     for (port, ip) in ports {
         if TcpListener::bind((ip, port)).is_err() || TcpListener::bind(("0.0.0.0", port)).is_err() {
             return Err(LiveError::Environment(format!(
-                "port {port} is taken (another program, or a live run that crashed: see the README's clean-up); \
+                "port {port} is taken (another program, or a live run that crashed: see \"Cleaning up after a killed run\" in docs/live-mode.md); \
                  choose another range with --base-port"
             )));
         }
