@@ -29,14 +29,19 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
     Option::<T>::deserialize(d)
 }
 
-/// Declares a command: its arguments struct, name and result type.
+/// Declares a command: its arguments struct, name and result type. Fields in `{}` are always
+/// sent; those in `[]` are arguments the helper defaults: `Option`s, left out when `None`.
 macro_rules! command {
-    ($(#[$doc:meta])* $name:ident = $wire:literal -> $reply:ty { $($(#[$fattr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident = $wire:literal -> $reply:ty
+        { $($(#[$fattr:meta])* $field:ident : $ty:ty),* $(,)? }
+        $([ $($opt:ident : $oty:ty),* $(,)? ])?
+    ) => {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $($(#[$fattr])* pub $field: $ty,)*
+            $($(#[serde(default, skip_serializing_if = "Option::is_none")] pub $opt: Option<$oty>,)*)?
         }
 
         impl Command for $name {
@@ -57,8 +62,9 @@ command!(
         base_port: u16,
         #[serde(deserialize_with = "nullable")] redis_password: Option<String>,
         namespace: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")] keep_logs: Option<bool>,
-    }
+    } [
+        keep_logs: bool,
+    ]
 );
 command!(
     /// `start_redis`: starts Redis on its data (GCS fault tolerance).
@@ -66,38 +72,36 @@ command!(
 );
 command!(
     /// `stop_redis`: SIGKILL (a crash), or `SHUTDOWN NOSAVE` when graceful.
-    StopRedis = "stop_redis" -> StopRedisReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] graceful: Option<bool>,
-    }
+    StopRedis = "stop_redis" -> StopRedisReply {} [graceful: bool]
 );
 command!(
     /// `restart_redis`: stop (if running), then start on the same data.
-    RestartRedis = "restart_redis" -> RestartRedisReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] graceful: Option<bool>,
-    }
+    RestartRedis = "restart_redis" -> RestartRedisReply {} [graceful: bool]
 );
-command!(
+/// Declares the two pod-starting commands: their own fields, then the options they share.
+macro_rules! start_pod {
+    ($($(#[$doc:meta])* $name:ident = $wire:literal { $($own:ident : $oty:ty),* })*) => {$(
+        command!(
+            $(#[$doc])*
+            $name = $wire -> PodStartReply {
+                $($own: $oty,)*
+                gcs_ft: bool,
+            } [
+                num_cpus: u64,
+                timeout_s: f64,
+                object_store_mb: u32,
+                env: BTreeMap<String, String>,
+                exit_ok: bool,
+            ]
+        );
+    )*};
+}
+
+start_pod!(
     /// `start_head`: the head pod's `ray start --head`.
-    StartHead = "start_head" -> PodStartReply {
-        gcs_ft: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")] num_cpus: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] timeout_s: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] object_store_mb: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] env: Option<BTreeMap<String, String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] exit_ok: Option<bool>,
-    }
-);
-command!(
+    StartHead = "start_head" {}
     /// `start_worker`: a worker pod's `ray start --address`, on a fresh slot.
-    StartWorker = "start_worker" -> PodStartReply {
-        name: String,
-        gcs_ft: bool,
-        #[serde(default, skip_serializing_if = "Option::is_none")] num_cpus: Option<u64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] timeout_s: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] object_store_mb: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] env: Option<BTreeMap<String, String>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] exit_ok: Option<bool>,
-    }
+    StartWorker = "start_worker" { name: String }
 );
 command!(
     /// `kill_pod`: SIGKILL of the pod's whole process tree.
@@ -113,9 +117,7 @@ command!(
 );
 command!(
     /// `undeploy`: `serve.delete` of the application.
-    Undeploy = "undeploy" -> UndeployReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] app_name: Option<String>,
-    }
+    Undeploy = "undeploy" -> UndeployReply {} [app_name: String]
 );
 command!(
     /// `deploy`: submits the SleepyPid application (returns once submitted).
@@ -127,11 +129,12 @@ command!(
         max_ongoing_requests: u32,
         #[serde(deserialize_with = "nullable")] max_replicas_per_node: Option<u32>,
         proxy_location: ProxyLocation,
-        #[serde(default, skip_serializing_if = "Option::is_none")] max_constructor_retry_count: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] graceful_shutdown_timeout_s: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] constructor_fail_delay_s: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] app_name: Option<String>,
-    }
+    } [
+        max_constructor_retry_count: u32,
+        graceful_shutdown_timeout_s: f64,
+        constructor_fail_delay_s: f64,
+        app_name: String,
+    ]
 );
 command!(
     /// `wait_ready`: until the application runs `num_replicas` replicas and every proxy answers.
@@ -141,24 +144,18 @@ command!(
     /// `kill_replica`: one replica (`None`: the first RUNNING one, on `pod` if given).
     KillReplica = "kill_replica" -> KillReplicaReply {
         #[serde(deserialize_with = "nullable")] replica: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] pod: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] method: Option<Method>,
-    }
+    } [
+        pod: String,
+        method: Method,
+    ]
 );
 command!(
     /// `kill_controller`: the Serve controller, for good or as a crash Ray restarts.
-    KillController = "kill_controller" -> KillControllerReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] no_restart: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] method: Option<Method>,
-    }
+    KillController = "kill_controller" -> KillControllerReply {} [no_restart: bool, method: Method]
 );
 command!(
     /// `kill_proxy`: the proxy of one pod or node IP (exactly one of them).
-    KillProxy = "kill_proxy" -> KillProxyReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] pod: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] node_ip: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] method: Option<Method>,
-    }
+    KillProxy = "kill_proxy" -> KillProxyReply {} [pod: String, node_ip: String, method: Method]
 );
 command!(
     /// `fail_health`: one replica's health check fails (or passes again).
@@ -166,22 +163,15 @@ command!(
 );
 command!(
     /// `fail_constructors`: the next `count` constructors fail, and/or each with `probability`.
-    FailConstructors = "fail_constructors" -> FailConstructorsReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] count: Option<u32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")] probability: Option<f64>,
-    }
+    FailConstructors = "fail_constructors" -> FailConstructorsReply {} [count: u32, probability: f64]
 );
 command!(
     /// `observe`: a snapshot of the cluster that never hangs.
-    Observe = "observe" -> ObserveReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] timeout_s: Option<f64>,
-    }
+    Observe = "observe" -> ObserveReply {} [timeout_s: f64]
 );
 command!(
     /// `shutdown`: tears everything down, checks nothing is left, then the helper exits.
-    Shutdown = "shutdown" -> ShutdownReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")] keep_logs: Option<bool>,
-    }
+    Shutdown = "shutdown" -> ShutdownReply {} [keep_logs: bool]
 );
 
 /// Where Serve runs proxies.

@@ -122,39 +122,39 @@ impl From<protocol::ObserveReply> for Snapshot {
             time_unix_s: r.time_unix_s,
             redis: RedisView { running: r.redis.running, answering: r.redis.answering },
             gcs: GcsView { port_open: r.gcs.port_open, answering: r.gcs.answering },
-            pods: r
-                .pods
-                .into_iter()
-                .map(|p| PodView {
-                    name: p.name,
-                    role: wire_name(&p.role),
-                    process: wire_name(&p.process),
-                    node_state: p.node_state.as_ref().map(wire_name),
-                    proxy_port: Some(p.proxy_port),
-                    node_ip: Some(p.node_ip),
-                })
-                .collect(),
+            pods: r.pods.into_iter().map(PodView::from).collect(),
             ray_view: RayView { available: r.ray_view.available },
             controller: ControllerView { actor_state: r.controller.actor_state, answering: r.controller.answering },
-            replicas: r
-                .replicas
-                .into_iter()
-                .map(|x| ReplicaView {
-                    replica_id: x.replica_id,
-                    state: x.state,
-                    actor_state: x.actor_state,
-                    pid: x.pid,
-                    pod: x.pod,
-                })
-                .collect(),
-            proxies: r
-                .proxies
-                .into_iter()
-                .map(|x| ProxyView { pod: x.pod, status: x.status, actor_state: x.actor_state, url: x.url })
-                .collect(),
+            replicas: r.replicas.into_iter().map(ReplicaView::from).collect(),
+            proxies: r.proxies.into_iter().map(ProxyView::from).collect(),
             app: r.app.map(|a| AppView { status: a.status, deployment_status: Some(a.deployment_status) }),
             constructors_raised: r.constructors_raised,
         }
+    }
+}
+
+impl From<protocol::PodState> for PodView {
+    fn from(p: protocol::PodState) -> Self {
+        PodView {
+            name: p.name,
+            role: wire_name(&p.role),
+            process: wire_name(&p.process),
+            node_state: p.node_state.as_ref().map(wire_name),
+            proxy_port: Some(p.proxy_port),
+            node_ip: Some(p.node_ip),
+        }
+    }
+}
+
+impl From<protocol::ReplicaInfo> for ReplicaView {
+    fn from(x: protocol::ReplicaInfo) -> Self {
+        ReplicaView { replica_id: x.replica_id, state: x.state, actor_state: x.actor_state, pid: x.pid, pod: x.pod }
+    }
+}
+
+impl From<protocol::ProxyInfo> for ProxyView {
+    fn from(x: protocol::ProxyInfo) -> Self {
+        ProxyView { pod: x.pod, status: x.status, actor_state: x.actor_state, url: x.url }
     }
 }
 
