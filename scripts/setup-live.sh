@@ -4,7 +4,7 @@
 #   1. Debian's redis-server (only if no `redis-server` is on PATH). The package's
 #      system service is stopped and disabled: ftsim starts its own Redis instances.
 #   2. A virtualenv (default: <repo>/.venv-live, override with FTSIM_LIVE_VENV)
-#      with the pinned src/live/python/requirements.txt (ray[serve]==2.60.0 + deps).
+#      with the pinned python/requirements-live.txt (ray[serve]==2.60.0 + deps).
 #
 # Idempotent: the venv carries a stamp file with the sha256 of requirements.txt and
 # the Python version; when it matches and `import ray, ray.serve` works, nothing is
@@ -12,7 +12,7 @@
 #
 # Environment:
 #   FTSIM_LIVE_VENV   virtualenv path (default: <repo>/.venv-live)
-#   FTSIM_PYTHON      interpreter used to create the venv (default: python3; 3.9-3.13)
+#   FTSIM_PYTHON      interpreter used to create the venv (default: python3; 3.10-3.13)
 #
 # Exit status: 0 ready, 1 on any failure (with a message on stderr).
 set -euo pipefail
@@ -29,7 +29,7 @@ on_exit() {
 trap on_exit EXIT
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REQS="$REPO_ROOT/src/live/python/requirements.txt"
+REQS="$REPO_ROOT/python/requirements-live.txt"
 VENV="${FTSIM_LIVE_VENV:-$REPO_ROOT/.venv-live}"
 PYTHON="${FTSIM_PYTHON:-python3}"
 STAMP="$VENV/.ftsim-requirements.sha256"
@@ -95,8 +95,8 @@ fi
 
 # --- 2. virtualenv with the pinned requirements ------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "python interpreter not found: $PYTHON (set FTSIM_PYTHON)"
-"$PYTHON" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 13) else 1)' ||
-    die "$PYTHON is $("$PYTHON" -V 2>&1); ray 2.60 wheels need Python 3.9-3.13"
+"$PYTHON" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' ||
+    die "$PYTHON is $("$PYTHON" -V 2>&1); the helper needs Python 3.10-3.13 (ray 2.60 wheels: 3.9-3.13)"
 
 want="$(sha256sum "$REQS" | awk '{print $1}') $("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 

@@ -15,6 +15,9 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 
+step "Python helper: ruff, mypy --strict, pytest (no Ray needed)"
+bash scripts/check-python.sh
+
 step "unit, scenario, property and CLI tests"
 cargo test --locked
 

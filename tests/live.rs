@@ -21,7 +21,7 @@ use ftsim::live::PORT_SPAN;
 use serde_json::{Value, json};
 
 /// Processes a live run may start, counted by command name.
-const RAY_PROCESSES: [&str; 4] = ["raylet", "gcs_server", "redis-server", "ftsim_ray_helper"];
+const RAY_PROCESSES: [&str; 4] = ["raylet", "gcs_server", "redis-server", "ftsim_helper"];
 
 fn count_processes() -> usize {
     let mut n = 0;

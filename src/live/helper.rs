@@ -1,6 +1,7 @@
-//! The supervisor of the Python helper (`src/live/python/ftsim_ray_helper.py`): spawns it in its
-//! own process group, speaks its JSON-lines protocol over stdin/stdout (specified in the
-//! helper's module docstring), redacts secrets from everything it reports, and tears it down on
+//! The supervisor of the Python helper (the package `python/ftsim_helper`, run as
+//! `python -m ftsim_helper`): spawns it in its own process group, speaks its JSON-lines protocol
+//! over stdin/stdout (typed in [`super::protocol`]), redacts secrets from everything it reports,
+//! and tears it down on
 //! every exit path: an orderly `shutdown`, or on drop (error, panic) closing its stdin — the
 //! helper then kills everything it started — and, if it does not exit within a minute,
 //! SIGKILL of its process group. Ctrl-C (the `stop` flag) interrupts a call within 0.1 s, even a
@@ -9,15 +10,18 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use serde_json::Value;
 
 use super::LiveError;
+use super::protocol::{self, Command, Response, Shutdown, ShutdownReply};
 
 /// A running helper process.
 pub struct Helper {
@@ -42,11 +46,12 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 }
 
 impl Helper {
-    /// Starts `python script` in a new process group, its stderr appended to `log`. Calls give up
-    /// with [`LiveError::Interrupted`] once `stop` is set.
+    /// Starts `python -m ftsim_helper` in a new process group, with the package's parent
+    /// directory `package_root` as its working directory and first on its `PYTHONPATH`, its
+    /// stderr appended to `log`. Calls give up with [`LiveError::Interrupted`] once `stop` is set.
     pub fn spawn(
         python: &Path,
-        script: &Path,
+        package_root: &Path,
         log: &Path,
         secrets: Vec<String>,
         stop: Arc<AtomicBool>,
@@ -56,8 +61,15 @@ impl Helper {
             .append(true)
             .open(log)
             .map_err(|e| LiveError::Io(format!("cannot open {}: {e}", log.display())))?;
-        let mut child = Command::new(python)
-            .arg(script)
+        let python_path = std::env::join_paths(
+            std::iter::once(package_root.to_path_buf())
+                .chain(std::env::var_os("PYTHONPATH").iter().flat_map(std::env::split_paths)),
+        )
+        .map_err(|e| LiveError::Environment(format!("cannot set PYTHONPATH: {e}")))?;
+        let mut child = std::process::Command::new(python)
+            .args(["-m", "ftsim_helper"])
+            .current_dir(package_root)
+            .env("PYTHONPATH", python_path)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -83,21 +95,23 @@ impl Helper {
         self.child.id()
     }
 
-    /// Sends one command and waits for its response.
-    pub fn call(&mut self, cmd: &str, args: Value, timeout: Duration) -> Result<Value, LiveError> {
+    /// Sends one command and waits for its typed result.
+    pub fn request<C: Command>(&mut self, cmd: &C, timeout: Duration) -> Result<C::Reply, LiveError> {
+        let result = self.call(C::NAME, |id| protocol::request_line(id, cmd), timeout)?;
+        serde_json::from_value(result).map_err(|e| {
+            LiveError::Helper(format!("{}: unexpected result ({})", C::NAME, redact(&e.to_string(), &self.secrets)))
+        })
+    }
+
+    /// Sends the request line `line(id)` and waits for its response's result.
+    fn call(&mut self, cmd: &str, line: impl FnOnce(u64) -> String, timeout: Duration) -> Result<Value, LiveError> {
         if self.interrupted || self.stop.load(Ordering::SeqCst) {
             self.interrupted = true;
             return Err(LiveError::Interrupted);
         }
         let id = self.next_id;
         self.next_id += 1;
-        let mut req = match args {
-            Value::Object(m) => m,
-            _ => serde_json::Map::new(),
-        };
-        req.insert("id".into(), json!(id));
-        req.insert("cmd".into(), json!(cmd));
-        let line = serde_json::to_string(&Value::Object(req)).expect("request serializes");
+        let line = line(id);
         let stdin = self.stdin.as_mut().ok_or_else(|| LiveError::Helper("the helper's stdin is closed".into()))?;
         writeln!(stdin, "{line}")
             .and_then(|_| stdin.flush())
@@ -111,17 +125,17 @@ impl Helper {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left.min(STOP_CHECK)) {
                 Ok(resp) => {
-                    let v: Value = serde_json::from_str(&resp).map_err(|e| {
+                    let unreadable = |e: &dyn std::fmt::Display| {
                         LiveError::Helper(format!("{cmd}: unreadable response ({e}): {}", redact(&resp, &self.secrets)))
-                    })?;
-                    if v["id"] != json!(id) {
+                    };
+                    let r: Response = serde_json::from_str(&resp).map_err(|e| unreadable(&e))?;
+                    if r.id != Some(id) {
                         continue; // a late answer to an earlier, timed-out request
                     }
-                    if v["ok"] == json!(true) {
-                        return Ok(v["result"].clone());
-                    }
-                    let msg = v["error"].as_str().unwrap_or("unknown error");
-                    return Err(LiveError::Helper(format!("{cmd}: {}", redact(msg, &self.secrets))));
+                    return match r.outcome().map_err(|e| unreadable(&e))? {
+                        Ok(result) => Ok(result),
+                        Err(msg) => Err(LiveError::Helper(format!("{cmd}: {}", redact(&msg, &self.secrets)))),
+                    };
                 }
                 Err(RecvTimeoutError::Timeout) if left <= STOP_CHECK => {
                     return Err(LiveError::Helper(format!("{cmd}: no answer within {timeout:?}")));
@@ -135,12 +149,13 @@ impl Helper {
     }
 
     /// Orderly teardown: the helper kills everything it started and checks that no process or
-    /// port is left; its verdict is returned.
-    pub fn shutdown(mut self) -> Result<Value, LiveError> {
+    /// port is left; its verdict is returned, or `None` after Ctrl-C, when the helper was
+    /// terminated instead and left nothing.
+    pub fn shutdown(mut self) -> Result<Option<ShutdownReply>, LiveError> {
         if self.interrupted || self.stop.load(Ordering::SeqCst) {
-            return self.terminate();
+            return self.terminate().map(|()| None);
         }
-        let result = self.call("shutdown", json!({}), Duration::from_secs(120));
+        let result = self.request(&Shutdown::default(), Duration::from_secs(120)).map(Some);
         self.shut_down = true;
         self.stdin = None;
         let _ = wait_or_kill(&mut self.child, Duration::from_secs(30));
@@ -150,19 +165,17 @@ impl Helper {
     /// Teardown after Ctrl-C, when the helper may be busy with a command: SIGTERM makes it stop
     /// what it does and kill everything it started; its exit status says whether anything was
     /// left (1) or not (128 + SIGTERM).
-    fn terminate(mut self) -> Result<Value, LiveError> {
+    fn terminate(mut self) -> Result<(), LiveError> {
         self.shut_down = true;
         self.stdin = None;
-        // SAFETY: kill(2) has no memory effects; the pid is our own child's, not yet reaped.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
+        // Our own child, not yet reaped: the pid cannot have been reused.
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
         let status = wait_or_kill(&mut self.child, Duration::from_secs(120))
             .map_err(|e| LiveError::Helper(format!("waiting for the helper: {e}")))?;
         if status.and_then(|s| s.code()) == Some(1) {
             return Err(LiveError::Helper("teardown after Ctrl-C left processes; see the helper's log".into()));
         }
-        Ok(json!({"killed": [], "leftover_pids": [], "ports_still_bound": [], "interrupted": true}))
+        Ok(())
     }
 }
 
@@ -180,13 +193,10 @@ fn wait_or_kill(child: &mut Child, grace: Duration) -> std::io::Result<Option<st
     child.wait().map(|_| None)
 }
 
-/// SIGKILL to the process group `pgid` (a group this process created).
+/// SIGKILL to the process group `pgid`: the group that `process_group(0)` created for our own
+/// child, never anything else.
 fn kill_process_group(pgid: u32) {
-    // SAFETY: kill(2) has no memory effects; a negative pid addresses the process group that
-    // `Command::process_group(0)` created for our own child, never anything else.
-    unsafe {
-        libc::kill(-(pgid as i32), libc::SIGKILL);
-    }
+    let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
 }
 
 impl Drop for Helper {

@@ -1,23 +1,53 @@
 //! The `local-ray` adapter: a real Ray cluster on this machine, every "pod" a `ray start`
 //! process tree on its own loopback address, driven through the Python helper.
 
-use crate::scenario::secret::Secret;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
 use super::LiveError;
 use super::adapter::{Action, ClusterAdapter};
 use super::helper::Helper;
+use super::protocol::{self as p, PodStartReply};
 use super::snapshot::Snapshot;
+use crate::scenario::secret::Secret;
 use crate::scenario::{ProxyLocation, Scenario};
 
-/// The helper script, built into the binary and written into the run directory.
-pub const HELPER_SCRIPT: &str = include_str!("python/ftsim_ray_helper.py");
+/// The helper package (`python/ftsim_helper`), built into the binary: each module's file name
+/// and text. [`LocalRay::new`] writes it into the run directory.
+pub const HELPER_PACKAGE: &[(&str, &str)] = &[
+    ("__init__.py", include_str!("../../python/ftsim_helper/__init__.py")),
+    ("__main__.py", include_str!("../../python/ftsim_helper/__main__.py")),
+    ("cleanup.py", include_str!("../../python/ftsim_helper/cleanup.py")),
+    ("driver.py", include_str!("../../python/ftsim_helper/driver.py")),
+    ("helper.py", include_str!("../../python/ftsim_helper/helper.py")),
+    ("layout.py", include_str!("../../python/ftsim_helper/layout.py")),
+    ("logs.py", include_str!("../../python/ftsim_helper/logs.py")),
+    ("pods.py", include_str!("../../python/ftsim_helper/pods.py")),
+    ("procs.py", include_str!("../../python/ftsim_helper/procs.py")),
+    ("protocol.py", include_str!("../../python/ftsim_helper/protocol.py")),
+    ("redis_client.py", include_str!("../../python/ftsim_helper/redis_client.py")),
+    ("serve_driver.py", include_str!("../../python/ftsim_helper/serve_driver.py")),
+    ("serve_view.py", include_str!("../../python/ftsim_helper/serve_view.py")),
+    ("sleepy.py", include_str!("../../python/ftsim_helper/sleepy.py")),
+    ("wrappers.py", include_str!("../../python/ftsim_helper/wrappers.py")),
+];
+
+/// The name of the helper's package (`python -m ftsim_helper`).
+const PACKAGE: &str = "ftsim_helper";
+
+/// Writes the helper package under `root` (as `root/ftsim_helper/*.py`).
+fn write_package(root: &Path) -> Result<(), LiveError> {
+    let dir = root.join(PACKAGE);
+    std::fs::create_dir_all(&dir).map_err(|e| LiveError::Io(format!("{}: {e}", dir.display())))?;
+    for (name, text) in HELPER_PACKAGE {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| LiveError::Io(format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
+}
 
 /// How to reach the helper's Python and where the run lives.
 #[derive(Clone, Debug)]
@@ -48,25 +78,30 @@ fn secs(d: crate::engine::SimDuration) -> f64 {
 }
 
 impl LocalRay {
-    /// Writes the helper script, starts the helper and initialises its run directory.
+    /// Writes the helper package, starts the helper and initialises its run directory.
     pub fn new(cfg: &LocalRayConfig) -> Result<Self, LiveError> {
         std::fs::create_dir_all(&cfg.run_dir).map_err(|e| LiveError::Io(format!("{}: {e}", cfg.run_dir.display())))?;
-        let script = cfg.run_dir.join("ftsim_ray_helper.py");
-        std::fs::write(&script, HELPER_SCRIPT).map_err(|e| LiveError::Io(format!("{}: {e}", script.display())))?;
-        let log = cfg.run_dir.join("helper.log");
-        let mut helper =
-            Helper::spawn(&cfg.python, &script, &log, vec![cfg.redis_password.expose().to_string()], cfg.stop.clone())?;
-        helper.call(
-            "init",
-            json!({
-                "run_dir": cfg.run_dir.join("cluster").display().to_string(),
-                "base_port": cfg.base_port,
-                "redis_password": cfg.redis_password.expose(),
-                "namespace": "ftsim",
-                "keep_logs": cfg.keep_logs,
-            }),
-            Duration::from_secs(30),
+        // Absolute: the helper runs in the package's directory, not in ours.
+        let run_dir =
+            std::path::absolute(&cfg.run_dir).map_err(|e| LiveError::Io(format!("{}: {e}", cfg.run_dir.display())))?;
+        let package_root = run_dir.join("python");
+        write_package(&package_root)?;
+        let log = run_dir.join("helper.log");
+        let mut helper = Helper::spawn(
+            &cfg.python,
+            &package_root,
+            &log,
+            vec![cfg.redis_password.expose().to_string()],
+            cfg.stop.clone(),
         )?;
+        let init = p::Init {
+            run_dir: run_dir.join("cluster").display().to_string(),
+            base_port: cfg.base_port,
+            redis_password: Some(cfg.redis_password.expose().to_string()),
+            namespace: "ftsim".into(),
+            keep_logs: Some(cfg.keep_logs),
+        };
+        helper.request(&init, Duration::from_secs(30))?;
         Ok(LocalRay { helper, scenario: None, endpoints: BTreeMap::new() })
     }
 
@@ -74,56 +109,62 @@ impl LocalRay {
         self.scenario.as_ref().expect("start() comes first")
     }
 
-    fn record_endpoint(&mut self, result: &Value) {
-        if let (Some(pod), Some(url)) = (result["pod"].as_str(), result["proxy_url"].as_str()) {
-            self.endpoints.insert(pod.to_string(), url.to_string());
-        }
-    }
-
-    fn start_pod(&mut self, pod: &str) -> Result<Value, LiveError> {
+    /// Starts a pod; its elapsed seconds.
+    fn start_pod(&mut self, pod: &str) -> Result<f64, LiveError> {
         let sc = self.scenario().clone();
         let ft = sc.cluster.gcs_fault_tolerance;
         let timeout = Duration::from_secs(200);
         let r = if pod == "head" {
             let cpus = (sc.cluster.head_cpus_milli / 1000).max(1);
-            let args = json!({"gcs_ft": ft, "num_cpus": cpus, "timeout_s": 180.0, "exit_ok": true});
-            let r = self.helper.call("start_head", args, timeout)?;
-            if r["started"] == json!(false) {
-                let code = r["exit_code"].as_i64().unwrap_or(-1);
-                return Err(LiveError::ContainerExited(format!("ray start --head exited with {code}")));
-            }
-            r
+            let args = p::StartHead {
+                gcs_ft: ft,
+                num_cpus: Some(cpus),
+                timeout_s: Some(180.0),
+                exit_ok: Some(true),
+                ..p::StartHead::default()
+            };
+            self.helper.request(&args, timeout)?
         } else {
-            self.helper.call(
-                "start_worker",
-                json!({"name": pod, "gcs_ft": ft, "num_cpus": 1, "timeout_s": 180.0}),
-                timeout,
-            )?
+            let args = p::StartWorker {
+                name: pod.to_string(),
+                gcs_ft: ft,
+                num_cpus: Some(1),
+                timeout_s: Some(180.0),
+                ..p::StartWorker::default()
+            };
+            self.helper.request(&args, timeout)?
         };
-        self.record_endpoint(&r);
-        Ok(r)
+        match r {
+            PodStartReply::Started(started) => {
+                self.endpoints.insert(started.pod, started.proxy_url);
+                Ok(started.elapsed_s)
+            }
+            PodStartReply::Exited(exited) => {
+                Err(LiveError::ContainerExited(format!("ray start --head exited with {}", exited.exit_code)))
+            }
+        }
     }
 
-    fn deploy(&mut self) -> Result<(), LiveError> {
+    fn deploy(&mut self) -> Result<f64, LiveError> {
         let s = self.scenario().serve.clone();
-        self.helper.call(
-            "deploy",
-            json!({
-                "num_replicas": s.num_replicas,
-                "constructor_s": secs(s.constructor),
-                // As in the simulator: a failing constructor raises when its work is done.
-                "constructor_fail_delay_s": secs(s.constructor),
-                "health_check_period_s": secs(s.health_check_period),
-                "health_check_timeout_s": secs(s.health_check_timeout),
-                "max_ongoing_requests": s.max_ongoing_requests,
-                "max_replicas_per_node": s.max_replicas_per_node,
-                "proxy_location": match s.proxy_location { ProxyLocation::EveryNode => "EveryNode", ProxyLocation::HeadOnly => "HeadOnly" },
-                "max_constructor_retry_count": s.max_constructor_retry_count,
-                "graceful_shutdown_timeout_s": secs(s.graceful_shutdown_timeout),
-            }),
-            Duration::from_secs(90),
-        )?;
-        Ok(())
+        let args = p::Deploy {
+            num_replicas: s.num_replicas,
+            constructor_s: secs(s.constructor),
+            // As in the simulator: a failing constructor raises when its work is done.
+            constructor_fail_delay_s: Some(secs(s.constructor)),
+            health_check_period_s: secs(s.health_check_period),
+            health_check_timeout_s: secs(s.health_check_timeout),
+            max_ongoing_requests: s.max_ongoing_requests,
+            max_replicas_per_node: s.max_replicas_per_node,
+            proxy_location: match s.proxy_location {
+                ProxyLocation::EveryNode => p::ProxyLocation::EveryNode,
+                ProxyLocation::HeadOnly => p::ProxyLocation::HeadOnly,
+            },
+            max_constructor_retry_count: Some(s.max_constructor_retry_count),
+            graceful_shutdown_timeout_s: Some(secs(s.graceful_shutdown_timeout)),
+            app_name: None,
+        };
+        Ok(self.helper.request(&args, Duration::from_secs(90))?.elapsed_s)
     }
 
     /// Every Ray pod hosts at least one replica (the simulator's spread steady state)?
@@ -141,7 +182,7 @@ impl ClusterAdapter for LocalRay {
     fn start(&mut self, scenario: &Scenario) -> Result<(), LiveError> {
         self.scenario = Some(scenario.clone());
         if scenario.cluster.gcs_fault_tolerance {
-            self.helper.call("start_redis", json!({}), Duration::from_secs(30))?;
+            self.helper.request(&p::StartRedis {}, Duration::from_secs(30))?;
         }
         let pods = scenario.initial_ray_pods();
         for pod in &pods {
@@ -152,47 +193,64 @@ impl ClusterAdapter for LocalRay {
         for attempt in 1..=4 {
             self.deploy()?;
             let n = scenario.serve.num_replicas;
-            self.helper.call("wait_ready", json!({"timeout_s": 240.0, "num_replicas": n}), Duration::from_secs(260))?;
+            self.helper.request(&p::WaitReady { timeout_s: 240.0, num_replicas: n }, Duration::from_secs(260))?;
             if self.spread_ok(&pods)? || attempt == 4 {
                 break;
             }
-            self.helper.call("undeploy", json!({}), Duration::from_secs(90))?;
+            self.helper.request(&p::Undeploy::default(), Duration::from_secs(90))?;
         }
         Ok(())
     }
 
     fn act(&mut self, action: &Action) -> Result<String, LiveError> {
         let t = Duration::from_secs(60);
-        let r = match action {
+        let h = &mut self.helper;
+        let elapsed_s = match action {
             Action::KillReplica { replica_id } => {
-                self.helper.call("kill_replica", json!({"replica": replica_id}), t)?
+                let args = p::KillReplica { replica: Some(replica_id.clone()), pod: None, method: None };
+                Some(h.request(&args, t)?.elapsed_s)
             }
-            Action::FailHealth { pid, on } => self.helper.call("fail_health", json!({"pid": pid, "on": on}), t)?,
-            Action::FailConstructorsCount(n) => self.helper.call("fail_constructors", json!({"count": n}), t)?,
-            Action::FailConstructorsProbability(p) => {
-                self.helper.call("fail_constructors", json!({"probability": p}), t)?
+            Action::FailHealth { pid, on } => {
+                h.request(&p::FailHealth { pid: *pid, on: *on }, t)?;
+                None
             }
-            Action::KillController => self.helper.call("kill_controller", json!({"no_restart": false}), t)?,
-            Action::KillProxy { pod } => self.helper.call("kill_proxy", json!({"pod": pod}), t)?,
-            Action::TerminatePod { pod } => self.helper.call("terminate_pod", json!({"name": pod}), t)?,
-            Action::KillPod { pod } => self.helper.call("kill_pod", json!({"name": pod}), t)?,
-            Action::FreezePod { pod } => self.helper.call("freeze_pod", json!({"name": pod}), t)?,
-            Action::StartWorker { pod } => self.start_pod(pod)?,
-            Action::StartHead => self.start_pod("head")?,
-            Action::StopRedis => self.helper.call("stop_redis", json!({}), t)?,
-            Action::StartRedis => self.helper.call("start_redis", json!({}), t)?,
+            Action::FailConstructorsCount(n) => {
+                h.request(&p::FailConstructors { count: Some(*n), probability: None }, t)?;
+                None
+            }
+            Action::FailConstructorsProbability(prob) => {
+                h.request(&p::FailConstructors { count: None, probability: Some(*prob) }, t)?;
+                None
+            }
+            Action::KillController => {
+                Some(h.request(&p::KillController { no_restart: Some(false), method: None }, t)?.elapsed_s)
+            }
+            Action::KillProxy { pod: name } => {
+                let args = p::KillProxy { pod: Some(name.clone()), node_ip: None, method: None };
+                Some(h.request(&args, t)?.elapsed_s)
+            }
+            Action::TerminatePod { pod: name } => {
+                h.request(&p::TerminatePod { name: name.clone() }, t)?;
+                None
+            }
+            Action::KillPod { pod: name } => Some(h.request(&p::KillPod { name: name.clone() }, t)?.elapsed_s),
+            Action::FreezePod { pod: name } => Some(h.request(&p::FreezePod { name: name.clone() }, t)?.elapsed_s),
+            Action::StartWorker { pod: name } => Some(self.start_pod(name)?),
+            Action::StartHead => Some(self.start_pod("head")?),
+            Action::StopRedis => Some(h.request(&p::StopRedis::default(), t)?.elapsed_s),
+            Action::StartRedis => Some(h.request(&p::StartRedis {}, t)?.elapsed_s),
             Action::Deploy => {
                 self.deploy()?;
-                json!({"submitted": true})
+                None
             }
         };
-        let took = r["elapsed_s"].as_f64().map(|s| format!(" in {s:.1} s")).unwrap_or_default();
+        let took = elapsed_s.map(|s| format!(" in {s:.1} s")).unwrap_or_default();
         Ok(format!("{action:?} done{took}"))
     }
 
     fn observe(&mut self) -> Result<Snapshot, LiveError> {
-        let v = self.helper.call("observe", json!({"timeout_s": 1.5}), Duration::from_secs(15))?;
-        serde_json::from_value(v).map_err(|e| LiveError::Helper(format!("observe: unexpected snapshot: {e}")))
+        let reply = self.helper.request(&p::Observe { timeout_s: Some(1.5) }, Duration::from_secs(15))?;
+        Ok(Snapshot::from(reply))
     }
 
     fn endpoints(&self) -> BTreeMap<String, String> {
@@ -200,16 +258,41 @@ impl ClusterAdapter for LocalRay {
     }
 
     fn teardown(self: Box<Self>) -> Result<String, LiveError> {
-        let v = self.helper.shutdown()?;
-        let leftover = v["leftover_pids"].as_array().map_or(0, Vec::len);
-        let ports = v["ports_still_bound"].as_array().map_or(0, Vec::len);
+        let Some(v) = self.helper.shutdown()? else {
+            return Ok("torn down after Ctrl-C: none left".into());
+        };
+        let (leftover, ports) = (v.leftover_pids.len(), v.ports_still_bound.len());
         if leftover > 0 || ports > 0 {
+            let v = serde_json::to_string(&v).expect("a result serializes");
             return Err(LiveError::Helper(format!("teardown left {leftover} processes and {ports} bound ports: {v}")));
         }
-        if v["interrupted"] == json!(true) {
-            return Ok("torn down after Ctrl-C: none left".into());
+        Ok(format!("torn down: {} processes stopped, none left, no port bound", v.killed.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_binary_embeds_every_module_of_the_helper_package() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(PACKAGE);
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".py"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = HELPER_PACKAGE.iter().map(|(name, _)| *name).collect();
+        assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn the_package_is_written_where_python_finds_it() {
+        let root = tempfile::tempdir().unwrap();
+        write_package(root.path()).unwrap();
+        for (name, text) in HELPER_PACKAGE {
+            assert_eq!(std::fs::read_to_string(root.path().join(PACKAGE).join(name)).unwrap(), *text);
         }
-        let killed = v["killed"].as_array().map_or(0, Vec::len);
-        Ok(format!("torn down: {killed} processes stopped, none left, no port bound"))
     }
 }

@@ -13,7 +13,8 @@
 //! appears in logs, reports or errors.
 //!
 //! Layout: [`adapter`] the cluster trait and its actions; [`local_ray`] the adapter for a local
-//! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray; [`orchestrator`]
+//! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray, and [`protocol`]
+//! the messages they exchange; [`orchestrator`]
 //! the timeline (faults, and the parts of KubeRay and the kubelet); [`load`] the HTTP load;
 //! [`snapshot`] observations into levels; [`env`](mod@env) environment checks; [`plan`] the `--dry-run`;
 //! [`netns`] the private network.
@@ -26,6 +27,7 @@ pub mod local_ray;
 pub mod netns;
 pub mod orchestrator;
 pub mod plan;
+pub mod protocol;
 pub mod snapshot;
 
 use std::path::PathBuf;
@@ -73,7 +75,7 @@ impl std::fmt::Display for LiveError {
 impl std::error::Error for LiveError {}
 
 /// Ports a live cluster uses from `--base-port` on: the helper's layout, 100 per pod slot
-/// (`ftsim_ray_helper.py`, "Port layout").
+/// (`python/ftsim_helper/layout.py`).
 pub const PORT_SPAN: u16 = 4100;
 
 /// Options of `ftsim live`.

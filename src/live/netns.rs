@@ -10,6 +10,11 @@
 //! [`isolate`] before any thread is started.
 
 use std::io;
+use std::os::fd::AsRawFd;
+
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
+use nix::unistd::{getegid, geteuid};
 
 use super::LiveError;
 
@@ -30,46 +35,40 @@ pub fn isolate() -> Result<(), LiveError> {
 }
 
 fn unshare_network() -> io::Result<()> {
-    // SAFETY: unshare(2) and geteuid(2) take no pointers.
-    if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
-        return Ok(());
-    }
-    let as_root = io::Error::last_os_error();
-    // SAFETY: as above.
-    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    if uid == 0 {
+    let as_root = match unshare(CloneFlags::CLONE_NEWNET) {
+        Ok(()) => return Ok(()),
+        Err(e) => io::Error::from(e),
+    };
+    let (uid, gid) = (geteuid(), getegid());
+    if uid.is_root() {
         return Err(as_root);
     }
-    // SAFETY: as above; fails with EINVAL if another thread exists.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    // Fails with EINVAL if another thread exists.
+    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET)?;
     std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))?;
     std::fs::write("/proc/self/setgroups", "deny\n")?;
     std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n"))
 }
 
+/// Sets IFF_UP on `lo`. nix has no safe wrapper for SIOCGIFFLAGS/SIOCSIFFLAGS, so the two
+/// ioctls stay `unsafe`; the socket is an `OwnedFd`, closed on drop.
 fn loopback_up() -> io::Result<()> {
-    // SAFETY: a plain datagram socket, closed below.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let sock = socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)?;
+    let fd = sock.as_raw_fd();
     // SAFETY: `ifreq` is plain old data; zeroed is a valid value. The ioctls read and write only
-    // that struct, whose name is NUL-terminated ("lo" in a 16-byte array).
-    let result = unsafe {
+    // that struct, whose name is NUL-terminated ("lo" in a 16-byte array), on a socket we own.
+    unsafe {
         let mut req: libc::ifreq = std::mem::zeroed();
         for (dst, src) in req.ifr_name.iter_mut().zip(b"lo") {
             *dst = *src as libc::c_char;
         }
         if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-            if libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+            return Err(io::Error::last_os_error());
         }
-    };
-    // SAFETY: `fd` is ours and closed once.
-    unsafe { libc::close(fd) };
-    result
+        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        if libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }

@@ -1,12 +1,14 @@
-//! The helper's `observe` snapshot as typed data, and its translation into the component levels
-//! the simulator reports, so that one metrics implementation serves both.
+//! The helper's `observe` snapshot, as the orchestrator reads it (the part of
+//! [`protocol::ObserveReply`] it uses), and its translation into the component levels the
+//! simulator reports, so that one metrics implementation serves both.
 
 use serde::Deserialize;
 
+use super::protocol;
 use crate::metrics::observations::Levels;
 use crate::scenario::{ProxyLocation, Scenario};
 
-/// One `observe` answer (fields the helper adds later are ignored).
+/// One `observe` answer.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Snapshot {
     /// Seconds since the Unix epoch when taken.
@@ -104,6 +106,56 @@ pub struct ProxyView {
     pub status: Option<String>,
     pub actor_state: Option<String>,
     pub url: Option<String>,
+}
+
+/// The helper's name of an enum value (its wire form).
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("protocol enums serialize to strings"),
+    }
+}
+
+impl From<protocol::ObserveReply> for Snapshot {
+    fn from(r: protocol::ObserveReply) -> Self {
+        Snapshot {
+            time_unix_s: r.time_unix_s,
+            redis: RedisView { running: r.redis.running, answering: r.redis.answering },
+            gcs: GcsView { port_open: r.gcs.port_open, answering: r.gcs.answering },
+            pods: r.pods.into_iter().map(PodView::from).collect(),
+            ray_view: RayView { available: r.ray_view.available },
+            controller: ControllerView { actor_state: r.controller.actor_state, answering: r.controller.answering },
+            replicas: r.replicas.into_iter().map(ReplicaView::from).collect(),
+            proxies: r.proxies.into_iter().map(ProxyView::from).collect(),
+            app: r.app.map(|a| AppView { status: a.status, deployment_status: Some(a.deployment_status) }),
+            constructors_raised: r.constructors_raised,
+        }
+    }
+}
+
+impl From<protocol::PodState> for PodView {
+    fn from(p: protocol::PodState) -> Self {
+        PodView {
+            name: p.name,
+            role: wire_name(&p.role),
+            process: wire_name(&p.process),
+            node_state: p.node_state.as_ref().map(wire_name),
+            proxy_port: Some(p.proxy_port),
+            node_ip: Some(p.node_ip),
+        }
+    }
+}
+
+impl From<protocol::ReplicaInfo> for ReplicaView {
+    fn from(x: protocol::ReplicaInfo) -> Self {
+        ReplicaView { replica_id: x.replica_id, state: x.state, actor_state: x.actor_state, pid: x.pid, pod: x.pod }
+    }
+}
+
+impl From<protocol::ProxyInfo> for ProxyView {
+    fn from(x: protocol::ProxyInfo) -> Self {
+        ProxyView { pod: x.pod, status: x.status, actor_state: x.actor_state, url: x.url }
+    }
 }
 
 impl ReplicaView {

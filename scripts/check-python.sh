@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The Python helper's checks (python/ftsim_helper), none of which needs Ray:
+#   ruff (lint and format check), mypy --strict (python/pyproject.toml), pytest (python/tests).
+#
+# The pinned tools of python/requirements-dev.txt live in a small virtualenv (default:
+# <repo>/.venv-dev, override with FTSIM_DEV_VENV), created or refreshed only when that file
+# or the Python version changed (a stamp file records both), so reruns install nothing.
+#
+# Environment:
+#   FTSIM_DEV_VENV   virtualenv path (default: <repo>/.venv-dev)
+#   FTSIM_PYTHON     interpreter used to create the venv (default: python3; 3.10 or newer)
+#
+# Exit status: 0 when every check passes, 1 otherwise.
+set -euo pipefail
+
+log() { printf 'check-python: %s\n' "$*"; }
+die() { printf 'check-python: error: %s\n' "$*" >&2; exit 1; }
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REQS="$REPO_ROOT/python/requirements-dev.txt"
+VENV="${FTSIM_DEV_VENV:-$REPO_ROOT/.venv-dev}"
+PYTHON="${FTSIM_PYTHON:-python3}"
+STAMP="$VENV/.ftsim-requirements.sha256"
+
+command -v "$PYTHON" >/dev/null 2>&1 || die "python interpreter not found: $PYTHON (set FTSIM_PYTHON)"
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else 1)' ||
+    die "$PYTHON is $("$PYTHON" -V 2>&1); the helper needs Python 3.10 or newer"
+
+want="$(sha256sum "$REQS" | awk '{print $1}') $("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ] || [ ! -x "$VENV/bin/python" ]; then
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating virtualenv $VENV with $("$PYTHON" -V 2>&1)"
+        "$PYTHON" -m venv "$VENV" || die "could not create the virtualenv (on Debian: apt-get install python3-venv)"
+    fi
+    rm -f "$STAMP"
+    log "installing $REQS"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-virtualenv -r "$REQS" ||
+        die "pip install -r $REQS failed (no access to PyPI?)"
+    printf '%s\n' "$want" > "$STAMP"
+fi
+
+cd "$REPO_ROOT/python"
+log "ruff check"
+"$VENV/bin/ruff" check --no-cache .
+log "ruff format --check"
+"$VENV/bin/ruff" format --no-cache --check .
+log "mypy --strict"
+"$VENV/bin/mypy" --strict --no-incremental
+log "pytest"
+"$VENV/bin/python" -m pytest -p no:cacheprovider
