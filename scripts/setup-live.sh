@@ -6,9 +6,9 @@
 #   2. A virtualenv (default: <repo>/.venv-live, override with FTSIM_LIVE_VENV)
 #      with the pinned python/requirements-live.txt (ray[serve]==2.60.0 + deps).
 #
-# Idempotent: the venv carries a stamp file with the sha256 of requirements.txt and
+# Idempotent: the venv carries a stamp file with the sha256 of requirements-live.txt and
 # the Python version; when it matches and `import ray, ray.serve` works, nothing is
-# reinstalled. Rerun after editing requirements.txt and only the venv is refreshed.
+# reinstalled. Rerun after editing requirements-live.txt and only the venv is refreshed.
 #
 # Environment:
 #   FTSIM_LIVE_VENV   virtualenv path (default: <repo>/.venv-live)
