@@ -12,10 +12,13 @@ pub mod event;
 pub mod faults;
 pub mod ids;
 pub mod k8s;
+pub mod observed;
 pub mod pod_index;
 pub mod ray;
 pub mod requests;
 pub mod serve;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod world;
 
 pub use world::{SimError, SimOutput, SimRun, run, run_streaming};
