@@ -47,11 +47,13 @@ impl TestWorld {
     }
 
     /// The guide's cluster (head on node-1, small-group-1 on node-2, small-group-2 on node-3,
-    /// six replicas, GCS fault tolerance, traffic pinned to small-group-1) at one request a
-    /// second for 600 s, with the scenario keys `extra` added (`"faults": [...]`, ...).
+    /// six replicas, GCS fault tolerance, traffic pinned to small-group-1) for 600 s, with the
+    /// scenario keys `extra` added (`"faults": [...]`, ...); one request a second unless `extra`
+    /// sets `"traffic"`.
     pub fn guide(extra: &str) -> Self {
+        let traffic = if extra.contains(r#""traffic""#) { "" } else { r#", "traffic": { "rate_per_s": 1 }"# };
         let sep = if extra.is_empty() { "" } else { "," };
-        TestWorld::new(&format!(r#"{{ "duration_s": 600, "traffic": {{ "rate_per_s": 1 }}{sep} {extra} }}"#))
+        TestWorld::new(&format!(r#"{{ "duration_s": 600{traffic}{sep} {extra} }}"#))
     }
 
     /// The world.

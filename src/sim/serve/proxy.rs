@@ -322,3 +322,74 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{SimDuration, SimTime};
+    use crate::metrics::observations::Outcome;
+    use crate::sim::testing::{TestWorld, secs};
+
+    /// The state of the newest proxy on pod `pod`.
+    fn proxy_on(t: &TestWorld, pod: &str) -> (ProxyState, bool) {
+        let pod = t.pod_id(pod);
+        let px = t.world().serve.proxies.iter().rev().find(|px| px.pod == pod).expect("a proxy");
+        (px.state, px.actor_alive)
+    }
+
+    #[test]
+    fn a_killed_proxy_fails_three_health_checks_10_s_apart_and_is_replaced() {
+        let mut t = TestWorld::guide(r#""faults": [{ "kind": "proxy_crash", "at_s": 60, "target": "small-group-1" }]"#);
+        t.run_until(secs(60));
+        assert_eq!(proxy_on(&t, "small-group-1"), (ProxyState::Healthy, false));
+        let removed = t.run_until_true(|w| w.serve.proxies.iter().any(|px| px.state == ProxyState::Removed));
+        // The first failed check comes within one period; two more follow 10 s apart.
+        assert!(removed > secs(80) && removed <= secs(90), "removed at {removed}");
+        assert_eq!(t.logged_at(secs(60), &["proxy@small-group-1", "3 failed health checks; replaced"]), removed);
+        assert_eq!(proxy_on(&t, "small-group-1"), (ProxyState::Starting, true));
+        let healthy = t.run_until_true(|w| w.serve.proxies.last().unwrap().state == ProxyState::Healthy);
+        assert_eq!(healthy, removed + SimDuration::from_secs(2));
+        // Port-forwarded traffic to small-group-1 is refused while it has no proxy, served after.
+        t.run_until(healthy + SimDuration::from_secs(5));
+        let outcome = |from: SimTime, to: SimTime| {
+            t.requests().iter().filter(move |r| r.arrival > from && r.arrival < to).map(|r| r.outcome)
+        };
+        assert!(outcome(secs(60), removed).all(|o| o == Outcome::Failure(FailureCause::ProxyUnavailable)));
+        assert!(outcome(healthy, healthy + SimDuration::from_secs(4)).all(|o| o == Outcome::Success));
+    }
+
+    #[test]
+    fn the_proxy_of_a_deleted_pod_drains_for_its_minimum_period_then_stops_and_the_pod_goes() {
+        // A minimum draining period (20 s) shorter than the node's drain budget (30 s), so that
+        // the proxy's stop, not the budget, ends the drain.
+        let mut t = TestWorld::guide(
+            r#""timings": { "proxy_min_draining_s": 20 },
+               "faults": [{ "kind": "worker_pod_deletion", "at_s": 60, "target": "small-group-2" }]"#,
+        );
+        t.run_until(secs(60));
+        assert_eq!(proxy_on(&t, "small-group-2"), (ProxyState::Draining, true));
+        let pod = t.pod_id("small-group-2");
+        assert!(!t.world().pod_serves_http(pod), "a draining proxy's /-/healthz answers 503");
+        let stopped = t.run_until_true(|w| w.serve.proxies.iter().any(|px| px.pod == pod && !px.actor_alive));
+        assert_eq!(stopped, secs(80));
+        assert_eq!(proxy_on(&t, "small-group-2"), (ProxyState::Removed, false));
+        assert_eq!(t.logged_at(secs(60), &["proxy@small-group-2", "DRAINING -> REMOVED (drained)"]), secs(80));
+        // Its replicas migrated at 72: the node is idle, the pod goes.
+        assert_eq!(t.logged_at(secs(60), &["pod small-group-2", "TERMINATING -> GONE (drained)"]), secs(80));
+    }
+
+    #[test]
+    fn a_worker_proxy_drains_and_fails_its_health_endpoint_when_its_node_hosts_no_replica() {
+        let mut t = TestWorld::guide("");
+        let pod = t.pod_id("small-group-2");
+        let on_pod: Vec<_> = t.world().serve.index.replicas_hosted_on(pod);
+        assert!(!on_pod.is_empty());
+        t.run_until(secs(10));
+        for r in on_pod {
+            t.world_mut().stop_replica(r, "test");
+        }
+        t.world_mut().reconcile_proxies();
+        assert_eq!(proxy_on(&t, "small-group-2"), (ProxyState::Draining, true));
+        assert!(!t.world().pod_serves_http(pod));
+    }
+}

@@ -352,3 +352,88 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::serve::replica::ReplicaState;
+    use crate::sim::testing::{TestWorld, secs};
+
+    const SECOND: SimDuration = SimDuration::from_secs(1);
+
+    #[test]
+    fn a_request_goes_to_a_replica_on_the_proxy_s_own_node_and_succeeds_after_its_service_time() {
+        let mut t =
+            TestWorld::guide(r#""traffic": { "rate_per_s": 1, "service_time": { "kind": "constant", "s": 1 } }"#);
+        let ingress = t.pod_id("small-group-1");
+        let mut arrivals = 0;
+        while arrivals < 5 {
+            let (at, ev) = t.step().expect("events");
+            if ev != Event::Arrival {
+                continue;
+            }
+            arrivals += 1;
+            let (_, req) = t.world().traffic.requests.iter().last().expect("the new request");
+            assert_eq!(req.arrival, at);
+            let ReqState::Serving(proxy, replica) = req.state else { panic!("not served at once: {:?}", req.state) };
+            assert_eq!(t.world().serve.proxies[proxy.ix()].pod, ingress);
+            assert_eq!(t.world().serve.replicas[replica.ix()].pod, Some(ingress), "local replicas first");
+        }
+        t.run_until(t.now() + SECOND);
+        let done: Vec<_> = t.requests().to_vec();
+        assert!(done.len() >= 4);
+        assert!(done.iter().all(|r| r.outcome == Outcome::Success && r.end == r.arrival + SECOND));
+    }
+
+    #[test]
+    fn with_no_replica_requests_wait_and_the_client_timeout_ends_those_that_wait_too_long() {
+        let mut t = TestWorld::guide(
+            r#""serve": { "num_replicas": 1 }, "ingress": { "kind": "pinned", "pod": "head" },
+               "traffic": { "rate_per_s": 1, "client_timeout_s": 10 },
+               "faults": [{ "kind": "replica_crash", "at_s": 60, "target": "SleepyPid#1" }]"#,
+        );
+        let running =
+            t.run_until_true(|w| w.serve.replicas.len() == 2 && w.serve.replicas[1].state == ReplicaState::Running);
+        t.run_until(running + SimDuration::from_secs(11));
+        let before_running = |s: u64| SimTime::from_micros(running.as_micros() - s * 1_000_000);
+        let after =
+            |from: SimTime, to: SimTime| t.requests().iter().filter(move |r| r.arrival > from && r.arrival < to);
+        // Requests that arrived more than 10 s before the replacement ran timed out, each 10 s
+        // after its arrival; the others waited for it and were served.
+        let timed_out: Vec<_> = after(secs(60), before_running(10)).collect();
+        assert!(!timed_out.is_empty());
+        for r in timed_out {
+            assert_eq!(
+                (r.outcome, r.end),
+                (Outcome::Failure(FailureCause::Timeout), r.arrival + SimDuration::from_secs(10))
+            );
+        }
+        let waited: Vec<_> = after(before_running(9), running).collect();
+        assert!(!waited.is_empty());
+        assert!(waited.iter().all(|r| r.outcome == Outcome::Success && r.end >= running));
+    }
+
+    #[test]
+    fn requests_served_on_a_black_holed_node_hang_until_the_client_timeout_and_new_ones_find_no_endpoint() {
+        let mut t = TestWorld::guide(
+            r#""traffic": { "rate_per_s": 1, "client_timeout_s": 10, "service_time": { "kind": "constant", "s": 5 } },
+               "faults": [{ "kind": "node_loss", "at_s": 60, "target": "node-2", "network": "unreachable" }]"#,
+        );
+        t.run_until(secs(80));
+        let timeout = SimDuration::from_secs(10);
+        let arrived =
+            |from: u64, to: u64| t.requests().iter().filter(move |r| r.arrival > secs(from) && r.arrival < secs(to));
+        // In service on small-group-1's replicas when node-2 vanished: they hang.
+        let in_flight: Vec<_> = arrived(55, 60).collect();
+        assert!(!in_flight.is_empty());
+        for r in in_flight {
+            assert_eq!((r.outcome, r.end), (Outcome::Failure(FailureCause::Timeout), r.arrival + timeout));
+        }
+        // kubectl port-forward does not follow a pod on a lost node.
+        let later: Vec<_> = arrived(60, 70).collect();
+        assert!(!later.is_empty());
+        for r in later {
+            assert_eq!((r.outcome, r.end), (Outcome::Failure(FailureCause::NoEndpoint), r.arrival));
+        }
+    }
+}
