@@ -438,4 +438,20 @@ mod tests {
         assert_eq!(t.run_until_true(|w| w.redis_up()), secs(90));
         assert_eq!(t.run_until_true(|w| w.gcs_up()), secs(90));
     }
+
+    #[test]
+    fn losing_the_redis_node_takes_redis_down_until_its_pod_is_recreated_or_a_replica_is_promoted() {
+        // Redis runs on node-2 by default: a single Redis comes back with its recreated pod
+        // (orphan GC 40 s + pod start 5 s), an HA one after the failover (30 s).
+        for (mode, back) in [("single", secs(105)), ("ha", secs(90))] {
+            let mut t = TestWorld::guide(&format!(
+                r#""cluster": {{ "redis": {{ "mode": "{mode}" }} }},
+                   "faults": [{{ "kind": "node_loss", "at_s": 60, "target": "node-2", "network": "refused" }}]"#
+            ));
+            t.run_until(secs(60));
+            assert!(!t.world().redis_up(), "{mode}");
+            assert_eq!(t.run_until_true(|w| !w.gcs_up()), millis(62_500), "{mode}");
+            assert_eq!(t.run_until_true(|w| w.redis_up()), back, "{mode}");
+        }
+    }
 }

@@ -549,4 +549,36 @@ mod tests {
             assert_eq!((r.end, r.outcome), (r.arrival, Outcome::Failure(FailureCause::DeploymentUnavailable)));
         }
     }
+
+    #[test]
+    fn with_gcs_ft_the_controller_lost_with_the_head_restarts_once_the_new_gcs_is_up() {
+        let mut t = TestWorld::guide(r#""faults": [{ "kind": "head_pod_crash", "at_s": 60 }]"#);
+        t.run_until(secs(60));
+        assert_eq!(t.world().serve.controller.state, ControllerState::Dead);
+        // Ray's restart at 61 finds no GCS; the GCS of head-2 is up at 75.
+        assert_eq!(controller_reaches(&mut t, ControllerState::Restarting), secs(75));
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(78));
+        assert!(t.world().serve.controller.app_present);
+        assert_eq!(t.world().serve.controller.generation, 0, "the same application, not resubmitted");
+    }
+
+    #[test]
+    fn a_hanging_health_check_fails_at_each_timeout_and_the_hung_replica_is_killed_after_the_graceful_budget() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#5", "mode": "hang" }]"#,
+        );
+        let stopping = t.run_until_true(|w| w.serve.replicas[4].state == ReplicaState::Stopping);
+        let fail =
+            |n: u32| t.logged_at(secs(60), &["SleepyPid#5", &format!("health check timed out ({n} consecutive)")]);
+        let (f1, f2, f3) = (fail(1), fail(2), fail(3));
+        // A check started within 15 s of 60 s times out 30 s later; the next one starts at the
+        // next 5 s sweep and times out 30 s after that.
+        assert!(f1 > secs(90) && f1 <= secs(105), "first timeout at {f1}");
+        assert_eq!(f2, f1 + SimDuration::from_secs(35));
+        assert_eq!(f3, f2 + SimDuration::from_secs(35));
+        assert_eq!(stopping, f3);
+        // A hung replica never drains: it is killed when graceful_shutdown_timeout (20 s) is over.
+        let dead = t.run_until_true(|w| w.serve.replicas[4].state == ReplicaState::Dead);
+        assert_eq!(dead, stopping + SimDuration::from_secs(20));
+    }
 }
