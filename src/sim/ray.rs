@@ -275,8 +275,12 @@ impl World {
     }
 
     /// The Redis pod was on a lost node: single Redis comes back when its pod is recreated, an
-    /// HA Redis when a replica is promoted.
+    /// HA Redis when a replica is promoted. Without GCS fault tolerance the GCS does not use
+    /// Redis, so nothing in the model depends on it and nothing happens.
     pub(super) fn redis_pod_lost(&mut self, fault: usize) {
+        if !self.scenario.cluster.gcs_fault_tolerance {
+            return;
+        }
         self.redis_outage_begins(&format!("its node was lost (fault #{fault})"));
         let t = &self.scenario.timings;
         let back = match self.scenario.cluster.redis_mode {
@@ -453,5 +457,20 @@ mod tests {
             assert_eq!(t.run_until_true(|w| !w.gcs_up()), millis(62_500), "{mode}");
             assert_eq!(t.run_until_true(|w| w.redis_up()), back, "{mode}");
         }
+    }
+
+    #[test]
+    fn without_gcs_ft_losing_the_redis_node_leaves_the_gcs_up() {
+        // Regression: the GCS without fault tolerance does not use Redis, yet losing Redis's
+        // node crashed it 2.5 s later and the cluster restarted empty.
+        let mut t = TestWorld::guide(
+            r#""cluster": { "gcs_fault_tolerance": false },
+               "faults": [{ "kind": "node_loss", "at_s": 60, "target": "node-2", "network": "refused" }]"#,
+        );
+        t.run_until(secs(200));
+        assert_eq!(t.world().ray.gcs.state, GcsState::Up { cluster: 1 });
+        assert!(!t.log().contains("redis"), "no Redis transition without GCS FT");
+        assert_eq!(raylet(&t, "head"), Raylet::Alive { cluster: 1 });
+        assert_eq!(raylet(&t, "small-group-2"), Raylet::Alive { cluster: 1 });
     }
 }
