@@ -130,6 +130,9 @@ pub struct Pod {
     pub fault: Option<usize>,
     /// The GCS has published this pod's node as dead.
     pub gcs_knows_dead: bool,
+    /// The GCS's health checks would have declared this pod's node dead while the GCS was
+    /// down: a GCS that restarts with the same node table (GCS FT) checks it again.
+    pub gcs_death_due: bool,
 }
 
 impl Pod {
@@ -208,6 +211,7 @@ impl World {
             unreachable_since: None,
             fault: None,
             gcs_knows_dead: false,
+            gcs_death_due: false,
         });
         self.k8s.pod_index.pod_created(id);
         self.log(Component::Pod, &name, format_args!("created by KubeRay (PENDING)"));

@@ -166,6 +166,9 @@ impl World {
                 _ => {}
             }
         }
+        if self.scenario.cluster.gcs_fault_tolerance {
+            self.gcs_rechecks_silent_nodes();
+        }
         self.serve_on_gcs_up(cluster);
         self.request_reconcile();
     }
@@ -228,10 +231,28 @@ impl World {
         }
     }
 
-    /// The GCS declares a silent node dead after its health checks fail.
+    /// The GCS declares a silent node dead after its health checks fail. A GCS that is down
+    /// checks nothing: the verdict waits for the next GCS ([`Self::gcs_rechecks_silent_nodes`]).
     pub(super) fn on_gcs_node_death(&mut self, pod: PodId) {
-        if self.gcs_up() && !self.k8s.pods[pod.ix()].gcs_knows_dead {
+        if self.k8s.pods[pod.ix()].gcs_knows_dead {
+            return;
+        }
+        if self.gcs_up() {
             self.gcs_marks_node_dead(pod);
+        } else {
+            self.k8s.pods[pod.ix()].gcs_death_due = true;
+        }
+    }
+
+    /// A GCS that resumed the cluster from Redis has the silent nodes in its node table and
+    /// health-checks them from now on: each is declared dead after the detection time.
+    fn gcs_rechecks_silent_nodes(&mut self) {
+        for i in 0..self.k8s.pods.len() {
+            let p = &mut self.k8s.pods[i];
+            if std::mem::take(&mut p.gcs_death_due) {
+                let detect = self.scenario.timings.gcs_node_death_detection(p.unreachable_since.is_some());
+                self.schedule_in(detect, Event::GcsNodeDeath(PodId(i as u32)));
+            }
         }
     }
 
@@ -472,5 +493,23 @@ mod tests {
         assert!(!t.log().contains("redis"), "no Redis transition without GCS FT");
         assert_eq!(raylet(&t, "head"), Raylet::Alive { cluster: 1 });
         assert_eq!(raylet(&t, "small-group-2"), Raylet::Alive { cluster: 1 });
+    }
+
+    #[test]
+    fn with_gcs_ft_a_lost_node_whose_death_fell_due_while_the_gcs_was_down_is_declared_dead_by_the_next_gcs() {
+        // Regression: the GCS's verdict on node-3 (lost at 60 s, black-holed) fell due at 125 s
+        // while the GCS was down (Redis out from 110 s to 150 s); it was dropped for good, so
+        // calls hanging on the node's actors were never released. The GCS back at 150 s has the
+        // node in its table (GCS FT) and health-checks it: dead 65 s later.
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "node_loss", "at_s": 60, "target": "node-3", "network": "unreachable" },
+                          { "kind": "redis_outage", "at_s": 110, "duration_s": 40 }]"#,
+        );
+        t.run_until(secs(125));
+        assert!(!t.world().gcs_up());
+        assert_eq!(t.run_until_true(|w| w.gcs_up()), secs(150));
+        let lost = t.pod_id("small-group-2");
+        assert!(!t.world().k8s.pods[lost.ix()].gcs_knows_dead);
+        assert_eq!(t.run_until_true(|w| w.k8s.pods[lost.ix()].gcs_knows_dead), secs(215));
     }
 }
