@@ -522,29 +522,6 @@ mod tests {
     }
 
     #[test]
-    fn a_new_worker_pod_is_created_pending_then_scheduled_started_and_registered() {
-        let mut t = world("");
-        t.run_until(secs(10));
-        let node3 = NodeId(2);
-        // Room on node-3 only after small-group-2 is gone: the pod waits PENDING.
-        let gone = t.pod_id("small-group-2");
-        t.world_mut().k8s.pods[gone.ix()].raylet = Raylet::Down;
-        t.world_mut().k8s.nodes[node3.ix()].state = NodeState::Lost;
-        t.world_mut().k8s.pod_index.node_ready_changed(node3, false);
-        t.world_mut().remove_pod(gone, "test");
-        assert_eq!(t.pod("small-group-3").phase, PodPhase::Pending);
-        t.world_mut().on_node_provisioned(node3);
-        assert_eq!(t.pod("small-group-3").phase, PodPhase::Creating);
-        assert_eq!(t.pod("small-group-3").node, Some(node3));
-        // pod_start (5 s), then wait-gcs-ready finds the GCS up at once, then ray_start (5 s).
-        let running = t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Running);
-        assert_eq!(running, secs(15));
-        let registered = t.run_until_true(|w| matches!(w.k8s.pods.last().unwrap().raylet, Raylet::Alive { .. }));
-        assert_eq!(registered, secs(20));
-        assert_eq!(t.logged_at(secs(10), &["small-group-3", "WAITING_FOR_GCS -> RUNNING"]), secs(15));
-    }
-
-    #[test]
     fn a_worker_waits_for_the_gcs_in_its_init_container() {
         let mut t = world(r#"{ "kind": "head_pod_crash", "at_s": 60 }"#);
         t.run_until(secs(60));
@@ -622,6 +599,9 @@ mod tests {
         assert_eq!(scheduled, secs(150));
         assert_eq!(t.world().k8s.nodes[2].state, NodeState::Ready);
         assert_eq!(t.pod("small-group-3").node, Some(NodeId(2)));
+        // pod_start (5 s); wait-gcs-ready finds the GCS up at its first poll; ray_start (5 s).
+        assert_eq!(t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Running), secs(155));
+        assert_eq!(t.logged_at(secs(150), &["small-group-3", "CREATING -> WAITING_FOR_GCS"]), secs(155));
         assert_eq!(t.run_until_true(|w| matches!(w.k8s.pods.last().unwrap().raylet, Raylet::Alive { .. })), secs(160));
         // The GCS declared the black-holed node dead after 5 failed checks 3 s apart, each
         // waiting its 10 s timeout: 3 + 4 x 3 + 5 x 10 = 65 s.
