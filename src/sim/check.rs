@@ -17,20 +17,20 @@ impl World {
             self.check_serve_index();
             self.check_pod_index();
         }
-        for (i, rep) in self.replicas.iter().enumerate() {
+        for (i, rep) in self.serve.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);
             if rep.actor_alive {
                 let pod = rep.pod.expect("a live replica is placed");
                 assert!(
-                    self.pods[pod.ix()].raylet != Raylet::Down,
+                    self.k8s.pods[pod.ix()].raylet != Raylet::Down,
                     "t={at}: replica {} alive on pod {} whose raylet is down",
                     rep.name,
-                    self.pods[pod.ix()].name
+                    self.k8s.pods[pod.ix()].name
                 );
                 assert!(rep.state != ReplicaState::Dead, "t={at}: replica {} alive but DEAD for Serve", rep.name);
             }
             for &req in &rep.ongoing {
-                match self.requests[req.ix()].state {
+                match self.traffic.requests[req.ix()].state {
                     ReqState::Serving(_, r) => assert_eq!(r.ix(), i, "t={at}: request on the wrong replica"),
                     other => panic!("t={at}: request {req:?} in replica {} is {other:?}", rep.name),
                 }
@@ -39,19 +39,20 @@ impl World {
                 }
             }
         }
-        for px in &self.proxies {
+        for px in &self.serve.proxies {
             if px.actor_alive {
-                assert!(self.pods[px.pod.ix()].raylet != Raylet::Down, "t={at}: proxy alive on a pod without Ray");
+                assert!(self.k8s.pods[px.pod.ix()].raylet != Raylet::Down, "t={at}: proxy alive on a pod without Ray");
             }
         }
         let starting_or_running = self
+            .serve
             .replicas
             .iter()
             .filter(|r| {
                 r.actor_alive
                     && matches!(r.state, ReplicaState::Starting | ReplicaState::Running)
                     && !r.migrating
-                    && r.generation == self.controller.generation
+                    && r.generation == self.serve.controller.generation
             })
             .count();
         assert!(
@@ -59,19 +60,20 @@ impl World {
             "t={at}: {starting_or_running} replicas exceed the target"
         );
         let running = self
+            .serve
             .replicas
             .iter()
             .filter(|r| {
                 r.actor_alive
                     && r.state == ReplicaState::Running
                     && !r.migrating
-                    && r.generation == self.controller.generation
+                    && r.generation == self.serve.controller.generation
             })
             .count();
         assert!(running <= self.scenario.serve.num_replicas as usize, "t={at}: {running} replicas RUNNING over target");
         if self.gcs_up() {
-            let head = self.head.expect("a GCS runs on a head pod");
-            assert!(matches!(self.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
+            let head = self.k8s.head.expect("a GCS runs on a head pod");
+            assert!(matches!(self.k8s.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
         }
         self.check_pods(full);
     }
@@ -84,9 +86,9 @@ impl World {
         let cluster = &self.scenario.cluster;
         let mut per_group = vec![0u32; cluster.worker_groups.len()];
         let mut heads = 0u32;
-        let mut per_node = vec![0u32; self.nodes.len()];
+        let mut per_node = vec![0u32; self.k8s.nodes.len()];
         let mut names: Vec<&str> = Vec::new();
-        for p in self.pods.iter().filter(|p| p.phase != PodPhase::Gone) {
+        for p in self.k8s.pods.iter().filter(|p| p.phase != PodPhase::Gone) {
             match p.role {
                 PodRole::Head => heads += 1,
                 PodRole::Worker(g) => per_group[g] += 1,
@@ -107,7 +109,7 @@ impl World {
             assert!(n <= group.replicas, "t={at}: {n} pods of group {} for {} desired", group.name, group.replicas);
         }
         for (i, &n) in per_node.iter().enumerate() {
-            assert!(n <= cluster.ray_pods_per_node, "t={at}: {n} pods on node {}", self.nodes[i].name);
+            assert!(n <= cluster.ray_pods_per_node, "t={at}: {n} pods on node {}", self.k8s.nodes[i].name);
         }
         if full {
             names.sort_unstable();
@@ -128,10 +130,10 @@ impl World {
     /// Every open request is where its state says, and the open count is right.
     fn check_requests(&self) {
         let at = self.now;
-        let open = self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).count() as u64;
-        assert_eq!(open + self.doomed, self.unresolved, "t={at}: unresolved request count drifted");
+        let open = self.traffic.requests.iter().filter(|(_, r)| r.state != ReqState::Done).count() as u64;
+        assert_eq!(open + self.traffic.doomed, self.traffic.unresolved, "t={at}: unresolved request count drifted");
         let timeout = self.scenario.traffic.client_timeout;
-        for (id, r) in self.requests.iter() {
+        for (id, r) in self.traffic.requests.iter() {
             // With a client timeout no request stays open longer, which bounds the window of open
             // requests (and so the memory) by the timeout times the arrival rate.
             if let Some(t) = timeout
@@ -140,8 +142,8 @@ impl World {
                 assert!(at <= r.arrival + t, "t={at}: request {id:?} open past its client timeout");
             }
             if let ReqState::Serving(p, rep) = r.state {
-                assert!(self.replicas[rep.ix()].ongoing.contains(&id), "t={at}: lost request");
-                assert!(self.proxies[p.ix()].active.contains(&id), "t={at}: request not on its proxy");
+                assert!(self.serve.replicas[rep.ix()].ongoing.contains(&id), "t={at}: lost request");
+                assert!(self.serve.proxies[p.ix()].active.contains(&id), "t={at}: request not on its proxy");
             }
         }
     }

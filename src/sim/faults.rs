@@ -25,6 +25,14 @@ pub struct ConstructorFaultState {
     pub active: bool,
 }
 
+/// Injected faults that stay in force beyond their injection (besides those held by the
+/// component they hit).
+#[derive(Clone, Debug, Default)]
+pub struct Injection {
+    /// Armed constructor-failure faults, in injection order.
+    pub constructor_faults: Vec<ConstructorFaultState>,
+}
+
 impl World {
     /// Picks one element with fault `i`'s random stream.
     fn pick<T: Copy>(&mut self, fault: usize, options: &[T]) -> Option<T> {
@@ -32,17 +40,18 @@ impl World {
     }
 
     fn pod_by_name(&self, name: &str) -> Option<PodId> {
-        self.pods.iter().position(|p| p.name == name).map(|i| PodId(i as u32))
+        self.k8s.pods.iter().position(|p| p.name == name).map(|i| PodId(i as u32))
     }
 
     fn resolve_replica(&mut self, fault: usize, target: &Option<String>) -> Option<ReplicaId> {
         match target {
-            Some(name) => self.replicas.iter().position(|r| &r.name == name).map(|i| ReplicaId(i as u32)),
+            Some(name) => self.serve.replicas.iter().position(|r| &r.name == name).map(|i| ReplicaId(i as u32)),
             None => {
-                let running: Vec<ReplicaId> = (0..self.replicas.len())
+                let running: Vec<ReplicaId> = (0..self.serve.replicas.len())
                     .map(|i| ReplicaId(i as u32))
                     .filter(|r| {
-                        self.replicas[r.ix()].actor_alive && self.replicas[r.ix()].state == ReplicaState::Running
+                        self.serve.replicas[r.ix()].actor_alive
+                            && self.serve.replicas[r.ix()].state == ReplicaState::Running
                     })
                     .collect();
                 self.pick(fault, &running)
@@ -55,7 +64,7 @@ impl World {
             Some(name) => self.pod_by_name(name),
             None => {
                 let pods = targets::pod_candidates(
-                    self.pods.iter().enumerate().map(|(i, p)| PodView {
+                    self.k8s.pods.iter().enumerate().map(|(i, p)| PodView {
                         id: PodId(i as u32),
                         head: p.role == PodRole::Head,
                         running: p.phase == PodPhase::Running,
@@ -73,17 +82,19 @@ impl World {
         match kind {
             FaultKind::ReplicaCrash { target } => {
                 let r = self.resolve_replica(i, &target);
-                self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
+                self.record_fault(i, r.map(|r| self.serve.replicas[r.ix()].name.clone()).or(target));
                 match r {
-                    Some(r) if self.replicas[r.ix()].actor_alive => self.kill_replica_actor(r, Cause::Fault(i), false),
+                    Some(r) if self.serve.replicas[r.ix()].actor_alive => {
+                        self.kill_replica_actor(r, Cause::Fault(i), false)
+                    }
                     _ => self.log(Component::Fault, &format!("#{i}"), format_args!("no live replica to kill")),
                 }
             }
             FaultKind::ReplicaHealthCheckFailure { target, mode, duration } => {
                 let r = self.resolve_replica(i, &target);
-                self.record_fault(i, r.map(|r| self.replicas[r.ix()].name.clone()).or(target));
-                if let Some(r) = r.filter(|r| self.replicas[r.ix()].actor_alive) {
-                    self.replicas[r.ix()].health_faults.push((mode, i));
+                self.record_fault(i, r.map(|r| self.serve.replicas[r.ix()].name.clone()).or(target));
+                if let Some(r) = r.filter(|r| self.serve.replicas[r.ix()].actor_alive) {
+                    self.serve.replicas[r.ix()].health_faults.push((mode, i));
                     if let Some(d) = duration {
                         self.schedule_in(d, Event::FaultEnd(i));
                     }
@@ -95,7 +106,12 @@ impl World {
                     ConstructorFailures::Count(n) => (n, 0),
                     ConstructorFailures::Probability(t) => (0, t),
                 };
-                self.constructor_faults.push(ConstructorFaultState { fault: i, remaining, threshold, active: true });
+                self.injection.constructor_faults.push(ConstructorFaultState {
+                    fault: i,
+                    remaining,
+                    threshold,
+                    active: true,
+                });
                 if let Some(d) = duration {
                     self.schedule_in(d, Event::FaultEnd(i));
                 }
@@ -107,7 +123,7 @@ impl World {
             }
             FaultKind::ProxyCrash { target } => {
                 let pod = self.resolve_pod(i, &target, false);
-                self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
+                self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
                 match pod.and_then(|p| self.accepting_proxy_on(p)) {
                     Some(p) => self.kill_proxy_actor(p, Cause::Fault(i), false),
                     None => {
@@ -117,8 +133,8 @@ impl World {
             }
             FaultKind::WorkerPodDeletion { target } => {
                 let pod = self.resolve_pod(i, &target, true);
-                self.record_fault(i, pod.map(|p| self.pods[p.ix()].name.clone()).or(target));
-                match pod.filter(|p| !matches!(self.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost)) {
+                self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
+                match pod.filter(|p| !matches!(self.k8s.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost)) {
                     Some(pod) => {
                         // KubeRay and the GCS see the deletion at once.
                         self.detect(i);
@@ -129,14 +145,15 @@ impl World {
             }
             FaultKind::NodeLoss { target, unreachable } => {
                 let node = match &target {
-                    Some(n) => self.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
+                    Some(n) => self.k8s.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
                     None => {
-                        let nodes = targets::node_candidates((0..self.nodes.len()).map(|n| {
+                        let nodes = targets::node_candidates((0..self.k8s.nodes.len()).map(|n| {
                             let id = NodeId(n as u32);
                             NodeView {
                                 id,
                                 ready: self.node_ready(id),
                                 hosts_running_pod: self
+                                    .k8s
                                     .pods
                                     .iter()
                                     .any(|p| p.node == Some(id) && p.phase == PodPhase::Running),
@@ -145,10 +162,10 @@ impl World {
                         self.pick(i, &nodes)
                     }
                 };
-                self.record_fault(i, node.map(|n| self.nodes[n.ix()].name.clone()).or(target));
+                self.record_fault(i, node.map(|n| self.k8s.nodes[n.ix()].name.clone()).or(target));
                 match node {
                     Some(n) => {
-                        let hosts_ray = self.pods.iter().any(|p| p.node == Some(n) && p.ray_alive());
+                        let hosts_ray = self.k8s.pods.iter().any(|p| p.node == Some(n) && p.ray_alive());
                         if !hosts_ray {
                             self.detect(i);
                         }
@@ -158,11 +175,11 @@ impl World {
                 }
             }
             FaultKind::HeadPodCrash => {
-                let head = self.head;
-                self.record_fault(i, head.map(|h| self.pods[h.ix()].name.clone()));
-                if let Some(h) = head.filter(|h| self.pods[h.ix()].phase != PodPhase::Gone) {
+                let head = self.k8s.head;
+                self.record_fault(i, head.map(|h| self.k8s.pods[h.ix()].name.clone()));
+                if let Some(h) = head.filter(|h| self.k8s.pods[h.ix()].phase != PodPhase::Gone) {
                     self.detect(i);
-                    self.pods[h.ix()].fault = Some(i);
+                    self.k8s.pods[h.ix()].fault = Some(i);
                     self.remove_pod(h, "head pod crashed and was deleted");
                 }
             }
@@ -184,12 +201,12 @@ impl World {
         self.log(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.scenario.faults[i].kind.name()));
         match self.scenario.faults[i].kind {
             FaultKind::ReplicaHealthCheckFailure { .. } => {
-                for r in self.replicas.iter_mut() {
+                for r in self.serve.replicas.iter_mut() {
                     r.health_faults.retain(|&(_, f)| f != i);
                 }
             }
             FaultKind::ConstructorFailure { .. } => {
-                for c in self.constructor_faults.iter_mut().filter(|c| c.fault == i) {
+                for c in self.injection.constructor_faults.iter_mut().filter(|c| c.fault == i) {
                     c.active = false;
                 }
             }
@@ -202,7 +219,7 @@ impl World {
     /// count faults first (in injection order), then each probability fault draws from its own
     /// stream.
     pub(crate) fn constructor_should_fail(&mut self) -> Option<usize> {
-        for c in self.constructor_faults.iter_mut() {
+        for c in self.injection.constructor_faults.iter_mut() {
             if c.active && c.remaining > 0 {
                 c.remaining -= 1;
                 if c.remaining == 0 && c.threshold == 0 {
@@ -211,8 +228,8 @@ impl World {
                 return Some(c.fault);
             }
         }
-        for k in 0..self.constructor_faults.len() {
-            let c = &self.constructor_faults[k];
+        for k in 0..self.injection.constructor_faults.len() {
+            let c = &self.injection.constructor_faults[k];
             if c.active && c.threshold > 0 {
                 let (fault, threshold) = (c.fault, c.threshold);
                 if self.rng.faults[fault].chance(threshold) {

@@ -13,9 +13,11 @@ use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
 use crate::names;
 use crate::policy::kubelet;
+use crate::scenario::Cluster;
 
 use super::event::Event;
 use super::ids::{NodeId, PodId};
+use super::pod_index::PodIndex;
 use super::world::{Cause, World};
 
 /// A Kubernetes node's state.
@@ -128,6 +130,9 @@ pub struct Pod {
     pub fault: Option<usize>,
     /// The GCS has published this pod's node as dead.
     pub gcs_knows_dead: bool,
+    /// The GCS's health checks would have declared this pod's node dead while the GCS was
+    /// down: a GCS that restarts with the same node table (GCS FT) checks it again.
+    pub gcs_death_due: bool,
 }
 
 impl Pod {
@@ -137,10 +142,46 @@ impl Pod {
     }
 }
 
+/// What Kubernetes and the KubeRay operator hold: nodes, pods, the scheduling index and the
+/// counters behind recreated pods' names.
+#[derive(Clone, Debug)]
+pub struct Kubernetes {
+    /// The Kubernetes nodes, by [`NodeId`].
+    pub nodes: Vec<K8sNode>,
+    /// Every Ray pod ever created, by [`PodId`]; gone pods keep their final state.
+    pub pods: Vec<Pod>,
+    /// Scheduling index over pods and nodes, kept by their transitions.
+    pub pod_index: PodIndex,
+    /// The current head pod (none between its removal and its recreation).
+    pub head: Option<PodId>,
+    /// Number of the current head pod's name (`head`, `head-2`, ...).
+    pub head_generation: u32,
+    /// Pods created so far in each worker group (the number in their names).
+    pub worker_generation: Vec<u32>,
+}
+
+impl Kubernetes {
+    /// The cluster's nodes, all Ready, and no pod yet.
+    pub fn new(cluster: &Cluster) -> Self {
+        let nodes: Vec<K8sNode> = (1..=cluster.k8s_nodes)
+            .map(|i| K8sNode { name: names::node(i), state: NodeState::Ready, lost_by: None })
+            .collect();
+        let pod_index = PodIndex::build(&nodes, &[], cluster.ray_pods_per_node);
+        Kubernetes {
+            nodes,
+            pods: Vec::new(),
+            pod_index,
+            head: None,
+            head_generation: 1,
+            worker_generation: vec![0; cluster.worker_groups.len()],
+        }
+    }
+}
+
 impl World {
     /// Sets a pod's phase and logs the transition.
     pub(super) fn set_pod_phase(&mut self, pod: PodId, phase: PodPhase, why: &str) {
-        let p = &mut self.pods[pod.ix()];
+        let p = &mut self.k8s.pods[pod.ix()];
         let from = p.phase;
         if from == phase {
             return;
@@ -148,15 +189,15 @@ impl World {
         p.phase = phase;
         let name = p.name.clone();
         let node = p.node;
-        self.pod_index.pod_phase_changed(pod, node, from, phase);
+        self.k8s.pod_index.pod_phase_changed(pod, node, from, phase);
         self.log(Component::Pod, &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
-        self.levels_dirty = true;
+        self.observed.levels_dirty = true;
     }
 
     /// Creates a new Ray pod object (KubeRay) and schedules it if a node has room.
     pub(super) fn create_pod(&mut self, name: String, role: PodRole, cpus_milli: u64) -> PodId {
-        let id = PodId(self.pods.len() as u32);
-        self.pods.push(Pod {
+        let id = PodId(self.k8s.pods.len() as u32);
+        self.k8s.pods.push(Pod {
             name: name.clone(),
             role,
             node: None,
@@ -170,29 +211,32 @@ impl World {
             unreachable_since: None,
             fault: None,
             gcs_knows_dead: false,
+            gcs_death_due: false,
         });
-        self.pod_index.pod_created(id);
+        self.k8s.pod_index.pod_created(id);
         self.log(Component::Pod, &name, format_args!("created by KubeRay (PENDING)"));
-        self.levels_dirty = true;
+        self.observed.levels_dirty = true;
         self.schedule_pending_pods();
         id
     }
 
     /// Binds pending pods to Ready nodes with room, in creation order.
     pub(super) fn schedule_pending_pods(&mut self) {
-        while let (Some(pod), Some(node)) = (self.pod_index.first_pending(), self.pod_index.first_node_with_room()) {
-            self.pods[pod.ix()].node = Some(node);
-            self.pod_index.pod_bound(node);
-            let node_name = self.nodes[node.ix()].name.clone();
+        while let (Some(pod), Some(node)) =
+            (self.k8s.pod_index.first_pending(), self.k8s.pod_index.first_node_with_room())
+        {
+            self.k8s.pods[pod.ix()].node = Some(node);
+            self.k8s.pod_index.pod_bound(node);
+            let node_name = self.k8s.nodes[node.ix()].name.clone();
             self.set_pod_phase(pod, PodPhase::Creating, &format!("scheduled on {node_name}"));
-            let inc = self.pods[pod.ix()].inc;
+            let inc = self.k8s.pods[pod.ix()].inc;
             self.schedule_in(self.scenario.timings.pod_start, Event::PodStarted { pod, inc });
         }
     }
 
     /// The container is created: workers wait for the GCS first, the head starts Ray.
     pub(super) fn on_pod_started(&mut self, pod: PodId) {
-        match self.pods[pod.ix()].role {
+        match self.k8s.pods[pod.ix()].role {
             PodRole::Head => self.start_container(pod, "container started"),
             PodRole::Worker(_) => {
                 self.set_pod_phase(pod, PodPhase::WaitingForGcs, "init container wait-gcs-ready");
@@ -206,7 +250,7 @@ impl World {
         if self.gcs_up() {
             self.start_container(pod, "GCS reachable");
         } else {
-            let inc = self.pods[pod.ix()].inc;
+            let inc = self.k8s.pods[pod.ix()].inc;
             self.schedule_in(self.scenario.timings.wait_gcs_ready_period, Event::WaitGcsPoll { pod, inc });
         }
     }
@@ -214,9 +258,9 @@ impl World {
     /// The Ray container starts (`ray start --block`).
     fn start_container(&mut self, pod: PodId, why: &str) {
         self.set_pod_phase(pod, PodPhase::Running, why);
-        let inc = self.pods[pod.ix()].inc;
+        let inc = self.k8s.pods[pod.ix()].inc;
         let t = &self.scenario.timings;
-        let ray_start = if self.pods[pod.ix()].role == PodRole::Head { t.head_ray_start } else { t.ray_start };
+        let ray_start = if self.k8s.pods[pod.ix()].role == PodRole::Head { t.head_ray_start } else { t.ray_start };
         self.schedule_in(ray_start, Event::RayStarted { pod, inc });
         if self.readiness_probes_enabled() {
             let delay = self.scenario.timings.readiness_initial_delay;
@@ -226,13 +270,13 @@ impl World {
 
     /// The container exited (Ray processes died); the kubelet restarts it after a back-off.
     pub(super) fn container_crashed(&mut self, pod: PodId, why: &str) {
-        if self.pods[pod.ix()].phase != PodPhase::Running {
+        if self.k8s.pods[pod.ix()].phase != PodPhase::Running {
             return;
         }
         self.kill_ray_processes(pod, Cause::ContainerExit, true);
-        self.pods[pod.ix()].inc += 1;
+        self.k8s.pods[pod.ix()].inc += 1;
         self.set_pod_phase(pod, PodPhase::CrashLoop, why);
-        let p = &mut self.pods[pod.ix()];
+        let p = &mut self.k8s.pods[pod.ix()];
         let backoff = kubelet::restart_backoff(&self.scenario.timings, p.restarts);
         p.restarts += 1;
         let inc = p.inc;
@@ -242,7 +286,7 @@ impl World {
     /// Ray's processes in `pod` exit on their own: a running container crashes (and is
     /// restarted), a terminating pod finishes terminating.
     pub(crate) fn ray_exits(&mut self, pod: PodId, why: &str) {
-        match self.pods[pod.ix()].phase {
+        match self.k8s.pods[pod.ix()].phase {
             PodPhase::Running => self.container_crashed(pod, why),
             PodPhase::Terminating => self.finish_termination(pod, why),
             _ => self.kill_ray_processes(pod, Cause::ContainerExit, true),
@@ -260,12 +304,12 @@ impl World {
     /// `k8s.io/apiserver/pkg/registry/rest/delete.go` BeforeDelete), and `kubectl delete` asks
     /// for none.
     pub(super) fn delete_pod(&mut self, pod: PodId, fault: Option<usize>) {
-        if self.pods[pod.ix()].phase == PodPhase::Terminating {
-            let name = self.pods[pod.ix()].name.clone();
+        if self.k8s.pods[pod.ix()].phase == PodPhase::Terminating {
+            let name = self.k8s.pods[pod.ix()].name.clone();
             self.log(Component::Pod, &name, format_args!("already terminating; deletion changes nothing"));
             return;
         }
-        let p = &mut self.pods[pod.ix()];
+        let p = &mut self.k8s.pods[pod.ix()];
         p.fault = fault;
         p.inc += 1;
         p.endpoint_ready = false;
@@ -283,7 +327,7 @@ impl World {
 
     /// A terminating pod exits once Serve has moved its replicas away.
     pub(super) fn maybe_finish_drain(&mut self, pod: PodId) {
-        let p = &self.pods[pod.ix()];
+        let p = &self.k8s.pods[pod.ix()];
         // A terminating pod whose node is lost does not drain: it is lost with the node.
         if p.phase != PodPhase::Terminating || !p.node.is_some_and(|n| self.node_ready(n)) {
             return;
@@ -291,8 +335,10 @@ impl World {
         // The node is idle once its replicas have stopped and its draining proxy has stopped
         // (after its minimum draining period): measured live, Ray 2.60 keeps a drained worker
         // until then.
-        let proxy_alive = self.live_proxy_on(pod).is_some_and(|px| self.proxies[px.ix()].actor_alive);
-        if proxy_alive || self.serve_index.replicas_hosted_on(pod).iter().any(|r| self.replicas[r.ix()].actor_alive) {
+        let proxy_alive = self.live_proxy_on(pod).is_some_and(|px| self.serve.proxies[px.ix()].actor_alive);
+        if proxy_alive
+            || self.serve.index.replicas_hosted_on(pod).iter().any(|r| self.serve.replicas[r.ix()].actor_alive)
+        {
             return;
         }
         self.finish_termination(pod, "drained");
@@ -300,7 +346,7 @@ impl World {
 
     /// The drain budget is over: remaining processes are killed.
     pub(super) fn on_drain_deadline(&mut self, pod: PodId) {
-        if self.pods[pod.ix()].phase == PodPhase::Terminating {
+        if self.k8s.pods[pod.ix()].phase == PodPhase::Terminating {
             self.finish_termination(pod, "drain timeout");
         }
     }
@@ -313,27 +359,27 @@ impl World {
 
     /// The pod object disappears; KubeRay creates a replacement.
     pub(super) fn remove_pod(&mut self, pod: PodId, why: &str) {
-        if self.pods[pod.ix()].phase == PodPhase::Gone {
+        if self.k8s.pods[pod.ix()].phase == PodPhase::Gone {
             return;
         }
         self.kill_ray_processes(pod, Cause::PodDeleted, true);
         // Killing a terminating pod's last actor finishes its drain, which removes it: once.
-        if self.pods[pod.ix()].phase == PodPhase::Gone {
+        if self.k8s.pods[pod.ix()].phase == PodPhase::Gone {
             return;
         }
         // KubeRay sees the pod object gone and replaces it: `raycluster_controller.go`
         // reconcilePods creates `numExpectedPods - len(runningPods.Items)` pods, where every
         // listed pod object counts, terminating or lost ones included.
-        if let Some(f) = self.pods[pod.ix()].fault {
+        if let Some(f) = self.k8s.pods[pod.ix()].fault {
             self.detect(f);
         }
-        let p = &mut self.pods[pod.ix()];
+        let p = &mut self.k8s.pods[pod.ix()];
         p.inc += 1;
         p.endpoint_ready = false;
         let role = p.role;
         self.set_pod_phase(pod, PodPhase::Gone, why);
-        if self.head == Some(pod) {
-            self.head = None;
+        if self.k8s.head == Some(pod) {
+            self.k8s.head = None;
         }
         self.recreate_pod(role);
         self.schedule_pending_pods();
@@ -343,41 +389,41 @@ impl World {
     fn recreate_pod(&mut self, role: PodRole) {
         let (name, cpus) = match role {
             PodRole::Head => {
-                self.head_generation += 1;
-                (names::head_pod(self.head_generation), self.scenario.cluster.head_cpus_milli)
+                self.k8s.head_generation += 1;
+                (names::head_pod(self.k8s.head_generation), self.scenario.cluster.head_cpus_milli)
             }
             PodRole::Worker(g) => {
-                self.worker_generation[g] += 1;
+                self.k8s.worker_generation[g] += 1;
                 let group = &self.scenario.cluster.worker_groups[g];
-                (names::worker_pod(&group.name, self.worker_generation[g]), group.cpus_milli)
+                (names::worker_pod(&group.name, self.k8s.worker_generation[g]), group.cpus_milli)
             }
         };
         let id = self.create_pod(name, role, cpus);
         if role == PodRole::Head {
-            self.head = Some(id);
+            self.k8s.head = Some(id);
         }
     }
 
     /// A Kubernetes node is lost with every pod on it.
     pub(super) fn lose_node(&mut self, node: NodeId, unreachable: bool, fault: usize) {
-        if self.nodes[node.ix()].state != NodeState::Ready {
+        if self.k8s.nodes[node.ix()].state != NodeState::Ready {
             return;
         }
-        self.nodes[node.ix()].state = NodeState::Lost;
-        self.pod_index.node_ready_changed(node, false);
-        self.nodes[node.ix()].lost_by = Some(fault);
-        let name = self.nodes[node.ix()].name.clone();
+        self.k8s.nodes[node.ix()].state = NodeState::Lost;
+        self.k8s.pod_index.node_ready_changed(node, false);
+        self.k8s.nodes[node.ix()].lost_by = Some(fault);
+        let name = self.k8s.nodes[node.ix()].name.clone();
         self.log(Component::Node, &name, format_args!("READY -> LOST (fault #{fault})"));
-        self.levels_dirty = true;
+        self.observed.levels_dirty = true;
         if self.scenario.cluster.redis_node == node.0 {
             self.redis_pod_lost(fault);
         }
-        let pods: Vec<PodId> = (0..self.pods.len())
+        let pods: Vec<PodId> = (0..self.k8s.pods.len())
             .map(|i| PodId(i as u32))
-            .filter(|p| self.pods[p.ix()].node == Some(node) && self.pods[p.ix()].phase != PodPhase::Gone)
+            .filter(|p| self.k8s.pods[p.ix()].node == Some(node) && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
             .collect();
         for pod in pods {
-            let p = &mut self.pods[pod.ix()];
+            let p = &mut self.k8s.pods[pod.ix()];
             p.fault = Some(fault);
             p.inc += 1;
             if unreachable {
@@ -402,13 +448,13 @@ impl World {
     /// and its pods leave the Service endpoints. Kubernetes has noticed the loss: the fault is
     /// detected, even when the GCS that would also notice it was on that node.
     pub(super) fn on_node_not_ready(&mut self, node: NodeId) {
-        if let Some(f) = self.nodes[node.ix()].lost_by {
+        if let Some(f) = self.k8s.nodes[node.ix()].lost_by {
             self.detect(f);
         }
-        for i in 0..self.pods.len() {
-            if self.pods[i].node == Some(node) && self.pods[i].endpoint_ready {
-                self.pods[i].endpoint_ready = false;
-                let name = self.pods[i].name.clone();
+        for i in 0..self.k8s.pods.len() {
+            if self.k8s.pods[i].node == Some(node) && self.k8s.pods[i].endpoint_ready {
+                self.k8s.pods[i].endpoint_ready = false;
+                let name = self.k8s.pods[i].name.clone();
                 self.log(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
             }
         }
@@ -416,12 +462,12 @@ impl World {
 
     /// A replacement node joins (same name, empty).
     pub(super) fn on_node_provisioned(&mut self, node: NodeId) {
-        let n = &mut self.nodes[node.ix()];
+        let n = &mut self.k8s.nodes[node.ix()];
         n.state = NodeState::Ready;
         let name = n.name.clone();
-        self.pod_index.node_ready_changed(node, true);
+        self.k8s.pod_index.node_ready_changed(node, true);
         self.log(Component::Node, &name, format_args!("LOST -> READY (replacement provisioned)"));
-        self.levels_dirty = true;
+        self.observed.levels_dirty = true;
         self.schedule_pending_pods();
     }
 
@@ -429,22 +475,22 @@ impl World {
     /// the proxy's `/-/healthz` answers 200. The head's serve label follows the same rule (set by
     /// the RayService reconcile).
     pub(super) fn on_readiness_probe(&mut self, pod: PodId) {
-        let p = &self.pods[pod.ix()];
+        let p = &self.k8s.pods[pod.ix()];
         if p.phase != PodPhase::Running {
             return;
         }
         let ready = self.pod_serves_http(pod);
         if ready != p.endpoint_ready {
-            self.pods[pod.ix()].endpoint_ready = ready;
-            let name = self.pods[pod.ix()].name.clone();
+            self.k8s.pods[pod.ix()].endpoint_ready = ready;
+            let name = self.k8s.pods[pod.ix()].name.clone();
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
             self.log(Component::Endpoint, &name, format_args!("{what}"));
         }
-        let period = match self.pods[pod.ix()].role {
+        let period = match self.k8s.pods[pod.ix()].role {
             PodRole::Head => self.scenario.timings.rayservice_reconcile,
             PodRole::Worker(_) => self.scenario.timings.readiness_period,
         };
-        let inc = self.pods[pod.ix()].inc;
+        let inc = self.k8s.pods[pod.ix()].inc;
         self.schedule_in(period, Event::ReadinessProbe { pod, inc });
     }
 
@@ -459,5 +505,106 @@ pub fn unreachable_pod_cause(phase: PodPhase) -> FailureCause {
     match phase {
         PodPhase::Gone | PodPhase::Lost | PodPhase::Pending => FailureCause::NoEndpoint,
         _ => FailureCause::ProxyUnavailable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::testing::{TestWorld, secs};
+
+    fn world(faults: &str) -> TestWorld {
+        TestWorld::guide(&format!(r#""faults": [{faults}]"#))
+    }
+
+    fn alive(t: &TestWorld, pod: &str) -> bool {
+        matches!(t.pod(pod).raylet, Raylet::Alive { .. })
+    }
+
+    #[test]
+    fn a_worker_waits_for_the_gcs_in_its_init_container() {
+        let mut t = world(r#"{ "kind": "head_pod_crash", "at_s": 60 }"#);
+        t.run_until(secs(60));
+        // small-group-1's pod object goes at once: its replacement is scheduled on node-2 now.
+        let pod = t.pod_id("small-group-1");
+        t.world_mut().remove_pod(pod, "test");
+        t.run_until(secs(91));
+        // small-group-3's container was created at 65 while the GCS was down (head-2 brings it
+        // up at 75): it polls every 5 s and starts Ray at the first poll that finds the GCS.
+        assert_eq!(t.logged_at(secs(60), &["gcs", "-> UP(cluster 1)"]), secs(75));
+        assert_eq!(t.logged_at(secs(60), &["small-group-3", "-> WAITING_FOR_GCS"]), secs(65));
+        assert_eq!(t.logged_at(secs(60), &["small-group-3", "WAITING_FOR_GCS -> RUNNING (GCS reachable)"]), secs(75));
+        assert!(alive(&t, "small-group-3"));
+    }
+
+    #[test]
+    fn a_crashing_container_restarts_at_once_then_after_10_s_then_20_s() {
+        let mut t = world("");
+        let pod = t.pod_id("small-group-1");
+        for (crash_at, restart_at) in [(10, 10), (20, 30), (40, 60)] {
+            t.run_until(secs(crash_at));
+            assert!(alive(&t, "small-group-1"), "Ray is back before the crash at {crash_at} s");
+            t.world_mut().container_crashed(pod, "test crash");
+            assert_eq!(t.pod("small-group-1").raylet, Raylet::Down);
+            let restarted = t.run_until_true(|w| w.k8s.pods[pod.ix()].phase == PodPhase::Running);
+            assert_eq!(restarted, secs(restart_at), "crash at {crash_at} s");
+            // Init containers do not run again: Ray starts ray_start (5 s) after the restart.
+            let back = t.run_until_true(|w| matches!(w.k8s.pods[pod.ix()].raylet, Raylet::Alive { .. }));
+            assert_eq!(back, secs(restart_at + 5));
+        }
+        assert_eq!(t.pod("small-group-1").restarts, 3);
+    }
+
+    #[test]
+    fn a_deleted_worker_drains_then_goes_and_kuberay_recreates_it_under_a_new_name() {
+        let mut t = world(r#"{ "kind": "worker_pod_deletion", "at_s": 60, "target": "small-group-2" }"#);
+        t.run_until(secs(60));
+        let p = t.pod("small-group-2");
+        assert_eq!((p.phase, p.draining), (PodPhase::Terminating, true));
+        assert!(t.world().k8s.pods.iter().all(|p| p.name != "small-group-3"), "no replacement while it drains");
+        // Its replicas migrate away at once; its proxy drains for its minimum 30 s, and the node
+        // is kept until then (the drain budget is also 30 s).
+        let gone = t.run_until_true(|w| w.k8s.pods[2].phase == PodPhase::Gone);
+        assert_eq!(gone, secs(90));
+        assert_eq!(t.pod("small-group-3").phase, PodPhase::Creating);
+        let running = t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Running);
+        assert_eq!(running, secs(95));
+        assert_eq!(t.run_until_true(|w| matches!(w.k8s.pods.last().unwrap().raylet, Raylet::Alive { .. })), secs(100));
+    }
+
+    #[test]
+    fn deleting_a_terminating_pod_changes_nothing() {
+        let mut t = world(r#"{ "kind": "worker_pod_deletion", "at_s": 60, "target": "small-group-2" }"#);
+        t.run_until(secs(70));
+        let pod = t.pod_id("small-group-2");
+        let inc = t.pod("small-group-2").inc;
+        t.world_mut().delete_pod(pod, None);
+        assert_eq!((t.pod("small-group-2").phase, t.pod("small-group-2").inc), (PodPhase::Terminating, inc));
+        assert_eq!(t.run_until_true(|w| w.k8s.pods[pod.ix()].phase == PodPhase::Gone), secs(90));
+    }
+
+    #[test]
+    fn a_lost_node_loses_its_pod_which_is_collected_after_40_s_and_recreated_when_a_node_returns() {
+        let mut t = world(r#"{ "kind": "node_loss", "at_s": 60, "target": "node-3" }"#);
+        t.run_until(secs(60));
+        assert_eq!(t.world().k8s.nodes[2].state, NodeState::Lost);
+        assert_eq!(t.pod("small-group-2").phase, PodPhase::Lost);
+        assert_eq!(t.pod("small-group-2").raylet, Raylet::Down);
+        // Node NotReady and pod garbage collection both 40 s later; the replacement waits for
+        // a node: node-3 is provisioned again 90 s after the loss.
+        let gone = t.run_until_true(|w| w.k8s.pods[2].phase == PodPhase::Gone);
+        assert_eq!(gone, secs(100));
+        assert_eq!(t.pod("small-group-3").phase, PodPhase::Pending);
+        let scheduled = t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Creating);
+        assert_eq!(scheduled, secs(150));
+        assert_eq!(t.world().k8s.nodes[2].state, NodeState::Ready);
+        assert_eq!(t.pod("small-group-3").node, Some(NodeId(2)));
+        // pod_start (5 s); wait-gcs-ready finds the GCS up at its first poll; ray_start (5 s).
+        assert_eq!(t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Running), secs(155));
+        assert_eq!(t.logged_at(secs(150), &["small-group-3", "CREATING -> WAITING_FOR_GCS"]), secs(155));
+        assert_eq!(t.run_until_true(|w| matches!(w.k8s.pods.last().unwrap().raylet, Raylet::Alive { .. })), secs(160));
+        // The GCS declared the black-holed node dead after 5 failed checks 3 s apart, each
+        // waiting its 10 s timeout: 3 + 4 x 3 + 5 x 10 = 65 s.
+        assert_eq!(t.logged_at(secs(60), &["gcs", "small-group-2 marked DEAD"]), secs(125));
     }
 }

@@ -109,7 +109,11 @@ impl World {
     /// Panics if the scheduling index differs from one rebuilt from the pods and nodes.
     #[cfg(debug_assertions)]
     pub(crate) fn check_pod_index(&self) {
-        let fresh = PodIndex::build(&self.nodes, &self.pods, self.scenario.cluster.ray_pods_per_node);
-        assert_eq!(self.pod_index, fresh, "t={}: the pod scheduling index drifted from the pods and nodes", self.now);
+        let fresh = PodIndex::build(&self.k8s.nodes, &self.k8s.pods, self.scenario.cluster.ray_pods_per_node);
+        assert_eq!(
+            self.k8s.pod_index, fresh,
+            "t={}: the pod scheduling index drifted from the pods and nodes",
+            self.now
+        );
     }
 }

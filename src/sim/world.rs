@@ -1,10 +1,12 @@
 //! The simulated world: every component's state, the event loop and its dispatch.
 //!
-//! Components live in `Vec`s indexed by typed ids ([`super::ids`]); the behaviour of each
-//! component is in its own module as `impl World` blocks (`k8s`, `ray`, `serve::*`, `faults`).
-//! This module owns the run loop, time, randomness and the observation stream.
+//! `World` holds the run machinery (time, queue, random streams, events log) and one group of
+//! state per component, each declared in the component's module ([`super::k8s::Kubernetes`],
+//! [`super::ray::RayCore`], [`super::serve::Serve`], [`super::serve::router::Traffic`],
+//! [`super::faults::Injection`], [`super::observed::Observed`]). Components live in `Vec`s
+//! indexed by typed ids ([`super::ids`]); the behaviour of each component is in its own module
+//! as `impl World` blocks. This module owns the run loop and its dispatch.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 
 use crate::engine::{EventQueue, RngStream, SimDuration, SimTime};
@@ -14,20 +16,18 @@ use crate::metrics::observations::{
 };
 use crate::names::{self, stream};
 use crate::scenario::{Scenario, defaults};
-use crate::traffic::ArrivalStream;
 
 use super::event::Event;
-use super::faults::ConstructorFaultState;
+use super::faults::Injection;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
-use super::k8s::{K8sNode, NodeState, Pod, PodPhase, PodRole, Raylet};
-use super::pod_index::PodIndex;
-use super::ray::{Gcs, GcsState, Redis};
-use super::requests::RequestWindow;
-use super::serve::controller::{Controller, ControllerState};
-use super::serve::index::ServeIndex;
-use super::serve::proxy::{Proxy, ProxyState};
-use super::serve::replica::{Replica, ReplicaState};
-use super::serve::router::{ReqState, Request};
+use super::k8s::{Kubernetes, NodeState, PodPhase, PodRole, Raylet};
+use super::observed::Observed;
+use super::ray::RayCore;
+use super::serve::Serve;
+use super::serve::controller::ControllerState;
+use super::serve::proxy::ProxyState;
+use super::serve::replica::ReplicaState;
+use super::serve::router::{ReqState, Request, Traffic};
 
 /// Why a component died or stopped; carried into the events log and into fault attribution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,54 +139,34 @@ pub(super) struct Streams {
     pub faults: Vec<RngStream>,
 }
 
-/// The whole simulated cluster.
+/// The whole simulated cluster: the run machinery, then each component's state.
 pub struct World {
     pub(super) scenario: Scenario,
     pub(super) now: SimTime,
     queue: EventQueue<Event>,
     pub(super) rng: Streams,
-    pub(super) nodes: Vec<K8sNode>,
-    pub(super) pods: Vec<Pod>,
-    /// Scheduling index over pods and nodes, kept by their transitions.
-    pub(super) pod_index: PodIndex,
-    pub(super) head: Option<PodId>,
-    pub(super) head_generation: u32,
-    pub(super) worker_generation: Vec<u32>,
-    pub(super) head_ray_started_at: SimTime,
-    pub(super) gcs: Gcs,
-    pub(super) redis: Redis,
-    pub(super) controller: Controller,
-    pub(super) replicas: Vec<Replica>,
-    pub(super) replicas_created: u32,
-    pub(super) proxies: Vec<Proxy>,
-    /// When the next request arrives.
-    pub(super) arrivals: ArrivalStream,
-    /// Indexes over replicas and proxies, kept by their transitions.
-    pub(super) serve_index: ServeIndex,
-    /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
-    pub(super) waiting_proxies: BTreeSet<ProxyId>,
-    pub(super) requests: RequestWindow,
-    pub(super) unresolved: u64,
-    /// Of the unresolved requests, those recorded already as `unfinished` ([`World::doom`]).
-    pub(super) doomed: u64,
-    pub(super) broadcast_pending: bool,
-    pub(super) tick_pending: bool,
-    pub(super) constructor_faults: Vec<ConstructorFaultState>,
-    /// Index into `faults` for each scenario fault, once injected.
-    pub(super) fault_records: Vec<Option<usize>>,
-    pub(super) levels: Vec<(SimTime, Levels)>,
-    pub(super) faults: Vec<FaultRecord>,
-    pub(super) levels_dirty: bool,
-    /// Something a fault window may start or end at happened now (see [`RequestSink::mark`]).
-    mark_now: bool,
     log: Journal,
     events_processed: u64,
+    /// Nodes and pods (Kubernetes, KubeRay).
+    pub(super) k8s: Kubernetes,
+    /// The GCS and Redis.
+    pub(super) ray: RayCore,
+    /// The Serve controller, replicas and proxies.
+    pub(super) serve: Serve,
+    /// Arrivals and open requests.
+    pub(super) traffic: Traffic,
+    /// Faults in force.
+    pub(super) injection: Injection,
+    /// What the run records besides requests: levels and faults.
+    pub(super) observed: Observed,
 }
 
 /// Where a run's output streams to while it runs.
-struct Sinks<'a> {
-    events_log: &'a mut dyn Write,
-    requests: &'a mut dyn RequestSink,
+pub(super) struct Sinks<'a> {
+    /// events.log.
+    pub(super) events_log: &'a mut dyn Write,
+    /// Finished requests, in arrival order.
+    pub(super) requests: &'a mut dyn RequestSink,
 }
 
 /// Runs a scenario to completion, streaming events.log to `events_log` (after every event) and
@@ -219,15 +199,9 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
 }
 
 impl World {
-    fn new(scenario: Scenario) -> Self {
+    pub(super) fn new(scenario: Scenario) -> Self {
         let seed = scenario.seed;
         let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &stream::fault(i))).collect();
-        let nodes: Vec<K8sNode> = (1..=scenario.cluster.k8s_nodes)
-            .map(|i| K8sNode { name: names::node(i), state: NodeState::Ready, lost_by: None })
-            .collect();
-        let pod_index = PodIndex::build(&nodes, &[], scenario.cluster.ray_pods_per_node);
-        let groups = scenario.cluster.worker_groups.len();
-        let fault_count = scenario.faults.len();
         World {
             now: SimTime::ZERO,
             queue: EventQueue::new(),
@@ -240,35 +214,14 @@ impl World {
                 reconnect: RngStream::new(seed, stream::RECONNECT),
                 faults,
             },
-            nodes,
-            pods: Vec::new(),
-            pod_index,
-            head: None,
-            head_generation: 1,
-            worker_generation: vec![0; groups],
-            head_ray_started_at: SimTime::ZERO,
-            gcs: Gcs { state: GcsState::Up { cluster: 1 }, inc: 1, clusters_created: 1, stored_cluster: 1 },
-            redis: Redis { outages: 0 },
-            controller: Controller::new(),
-            replicas: Vec::new(),
-            replicas_created: 0,
-            proxies: Vec::new(),
-            arrivals: ArrivalStream::new(&scenario),
-            serve_index: ServeIndex::default(),
-            waiting_proxies: BTreeSet::new(),
-            requests: RequestWindow::default(),
-            unresolved: 0,
-            doomed: 0,
-            broadcast_pending: false,
-            tick_pending: false,
-            constructor_faults: Vec::new(),
-            fault_records: vec![None; fault_count],
-            levels: Vec::new(),
-            faults: Vec::new(),
-            levels_dirty: true,
-            mark_now: false,
             log: Journal::default(),
             events_processed: 0,
+            k8s: Kubernetes::new(&scenario.cluster),
+            ray: RayCore::new(),
+            serve: Serve::default(),
+            traffic: Traffic::new(&scenario),
+            injection: Injection::default(),
+            observed: Observed::new(scenario.faults.len()),
             scenario,
         }
     }
@@ -276,16 +229,16 @@ impl World {
     /// The cluster of the scenario, up and serving at time zero: every pod running and
     /// registered, every replica RUNNING (placed by the same spread rule as later replicas),
     /// proxies healthy, endpoints ready.
-    fn init_steady_state(&mut self) {
+    pub(super) fn init_steady_state(&mut self) {
         self.log(Component::Sim, "ftsim", format_args!("steady state: all pods, replicas and proxies up"));
         let head = self.create_pod(names::HEAD_POD.to_string(), PodRole::Head, self.scenario.cluster.head_cpus_milli);
-        self.head = Some(head);
+        self.k8s.head = Some(head);
         for g in 0..self.scenario.cluster.worker_groups.len() {
             let group = self.scenario.cluster.worker_groups[g].clone();
             for _ in 0..group.replicas {
-                self.worker_generation[g] += 1;
+                self.k8s.worker_generation[g] += 1;
                 self.create_pod(
-                    names::worker_pod(&group.name, self.worker_generation[g]),
+                    names::worker_pod(&group.name, self.k8s.worker_generation[g]),
                     PodRole::Worker(g),
                     group.cpus_milli,
                 );
@@ -293,45 +246,45 @@ impl World {
         }
         // Bypass start-up delays: everything is already running.
         self.queue = EventQueue::new();
-        for i in 0..self.pods.len() {
+        for i in 0..self.k8s.pods.len() {
             let pod = PodId(i as u32);
             self.set_pod_phase(pod, PodPhase::Running, "initial");
-            self.pods[i].raylet = Raylet::Alive { cluster: 1 };
+            self.k8s.pods[i].raylet = Raylet::Alive { cluster: 1 };
         }
-        self.controller.state = ControllerState::Running;
-        self.controller.ever_started = true;
+        self.serve.controller.state = ControllerState::Running;
+        self.serve.controller.ever_started = true;
         let mut pool = self.placement_pool();
         for _ in 0..self.scenario.serve.num_replicas {
             let r = self.new_replica(&mut pool);
-            self.replicas[r.ix()].constructed = true;
+            self.serve.replicas[r.ix()].constructed = true;
             self.set_replica_state(r, ReplicaState::Running, "initial");
         }
         // The control loop and each replica's health checks start at a random phase.
         let sweep = self.scenario.serve.health_check_sweep().as_micros();
-        self.controller.sweep_anchor = SimTime::from_micros(self.rng.health.range_inclusive(0, sweep));
-        for r in 0..self.replicas.len() {
+        self.serve.controller.sweep_anchor = SimTime::from_micros(self.rng.health.range_inclusive(0, sweep));
+        for r in 0..self.serve.replicas.len() {
             let id = ReplicaId(r as u32);
             let offset = self.rng.health.range_inclusive(0, self.scenario.serve.health_check_period.as_micros());
             self.schedule_health_check_after(id, SimDuration::from_micros(offset));
         }
         self.reconcile_proxies();
         let broadcast = self.broadcast();
-        for p in 0..self.proxies.len() {
+        for p in 0..self.serve.proxies.len() {
             let proxy = ProxyId(p as u32);
-            self.proxies[p].view = broadcast.table_for(self.proxies[p].pod);
+            self.serve.proxies[p].view = broadcast.table_for(self.serve.proxies[p].pod);
             self.set_proxy_state(proxy, ProxyState::Healthy, "initial");
             let period = self.scenario.timings.proxy_health_check_period.as_micros();
             let offset = SimDuration::from_micros(self.rng.health.range_inclusive(0, period));
             self.schedule_proxy_health_check_in(proxy, offset);
         }
-        self.broadcast_pending = false;
-        for i in 0..self.pods.len() {
+        self.serve.broadcast_pending = false;
+        for i in 0..self.k8s.pods.len() {
             let pod = PodId(i as u32);
-            self.pods[i].endpoint_ready = self.pod_serves_http(pod);
+            self.k8s.pods[i].endpoint_ready = self.pod_serves_http(pod);
             if self.readiness_probes_enabled() {
                 let period = self.scenario.timings.readiness_period.as_micros();
                 let phase = SimDuration::from_micros(self.rng.ingress.range_inclusive(0, period));
-                let inc = self.pods[i].inc;
+                let inc = self.k8s.pods[i].inc;
                 self.schedule_in(phase, Event::ReadinessProbe { pod, inc });
             }
         }
@@ -353,22 +306,14 @@ impl World {
     fn run_loop(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
         let end = SimTime::ZERO + self.scenario.duration;
         let hard_stop = self.hard_stop();
-        while let Some((t, ev)) = self.queue.pop() {
-            if t >= hard_stop || (t >= end && self.unresolved == 0) {
+        while let Some(t) = self.queue.peek_time() {
+            if t >= hard_stop || (t >= end && self.traffic.unresolved == 0) {
                 break;
             }
-            debug_assert!(t >= self.now, "event in the past");
-            self.now = t;
-            self.dispatch(ev);
-            self.events_processed += 1;
+            self.step();
             if self.events_processed > defaults::MAX_EVENTS {
                 return Err(SimError::EventBudgetExceeded { at: self.now });
             }
-            if self.levels_dirty {
-                self.record_levels();
-            }
-            #[cfg(debug_assertions)]
-            self.check_invariants(self.events_processed.is_multiple_of(4096));
             self.flush(out)?;
         }
         self.now = self.now.max(end);
@@ -378,11 +323,33 @@ impl World {
         Ok(())
     }
 
+    /// Processes the next scheduled event, if any: time moves to it, it is dispatched, the
+    /// levels are recorded if they changed, and (debug builds) the invariants are checked.
+    pub(super) fn step(&mut self) -> Option<(SimTime, Event)> {
+        let (t, ev) = self.queue.pop()?;
+        debug_assert!(t >= self.now, "event in the past");
+        self.now = t;
+        self.dispatch(ev);
+        self.events_processed += 1;
+        if self.observed.levels_dirty {
+            self.record_levels();
+        }
+        #[cfg(debug_assertions)]
+        self.check_invariants(self.events_processed.is_multiple_of(4096));
+        Some((t, ev))
+    }
+
+    /// The time of the next scheduled event.
+    #[cfg(test)]
+    pub(super) fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
     /// Hands the finished requests at the front of the window, the pending mark and the new
     /// events.log lines to their sinks.
-    fn flush(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
-        self.requests.retire_done(|r| out.requests.request(r));
-        if std::mem::take(&mut self.mark_now) {
+    pub(super) fn flush(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
+        self.traffic.requests.retire_done(|r| out.requests.request(r));
+        if std::mem::take(&mut self.observed.mark_now) {
             out.requests.mark(self.now);
         }
         self.log.drain_to(out.events_log).map_err(|e| SimError::EventsLog(e.to_string()))
@@ -417,7 +384,7 @@ impl World {
             Event::ControllerRestart => self.on_controller_restart(),
             Event::ControllerReady { inc } => self.on_controller_ready(inc),
             Event::ControllerTick => {
-                self.tick_pending = false;
+                self.serve.tick_pending = false;
                 self.reconcile();
             }
             Event::RayServiceReconcile => self.on_rayservice_reconcile(),
@@ -441,7 +408,7 @@ impl World {
 
     /// Runs a pod timer's handler unless the pod changed incarnation since it was scheduled.
     fn if_current(&mut self, pod: PodId, inc: u32, handler: impl FnOnce(&mut Self, PodId)) {
-        if self.pods[pod.ix()].inc == inc {
+        if self.k8s.pods[pod.ix()].inc == inc {
             handler(self, pod);
         }
     }
@@ -461,68 +428,18 @@ impl World {
         self.log.record(self.now, component, name, what);
     }
 
-    /// Marks injected fault `i` as detected now (first detection wins).
-    pub(super) fn detect(&mut self, fault: usize) {
-        if let Some(rec) = self.fault_records.get(fault).copied().flatten()
-            && self.faults[rec].detected_at.is_none()
-        {
-            self.faults[rec].detected_at = Some(self.now);
-            self.mark_now = true;
-            self.log(Component::Fault, &format!("#{fault}"), format_args!("detected"));
-        }
-    }
-
-    /// Starts the observation record of fault `i` and logs its injection.
-    pub(super) fn record_fault(&mut self, fault: usize, target: Option<String>) {
-        let kind = self.scenario.faults[fault].kind.name().to_string();
-        self.log(Component::Fault, &format!("#{fault}"), format_args!("{kind} injected"));
-        self.fault_records[fault] = Some(self.faults.len());
-        self.faults.push(FaultRecord { kind, target, injected_at: self.now, detected_at: None });
-        self.mark_now = true;
-    }
-
-    /// The component levels now.
-    pub(super) fn levels(&self) -> Levels {
-        let pods_ready = self
-            .pods
-            .iter()
-            .filter(|p| p.phase == PodPhase::Running && matches!(p.raylet, Raylet::Alive { .. }))
-            .count() as u32;
-        let pods_desired = 1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
-        Levels {
-            replicas_running: self.serve_index.replicas_running(),
-            replicas_target: self.scenario.serve.num_replicas,
-            proxies_up: self.serve_index.proxies_up(),
-            proxies_expected: self.expected_proxy_count(),
-            pods_ready,
-            pods_desired,
-            gcs_up: self.gcs_up(),
-            redis_up: !self.scenario.cluster.gcs_fault_tolerance || self.redis_up(),
-            controller_up: self.controller.state == ControllerState::Running,
-        }
-    }
-
-    fn record_levels(&mut self) {
-        self.levels_dirty = false;
-        let levels = self.levels();
-        match self.levels.last_mut() {
-            Some((t, l)) if *t == self.now => *l = levels,
-            Some((_, l)) if *l == levels => {}
-            _ => {
-                self.levels.push((self.now, levels));
-                self.mark_now = true;
-            }
-        }
-    }
-
     fn finish(mut self, out: &mut Sinks<'_>) -> Result<SimRun, SimError> {
         self.record_levels();
         let events = self.events_processed;
         self.log(Component::Sim, "ftsim", format_args!("end of run ({events} events)"));
         self.flush(out)?;
-        debug_assert_eq!(self.requests.iter().count(), 0, "every request retired");
+        debug_assert_eq!(self.traffic.requests.iter().count(), 0, "every request retired");
         out.events_log.flush().map_err(|e| SimError::EventsLog(e.to_string()))?;
-        Ok(SimRun { levels: self.levels, faults: self.faults, events_processed: self.events_processed })
+        Ok(SimRun {
+            levels: self.observed.levels,
+            faults: self.observed.faults,
+            events_processed: self.events_processed,
+        })
     }
 
     /// A request that nothing but the end of the run can end (its connection hangs and the
@@ -531,19 +448,19 @@ impl World {
     /// end of the run. It stays unresolved: the run still drains until its hard stop.
     pub(super) fn doom(&mut self, req: ReqId) {
         let end = self.hard_stop();
-        let r = &mut self.requests[req.ix()];
+        let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
         r.record = Some(RequestRecord { arrival: r.arrival, end, outcome: Outcome::Failure(FailureCause::Unfinished) });
-        self.doomed += 1;
+        self.traffic.doomed += 1;
     }
 
     /// Kubernetes nodes that are Ready.
     pub(super) fn node_ready(&self, node: NodeId) -> bool {
-        self.nodes[node.ix()].state == NodeState::Ready
+        self.k8s.nodes[node.ix()].state == NodeState::Ready
     }
 
     /// The request with id `req`.
     pub(super) fn req(&self, req: ReqId) -> &Request {
-        &self.requests[req.ix()]
+        &self.traffic.requests[req.ix()]
     }
 }

@@ -82,7 +82,7 @@ impl Default for Controller {
 impl World {
     /// True when the controller runs its loop.
     pub(crate) fn controller_running(&self) -> bool {
-        self.controller.state == ControllerState::Running
+        self.serve.controller.state == ControllerState::Running
     }
 
     fn set_controller_state(&mut self, state: ControllerState, why: &str) {
@@ -91,60 +91,60 @@ impl World {
             ControllerState::Dead => "DEAD",
             ControllerState::Restarting => "RESTARTING",
         };
-        let from = self.controller.state;
-        self.controller.state = state;
+        let from = self.serve.controller.state;
+        self.serve.controller.state = state;
         self.log(
             Component::Controller,
             "serve-controller",
             format_args!("{} -> {} ({why})", label(from), label(state)),
         );
-        self.levels_dirty = true;
+        self.observed.levels_dirty = true;
     }
 
     /// The controller actor dies. Ray notices after `noticed_after` (the raylet's scan for a
     /// dead process; zero for `ray.kill`, which goes through the GCS) and restarts it
     /// (max_restarts = -1).
     pub(crate) fn controller_dies(&mut self, cause: Cause, noticed_after: SimDuration) {
-        if self.controller.state == ControllerState::Dead {
+        if self.serve.controller.state == ControllerState::Dead {
             return;
         }
-        self.controller.inc += 1;
-        self.controller.fault = cause.fault();
+        self.serve.controller.inc += 1;
+        self.serve.controller.fault = cause.fault();
         self.set_controller_state(ControllerState::Dead, &cause.describe());
         self.schedule_in(noticed_after, Event::ControllerRestart);
     }
 
     /// Ray restarts the controller on the head, if the GCS and the head raylet are up.
     pub(crate) fn on_controller_restart(&mut self) {
-        if self.controller.state != ControllerState::Dead || !self.controller.app_present {
+        if self.serve.controller.state != ControllerState::Dead || !self.serve.controller.app_present {
             return;
         }
-        if let Some(f) = self.controller.fault.take() {
+        if let Some(f) = self.serve.controller.fault.take() {
             self.detect(f);
         }
-        let head_alive = self.head.is_some_and(|h| matches!(self.pods[h.ix()].raylet, Raylet::Alive { .. }));
+        let head_alive = self.k8s.head.is_some_and(|h| matches!(self.k8s.pods[h.ix()].raylet, Raylet::Alive { .. }));
         if !self.gcs_up() || !head_alive {
             return; // retried when the GCS comes back (serve_on_gcs_up)
         }
-        self.controller.inc += 1;
+        self.serve.controller.inc += 1;
         self.set_controller_state(ControllerState::Restarting, "actor restarted by Ray");
         let delay = self.scenario.timings.actor_start + self.scenario.timings.controller_recovery;
-        let inc = self.controller.inc;
+        let inc = self.serve.controller.inc;
         self.schedule_in(delay, Event::ControllerReady { inc });
     }
 
     /// The controller has recovered: live replicas are re-attached, dead ones dropped (and
     /// replaced), proxies re-checked, routing tables pushed.
     pub(crate) fn on_controller_ready(&mut self, inc: u32) {
-        if inc != self.controller.inc || self.controller.state != ControllerState::Restarting {
+        if inc != self.serve.controller.inc || self.serve.controller.state != ControllerState::Restarting {
             return;
         }
-        let how = if self.controller.ever_started { "state recovered from the GCS" } else { "new application" };
+        let how = if self.serve.controller.ever_started { "state recovered from the GCS" } else { "new application" };
         self.set_controller_state(ControllerState::Running, how);
-        self.controller.sweep_anchor = self.now;
-        for i in 0..self.replicas.len() {
+        self.serve.controller.sweep_anchor = self.now;
+        for i in 0..self.serve.replicas.len() {
             let r = ReplicaId(i as u32);
-            let rep = &self.replicas[i];
+            let rep = &self.serve.replicas[i];
             match rep.state {
                 ReplicaState::Dead => {}
                 _ if !rep.actor_alive => {
@@ -157,9 +157,9 @@ impl World {
                 _ => {}
             }
         }
-        for i in 0..self.proxies.len() {
+        for i in 0..self.serve.proxies.len() {
             let p = crate::sim::ids::ProxyId(i as u32);
-            let px = &self.proxies[i];
+            let px = &self.serve.proxies[i];
             if px.state == ProxyState::Removed {
                 continue;
             }
@@ -178,34 +178,34 @@ impl World {
     pub(crate) fn serve_on_gcs_up(&mut self, cluster: u32) {
         // Without fault tolerance every GCS start is a new, empty cluster.
         let _ = cluster;
-        let fresh_cluster = !self.scenario.cluster.gcs_fault_tolerance && self.controller.app_present;
+        let fresh_cluster = !self.scenario.cluster.gcs_fault_tolerance && self.serve.controller.app_present;
         if fresh_cluster {
-            self.controller.app_present = false;
-            self.controller.inc += 1;
-            if self.controller.state != ControllerState::Dead {
+            self.serve.controller.app_present = false;
+            self.serve.controller.inc += 1;
+            if self.serve.controller.state != ControllerState::Dead {
                 self.set_controller_state(ControllerState::Dead, "cluster state lost");
             }
             // Actors of the old cluster on workers that are not rejected yet keep serving with
             // what they have; the new application will not count them (other generation).
-            for i in 0..self.replicas.len() {
-                if !self.replicas[i].actor_alive && self.replicas[i].state != ReplicaState::Dead {
+            for i in 0..self.serve.replicas.len() {
+                if !self.serve.replicas[i].actor_alive && self.serve.replicas[i].state != ReplicaState::Dead {
                     self.set_replica_state(ReplicaId(i as u32), ReplicaState::Dead, "cluster state lost");
                 }
             }
-            for i in 0..self.proxies.len() {
-                if !self.proxies[i].actor_alive {
+            for i in 0..self.serve.proxies.len() {
+                if !self.serve.proxies[i].actor_alive {
                     self.set_proxy_state(crate::sim::ids::ProxyId(i as u32), ProxyState::Removed, "cluster state lost");
                 }
             }
             self.log(Component::Serve, "application", format_args!("gone (the new GCS has no Serve application)"));
         }
-        if !self.controller.app_present {
-            if !self.controller.resubmit_pending {
-                self.controller.resubmit_pending = true;
+        if !self.serve.controller.app_present {
+            if !self.serve.controller.resubmit_pending {
+                self.serve.controller.resubmit_pending = true;
                 let next = self.now.ceil_to_grid(SimTime::ZERO, self.scenario.timings.rayservice_reconcile);
                 self.schedule_at(next, Event::RayServiceReconcile);
             }
-        } else if self.controller.state == ControllerState::Dead {
+        } else if self.serve.controller.state == ControllerState::Dead {
             self.schedule_in(SimDuration::ZERO, Event::ControllerRestart);
         }
     }
@@ -213,19 +213,19 @@ impl World {
     /// KubeRay's RayService reconcile (every 2 s): once the head is ready and the cluster has no
     /// Serve application, it submits the Serve config again; Serve starts a controller.
     pub(crate) fn on_rayservice_reconcile(&mut self) {
-        self.controller.resubmit_pending = false;
-        if self.controller.app_present {
+        self.serve.controller.resubmit_pending = false;
+        if self.serve.controller.app_present {
             return;
         }
-        let head_ready = self.head.is_some_and(|h| matches!(self.pods[h.ix()].raylet, Raylet::Alive { .. }))
-            && self.now >= self.head_ray_started_at + self.scenario.timings.readiness_initial_delay;
+        let head_ready = self.k8s.head.is_some_and(|h| matches!(self.k8s.pods[h.ix()].raylet, Raylet::Alive { .. }))
+            && self.now >= self.ray.head_ray_started_at + self.scenario.timings.readiness_initial_delay;
         if self.gcs_up() && head_ready {
             self.log(
                 Component::Kuberay,
                 "rayservice",
                 format_args!("no Serve application found; resubmitting the Serve config"),
             );
-            let c = &mut self.controller;
+            let c = &mut self.serve.controller;
             c.app_present = true;
             c.generation += 1;
             c.deploy_failed = false;
@@ -235,10 +235,10 @@ impl World {
             self.rebuild_serve_index();
             self.set_controller_state(ControllerState::Restarting, "started by serve.run");
             let delay = self.scenario.timings.actor_start + self.scenario.timings.controller_recovery;
-            let inc = self.controller.inc;
+            let inc = self.serve.controller.inc;
             self.schedule_in(delay, Event::ControllerReady { inc });
         } else {
-            self.controller.resubmit_pending = true;
+            self.serve.controller.resubmit_pending = true;
             self.schedule_in(self.scenario.timings.rayservice_reconcile, Event::RayServiceReconcile);
         }
     }
@@ -250,9 +250,9 @@ impl World {
             return;
         }
         if let Some(p) = self.live_proxy_on(pod)
-            && !self.proxies[p.ix()].actor_alive
+            && !self.serve.proxies[p.ix()].actor_alive
         {
-            if let Some(f) = self.proxies[p.ix()].fault {
+            if let Some(f) = self.serve.proxies[p.ix()].fault {
                 self.detect(f);
             }
             self.set_proxy_state(p, ProxyState::Removed, "its node is dead");
@@ -263,8 +263,8 @@ impl World {
     /// Ray 2.60 drains a deleted pod's node: replicas there are migrated make-before-break,
     /// its proxy drains.
     pub(crate) fn serve_node_draining(&mut self, pod: PodId) {
-        for r in self.serve_index.replicas_hosted_on(pod) {
-            let rep = &self.replicas[r.ix()];
+        for r in self.serve.index.replicas_hosted_on(pod) {
+            let rep = &self.serve.replicas[r.ix()];
             if !rep.actor_alive {
                 continue;
             }
@@ -273,7 +273,7 @@ impl World {
                     self.update_replica(r, |rep| rep.migrating = true);
                     self.log(
                         Component::Replica,
-                        &self.replicas[r.ix()].name.clone(),
+                        &self.serve.replicas[r.ix()].name.clone(),
                         format_args!("PENDING_MIGRATION (node draining)"),
                     );
                 }
@@ -293,8 +293,8 @@ impl World {
     /// scheduled for it (so that, as in Ray, all results observed in one tick are counted before
     /// the controller acts). Ray's 0.1 s pause between iterations is not modelled.
     pub(crate) fn request_reconcile(&mut self) {
-        if !self.tick_pending {
-            self.tick_pending = true;
+        if !self.serve.tick_pending {
+            self.serve.tick_pending = true;
             self.schedule_in(SimDuration::ZERO, Event::ControllerTick);
         }
     }
@@ -306,19 +306,19 @@ impl World {
             return;
         }
         let target = self.scenario.serve.num_replicas as usize;
-        let active = self.serve_index.replicas_active();
-        if !self.controller.deploy_failed && active < target {
+        let active = self.serve.index.replicas_active();
+        if !self.serve.controller.deploy_failed && active < target {
             let mut pool = self.placement_pool();
             for _ in active..target {
                 self.new_replica(&mut pool);
             }
         }
-        if self.serve_index.replicas_settled() >= target {
-            for r in self.serve_index.replicas_migrating() {
+        if self.serve.index.replicas_settled() >= target {
+            for r in self.serve.index.replicas_migrating() {
                 self.stop_replica(r, "migrated off the draining node");
             }
         }
-        let pending = self.serve_index.replicas_pending();
+        let pending = self.serve.index.replicas_pending();
         if !pending.is_empty() {
             let mut pool = self.placement_pool();
             for r in pending {
@@ -340,17 +340,18 @@ impl World {
         } else {
             min_gap
         };
-        let due = (self.now + gap).ceil_to_grid(self.controller.sweep_anchor, self.scenario.serve.health_check_sweep());
-        let rep = &mut self.replicas[r.ix()];
+        let due =
+            (self.now + gap).ceil_to_grid(self.serve.controller.sweep_anchor, self.scenario.serve.health_check_sweep());
+        let rep = &mut self.serve.replicas[r.ix()];
         rep.hc_seq += 1;
         let check = rep.hc_seq;
-        let ctl_inc = self.controller.inc;
+        let ctl_inc = self.serve.controller.inc;
         self.schedule_at(due, Event::ReplicaHealthCheck { replica: r, ctl_inc, check });
     }
 
     fn health_check_is_current(&self, r: ReplicaId, ctl_inc: u32, check: u32) -> bool {
-        let rep = &self.replicas[r.ix()];
-        ctl_inc == self.controller.inc
+        let rep = &self.serve.replicas[r.ix()];
+        ctl_inc == self.serve.controller.inc
             && self.controller_running()
             && rep.hc_seq == check
             && rep.state == ReplicaState::Running
@@ -361,8 +362,8 @@ impl World {
         if !self.health_check_is_current(r, ctl_inc, check) {
             return;
         }
-        let rep = &self.replicas[r.ix()];
-        let unreachable = rep.pod.is_some_and(|p| self.pods[p.ix()].unreachable_since.is_some());
+        let rep = &self.serve.replicas[r.ix()];
+        let unreachable = rep.pod.is_some_and(|p| self.k8s.pods[p.ix()].unreachable_since.is_some());
         if !rep.actor_alive && (rep.death_known || !unreachable) {
             self.replica_unhealthy(r, "health check: actor died", false);
             return;
@@ -371,13 +372,13 @@ impl World {
         // The faults that make this check fail are credited with it now: a hanging check
         // fails at its timeout even if the fault has ended by then.
         let culprits = rep.health_mode_faults();
-        let streak = &mut self.replicas[r.ix()].hc_faults;
+        let streak = &mut self.serve.replicas[r.ix()].hc_faults;
         for f in culprits {
             if !streak.contains(&f) {
                 streak.push(f);
             }
         }
-        if !self.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) {
+        if !self.serve.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) {
             let timeout = self.scenario.serve.health_check_timeout;
             self.schedule_in(timeout, Event::ReplicaHealthCheckTimeout { replica: r, ctl_inc, check });
             return;
@@ -385,7 +386,7 @@ impl World {
         if mode == Some(HealthMode::Raise) {
             self.health_check_failed(r, "check_health raised", false);
         } else {
-            let rep = &mut self.replicas[r.ix()];
+            let rep = &mut self.serve.replicas[r.ix()];
             rep.hc_failures = 0;
             rep.hc_faults.clear();
             self.schedule_health_check_after(r, SimDuration::ZERO);
@@ -397,7 +398,7 @@ impl World {
         if !self.health_check_is_current(r, ctl_inc, check) {
             return;
         }
-        let rep = &self.replicas[r.ix()];
+        let rep = &self.serve.replicas[r.ix()];
         if !rep.actor_alive && rep.death_known {
             self.replica_unhealthy(r, "health check: actor died", false);
         } else {
@@ -408,7 +409,7 @@ impl World {
     /// Counts a failed check. After a raising check the next one waits a period as usual; after
     /// a timed-out one the period has already passed, so it starts at the next sweep.
     fn health_check_failed(&mut self, r: ReplicaId, why: &str, timed_out: bool) {
-        let rep = &mut self.replicas[r.ix()];
+        let rep = &mut self.serve.replicas[r.ix()];
         rep.hc_failures += 1;
         let failures = rep.hc_failures;
         let name = rep.name.clone();
@@ -423,14 +424,14 @@ impl World {
 
     /// The controller gives up on a replica and requests a replacement in the same tick.
     fn replica_unhealthy(&mut self, r: ReplicaId, why: &str, graceful: bool) {
-        if let Some(f) = self.replicas[r.ix()].fault {
+        if let Some(f) = self.serve.replicas[r.ix()].fault {
             self.detect(f);
         } else {
-            for f in self.replicas[r.ix()].hc_faults.clone() {
+            for f in self.serve.replicas[r.ix()].hc_faults.clone() {
                 self.detect(f);
             }
         }
-        if graceful && self.replicas[r.ix()].actor_alive {
+        if graceful && self.serve.replicas[r.ix()].actor_alive {
             self.stop_replica(r, &format!("unhealthy: {why}"));
         } else {
             self.set_replica_state(r, ReplicaState::Dead, &format!("unhealthy: {why}"));
@@ -443,7 +444,7 @@ impl World {
     /// started a replica becomes DEPLOY_FAILED when the budget is spent.
     pub(crate) fn on_constructor_failed(&mut self, fault: usize) {
         self.detect(fault);
-        let c = &mut self.controller;
+        let c = &mut self.serve.controller;
         c.failure_count += 1;
         let threshold = self.scenario.serve.failed_to_start_threshold();
         if !c.ever_started && c.failure_count >= threshold && !c.deploy_failed {
@@ -457,9 +458,127 @@ impl World {
     /// A replica reached RUNNING: the version has started; a healthy deployment resets the
     /// failure counter.
     pub(crate) fn on_replica_running(&mut self) {
-        self.controller.ever_started = true;
-        if self.serve_index.replicas_running() >= self.scenario.serve.num_replicas {
-            self.controller.failure_count = 0;
+        self.serve.controller.ever_started = true;
+        if self.serve.index.replicas_running() >= self.scenario.serve.num_replicas {
+            self.serve.controller.failure_count = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::observations::{FailureCause, Outcome};
+    use crate::sim::testing::{TestWorld, secs};
+
+    fn controller_reaches(t: &mut TestWorld, state: ControllerState) -> SimTime {
+        t.run_until_true(|w| w.serve.controller.state == state)
+    }
+
+    #[test]
+    fn a_killed_controller_is_restarted_at_once_and_runs_after_actor_start_and_recovery() {
+        let mut t = TestWorld::guide(r#""faults": [{ "kind": "controller_crash", "at_s": 60 }]"#);
+        t.run_until(secs(59));
+        let inc = t.world().serve.controller.inc;
+        t.run_until(secs(60));
+        assert_eq!(t.world().serve.controller.state, ControllerState::Restarting);
+        assert_eq!(t.logged_at(secs(60), &["serve-controller", "RUNNING -> DEAD"]), secs(60));
+        assert_eq!(t.world().serve.controller.inc, inc + 2, "dead, then restarted: old timers are stale");
+        // actor_start 2 s + controller_recovery 1 s; the replicas kept running throughout.
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(63));
+        assert_eq!(t.world().serve.index.replicas_running(), 6);
+    }
+
+    #[test]
+    fn a_replica_that_died_while_the_controller_was_down_is_dropped_at_recovery_and_replaced() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "controller_crash", "at_s": 60 }, { "kind": "replica_crash", "at_s": 61, "target": "SleepyPid#4" }]"#,
+        );
+        t.run_until(secs(61));
+        assert_eq!(t.replica("SleepyPid#4").state, ReplicaState::Running, "nobody checks it yet");
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(63));
+        t.run_until(secs(63));
+        assert_eq!(t.logged_at(secs(60), &["SleepyPid#4", "-> DEAD", "not found at recovery"]), secs(63));
+        assert_eq!(t.replica("SleepyPid#7").state, ReplicaState::Starting);
+        let running = t.run_until_true(|w| w.serve.replicas[6].state == ReplicaState::Running);
+        assert_eq!(running, secs(75));
+    }
+
+    #[test]
+    fn without_gcs_ft_kuberay_resubmits_the_application_once_the_head_is_ready() {
+        let mut t = TestWorld::guide(
+            r#""cluster": { "gcs_fault_tolerance": false }, "faults": [{ "kind": "head_pod_crash", "at_s": 60 }]"#,
+        );
+        t.run_until(secs(75));
+        // The new GCS (up at 75) is a new, empty cluster: no application.
+        assert!(!t.world().serve.controller.app_present);
+        assert_eq!(t.logged_at(secs(60), &["application", "gone"]), secs(75));
+        // The head is ready readiness_initial_delay (10 s) after Ray started on it (75); the
+        // RayService reconcile runs on a 2 s grid: the first at or after 85 is 86.
+        let restarting = controller_reaches(&mut t, ControllerState::Restarting);
+        assert_eq!(restarting, secs(86));
+        assert_eq!(t.logged_at(secs(75), &["rayservice", "resubmitting"]), secs(86));
+        assert_eq!(t.world().serve.controller.generation, 1);
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(89));
+        // A new deployment: six new replicas, running after actor start and constructor.
+        let all = t.run_until_true(|w| w.serve.index.replicas_running() == 6);
+        assert_eq!(all, secs(101));
+        assert!(t.world().running_set().iter().all(|r| t.world().serve.replicas[r.ix()].generation == 1));
+    }
+
+    #[test]
+    fn a_new_deployment_whose_constructors_keep_raising_becomes_deploy_failed_and_answers_503() {
+        let mut t = TestWorld::guide(
+            r#""cluster": { "gcs_fault_tolerance": false }, "serve": { "num_replicas": 1 },
+               "ingress": { "kind": "service" },
+               "faults": [{ "kind": "constructor_failure", "at_s": 1, "count": 10 }, { "kind": "head_pod_crash", "at_s": 60 }]"#,
+        );
+        // Resubmitted at 86, running at 89; each replica raises 12 s after it starts; the budget
+        // is min(20, 3 x 1) = 3 failures.
+        let failed = t.run_until_true(|w| w.serve.controller.deploy_failed);
+        assert_eq!(failed, secs(89 + 3 * 12));
+        assert_eq!(t.world().serve.controller.failure_count, 3);
+        assert_eq!(t.logged_at(secs(60), &["application", "DEPLOY_FAILED after 3 constructor failures"]), failed);
+        t.run_until(failed + SimDuration::from_secs(30));
+        assert!(t.world().serve.replicas.iter().all(|r| r.state == ReplicaState::Dead), "no more replacements");
+        // Requests the Service sends to the head's proxy (the workers' proxies are gone with
+        // their replicas, and their readiness probes have failed) fail at once with 503.
+        let late: Vec<_> = t.requests().iter().filter(|r| r.arrival > failed + SimDuration::from_secs(10)).collect();
+        assert!(!late.is_empty());
+        for r in late {
+            assert_eq!((r.end, r.outcome), (r.arrival, Outcome::Failure(FailureCause::DeploymentUnavailable)));
+        }
+    }
+
+    #[test]
+    fn with_gcs_ft_the_controller_lost_with_the_head_restarts_once_the_new_gcs_is_up() {
+        let mut t = TestWorld::guide(r#""faults": [{ "kind": "head_pod_crash", "at_s": 60 }]"#);
+        t.run_until(secs(60));
+        assert_eq!(t.world().serve.controller.state, ControllerState::Dead);
+        // Ray's restart at 61 finds no GCS; the GCS of head-2 is up at 75.
+        assert_eq!(controller_reaches(&mut t, ControllerState::Restarting), secs(75));
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(78));
+        assert!(t.world().serve.controller.app_present);
+        assert_eq!(t.world().serve.controller.generation, 0, "the same application, not resubmitted");
+    }
+
+    #[test]
+    fn a_hanging_health_check_fails_at_each_timeout_and_the_hung_replica_is_killed_after_the_graceful_budget() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "replica_health_check_failure", "at_s": 60, "target": "SleepyPid#5", "mode": "hang" }]"#,
+        );
+        let stopping = t.run_until_true(|w| w.serve.replicas[4].state == ReplicaState::Stopping);
+        let fail =
+            |n: u32| t.logged_at(secs(60), &["SleepyPid#5", &format!("health check timed out ({n} consecutive)")]);
+        let (f1, f2, f3) = (fail(1), fail(2), fail(3));
+        // A check started within 15 s of 60 s times out 30 s later; the next one starts at the
+        // next 5 s sweep and times out 30 s after that.
+        assert!(f1 > secs(90) && f1 <= secs(105), "first timeout at {f1}");
+        assert_eq!(f2, f1 + SimDuration::from_secs(35));
+        assert_eq!(f3, f2 + SimDuration::from_secs(35));
+        assert_eq!(stopping, f3);
+        // A hung replica never drains: it is killed when graceful_shutdown_timeout (20 s) is over.
+        let dead = t.run_until_true(|w| w.serve.replicas[4].state == ReplicaState::Dead);
+        assert_eq!(dead, stopping + SimDuration::from_secs(20));
     }
 }

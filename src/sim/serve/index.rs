@@ -298,40 +298,41 @@ fn member(set: &mut BTreeSet<ReplicaId>, r: ReplicaId, before: bool, after: bool
 impl World {
     /// Changes replica `r` with `f` and keeps the index up to date.
     pub(crate) fn update_replica(&mut self, r: ReplicaId, f: impl FnOnce(&mut Replica)) {
-        let generation = self.controller.generation;
-        let before = ReplicaKey::of(&self.replicas[r.ix()], generation);
-        f(&mut self.replicas[r.ix()]);
-        self.serve_index.replica_changed(r, before, &self.replicas[r.ix()], generation);
+        let generation = self.serve.controller.generation;
+        let before = ReplicaKey::of(&self.serve.replicas[r.ix()], generation);
+        f(&mut self.serve.replicas[r.ix()]);
+        self.serve.index.replica_changed(r, before, &self.serve.replicas[r.ix()], generation);
     }
 
     /// Changes proxy `p` with `f` and keeps the index up to date.
     pub(crate) fn update_proxy(&mut self, p: ProxyId, f: impl FnOnce(&mut Proxy)) {
-        let before = ProxyKey::of(&self.proxies[p.ix()]);
-        f(&mut self.proxies[p.ix()]);
-        self.serve_index.proxy_changed(p, before, &self.proxies[p.ix()]);
+        let before = ProxyKey::of(&self.serve.proxies[p.ix()]);
+        f(&mut self.serve.proxies[p.ix()]);
+        self.serve.index.proxy_changed(p, before, &self.serve.proxies[p.ix()]);
     }
 
     /// Indexes a replica just pushed.
     pub(crate) fn index_new_replica(&mut self, r: ReplicaId) {
-        let generation = self.controller.generation;
-        self.serve_index.replica_changed(r, ReplicaKey::NONE, &self.replicas[r.ix()], generation);
+        let generation = self.serve.controller.generation;
+        self.serve.index.replica_changed(r, ReplicaKey::NONE, &self.serve.replicas[r.ix()], generation);
     }
 
     /// Indexes a proxy just pushed.
     pub(crate) fn index_new_proxy(&mut self, p: ProxyId) {
-        self.serve_index.proxy_changed(p, ProxyKey { up: false, live_on: None }, &self.proxies[p.ix()]);
+        self.serve.index.proxy_changed(p, ProxyKey { up: false, live_on: None }, &self.serve.proxies[p.ix()]);
     }
 
     /// Rebuilds the index (after the application generation changed: every replica's share).
     pub(crate) fn rebuild_serve_index(&mut self) {
-        self.serve_index = ServeIndex::build(&self.replicas, &self.proxies, self.controller.generation);
+        self.serve.index =
+            ServeIndex::build(&self.serve.replicas, &self.serve.proxies, self.serve.controller.generation);
     }
 
     /// Panics unless the index equals one built from scratch.
     #[cfg(debug_assertions)]
     pub(crate) fn check_serve_index(&self) {
-        let fresh = ServeIndex::build(&self.replicas, &self.proxies, self.controller.generation);
-        assert_eq!(self.serve_index, fresh, "t={}: the Serve index drifted from the replicas and proxies", self.now);
+        let fresh = ServeIndex::build(&self.serve.replicas, &self.serve.proxies, self.serve.controller.generation);
+        assert_eq!(self.serve.index, fresh, "t={}: the Serve index drifted from the replicas and proxies", self.now);
     }
 }
 

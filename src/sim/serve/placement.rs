@@ -47,15 +47,15 @@ impl World {
     pub(crate) fn placement_pool(&self) -> PlacementPool {
         let serve = &self.scenario.serve;
         let cap = serve.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
-        let mut pool = PlacementPool { by_count: BTreeMap::new(), limit: vec![0; self.pods.len()] };
-        for (i, p) in self.pods.iter().enumerate() {
+        let mut pool = PlacementPool { by_count: BTreeMap::new(), limit: vec![0; self.k8s.pods.len()] };
+        for (i, p) in self.k8s.pods.iter().enumerate() {
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
             let by_cpus = p.cpus_milli.checked_div(serve.cpus_per_replica_milli).map_or(usize::MAX, |n| n as usize);
             let pod = PodId(i as u32);
             pool.limit[i] = cap.min(by_cpus);
-            let count = self.serve_index.replicas_on(pod);
+            let count = self.serve.index.replicas_on(pod);
             if count < pool.limit[i] {
                 pool.by_count.entry(count).or_default().push(pod);
             }

@@ -9,13 +9,44 @@
 //! to, requests wait (no `request_timeout_s` by default), except when the deployment is
 //! DEPLOY_FAILED: then 503 at once.
 
+use std::collections::BTreeSet;
+
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::scenario::{Ingress, ServiceTime};
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
+use crate::sim::requests::RequestWindow;
 use crate::sim::world::World;
+use crate::traffic::ArrivalStream;
+
+/// The clients' side: the arrival stream and the requests still open.
+pub struct Traffic {
+    /// When the next request arrives.
+    pub arrivals: ArrivalStream,
+    /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
+    pub waiting_proxies: BTreeSet<ProxyId>,
+    /// Requests not yet handed to the requests sink, in arrival order.
+    pub requests: RequestWindow,
+    /// Requests whose outcome is not final yet (the run drains until none is left).
+    pub unresolved: u64,
+    /// Of the unresolved requests, those recorded already as `unfinished` (`World::doom`).
+    pub doomed: u64,
+}
+
+impl Traffic {
+    /// No request yet; arrivals as the scenario's traffic says.
+    pub fn new(scenario: &crate::scenario::Scenario) -> Self {
+        Traffic {
+            arrivals: ArrivalStream::new(scenario),
+            waiting_proxies: BTreeSet::new(),
+            requests: RequestWindow::default(),
+            unresolved: 0,
+            doomed: 0,
+        }
+    }
+}
 
 /// Where a request is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +97,7 @@ pub struct Request {
 impl World {
     /// Schedules the next arrival, if it falls inside the run.
     pub(crate) fn schedule_next_arrival(&mut self) {
-        let at = self.arrivals.next_arrival();
+        let at = self.traffic.arrivals.next_arrival();
         if at < SimTime::ZERO + self.scenario.duration {
             self.schedule_at(at, Event::Arrival);
         }
@@ -87,8 +118,9 @@ impl World {
     /// A request arrives at the ingress.
     pub(crate) fn on_arrival(&mut self) {
         let service = self.draw_service_time();
-        let id = self.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
-        self.unresolved += 1;
+        let id =
+            self.traffic.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
+        self.traffic.unresolved += 1;
         self.schedule_next_arrival();
         if let Some(timeout) = self.scenario.traffic.client_timeout {
             self.schedule_in(timeout, Event::ClientTimeout(id));
@@ -104,16 +136,16 @@ impl World {
         match &self.scenario.ingress {
             Ingress::Pinned { pod } => {
                 // kubectl port-forward follows neither a recreated pod nor a lost node.
-                let found = self.pods.iter().position(|p| &p.name == pod).map(|i| PodId(i as u32));
+                let found = self.k8s.pods.iter().position(|p| &p.name == pod).map(|i| PodId(i as u32));
                 match found {
-                    Some(p) if !matches!(self.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost) => Ok(p),
+                    Some(p) if !matches!(self.k8s.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost) => Ok(p),
                     _ => Err(FailureCause::NoEndpoint),
                 }
             }
             Ingress::Service => {
-                let ready: Vec<PodId> = (0..self.pods.len())
+                let ready: Vec<PodId> = (0..self.k8s.pods.len())
                     .map(|i| PodId(i as u32))
-                    .filter(|p| self.pods[p.ix()].endpoint_ready && self.pods[p.ix()].phase != PodPhase::Gone)
+                    .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
                     .collect();
                 if ready.is_empty() {
                     return Err(FailureCause::NoEndpoint);
@@ -125,23 +157,23 @@ impl World {
 
     /// The connection reaches `pod`: its proxy takes it, or it is refused (or hangs).
     fn enter_pod(&mut self, req: ReqId, pod: PodId) {
-        if self.pods[pod.ix()].unreachable_since.is_some() {
+        if self.k8s.pods[pod.ix()].unreachable_since.is_some() {
             self.hang_request(req);
             return;
         }
         let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
-            let cause = unreachable_pod_cause(self.pods[pod.ix()].phase);
+            let cause = unreachable_pod_cause(self.k8s.pods[pod.ix()].phase);
             let cause = if cause == FailureCause::NoEndpoint { cause } else { FailureCause::ProxyUnavailable };
             self.fail_request(req, cause);
             return;
         };
         if self.route(req, proxy) == Routed::NoSlot {
             // The newest request: its id is the largest, so the queue stays in arrival order.
-            self.requests[req.ix()].state = ReqState::Waiting(proxy);
-            let px = &mut self.proxies[proxy.ix()];
+            self.traffic.requests[req.ix()].state = ReqState::Waiting(proxy);
+            let px = &mut self.serve.proxies[proxy.ix()];
             px.queue.insert(req);
             px.active.insert(req);
-            self.waiting_proxies.insert(proxy);
+            self.traffic.waiting_proxies.insert(proxy);
         }
     }
 
@@ -149,27 +181,27 @@ impl World {
     /// application that failed to deploy), or finds no slot; the caller queues it then.
     fn route(&mut self, req: ReqId, proxy: ProxyId) -> Routed {
         loop {
-            if self.proxies[proxy.ix()].view.is_empty() {
-                if self.controller.deploy_failed {
+            if self.serve.proxies[proxy.ix()].view.is_empty() {
+                if self.serve.controller.deploy_failed {
                     self.fail_request(req, FailureCause::DeploymentUnavailable);
                     return Routed::Done;
                 }
                 return Routed::NoSlot;
             }
             let Some(r) = self.pick_replica(proxy) else { return Routed::NoSlot };
-            let rep = &self.replicas[r.ix()];
+            let rep = &self.serve.replicas[r.ix()];
             if rep.actor_alive {
                 self.assign(req, proxy, r);
                 return Routed::Done;
             }
             // A dead replica: its queue-length probe or the call itself fails before acceptance.
-            let vanished = rep.pod.and_then(|p| self.pods[p.ix()].unreachable_since);
+            let vanished = rep.pod.and_then(|p| self.k8s.pods[p.ix()].unreachable_since);
             let cached = vanished.is_some_and(|since| self.now < since + self.scenario.timings.queue_len_cache);
             if cached && !rep.death_known {
                 self.assign(req, proxy, r);
                 return Routed::Done;
             }
-            self.proxies[proxy.ix()].view.remove(r);
+            self.serve.proxies[proxy.ix()].view.remove(r);
         }
     }
 
@@ -179,10 +211,10 @@ impl World {
     /// the table only when both choices among all replicas are full.
     fn pick_replica(&mut self, proxy: ProxyId) -> Option<ReplicaId> {
         let max = self.scenario.serve.max_ongoing_requests as usize;
-        let replicas = &self.replicas;
+        let replicas = &self.serve.replicas;
         let load = |r: ReplicaId| replicas[r.ix()].ongoing.len();
         let has_room = |r: &ReplicaId| load(*r) < max;
-        let table = &self.proxies[proxy.ix()].view;
+        let table = &self.serve.proxies[proxy.ix()].view;
         let rng = &mut self.rng.routing;
         let local_with_room = table.local().iter().copied().filter(has_room).count();
         let (a, b) = if local_with_room > 0 {
@@ -206,37 +238,37 @@ impl World {
         if self.req(req).state == ReqState::Waiting(proxy) {
             self.dequeue(req, proxy);
         }
-        self.requests[req.ix()].state = ReqState::Serving(proxy, r);
-        self.proxies[proxy.ix()].active.insert(req);
-        self.replicas[r.ix()].ongoing.push(req);
-        let rep = &self.replicas[r.ix()];
+        self.traffic.requests[req.ix()].state = ReqState::Serving(proxy, r);
+        self.serve.proxies[proxy.ix()].active.insert(req);
+        self.serve.replicas[r.ix()].ongoing.push(req);
+        let rep = &self.serve.replicas[r.ix()];
         let stalls = !rep.actor_alive || rep.health_mode() == Some(crate::scenario::HealthMode::Hang);
         if !stalls {
-            let service = self.requests[req.ix()].service;
+            let service = self.traffic.requests[req.ix()].service;
             self.schedule_in(service, Event::RequestDone(req));
         }
     }
 
     /// Takes a waiting request out of its proxy's queue.
     fn dequeue(&mut self, req: ReqId, proxy: ProxyId) {
-        let queue = &mut self.proxies[proxy.ix()].queue;
+        let queue = &mut self.serve.proxies[proxy.ix()].queue;
         queue.remove(&req);
         if queue.is_empty() {
-            self.waiting_proxies.remove(&proxy);
+            self.traffic.waiting_proxies.remove(&proxy);
         }
     }
 
     /// A replica finished a request.
     pub(crate) fn on_request_done(&mut self, req: ReqId) {
         let ReqState::Serving(proxy, r) = self.req(req).state else { return };
-        if !self.replicas[r.ix()].actor_alive {
+        if !self.serve.replicas[r.ix()].actor_alive {
             return;
         }
         self.complete(req, Outcome::Success);
         self.release(req, proxy, r);
         self.serve_waiting_requests();
-        if self.replicas[r.ix()].ongoing.is_empty()
-            && let Some(pod) = self.replicas[r.ix()].pod
+        if self.serve.replicas[r.ix()].ongoing.is_empty()
+            && let Some(pod) = self.serve.replicas[r.ix()].pod
         {
             self.maybe_finish_drain(pod);
         }
@@ -244,19 +276,19 @@ impl World {
 
     /// Takes a served request off its replica and its proxy.
     fn release(&mut self, req: ReqId, proxy: ProxyId, r: ReplicaId) {
-        let ongoing = &mut self.replicas[r.ix()].ongoing;
+        let ongoing = &mut self.serve.replicas[r.ix()].ongoing;
         if let Some(i) = ongoing.iter().position(|&x| x == req) {
             ongoing.remove(i);
         }
-        self.proxies[proxy.ix()].active.remove(&req);
+        self.serve.proxies[proxy.ix()].active.remove(&req);
     }
 
     /// Routes queued requests again, oldest first, while slots are free; only proxies with
     /// waiting requests are visited, in proxy order.
     pub(crate) fn serve_waiting_requests(&mut self) {
-        let waiting: Vec<ProxyId> = self.waiting_proxies.iter().copied().collect();
+        let waiting: Vec<ProxyId> = self.traffic.waiting_proxies.iter().copied().collect();
         for proxy in waiting {
-            while let Some(&req) = self.proxies[proxy.ix()].queue.first() {
+            while let Some(&req) = self.serve.proxies[proxy.ix()].queue.first() {
                 debug_assert_eq!(self.req(req).state, ReqState::Waiting(proxy), "queued request not waiting");
                 if self.route(req, proxy) == Routed::NoSlot {
                     break;
@@ -280,7 +312,7 @@ impl World {
             self.doom(req);
             return;
         }
-        self.requests[req.ix()].state = ReqState::Hanging;
+        self.traffic.requests[req.ix()].state = ReqState::Hanging;
     }
 
     /// Removes a request from the replica and proxy that hold it.
@@ -289,7 +321,7 @@ impl World {
             ReqState::Serving(proxy, r) => self.release(req, proxy, r),
             ReqState::Waiting(proxy) => {
                 self.dequeue(req, proxy);
-                self.proxies[proxy.ix()].active.remove(&req);
+                self.serve.proxies[proxy.ix()].active.remove(&req);
             }
             ReqState::Hanging | ReqState::Done => {}
         }
@@ -305,18 +337,103 @@ impl World {
     }
 
     fn complete(&mut self, req: ReqId, outcome: Outcome) {
-        let r = &mut self.requests[req.ix()];
+        let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
         r.record = Some(RequestRecord { arrival: r.arrival, end: self.now, outcome });
-        self.unresolved -= 1;
+        self.traffic.unresolved -= 1;
     }
 
     /// Requests still open when the run ends.
     pub(crate) fn fail_unfinished(&mut self) {
         let open: Vec<ReqId> =
-            self.requests.iter().filter(|(_, r)| r.state != ReqState::Done).map(|(id, _)| id).collect();
+            self.traffic.requests.iter().filter(|(_, r)| r.state != ReqState::Done).map(|(id, _)| id).collect();
         for id in open {
             self.fail_request(id, FailureCause::Unfinished);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::serve::replica::ReplicaState;
+    use crate::sim::testing::{TestWorld, secs};
+
+    const SECOND: SimDuration = SimDuration::from_secs(1);
+
+    #[test]
+    fn a_request_goes_to_a_replica_on_the_proxy_s_own_node_and_succeeds_after_its_service_time() {
+        let mut t =
+            TestWorld::guide(r#""traffic": { "rate_per_s": 1, "service_time": { "kind": "constant", "s": 1 } }"#);
+        let ingress = t.pod_id("small-group-1");
+        let mut arrivals = 0;
+        while arrivals < 5 {
+            let (at, ev) = t.step().expect("events");
+            if ev != Event::Arrival {
+                continue;
+            }
+            arrivals += 1;
+            let (_, req) = t.world().traffic.requests.iter().last().expect("the new request");
+            assert_eq!(req.arrival, at);
+            let ReqState::Serving(proxy, replica) = req.state else { panic!("not served at once: {:?}", req.state) };
+            assert_eq!(t.world().serve.proxies[proxy.ix()].pod, ingress);
+            assert_eq!(t.world().serve.replicas[replica.ix()].pod, Some(ingress), "local replicas first");
+        }
+        t.run_until(t.now() + SECOND);
+        let done: Vec<_> = t.requests().to_vec();
+        assert!(done.len() >= 4);
+        assert!(done.iter().all(|r| r.outcome == Outcome::Success && r.end == r.arrival + SECOND));
+    }
+
+    #[test]
+    fn with_no_replica_requests_wait_and_the_client_timeout_ends_those_that_wait_too_long() {
+        let mut t = TestWorld::guide(
+            r#""serve": { "num_replicas": 1 }, "ingress": { "kind": "pinned", "pod": "head" },
+               "traffic": { "rate_per_s": 1, "client_timeout_s": 10 },
+               "faults": [{ "kind": "replica_crash", "at_s": 60, "target": "SleepyPid#1" }]"#,
+        );
+        let running =
+            t.run_until_true(|w| w.serve.replicas.len() == 2 && w.serve.replicas[1].state == ReplicaState::Running);
+        t.run_until(running + SimDuration::from_secs(11));
+        let before_running = |s: u64| SimTime::from_micros(running.as_micros() - s * 1_000_000);
+        let after =
+            |from: SimTime, to: SimTime| t.requests().iter().filter(move |r| r.arrival > from && r.arrival < to);
+        // Requests that arrived more than 10 s before the replacement ran timed out, each 10 s
+        // after its arrival; the others waited for it and were served.
+        let timed_out: Vec<_> = after(secs(60), before_running(10)).collect();
+        assert!(!timed_out.is_empty());
+        for r in timed_out {
+            assert_eq!(
+                (r.outcome, r.end),
+                (Outcome::Failure(FailureCause::Timeout), r.arrival + SimDuration::from_secs(10))
+            );
+        }
+        let waited: Vec<_> = after(before_running(9), running).collect();
+        assert!(!waited.is_empty());
+        assert!(waited.iter().all(|r| r.outcome == Outcome::Success && r.end >= running));
+    }
+
+    #[test]
+    fn requests_served_on_a_black_holed_node_hang_until_the_client_timeout_and_new_ones_find_no_endpoint() {
+        let mut t = TestWorld::guide(
+            r#""traffic": { "rate_per_s": 1, "client_timeout_s": 10, "service_time": { "kind": "constant", "s": 5 } },
+               "faults": [{ "kind": "node_loss", "at_s": 60, "target": "node-2", "network": "unreachable" }]"#,
+        );
+        t.run_until(secs(80));
+        let timeout = SimDuration::from_secs(10);
+        let arrived =
+            |from: u64, to: u64| t.requests().iter().filter(move |r| r.arrival > secs(from) && r.arrival < secs(to));
+        // In service on small-group-1's replicas when node-2 vanished: they hang.
+        let in_flight: Vec<_> = arrived(55, 60).collect();
+        assert!(!in_flight.is_empty());
+        for r in in_flight {
+            assert_eq!((r.outcome, r.end), (Outcome::Failure(FailureCause::Timeout), r.arrival + timeout));
+        }
+        // kubectl port-forward does not follow a pod on a lost node.
+        let later: Vec<_> = arrived(60, 70).collect();
+        assert!(!later.is_empty());
+        for r in later {
+            assert_eq!((r.outcome, r.end), (Outcome::Failure(FailureCause::NoEndpoint), r.arrival));
         }
     }
 }
