@@ -1,8 +1,10 @@
 //! The scenario file as written by a user: serde structs that mirror the JSON one to one.
 //!
 //! Every struct rejects unknown fields, and every field that has a default is optional here; the
-//! defaults are filled in and every value is checked by [`super::validate`], which turns these
-//! raw structs into the domain types of [`super::model`]. Times are seconds (`_s` suffix).
+//! defaults are filled in by [`super::resolve`] and every value is checked by [`super::validate`],
+//! which turns these raw structs into the domain types of [`super::model`]; both take each
+//! field's default and limits from the table of [`super::fields`]. Times are seconds (`_s`
+//! suffix).
 
 use serde::{Deserialize, Serialize};
 
