@@ -16,6 +16,10 @@ A scenario is one JSON object. Every field is optional: `{}` is the guide's work
 no fault. Unknown fields are errors. Times are seconds (`_s`), rounded to the nearest microsecond.
 `ftsim scenarios --show replica-crash` prints a complete example; `ftsim validate FILE` checks a
 file; `ftsim schema` prints the format as a JSON Schema (draft 2020-12) for editors.
+
+Sources are Ray 2.60 (ray-project/ray), KubeRay (ray-project/kuberay after v1.7.0), Kubernetes
+and the guide's working example. **GUESS** marks a number no source gives: override it when you
+know your cluster. **K8S** marks a Kubernetes default not verified in those repositories.
 ";
 
 /// The whole document.

@@ -615,9 +615,7 @@ pub const SECTIONS: &[Section] = &[
     Section {
         key: "timings",
         title: "Timings (`timings.*`)",
-        intro: "Each default is Ray's, KubeRay's or Kubernetes' real default, with its source (ray-project/ray at \
-                2.60, ray-project/kuberay after v1.7.0). **GUESS** marks a number no source gives: override it when \
-                you know your cluster. **K8S** marks a Kubernetes default not verified in those repositories.",
+        intro: "Each default is Ray's, KubeRay's or Kubernetes' real default, with its source, or a **GUESS**.",
         outro: "Fixed mechanisms (not configurable in Ray either): 3 consecutive failed replica health checks \
                 (`REPLICA_HEALTH_CHECK_UNHEALTHY_THRESHOLD`), 3 consecutive failed proxy health checks, health-check \
                 jitter x U(0.9, 1.1) and the 2.60 controller's sweep of 0.5 x min(period, 10 s), the drain poll of \
