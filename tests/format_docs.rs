@@ -128,3 +128,69 @@ fn ftsim_and_the_schema_apply_the_same_limits_to_every_field_of_the_table() {
     }
     assert!(checked >= 45, "{checked} fields checked");
 }
+
+/// A scenario that gives every field of the format (all four service times and all nine fault
+/// kinds across the cases below), so that a field the table lacks, or the raw types lack, shows.
+const EVERY_FIELD: &str = r#"{
+  "$schema": "./ftsim-scenario.schema.json",
+  "name": "every-field", "description": "d", "duration_s": 120, "seed": 3, "bucket_s": 2,
+  "cluster": {"k8s_nodes": 4, "ray_pods_per_node": 2, "head_num_cpus": 2,
+              "worker_groups": [{"name": "g", "replicas": 3, "num_cpus": 2}],
+              "gcs_fault_tolerance": true,
+              "redis": {"mode": "ha", "node": "node-3", "password": "p4ss-word"}},
+  "serve": {"deployment": "App", "num_replicas": 4, "num_cpus_per_replica": 1, "max_replicas_per_node": 2,
+            "max_ongoing_requests": 8, "constructor_s": 1, "health_check_period_s": 5,
+            "health_check_timeout_s": 6, "graceful_shutdown_timeout_s": 7, "max_constructor_retry_count": 9,
+            "proxy_location": "EveryNode"},
+  "timings": {"actor_start_s": 1, "actor_death_detection_s": 1, "controller_recovery_s": 1,
+              "routing_update_s": 0.1, "proxy_start_s": 1, "proxy_health_check_period_s": 1,
+              "proxy_health_check_timeout_s": 1, "proxy_min_draining_s": 1, "queue_len_cache_s": 1,
+              "gcs_health_check_period_s": 1, "gcs_health_check_timeout_s": 1,
+              "gcs_health_check_failure_threshold": 2, "gcs_reconnect_timeout_s": 1,
+              "worker_gcs_reconnect_timeout_s": 1, "gcs_redis_connect_window_s": 1, "gcs_redis_crash_s": 1,
+              "stale_raylet_rejection_s": 1, "ray_block_poll_s": 1, "ray_start_s": 1, "head_ray_start_s": 1,
+              "node_drain_timeout_s": 1, "pod_start_s": 1, "wait_gcs_ready_period_s": 1,
+              "kubelet_restart_backoff_s": 1, "kubelet_restart_backoff_max_s": 2,
+              "readiness_initial_delay_s": 1, "readiness_period_s": 1, "rayservice_reconcile_s": 1,
+              "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1},
+  "ingress": {"kind": "pinned", "pod": "g-1"},
+  "traffic": {"arrivals": "constant", "rate_per_s": 5, "service_time": {"kind": "SERVICE_TIME"},
+              "client_timeout_s": 30},
+  "faults": [
+    {"kind": "replica_crash", "at_s": 1, "target": "App#1"},
+    {"kind": "replica_health_check_failure", "at_s": 2, "target": "App#2", "mode": "hang", "duration_s": 3},
+    {"kind": "constructor_failure", "at_s": 3, "count": 2, "duration_s": 5},
+    {"kind": "constructor_failure", "at_s": 3, "probability": 0.5, "duration_s": 5},
+    {"kind": "controller_crash", "at_s": 4},
+    {"kind": "proxy_crash", "at_s": 5, "target": "head"},
+    {"kind": "worker_pod_deletion", "at_s": 6, "target": "g-2"},
+    {"kind": "node_loss", "at_s": 7, "target": "node-4", "network": "refused"},
+    {"kind": "head_pod_crash", "at_s": 8},
+    {"kind": "redis_outage", "at_s": 9, "duration_s": 4}
+  ],
+  "slo": {"min_success_ratio": 0.9, "max_downtime_s": 10, "max_failed_requests": 100, "brownout_merge_gap_s": 3}
+}"#;
+
+#[test]
+fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
+    let v = validator();
+    let service_times =
+        [r#""constant", "s": 0.01"#, r#""exponential", "mean_s": 0.01"#, r#""uniform", "min_s": 0.01, "max_s": 0.02"#];
+    let mut given = String::new();
+    for st in service_times {
+        let text = EVERY_FIELD.replace(r#""SERVICE_TIME""#, st);
+        given.push_str(&text);
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");
+        let loaded = parse(&text, "every-field.json").unwrap_or_else(|e| panic!("{st}: {e:?}"));
+        assert_eq!(loaded.scenario.faults.len(), 10);
+        // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
+        assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));
+    }
+    // Every field of the table appears in the file, under its path (array items and variants
+    // by their last key).
+    for f in FIELDS {
+        let key = f.path.rsplit(['.', ']']).next().unwrap();
+        assert!(given.contains(&format!("\"{key}\"")), "{} is not given", f.path);
+    }
+}

@@ -369,6 +369,34 @@ fn check_rate(rate: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// Where the format takes an object, as JSON paths with `[]` for "every element" (`$.faults[]`),
+/// each with whether `null` (meaning "the default") is accepted there: the document, the objects
+/// that hold the table's fields, the items of its arrays of objects and its tagged objects.
+pub fn object_places() -> Vec<(String, bool)> {
+    let mut places = vec![("$".to_string(), false)];
+    let mut add = |path: String, null_ok: bool| {
+        if !places.iter().any(|(p, _)| *p == path) {
+            places.push((path, null_ok));
+        }
+    };
+    for f in FIELDS {
+        // A proper prefix of the path that is neither a field nor an array's items: an object.
+        let keys: Vec<&str> = f.path.split('.').collect();
+        for n in 1..keys.len() {
+            let prefix = keys[..n].join(".");
+            if !prefix.ends_with("[]") && find(&prefix).is_none() {
+                add(format!("$.{prefix}"), false);
+            }
+        }
+        match f.kind {
+            Kind::Objects | Kind::TaggedList(_) => add(format!("$.{}[]", f.path), false),
+            Kind::Tagged(_) => add(format!("$.{}", f.path), true),
+            _ => {}
+        }
+    }
+    places
+}
+
 /// The field at `path`, if the table has one.
 pub fn find(path: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.path == path)

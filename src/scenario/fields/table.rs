@@ -138,6 +138,9 @@ const DNS_LABEL: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 const SINGLE_OR_HA: &[&str] = &["single", "ha"];
 
 fields! {
+    SCHEMA = Field::new("$schema", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .default(Absent("no schema"))
+        .means("the JSON Schema this file follows (`ftsim schema` prints it), for editors; ftsim ignores it");
     NAME = Field::new("name", Kind::Text { pattern: Some(NAME_PATTERN), check: Some(check_name) }, Slot::Other)
         .default(Derived("the file's stem, other characters made `_` (`scenario` for input without one)"))
         .means("names the output directory");
