@@ -129,6 +129,7 @@ pub(super) fn source_of(source: &Source) -> String {
         Source::KubeRay(s) => format!("KubeRay: {s}"),
         Source::Kubernetes(s) => format!("**K8S** {s}"),
         Source::Guide(s) => format!("the guide: {s}"),
+        Source::Ftsim("") => "ftsim's choice".to_string(),
         Source::Ftsim(s) => format!("ftsim's choice: {s}"),
         Source::Guess(s) => format!("**GUESS** — {s}"),
         Source::None => String::new(),

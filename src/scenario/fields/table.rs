@@ -153,10 +153,12 @@ fields! {
         .source(Ftsim("long enough for every bundled fault to recover"));
     SEED = Field::new("seed", Kind::Count, slot!(U64, seed))
         .default(Int(1))
-        .means("seed of every random stream (`--seed` overrides)");
+        .means("seed of every random stream (`--seed` overrides)")
+        .source(Ftsim(""));
     BUCKET_S = Field::new("bucket_s", Kind::POSITIVE_SECS, slot!(F64, bucket_s))
         .default(s(1))
-        .means("time-series bucket; at most `duration_s`, and at most 1000000 buckets");
+        .means("time-series bucket; at most `duration_s`, and at most 1000000 buckets")
+        .source(Ftsim(""));
 
     K8S_NODES = Field::new("cluster.k8s_nodes", Kind::Int { lo: 1, hi: d::MAX_NODES }, slot!(U64, cluster.k8s_nodes))
         .default(Int(3))
@@ -182,7 +184,8 @@ fields! {
     )
     .means("group name: a lowercase DNS label, not `head`, unique");
     WORKER_GROUP_REPLICAS =
-        Field::new("cluster.worker_groups[].replicas", Kind::Int { lo: 0, hi: d::MAX_NODES }, Slot::Other).means("pods");
+        Field::new("cluster.worker_groups[].replicas", Kind::Int { lo: 0, hi: d::MAX_NODES }, Slot::Other)
+            .means("pods of the group, `<name>-1` to `<name>-<replicas>`");
     WORKER_GROUP_NUM_CPUS = Field::new("cluster.worker_groups[].num_cpus", Kind::Cpus, Slot::Other)
         .default(MilliCpus(1_000))
         .means("`num-cpus` of each pod")
@@ -301,7 +304,7 @@ fields! {
     RATE_PER_S = Field::new("traffic.rate_per_s", Kind::Rate, slot!(F64, traffic.rate_per_s))
         .default(Num(20.0))
         .means("requests per second; rate x duration at most 20000000 requests")
-        .source(Ftsim("the guide's load, roughly"));
+        .source(Ftsim(""));
     SERVICE_TIME = Field::new("traffic.service_time", Kind::Tagged(SERVICE_TIMES), Slot::Other)
         .default(Json(r#"{"kind": "exponential", "mean_s": 0.005}"#))
         .means("service time of one request on a replica")
@@ -321,7 +324,7 @@ fields! {
 
     FAULTS = Field::new("faults", Kind::TaggedList(FAULT_KINDS), Slot::Other)
         .default(Json("[]"))
-        .means("injected faults, at most 1000; see the fault kinds below");
+        .means("injected faults, at most 1000");
     FAULT_AT_S = Field::new("faults[].at_s", Kind::SECS, Slot::Other)
         .means("injection time, before the end of the run (`duration_s`)");
     FAULT_TARGET = Field::new("faults[].target", Kind::Text { pattern: None, check: None }, Slot::Other)
@@ -346,7 +349,7 @@ fields! {
     MIN_SUCCESS_RATIO = Field::new("slo.min_success_ratio", Kind::Ratio, slot!(F64, slo.min_success_ratio))
         .default(Num(0.99))
         .means("minimum overall success ratio")
-        .source(Ftsim("two nines"));
+        .source(Ftsim(""));
     MAX_DOWNTIME_S = Field::new("slo.max_downtime_s", Kind::SECS, slot!(F64, slo.max_downtime_s))
         .default(Absent("no limit"))
         .means("longest acceptable total downtime");
