@@ -4,6 +4,12 @@
 //! Derived from the table: the defaults ([`super::resolve`]), the limits every value is checked
 //! against ([`super::validate`]), `docs/scenario-format.md` ([`markdown`]) and the JSON Schema
 //! that `ftsim schema` prints ([`schema`]).
+//!
+//! To add a field: its entry in [`table`] (path, kind with limits, default, meaning, source; a
+//! [`Slot`] when it is a plain number or boolean of an object), its storage in [`super::raw`]
+//! and [`super::model`], and the line of its section in [`super::validate`] that reads it into
+//! the model. Its default, limit checks, documentation and schema then follow; regenerate
+//! `docs/scenario-format.md` with `FTSIM_BLESS=1 cargo test --test format_docs`.
 
 pub mod markdown;
 pub mod schema;
