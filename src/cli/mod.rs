@@ -33,6 +33,7 @@ Examples:
   ftsim validate scenarios/*.json                # check files without running them
   ftsim scenarios                                # list the bundled scenarios
   ftsim scenarios --show redis-outage            # print one as JSON, to start your own
+  ftsim schema > ftsim-scenario.schema.json      # the format as a JSON Schema, for editors
   ftsim plot output/head-pod-crash-gcs-ft        # redraw a saved run's plots and report.html
   ftsim compare output/head-pod-crash-gcs-ft output/head-pod-crash-no-gcs-ft
                                                  # side by side: table, overlay, compare.html
@@ -143,6 +144,13 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         show: Option<String>,
     },
+    /// Print the scenario format as a JSON Schema (draft 2020-12), for editors; or, with
+    /// `--markdown`, as the reference document docs/scenario-format.md.
+    Schema {
+        /// Print the reference document (Markdown) instead of the JSON Schema.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print a shell completion script (see the examples for where to put it).
     Completions {
         /// The shell.
@@ -173,6 +181,19 @@ fn completions(shell: clap_complete::Shell) -> Result<u8, Failure> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "ftsim", &mut script);
     print_stdout(&String::from_utf8_lossy(&script));
+    Ok(EXIT_OK)
+}
+
+/// `ftsim schema [--markdown]`: the scenario format, from its field table.
+fn schema(markdown: bool) -> Result<u8, Failure> {
+    use crate::scenario::fields;
+    let text = if markdown {
+        fields::markdown::markdown()
+    } else {
+        let schema = fields::schema::schema();
+        format!("{}\n", serde_json::to_string_pretty(&schema).expect("a JSON value serializes"))
+    };
+    print_stdout(&text);
     Ok(EXIT_OK)
 }
 
@@ -230,6 +251,7 @@ pub fn main() -> ExitCode {
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),
         Command::Compare { dirs, out, format } => compare::compare(&dirs, out, format == Format::Json),
+        Command::Schema { markdown } => schema(markdown),
         Command::Completions { shell } => completions(shell),
     };
     match result {

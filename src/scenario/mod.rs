@@ -1,17 +1,20 @@
 //! The scenario format: JSON in, validated domain types out.
 //!
 //! Three stages (raw input, then validated domain types, then side effects elsewhere):
-//! [`raw`] mirrors the file with serde and rejects unknown fields; [`validate::resolve`] fills in
+//! [`raw`] mirrors the file with serde and rejects unknown fields; [`resolve::resolve`] fills in
 //! every default (the resolved scenario is recorded in each report); [`validate::validate`]
-//! checks every value and builds a [`Scenario`]. Every error names the file, line, column and
+//! checks every value and builds a [`Scenario`]. Each field's default, limits, meaning and source
+//! are declared once, in [`fields`]. Every error names the file, line, column and
 //! JSON path of the offending value, and says what was expected and what was found.
 
 pub mod bundled;
 pub mod defaults;
 pub mod error;
+pub mod fields;
 pub mod locate;
 pub mod model;
 pub mod raw;
+pub mod resolve;
 pub mod secret;
 pub mod shape;
 pub mod show;
@@ -85,7 +88,7 @@ pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loade
     }
     let mut raw = read_raw(src).map_err(place)?;
     raw.name.get_or_insert_with(|| default_name(file));
-    let mut resolved = validate::resolve(raw);
+    let mut resolved = resolve::resolve(raw);
     if let Some(seed) = seed {
         resolved.seed = Some(seed);
     }

@@ -126,7 +126,7 @@ impl Serve {
     }
 }
 
-/// Mechanism timings; see `scenario::defaults` for each default and its source.
+/// Mechanism timings; see [`crate::scenario::fields`] for each default and its source.
 #[derive(Clone, Debug)]
 #[allow(missing_docs)]
 pub struct Timings {

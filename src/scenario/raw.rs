@@ -1,8 +1,10 @@
 //! The scenario file as written by a user: serde structs that mirror the JSON one to one.
 //!
 //! Every struct rejects unknown fields, and every field that has a default is optional here; the
-//! defaults are filled in and every value is checked by [`super::validate`], which turns these
-//! raw structs into the domain types of [`super::model`]. Times are seconds (`_s` suffix).
+//! defaults are filled in by [`super::resolve`] and every value is checked by [`super::validate`],
+//! which turns these raw structs into the domain types of [`super::model`]; both take each
+//! field's default and limits from the table of [`super::fields`]. Times are seconds (`_s`
+//! suffix).
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, Serialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// The JSON Schema the file follows (`ftsim schema`), for editors; not recorded in reports.
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,22 +10,6 @@ use serde_json::Value;
 
 use super::error::{JsonPath, PathSegment, ScenarioError};
 
-/// Where the format takes an object, as paths with `[]` for "every element", and whether `null`
-/// (meaning "the default") is accepted there.
-const OBJECT_PLACES: &[(&str, bool)] = &[
-    ("$", false),
-    ("$.cluster", false),
-    ("$.cluster.worker_groups[]", false),
-    ("$.cluster.redis", false),
-    ("$.serve", false),
-    ("$.timings", false),
-    ("$.ingress", false),
-    ("$.traffic", false),
-    ("$.traffic.service_time", true),
-    ("$.faults[]", false),
-    ("$.slo", false),
-];
-
 /// The name of a JSON value's kind, for `found ...` in messages.
 pub fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -52,7 +36,7 @@ pub fn kind_of_first_char(first: Option<char>) -> &'static str {
     }
 }
 
-/// `path` with every array index written as `[]`, to match [`OBJECT_PLACES`].
+/// `path` with every array index written as `[]`, to match [`super::fields::object_places`].
 fn pattern(path: &JsonPath) -> String {
     let mut s = String::from("$");
     for seg in &path.0 {
@@ -67,10 +51,10 @@ fn pattern(path: &JsonPath) -> String {
     s
 }
 
-/// Every place under `path` (inclusive) that should hold an object and does not.
-fn walk(v: &Value, path: &JsonPath, errors: &mut Vec<ScenarioError>) {
+/// Every place under `path` (inclusive) that should hold an object (one of `places`) and does not.
+fn walk(v: &Value, path: &JsonPath, places: &[(String, bool)], errors: &mut Vec<ScenarioError>) {
     let here = pattern(path);
-    if let Some(&(_, null_ok)) = OBJECT_PLACES.iter().find(|(p, _)| *p == here) {
+    if let Some(&(_, null_ok)) = places.iter().find(|(p, _)| *p == here) {
         let fine = v.is_object() || (null_ok && v.is_null());
         if !fine {
             errors.push(ScenarioError::at(path.clone(), format!("expected an object, found {}", kind_of(v))));
@@ -80,12 +64,12 @@ fn walk(v: &Value, path: &JsonPath, errors: &mut Vec<ScenarioError>) {
     match v {
         Value::Object(members) => {
             for (k, child) in members {
-                walk(child, &path.key(k), errors);
+                walk(child, &path.key(k), places, errors);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                walk(child, &path.index(i), errors);
+                walk(child, &path.index(i), places, errors);
             }
         }
         _ => {}
@@ -97,7 +81,7 @@ fn walk(v: &Value, path: &JsonPath, errors: &mut Vec<ScenarioError>) {
 /// rejects them by name.
 pub fn check(doc: &Value) -> Vec<ScenarioError> {
     let mut errors = Vec::new();
-    walk(doc, &JsonPath::root(), &mut errors);
+    walk(doc, &JsonPath::root(), &super::fields::object_places(), &mut errors);
     errors
 }
 
@@ -107,6 +91,26 @@ mod tests {
 
     fn messages(src: &str) -> Vec<String> {
         check(&serde_json::from_str(src).unwrap()).iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn the_places_that_take_an_object_come_from_the_field_table() {
+        let mut places = super::super::fields::object_places();
+        places.sort();
+        let expected = [
+            ("$", false),
+            ("$.cluster", false),
+            ("$.cluster.redis", false),
+            ("$.cluster.worker_groups[]", false),
+            ("$.faults[]", false),
+            ("$.ingress", false),
+            ("$.serve", false),
+            ("$.slo", false),
+            ("$.timings", false),
+            ("$.traffic", false),
+            ("$.traffic.service_time", true),
+        ];
+        assert_eq!(places, expected.map(|(p, n)| (p.to_string(), n)));
     }
 
     #[test]

@@ -1,0 +1,106 @@
+//! Raw scenario -> resolved raw scenario: every default filled in, from the field table
+//! ([`super::fields`]), so that the resolved scenario can be recorded in reports.
+
+use super::fields::{self as f, FIELDS};
+use super::raw::*;
+
+/// Fills every default into `raw`.
+pub fn resolve(mut raw: RawScenario) -> RawScenario {
+    raw.name.get_or_insert_with(|| "scenario".to_string());
+    raw.description.get_or_insert_with(|| f::DESCRIPTION.default_as());
+    for field in FIELDS {
+        field.fill_default(&mut raw);
+    }
+    resolve_cluster(&mut raw.cluster);
+    let s = &mut raw.serve;
+    s.deployment.get_or_insert_with(|| f::DEPLOYMENT.default_as());
+    s.proxy_location.get_or_insert_with(|| f::PROXY_LOCATION.default_as());
+    let worker_reconnect = match raw.cluster.gcs_fault_tolerance {
+        Some(true) => f::WORKER_GCS_RECONNECT_TIMEOUT_FT.as_secs_f64(),
+        _ => f::GCS_RECONNECT_TIMEOUT_S.default_f64().unwrap_or_default(),
+    };
+    raw.timings.worker_gcs_reconnect_timeout_s.get_or_insert(worker_reconnect);
+    resolve_ingress(&mut raw);
+    let tr = &mut raw.traffic;
+    tr.arrivals.get_or_insert_with(|| f::ARRIVALS.default_as());
+    tr.service_time.get_or_insert_with(|| f::SERVICE_TIME.default_as());
+    for fault in raw.faults.iter_mut() {
+        match fault {
+            RawFault::ReplicaHealthCheckFailure { mode, .. } => {
+                mode.get_or_insert_with(|| f::FAULT_MODE.default_as());
+            }
+            RawFault::NodeLoss { network, .. } => {
+                network.get_or_insert_with(|| f::FAULT_NETWORK.default_as());
+            }
+            _ => {}
+        }
+    }
+    raw
+}
+
+fn resolve_cluster(c: &mut RawCluster) {
+    let groups = c.worker_groups.get_or_insert_with(|| f::WORKER_GROUPS.default_as());
+    for g in groups.iter_mut() {
+        g.num_cpus = g.num_cpus.or(f::WORKER_GROUP_NUM_CPUS.default_f64());
+    }
+    c.redis.mode.get_or_insert_with(|| f::REDIS_MODE.default_as());
+    // The guide's Redis pod shares a node with the first worker pod (node-2).
+    let default_redis_node = if c.k8s_nodes.unwrap_or(1) >= 2 { "node-2" } else { "node-1" };
+    c.redis.node.get_or_insert_with(|| default_redis_node.to_string());
+}
+
+/// The default pinned pod is the guide's (the first worker that can host a replica, and so run
+/// a proxy), unless only the head runs a proxy (`HeadOnly`); see `validate::ingress`.
+fn resolve_ingress(raw: &mut RawScenario) {
+    let replica_cpus = raw.serve.num_cpus_per_replica.unwrap_or(0.0);
+    let first_worker = raw
+        .cluster
+        .worker_groups
+        .as_ref()
+        .and_then(|g| g.iter().find(|g| g.replicas > 0 && g.num_cpus.unwrap_or(0.0) >= replica_cpus))
+        .map(|g| format!("{}-1", g.name))
+        .filter(|_| raw.serve.proxy_location != Some(RawProxyLocation::HeadOnly))
+        .unwrap_or_else(|| "head".to_string());
+    let kind = *raw.ingress.kind.get_or_insert_with(|| f::INGRESS_KIND.default_as());
+    if kind == RawIngressKind::Pinned {
+        raw.ingress.pod.get_or_insert(first_worker);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(json: &str) -> serde_json::Value {
+        serde_json::to_value(resolve(serde_json::from_str(json).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn defaults_come_from_the_table() {
+        let r = resolved("{}");
+        assert_eq!(r["duration_s"], 180.0);
+        assert_eq!(r["timings"]["routing_update_s"], 0.01);
+        assert_eq!(r["timings"]["gcs_health_check_failure_threshold"], 5);
+        assert_eq!(r["cluster"]["worker_groups"][0]["num_cpus"], 1.0);
+        assert_eq!(r["traffic"]["service_time"], serde_json::json!({"kind": "exponential", "mean_s": 0.005}));
+        assert_eq!(r["ingress"]["pod"], "small-group-1");
+        let faults = r#"{"faults": [{"kind": "replica_health_check_failure", "at_s": 1},
+                                    {"kind": "node_loss", "at_s": 1}]}"#;
+        let r = resolved(faults);
+        assert_eq!((&r["faults"][0]["mode"], &r["faults"][1]["network"]), (&"raise".into(), &"unreachable".into()));
+    }
+
+    #[test]
+    fn the_workers_reconnect_timeout_follows_gcs_fault_tolerance() {
+        assert_eq!(resolved("{}")["timings"]["worker_gcs_reconnect_timeout_s"], 600.0);
+        let no_ft = r#"{"cluster": {"gcs_fault_tolerance": false}, "timings": {"gcs_reconnect_timeout_s": 5}}"#;
+        assert_eq!(resolved(no_ft)["timings"]["worker_gcs_reconnect_timeout_s"], 60.0);
+    }
+
+    #[test]
+    fn a_given_value_is_kept() {
+        let r = resolved(r#"{"duration_s": 7, "timings": {"pod_start_s": 0}, "slo": {"min_success_ratio": 0.5}}"#);
+        assert_eq!((r["duration_s"].as_f64(), r["timings"]["pod_start_s"].as_f64()), (Some(7.0), Some(0.0)));
+        assert_eq!(r["slo"]["min_success_ratio"], 0.5);
+    }
+}

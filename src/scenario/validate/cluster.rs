@@ -1,0 +1,95 @@
+//! `cluster`: nodes, worker groups, GCS fault tolerance and Redis.
+
+use super::check::{Checker, r};
+use super::{d, f};
+use crate::scenario::model::{Cluster, RedisMode, WorkerGroup};
+use crate::scenario::raw::{RawRedisMode, RawScenario, RawWorkerGroup};
+use crate::scenario::show;
+
+/// The validated cluster; `None` when it is too large to check further (the checks after it cost
+/// time in proportion to its groups and pods).
+pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
+    ck.section(raw, "cluster");
+    let c = &raw.cluster;
+    let k8s_nodes = f::K8S_NODES.int(raw);
+    let ray_pods_per_node = f::RAY_PODS_PER_NODE.int(raw);
+    let worker_groups = worker_groups(ck, &r(&c.worker_groups))?;
+    let gp = f::WORKER_GROUPS.json_path();
+    let ray_pods: u64 = 1 + worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
+    if ray_pods - 1 > d::MAX_WORKER_PODS {
+        ck.err(
+            gp,
+            format!("expected at most {} worker pods in all groups, found {}", d::MAX_WORKER_PODS, ray_pods - 1),
+        );
+        return None;
+    }
+    if ray_pods > u64::from(k8s_nodes) * u64::from(ray_pods_per_node) && ck.errors.is_empty() {
+        ck.err(
+            f::K8S_NODES.json_path(),
+            format!(
+                "the cluster does not fit: {ray_pods} Ray pods need more than {k8s_nodes} nodes x {ray_pods_per_node} Ray pods per node"
+            ),
+        );
+    }
+    let redis_node_name = r(&c.redis.node);
+    let redis_node = parse_indexed(&redis_node_name, "node-", k8s_nodes).unwrap_or_else(|| {
+        let msg =
+            format!("expected a node name from node-1 to node-{k8s_nodes}, found {}", show::text(&redis_node_name));
+        ck.err(f::REDIS_NODE.json_path(), msg);
+        0
+    });
+    if let Some(password) = &c.redis.password {
+        ck.text(&f::REDIS_PASSWORD, f::REDIS_PASSWORD.json_path(), password.expose());
+    }
+    Some(Cluster {
+        k8s_nodes,
+        ray_pods_per_node,
+        head_cpus_milli: f::HEAD_NUM_CPUS.milli_cpus_of(f::HEAD_NUM_CPUS.f64(raw)),
+        worker_groups,
+        gcs_fault_tolerance: r(&c.gcs_fault_tolerance),
+        redis_mode: match r(&c.redis.mode) {
+            RawRedisMode::Single => RedisMode::Single,
+            RawRedisMode::Ha => RedisMode::Ha,
+        },
+        redis_node,
+        redis_password: c.redis.password.clone(),
+    })
+}
+
+/// The worker groups; `None` when there are too many to check.
+fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup]) -> Option<Vec<WorkerGroup>> {
+    let gp = f::WORKER_GROUPS.json_path();
+    if raw_groups.len() > d::MAX_WORKER_GROUPS {
+        ck.err(gp, format!("expected at most {} worker groups, found {}", d::MAX_WORKER_GROUPS, raw_groups.len()));
+        return None;
+    }
+    let mut groups = Vec::new();
+    for (i, g) in raw_groups.iter().enumerate() {
+        let p = gp.index(i);
+        ck.text(&f::WORKER_GROUP_NAME, p.key("name"), &g.name);
+        if raw_groups[..i].iter().any(|o| o.name == g.name) {
+            ck.err(p.key("name"), format!("duplicate worker group name {}", show::text(&g.name)));
+        }
+        let replicas = ck.int(&f::WORKER_GROUP_REPLICAS, p.key("replicas"), g.replicas);
+        let cpus_milli = ck.cpus(&f::WORKER_GROUP_NUM_CPUS, p.key("num_cpus"), r(&g.num_cpus));
+        groups.push(WorkerGroup { name: g.name.clone(), replicas, cpus_milli });
+    }
+    Some(groups)
+}
+
+/// `node-3` with prefix `node-` and count 5 -> index 2.
+pub(super) fn parse_indexed(name: &str, prefix: &str, count: u32) -> Option<u32> {
+    let n: u32 = name.strip_prefix(prefix)?.parse().ok()?;
+    (1..=count).contains(&n).then(|| n - 1)
+}
+
+/// The pods at the start of the run: `head`, then each group's.
+pub(super) fn initial_pod_names(cluster: &Cluster) -> Vec<String> {
+    let mut v = vec!["head".to_string()];
+    for g in &cluster.worker_groups {
+        for i in 1..=g.replicas {
+            v.push(format!("{}-{i}", g.name));
+        }
+    }
+    v
+}
