@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from .driver import Driver
 from .layout import Layout
@@ -62,7 +61,7 @@ def state_record(
     helper_starttime: int | None,
     children: list[Child],
     pods: Mapping[str, Pod],
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The content of helper-state.json: the helper, every child tree (with the PIDs seen in
     it and their start times) and the current pods."""
     return {
