@@ -13,12 +13,14 @@ ftsim embeds this package in its binary, writes it into the run directory and ru
     PYTHONPATH=python .venv-live/bin/python -m ftsim_helper
 
 Modules: protocol (the wire protocol: typed commands and results, the reference
-documentation of every command), helper (the state and the commands), pods, procs
-(process trees, /proc), redis_client, layout (ports and addresses), driver (the
-helper's client of its Ray driver) and serve_driver (that driver), serve_view (the
-Ray-level view), sleepy (the SleepyPid application), wrappers (--exec, --ray-start),
-cleanup (--cleanup after a crashed helper), logs (log lines and redaction),
-__main__ (the command line and the request loop).
+documentation of every command), helper (the request dispatch over the command areas),
+state (the run's shared state and helper-state.json), the command areas setup_cmds (ping,
+init), redis_cmds, pod_cmds (with pod_launch: `ray start`'s command line and environment),
+serve_cmds, fault_cmds, observe and teardown; pods, procs (process trees, /proc),
+redis_client, layout (ports and addresses), driver (the helper's client of its Ray driver)
+and serve_driver (that driver), serve_view (the Ray-level view), sleepy (the SleepyPid
+application), wrappers (--exec, --ray-start), cleanup (--cleanup after a crashed helper),
+logs (log lines and redaction), __main__ (the command line and the request loop).
 
 Checks (scripts/check-python.sh, run by scripts/test.sh): ruff (lint and format),
 mypy --strict and pytest (python/tests), none of which needs Ray.

@@ -75,9 +75,7 @@ def serve_main() -> int:
                 rid = req["id"]
                 args = p.parse_request(req)
                 if isinstance(args, p.ShutdownArgs):
-                    result = helper.teardown(args.keep_logs)
-                    helper.initialised = False
-                    helper.respond(rid, True, result)
+                    helper.respond(rid, True, helper.shutdown(args.keep_logs))
                     return 0
                 helper.respond(rid, True, helper.run(req["cmd"], args))
             except (CommandError, ValueError, OSError) as e:
@@ -102,7 +100,7 @@ def serve_main() -> int:
             signal.signal(s, signal.SIG_IGN)
         if helper.initialised:
             try:
-                teardown = helper.teardown()
+                teardown = helper.shutdown()
                 if teardown["leftover_pids"]:
                     exit_code = 1  # the one status that means "something was left"
             except Exception:

@@ -18,7 +18,7 @@ from .procs import Child, helper_argv, spawn
 from .protocol import CommandError, DriverState, DriverStateName, ProcessRef
 
 if TYPE_CHECKING:
-    from .helper import Helper
+    from .state import RunState
 
 DRIVER_HANG_S = 20.0
 
@@ -30,8 +30,8 @@ class DriverError(CommandError):
 class Driver:
     """A child process that is a Ray driver; talks JSON lines over pipes."""
 
-    def __init__(self, helper: Helper):
-        self.helper = helper
+    def __init__(self, run: RunState):
+        self.run = run
         self.child: Child | None = None
         self.state: DriverStateName = "absent"
         self.error: str | None = None
@@ -46,7 +46,7 @@ class Driver:
 
     # -- lifecycle
     def start(self) -> None:
-        h = self.helper
+        h = self.run
         self.kill()
         cfg = {
             "gcs_address": f"{HEAD_IP}:{h.lay.gcs}",
