@@ -144,7 +144,8 @@ fn run_on(
     let endpoints = Arc::new(Mutex::new(Endpoints::default()));
     let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), |t| Duration::from_micros(t.as_micros()));
     let t0 = Instant::now() + Duration::from_millis(200);
-    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), t0);
+    let clock = Box::new(orchestrator::timeline::WallClock::new(t0));
+    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock);
     let schedule = load::arrival_schedule(sc);
     let seed = sc.seed;
     let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed));
