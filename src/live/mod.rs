@@ -16,16 +16,19 @@
 //! Ray cluster; [`helper`] the supervisor of the Python helper that drives Ray; [`orchestrator`]
 //! the timeline (faults, and the parts of KubeRay and the kubelet); [`load`] the HTTP load;
 //! [`snapshot`] observations into levels; [`env`](mod@env) environment checks; [`plan`] the `--dry-run`;
-//! [`netns`] the private network.
+//! [`netns`] the private network; [`fake`] an in-process cluster and [`rehearsal`] a run on it in
+//! virtual time (tests, `--dry-run`).
 
 pub mod adapter;
 pub mod env;
+pub mod fake;
 pub mod helper;
 pub mod load;
 pub mod local_ray;
 pub mod netns;
 pub mod orchestrator;
 pub mod plan;
+pub mod rehearsal;
 pub mod snapshot;
 
 use std::path::PathBuf;
