@@ -12,6 +12,7 @@ use crate::live::adapter::Action;
 use crate::metrics::observations::FaultRecord;
 use crate::names::{self, stream};
 use crate::policy::redis;
+use crate::policy::targets::{self, NodeView, PodView};
 use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
 
 /// The faults' own state.
@@ -60,7 +61,7 @@ impl Orchestrator<'_> {
     /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
     /// with the fault's random stream.
     fn pick_replica(&mut self, i: usize, target: &Option<String>) -> Result<Option<(String, Option<u32>)>, LiveError> {
-        let snap = self.adapter.observe()?;
+        let snap = self.observe()?;
         let running: Vec<(String, Option<u32>)> =
             snap.targetable_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect();
         if running.is_empty() {
@@ -75,16 +76,33 @@ impl Orchestrator<'_> {
         Ok(k.map(|k| running[k].clone()))
     }
 
-    /// A pod that is not gone (a worker when `workers_only`), picked with fault `i`'s stream.
-    fn pick_live_pod(&mut self, i: usize, workers_only: bool) -> String {
-        let live: Vec<String> = self
-            .ops
-            .pods
-            .iter()
-            .filter(|(n, p)| !p.gone && (!workers_only || *n != names::HEAD_POD))
-            .map(|(n, _)| n.clone())
-            .collect();
-        live[self.inj.rng[i].below(live.len())].clone()
+    /// The pod fault `i` hits: `target`, or a running pod (a worker when `workers_only`) in
+    /// creation order drawn with the fault's stream, as the simulator draws it.
+    fn resolve_pod(&mut self, i: usize, target: Option<String>, workers_only: bool) -> Option<String> {
+        if target.is_some() {
+            return target;
+        }
+        let pods = self.ops.in_creation_order().into_iter().map(|(name, p)| PodView {
+            id: name.clone(),
+            head: names::is_head_pod(name),
+            running: !p.gone && !p.expect_exit,
+        });
+        targets::pick(&mut self.inj.rng[i], &targets::pod_candidates(pods, workers_only))
+    }
+
+    /// The node index fault `i` hits: `target`, or a Ready node running a Ray pod drawn with
+    /// the fault's stream, as the simulator draws it.
+    fn resolve_node(&mut self, i: usize, target: Option<&str>) -> Option<usize> {
+        if let Some(t) = target {
+            return names::node_index(t).map(|n| n as usize - 1);
+        }
+        let ops = &self.ops;
+        let nodes = (0..ops.nodes_ready.len()).map(|n| NodeView {
+            id: n,
+            ready: ops.nodes_ready[n],
+            hosts_running_pod: ops.pods.values().any(|p| p.node == n && !p.gone && !p.expect_exit),
+        });
+        targets::pick(&mut self.inj.rng[i], &targets::node_candidates(nodes))
     }
 
     /// Injects fault `i`.
@@ -129,12 +147,16 @@ impl Orchestrator<'_> {
                 self.act(Action::KillController)?;
             }
             FaultKind::ProxyCrash { target } => {
-                let pod = target.unwrap_or_else(|| self.pick_live_pod(i, false));
+                let Some(pod) = self.resolve_pod(i, target, false) else {
+                    return self.no_target(i);
+                };
                 self.record_fault(i, Some(pod.clone()), Some(Detector::ProxyNotHealthy(pod.clone())));
                 self.act(Action::KillProxy { pod })?;
             }
             FaultKind::WorkerPodDeletion { target } => {
-                let pod = target.unwrap_or_else(|| self.pick_live_pod(i, true));
+                let Some(pod) = self.resolve_pod(i, target, true) else {
+                    return self.no_target(i);
+                };
                 self.record_fault(i, Some(pod.clone()), None);
                 if let Some(p) = self.ops.pods.get_mut(&pod) {
                     p.expect_exit = true;
@@ -144,28 +166,28 @@ impl Orchestrator<'_> {
                 let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
                 self.schedule(deadline, Task::DrainDeadline(pod));
             }
-            FaultKind::NodeLoss { target, unreachable } => {
-                let node = target
-                    .as_deref()
-                    .and_then(names::node_index)
-                    .map(|n| n as usize - 1)
-                    .unwrap_or_else(|| self.inj.rng[i].below(self.ops.nodes_ready.len()));
-                self.lose_node(i, node, unreachable)?;
-            }
+            FaultKind::NodeLoss { target, unreachable } => match self.resolve_node(i, target.as_deref()) {
+                Some(node) => self.lose_node(i, node, unreachable)?,
+                None => self.no_target(i)?,
+            },
             FaultKind::HeadPodCrash => {
-                let head = names::HEAD_POD;
-                self.record_fault(i, Some(head.into()), None);
-                if let Some(p) = self.ops.pods.get_mut(head) {
+                // The pod is deleted: KubeRay creates the next head at once, which starts after
+                // the pod start.
+                let head = self.ops.head.clone();
+                self.record_fault(i, Some(head.clone()), None);
+                if let Some(p) = self.ops.pods.get_mut(&head) {
+                    p.gone = true;
                     p.expect_exit = true;
+                    p.endpoint_ready = false;
                 }
-                self.act(Action::KillPod { pod: head.into() })?;
+                self.act(Action::KillPod { pod: head.clone() })?;
                 if let Ingress::Pinned { pod } = &self.sc.ingress
-                    && pod == head
+                    && *pod == head
                 {
                     self.endpoints.lock().expect("endpoints lock").pinned = None;
                     self.ops.pinned_lost = true;
                 }
-                self.start_after(head, sd(self.sc.timings.pod_start));
+                self.recreate_after(&head, sd(self.sc.timings.pod_start));
             }
             FaultKind::RedisOutage { duration } => {
                 self.record_fault(i, Some("redis".into()), Some(Detector::GcsDown));
@@ -184,8 +206,10 @@ impl Orchestrator<'_> {
     /// and KubeRay recreates them after garbage collection (and provisioning when no node has
     /// room) plus the pod start.
     fn lose_node(&mut self, i: usize, node: usize, unreachable: bool) -> Result<(), LiveError> {
-        let victims: Vec<String> =
-            self.ops.pods.iter().filter(|(_, p)| !p.gone && p.node == node).map(|(n, _)| n.clone()).collect();
+        let victims: Vec<String> = (self.ops.in_creation_order().into_iter())
+            .filter(|(_, p)| !p.gone && p.node == node)
+            .map(|(n, _)| n.clone())
+            .collect();
         let proxied = victims.iter().filter(|pod| self.obs.proxy_serves(pod)).cloned().collect();
         let detector = Detector::NodeLost { pods: victims.clone(), proxied };
         self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
@@ -210,6 +234,13 @@ impl Orchestrator<'_> {
         self.ops.node_back_at.push((self.now() + provisioning, node));
         // Its pods stay Service endpoints until the node turns NotReady.
         self.schedule(grace, Task::NodeNotReady(node));
+        Ok(())
+    }
+
+    /// Fault `i` found nothing to hit: it is recorded without a target, and does nothing.
+    fn no_target(&mut self, i: usize) -> Result<(), LiveError> {
+        self.record_fault(i, None, None);
+        self.note(Component::Fault, &format!("#{i}"), format_args!("no target to hit"));
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 //! random streams and what they armed, `observation` the polls, levels, detection and the
 //! events log, `service` the Service's readiness probes and endpoints.
 
+mod aliases;
 mod changes;
 mod injection;
 mod observation;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use super::LiveError;
 use super::adapter::{Action, ClusterAdapter};
 use super::load::Endpoints;
+use super::snapshot::Snapshot;
 use crate::engine::SimTime;
 use crate::journal::Component;
 use crate::metrics::observations::{FaultRecord, Levels};
@@ -105,7 +107,7 @@ impl<'a> Orchestrator<'a> {
 
     fn act(&mut self, action: Action) -> Result<(), LiveError> {
         self.note(Component::Live, "action", format_args!("{action:?}"));
-        let done = self.adapter.act(&action)?;
+        let done = self.adapter.act(&aliases::adapter_action(&action))?;
         self.note(Component::Live, "action", format_args!("{done}"));
         Ok(())
     }
@@ -149,6 +151,13 @@ impl<'a> Orchestrator<'a> {
         self.drain_log(events_log)?;
         events_log.flush().map_err(|e| LiveError::Io(format!("cannot write events.log: {e}")))?;
         Ok(Observed { levels: self.obs.levels, faults: self.obs.faults })
+    }
+
+    /// The cluster now, its pods named as the orchestrator names them.
+    fn observe(&mut self) -> Result<Snapshot, LiveError> {
+        let mut snap = self.adapter.observe()?;
+        aliases::rename_head(&mut snap, &self.ops.adapter_head);
+        Ok(snap)
     }
 
     fn drain_log(&mut self, events_log: &mut dyn Write) -> Result<(), LiveError> {

@@ -117,7 +117,7 @@ impl Orchestrator<'_> {
     /// Polls the cluster: levels, state changes into the events log, fault detection, and the
     /// kubelet's and KubeRay's reactions to pods whose processes ended.
     pub(super) fn poll(&mut self) -> Result<(), LiveError> {
-        let mut snap = self.adapter.observe()?;
+        let mut snap = self.observe()?;
         if !ray_answers(&snap) {
             // Replicas and proxies cannot be seen without the controller: keep the last view
             // rather than log every one of them as unknown.

@@ -52,8 +52,14 @@ pub(super) struct Operators {
     pub node_back_at: Vec<(Duration, usize)>,
     /// Redis outages in force.
     pub redis_down: u32,
-    /// A GCS-FT head's start waits for Redis.
-    pub head_waiting_for_redis: bool,
+    /// The GCS-FT head whose start waits for Redis.
+    pub head_waiting_for_redis: Option<String>,
+    /// The head pods created so far (KubeRay's replacements are `head-2`, `head-3`, ...).
+    pub head_generation: u32,
+    /// The current head pod.
+    pub head: String,
+    /// The head pod whose container the adapter started last: the one its `head` is.
+    pub adapter_head: String,
     /// The pinned ingress pod was deleted: the port-forward is gone for good.
     pub pinned_lost: bool,
 }
@@ -89,9 +95,19 @@ impl Operators {
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
             node_back_at: Vec::new(),
             redis_down: 0,
-            head_waiting_for_redis: false,
+            head_waiting_for_redis: None,
+            head_generation: 1,
+            head: names::HEAD_POD.to_string(),
+            adapter_head: names::HEAD_POD.to_string(),
             pinned_lost: false,
         }
+    }
+
+    /// The pods in creation order.
+    pub(super) fn in_creation_order(&self) -> Vec<(&String, &PodState)> {
+        let mut pods: Vec<(&String, &PodState)> = self.pods.iter().collect();
+        pods.sort_by_key(|(_, p)| p.created);
+        pods
     }
 
     /// A Ready node with room for one more pod, the first by number.
@@ -117,8 +133,8 @@ impl Orchestrator<'_> {
         self.ops.redis_down = self.ops.redis_down.saturating_sub(1);
         if self.ops.redis_down == 0 {
             self.act(Action::StartRedis)?;
-            if std::mem::take(&mut self.ops.head_waiting_for_redis) {
-                self.start_container(names::HEAD_POD)?;
+            if let Some(head) = self.ops.head_waiting_for_redis.take() {
+                self.start_container(&head)?;
             }
         }
         Ok(())
@@ -165,7 +181,7 @@ impl Orchestrator<'_> {
             let probe = Task::ReadinessProbe { pod: name.to_string(), start: p.starts };
             self.schedule(sd(self.sc.timings.readiness_initial_delay), probe);
         }
-        if name == names::HEAD_POD && !self.sc.cluster.gcs_fault_tolerance {
+        if names::is_head_pod(name) && !self.sc.cluster.gcs_fault_tolerance {
             let t = &self.sc.timings;
             let ready = self.sim_now() + t.readiness_initial_delay;
             let at = ready.ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile);
@@ -190,7 +206,11 @@ impl Orchestrator<'_> {
                 self.ops.worker_generation[g] += 1;
                 names::worker_pod(&self.sc.cluster.worker_groups[g].name, self.ops.worker_generation[g])
             }
-            None => names::HEAD_POD.to_string(),
+            None => {
+                self.ops.head_generation += 1;
+                self.ops.head = names::head_pod(self.ops.head_generation);
+                self.ops.head.clone()
+            }
         };
         let node = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).unwrap_or(state.node);
         let created = self.ops.created;
@@ -231,20 +251,26 @@ impl Orchestrator<'_> {
         if let Some(p) = self.ops.pods.get_mut(name) {
             p.start_pending = false;
         }
-        if name == names::HEAD_POD && self.sc.cluster.gcs_fault_tolerance && self.ops.redis_down > 0 {
+        let head = names::is_head_pod(name);
+        if head && self.sc.cluster.gcs_fault_tolerance && self.ops.redis_down > 0 {
             self.note(
                 Component::Pod,
                 name,
                 format_args!("container held until Redis is back (the GCS cannot load the cluster)"),
             );
-            self.ops.head_waiting_for_redis = true;
+            self.ops.head_waiting_for_redis = Some(name.to_string());
             return Ok(());
         }
         if let Some(p) = self.ops.pods.get_mut(name) {
             p.expect_exit = false;
         }
-        let action =
-            if name == names::HEAD_POD { Action::StartHead } else { Action::StartWorker { pod: name.to_string() } };
+        let action = if head {
+            // The adapter's `head` is this pod from now on.
+            self.ops.adapter_head = name.to_string();
+            Action::StartHead
+        } else {
+            Action::StartWorker { pod: name.to_string() }
+        };
         match self.act(action) {
             Err(LiveError::ContainerExited(why)) => {
                 self.crash_loop(name, &why);

@@ -2,6 +2,7 @@
 //! the load follows them (or the one pinned pod).
 
 use super::Orchestrator;
+use super::aliases::adapter_pod;
 use super::timeline::{Task, sd};
 use crate::engine::SimDuration;
 use crate::journal::Component;
@@ -11,7 +12,7 @@ use crate::scenario::{Ingress, Scenario};
 /// How often `pod`'s readiness is probed: the kubelet's period for workers, RayService's
 /// reconcile for the head's serve label.
 pub(super) fn readiness_period(sc: &Scenario, pod: &str) -> SimDuration {
-    if pod == names::HEAD_POD { sc.timings.rayservice_reconcile } else { sc.timings.readiness_period }
+    if names::is_head_pod(pod) { sc.timings.rayservice_reconcile } else { sc.timings.readiness_period }
 }
 
 impl Orchestrator<'_> {
@@ -44,16 +45,16 @@ impl Orchestrator<'_> {
         match &self.sc.ingress {
             Ingress::Pinned { pod } => {
                 let gone = self.ops.pinned_lost || self.ops.pods.get(pod).is_none_or(|p| p.gone);
-                e.pinned = if gone { None } else { urls.get(pod).cloned() };
+                e.pinned = if gone { None } else { urls.get(adapter_pod(pod)).cloned() };
             }
             Ingress::Service => {
                 e.service = true;
                 e.ready = self
                     .ops
-                    .pods
-                    .iter()
+                    .in_creation_order()
+                    .into_iter()
                     .filter(|(_, s)| s.endpoint_ready)
-                    .filter_map(|(pod, _)| urls.get(pod).cloned())
+                    .filter_map(|(pod, _)| urls.get(adapter_pod(pod)).cloned())
                     .collect();
             }
         }
