@@ -7,7 +7,7 @@ use ftsim::engine::SimTime;
 use ftsim::live::fake::FakeCluster;
 use ftsim::live::rehearsal::rehearse;
 use ftsim::metrics::observations::FaultRecord;
-use ftsim::scenario::Scenario;
+use ftsim::scenario::{FaultKind, Scenario};
 
 fn scenario(json: &str) -> Scenario {
     ftsim::scenario::parse(json, "t.json").expect("valid scenario").scenario
@@ -69,4 +69,45 @@ fn a_random_pod_fault_hits_only_running_pods() {
     let (sim, live) = sim_and_live(&sc);
     assert_eq!(sim[1].1, None);
     assert_eq!(live, sim);
+}
+
+/// A fault target that both sides can name: pods, nodes, `redis`, `serve-controller`. A replica
+/// is `<deployment>#k` in the simulator and its real id live (after the scenario's name when it
+/// gave one): only whether one was hit and the name the scenario gave compare.
+fn comparable(sc: &Scenario, resolved: Resolved) -> Resolved {
+    let replica = |i: usize, target: Option<String>| match &sc.faults[i].kind {
+        FaultKind::ReplicaCrash { target: named } | FaultKind::ReplicaHealthCheckFailure { target: named, .. } => {
+            Some(target.map(|_| named.clone().unwrap_or_else(|| "a replica".into())))
+        }
+        _ => None,
+    };
+    resolved
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, target, at))| {
+            let target = replica(i, target.clone()).unwrap_or(target);
+            (kind, target, at)
+        })
+        .collect()
+}
+
+/// `json` with every fault's target left to the draw.
+fn untargeted(json: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(json).expect("bundled JSON");
+    for f in v["faults"].as_array_mut().into_iter().flatten() {
+        f.as_object_mut().expect("a fault is an object").remove("target");
+    }
+    v.to_string()
+}
+
+#[test]
+fn every_bundled_scenario_is_planned_as_it_is_simulated() {
+    for (name, json) in ftsim::scenario::bundled::BUNDLED {
+        for json in [json.to_string(), untargeted(json)] {
+            let sc = ftsim::scenario::parse(&json, name).expect("bundled scenarios are valid").scenario;
+            let (sim, live) = sim_and_live(&sc);
+            assert_eq!(sim.len(), sc.faults.len(), "{name}");
+            assert_eq!(comparable(&sc, live), comparable(&sc, sim), "{name}: {json}");
+        }
+    }
 }
