@@ -47,6 +47,9 @@ pub struct Observed {
     pub levels: Vec<(SimTime, Levels)>,
     /// One record per injected fault.
     pub faults: Vec<FaultRecord>,
+    /// Every action taken on the cluster, with its time, its pods named as the simulator names
+    /// them.
+    pub actions: Vec<(SimTime, Action)>,
 }
 
 /// Drives one live run.
@@ -107,6 +110,7 @@ impl<'a> Orchestrator<'a> {
 
     fn act(&mut self, action: Action) -> Result<(), LiveError> {
         self.note(Component::Live, "action", format_args!("{action:?}"));
+        self.obs.actions.push((self.sim_now(), action.clone()));
         let done = self.adapter.act(&aliases::adapter_action(&action))?;
         self.note(Component::Live, "action", format_args!("{done}"));
         Ok(())
@@ -150,7 +154,7 @@ impl<'a> Orchestrator<'a> {
         self.note(Component::Live, "ftsim", format_args!("end of run"));
         self.drain_log(events_log)?;
         events_log.flush().map_err(|e| LiveError::Io(format!("cannot write events.log: {e}")))?;
-        Ok(Observed { levels: self.obs.levels, faults: self.obs.faults })
+        Ok(Observed { levels: self.obs.levels, faults: self.obs.faults, actions: self.obs.actions })
     }
 
     /// The cluster now, its pods named as the orchestrator names them.

@@ -43,6 +43,8 @@ pub(super) struct Observation {
     pub levels: Vec<(SimTime, Levels)>,
     /// The last snapshot.
     pub last: Option<Snapshot>,
+    /// Every action taken, with its time.
+    pub actions: Vec<(SimTime, Action)>,
 }
 
 /// `pod`'s proxies that the controller reports HEALTHY in `snap`.
