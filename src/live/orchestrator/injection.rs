@@ -11,8 +11,8 @@ use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::metrics::observations::FaultRecord;
 use crate::names::{self, stream};
-use crate::policy::redis;
 use crate::policy::targets::{self, NodeView, PodView};
+use crate::policy::{kuberay, redis};
 use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
 
 /// The faults' own state.
@@ -215,7 +215,7 @@ impl Orchestrator<'_> {
         self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
         self.ops.nodes_ready[node] = false;
         let t = &self.sc.timings;
-        let (gc, provisioning, pod_start) = (sd(t.orphan_pod_gc), sd(t.node_provisioning), sd(t.pod_start));
+        let provisioning = sd(t.node_provisioning);
         let grace = sd(t.node_monitor_grace);
         for pod in &victims {
             if let Some(p) = self.ops.pods.get_mut(pod) {
@@ -227,7 +227,7 @@ impl Orchestrator<'_> {
         }
         self.refresh_endpoints();
         let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
-        let delay = if room_elsewhere { gc } else { gc.max(provisioning) } + pod_start;
+        let delay = sd(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
         for pod in victims {
             self.recreate_after(&pod, delay);
         }

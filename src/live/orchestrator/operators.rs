@@ -8,11 +8,10 @@ use std::time::Duration;
 use super::service::readiness_period;
 use super::timeline::{Schedule, Task, sd};
 use super::{LiveError, Orchestrator};
-use crate::engine::SimTime;
 use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::names;
-use crate::policy::kubelet;
+use crate::policy::{kubelet, kuberay};
 use crate::scenario::{Ingress, Scenario};
 
 /// One pod as the operators see it.
@@ -182,9 +181,7 @@ impl Orchestrator<'_> {
             self.schedule(sd(self.sc.timings.readiness_initial_delay), probe);
         }
         if names::is_head_pod(name) && !self.sc.cluster.gcs_fault_tolerance {
-            let t = &self.sc.timings;
-            let ready = self.sim_now() + t.readiness_initial_delay;
-            let at = ready.ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile);
+            let at = kuberay::resubmission_at(self.sim_now(), &self.sc.timings);
             self.schedule(sd(at.saturating_since(self.sim_now())), Task::Resubmit);
         }
         self.refresh_endpoints();
