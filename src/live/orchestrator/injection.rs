@@ -13,7 +13,7 @@ use crate::metrics::observations::FaultRecord;
 use crate::names::{self, stream};
 use crate::policy::targets::{self, NodeView, PodView};
 use crate::policy::{kuberay, redis};
-use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
+use crate::scenario::{ConstructorFailures, FaultKind, Scenario};
 
 /// The faults' own state.
 pub(super) struct Injection {
@@ -181,12 +181,8 @@ impl Orchestrator<'_> {
                     p.endpoint_ready = false;
                 }
                 self.act(Action::KillPod { pod: head.clone() })?;
-                if let Ingress::Pinned { pod } = &self.sc.ingress
-                    && *pod == head
-                {
-                    self.endpoints.lock().expect("endpoints lock").pinned = None;
-                    self.ops.pinned_lost = true;
-                }
+                // A port-forward to the deleted head is gone for good.
+                self.refresh_endpoints();
                 self.recreate_after(&head, sd(self.sc.timings.pod_start));
             }
             FaultKind::RedisOutage { duration } => {

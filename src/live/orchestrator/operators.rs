@@ -59,8 +59,6 @@ pub(super) struct Operators {
     pub head: String,
     /// The head pod whose container the adapter started last: the one its `head` is.
     pub adapter_head: String,
-    /// The pinned ingress pod was deleted: the port-forward is gone for good.
-    pub pinned_lost: bool,
 }
 
 impl Operators {
@@ -98,7 +96,6 @@ impl Operators {
             head_generation: 1,
             head: names::HEAD_POD.to_string(),
             adapter_head: names::HEAD_POD.to_string(),
-            pinned_lost: false,
         }
     }
 

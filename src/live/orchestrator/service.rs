@@ -44,7 +44,7 @@ impl Orchestrator<'_> {
         let mut e = self.endpoints.lock().expect("endpoints lock");
         match &self.sc.ingress {
             Ingress::Pinned { pod } => {
-                let gone = self.ops.pinned_lost || self.ops.pods.get(pod).is_none_or(|p| p.gone);
+                let gone = self.ops.pods.get(pod).is_none_or(|p| p.gone);
                 e.pinned = if gone { None } else { urls.get(adapter_pod(pod)).cloned() };
             }
             Ingress::Service => {
