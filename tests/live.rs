@@ -275,7 +275,8 @@ fn dry_run_prints_the_plan_and_starts_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let plan = String::from_utf8_lossy(&out.stdout);
-    assert!(plan.contains("SIGKILL of the head pod") && plan.contains("on the same Redis"), "{plan}");
+    assert!(plan.contains("at 60.000000 s: SIGKILL of pod head's process tree"), "{plan}");
+    assert!(plan.contains("at 65.000000 s: ray start --head"), "{plan}");
     assert!(plan.contains("dry run: nothing was started"));
     assert_eq!(count_processes(), procs);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");

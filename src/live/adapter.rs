@@ -43,6 +43,30 @@ pub enum Action {
     Deploy,
 }
 
+impl std::fmt::Display for Action {
+    /// What the action does to the real cluster, in words (`ftsim live --dry-run`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::KillReplica { replica_id } => write!(f, "ray.kill(no_restart=True) of replica {replica_id}"),
+            Action::FailHealth { pid, on: true } => write!(f, "check_health of the replica in process {pid} raises"),
+            Action::FailHealth { pid, on: false } => write!(f, "check_health of the replica in process {pid} passes"),
+            Action::FailConstructorsCount(n) => write!(f, "the next {n} replica constructors raise"),
+            Action::FailConstructorsProbability(p) if *p == 0.0 => write!(f, "replica constructors stop raising"),
+            Action::FailConstructorsProbability(p) => write!(f, "each replica constructor raises with probability {p}"),
+            Action::KillController => write!(f, "ray.kill of SERVE_CONTROLLER_ACTOR (Ray restarts it)"),
+            Action::KillProxy { pod } => write!(f, "ray.kill of the proxy on pod {pod}"),
+            Action::TerminatePod { pod } => write!(f, "SIGTERM to pod {pod}'s ray start (Ray drains the node)"),
+            Action::KillPod { pod } => write!(f, "SIGKILL of pod {pod}'s process tree"),
+            Action::FreezePod { pod } => write!(f, "SIGSTOP of pod {pod}'s process tree (its node black-holed)"),
+            Action::StartWorker { pod } => write!(f, "ray start of worker pod {pod}"),
+            Action::StartHead => write!(f, "ray start --head (GCS, controller)"),
+            Action::StopRedis => write!(f, "SIGKILL of redis-server"),
+            Action::StartRedis => write!(f, "redis-server started again on the same data"),
+            Action::Deploy => write!(f, "the Serve config is submitted again"),
+        }
+    }
+}
+
 /// A real cluster driven by live mode.
 pub trait ClusterAdapter {
     /// Brings up the scenario's topology and deploys the application; returns when it serves.

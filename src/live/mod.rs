@@ -17,10 +17,12 @@
 //! the messages they exchange; [`orchestrator`]
 //! the timeline (faults, and the parts of KubeRay and the kubelet); [`load`] the HTTP load;
 //! [`snapshot`] observations into levels; [`env`](mod@env) environment checks; [`plan`] the `--dry-run`;
-//! [`netns`] the private network.
+//! [`netns`] the private network; [`fake`] an in-process cluster and [`rehearsal`] a run on it in
+//! virtual time (tests, `--dry-run`).
 
 pub mod adapter;
 pub mod env;
+pub mod fake;
 pub mod helper;
 pub mod load;
 pub mod local_ray;
@@ -28,6 +30,7 @@ pub mod netns;
 pub mod orchestrator;
 pub mod plan;
 pub mod protocol;
+pub mod rehearsal;
 pub mod snapshot;
 
 use std::path::PathBuf;
@@ -146,7 +149,8 @@ fn run_on(
     let endpoints = Arc::new(Mutex::new(Endpoints::default()));
     let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), |t| Duration::from_micros(t.as_micros()));
     let t0 = Instant::now() + Duration::from_millis(200);
-    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), t0);
+    let clock = Box::new(orchestrator::timeline::WallClock::new(t0));
+    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock);
     let schedule = load::arrival_schedule(sc);
     let seed = sc.seed;
     let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed));

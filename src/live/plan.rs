@@ -1,10 +1,29 @@
-//! `ftsim live --dry-run`: the topology and, for each fault, the real action and when, with the
-//! operator reactions live mode will play. Starts nothing.
+//! `ftsim live --dry-run`: the topology, and the timeline of faults and actions on the cluster
+//! (operator reactions included) as the orchestrator itself schedules them, rehearsed on the
+//! in-process [`FakeCluster`]. Starts nothing.
 
 use std::fmt::Write;
+use std::sync::atomic::AtomicBool;
 
-use crate::policy::{kubelet, redis};
-use crate::scenario::{ConstructorFailures, FaultKind, Ingress, Scenario};
+use super::LiveError;
+use super::fake::FakeCluster;
+use super::rehearsal::rehearse;
+use crate::policy::kubelet;
+use crate::scenario::{Ingress, Scenario};
+
+/// Each injected fault and each action of a rehearsal of `sc`, by time (at equal times, faults
+/// first).
+fn timeline(sc: &Scenario) -> Result<Vec<String>, LiveError> {
+    let observed = rehearse(sc, FakeCluster::new(), &AtomicBool::new(false))?.result?;
+    let faults = observed.faults.iter().enumerate().map(|(i, f)| {
+        let target = f.target.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
+        (f.injected_at, 0, format!("fault #{i} {}{target}", f.kind))
+    });
+    let actions = observed.actions.iter().map(|(at, a)| (*at, 1, a.to_string()));
+    let mut lines: Vec<_> = faults.chain(actions).collect();
+    lines.sort_by_key(|(at, rank, _)| (*at, *rank));
+    Ok(lines.into_iter().map(|(at, _, what)| format!("at {at} s: {what}")).collect())
+}
 
 /// The plan as text.
 pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
@@ -57,61 +76,19 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
         ),
     };
     let _ = writeln!(o, "  load: {} requests/s, {ingress}", sc.traffic.rate_per_s);
-    let _ = writeln!(o, "faults:");
-    if sc.faults.is_empty() {
-        let _ = writeln!(o, "  none");
-    }
-    for (i, f) in sc.faults.iter().enumerate() {
-        let at = f.at;
-        let what = match &f.kind {
-            FaultKind::ReplicaCrash { target } => format!(
-                "ray.kill(no_restart=True) of replica {} (k-th running replica by pod and id)",
-                target.as_deref().unwrap_or("picked at random")
-            ),
-            FaultKind::ReplicaHealthCheckFailure { target, duration, .. } => format!(
-                "flag file makes check_health of {} raise{}",
-                target.as_deref().unwrap_or("a random replica"),
-                duration.map(|d| format!(" for {d}")).unwrap_or_default()
-            ),
-            FaultKind::ConstructorFailure { failures, .. } => match failures {
-                ConstructorFailures::Count(n) => format!("the next {n} constructors raise (counter file)"),
-                ConstructorFailures::Probability(_) => "each constructor raises with the given probability".into(),
-            },
-            FaultKind::ControllerCrash => "ray.kill of SERVE_CONTROLLER_ACTOR (Ray restarts it)".into(),
-            FaultKind::ProxyCrash { target } => {
-                format!("ray.kill of the proxy on pod {}", target.as_deref().unwrap_or("picked at random"))
-            }
-            FaultKind::WorkerPodDeletion { target } => format!(
-                "SIGTERM to pod {}'s ray start (Ray drains up to {}); then KubeRay's part: a new worker pod after {}",
-                target.as_deref().unwrap_or("picked at random"),
-                t.node_drain_timeout,
-                t.pod_start
-            ),
-            FaultKind::NodeLoss { target, unreachable } => format!(
-                "{} of every pod on {}; new pods after max({}, {}) + {}",
-                if *unreachable { "SIGSTOP (black-holed)" } else { "SIGKILL (connections refused)" },
-                target.as_deref().unwrap_or("a random node"),
-                t.orphan_pod_gc,
-                t.node_provisioning,
-                t.pod_start
-            ),
-            FaultKind::HeadPodCrash => format!(
-                "SIGKILL of the head pod (GCS, raylet, controller); a new head after {}{}",
-                t.pod_start,
-                if ft {
-                    " on the same Redis (held until Redis answers, if it is down then)"
-                } else {
-                    ", then RayService resubmits the app"
-                }
-            ),
-            FaultKind::RedisOutage { duration } => {
-                format!(
-                    "SIGKILL of redis-server; restarted on the same data after {}",
-                    redis::outage_length(*duration, sc.cluster.redis_mode, t)
-                )
-            }
-        };
-        let _ = writeln!(o, "  #{i} at {at} s: {} -> {what}", f.kind.name());
+    let _ = writeln!(
+        o,
+        "timeline (the orchestrator's own schedule, rehearsed on an in-process cluster whose pods drain and start at once; \
+         replica ids and pids are the rehearsal's, the real ones are known during the run):"
+    );
+    match timeline(sc) {
+        Ok(lines) if lines.is_empty() => o.push_str("  no fault, no action\n"),
+        Ok(lines) => lines.iter().for_each(|l| {
+            let _ = writeln!(o, "  {l}");
+        }),
+        Err(e) => {
+            let _ = writeln!(o, "  the rehearsal failed: {e}");
+        }
     }
     let _ = writeln!(o, "kubelet's part: a pod whose Ray exits is restarted {}", kubelet::describe_backoff(t));
     let _ = writeln!(o, "dry run: nothing was started");
@@ -132,12 +109,28 @@ mod tests {
             r#"{"cluster": {"redis": {"mode": "ha"}},
                 "faults": [{"kind": "redis_outage", "at_s": 60, "duration_s": 300}]}"#,
         );
-        assert!(p.contains("restarted on the same data after 30s"), "{p}");
+        assert!(p.contains("at 60.000000 s: SIGKILL of redis-server\n"), "{p}");
+        assert!(p.contains("at 90.000000 s: redis-server started again on the same data\n"), "{p}");
     }
 
     #[test]
     fn the_backoff_is_the_scenarios_own() {
         let p = plan(r#"{"timings": {"kubelet_restart_backoff_s": 2, "kubelet_restart_backoff_max_s": 5}}"#);
         assert!(p.contains("restarted at once, then after 2s, 4s, 5s, ... up to 5s"), "{p}");
+    }
+
+    #[test]
+    fn the_plan_lists_every_action_the_orchestrator_takes_in_order() {
+        let (name, json) = crate::scenario::bundled::by_name("worker-node-loss").unwrap();
+        let sc = crate::scenario::parse(json, name).unwrap().scenario;
+        let p = render(&sc, 20_000, false);
+        let observed = rehearse(&sc, FakeCluster::new(), &AtomicBool::new(false)).unwrap().result.unwrap();
+        let want: Vec<String> = observed.actions.iter().map(|(at, a)| format!("  at {at} s: {a}")).collect();
+        let got: Vec<&str> = p.lines().filter(|l| l.starts_with("  at ") && !l.contains(": fault #")).collect();
+        assert_eq!(got, want);
+        let t = &sc.timings;
+        let back =
+            crate::engine::SimTime::from_micros(60_000_000) + t.orphan_pod_gc.max(t.node_provisioning) + t.pod_start;
+        assert!(p.contains(&format!("at {back} s: ray start of worker pod small-group-3")), "{p}");
     }
 }

@@ -6,5 +6,6 @@
 //! Each function is pure: it takes the state it needs and returns the decision.
 
 pub mod kubelet;
+pub mod kuberay;
 pub mod redis;
 pub mod targets;

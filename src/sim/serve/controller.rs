@@ -10,6 +10,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::journal::Component;
+use crate::policy::kuberay;
 use crate::scenario::HealthMode;
 use crate::sim::event::Event;
 use crate::sim::ids::{PodId, ReplicaId};
@@ -218,7 +219,7 @@ impl World {
             return;
         }
         let head_ready = self.k8s.head.is_some_and(|h| matches!(self.k8s.pods[h.ix()].raylet, Raylet::Alive { .. }))
-            && self.now >= self.ray.head_ray_started_at + self.scenario.timings.readiness_initial_delay;
+            && kuberay::head_ready(self.now, self.ray.head_ray_started_at, &self.scenario.timings);
         if self.gcs_up() && head_ready {
             self.log(
                 Component::Kuberay,

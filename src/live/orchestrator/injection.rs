@@ -1,0 +1,258 @@
+//! Fault injection: resolves each fault's target (by name, or with the fault's own random
+//! stream), records it, arms its detector and performs it on the cluster.
+
+use std::time::Duration;
+
+use super::observation::Detector;
+use super::timeline::{Task, sd};
+use super::{LiveError, Orchestrator};
+use crate::engine::RngStream;
+use crate::journal::Component;
+use crate::live::adapter::Action;
+use crate::metrics::observations::FaultRecord;
+use crate::names::{self, stream};
+use crate::policy::targets::{self, NodeView, PodView};
+use crate::policy::{kuberay, redis};
+use crate::scenario::{ConstructorFailures, FaultKind, Scenario};
+
+/// The faults' own state.
+pub(super) struct Injection {
+    /// Each fault's random stream.
+    rng: Vec<RngStream>,
+    /// (fault, pid) of the replicas whose health checks a fault made fail.
+    health_pids: Vec<(usize, u32)>,
+}
+
+impl Injection {
+    /// One random stream per fault of `sc`.
+    pub(super) fn new(sc: &Scenario) -> Self {
+        Injection {
+            rng: (0..sc.faults.len()).map(|i| RngStream::new(sc.seed, &stream::fault(i))).collect(),
+            health_pids: Vec::new(),
+        }
+    }
+}
+
+/// `SleepyPid#3 (uf1vfidw)`: the scenario's name and the real replica id.
+fn replica_label(target: &Option<String>, picked: &Option<(String, Option<u32>)>) -> Option<String> {
+    match (target, picked) {
+        (Some(t), Some((id, _))) => Some(format!("{t} ({id})")),
+        (None, Some((id, _))) => Some(id.clone()),
+        (t, None) => t.clone(),
+    }
+}
+
+impl Orchestrator<'_> {
+    fn record_fault(&mut self, i: usize, target: Option<String>, detector: Option<Detector>) {
+        let kind = self.sc.faults[i].kind.name().to_string();
+        let injected_at = self.sim_now();
+        self.note(
+            Component::Fault,
+            &format!("#{i}"),
+            format_args!("{kind} injected ({})", target.as_deref().unwrap_or("-")),
+        );
+        let detected_at = detector.is_none().then_some(injected_at);
+        self.obs.faults.push(FaultRecord { kind, target, injected_at, detected_at });
+        if let Some(d) = detector {
+            self.obs.detectors.push((self.obs.faults.len() - 1, d));
+        }
+    }
+
+    /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
+    /// with the fault's random stream.
+    fn pick_replica(&mut self, i: usize, target: &Option<String>) -> Result<Option<(String, Option<u32>)>, LiveError> {
+        let snap = self.observe()?;
+        let running: Vec<(String, Option<u32>)> =
+            snap.targetable_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect();
+        if running.is_empty() {
+            return Ok(None);
+        }
+        let k = match target {
+            Some(t) => {
+                t.rsplit('#').next().and_then(|n| n.parse::<usize>().ok()).map(|n| (n.max(1) - 1) % running.len())
+            }
+            None => Some(self.inj.rng[i].below(running.len())),
+        };
+        Ok(k.map(|k| running[k].clone()))
+    }
+
+    /// The pod fault `i` hits: `target`, or a running pod (a worker when `workers_only`) in
+    /// creation order drawn with the fault's stream, as the simulator draws it.
+    fn resolve_pod(&mut self, i: usize, target: Option<String>, workers_only: bool) -> Option<String> {
+        if target.is_some() {
+            return target;
+        }
+        let pods = self.ops.in_creation_order().into_iter().map(|(name, p)| PodView {
+            id: name.clone(),
+            head: names::is_head_pod(name),
+            running: !p.gone && !p.expect_exit,
+        });
+        targets::pick(&mut self.inj.rng[i], &targets::pod_candidates(pods, workers_only))
+    }
+
+    /// The node index fault `i` hits: `target`, or a Ready node running a Ray pod drawn with
+    /// the fault's stream, as the simulator draws it.
+    fn resolve_node(&mut self, i: usize, target: Option<&str>) -> Option<usize> {
+        if let Some(t) = target {
+            return names::node_index(t).map(|n| n as usize - 1);
+        }
+        let ops = &self.ops;
+        let nodes = (0..ops.nodes_ready.len()).map(|n| NodeView {
+            id: n,
+            ready: ops.nodes_ready[n],
+            hosts_running_pod: ops.pods.values().any(|p| p.node == n && !p.gone && !p.expect_exit),
+        });
+        targets::pick(&mut self.inj.rng[i], &targets::node_candidates(nodes))
+    }
+
+    /// Injects fault `i`.
+    pub(super) fn inject(&mut self, i: usize) -> Result<(), LiveError> {
+        let kind = self.sc.faults[i].kind.clone();
+        match kind {
+            FaultKind::ReplicaCrash { target } => {
+                let r = self.pick_replica(i, &target)?;
+                let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
+                self.record_fault(i, replica_label(&target, &r), det);
+                if let Some((id, _)) = r {
+                    self.act(Action::KillReplica { replica_id: id })?;
+                }
+            }
+            FaultKind::ReplicaHealthCheckFailure { target, duration, .. } => {
+                let r = self.pick_replica(i, &target)?;
+                let det = r.as_ref().map(|(id, _)| Detector::ReplicaNotRunning(id.clone()));
+                self.record_fault(i, replica_label(&target, &r), det);
+                if let Some((_, Some(pid))) = r {
+                    self.act(Action::FailHealth { pid, on: true })?;
+                    self.inj.health_pids.push((i, pid));
+                    if let Some(d) = duration {
+                        self.schedule(sd(d), Task::FaultEnd(i));
+                    }
+                }
+            }
+            FaultKind::ConstructorFailure { failures, duration } => {
+                let before = self.obs.constructors_raised();
+                self.record_fault(i, None, Some(Detector::ConstructorFailed { before }));
+                match failures {
+                    ConstructorFailures::Count(n) => self.act(Action::FailConstructorsCount(n))?,
+                    ConstructorFailures::Probability(t) => {
+                        self.act(Action::FailConstructorsProbability(t as f64 / 4_294_967_296.0))?
+                    }
+                }
+                if let Some(d) = duration {
+                    self.schedule(sd(d), Task::FaultEnd(i));
+                }
+            }
+            FaultKind::ControllerCrash => {
+                self.record_fault(i, Some("serve-controller".into()), Some(Detector::ControllerDown));
+                self.act(Action::KillController)?;
+            }
+            FaultKind::ProxyCrash { target } => {
+                let Some(pod) = self.resolve_pod(i, target, false) else {
+                    return self.no_target(i);
+                };
+                self.record_fault(i, Some(pod.clone()), Some(Detector::ProxyNotHealthy(pod.clone())));
+                self.act(Action::KillProxy { pod })?;
+            }
+            FaultKind::WorkerPodDeletion { target } => {
+                let Some(pod) = self.resolve_pod(i, target, true) else {
+                    return self.no_target(i);
+                };
+                self.record_fault(i, Some(pod.clone()), None);
+                if let Some(p) = self.ops.pods.get_mut(&pod) {
+                    p.expect_exit = true;
+                    p.endpoint_ready = false; // a terminating pod leaves the Service at once
+                }
+                self.act(Action::TerminatePod { pod: pod.clone() })?;
+                let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
+                self.schedule(deadline, Task::DrainDeadline(pod));
+            }
+            FaultKind::NodeLoss { target, unreachable } => match self.resolve_node(i, target.as_deref()) {
+                Some(node) => self.lose_node(i, node, unreachable)?,
+                None => self.no_target(i)?,
+            },
+            FaultKind::HeadPodCrash => {
+                // The pod is deleted: KubeRay creates the next head at once, which starts after
+                // the pod start.
+                let head = self.ops.head.clone();
+                self.record_fault(i, Some(head.clone()), None);
+                if let Some(p) = self.ops.pods.get_mut(&head) {
+                    p.gone = true;
+                    p.expect_exit = true;
+                    p.endpoint_ready = false;
+                }
+                self.act(Action::KillPod { pod: head.clone() })?;
+                // A port-forward to the deleted head is gone for good.
+                self.refresh_endpoints();
+                self.recreate_after(&head, sd(self.sc.timings.pod_start));
+            }
+            FaultKind::RedisOutage { duration } => {
+                self.record_fault(i, Some("redis".into()), Some(Detector::GcsDown));
+                let effective = redis::outage_length(duration, self.sc.cluster.redis_mode, &self.sc.timings);
+                if self.ops.redis_down == 0 {
+                    self.act(Action::StopRedis)?;
+                }
+                self.ops.redis_down += 1;
+                self.schedule(sd(effective), Task::RedisBack);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fault `i` loses node index `node`: its pods are killed (or frozen when `unreachable`)
+    /// and KubeRay recreates them after garbage collection (and provisioning when no node has
+    /// room) plus the pod start.
+    fn lose_node(&mut self, i: usize, node: usize, unreachable: bool) -> Result<(), LiveError> {
+        let victims: Vec<String> = (self.ops.in_creation_order().into_iter())
+            .filter(|(_, p)| !p.gone && p.node == node)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let proxied = victims.iter().filter(|pod| self.obs.proxy_serves(pod)).cloned().collect();
+        let detector = Detector::NodeLost { pods: victims.clone(), proxied };
+        self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
+        self.ops.nodes_ready[node] = false;
+        let t = &self.sc.timings;
+        let provisioning = sd(t.node_provisioning);
+        let grace = sd(t.node_monitor_grace);
+        for pod in &victims {
+            if let Some(p) = self.ops.pods.get_mut(pod) {
+                p.gone = true;
+                p.expect_exit = true;
+            }
+            let pod = pod.clone();
+            self.act(if unreachable { Action::FreezePod { pod } } else { Action::KillPod { pod } })?;
+        }
+        self.refresh_endpoints();
+        let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
+        let delay = sd(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        for pod in victims {
+            self.recreate_after(&pod, delay);
+        }
+        self.ops.node_back_at.push((self.now() + provisioning, node));
+        // Its pods stay Service endpoints until the node turns NotReady.
+        self.schedule(grace, Task::NodeNotReady(node));
+        Ok(())
+    }
+
+    /// Fault `i` found nothing to hit: it is recorded without a target, and does nothing.
+    fn no_target(&mut self, i: usize) -> Result<(), LiveError> {
+        self.record_fault(i, None, None);
+        self.note(Component::Fault, &format!("#{i}"), format_args!("no target to hit"));
+        Ok(())
+    }
+
+    /// Fault `i`'s duration is over.
+    pub(super) fn end_fault(&mut self, i: usize) -> Result<(), LiveError> {
+        self.note(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.sc.faults[i].kind.name()));
+        match self.sc.faults[i].kind {
+            FaultKind::ReplicaHealthCheckFailure { .. } => {
+                let pids: Vec<u32> = self.inj.health_pids.iter().filter(|(f, _)| *f == i).map(|(_, p)| *p).collect();
+                for pid in pids {
+                    self.act(Action::FailHealth { pid, on: false })?;
+                }
+            }
+            FaultKind::ConstructorFailure { .. } => self.act(Action::FailConstructorsProbability(0.0))?,
+            _ => {}
+        }
+        Ok(())
+    }
+}

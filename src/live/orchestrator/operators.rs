@@ -1,0 +1,292 @@
+//! The operators live mode plays itself, and the pods as they see them: KubeRay recreating a
+//! deleted pod, the kubelet restarting a crashed container with back-off, RayService resubmitting
+//! the application and probing readiness, Kubernetes turning a lost node NotReady.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::service::readiness_period;
+use super::timeline::{Schedule, Task, sd};
+use super::{LiveError, Orchestrator};
+use crate::journal::Component;
+use crate::live::adapter::Action;
+use crate::names;
+use crate::policy::{kubelet, kuberay};
+use crate::scenario::{Ingress, Scenario};
+
+/// One pod as the operators see it.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PodState {
+    /// Index of its Kubernetes node.
+    pub node: usize,
+    /// Deleted (or lost with its node) for good.
+    pub gone: bool,
+    /// Its processes are expected to exit (deleted, crashed, or not started yet).
+    pub expect_exit: bool,
+    /// Container restarts so far (the kubelet's back-off).
+    pub restarts: u32,
+    /// Its worker group; `None` for the head.
+    pub group: Option<usize>,
+    /// Counts the pod's starts; a readiness probe of an earlier start is dropped.
+    pub starts: u32,
+    /// The last readiness probe passed: the pod is one of the Service's endpoints.
+    pub endpoint_ready: bool,
+    /// Creation sequence: 0 for the first pod, then in KubeRay's creation order.
+    pub created: usize,
+    /// Its container start is scheduled.
+    pub start_pending: bool,
+}
+
+/// The operators' state.
+pub(super) struct Operators {
+    /// Pods by name.
+    pub pods: BTreeMap<String, PodState>,
+    /// Pods created so far.
+    pub created: usize,
+    /// The last pod number of each worker group.
+    pub worker_generation: Vec<u32>,
+    /// Whether each Kubernetes node is Ready.
+    pub nodes_ready: Vec<bool>,
+    /// Lost nodes and when their replacement is provisioned.
+    pub node_back_at: Vec<(Duration, usize)>,
+    /// Redis outages in force.
+    pub redis_down: u32,
+    /// The GCS-FT head whose start waits for Redis.
+    pub head_waiting_for_redis: Option<String>,
+    /// The head pods created so far (KubeRay's replacements are `head-2`, `head-3`, ...).
+    pub head_generation: u32,
+    /// The current head pod.
+    pub head: String,
+    /// The head pod whose container the adapter started last: the one its `head` is.
+    pub adapter_head: String,
+}
+
+impl Operators {
+    /// The scenario's initial pods, serving; with Service ingress their first readiness probes
+    /// are put on `schedule`.
+    pub(super) fn new(sc: &Scenario, schedule: &mut Schedule) -> Self {
+        let mut pods = BTreeMap::new();
+        let per_node = sc.cluster.ray_pods_per_node as usize;
+        let initial = sc.initial_ray_pods();
+        for (i, name) in initial.iter().enumerate() {
+            let group = sc
+                .cluster
+                .worker_groups
+                .iter()
+                .position(|g| name.strip_prefix(&g.name).is_some_and(|r| r.starts_with('-')));
+            let ready = sc.ingress == Ingress::Service;
+            let state =
+                PodState { node: i / per_node, group, endpoint_ready: ready, created: i, ..PodState::default() };
+            pods.insert(name.clone(), state);
+        }
+        if sc.ingress == Ingress::Service {
+            // The cluster serves at t = 0: its pods passed their first probes.
+            for name in pods.keys() {
+                schedule.push(sd(readiness_period(sc, name)), Task::ReadinessProbe { pod: name.clone(), start: 0 });
+            }
+        }
+        Operators {
+            pods,
+            created: initial.len(),
+            worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
+            nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
+            node_back_at: Vec::new(),
+            redis_down: 0,
+            head_waiting_for_redis: None,
+            head_generation: 1,
+            head: names::HEAD_POD.to_string(),
+            adapter_head: names::HEAD_POD.to_string(),
+        }
+    }
+
+    /// The pods in creation order.
+    pub(super) fn in_creation_order(&self) -> Vec<(&String, &PodState)> {
+        let mut pods: Vec<(&String, &PodState)> = self.pods.iter().collect();
+        pods.sort_by_key(|(_, p)| p.created);
+        pods
+    }
+
+    /// A Ready node with room for one more pod, the first by number.
+    pub(super) fn free_node(&self, per_node: usize) -> Option<usize> {
+        (0..self.nodes_ready.len())
+            .find(|&n| self.nodes_ready[n] && self.pods.values().filter(|p| !p.gone && p.node == n).count() < per_node)
+    }
+}
+
+impl Orchestrator<'_> {
+    /// RayService: no application on the cluster; it submits the Serve config again.
+    pub(super) fn resubmit(&mut self) -> Result<(), LiveError> {
+        self.note(
+            Component::Kuberay,
+            "rayservice",
+            format_args!("no Serve application found; resubmitting the Serve config"),
+        );
+        self.act(Action::Deploy)
+    }
+
+    /// One Redis outage is over; Redis starts when none is left, and a held head with it.
+    pub(super) fn redis_back(&mut self) -> Result<(), LiveError> {
+        self.ops.redis_down = self.ops.redis_down.saturating_sub(1);
+        if self.ops.redis_down == 0 {
+            self.act(Action::StartRedis)?;
+            if let Some(head) = self.ops.head_waiting_for_redis.take() {
+                self.start_container(&head)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A lost node turns NotReady: its pods leave the Service, and the loss is detected.
+    pub(super) fn node_not_ready(&mut self, node: usize) {
+        let lost: Vec<String> = self
+            .ops
+            .pods
+            .iter()
+            .filter(|(_, p)| p.node == node && p.gone && p.endpoint_ready)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in lost {
+            self.ops.pods.get_mut(&name).expect("listed above").endpoint_ready = false;
+            self.note(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
+        }
+        self.refresh_endpoints();
+        // Kubernetes has noticed the loss: the fault is detected (as in the simulator), even
+        // when the GCS that would also notice it was on that node.
+        let on_node: Vec<String> =
+            self.ops.pods.iter().filter(|(_, p)| p.node == node).map(|(n, _)| n.clone()).collect();
+        self.detect_node_lost(&on_node);
+    }
+
+    /// A deleted pod's drain deadline: its processes are killed if still there.
+    pub(super) fn drain_deadline(&mut self, name: &str) -> Result<(), LiveError> {
+        if self.ops.pods.get(name).is_some_and(|p| !p.gone) {
+            self.note(Component::Pod, name, format_args!("drain deadline: processes killed"));
+            self.pod_gone(name)?;
+        }
+        Ok(())
+    }
+
+    /// After the head restarts without GCS fault tolerance the cluster is empty: RayService
+    /// resubmits the application once the head is ready (readiness initial delay, 2 s grid).
+    fn after_pod_started(&mut self, name: &str) {
+        if self.sc.ingress == Ingress::Service
+            && let Some(p) = self.ops.pods.get_mut(name)
+        {
+            p.starts += 1;
+            p.endpoint_ready = false;
+            let probe = Task::ReadinessProbe { pod: name.to_string(), start: p.starts };
+            self.schedule(sd(self.sc.timings.readiness_initial_delay), probe);
+        }
+        if names::is_head_pod(name) && !self.sc.cluster.gcs_fault_tolerance {
+            let at = kuberay::resubmission_at(self.sim_now(), &self.sc.timings);
+            self.schedule(sd(at.saturating_since(self.sim_now())), Task::Resubmit);
+        }
+        self.refresh_endpoints();
+    }
+
+    /// Schedules the start of `name`'s container after `delay`.
+    pub(super) fn start_after(&mut self, name: &str, delay: Duration) {
+        if let Some(p) = self.ops.pods.get_mut(name) {
+            p.start_pending = true;
+        }
+        self.schedule(delay, Task::StartPod(name.to_string()));
+    }
+
+    /// KubeRay: a deleted pod is replaced under a new name (workers) or as a new head.
+    pub(super) fn recreate_after(&mut self, name: &str, delay: Duration) {
+        let Some(state) = self.ops.pods.get(name).cloned() else { return };
+        let new_name = match state.group {
+            Some(g) => {
+                self.ops.worker_generation[g] += 1;
+                names::worker_pod(&self.sc.cluster.worker_groups[g].name, self.ops.worker_generation[g])
+            }
+            None => {
+                self.ops.head_generation += 1;
+                self.ops.head = names::head_pod(self.ops.head_generation);
+                self.ops.head.clone()
+            }
+        };
+        let node = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).unwrap_or(state.node);
+        let created = self.ops.created;
+        self.ops.created += 1;
+        let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };
+        self.ops.pods.insert(new_name.clone(), pod);
+        self.note(Component::Pod, &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
+        self.start_after(&new_name, delay);
+    }
+
+    /// The pod's processes are gone for good (deleted pod): kill leftovers, recreate it.
+    pub(super) fn pod_gone(&mut self, name: &str) -> Result<(), LiveError> {
+        if let Some(p) = self.ops.pods.get_mut(name) {
+            p.gone = true;
+            p.expect_exit = true;
+            p.endpoint_ready = false;
+        }
+        self.act(Action::KillPod { pod: name.to_string() })?;
+        self.refresh_endpoints();
+        self.recreate_after(name, sd(self.sc.timings.pod_start));
+        Ok(())
+    }
+
+    /// The kubelet's restart of a crashed container, unless its pod was replaced meanwhile.
+    pub(super) fn restart_container(&mut self, name: &str, created: usize) -> Result<(), LiveError> {
+        match self.ops.pods.get(name) {
+            Some(p) if p.created == created && !p.gone => self.start_container(name),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts (or restarts) a pod's Ray container. A GCS-FT head is held back while Redis is
+    /// down: its `ray start` would block this single timeline while its GCS waits for Redis (up
+    /// to the GCS's 60 s window; 63.7 s measured), whereas the simulated GCS is up as soon as
+    /// Redis is back; so it starts when Redis is back. A head whose `ray start` exits anyway is
+    /// a container that exited: the kubelet restarts it.
+    pub(super) fn start_container(&mut self, name: &str) -> Result<(), LiveError> {
+        if let Some(p) = self.ops.pods.get_mut(name) {
+            p.start_pending = false;
+        }
+        let head = names::is_head_pod(name);
+        if head && self.sc.cluster.gcs_fault_tolerance && self.ops.redis_down > 0 {
+            self.note(
+                Component::Pod,
+                name,
+                format_args!("container held until Redis is back (the GCS cannot load the cluster)"),
+            );
+            self.ops.head_waiting_for_redis = Some(name.to_string());
+            return Ok(());
+        }
+        if let Some(p) = self.ops.pods.get_mut(name) {
+            p.expect_exit = false;
+        }
+        let action = if head {
+            // The adapter's `head` is this pod from now on.
+            self.ops.adapter_head = name.to_string();
+            Action::StartHead
+        } else {
+            Action::StartWorker { pod: name.to_string() }
+        };
+        match self.act(action) {
+            Err(LiveError::ContainerExited(why)) => {
+                self.crash_loop(name, &why);
+                Ok(())
+            }
+            r => {
+                r?;
+                self.after_pod_started(name);
+                Ok(())
+            }
+        }
+    }
+
+    /// The kubelet's CrashLoopBackOff: the pod's container exited by itself; it is restarted
+    /// after the back-off (at once, then base, 2 x base, ...).
+    pub(super) fn crash_loop(&mut self, name: &str, why: &str) {
+        let Some(p) = self.ops.pods.get_mut(name) else { return };
+        let backoff = sd(kubelet::restart_backoff(&self.sc.timings, p.restarts));
+        p.restarts += 1;
+        p.expect_exit = true;
+        let created = p.created;
+        self.note(Component::Pod, name, format_args!("RUNNING -> CRASH_LOOP_BACKOFF ({why}; restart in {backoff:?})"));
+        self.schedule(backoff, Task::RestartContainer { pod: name.to_string(), created });
+    }
+}

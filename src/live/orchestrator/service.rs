@@ -1,0 +1,62 @@
+//! The Kubernetes Service in front of the proxies: readiness probes decide its endpoints, and
+//! the load follows them (or the one pinned pod).
+
+use super::Orchestrator;
+use super::aliases::adapter_pod;
+use super::timeline::{Task, sd};
+use crate::engine::SimDuration;
+use crate::journal::Component;
+use crate::names;
+use crate::scenario::{Ingress, Scenario};
+
+/// How often `pod`'s readiness is probed: the kubelet's period for workers, RayService's
+/// reconcile for the head's serve label.
+pub(super) fn readiness_period(sc: &Scenario, pod: &str) -> SimDuration {
+    if names::is_head_pod(pod) { sc.timings.rayservice_reconcile } else { sc.timings.readiness_period }
+}
+
+impl Orchestrator<'_> {
+    /// Kubernetes' readiness probe (RayService workers: failureThreshold 1), as the simulator
+    /// runs it: ready when the pod's Ray runs and its proxy is healthy (from the last snapshot, at
+    /// most one poll old); the head's serve label follows the same rule on RayService's cadence.
+    pub(super) fn readiness_probe(&mut self, name: &str, start: u32) {
+        let Some(state) = self.ops.pods.get(name) else { return };
+        if state.gone || state.starts != start {
+            return;
+        }
+        let ready = self.obs.proxy_serves(name);
+        if ready != state.endpoint_ready {
+            let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
+            self.note(Component::Endpoint, name, format_args!("{what}"));
+        }
+        if let Some(p) = self.ops.pods.get_mut(name) {
+            p.endpoint_ready = ready;
+        }
+        self.refresh_endpoints();
+        let period = sd(readiness_period(self.sc, name));
+        self.schedule(period, Task::ReadinessProbe { pod: name.to_string(), start });
+    }
+
+    /// Points the load at the current proxies: the pinned pod's (until it is deleted), or every
+    /// pod whose proxy is healthy (the Service's ready endpoints).
+    pub(super) fn refresh_endpoints(&mut self) {
+        let urls = self.adapter.endpoints();
+        let mut e = self.endpoints.lock().expect("endpoints lock");
+        match &self.sc.ingress {
+            Ingress::Pinned { pod } => {
+                let gone = self.ops.pods.get(pod).is_none_or(|p| p.gone);
+                e.pinned = if gone { None } else { urls.get(adapter_pod(pod)).cloned() };
+            }
+            Ingress::Service => {
+                e.service = true;
+                e.ready = self
+                    .ops
+                    .in_creation_order()
+                    .into_iter()
+                    .filter(|(_, s)| s.endpoint_ready)
+                    .filter_map(|(pod, _)| urls.get(adapter_pod(pod)).cloned())
+                    .collect();
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! KubeRay's reactions: when a lost node's pods are replaced, and when RayService resubmits the
+//! Serve application to a new, empty cluster.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::Timings;
+
+/// How long after a node loss its pods' replacements start: KubeRay recreates a pod once its
+/// object is garbage-collected (`orphan_pod_gc_s`); the replacement is scheduled at once on a
+/// Ready node with room, else on the lost node's replacement (`node_provisioning_s`); then its
+/// container is created (`pod_start_s`). The simulator reaches the same delay through its
+/// events (pod removal, node provisioned, pod started).
+pub fn replacement_start_after_node_loss(t: &Timings, room_elsewhere: bool) -> SimDuration {
+    let scheduled = if room_elsewhere { t.orphan_pod_gc } else { t.orphan_pod_gc.max(t.node_provisioning) };
+    scheduled + t.pod_start
+}
+
+/// Whether a head whose Ray started at `ray_started` passes its readiness probe at `now`
+/// (RayService waits for it before submitting the Serve config).
+pub fn head_ready(now: SimTime, ray_started: SimTime, t: &Timings) -> bool {
+    now >= ray_started + t.readiness_initial_delay
+}
+
+/// RayService's first reconcile (every `rayservice_reconcile_s`, from t = 0) at which a new head
+/// whose Ray started at `ray_started` is ready: when it resubmits the Serve application to an
+/// empty cluster.
+pub fn resubmission_at(ray_started: SimTime, t: &Timings) -> SimTime {
+    (ray_started + t.readiness_initial_delay).ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timings(json: &str) -> Timings {
+        crate::scenario::parse(json, "t.json").unwrap().scenario.timings
+    }
+
+    #[test]
+    fn a_lost_nodes_pods_wait_for_gc_and_for_a_node() {
+        let t = timings(r#"{"timings": {"orphan_pod_gc_s": 40, "node_provisioning_s": 90, "pod_start_s": 5}}"#);
+        assert_eq!(replacement_start_after_node_loss(&t, true), SimDuration::from_secs(45));
+        assert_eq!(replacement_start_after_node_loss(&t, false), SimDuration::from_secs(95));
+    }
+
+    #[test]
+    fn the_resubmission_is_the_first_reconcile_tick_with_the_head_ready() {
+        let t = timings("{}");
+        let started = SimTime::from_micros(65_300_000);
+        let at = resubmission_at(started, &t);
+        assert!(head_ready(at, started, &t));
+        assert!(at < started + t.readiness_initial_delay + t.rayservice_reconcile);
+        assert_eq!(at.as_micros() % t.rayservice_reconcile.as_micros(), 0);
+        let before = SimTime::from_micros(at.as_micros() - t.rayservice_reconcile.as_micros());
+        assert!(!head_ready(before, started, &t));
+    }
+}

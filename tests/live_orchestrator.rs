@@ -1,0 +1,135 @@
+//! The live orchestrator's logic on the in-process fake cluster, in virtual time: the operators'
+//! delays, the kubelet's back-off, the held GCS-FT head, RayService's resubmission and Ctrl-C,
+//! each asserted against the times of the actions it takes.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use ftsim::engine::{SimDuration, SimTime};
+use ftsim::live::LiveError;
+use ftsim::live::adapter::Action;
+use ftsim::live::fake::FakeCluster;
+use ftsim::live::rehearsal::{Rehearsal, rehearse};
+use ftsim::scenario::Scenario;
+
+fn scenario(json: &str) -> Scenario {
+    ftsim::scenario::parse(json, "t.json").expect("valid scenario").scenario
+}
+
+fn run(sc: &Scenario, fake: FakeCluster) -> Rehearsal {
+    rehearse(sc, fake, &AtomicBool::new(false)).expect("the fake cluster starts")
+}
+
+fn d(s: SimDuration) -> Duration {
+    Duration::from_micros(s.as_micros())
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// The times of the actions `pick` keeps.
+fn times(r: &Rehearsal, pick: impl Fn(&Action) -> bool) -> Vec<Duration> {
+    r.actions.iter().filter(|(_, a)| pick(a)).map(|(t, _)| *t).collect()
+}
+
+fn starts_of(r: &Rehearsal, pod: &str) -> Vec<Duration> {
+    times(r, |a| matches!(a, Action::StartWorker { pod: p } if p == pod))
+}
+
+#[test]
+fn a_deleted_worker_pod_is_replaced_after_the_pod_start() {
+    let sc = scenario(r#"{"faults": [{"kind": "worker_pod_deletion", "at_s": 30, "target": "small-group-2"}]}"#);
+    let r = run(&sc, FakeCluster::new());
+    let faults = r.result.as_ref().expect("the run completes").faults.clone();
+    assert_eq!(faults.len(), 1);
+    assert_eq!(faults[0].target.as_deref(), Some("small-group-2"));
+    assert_eq!(faults[0].injected_at, SimTime::ZERO + SimDuration::from_secs(30));
+    assert_eq!(times(&r, |a| matches!(a, Action::TerminatePod { .. })), [secs(30)]);
+    // The fake drains at once: the pod is gone at the poll of 30 s, its replacement starts
+    // pod_start later.
+    assert_eq!(starts_of(&r, "small-group-3"), [secs(30) + d(sc.timings.pod_start)]);
+    assert!(r.events_log.contains("small-group-3: created by KubeRay"), "{}", r.events_log);
+}
+
+#[test]
+fn a_lost_nodes_pods_come_back_after_gc_and_provisioning_then_the_pod_start() {
+    let sc = scenario(r#"{"faults": [{"kind": "node_loss", "at_s": 60, "target": "node-3"}]}"#);
+    let r = run(&sc, FakeCluster::new());
+    let t = &sc.timings;
+    let want = secs(60) + d(t.orphan_pod_gc.max(t.node_provisioning)) + d(t.pod_start);
+    assert_eq!(starts_of(&r, "small-group-3"), [want]);
+    assert_eq!(times(&r, |a| matches!(a, Action::FreezePod { pod } if pod == "small-group-2")), [secs(60)]);
+}
+
+#[test]
+fn with_a_spare_node_a_lost_nodes_pods_wait_only_for_gc() {
+    let sc = scenario(
+        r#"{"cluster": {"k8s_nodes": 4},
+            "faults": [{"kind": "node_loss", "at_s": 60, "target": "node-3", "network": "refused"}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    let want = secs(60) + d(sc.timings.orphan_pod_gc) + d(sc.timings.pod_start);
+    assert_eq!(starts_of(&r, "small-group-3"), [want]);
+}
+
+#[test]
+fn a_container_that_keeps_exiting_is_restarted_at_once_then_with_back_off() {
+    let sc = scenario(r#"{"duration_s": 300, "faults": [{"kind": "head_pod_crash", "at_s": 60}]}"#);
+    let mut fake = FakeCluster::new();
+    fake.exit_on_start("head", 3);
+    let r = run(&sc, fake);
+    r.result.as_ref().expect("the run completes");
+    let first = secs(60) + d(sc.timings.pod_start);
+    let base = d(sc.timings.kubelet_restart_backoff);
+    // Exits at the first start: restarted at once (exits), then after base (exits), then after
+    // 2 x base (runs).
+    assert_eq!(times(&r, |a| *a == Action::StartHead), [first, first, first + base, first + 3 * base]);
+    assert_eq!(r.events_log.matches("CRASH_LOOP_BACKOFF").count(), 3, "{}", r.events_log);
+}
+
+#[test]
+fn a_gcs_ft_head_is_held_while_redis_is_down() {
+    let sc = scenario(
+        r#"{"faults": [{"kind": "redis_outage", "at_s": 50, "duration_s": 30},
+                       {"kind": "head_pod_crash", "at_s": 60}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    // The fake refuses a GCS-FT head while Redis is down: the run completing shows it was held.
+    r.result.as_ref().expect("the run completes");
+    assert_eq!(times(&r, |a| *a == Action::StopRedis), [secs(50)]);
+    assert_eq!(times(&r, |a| *a == Action::StartRedis), [secs(80)]);
+    assert_eq!(times(&r, |a| *a == Action::StartHead), [secs(80)]);
+    let order: Vec<&Action> = r.actions.iter().filter(|(t, _)| *t == secs(80)).map(|(_, a)| a).collect();
+    assert_eq!(order, [&Action::StartRedis, &Action::StartHead]);
+    assert!(r.events_log.contains("container held until Redis is back"), "{}", r.events_log);
+}
+
+#[test]
+fn without_gcs_ft_rayservice_resubmits_once_the_new_head_is_ready() {
+    let sc =
+        scenario(r#"{"cluster": {"gcs_fault_tolerance": false}, "faults": [{"kind": "head_pod_crash", "at_s": 60}]}"#);
+    let r = run(&sc, FakeCluster::new());
+    let out = r.result.as_ref().expect("the run completes");
+    let t = &sc.timings;
+    let head_up = SimTime::ZERO + SimDuration::from_secs(60) + t.pod_start;
+    let ready = (head_up + t.readiness_initial_delay).ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile);
+    assert_eq!(times(&r, |a| *a == Action::Deploy), [d(ready - SimTime::ZERO)]);
+    // The empty cluster has its replicas back after the resubmission, not before.
+    let full = |at: SimTime| out.levels.iter().rev().find(|(t, _)| *t <= at).map(|(_, l)| l.replicas_running);
+    assert_eq!(full(SimTime::from_micros(ready.as_micros() - 1_000_000)), Some(0));
+    assert_eq!(out.levels.last().map(|(_, l)| l.replicas_running), Some(sc.serve.num_replicas));
+}
+
+#[test]
+fn ctrl_c_stops_the_timeline_before_its_next_action() {
+    let sc = scenario(r#"{"faults": [{"kind": "head_pod_crash", "at_s": 60}]}"#);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut fake = FakeCluster::new();
+    fake.interrupt_after(1, stop.clone());
+    let r = rehearse(&sc, fake, &stop).expect("the fake cluster starts");
+    assert_eq!(r.result.err(), Some(LiveError::Interrupted));
+    assert_eq!(r.actions, [(secs(60), Action::KillPod { pod: "head".into() })], "no action after Ctrl-C");
+    assert!(r.events_log.contains("head_pod_crash injected"), "the log is written up to the stop");
+}
