@@ -133,3 +133,31 @@ fn ctrl_c_stops_the_timeline_before_its_next_action() {
     assert_eq!(r.actions, [(secs(60), Action::KillPod { pod: "head".into() })], "no action after Ctrl-C");
     assert!(r.events_log.contains("head_pod_crash injected"), "the log is written up to the stop");
 }
+
+/// Losing the node of the GCS's Redis takes Redis down live as in the simulator: until its pod
+/// is recreated (single) or a replica is promoted (HA). Live used to leave Redis up.
+#[test]
+fn losing_the_redis_node_stops_redis_until_its_pod_is_back_or_a_replica_is_promoted() {
+    for (mode, ha) in [("single", false), ("ha", true)] {
+        let sc = scenario(&format!(
+            r#"{{"cluster": {{"redis": {{"mode": "{mode}", "node": "node-2"}}}},
+                "faults": [{{"kind": "node_loss", "at_s": 60, "target": "node-2", "network": "refused"}}]}}"#
+        ));
+        let r = run(&sc, FakeCluster::new());
+        let t = &sc.timings;
+        let after = if ha { t.redis_failover } else { t.orphan_pod_gc + t.pod_start };
+        assert_eq!(times(&r, |a| matches!(a, Action::StopRedis)), [secs(60)], "{mode}");
+        assert_eq!(times(&r, |a| matches!(a, Action::StartRedis)), [secs(60) + d(after)], "{mode}");
+    }
+}
+
+/// Without GCS fault tolerance the GCS does not use Redis: losing its node leaves it alone.
+#[test]
+fn without_gcs_ft_losing_the_redis_node_leaves_redis_alone() {
+    let sc = scenario(
+        r#"{"cluster": {"gcs_fault_tolerance": false},
+            "faults": [{"kind": "node_loss", "at_s": 60, "target": "node-2", "network": "refused"}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    assert!(times(&r, |a| matches!(a, Action::StopRedis)).is_empty());
+}

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::protocol;
 use crate::metrics::observations::Levels;
+use crate::names;
 use crate::scenario::{ProxyLocation, Scenario};
 
 /// One `observe` answer.
@@ -210,7 +211,9 @@ impl Snapshot {
         let (replicas_running, proxies_up, proxies_expected) =
             if self.ray_view.available && self.controller.answering == Some(true) {
                 let running = self.running_replicas();
-                let mut expected: Vec<&str> = vec!["head"];
+                // The head's proxy, whatever KubeRay named the head (`head`, `head-2`, ...).
+                let head = self.pods.iter().find(|p| p.role == "head").map_or(names::HEAD_POD, |p| p.name.as_str());
+                let mut expected: Vec<&str> = vec![head];
                 if scenario.serve.proxy_location == ProxyLocation::EveryNode {
                     for r in &running {
                         if let Some(p) = r.pod.as_deref()
@@ -275,6 +278,25 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(ids(snap.targetable_replicas()), ["c", "b"]);
+    }
+
+    /// A replacement head (`head-2`) counts once among the expected proxies. It counted twice
+    /// (as `head` and as `head-2`), so a cluster back after a head crash never recovered.
+    #[test]
+    fn a_replacement_heads_proxy_is_expected_once() {
+        let sc = crate::scenario::parse("{}", "t.json").unwrap().scenario;
+        let pod = |name: &str, role: &str| PodView { name: name.into(), role: role.into(), ..PodView::default() };
+        let snap = Snapshot {
+            ray_view: RayView { available: true },
+            controller: ControllerView { actor_state: Some("ALIVE".into()), answering: Some(true) },
+            pods: vec![pod("head-2", "head"), pod("small-group-1", "worker")],
+            replicas: vec![
+                replica("a", "head-2", Some("RUNNING"), "ALIVE"),
+                replica("b", "small-group-1", Some("RUNNING"), "ALIVE"),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(snap.levels(&sc, None, &[]).proxies_expected, 2);
     }
 
     #[test]

@@ -12,6 +12,17 @@ pub fn outage_length(duration: SimDuration, mode: RedisMode, t: &Timings) -> Sim
     }
 }
 
+/// How long Redis is away when the node that hosts its pod is lost (GCS fault tolerance): an HA
+/// Redis promotes a replica after `redis_failover_s`; a single Redis pod is back once Kubernetes
+/// has collected the lost pod and its replacement has started (`orphan_pod_gc_s` +
+/// `pod_start_s`).
+pub fn back_after_node_loss(mode: RedisMode, t: &Timings) -> SimDuration {
+    match mode {
+        RedisMode::Ha => t.redis_failover,
+        RedisMode::Single => t.orphan_pod_gc + t.pod_start,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,5 +35,12 @@ mod tests {
         assert_eq!(outage_length(long, RedisMode::Ha, &t), t.redis_failover);
         let short = SimDuration::from_secs(1).min(t.redis_failover);
         assert_eq!(outage_length(short, RedisMode::Ha, &t), short);
+    }
+
+    #[test]
+    fn a_lost_redis_node_costs_a_failover_or_a_recreated_pod() {
+        let t = crate::scenario::parse("{}", "t.json").unwrap().scenario.timings;
+        assert_eq!(back_after_node_loss(RedisMode::Ha, &t), t.redis_failover);
+        assert_eq!(back_after_node_loss(RedisMode::Single, &t), t.orphan_pod_gc + t.pod_start);
     }
 }

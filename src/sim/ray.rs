@@ -12,7 +12,7 @@ use super::k8s::{PodPhase, PodRole, Raylet};
 use super::world::{Cause, World};
 use crate::engine::{SimDuration, SimTime};
 use crate::journal::Component;
-use crate::scenario::RedisMode;
+use crate::policy::redis;
 
 /// The GCS process on the head pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,11 +303,7 @@ impl World {
             return;
         }
         self.redis_outage_begins(&format!("its node was lost (fault #{fault})"));
-        let t = &self.scenario.timings;
-        let back = match self.scenario.cluster.redis_mode {
-            RedisMode::Ha => t.redis_failover,
-            RedisMode::Single => t.orphan_pod_gc + t.pod_start,
-        };
+        let back = redis::back_after_node_loss(self.scenario.cluster.redis_mode, &self.scenario.timings);
         self.schedule_in(back, Event::RedisPodRestored);
     }
 

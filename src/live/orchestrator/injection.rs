@@ -227,9 +227,25 @@ impl Orchestrator<'_> {
         for pod in victims {
             self.recreate_after(&pod, delay);
         }
+        if self.sc.cluster.gcs_fault_tolerance && self.sc.cluster.redis_node as usize == node {
+            self.redis_node_lost(i)?;
+        }
         self.ops.node_back_at.push((self.now() + provisioning, node));
         // Its pods stay Service endpoints until the node turns NotReady.
         self.schedule(grace, Task::NodeNotReady(node));
+        Ok(())
+    }
+
+    /// Fault `i` lost the node of the GCS's Redis: Redis is down until a replica is promoted or
+    /// its pod is recreated ([`redis::back_after_node_loss`]), as in the simulator.
+    fn redis_node_lost(&mut self, i: usize) -> Result<(), LiveError> {
+        self.note(Component::Redis, "redis", format_args!("its node was lost (fault #{i})"));
+        if self.ops.redis_down == 0 {
+            self.act(Action::StopRedis)?;
+        }
+        self.ops.redis_down += 1;
+        let back = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings);
+        self.schedule(sd(back), Task::RedisBack);
         Ok(())
     }
 
