@@ -8,6 +8,7 @@
 //! HTTP 500 -> `replica_died`; HTTP 503 -> `deployment_unavailable`; the client's timeout (or
 //! HTTP 408/504) -> `timeout`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,14 +55,20 @@ fn micros(d: Duration) -> SimTime {
     SimTime::from_micros(d.as_micros() as u64)
 }
 
+/// How often a wait for the next send time looks at the stop flag.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
 /// Sends every request of the schedule, relative to `t0`; returns the records in send order.
-/// `timeout` bounds each request (the client timeout, or the drain window without one).
+/// `timeout` bounds each request (the client timeout, or the drain window without one). When
+/// `stop` is set (Ctrl-C) it sends no more requests, abandons those in flight and returns the
+/// ones already answered, within [`STOP_CHECK`].
 pub fn run(
     schedule: Vec<SimDuration>,
     t0: Instant,
     endpoints: Arc<Mutex<Endpoints>>,
     timeout: Duration,
     seed: u64,
+    stop: Arc<AtomicBool>,
 ) -> Result<Vec<LiveRequest>, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -78,7 +85,10 @@ pub fn run(
         let mut tasks = Vec::with_capacity(schedule.len());
         for at in schedule {
             let when = t0 + Duration::from_micros(at.as_micros());
-            tokio::time::sleep_until(when.into()).await;
+            tokio::select! {
+                _ = tokio::time::sleep_until(when.into()) => {}
+                _ = stopped(&stop) => break,
+            }
             let url = {
                 let e = endpoints.lock().expect("endpoints lock");
                 if e.service {
@@ -91,11 +101,26 @@ pub fn run(
             tasks.push(tokio::spawn(async move { one_request(&client, url, at, t0).await }));
         }
         let mut out = Vec::with_capacity(tasks.len());
-        for t in tasks {
-            out.push(t.await.map_err(|e| format!("a request task failed: {e}"))?);
+        let mut tasks = tasks.into_iter();
+        while let Some(mut t) = tasks.next() {
+            tokio::select! {
+                r = &mut t => out.push(r.map_err(|e| format!("a request task failed: {e}"))?),
+                _ = stopped(&stop) => {
+                    t.abort();
+                    tasks.for_each(|t| t.abort());
+                    break;
+                }
+            }
         }
         Ok(out)
     })
+}
+
+/// Resolves once `stop` is set, looking every [`STOP_CHECK`].
+async fn stopped(stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(STOP_CHECK).await;
+    }
 }
 
 async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDuration, t0: Instant) -> LiveRequest {
@@ -122,4 +147,33 @@ async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDurat
     };
     let end = micros(t0.elapsed()).max(arrival);
     LiveRequest { record: RequestRecord { arrival, end, outcome }, pid }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ctrl-C stops the load at once: requests in flight are abandoned, later ones never sent.
+    /// (The load used to run to the end of its schedule, so an interrupted run waited out the
+    /// scenario's whole duration before it tore the cluster down.)
+    #[test]
+    fn a_stop_abandons_requests_in_flight_and_sends_no_more() {
+        // A proxy that accepts connections and never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let endpoints = Arc::new(Mutex::new(Endpoints { pinned: Some(url), ..Endpoints::default() }));
+        let schedule = [0, 100, 60_000].map(SimDuration::from_millis).to_vec();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopper = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                stop.store(true, Ordering::SeqCst);
+            })
+        };
+        let out = run(schedule, Instant::now(), endpoints, Duration::from_secs(60), 1, stop).unwrap();
+        stopper.join().unwrap();
+        assert!(out.is_empty(), "no request was answered, and the last was never sent: {out:?}");
+        drop(listener);
+    }
 }

@@ -139,7 +139,7 @@ type Measured = (Observations, Vec<Option<u32>>);
 fn run_on(
     cluster: &mut dyn ClusterAdapter,
     sc: &Scenario,
-    stop: &AtomicBool,
+    stop: &Arc<AtomicBool>,
     events_log: &mut dyn std::io::Write,
 ) -> Result<Measured, LiveError> {
     cluster.start(sc)?;
@@ -153,7 +153,8 @@ fn run_on(
     let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock);
     let schedule = load::arrival_schedule(sc);
     let seed = sc.seed;
-    let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed));
+    let load_stop = stop.clone();
+    let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed, load_stop));
     let until = Duration::from_micros(sc.duration.as_micros());
     let timeline = orchestrator.run(until, stop, || load.is_finished(), events_log);
     let requests =
