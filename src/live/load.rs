@@ -61,7 +61,7 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// Sends every request of the schedule, relative to `t0`; returns the records in send order.
 /// `timeout` bounds each request (the client timeout, or the drain window without one). When
 /// `stop` is set (Ctrl-C) it sends no more requests, abandons those in flight and returns the
-/// ones already answered, within [`STOP_CHECK`].
+/// ones already answered, within a tenth of a second.
 pub fn run(
     schedule: Vec<SimDuration>,
     t0: Instant,
