@@ -22,7 +22,7 @@ fn run(sc: &Scenario, fake: FakeCluster) -> Rehearsal {
 }
 
 fn d(s: SimDuration) -> Duration {
-    Duration::from_micros(s.as_micros())
+    Duration::from(s)
 }
 
 fn secs(s: u64) -> Duration {

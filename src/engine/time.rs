@@ -145,6 +145,13 @@ impl fmt::Display for SimTime {
     }
 }
 
+impl From<SimDuration> for std::time::Duration {
+    /// The span as a wall-clock duration (live mode waits in real time).
+    fn from(d: SimDuration) -> Self {
+        std::time::Duration::from_micros(d.as_micros())
+    }
+}
+
 impl fmt::Display for SimDuration {
     /// Seconds with up to six decimals and an `s` unit, e.g. `1.5s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -20,8 +20,8 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use super::LiveError;
 use super::protocol::{self, Command, Response, Shutdown, ShutdownReply};
+use super::{LiveError, STOP_CHECK};
 
 /// A running helper process.
 pub struct Helper {
@@ -36,9 +36,6 @@ pub struct Helper {
     /// A call was abandoned on Ctrl-C: the helper is busy and gets SIGTERM instead of commands.
     interrupted: bool,
 }
-
-/// How often a waiting call looks at the stop flag.
-const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// Replaces every secret in `text` with `***`.
 pub fn redact(text: &str, secrets: &[String]) -> String {

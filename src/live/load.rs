@@ -55,9 +55,6 @@ fn micros(d: Duration) -> SimTime {
     SimTime::from_micros(d.as_micros() as u64)
 }
 
-/// How often a wait for the next send time looks at the stop flag.
-const STOP_CHECK: Duration = Duration::from_millis(100);
-
 /// Sends every request of the schedule, relative to `t0`; returns the records in send order.
 /// `timeout` bounds each request (the client timeout, or the drain window without one). When
 /// `stop` is set (Ctrl-C) it sends no more requests, abandons those in flight and returns the
@@ -84,7 +81,7 @@ pub fn run(
         let mut ingress_rng = RngStream::new(seed, stream::INGRESS);
         let mut tasks = Vec::with_capacity(schedule.len());
         for at in schedule {
-            let when = t0 + Duration::from_micros(at.as_micros());
+            let when = t0 + Duration::from(at);
             tokio::select! {
                 _ = tokio::time::sleep_until(when.into()) => {}
                 _ = stopped(&stop) => break,
@@ -116,10 +113,10 @@ pub fn run(
     })
 }
 
-/// Resolves once `stop` is set, looking every [`STOP_CHECK`].
+/// Resolves once `stop` is set, looking every [`STOP_CHECK`](super::STOP_CHECK).
 async fn stopped(stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) {
-        tokio::time::sleep(STOP_CHECK).await;
+        tokio::time::sleep(super::STOP_CHECK).await;
     }
 }
 

@@ -77,6 +77,10 @@ impl std::fmt::Display for LiveError {
 
 impl std::error::Error for LiveError {}
 
+/// How often a wait (a helper call, the load's next send, the timeline's next task) looks at the
+/// stop flag that Ctrl-C sets.
+pub const STOP_CHECK: Duration = Duration::from_millis(100);
+
 /// Ports a live cluster uses from `--base-port` on: the helper's layout, 100 per pod slot
 /// (`python/ftsim_helper/layout.py`).
 pub const PORT_SPAN: u16 = 4100;
@@ -147,7 +151,7 @@ fn run_on(
         return Err(LiveError::Interrupted);
     }
     let endpoints = Arc::new(Mutex::new(Endpoints::default()));
-    let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), |t| Duration::from_micros(t.as_micros()));
+    let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), Duration::from);
     let t0 = Instant::now() + Duration::from_millis(200);
     let clock = Box::new(orchestrator::timeline::WallClock::new(t0));
     let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock);
@@ -155,7 +159,7 @@ fn run_on(
     let seed = sc.seed;
     let load_stop = stop.clone();
     let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed, load_stop));
-    let until = Duration::from_micros(sc.duration.as_micros());
+    let until = Duration::from(sc.duration);
     let timeline = orchestrator.run(until, stop, || load.is_finished(), events_log);
     let requests =
         load.join().map_err(|_| LiveError::Helper("the load generator panicked".into()))?.map_err(LiveError::Helper)?;

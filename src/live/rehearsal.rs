@@ -28,7 +28,7 @@ pub fn rehearse(sc: &Scenario, mut fake: FakeCluster, stop: &AtomicBool) -> Resu
     fake.start(sc)?;
     let clock = Box::new(fake.clock());
     let endpoints = Arc::new(Mutex::new(Endpoints::default()));
-    let until = Duration::from_micros(sc.duration.as_micros());
+    let until = Duration::from(sc.duration);
     let mut log = Vec::new();
     let result = Orchestrator::new(sc, &mut fake, endpoints, clock).run(until, stop, || true, &mut log);
     let events_log = String::from_utf8(log).map_err(|e| LiveError::Io(format!("events.log is not UTF-8: {e}")))?;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::observation::Detector;
-use super::timeline::{Task, sd};
+use super::timeline::Task;
 use super::{LiveError, Orchestrator};
 use crate::engine::RngStream;
 use crate::journal::Component;
@@ -125,7 +125,7 @@ impl Orchestrator<'_> {
                     self.act(Action::FailHealth { pid, on: true })?;
                     self.inj.health_pids.push((i, pid));
                     if let Some(d) = duration {
-                        self.schedule(sd(d), Task::FaultEnd(i));
+                        self.schedule(Duration::from(d), Task::FaultEnd(i));
                     }
                 }
             }
@@ -139,7 +139,7 @@ impl Orchestrator<'_> {
                     }
                 }
                 if let Some(d) = duration {
-                    self.schedule(sd(d), Task::FaultEnd(i));
+                    self.schedule(Duration::from(d), Task::FaultEnd(i));
                 }
             }
             FaultKind::ControllerCrash => {
@@ -163,7 +163,7 @@ impl Orchestrator<'_> {
                     p.endpoint_ready = false; // a terminating pod leaves the Service at once
                 }
                 self.act(Action::TerminatePod { pod: pod.clone() })?;
-                let deadline = sd(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
+                let deadline = Duration::from(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
                 self.schedule(deadline, Task::DrainDeadline(pod));
             }
             FaultKind::NodeLoss { target, unreachable } => match self.resolve_node(i, target.as_deref()) {
@@ -183,7 +183,7 @@ impl Orchestrator<'_> {
                 self.act(Action::KillPod { pod: head.clone() })?;
                 // A port-forward to the deleted head is gone for good.
                 self.refresh_endpoints();
-                self.recreate_after(&head, sd(self.sc.timings.pod_start));
+                self.recreate_after(&head, Duration::from(self.sc.timings.pod_start));
             }
             FaultKind::RedisOutage { duration } => {
                 self.record_fault(i, Some("redis".into()), Some(Detector::GcsDown));
@@ -192,7 +192,7 @@ impl Orchestrator<'_> {
                     self.act(Action::StopRedis)?;
                 }
                 self.ops.redis_down += 1;
-                self.schedule(sd(effective), Task::RedisBack);
+                self.schedule(Duration::from(effective), Task::RedisBack);
             }
         }
         Ok(())
@@ -211,8 +211,8 @@ impl Orchestrator<'_> {
         self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
         self.ops.nodes_ready[node] = false;
         let t = &self.sc.timings;
-        let provisioning = sd(t.node_provisioning);
-        let grace = sd(t.node_monitor_grace);
+        let provisioning = Duration::from(t.node_provisioning);
+        let grace = Duration::from(t.node_monitor_grace);
         for pod in &victims {
             if let Some(p) = self.ops.pods.get_mut(pod) {
                 p.gone = true;
@@ -223,7 +223,7 @@ impl Orchestrator<'_> {
         }
         self.refresh_endpoints();
         let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
-        let delay = sd(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        let delay = Duration::from(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
         for pod in victims {
             self.recreate_after(&pod, delay);
         }
@@ -245,7 +245,7 @@ impl Orchestrator<'_> {
         }
         self.ops.redis_down += 1;
         let back = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings);
-        self.schedule(sd(back), Task::RedisBack);
+        self.schedule(Duration::from(back), Task::RedisBack);
         Ok(())
     }
 

@@ -36,7 +36,7 @@ use crate::scenario::Scenario;
 use injection::Injection;
 use observation::Observation;
 use operators::Operators;
-use timeline::{Clock, Schedule, Task, sd, sim_time};
+use timeline::{Clock, Schedule, Task, sim_time};
 
 /// How often the cluster is polled.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -75,7 +75,7 @@ impl<'a> Orchestrator<'a> {
     ) -> Self {
         let mut schedule = Schedule::default();
         for (i, f) in sc.faults.iter().enumerate() {
-            schedule.push(sd(f.at - SimTime::ZERO), Task::Fault(i));
+            schedule.push(Duration::from(f.at - SimTime::ZERO), Task::Fault(i));
         }
         let ops = Operators::new(sc, &mut schedule);
         Orchestrator {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::service::readiness_period;
-use super::timeline::{Schedule, Task, sd};
+use super::timeline::{Schedule, Task};
 use super::{LiveError, Orchestrator};
 use crate::journal::Component;
 use crate::live::adapter::Action;
@@ -82,7 +82,10 @@ impl Operators {
         if sc.ingress == Ingress::Service {
             // The cluster serves at t = 0: its pods passed their first probes.
             for name in pods.keys() {
-                schedule.push(sd(readiness_period(sc, name)), Task::ReadinessProbe { pod: name.clone(), start: 0 });
+                schedule.push(
+                    Duration::from(readiness_period(sc, name)),
+                    Task::ReadinessProbe { pod: name.clone(), start: 0 },
+                );
             }
         }
         Operators {
@@ -175,11 +178,11 @@ impl Orchestrator<'_> {
             p.starts += 1;
             p.endpoint_ready = false;
             let probe = Task::ReadinessProbe { pod: name.to_string(), start: p.starts };
-            self.schedule(sd(self.sc.timings.readiness_initial_delay), probe);
+            self.schedule(Duration::from(self.sc.timings.readiness_initial_delay), probe);
         }
         if names::is_head_pod(name) && !self.sc.cluster.gcs_fault_tolerance {
             let at = kuberay::resubmission_at(self.sim_now(), &self.sc.timings);
-            self.schedule(sd(at.saturating_since(self.sim_now())), Task::Resubmit);
+            self.schedule(Duration::from(at.saturating_since(self.sim_now())), Task::Resubmit);
         }
         self.refresh_endpoints();
     }
@@ -224,7 +227,7 @@ impl Orchestrator<'_> {
         }
         self.act(Action::KillPod { pod: name.to_string() })?;
         self.refresh_endpoints();
-        self.recreate_after(name, sd(self.sc.timings.pod_start));
+        self.recreate_after(name, Duration::from(self.sc.timings.pod_start));
         Ok(())
     }
 
@@ -282,7 +285,7 @@ impl Orchestrator<'_> {
     /// after the back-off (at once, then base, 2 x base, ...).
     pub(super) fn crash_loop(&mut self, name: &str, why: &str) {
         let Some(p) = self.ops.pods.get_mut(name) else { return };
-        let backoff = sd(kubelet::restart_backoff(&self.sc.timings, p.restarts));
+        let backoff = Duration::from(kubelet::restart_backoff(&self.sc.timings, p.restarts));
         p.restarts += 1;
         p.expect_exit = true;
         let created = p.created;

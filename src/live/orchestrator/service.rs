@@ -1,9 +1,11 @@
 //! The Kubernetes Service in front of the proxies: readiness probes decide its endpoints, and
 //! the load follows them (or the one pinned pod).
 
+use std::time::Duration;
+
 use super::Orchestrator;
 use super::aliases::adapter_pod;
-use super::timeline::{Task, sd};
+use super::timeline::Task;
 use crate::engine::SimDuration;
 use crate::journal::Component;
 use crate::names;
@@ -33,7 +35,7 @@ impl Orchestrator<'_> {
             p.endpoint_ready = ready;
         }
         self.refresh_endpoints();
-        let period = sd(readiness_period(self.sc, name));
+        let period = Duration::from(readiness_period(self.sc, name));
         self.schedule(period, Task::ReadinessProbe { pod: name.to_string(), start });
     }
 

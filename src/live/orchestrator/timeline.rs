@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::engine::{EventQueue, SimTime};
 
 /// Something the timeline does at its time.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,8 +35,8 @@ pub(super) enum Task {
 pub trait Clock {
     /// Time elapsed since the start of the load.
     fn now(&self) -> Duration;
-    /// Waits until `t`, or less (a wall clock wakes at least every 100 ms so that Ctrl-C is
-    /// seen).
+    /// Waits until `t`, or less (a wall clock wakes at least every
+    /// [`STOP_CHECK`](crate::live::STOP_CHECK) so that Ctrl-C is seen).
     fn wait_until(&mut self, t: Duration);
 }
 
@@ -58,7 +58,7 @@ impl Clock for WallClock {
     }
 
     fn wait_until(&mut self, t: Duration) {
-        std::thread::sleep(t.saturating_sub(self.now()).min(Duration::from_millis(100)));
+        std::thread::sleep(t.saturating_sub(self.now()).min(crate::live::STOP_CHECK));
     }
 }
 
@@ -77,11 +77,6 @@ impl Clock for VirtualClock {
     fn wait_until(&mut self, t: Duration) {
         self.micros.fetch_max(t.as_micros() as u64, Ordering::SeqCst);
     }
-}
-
-/// A `SimDuration` as a `Duration`.
-pub(super) fn sd(d: SimDuration) -> Duration {
-    Duration::from_micros(d.as_micros())
 }
 
 /// A `Duration` since the start of the load as a `SimTime`.
@@ -111,6 +106,6 @@ impl Schedule {
 
     /// When the earliest task is due.
     pub(super) fn next_at(&self) -> Option<Duration> {
-        self.queue.peek_time().map(|t| Duration::from_micros(t.as_micros()))
+        self.queue.peek_time().map(|t| Duration::from(t - SimTime::ZERO))
     }
 }
