@@ -56,6 +56,19 @@ pub mod stream {
     pub fn fault(i: usize) -> String {
         format!("fault-{i}")
     }
+
+    /// The times to failure (and to repair) of instance `instance` (1-based) of failure process
+    /// `process`: keyed by the process's name, so adding or reordering processes changes no
+    /// other process's draws.
+    pub fn failure_times(process: &str, instance: u32) -> String {
+        format!("failure-{process}-instance-{instance}")
+    }
+
+    /// The `n`-th (1-based) fault that failure process `process` generates: its own stream, as a
+    /// scripted fault's (its target when it has none).
+    pub fn failure_fault(process: &str, n: u64) -> String {
+        format!("failure-{process}-{n}")
+    }
 }
 
 #[cfg(test)]
