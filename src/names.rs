@@ -56,6 +56,11 @@ pub mod stream {
     pub fn fault(i: usize) -> String {
         format!("fault-{i}")
     }
+
+    /// The stream whose first draw is the seed of Monte Carlo replication `index` (`ftsim mc`).
+    pub fn replication(index: u64) -> String {
+        format!("replication-{index}")
+    }
 }
 
 #[cfg(test)]
