@@ -28,6 +28,8 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 fn the_thread_count_changes_no_number_and_no_printed_byte() {
     let dir = tempfile::tempdir().unwrap();
     let one = ok(dir.path(), &["mc", "worker-pod-deletion", "--runs", "24", "--threads", "1", "--out", "a"]);
+    let quiet_stderr = ftsim(dir.path(), &["mc", "worker-pod-deletion", "--runs", "2", "--out", "p"]).stderr;
+    assert!(quiet_stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", text(&quiet_stderr));
     let four = ok(dir.path(), &["mc", "worker-pod-deletion", "--runs", "24", "--threads", "4", "--out", "b"]);
     assert_eq!(one.replace("a/", "b/"), four, "the printed summary");
     for f in ["mc.csv", "mc.html", "distributions.svg", "distributions.png"] {

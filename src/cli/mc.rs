@@ -54,7 +54,7 @@ fn progress(runs: u64, quiet: bool) -> Option<ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
+    let style = ProgressStyle::with_template("{bar:30} {pos}/{len} replications, {elapsed} elapsed, ETA {eta}")
         .expect("a valid progress template");
     Some(ProgressBar::new(runs).with_style(style))
 }
