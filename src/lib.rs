@@ -27,7 +27,9 @@
 //!   agree on; they may use each other and the layers below.
 //! - [`metrics`] imports neither [`sim`] nor [`live`]: both feed it the same observations.
 //! - [`sim`] and [`live`] are siblings: neither imports the other.
-//! - [`report`] renders what either mode measured; [`cli`] wires everything to the command line.
+//! - [`study`] runs the simulator over many seeds in parallel and computes the statistics of
+//!   the runs' figures (`sim | live <- study <- report`).
+//! - [`report`] renders what either mode measured, and what a study computed; [`cli`] wires everything to the command line.
 //!
 //! # Example
 //!
@@ -54,4 +56,5 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod study;
 pub mod traffic;

@@ -69,6 +69,11 @@ pub mod stream {
     pub fn failure_fault(process: &str, n: u64) -> String {
         format!("failure-{process}-{n}")
     }
+
+    /// The stream whose first draw is the seed of Monte Carlo replication `index` (`ftsim mc`).
+    pub fn replication(index: u64) -> String {
+        format!("replication-{index}")
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["policy", "traffic", "journal"],
     &["metrics"],
     &["sim", "live"],
+    &["study"],
     &["report"],
     &["cli"],
 ];
