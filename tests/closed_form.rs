@@ -1,13 +1,16 @@
 //! The failure-process layer against closed forms (issue 12 §5): each test draws many seeds,
-//! computes a 95 % confidence interval of the Monte Carlo estimate and asserts that the algebra
-//! lies inside it.
+//! computes a 99.9 % confidence interval of the Monte Carlo estimate and asserts that the algebra
+//! lies inside it. 99.9 % rather than 95 %: a correct model fails a 95 % check once in twenty
+//! seed choices (renaming a random stream made the Poisson check fail at 2.4 sigma; 8,000
+//! seeds put it at 72.0), while the sample sizes keep the interval narrow enough to catch a
+//! bias of about 1 %.
 
 use ftsim::engine::{RngStream, SimDuration, SimTime};
 use ftsim::policy::failures::{expand, sample::sample};
 use ftsim::scenario::{Dist, Fault, FaultKind, Scenario};
 
-/// z of a two-sided 95 % interval.
-const Z95: f64 = 1.959_964;
+/// z of a two-sided 99.9 % interval.
+const Z: f64 = 3.290_527;
 
 fn scenario(json: &str, days: u64, seed: u64) -> Scenario {
     let mut sc = ftsim::scenario::parse(json, "t.json").unwrap_or_else(|e| panic!("{e:?}")).scenario;
@@ -17,18 +20,18 @@ fn scenario(json: &str, days: u64, seed: u64) -> Scenario {
     sc
 }
 
-/// Mean and half-width of the 95 % interval of the mean of `xs`.
+/// Mean and half-width of the 99.9 % interval of the mean of `xs`.
 fn mean_ci(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, Z95 * (var / n).sqrt())
+    (mean, Z * (var / n).sqrt())
 }
 
 fn assert_inside(what: &str, algebra: f64, (mean, half): (f64, f64)) {
     assert!(
         (mean - algebra).abs() <= half,
-        "{what}: the algebra {algebra} lies outside the 95 % interval {mean} +- {half}"
+        "{what}: the algebra {algebra} lies outside the 99.9 % interval {mean} +- {half}"
     );
 }
 
@@ -106,14 +109,14 @@ fn node_losses_in_a_month_are_poisson_in_mean_and_variance() {
     // 10 nodes, each with an MTBF of 100 h: losses in 30 days are Poisson with mean 72.
     let json = r#"{"cluster": {"k8s_nodes": 10}, "failures": [{"kind": "node_loss",
         "ttf": {"kind": "exponential", "mean": 100, "unit": "h"}}]}"#;
-    let counts: Vec<f64> = (1..=400).map(|seed| expand(&scenario(json, 30, seed)).unwrap().len() as f64).collect();
+    let counts: Vec<f64> = (1..=4000).map(|seed| expand(&scenario(json, 30, seed)).unwrap().len() as f64).collect();
     let lambda = 10.0 * 720.0 / 100.0;
     let (mean, half) = mean_ci(&counts);
     assert_inside("mean count", lambda, (mean, half));
     // The sample variance: Var(s^2) ~ (mu4 - sigma^4) / n, for a Poisson (lambda + 2 lambda^2) / n.
     let n = counts.len() as f64;
     let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let var_half = Z95 * ((mean + 2.0 * mean * mean) / n).sqrt();
+    let var_half = Z * ((mean + 2.0 * mean * mean) / n).sqrt();
     assert_inside("variance", lambda, (var, var_half));
 }
 
