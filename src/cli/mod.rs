@@ -66,6 +66,10 @@ enum Command {
         /// Seed of every random stream (overrides the file's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// Set a scenario field before the scenario is read: a field path as in
+        /// docs/scenario-format.md, and a JSON value (a bare word is a string). Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Run directory to write; an existing one is replaced only if ftsim wrote it (its
         /// .ftsim-manifest.json lists every file in it). Default: output/<scenario name>/.
         #[arg(long, value_name = "DIR")]
@@ -230,8 +234,8 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { scenario, seed, out, quiet, format } => {
-            run::run(scenario.as_deref(), seed, out, print_mode(quiet, format))
+        Command::Run { scenario, seed, set, out, quiet, format } => {
+            run::run(scenario.as_deref(), seed, &set, out, print_mode(quiet, format))
         }
         Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet, format } => {
             let print = print_mode(quiet, format);
