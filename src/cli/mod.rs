@@ -9,6 +9,7 @@ mod live;
 mod plot;
 mod run;
 mod scenarios;
+mod sweep;
 mod validate;
 
 use std::io::Write;
@@ -38,6 +39,10 @@ Examples:
   ftsim compare output/head-pod-crash-gcs-ft output/head-pod-crash-no-gcs-ft
                                                  # side by side: table, overlay, compare.html
   ftsim run redis-outage --format json           # the summary as JSON, for CI
+  ftsim run replica-crash --set serve.num_replicas=4
+                                                 # set a field of the scenario
+  ftsim sweep head-pod-crash-no-gcs-ft --set cluster.gcs_fault_tolerance=false,true --runs 20
+                                                 # which setting buys the most nines
   ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim
 
 Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
@@ -112,6 +117,34 @@ enum Command {
         /// How to print the summary (as for `ftsim run`).
         #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "quiet")]
         format: Format,
+    },
+    /// Run the same replications (the same seeds) at every point of a grid of scenario settings
+    /// and say which point buys the most nines; write sweep.csv, sweep.json, sweep.html and
+    /// plots.
+    Sweep {
+        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// example.
+        scenario: Option<String>,
+        /// A swept field and its values, `PATH=V1,V2,...` (a field path as in
+        /// docs/scenario-format.md, JSON values, bare words as strings). Repeat for a cartesian
+        /// product (at most 1,000 points); the first is the plots' x axis.
+        #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
+        set: Vec<String>,
+        /// Replications per point (1 to 100,000), seeded by (seed, index) at every point.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=sweep::MAX_RUNS))]
+        runs: u64,
+        /// Worker threads (default: the available cores). No result depends on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024u64))]
+        threads: Option<u64>,
+        /// Seed of the replications (overrides the file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory. Default: output/<scenario name>-sweep/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Check scenario files (syntax, fields, values) without running them.
     Validate {
@@ -250,6 +283,9 @@ pub fn main() -> ExitCode {
                 quiet,
                 print,
             })
+        }
+        Command::Sweep { scenario, set, runs, threads, seed, out, quiet } => {
+            sweep::sweep(sweep::SweepArgs { scenario, sets: set, runs, threads, seed, out, quiet })
         }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),

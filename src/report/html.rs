@@ -36,7 +36,7 @@ figure{margin:0}figure svg{max-width:100%;height:auto}\
 pre{background:#f6f8fa;padding:.8em;overflow:auto;font-size:.85em}code{font-size:.95em}";
 
 /// The page skeleton around `body`.
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -54,7 +54,7 @@ fn verdict(holds: bool) -> &'static str {
 }
 
 /// A table: `head` cells, then rows; cells after the first are right-aligned numbers.
-fn table(out: &mut String, head: &[String], rows: &[Vec<String>], bad: impl Fn(usize) -> bool) {
+pub(super) fn table(out: &mut String, head: &[String], rows: &[Vec<String>], bad: impl Fn(usize) -> bool) {
     out.push_str("<table>\n<tr>");
     for (i, h) in head.iter().enumerate() {
         let class = if i == 0 { "" } else { " class=\"num\"" };

@@ -24,6 +24,9 @@ pub const MARKER: &str = "report.json";
 /// The page of a comparison directory.
 pub const COMPARE_MARKER: &str = "compare.html";
 
+/// The summary of a sweep directory (`ftsim sweep`).
+pub const SWEEP_MARKER: &str = "sweep.json";
+
 /// The manifest of a directory ftsim wrote.
 pub const MANIFEST: &str = ".ftsim-manifest.json";
 
@@ -37,6 +40,8 @@ pub enum DirKind {
     Run,
     /// `ftsim compare`: compare.html, the overlay plot and the table.
     Compare,
+    /// `ftsim sweep`: sweep.json, sweep.csv, sweep.html and the sweep plots.
+    Sweep,
 }
 
 impl DirKind {
@@ -44,6 +49,7 @@ impl DirKind {
         match self {
             DirKind::Run => "run",
             DirKind::Compare => "compare",
+            DirKind::Sweep => "sweep",
         }
     }
 }
@@ -149,7 +155,8 @@ fn replaceable(target: &Path, kind: DirKind) -> Result<Vec<String>, String> {
     }
     let refuse = |why: String| format!("refusing to replace {}: {why}; nothing was changed", target.display());
     let manifest = read_manifest(target).map_err(&refuse)?.ok_or_else(|| {
-        if let Some(marker) = [MARKER, COMPARE_MARKER].into_iter().find(|m| names.iter().any(|n| n == m)) {
+        if let Some(marker) = [MARKER, COMPARE_MARKER, SWEEP_MARKER].into_iter().find(|m| names.iter().any(|n| n == m))
+        {
             refuse(format!(
                 "it holds {marker} but no {MANIFEST}, so ftsim cannot tell which of its files it wrote \
                  (output directories of older ftsim versions have none); it holds {}; if it is only \

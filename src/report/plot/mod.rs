@@ -6,6 +6,7 @@ mod overlay;
 mod panels;
 mod render;
 mod style;
+pub mod sweep;
 mod timeline;
 
 use model::PlotModel;
@@ -32,4 +33,14 @@ pub fn overlay(runs: &[(String, &RunData)]) -> Result<Images, String> {
     let models: Vec<(String, PlotModel)> = runs.iter().map(|(l, r)| (l.clone(), PlotModel::from_run(r))).collect();
     let fig = overlay::Overlay { runs: &models };
     Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
+}
+
+/// A sweep's nines and downtime against its first parameter, with 95 % bands.
+pub fn sweep_lines(fig: &sweep::SweepLines<'_>) -> Result<Images, String> {
+    Ok(Images { png: render::png(fig)?, svg: render::svg(fig)? })
+}
+
+/// A two-parameter sweep's heatmap of nines.
+pub fn sweep_heatmap(fig: &sweep::Heatmap<'_>) -> Result<Images, String> {
+    Ok(Images { png: render::png(fig)?, svg: render::svg(fig)? })
 }
