@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::run::{load, rerun_command};
+use super::run::{load_with, parse_sets, rerun_command};
 use super::{EXIT_OK, Failure, print_stdout};
 use crate::report::mc::{self, McReport};
 use crate::study::adaptive::run_until_ci;
@@ -24,6 +24,7 @@ pub const MAX_THREADS: u64 = 1024;
 pub(super) struct McArgs {
     pub scenario: Option<String>,
     pub seed: Option<u64>,
+    pub sets: Vec<String>,
     pub runs: u64,
     pub threads: Option<u64>,
     pub until_ci: Option<f64>,
@@ -45,12 +46,12 @@ pub(super) fn parse_until_ci(text: &str) -> Result<f64, String> {
 }
 
 /// The worker threads by default: the machine's available parallelism.
-fn default_threads() -> u64 {
+pub(super) fn default_threads() -> u64 {
     std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
 }
 
 /// A progress bar with an ETA on standard error, when it is a terminal and not `--quiet`.
-fn progress(runs: u64, quiet: bool) -> Option<ProgressBar> {
+pub(super) fn progress(runs: u64, quiet: bool) -> Option<ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -60,7 +61,7 @@ fn progress(runs: u64, quiet: bool) -> Option<ProgressBar> {
 }
 
 pub(super) fn mc(args: McArgs) -> Result<u8, Failure> {
-    let (source, loaded) = load(args.scenario.as_deref(), args.seed)?;
+    let (source, loaded) = load_with(args.scenario.as_deref(), args.seed, &parse_sets(&args.sets)?)?;
     let sc = &loaded.scenario;
     let out_dir = args.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-mc", sc.name)));
     // The directory first: a refused --out fails before any replication runs.

@@ -10,6 +10,7 @@ mod mc;
 mod plot;
 mod run;
 mod scenarios;
+mod sweep;
 mod validate;
 
 use std::io::Write;
@@ -42,6 +43,10 @@ Examples:
   ftsim mc head-pod-crash-no-gcs-ft --runs 100   # 100 seeds in parallel: means, 95 % CIs, percentiles
   ftsim mc redis-outage --runs 1000 --until-ci 0.0005
                                                  # stop once availability is known to +-0.05 %
+  ftsim run replica-crash --set serve.num_replicas=4
+                                                 # set a field of the scenario
+  ftsim sweep head-pod-crash-no-gcs-ft --set cluster.gcs_fault_tolerance=false,true --runs 20
+                                                 # which setting buys the most nines
   ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim
 
 Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
@@ -70,6 +75,10 @@ enum Command {
         /// Seed of every random stream (overrides the file's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// Set a scenario field before the scenario is read: a field path as in
+        /// docs/scenario-format.md, and a JSON value (a bare word is a string). Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Run directory to write; an existing one is replaced only if ftsim wrote it (its
         /// .ftsim-manifest.json lists every file in it). Default: output/<scenario name>/.
         #[arg(long, value_name = "DIR")]
@@ -122,6 +131,9 @@ enum Command {
         /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
         /// example (`working-example`).
         scenario: Option<String>,
+        /// Set a scenario field before the scenario is read (as for `ftsim run`). Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
         /// Replications to run (with --until-ci: at most this many).
         #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_RUNS))]
         runs: u64,
@@ -141,6 +153,34 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print nothing but errors (and no progress bar).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run the same replications (the same seeds) at every point of a grid of scenario settings
+    /// and say which point buys the most nines; write sweep.csv, sweep.json, sweep.html and
+    /// plots.
+    Sweep {
+        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// example.
+        scenario: Option<String>,
+        /// A swept field and its values, `PATH=V1,V2,...` (a field path as in
+        /// docs/scenario-format.md, JSON values, bare words as strings). Repeat for a cartesian
+        /// product (at most 1,000 points); the first is the plots' x axis.
+        #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
+        set: Vec<String>,
+        /// Replications per point (1 to 100,000), seeded by (seed, index) at every point.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_RUNS))]
+        runs: u64,
+        /// Worker threads (default: the available cores). No result depends on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_THREADS))]
+        threads: Option<u64>,
+        /// Seed of the replications (overrides the file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory. Default: output/<scenario name>-sweep/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -265,8 +305,8 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { scenario, seed, out, quiet, format } => {
-            run::run(scenario.as_deref(), seed, out, print_mode(quiet, format))
+        Command::Run { scenario, seed, set, out, quiet, format } => {
+            run::run(scenario.as_deref(), seed, &set, out, print_mode(quiet, format))
         }
         Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet, format } => {
             let print = print_mode(quiet, format);
@@ -282,8 +322,11 @@ pub fn main() -> ExitCode {
                 print,
             })
         }
-        Command::Mc { scenario, runs, threads, seed, until_ci, out, quiet } => {
-            mc::mc(mc::McArgs { scenario, seed, runs, threads, until_ci, out, quiet })
+        Command::Mc { scenario, set, runs, threads, seed, until_ci, out, quiet } => {
+            mc::mc(mc::McArgs { scenario, seed, sets: set, runs, threads, until_ci, out, quiet })
+        }
+        Command::Sweep { scenario, set, runs, threads, seed, out, quiet } => {
+            sweep::sweep(sweep::SweepArgs { scenario, sets: set, runs, threads, seed, out, quiet })
         }
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),

@@ -9,6 +9,7 @@ use crate::metrics::Metrics;
 use crate::metrics::stream::MetricsStream;
 use crate::report::output::RunDirWriter;
 use crate::report::{self, RunArtifacts, json::RunInfo};
+use crate::scenario::overrides::Override;
 use crate::scenario::{self, bundled};
 
 /// A scenario source: its text, the name used in messages, and how to name it again on a
@@ -18,6 +19,8 @@ pub(super) struct Source {
     pub label: String,
     /// A file's absolute path, a bundled scenario's name, or empty for the default scenario.
     pub arg: String,
+    /// The `--set PATH=VALUE` applied to it, in order.
+    pub sets: Vec<String>,
 }
 
 /// `path` made absolute (symbolic links and `..` resolved when possible), for `rerun`.
@@ -34,6 +37,7 @@ pub(super) fn rerun_command(command: &str, source: &Source, seed: u64, extra: &[
         .into_iter()
         .chain((!source.arg.is_empty()).then_some(source.arg.as_str()))
         .chain(["--seed", &seed])
+        .chain(source.sets.iter().flat_map(|s| ["--set", s.as_str()]))
         .chain(extra.iter().copied())
         .collect();
     // Only a NUL byte cannot be quoted, and no argument holds one.
@@ -44,14 +48,29 @@ pub(super) fn rerun_command(command: &str, source: &Source, seed: u64, extra: &[
 pub(super) fn load_source(arg: Option<&str>) -> Result<Source, Failure> {
     let Some(arg) = arg else {
         let (name, text) = bundled::by_name(bundled::DEFAULT_NAME).expect("the default scenario is bundled");
-        return Ok(Source { text: text.to_string(), label: format!("<built-in {name}>"), arg: String::new() });
+        return Ok(Source {
+            text: text.to_string(),
+            label: format!("<built-in {name}>"),
+            arg: String::new(),
+            sets: Vec::new(),
+        });
     };
     let path = PathBuf::from(arg);
     if path.exists() {
-        return read_file(&path).map(|text| Source { text, label: arg.to_string(), arg: absolute(&path) });
+        return read_file(&path).map(|text| Source {
+            text,
+            label: arg.to_string(),
+            arg: absolute(&path),
+            sets: Vec::new(),
+        });
     }
     if let Some((name, text)) = bundled::by_name(arg) {
-        return Ok(Source { text: text.to_string(), label: format!("<built-in {name}>"), arg: name.to_string() });
+        return Ok(Source {
+            text: text.to_string(),
+            label: format!("<built-in {name}>"),
+            arg: name.to_string(),
+            sets: Vec::new(),
+        });
     }
     Err(Failure::bad_input(format!(
         "{arg}: no such file, and no bundled scenario of that name{} (see `ftsim scenarios`)",
@@ -89,8 +108,23 @@ pub(super) fn scenario_failure(errors: Vec<scenario::ScenarioError>) -> Failure 
 
 /// Parses the scenario named by `arg` (a file or a bundled name), with `--seed` applied.
 pub(super) fn load(arg: Option<&str>, seed: Option<u64>) -> Result<(Source, scenario::Loaded), Failure> {
-    let source = load_source(arg)?;
-    let loaded = scenario::parse_with_seed(&source.text, &source.label, seed).map_err(scenario_failure)?;
+    load_with(arg, seed, &[])
+}
+
+/// The `--set` arguments parsed (a path the format lacks or a missing `=` is bad input).
+pub(super) fn parse_sets(sets: &[String]) -> Result<Vec<Override>, Failure> {
+    sets.iter().map(|a| Override::parse(a).map_err(Failure::bad_input)).collect()
+}
+
+/// Like [`load`], with the overrides `sets` (`--set`) put into the scenario before it is read.
+pub(super) fn load_with(
+    arg: Option<&str>,
+    seed: Option<u64>,
+    sets: &[Override],
+) -> Result<(Source, scenario::Loaded), Failure> {
+    let mut source = load_source(arg)?;
+    source.sets = sets.iter().map(Override::arg).collect();
+    let loaded = scenario::parse_with(&source.text, &source.label, seed, sets).map_err(scenario_failure)?;
     Ok((source, loaded))
 }
 
@@ -150,8 +184,14 @@ pub(super) fn close_events_log(events_log: BufWriter<File>, out_dir: &Path) -> R
     events_log.into_inner().map(drop).map_err(|e| Failure::bad_input(format!("{}: {e}", path.display())))
 }
 
-pub(super) fn run(arg: Option<&str>, seed: Option<u64>, out: Option<PathBuf>, print: Print) -> Result<u8, Failure> {
-    let (source, loaded) = load(arg, seed)?;
+pub(super) fn run(
+    arg: Option<&str>,
+    seed: Option<u64>,
+    sets: &[String],
+    out: Option<PathBuf>,
+    print: Print,
+) -> Result<u8, Failure> {
+    let (source, loaded) = load_with(arg, seed, &parse_sets(sets)?)?;
     let sc = &loaded.scenario;
     let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     // The run directory first: events.log streams into it while the simulation runs, and the

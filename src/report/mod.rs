@@ -11,6 +11,7 @@ pub mod output;
 pub mod plot;
 pub mod run_data;
 pub mod summary;
+pub mod sweep;
 
 use std::path::PathBuf;
 

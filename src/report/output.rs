@@ -26,6 +26,8 @@ pub const COMPARE_MARKER: &str = "compare.html";
 
 /// The summary of a Monte Carlo directory (`ftsim mc`).
 pub const MC_MARKER: &str = "mc.json";
+/// The summary of a sweep directory (`ftsim sweep`).
+pub const SWEEP_MARKER: &str = "sweep.json";
 
 /// The manifest of a directory ftsim wrote.
 pub const MANIFEST: &str = ".ftsim-manifest.json";
@@ -42,6 +44,8 @@ pub enum DirKind {
     Compare,
     /// `ftsim mc`: mc.json, mc.csv, mc.html and the distribution plots.
     Mc,
+    /// `ftsim sweep`: sweep.json, sweep.csv, sweep.html and the sweep plots.
+    Sweep,
 }
 
 impl DirKind {
@@ -50,6 +54,7 @@ impl DirKind {
             DirKind::Run => "run",
             DirKind::Compare => "compare",
             DirKind::Mc => "mc",
+            DirKind::Sweep => "sweep",
         }
     }
 }
@@ -155,7 +160,9 @@ fn replaceable(target: &Path, kind: DirKind) -> Result<Vec<String>, String> {
     }
     let refuse = |why: String| format!("refusing to replace {}: {why}; nothing was changed", target.display());
     let manifest = read_manifest(target).map_err(&refuse)?.ok_or_else(|| {
-        if let Some(marker) = [MARKER, COMPARE_MARKER, MC_MARKER].into_iter().find(|m| names.iter().any(|n| n == m)) {
+        if let Some(marker) =
+            [MARKER, COMPARE_MARKER, MC_MARKER, SWEEP_MARKER].into_iter().find(|m| names.iter().any(|n| n == m))
+        {
             refuse(format!(
                 "it holds {marker} but no {MANIFEST}, so ftsim cannot tell which of its files it wrote \
                  (output directories of older ftsim versions have none); it holds {}; if it is only \

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fields;
 pub mod locate;
 pub mod model;
+pub mod overrides;
 pub mod raw;
 pub mod resolve;
 pub mod secret;
@@ -71,11 +72,28 @@ pub fn parse(src: &str, file: &str) -> Result<Loaded, Vec<ScenarioError>> {
 
 /// Like [`parse`], with the seed overridden (the CLI's `--seed`).
 pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loaded, Vec<ScenarioError>> {
-    // Every error gets the file name, and a position found from its path when it has none.
+    parse_with(src, file, seed, &[])
+}
+
+/// Like [`parse_with_seed`], with `overrides` (the CLI's `--set`) put into the document before
+/// it is read ([`overrides::apply`]). An error inside an override's value names the override;
+/// any other keeps its place in the file.
+pub fn parse_with(
+    src: &str,
+    file: &str,
+    seed: Option<u64>,
+    overrides: &[overrides::Override],
+) -> Result<Loaded, Vec<ScenarioError>> {
+    // Every error gets the file name, and a position found from its path when it has none;
+    // an error in an override's value gets the override instead.
     let place = |errors: Vec<ScenarioError>| -> Vec<ScenarioError> {
         errors
             .into_iter()
             .map(|mut e| {
+                if let Some(o) = overrides::owner(overrides, &e.path) {
+                    (e.file, e.position) = (Some(format!("--set {}", o.arg())), None);
+                    return e;
+                }
                 e.position = e.position.or_else(|| locate::locate(src, &e.path));
                 e.file = Some(file.to_string());
                 e
@@ -86,7 +104,15 @@ pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loade
         let msg = format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len());
         return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)]));
     }
-    let mut raw = read_raw(src).map_err(place)?;
+    let edited = match serde_json::from_str::<serde_json::Value>(src) {
+        // A document that is not an object keeps the errors of the file as written.
+        Ok(mut doc) if doc.is_object() && !overrides.is_empty() => {
+            overrides::apply(&mut doc, overrides).map_err(|e| vec![e])?;
+            Some(doc.to_string())
+        }
+        _ => None,
+    };
+    let mut raw = read_raw(edited.as_deref().unwrap_or(src)).map_err(place)?;
     raw.name.get_or_insert_with(|| default_name(file));
     let mut resolved = resolve::resolve(raw);
     if let Some(seed) = seed {

@@ -14,3 +14,4 @@ pub mod run;
 pub mod seed;
 pub mod stats;
 pub mod summary;
+pub mod sweep;

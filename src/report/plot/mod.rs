@@ -9,6 +9,7 @@ mod overlay;
 mod panels;
 mod render;
 mod style;
+pub mod sweep;
 mod timeline;
 
 pub use distributions::Sample;
@@ -42,4 +43,14 @@ pub fn overlay(runs: &[(String, &RunData)]) -> Result<Images, String> {
 pub fn distributions(title: &str, subtitle: &str, samples: &[Sample]) -> Result<Images, String> {
     let fig = distributions::Distributions { title: title.to_string(), subtitle: subtitle.to_string(), samples };
     Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
+}
+
+/// A sweep's nines and downtime against its first parameter, with 95 % bands.
+pub fn sweep_lines(fig: &sweep::SweepLines<'_>) -> Result<Images, String> {
+    Ok(Images { png: render::png(fig)?, svg: render::svg(fig)? })
+}
+
+/// A two-parameter sweep's heatmap of nines.
+pub fn sweep_heatmap(fig: &sweep::Heatmap<'_>) -> Result<Images, String> {
+    Ok(Images { png: render::png(fig)?, svg: render::svg(fig)? })
 }

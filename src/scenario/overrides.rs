@@ -1,0 +1,370 @@
+//! `--set PATH=VALUE`: a value put into the scenario's JSON before it is read, so that it is
+//! resolved and validated like a value of the file, and its errors name the `--set` they come
+//! from.
+//!
+//! PATH is a field path as the format names them ([`super::fields`]), with an index for array
+//! items: `serve.num_replicas`, `cluster.worker_groups[0].replicas`. Any field of the table is
+//! settable, so a field added to the table is settable without code here. VALUE is a JSON
+//! literal (`true`, `4`, `0.5`, `"x"`, `[1, 2]`); anything that is not JSON is taken as a string
+//! (`--set cluster.redis.mode=ha`). A sweep's `PATH=V1,V2,...` lists values split at the commas
+//! outside strings, arrays and objects.
+//!
+//! Applying: missing objects on the way are created, an absent array is first filled with the
+//! field's default (so `cluster.worker_groups[0].replicas` edits the guide's group when the file
+//! names none), an index must exist.
+
+use serde_json::Value;
+
+use super::error::{JsonPath, PathSegment, ScenarioError};
+use super::fields::{self, Default};
+use super::suggest;
+
+/// A validated field path of `--set`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetPath {
+    /// As typed (`cluster.worker_groups[0].replicas`).
+    pub text: String,
+    /// The JSON path it names.
+    pub json: JsonPath,
+}
+
+/// One `--set PATH=VALUE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// Where.
+    pub path: SetPath,
+    /// What.
+    pub value: Value,
+}
+
+/// One `--set PATH=V1,V2,...` of a sweep: a path and the values it takes, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// Where.
+    pub path: SetPath,
+    /// The values, in the order given.
+    pub values: Vec<Value>,
+}
+
+/// A `--set` argument that cannot be used: the message names the argument.
+fn bad(arg: &str, why: impl std::fmt::Display) -> String {
+    format!("--set {arg}: {why}")
+}
+
+impl SetPath {
+    /// Parses and checks a path against the field table. `arg` is the whole argument, for
+    /// messages.
+    pub fn parse(text: &str, arg: &str) -> Result<SetPath, String> {
+        let (json, pattern) = segments(text).map_err(|why| bad(arg, why))?;
+        if fields::find(&pattern).is_none() {
+            let hint = suggest::closest(&pattern, fields::FIELDS.iter().map(|f| f.path))
+                .map(|p| format!("; did you mean `{}`?", with_indices(p, &json)))
+                .unwrap_or_default();
+            let why = format!("the scenario format has no field `{text}`{hint} (see docs/scenario-format.md)");
+            return Err(bad(arg, why));
+        }
+        Ok(SetPath { text: text.to_string(), json })
+    }
+}
+
+/// The JSON path of `text` and its table pattern (indices as `[]`).
+fn segments(text: &str) -> Result<(JsonPath, String), String> {
+    let mut path = JsonPath::root();
+    let mut pattern = Vec::new();
+    for part in text.split('.') {
+        let (key, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        if key.is_empty() {
+            return Err(format!("expected a field path such as `serve.num_replicas`, found `{text}`"));
+        }
+        path = path.key(key);
+        let mut pat = key.to_string();
+        while !rest.is_empty() {
+            let index = rest
+                .strip_prefix('[')
+                .and_then(|r| r.split_once(']'))
+                .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
+            let Some((i, tail)) = index else {
+                return Err(format!("expected an index such as `[0]` after `{key}`, found `{rest}`"));
+            };
+            path = path.index(i);
+            pat.push_str("[]");
+            rest = tail;
+        }
+        pattern.push(pat);
+    }
+    Ok((path, pattern.join(".")))
+}
+
+/// A table path with its `[]` filled by the indices of `json` in order (`[0]` past them).
+fn with_indices(pattern: &str, json: &JsonPath) -> String {
+    let mut indices = json.0.iter().filter_map(|s| match s {
+        PathSegment::Index(i) => Some(*i),
+        PathSegment::Key(_) => None,
+    });
+    let parts: Vec<&str> = pattern.split("[]").collect();
+    let mut out = parts[0].to_string();
+    for p in &parts[1..] {
+        out.push_str(&format!("[{}]{p}", indices.next().unwrap_or(0)));
+    }
+    out
+}
+
+/// A value as typed: JSON, or else the text as a string.
+pub fn parse_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// `arg` split at its first `=`.
+fn split_assignment(arg: &str) -> Result<(&str, &str), String> {
+    arg.split_once('=').ok_or_else(|| bad(arg, "expected PATH=VALUE, such as serve.num_replicas=3"))
+}
+
+impl Override {
+    /// Parses `PATH=VALUE`.
+    pub fn parse(arg: &str) -> Result<Override, String> {
+        let (path, value) = split_assignment(arg)?;
+        Ok(Override { path: SetPath::parse(path, arg)?, value: parse_value(value) })
+    }
+
+    /// The argument again, `PATH=VALUE` with the value as compact JSON (a string bare).
+    pub fn arg(&self) -> String {
+        format!("{}={}", self.path.text, show_value(&self.value))
+    }
+}
+
+impl Axis {
+    /// Parses `PATH=V1,V2,...` (at least one value, no value twice).
+    pub fn parse(arg: &str) -> Result<Axis, String> {
+        let (path, list) = split_assignment(arg)?;
+        let path = SetPath::parse(path, arg)?;
+        let values: Vec<Value> = split_list(list).into_iter().map(parse_value).collect();
+        for (i, v) in values.iter().enumerate() {
+            if values[..i].contains(v) {
+                return Err(bad(arg, format!("the value {} is listed twice", show_value(v))));
+            }
+        }
+        Ok(Axis { path, values })
+    }
+
+    /// The override of its `i`-th value.
+    pub fn at(&self, i: usize) -> Override {
+        Override { path: self.path.clone(), value: self.values[i].clone() }
+    }
+}
+
+/// `list` split at the commas outside strings, arrays and objects.
+fn split_list(list: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut depth, mut in_string, mut escaped) = (Vec::new(), 0, 0i32, false, false);
+    for (i, c) in list.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '[' | '{' if !in_string => depth += 1,
+            ']' | '}' if !in_string => depth -= 1,
+            ',' if !in_string && depth == 0 => {
+                parts.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&list[start..]);
+    parts
+}
+
+/// A value for people: a string bare, anything else as compact JSON.
+pub fn show_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Puts each override into `doc` (a scenario document, an object), in order. An error names
+/// the override and the place on its path that cannot hold it.
+pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<(), ScenarioError> {
+    for o in overrides {
+        let fail = |at: JsonPath, why: String| ScenarioError {
+            file: Some(format!("--set {}", o.arg())),
+            position: None,
+            path: at,
+            message: why,
+        };
+        let mut here = &mut *doc;
+        let mut at = JsonPath::root();
+        let mut pattern = String::new();
+        for seg in &o.path.json.0 {
+            match seg {
+                PathSegment::Key(k) => {
+                    pattern = if pattern.is_empty() { k.clone() } else { format!("{pattern}.{k}") };
+                    let Value::Object(map) = here else {
+                        return Err(fail(at, format!("expected an object here, found {}", kind(here))));
+                    };
+                    let slot = map.entry(k.clone()).or_insert(Value::Null);
+                    if slot.is_null() {
+                        *slot = default_of(&pattern);
+                    }
+                    here = slot;
+                    at = at.key(k);
+                }
+                PathSegment::Index(i) => {
+                    pattern.push_str("[]");
+                    let Value::Array(items) = here else {
+                        return Err(fail(at, format!("expected an array here, found {}", kind(here))));
+                    };
+                    let len = items.len();
+                    let Some(item) = items.get_mut(*i) else {
+                        return Err(fail(at, format!("index {i} is out of range: the array has {len} items")));
+                    };
+                    here = item;
+                    at = at.index(*i);
+                }
+            }
+        }
+        *here = o.value.clone();
+    }
+    Ok(())
+}
+
+/// What an absent member at table path `pattern` starts as before a path goes through it: the
+/// field's JSON default (an array, a tagged object), else an empty object.
+fn default_of(pattern: &str) -> Value {
+    match fields::find(pattern).map(|f| f.default) {
+        Some(Default::Json(j)) => serde_json::from_str(j).expect("the table's JSON defaults parse"),
+        _ => Value::Object(serde_json::Map::new()),
+    }
+}
+
+/// The JSON type of a value, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The override whose value holds `path` (the last one given, which wins), if any.
+pub fn owner<'a>(overrides: &'a [Override], path: &JsonPath) -> Option<&'a Override> {
+    overrides.iter().rev().find(|o| path.0.starts_with(&o.path.json.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_field_table() {
+        let p = SetPath::parse("cluster.worker_groups[0].replicas", "a").unwrap();
+        assert_eq!(p.json.to_string(), "$.cluster.worker_groups[0].replicas");
+        assert!(SetPath::parse("serve.num_replicas", "a").is_ok());
+        assert!(SetPath::parse("traffic.service_time.mean_s", "a").is_ok(), "a tagged variant's field");
+        let e = SetPath::parse("serve.num_replica", "serve.num_replica=3").unwrap_err();
+        assert_eq!(
+            e,
+            "--set serve.num_replica=3: the scenario format has no field `serve.num_replica`; did you mean \
+             `serve.num_replicas`? (see docs/scenario-format.md)"
+        );
+        let e = SetPath::parse("cluster.worker_groups.replicas", "x").unwrap_err();
+        assert!(e.contains("did you mean `cluster.worker_groups[0].replicas`?"), "{e}");
+        let e = SetPath::parse("colour", "colour=red").unwrap_err();
+        assert!(e.contains("no field `colour` (see"), "nothing close, no suggestion: {e}");
+        for broken in ["", "serve.", "faults[x].at_s", "faults[0", ".serve"] {
+            assert!(SetPath::parse(broken, "b").is_err(), "{broken}");
+        }
+    }
+
+    #[test]
+    fn values_are_json_or_else_strings() {
+        assert_eq!(parse_value("true"), Value::Bool(true));
+        assert_eq!(parse_value("4"), serde_json::json!(4));
+        assert_eq!(parse_value("0.5"), serde_json::json!(0.5));
+        assert_eq!(parse_value("\"x\""), serde_json::json!("x"));
+        assert_eq!(parse_value("ha"), serde_json::json!("ha"));
+        assert_eq!(parse_value(""), serde_json::json!(""));
+        assert_eq!(
+            Override::parse("serve.num_replicas").unwrap_err(),
+            "--set serve.num_replicas: expected PATH=VALUE, such as serve.num_replicas=3"
+        );
+    }
+
+    #[test]
+    fn lists_split_at_top_level_commas_and_refuse_repeats() {
+        assert_eq!(split_list("1,2,3"), ["1", "2", "3"]);
+        assert_eq!(split_list(r#""a,b",[1,2],{"k":1}"#), [r#""a,b""#, "[1,2]", r#"{"k":1}"#]);
+        let a = Axis::parse("cluster.gcs_fault_tolerance=true,false").unwrap();
+        assert_eq!(a.values, [Value::Bool(true), Value::Bool(false)]);
+        assert_eq!(a.at(1).arg(), "cluster.gcs_fault_tolerance=false");
+        let e = Axis::parse("serve.num_replicas=2,2").unwrap_err();
+        assert_eq!(e, "--set serve.num_replicas=2,2: the value 2 is listed twice");
+    }
+
+    #[test]
+    fn apply_creates_objects_fills_array_defaults_and_checks_indices() {
+        let mut doc = serde_json::json!({"serve": {"deployment": "d"}});
+        let sets = [
+            Override::parse("serve.num_replicas=3").unwrap(),
+            Override::parse("cluster.worker_groups[0].replicas=5").unwrap(),
+            Override::parse("traffic.rate_per_s=50").unwrap(),
+        ];
+        apply(&mut doc, &sets).unwrap();
+        assert_eq!(doc["serve"], serde_json::json!({"deployment": "d", "num_replicas": 3}));
+        assert_eq!(doc["cluster"]["worker_groups"], serde_json::json!([{"name": "small-group", "replicas": 5}]));
+        assert_eq!(doc["traffic"]["rate_per_s"], serde_json::json!(50));
+        let e = apply(&mut doc, &[Override::parse("faults[2].at_s=1").unwrap()]).unwrap_err();
+        assert_eq!(e.to_string(), "--set faults[2].at_s=1: $.faults: index 2 is out of range: the array has 0 items");
+        let mut odd = serde_json::json!({"serve": 5});
+        let e = apply(&mut odd, &[Override::parse("serve.num_replicas=3").unwrap()]).unwrap_err();
+        assert_eq!(e.to_string(), "--set serve.num_replicas=3: $.serve: expected an object here, found a number");
+    }
+
+    #[test]
+    fn the_last_override_on_a_path_owns_its_errors() {
+        let sets = [Override::parse("serve.num_replicas=3").unwrap(), Override::parse("serve.num_replicas=0").unwrap()];
+        let path = JsonPath::root().key("serve").key("num_replicas");
+        assert_eq!(owner(&sets, &path).unwrap().arg(), "serve.num_replicas=0");
+        assert!(owner(&sets, &JsonPath::root().key("serve")).is_none(), "a parent is not the override's");
+    }
+
+    fn load(src: &str, sets: &[&str]) -> Result<crate::scenario::Loaded, Vec<String>> {
+        let sets: Vec<Override> = sets.iter().map(|a| Override::parse(a).unwrap()).collect();
+        crate::scenario::parse_with(src, "t.json", None, &sets).map_err(|es| es.iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn applied_values_reach_the_scenario_and_the_resolved_record() {
+        let sets = ["serve.num_replicas=3", "cluster.gcs_fault_tolerance=false", "cluster.worker_groups[0].replicas=1"];
+        let l = load("{}", &sets).unwrap();
+        assert_eq!(l.scenario.serve.num_replicas, 3);
+        assert!(!l.scenario.cluster.gcs_fault_tolerance);
+        assert_eq!(l.resolved.cluster.worker_groups.as_ref().unwrap()[0].replicas, 1);
+        let with_mode = load("{}", &["cluster.redis.mode=ha", "traffic.rate_per_s=20"]).unwrap();
+        assert_eq!(with_mode.scenario.traffic.rate_per_s, 20.0);
+        assert_eq!(load("{}", &[]).unwrap().scenario.serve.num_replicas, 6, "nothing set, the file as is");
+    }
+
+    #[test]
+    fn errors_in_a_value_name_the_set_and_others_keep_their_place_in_the_file() {
+        let e = load("{}", &["serve.num_replicas=0"]).unwrap_err();
+        assert_eq!(
+            e,
+            ["--set serve.num_replicas=0: $.serve.num_replicas: expected an integer from 1 to 10000, found 0"]
+        );
+        let e = load("{}", &["serve.num_replicas=many"]).unwrap_err();
+        assert!(
+            e[0].starts_with("--set serve.num_replicas=many: $.serve.num_replicas: invalid type: string \"many\""),
+            "{e:?}"
+        );
+        let e = load("{}", &["cluster.redis.mode=hah"]).unwrap_err();
+        assert!(e[0].starts_with("--set cluster.redis.mode=hah: $.cluster.redis.mode: unknown variant `hah`"), "{e:?}");
+        let e = load("{\n  \"duration_s\": -1\n}", &["serve.num_replicas=2"]).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("t.json:2:17: $.duration_s: "), "{e:?}");
+        let e = load("[1]", &["serve.num_replicas=2"]).unwrap_err();
+        assert!(e[0].starts_with("t.json:") && e[0].contains("expected an object"), "{e:?}");
+    }
+}
