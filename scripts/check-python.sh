@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python helper's checks (python/ftsim_helper), none of which needs Ray:
+# The Python checks (python/ftsim_helper, python/ftsim_ray), none of which needs Ray:
 #   ruff (lint and format check), mypy --strict (python/pyproject.toml), pytest (python/tests).
 #
 # The pinned tools of python/requirements-dev.txt live in a small virtualenv (default:

@@ -6,6 +6,7 @@
 mod compare;
 mod json_summary;
 mod live;
+mod mc_batch;
 mod plot;
 mod run;
 mod scenarios;
@@ -108,6 +109,19 @@ enum Command {
         /// How to print the summary (as for `ftsim run`).
         #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "quiet")]
         format: Format,
+    },
+    /// Replications A..B of a scenario file, one JSON line each: what a Ray task of
+    /// `ftsim mc --ray` runs on a worker.
+    #[command(hide = true)]
+    McBatch {
+        /// Scenario JSON file (resolved).
+        scenario: String,
+        /// Replication indices A..B (B excluded).
+        #[arg(long, value_name = "A..B", value_parser = mc_batch::parse_indices)]
+        indices: std::ops::Range<u64>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        threads: u64,
     },
     /// Check scenario files (syntax, fields, values) without running them.
     Validate {
@@ -247,6 +261,7 @@ pub fn main() -> ExitCode {
                 print,
             })
         }
+        Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),
