@@ -263,3 +263,30 @@ fn compare_format_json_prints_each_runs_summary() {
     }
     assert_eq!(printed["runs"][1]["verdict"], "violated");
 }
+
+/// Issue 12 §3: `ftsim mc`'s bad arguments (clap value parsers) and scenario errors, located as
+/// in `ftsim run`.
+#[test]
+fn mc_bad_arguments_exit_2_with_a_clear_message_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 8] = [
+        (&["mc", "--runs", "0"], "invalid value '0' for '--runs <N>'"),
+        (&["mc", "--runs", "-3"], "invalid value '-3' for '--runs <N>'"),
+        (&["mc"], "--runs <N>"),
+        (&["mc", "--runs", "2", "--threads", "0"], "invalid value '0' for '--threads <T>'"),
+        (&["mc", "--runs", "2", "--until-ci", "-0.1"], "between 0 and 1"),
+        (&["mc", "--runs", "2", "--until-ci", "1"], "between 0 and 1"),
+        (&["mc", "--runs", "2", "--until-ci", "x"], "`x` is not a number"),
+        (&["mc", "no-such-scenario", "--runs", "2"], "no such file, and no bundled scenario of that name"),
+    ];
+    for (args, message) in cases {
+        let out = ftsim(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(message), "{args:?}: {}", text(&out.stderr));
+    }
+    std::fs::write(dir.path().join("bad.json"), "{\n  \"duration_s\": -5\n}\n").unwrap();
+    let out = ftsim(dir.path(), &["mc", "bad.json", "--runs", "2", "--out", "r"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("ftsim: bad.json:2:"), "located as in ftsim run: {}", text(&out.stderr));
+    assert!(!dir.path().join("r").exists() && !dir.path().join("output").exists(), "nothing written");
+}

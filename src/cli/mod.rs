@@ -6,6 +6,7 @@
 mod compare;
 mod json_summary;
 mod live;
+mod mc;
 mod mc_batch;
 mod plot;
 mod run;
@@ -39,6 +40,9 @@ Examples:
   ftsim compare output/head-pod-crash-gcs-ft output/head-pod-crash-no-gcs-ft
                                                  # side by side: table, overlay, compare.html
   ftsim run redis-outage --format json           # the summary as JSON, for CI
+  ftsim mc head-pod-crash-no-gcs-ft --runs 100   # 100 seeds in parallel: means, 95 % CIs, percentiles
+  ftsim mc redis-outage --runs 1000 --until-ci 0.0005
+                                                 # stop once availability is known to +-0.05 %
   ftsim completions bash > ~/.local/share/bash-completion/completions/ftsim
 
 Exit codes: 0 SLO holds, 1 SLO violated, 2 bad input or I/O error.";
@@ -109,6 +113,37 @@ enum Command {
         /// How to print the summary (as for `ftsim run`).
         #[arg(long, value_enum, default_value_t = Format::Text, conflicts_with = "quiet")]
         format: Format,
+    },
+    /// Monte Carlo: simulate a scenario with many seeds in parallel; write mc.json, mc.csv (one
+    /// row per replication), mc.html and distribution plots; print each figure's mean with its
+    /// 95 % confidence interval and percentiles. Same scenario, seed and runs, same bytes,
+    /// whatever the thread count.
+    #[command(after_help = EXAMPLES)]
+    Mc {
+        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// example (`working-example`).
+        scenario: Option<String>,
+        /// Replications to run (with --until-ci: at most this many).
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_RUNS))]
+        runs: u64,
+        /// Worker threads. Default: the machine's cores. No number depends on it.
+        #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_THREADS))]
+        threads: Option<u64>,
+        /// Seed of replication 0 (overrides the file's `seed`); the others' seeds derive from it.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run batches of 20 replications until the 95 % confidence interval of the
+        /// request-based availability is narrower than W on each side (0 < W < 1), or --runs
+        /// is reached.
+        #[arg(long, value_name = "W", allow_negative_numbers = true, value_parser = mc::parse_until_ci)]
+        until_ci: Option<f64>,
+        /// Output directory; an existing one is replaced only if ftsim mc wrote it. Default:
+        /// output/<scenario name>-mc/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing but errors (and no progress bar).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Replications A..B of a scenario file, one JSON line each: what a Ray task of
     /// `ftsim mc --ray` runs on a worker.
@@ -260,6 +295,9 @@ pub fn main() -> ExitCode {
                 quiet,
                 print,
             })
+        }
+        Command::Mc { scenario, runs, threads, seed, until_ci, out, quiet } => {
+            mc::mc(mc::McArgs { scenario, seed, runs, threads, until_ci, out, quiet })
         }
         Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
         Command::Validate { files } => validate::validate(&files),

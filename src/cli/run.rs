@@ -26,13 +26,15 @@ fn absolute(path: &Path) -> String {
     abs.to_string_lossy().into_owned()
 }
 
-/// The shell command that reproduces a run: every word quoted for a POSIX shell.
-fn rerun_command(command: &str, source: &Source, seed: u64) -> String {
+/// The shell command that reproduces a run (with the options `extra` after the seed): every
+/// word quoted for a POSIX shell.
+pub(super) fn rerun_command(command: &str, source: &Source, seed: u64, extra: &[&str]) -> String {
     let seed = seed.to_string();
     let words: Vec<&str> = ["ftsim", command]
         .into_iter()
         .chain((!source.arg.is_empty()).then_some(source.arg.as_str()))
         .chain(["--seed", &seed])
+        .chain(extra.iter().copied())
         .collect();
     // Only a NUL byte cannot be quoted, and no argument holds one.
     shlex::try_join(words.iter().copied()).unwrap_or_else(|_| words.join(" "))
@@ -118,7 +120,7 @@ pub(super) fn finish(run: Finished<'_>, dir: RunDirWriter, print: Print) -> Resu
     let sc = &run.loaded.scenario;
     let metrics = &run.metrics;
     let command = if run.mode == "live" { "live" } else { "run" };
-    let rerun = rerun_command(command, run.source, sc.seed);
+    let rerun = rerun_command(command, run.source, sc.seed, &[]);
     let info =
         RunInfo { mode: run.mode, resolved: &run.loaded.resolved, rerun, events_processed: run.events_processed };
     let report = report::json::build(info, metrics, sc.duration);

@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::compare::{self, Table};
-use super::json::Report;
 use super::run_data::RunData;
+use crate::scenario::raw::RawScenario;
 
 /// `s` with the five HTML-special characters escaped, safe in text and in quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -36,7 +36,7 @@ figure{margin:0}figure svg{max-width:100%;height:auto}\
 pre{background:#f6f8fa;padding:.8em;overflow:auto;font-size:.85em}code{font-size:.95em}";
 
 /// The page skeleton around `body`.
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -54,7 +54,7 @@ fn verdict(holds: bool) -> &'static str {
 }
 
 /// A table: `head` cells, then rows; cells after the first are right-aligned numbers.
-fn table(out: &mut String, head: &[String], rows: &[Vec<String>], bad: impl Fn(usize) -> bool) {
+pub(super) fn table(out: &mut String, head: &[String], rows: &[Vec<String>], bad: impl Fn(usize) -> bool) {
     out.push_str("<table>\n<tr>");
     for (i, h) in head.iter().enumerate() {
         let class = if i == 0 { "" } else { " class=\"num\"" };
@@ -176,20 +176,21 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
     }
     b.push_str("</section>\n");
 
-    scenario_section(&mut b, r);
+    scenario_section(&mut b, &r.scenario, &r.scenario_sha256);
     page(&format!("ftsim: {}", r.scenario_name), &b)
 }
 
-fn scenario_section(b: &mut String, r: &Report) {
+/// The scenario section: its description and the resolved scenario, folded.
+pub(super) fn scenario_section(b: &mut String, scenario: &RawScenario, sha256: &str) {
     b.push_str("<section id=\"scenario\">\n<h2>Scenario</h2>\n");
-    if let Some(d) = &r.scenario.description {
+    if let Some(d) = &scenario.description {
         let _ = writeln!(b, "<p>{}</p>", escape(d));
     }
-    let json = serde_json::to_string_pretty(&r.scenario).unwrap_or_default();
+    let json = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let _ = writeln!(
         b,
         "<details><summary>Resolved scenario (every default filled in), sha256 <code>{}</code></summary>\n<pre>{}</pre>\n</details>",
-        escape(&r.scenario_sha256),
+        escape(sha256),
         escape(&json)
     );
     b.push_str("</section>\n");

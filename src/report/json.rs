@@ -148,12 +148,17 @@ pub struct RunInfo<'a> {
     pub events_processed: Option<u64>,
 }
 
+/// SHA-256 of the resolved scenario's compact JSON, in hexadecimal: the scenario's identity in
+/// report.json and mc.json.
+pub fn scenario_sha256(resolved: &RawScenario) -> String {
+    use sha2::Digest;
+    let scenario_json = serde_json::to_vec(resolved).expect("scenario serializes");
+    sha2::Sha256::digest(&scenario_json).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Builds the report.
 pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
-    use sha2::Digest;
-    let scenario_json = serde_json::to_vec(info.resolved).expect("scenario serializes");
-    let digest = sha2::Sha256::digest(&scenario_json);
-    let scenario_sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let scenario_sha256 = scenario_sha256(info.resolved);
     let failures_by_cause = FailureCause::ALL.iter().map(|c| (c.name().to_string(), m.failures_of(*c))).collect();
     Report {
         schema_version: SCHEMA_VERSION,

@@ -1,10 +1,12 @@
 //! Reports of a run: report.json, timeseries.csv, events.log, the availability plots, report.html
-//! and the printed summary, written atomically into a run directory.
+//! and the printed summary, written atomically into a run directory; and the output of a Monte
+//! Carlo study ([`mc`]).
 
 pub mod compare;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod mc;
 pub mod output;
 pub mod plot;
 pub mod run_data;

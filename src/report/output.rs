@@ -24,6 +24,9 @@ pub const MARKER: &str = "report.json";
 /// The page of a comparison directory.
 pub const COMPARE_MARKER: &str = "compare.html";
 
+/// The summary of a Monte Carlo directory (`ftsim mc`).
+pub const MC_MARKER: &str = "mc.json";
+
 /// The manifest of a directory ftsim wrote.
 pub const MANIFEST: &str = ".ftsim-manifest.json";
 
@@ -37,6 +40,8 @@ pub enum DirKind {
     Run,
     /// `ftsim compare`: compare.html, the overlay plot and the table.
     Compare,
+    /// `ftsim mc`: mc.json, mc.csv, mc.html and the distribution plots.
+    Mc,
 }
 
 impl DirKind {
@@ -44,6 +49,7 @@ impl DirKind {
         match self {
             DirKind::Run => "run",
             DirKind::Compare => "compare",
+            DirKind::Mc => "mc",
         }
     }
 }
@@ -53,7 +59,7 @@ impl DirKind {
 struct Manifest {
     /// The ftsim version that wrote the directory.
     ftsim_version: String,
-    /// `run` or `compare`.
+    /// `run`, `compare` or `mc`.
     kind: String,
     /// Every file written, sorted; the manifest itself is not listed.
     files: Vec<String>,
@@ -149,7 +155,7 @@ fn replaceable(target: &Path, kind: DirKind) -> Result<Vec<String>, String> {
     }
     let refuse = |why: String| format!("refusing to replace {}: {why}; nothing was changed", target.display());
     let manifest = read_manifest(target).map_err(&refuse)?.ok_or_else(|| {
-        if let Some(marker) = [MARKER, COMPARE_MARKER].into_iter().find(|m| names.iter().any(|n| n == m)) {
+        if let Some(marker) = [MARKER, COMPARE_MARKER, MC_MARKER].into_iter().find(|m| names.iter().any(|n| n == m)) {
             refuse(format!(
                 "it holds {marker} but no {MANIFEST}, so ftsim cannot tell which of its files it wrote \
                  (output directories of older ftsim versions have none); it holds {}; if it is only \

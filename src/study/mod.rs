@@ -8,6 +8,7 @@
 //! the machine it runs on; [`run::run_replications`] returns the rows in index order, so every
 //! figure computed from them is the same bytes for the same scenario, seed and indices.
 
+pub mod adaptive;
 pub mod ray;
 pub mod replication;
 pub mod run;

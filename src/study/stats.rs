@@ -61,11 +61,15 @@ pub fn t_975(df: u64) -> f64 {
         return T_975[df as usize - 1];
     }
     let (z, v) = (Z_975, df as f64);
-    let (z3, z5, z7, z9) = (z.powi(3), z.powi(5), z.powi(7), z.powi(9));
+    // Products, not powi: LLVM may expand powi differently in debug and release builds.
+    let z2 = z * z;
+    let (z3, v2) = (z2 * z, v * v);
+    let (z5, v3) = (z3 * z2, v2 * v);
+    let (z7, z9, v4) = (z5 * z2, z5 * z2 * z2, v2 * v2);
     z + (z3 + z) / (4.0 * v)
-        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
-        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v.powi(3))
-        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92_160.0 * v.powi(4))
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v2)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v3)
+        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92_160.0 * v4)
 }
 
 /// A sample's mean with its 95 % confidence interval, and its percentiles.
@@ -100,7 +104,7 @@ impl Estimate {
         let n = values.len() as u64;
         let mean = values.iter().sum::<f64>() / n as f64;
         let half = (n >= 2).then(|| {
-            let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
             t_975(n - 1) * (var / n as f64).sqrt()
         });
         Some(Estimate {

@@ -1,6 +1,9 @@
 //! Availability plots, drawn with plotters from a [`RunData`] alone: [`model`] computes what to
-//! show (pure, tested), the figures place it, and `render` turns a figure into PNG and SVG.
+//! show (pure, tested), the figures place it, and `render` turns a figure into PNG and SVG. The
+//! distribution plots of a Monte Carlo study work the same way from [`histogram`].
 
+mod distributions;
+pub mod histogram;
 pub mod model;
 mod overlay;
 mod panels;
@@ -8,6 +11,7 @@ mod render;
 mod style;
 mod timeline;
 
+pub use distributions::Sample;
 use model::PlotModel;
 
 use super::run_data::RunData;
@@ -31,5 +35,11 @@ pub fn timeline(run: &RunData) -> Result<Images, String> {
 pub fn overlay(runs: &[(String, &RunData)]) -> Result<Images, String> {
     let models: Vec<(String, PlotModel)> = runs.iter().map(|(l, r)| (l.clone(), PlotModel::from_run(r))).collect();
     let fig = overlay::Overlay { runs: &models };
+    Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
+}
+
+/// The distributions of a Monte Carlo study's metrics: a histogram and an empirical CDF each.
+pub fn distributions(title: &str, subtitle: &str, samples: &[Sample]) -> Result<Images, String> {
+    let fig = distributions::Distributions { title: title.to_string(), subtitle: subtitle.to_string(), samples };
     Ok(Images { png: render::png(&fig)?, svg: render::svg(&fig)? })
 }
