@@ -13,6 +13,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -23,6 +24,8 @@ use ftsim::live::protocol as p;
 use ftsim::scenario::Loaded;
 use ftsim::study::ray::{RayError, RayOptions, RayStudy};
 use ftsim::study::run::run_replications;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 /// First port of the cluster's range (away from tests/live.rs's).
 const BASE_PORT: u16 = 26000;
@@ -121,6 +124,80 @@ fn fake_binary(dir: &Path, version: &str, body: &str) -> PathBuf {
     path
 }
 
+/// `ftsim ARGS` run in the repository (its default `.venv-live`, a relative path, is the live
+/// virtualenv).
+fn ftsim(args: &[&str]) -> Command {
+    let mut c = Command::new(ftsim_binary());
+    c.args(args).current_dir(manifest()).env_remove("FTSIM_LIVE_VENV");
+    c
+}
+
+/// `mc.json` without `threads`, the one field that says how a study ran rather than what it found.
+fn mc_json(dir: &Path) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("mc.json")).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("threads");
+    v
+}
+
+/// `ftsim mc --runs 40 --ray` and a local `ftsim mc --runs 40`: mc.csv the same bytes, mc.json
+/// the same numbers.
+fn cli_study_equals_a_local_one(addr: &str) {
+    let out = tempfile::tempdir().unwrap();
+    let (on_ray, local) = (out.path().join("ray"), out.path().join("local"));
+    let common = ["mc", "head-pod-crash-no-gcs-ft", "--runs", "40", "--seed", "5"];
+    let r = ftsim(&common).args(["--ray", addr, "--out"]).arg(&on_ray).output().unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(&format!("ftsim: joining the Ray cluster at {addr}...")), "{stderr}");
+    assert!(stderr.contains("ftsim: joined: 3 nodes, 3 CPUs"), "{stderr}");
+    let l = ftsim(&common).args(["--threads", "2", "--out"]).arg(&local).output().unwrap();
+    assert_eq!(l.status.code(), Some(0), "{}", String::from_utf8_lossy(&l.stderr));
+    assert_eq!(std::fs::read(on_ray.join("mc.csv")).unwrap(), std::fs::read(local.join("mc.csv")).unwrap());
+    assert_eq!(mc_json(&on_ray), mc_json(&local));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout).replace(&*on_ray.to_string_lossy(), "DIR"),
+        String::from_utf8_lossy(&l.stdout).replace(&*local.to_string_lossy(), "DIR"),
+        "the same summary"
+    );
+}
+
+/// Ctrl-C during a long study: exit 130, no output directory, no driver and no batch left.
+fn ctrl_c_stops_the_study(addr: &str) {
+    use std::io::{BufRead, BufReader};
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("stopped");
+    let mut child = ftsim(&["mc", "head-pod-crash-no-gcs-ft", "--runs", "3000", "--ray", addr, "--out"])
+        .arg(&dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("ftsim: joined") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "ftsim exited before joining the cluster");
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("interrupted; the Ray driver was stopped"), "{rest}");
+    assert!(!dir.exists(), "nothing written");
+    assert_eq!(common::command_lines_with("-m ftsim_ray"), Vec::<String>::new(), "no driver left running");
+    // The batches' ftsim stop at their next replication once Ray has stopped their workers.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !common::command_lines_with("mc-batch").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "batches left running: {:?}",
+            common::command_lines_with("mc-batch")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Runs a study of `indices` on the cluster at `address`, shipping `binary`.
 fn study(
     address: &str,
@@ -181,7 +258,24 @@ fn replications_on_ray_are_the_local_numbers_and_failures_are_clean() {
     assert!(matches!(&e, RayError::Task(m) if m.starts_with("the task of replications 0..1: ")), "{e:?}");
     assert!(e.is_runtime());
 
+    cli_study_equals_a_local_one(&addr);
+    ctrl_c_stops_the_study(&addr);
+
     assert_eq!(common::command_lines_with("-m ftsim_ray"), Vec::<String>::new(), "no driver left running");
     cluster.stop();
     assert_eq!(ray_temp_dirs(), temp_before, "no temporary directory left");
+}
+
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh)"]
+fn an_unreachable_address_exits_2_and_writes_nothing() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("never");
+    let r = ftsim(&["mc", "proxy-crash", "--runs", "4", "--ray", &closed, "--out"]).arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{stderr}");
+    let want = format!("ftsim: ray study at {closed}: cannot reach a Ray cluster at {closed}: ");
+    assert!(stderr.lines().any(|l| l.starts_with(&want)), "{stderr}");
+    assert!(!dir.exists());
 }

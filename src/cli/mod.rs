@@ -8,6 +8,7 @@ mod json_summary;
 mod live;
 mod mc;
 mod mc_batch;
+mod mc_ray;
 mod plot;
 mod run;
 mod scenarios;
@@ -144,6 +145,15 @@ enum Command {
         /// Print nothing but errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Run the replications as tasks on the Ray cluster at ADDRESS (its GCS's host:port,
+        /// or `auto`) instead of this machine's threads: the same numbers. This machine must be
+        /// a node of the cluster, with the live virtualenv (see docs/ray-cluster.md).
+        #[arg(long, value_name = "ADDRESS", conflicts_with = "threads")]
+        ray: Option<String>,
+        /// The ftsim binary to ship to the Ray workers (default: this one), e.g. a static
+        /// build; it must print the same `ftsim --version`.
+        #[arg(long, value_name = "PATH", requires = "ray")]
+        ray_binary: Option<PathBuf>,
     },
     /// Replications A..B of a scenario file, one JSON line each: what a Ray task of
     /// `ftsim mc --ray` runs on a worker.
@@ -296,8 +306,8 @@ pub fn main() -> ExitCode {
                 print,
             })
         }
-        Command::Mc { scenario, runs, threads, seed, until_ci, out, quiet } => {
-            mc::mc(mc::McArgs { scenario, seed, runs, threads, until_ci, out, quiet })
+        Command::Mc { scenario, runs, threads, seed, until_ci, out, quiet, ray, ray_binary } => {
+            mc::mc(mc::McArgs { scenario, seed, runs, threads, until_ci, out, quiet, ray, ray_binary })
         }
         Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
         Command::Validate { files } => validate::validate(&files),

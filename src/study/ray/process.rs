@@ -44,9 +44,11 @@ impl Driver {
         let env = |e: &dyn std::fmt::Display| RayError::Environment(e.to_string());
         let dir = tempfile::Builder::new().prefix("ftsim-ray-").tempdir().map_err(|e| env(&e))?;
         write_package(dir.path(), PACKAGE, FILES).map_err(|e| env(&e))?;
+        // Absolute: the driver runs in its package's directory, not in ours.
+        let python = std::path::absolute(python).map_err(|e| env(&e))?;
         let log = dir.path().join("driver.log");
-        let PythonModule { child, stdin, lines: events } =
-            PythonModule::spawn(python, dir.path(), PACKAGE, &log).map_err(|e| RayError::Environment(e.to_string()))?;
+        let PythonModule { child, stdin, lines: events } = PythonModule::spawn(&python, dir.path(), PACKAGE, &log)
+            .map_err(|e| RayError::Environment(e.to_string()))?;
         Ok(Driver { child, stdin, events, stop, dir })
     }
 
