@@ -1,4 +1,4 @@
-//! `cargo bench`: prints the engine's event rate (a hold model), the cost per request as the
+//! `cargo bench`: prints the engine's event rate on a hold model beside SimPy's (module `hold`), the cost per request as the
 //! cluster grows, an overloaded run, head crashes on a large cluster without GCS fault tolerance,
 //! and the wall time of every bundled scenario. Plain harness: each figure is the median of
 //! several repetitions, so a noisy shared machine skews it less; figures are printed, never
@@ -7,37 +7,27 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use ftsim::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use ftsim::scenario::Scenario;
+
+mod hold;
+
+/// The median of `values` (the upper one of an even count); `values` must not be empty.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
 
 /// Median of `reps` timings of `f`, in seconds.
 fn median_secs(reps: usize, mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[reps / 2]
-}
-
-/// The hold model: `pending` events in the queue; each step pops the earliest and schedules one
-/// new event a random (exponential, mean 100 us) time later. The increments are drawn before
-/// timing starts, so the figure is the engine's queue alone, not the random-number generator.
-fn hold(pending: usize, steps: u64, increments: &[SimDuration]) -> u64 {
-    let mut q = EventQueue::new();
-    for i in 0..pending {
-        q.push(SimTime::ZERO + increments[i % increments.len()], i as u64);
-    }
-    let mut sum = 0u64;
-    for k in 0..steps as usize {
-        let (now, ev) = q.pop().expect("never empty");
-        sum = sum.wrapping_add(ev);
-        q.push(now + increments[k % increments.len()], ev);
-    }
-    sum
+    median(
+        (0..reps)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
 }
 
 /// One timed simulation (run + metrics): median wall seconds, events and requests.
@@ -74,22 +64,7 @@ fn main() {
     println!("ftsim {} benchmarks (median of repetitions; release build)", env!("CARGO_PKG_VERSION"));
     println!();
     if wanted("engine hold") {
-        println!("engine hold model");
-        let mut rng = RngStream::new(1, "bench");
-        let increments: Vec<SimDuration> =
-            (0..4096).map(|_| SimDuration::from_micros(rng.exponential_micros(100))).collect();
-        for pending in [100usize, 10_000] {
-            let steps = 5_000_000u64;
-            let secs = median_secs(7, || {
-                black_box(hold(pending, steps, &increments));
-            });
-            println!(
-                "  {pending:>6} pending: {:>6.1} M events/s ({steps} events in {:.1} ms)",
-                steps as f64 / secs / 1e6,
-                secs * 1e3
-            );
-        }
-        println!();
+        hold::rows();
     }
 
     println!("cost per request as the cluster grows: 2 M requests (2,000 req/s for 1,000 s), no fault");

@@ -57,6 +57,22 @@ pub mod stream {
         format!("fault-{i}")
     }
 
+    /// The times to failure (and to repair) of instance `instance` (1-based) of failure process
+    /// `process`: keyed by the process's name, so adding or reordering processes changes no
+    /// other process's draws. The `times-` and `fault-` prefixes keep the two families apart
+    /// whatever the process names (process `a`'s times never share a stream with process
+    /// `a-instance`'s faults); the trailing number is the last `-` segment, so names within a
+    /// family never collide either.
+    pub fn failure_times(process: &str, instance: u32) -> String {
+        format!("failure-times-{process}-{instance}")
+    }
+
+    /// The `n`-th (1-based) fault that failure process `process` generates: its own stream, as a
+    /// scripted fault's (its target when it has none).
+    pub fn failure_fault(process: &str, n: u64) -> String {
+        format!("failure-fault-{process}-{n}")
+    }
+
     /// The stream whose first draw is the seed of Monte Carlo replication `index` (`ftsim mc`).
     pub fn replication(index: u64) -> String {
         format!("replication-{index}")
@@ -73,6 +89,15 @@ mod tests {
         assert_eq!(head_pod(2), "head-2");
         assert!(is_head_pod("head") && is_head_pod("head-12"));
         assert!(!is_head_pod("head-group-1") && !is_head_pod("small-group-1"));
+    }
+
+    #[test]
+    fn failure_stream_names_never_collide_across_processes() {
+        // Before: process `a`'s instance 1 and process `a-instance`'s fault 1 were both
+        // `failure-a-instance-1`, so two processes drew the same numbers.
+        assert_ne!(stream::failure_times("a", 1), stream::failure_fault("a-instance", 1));
+        assert_ne!(stream::failure_times("a-fault", 1), stream::failure_fault("a", 1));
+        assert_ne!(stream::failure_fault("times-a", 1), stream::failure_times("a", 1));
     }
 
     #[test]

@@ -27,6 +27,8 @@ enum Input {
     Text(&'static str),
     /// A file with these bytes, made when the case runs.
     Bytes(fn() -> Vec<u8>),
+    /// A scenario with this text and, next to it, `intervals.csv` with this text.
+    WithCsv(&'static str, &'static str),
     /// A directory.
     Directory,
     /// Nothing.
@@ -134,6 +136,29 @@ const CASES: &[Case] = &[
     Case { name: "not UTF-8", input: Bytes(not_utf8), expect: &["scenario.json:2:14: $: expected UTF-8 text, found the byte 0xff"] },
     Case { name: "UTF-8 byte-order mark", input: Text("\u{feff}{}"), expect: &["scenario.json:1:1: $: expected an object (the scenario), found a byte-order mark"] },
     Case { name: "UTF-16", input: Bytes(utf16), expect: &["scenario.json:1:1: $: expected UTF-8 text, found the byte 0xff"] },
+    // --- Failure processes ---
+    Case { name: "negative MTBF", input: Text(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "exponential", "mean": -5, "unit": "h"}}]}"#), expect: &["$.failures[0].ttf.mean: expected a number > 0, found -5"] },
+    Case { name: "zero MTTR", input: Text(r#"{"failures": [{"kind": "redis_outage", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}, "ttr": {"kind": "exponential", "mean": 0, "unit": "s"}}]}"#), expect: &["$.failures[0].ttr.mean: expected a number > 0, found 0"] },
+    Case { name: "Weibull shape 0", input: Text(r#"{"failures": [{"kind": "replica_crash", "ttf": {"kind": "weibull", "shape": 0, "scale": 3, "unit": "d"}}]}"#), expect: &["$.failures[0].ttf.shape: expected a number > 0, found 0"] },
+    Case { name: "lognormal median and mu", input: Text(r#"{"failures": [{"kind": "head_pod_crash", "ttf": {"kind": "lognormal", "median": 3, "mu": 1, "sigma": 1, "unit": "d"}}]}"#), expect: &["$.failures[0].ttf.mu: expected either median or mu, found both"] },
+    Case { name: "distribution without unit", input: Text(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "exponential", "mean": 5}}]}"#), expect: &["$.failures[0]: missing field `unit`"] },
+    Case { name: "unknown failure kind", input: Text(r#"{"failures": [{"kind": "disk_full", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}]}"#), expect: &["$.failures[0]", "unknown variant `disk_full`"] },
+    Case { name: "redis outage process without ttr", input: Text(r#"{"failures": [{"kind": "redis_outage", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}]}"#), expect: &["$.failures[0]", "missing field `ttr`"] },
+    Case { name: "redis outage process without GCS FT", input: Text(r#"{"cluster": {"gcs_fault_tolerance": false}, "failures": [{"kind": "redis_outage", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}, "ttr": {"kind": "exponential", "mean": 5, "unit": "min"}}]}"#), expect: &["$.failures[0].kind: a redis_outage needs cluster.gcs_fault_tolerance"] },
+    Case { name: "empirical CSV missing", input: Text(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "nope.csv", "unit": "h"}}]}"#), expect: &["scenario.json:1:", "$.failures[0].ttf.csv: cannot read nope.csv"] },
+    Case { name: "empirical CSV empty", input: WithCsv(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "intervals.csv", "unit": "h"}}]}"#, "hours
+
+"), expect: &["$.failures[0].ttf.csv: intervals.csv: expected at least one interval, found none"] },
+    Case { name: "empirical CSV not numeric", input: WithCsv(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "intervals.csv", "unit": "h"}}]}"#, "hours
+12
+abc
+"), expect: &["$.failures[0].ttf.csv: intervals.csv:3: expected a number, found \"abc\""] },
+    Case { name: "empirical CSV negative", input: WithCsv(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "intervals.csv", "unit": "h"}}]}"#, "12
+-4
+"), expect: &["intervals.csv:2: expected a positive interval, found -4"] },
+    Case { name: "a node failing every millisecond for a week", input: Text(r#"{"duration_s": 604800, "failures": [{"kind": "node_loss", "ttf": {"kind": "exponential", "mean": 1, "unit": "s"}}]}"#), expect: &["$.failures[0]: the failure processes would generate about 1814400 faults", "expected at most 100000 in all"] },
+    Case { name: "zone of an unknown node", input: Text(r#"{"failures": [{"kind": "zone_loss", "name": "zone-a", "nodes": ["node-1", "node-9"], "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}]}"#), expect: &["$.failures[0].nodes[1]: unknown node \"node-9\""] },
+    Case { name: "two processes of one name", input: Text(r#"{"failures": [{"kind": "replica_crash", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}, {"kind": "replica_crash", "ttf": {"kind": "exponential", "mean": 9, "unit": "h"}}]}"#), expect: &["$.failures[1].name: a second failure process named \"replica_crash\""] },
     Case { name: "a directory", input: Directory, expect: &["scenario.json: not a regular file"] },
     Case { name: "no such file", input: Missing, expect: &["scenario.json: no such file"] },
 ];
@@ -186,6 +211,10 @@ fn place(dir: &Path, input: &Input) {
     match input {
         Text(text) => std::fs::write(path, text).unwrap(),
         Bytes(make) => std::fs::write(path, make()).unwrap(),
+        WithCsv(text, csv) => {
+            std::fs::write(path, text).unwrap();
+            std::fs::write(dir.join("intervals.csv"), csv).unwrap();
+        }
         Directory => std::fs::create_dir(path).unwrap(),
         Missing => {}
     }

@@ -168,6 +168,23 @@ const EVERY_FIELD: &str = r#"{
     {"kind": "head_pod_crash", "at_s": 8},
     {"kind": "redis_outage", "at_s": 9, "duration_s": 4}
   ],
+  "failures": [
+    {"kind": "node_loss", "name": "nodes", "ttf": {"kind": "exponential", "mean": 100, "unit": "h"},
+     "min_gap_s": 60, "network": "refused"},
+    {"kind": "worker_pod_deletion", "ttf": {"kind": "weibull", "shape": 1.5, "scale": 50, "unit": "d"}},
+    {"kind": "head_pod_crash", "ttf": {"kind": "lognormal", "median": 300, "sigma": 0.8, "unit": "h"}},
+    {"kind": "replica_crash", "ttf": {"kind": "lognormal", "mu": 5, "sigma": 1, "unit": "h"}},
+    {"kind": "replica_health_check_failure", "mode": "hang",
+     "ttf": {"kind": "empirical", "csv": "tests/fixtures/intervals.csv", "unit": "h"},
+     "ttr": {"kind": "exponential", "mean": 2, "unit": "min"}},
+    {"kind": "proxy_crash", "ttf": {"kind": "exponential", "mean": 30, "unit": "d"}},
+    {"kind": "controller_crash", "ttf": {"kind": "exponential", "mean": 30, "unit": "d"}},
+    {"kind": "redis_outage", "ttf": {"kind": "exponential", "mean": 30, "unit": "d"},
+     "ttr": {"kind": "exponential", "mean": 120, "unit": "s"}},
+    {"kind": "rolling_restart", "every_s": 60, "start_s": 10, "gap_s": 20},
+    {"kind": "zone_loss", "name": "zone-a", "nodes": ["node-1", "node-2"],
+     "ttf": {"kind": "exponential", "mean": 1000, "unit": "h"}}
+  ],
   "slo": {"min_success_ratio": 0.9, "max_downtime_s": 10, "max_failed_requests": 100, "brownout_merge_gap_s": 3}
 }"#;
 
@@ -184,6 +201,7 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");
         let loaded = parse(&text, "every-field.json").unwrap_or_else(|e| panic!("{st}: {e:?}"));
         assert_eq!(loaded.scenario.faults.len(), 10);
+        assert_eq!(loaded.scenario.failures.len(), 10);
         // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
         assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));
     }

@@ -41,6 +41,26 @@ fn random_pod_targets_are_drawn_in_creation_order_not_name_order() {
 }
 
 #[test]
+fn the_faults_of_failure_processes_are_planned_as_they_are_simulated() {
+    let sc = scenario(
+        r#"{"seed": 5, "duration_s": 7200, "cluster": {"k8s_nodes": 4, "worker_groups": [{"name": "small-group", "replicas": 3}]},
+            "ingress": {"kind": "service"},
+            "faults": [{"kind": "replica_crash", "at_s": 100}],
+            "failures": [
+              {"kind": "node_loss", "ttf": {"kind": "exponential", "mean": 3, "unit": "h"}},
+              {"kind": "replica_crash", "ttf": {"kind": "weibull", "shape": 1.5, "scale": 4, "unit": "h"}},
+              {"kind": "proxy_crash", "ttf": {"kind": "lognormal", "median": 5, "sigma": 0.5, "unit": "h"}},
+              {"kind": "redis_outage", "ttf": {"kind": "exponential", "mean": 2, "unit": "h"},
+               "ttr": {"kind": "exponential", "mean": 60, "unit": "s"}},
+              {"kind": "rolling_restart", "every_s": 3600, "start_s": 1800, "gap_s": 120}]}"#,
+    );
+    let (sim, live) = sim_and_live(&sc);
+    assert!(sim.len() >= 8, "{sim:?}");
+    assert!(sim.iter().any(|f| f.0 == "worker_pod_deletion"));
+    assert_eq!(comparable(&sc, live), comparable(&sc, sim));
+}
+
+#[test]
 fn a_recreated_head_is_named_as_the_simulator_names_it() {
     let sc =
         scenario(r#"{"faults": [{"kind": "head_pod_crash", "at_s": 30}, {"kind": "head_pod_crash", "at_s": 90}]}"#);
@@ -75,7 +95,8 @@ fn a_random_pod_fault_hits_only_running_pods() {
 /// is `<deployment>#k` in the simulator and its real id live (after the scenario's name when it
 /// gave one): only whether one was hit and the name the scenario gave compare.
 fn comparable(sc: &Scenario, resolved: Resolved) -> Resolved {
-    let replica = |i: usize, target: Option<String>| match &sc.faults[i].kind {
+    let faults = ftsim::policy::failures::expand(sc).expect("the faults expand");
+    let replica = |i: usize, target: Option<String>| match &faults[i].kind {
         FaultKind::ReplicaCrash { target: named } | FaultKind::ReplicaHealthCheckFailure { target: named, .. } => {
             Some(target.map(|_| named.clone().unwrap_or_else(|| "a replica".into())))
         }
@@ -94,7 +115,7 @@ fn comparable(sc: &Scenario, resolved: Resolved) -> Resolved {
 /// `json` with every fault's target left to the draw.
 fn untargeted(json: &str) -> String {
     let mut v: serde_json::Value = serde_json::from_str(json).expect("bundled JSON");
-    for f in v["faults"].as_array_mut().into_iter().flatten() {
+    for f in v.get_mut("faults").and_then(|f| f.as_array_mut()).into_iter().flatten() {
         f.as_object_mut().expect("a fault is an object").remove("target");
     }
     v.to_string()
@@ -106,7 +127,7 @@ fn every_bundled_scenario_is_planned_as_it_is_simulated() {
         for json in [json.to_string(), untargeted(json)] {
             let sc = ftsim::scenario::parse(&json, name).expect("bundled scenarios are valid").scenario;
             let (sim, live) = sim_and_live(&sc);
-            assert_eq!(sim.len(), sc.faults.len(), "{name}");
+            assert_eq!(sim.len(), ftsim::policy::failures::expand(&sc).unwrap().len(), "{name}");
             assert_eq!(comparable(&sc, live), comparable(&sc, sim), "{name}: {json}");
         }
     }

@@ -10,16 +10,27 @@ use std::collections::BinaryHeap;
 
 use super::time::{SimDuration, SimTime};
 
-/// One scheduled event: its time, its insertion sequence and its payload.
+/// One scheduled event: its (time, insertion sequence) key and its payload.
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    /// The time's microseconds in the high 64 bits, the sequence in the low 64: comparing the
+    /// one integer orders by time, then by sequence, with a single comparison.
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn new(time: SimTime, seq: u64, event: E) -> Self {
+        Entry { key: (u128::from(time.as_micros()) << 64) | u128::from(seq), event }
+    }
+
+    fn time(&self) -> SimTime {
+        SimTime::from_micros((self.key >> 64) as u64)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -31,7 +42,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -69,7 +80,7 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry { time, seq, event };
+        let entry = Entry::new(time, seq, event);
         if time < self.far_from { self.near.push(entry) } else { self.far.push(entry) }
     }
 
@@ -81,14 +92,15 @@ impl<E> EventQueue<E> {
             Some(far) => self.near.peek().is_none_or(|near| far > near),
         };
         let e = if from_far { self.far.pop() } else { self.near.pop() }?;
-        self.far_from = e.time + FAR;
-        Some((e.time, e.event))
+        let time = e.time();
+        self.far_from = time + FAR;
+        Some((time, e.event))
     }
 
     /// The time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let near = self.near.peek().map(|e| e.time);
-        let far = self.far.peek().map(|e| e.time);
+        let near = self.near.peek().map(Entry::time);
+        let far = self.far.peek().map(Entry::time);
         near.into_iter().chain(far).min()
     }
 
@@ -165,6 +177,25 @@ mod tests {
         assert_eq!(q.len(), 3);
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, ["far, scheduled first", "near, scheduled second", "far"]);
+    }
+
+    #[test]
+    fn the_extreme_times_keep_their_order() {
+        let mut q = EventQueue::new();
+        q.push(SimTime::MAX, "never");
+        q.push(t(u64::MAX - 1), "just before never");
+        q.push(SimTime::ZERO, "start");
+        q.push(SimTime::MAX, "never, second");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(
+            order,
+            [
+                (SimTime::ZERO, "start"),
+                (t(u64::MAX - 1), "just before never"),
+                (SimTime::MAX, "never"),
+                (SimTime::MAX, "never, second")
+            ]
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub enum LiveError {
     Io(String),
     /// Ctrl-C.
     Interrupted,
+    /// The failure processes drew more faults than a run may hold.
+    TooManyFaults(crate::policy::failures::TooManyFaults),
     /// A pod's `ray start` exited while starting (its container exited; the orchestrator lets
     /// the kubelet restart it).
     ContainerExited(String),
@@ -71,6 +73,7 @@ impl std::fmt::Display for LiveError {
             | LiveError::Io(m)
             | LiveError::ContainerExited(m) => f.write_str(m),
             LiveError::Interrupted => f.write_str("interrupted; the cluster was torn down"),
+            LiveError::TooManyFaults(e) => e.fmt(f),
         }
     }
 }
@@ -154,7 +157,7 @@ fn run_on(
     let timeout = sc.traffic.client_timeout.map_or(Duration::from_secs(60), Duration::from);
     let t0 = Instant::now() + Duration::from_millis(200);
     let clock = Box::new(orchestrator::timeline::WallClock::new(t0));
-    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock);
+    let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock)?;
     let schedule = load::arrival_schedule(sc);
     let seed = sc.seed;
     let load_stop = stop.clone();

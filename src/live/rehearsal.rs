@@ -30,7 +30,7 @@ pub fn rehearse(sc: &Scenario, mut fake: FakeCluster, stop: &AtomicBool) -> Resu
     let endpoints = Arc::new(Mutex::new(Endpoints::default()));
     let until = Duration::from(sc.duration);
     let mut log = Vec::new();
-    let result = Orchestrator::new(sc, &mut fake, endpoints, clock).run(until, stop, || true, &mut log);
+    let result = Orchestrator::new(sc, &mut fake, endpoints, clock)?.run(until, stop, || true, &mut log);
     let events_log = String::from_utf8(log).map_err(|e| LiveError::Io(format!("events.log is not UTF-8: {e}")))?;
     Ok(Rehearsal { result, events_log, actions: fake.actions })
 }

@@ -41,6 +41,38 @@ pub fn node_candidates<T>(nodes: impl IntoIterator<Item = NodeView<T>>) -> Vec<T
     nodes.into_iter().filter(|n| n.ready && n.hosts_running_pod).map(|n| n.id).collect()
 }
 
+/// The oldest of `candidates` (given in creation order) when `oldest` (a rolling restart's
+/// planned drain), else one drawn as by [`pick`].
+pub fn pick_or_oldest<T: Clone>(rng: &mut RngStream, candidates: &[T], oldest: bool) -> Option<T> {
+    if oldest { candidates.first().cloned() } else { pick(rng, candidates) }
+}
+
+/// Each fault's random stream (named by [`crate::scenario::Fault::stream`]), created at its first
+/// use: a run with many generated faults holds only the streams it draws from.
+#[derive(Clone, Debug)]
+pub struct FaultStreams {
+    seed: u64,
+    names: Vec<String>,
+    streams: Vec<Option<RngStream>>,
+}
+
+impl FaultStreams {
+    /// The streams of `faults` under `seed`.
+    pub fn new(seed: u64, faults: &[crate::scenario::Fault]) -> Self {
+        FaultStreams {
+            seed,
+            names: faults.iter().map(|f| f.stream.clone()).collect(),
+            streams: vec![None; faults.len()],
+        }
+    }
+
+    /// Fault `i`'s stream.
+    pub fn get(&mut self, i: usize) -> &mut RngStream {
+        let (seed, name) = (self.seed, &self.names[i]);
+        self.streams[i].get_or_insert_with(|| RngStream::new(seed, name))
+    }
+}
+
 /// One of `candidates`, drawn with the fault's stream; `None` (and no draw) when there is none.
 pub fn pick<T: Clone>(rng: &mut RngStream, candidates: &[T]) -> Option<T> {
     if candidates.is_empty() {

@@ -54,6 +54,14 @@ pub const MAX_WORKER_GROUPS: usize = 100;
 pub const MAX_WORKER_PODS: u64 = 1_000;
 /// Most faults in one scenario.
 pub const MAX_FAULTS: usize = 1_000;
+/// Most failure processes in one scenario.
+pub const MAX_FAILURE_PROCESSES: usize = 100;
+/// Most faults the failure processes of a scenario may generate in expectation (checked when
+/// the scenario is read, from the distributions' means); a run whose draws generate more than
+/// twice as many stops with an error.
+pub const MAX_GENERATED_FAULTS: u64 = 100_000;
+/// Most intervals an empirical distribution's CSV file may hold.
+pub const MAX_EMPIRICAL_SAMPLES: usize = 1_000_000;
 /// Most replica constructor attempts that `constructor_failure` faults may make fail in one run
 /// (each failure starts a new replica actor; see `validate::faults::RetryBound`).
 pub const MAX_CONSTRUCTOR_FAILURES: u64 = 10_000;

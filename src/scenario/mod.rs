@@ -92,7 +92,8 @@ pub fn parse_with_seed(src: &str, file: &str, seed: Option<u64>) -> Result<Loade
     if let Some(seed) = seed {
         resolved.seed = Some(seed);
     }
-    match validate::validate(&resolved) {
+    let base_dir = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new(""));
+    match validate::validate(&resolved, base_dir) {
         Ok(scenario) => Ok(Loaded { scenario, resolved }),
         Err(errors) => Err(place(errors)),
     }

@@ -27,8 +27,12 @@ pub struct Scenario {
     pub ingress: Ingress,
     /// Client load.
     pub traffic: Traffic,
-    /// Fault timeline, sorted by injection time (stable for equal times).
+    /// Fault timeline, sorted by injection time (stable for equal times): the scripted faults
+    /// as parsed; [`crate::policy::failures::expand`] merges in those the failure processes
+    /// draw for the scenario's seed.
     pub faults: Vec<Fault>,
+    /// Failure processes, in file order.
+    pub failures: Vec<FailureProcess>,
     /// Steady-state hypothesis.
     pub slo: Slo,
 }
@@ -238,6 +242,89 @@ pub struct Fault {
     pub at: SimTime,
     /// What happens.
     pub kind: FaultKind,
+    /// The random stream that resolves its target and draws its chances: `fault-<i>` for the
+    /// i-th scripted fault in time order, `failure-<process>-<n>` for the n-th fault a failure
+    /// process generates ([`names::stream`]).
+    pub stream: String,
+}
+
+/// A distribution of times in seconds; every parameter is finite and positive.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    /// Exponential with this mean.
+    Exponential {
+        /// Mean \[s\].
+        mean: f64,
+    },
+    /// Weibull: P(T > t) = exp(-(t/scale)^shape).
+    Weibull {
+        /// Shape k.
+        shape: f64,
+        /// Scale λ \[s\].
+        scale: f64,
+    },
+    /// Lognormal: ln T is normal with mean `mu` (of ln seconds) and deviation `sigma`.
+    Lognormal {
+        /// Mean of ln T, T in seconds.
+        mu: f64,
+        /// Standard deviation of ln T.
+        sigma: f64,
+    },
+    /// Observed intervals, resampled uniformly.
+    Empirical(std::sync::Arc<[f64]>),
+}
+
+impl Dist {
+    /// The mean \[s\].
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Exponential { mean } => *mean,
+            Dist::Weibull { shape, scale } => scale * libm::tgamma(1.0 + 1.0 / shape),
+            Dist::Lognormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+}
+
+/// A failure process of the scenario (`failures[]`).
+#[derive(Clone, Debug)]
+pub struct FailureProcess {
+    /// Its name, unique in the scenario: the key of its random streams.
+    pub name: String,
+    /// What it injects and when.
+    pub kind: FailureKind,
+}
+
+/// How a failure process draws its faults.
+#[derive(Clone, Debug)]
+pub enum FailureKind {
+    /// `instances` components fail independently: each one's times to failure are draws of
+    /// `ttf`, and after each failure its clock restarts (after the repair, with a `ttr`). Each
+    /// failure injects every fault of `faults` at once, with the repair time as their duration.
+    Renewal {
+        /// The faults of one failure, targets as given (`None`: drawn at injection).
+        faults: Vec<FaultKind>,
+        /// Independent instances.
+        instances: u32,
+        /// Time to failure.
+        ttf: Dist,
+        /// Time to repair, for faults whose repair the cluster does not model.
+        ttr: Option<Dist>,
+        /// Two injections of the process are at least this far apart (later ones wait).
+        min_gap: SimDuration,
+    },
+    /// Every `every` from `start`, each worker pod of the cluster is deleted in turn, the
+    /// oldest first, `gap` apart.
+    RollingRestart {
+        /// First round.
+        start: SimDuration,
+        /// Cadence of the rounds.
+        every: SimDuration,
+        /// Between two deletions of a round.
+        gap: SimDuration,
+        /// Deletions per round: the cluster's worker pods.
+        pods: u32,
+    },
 }
 
 /// How a failing `check_health` fails.
@@ -291,8 +378,11 @@ pub enum FaultKind {
     },
     /// `kubectl delete pod` of a worker pod.
     WorkerPodDeletion {
-        /// Worker pod name or random.
+        /// Worker pod name, or random (the oldest running one when `oldest`).
         target: Option<String>,
+        /// Without a target, hit the oldest running worker pod instead of a random one (a
+        /// rolling restart's planned drain).
+        oldest: bool,
     },
     /// A Kubernetes node is lost with its pods.
     NodeLoss {

@@ -35,7 +35,47 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
             _ => {}
         }
     }
+    for failure in raw.failures.iter_mut() {
+        resolve_failure(failure);
+    }
     raw
+}
+
+/// A failure process with its defaults: its name, minimum gap, network, mode and rolling-restart
+/// times.
+fn resolve_failure(failure: &mut RawFailure) {
+    let tag = failure.tag();
+    let gap = f::FAILURE_MIN_GAP_S.default_f64().unwrap_or_default();
+    match failure {
+        RawFailure::NodeLoss { name, min_gap_s, network, .. } => {
+            name.get_or_insert_with(|| tag.to_string());
+            min_gap_s.get_or_insert(gap);
+            network.get_or_insert_with(|| f::FAILURE_NETWORK.default_as());
+        }
+        RawFailure::WorkerPodDeletion { name, min_gap_s, .. }
+        | RawFailure::HeadPodCrash { name, min_gap_s, .. }
+        | RawFailure::ReplicaCrash { name, min_gap_s, .. }
+        | RawFailure::ProxyCrash { name, min_gap_s, .. }
+        | RawFailure::ControllerCrash { name, min_gap_s, .. }
+        | RawFailure::RedisOutage { name, min_gap_s, .. } => {
+            name.get_or_insert_with(|| tag.to_string());
+            min_gap_s.get_or_insert(gap);
+        }
+        RawFailure::ReplicaHealthCheckFailure { name, min_gap_s, mode, .. } => {
+            name.get_or_insert_with(|| tag.to_string());
+            min_gap_s.get_or_insert(gap);
+            mode.get_or_insert_with(|| f::FAILURE_MODE.default_as());
+        }
+        RawFailure::RollingRestart { name, start_s, gap_s, .. } => {
+            name.get_or_insert_with(|| tag.to_string());
+            start_s.get_or_insert(f::FAILURE_START_S.default_f64().unwrap_or_default());
+            gap_s.get_or_insert(f::FAILURE_GAP_S.default_f64().unwrap_or_default());
+        }
+        RawFailure::ZoneLoss { min_gap_s, network, .. } => {
+            min_gap_s.get_or_insert(gap);
+            network.get_or_insert_with(|| f::FAILURE_NETWORK.default_as());
+        }
+    }
 }
 
 fn resolve_cluster(c: &mut RawCluster) {

@@ -36,7 +36,7 @@ pub struct Injection {
 impl World {
     /// Picks one element with fault `i`'s random stream.
     fn pick<T: Copy>(&mut self, fault: usize, options: &[T]) -> Option<T> {
-        targets::pick(&mut self.rng.faults[fault], options)
+        targets::pick(self.rng.faults.get(fault), options)
     }
 
     fn pod_by_name(&self, name: &str) -> Option<PodId> {
@@ -59,7 +59,15 @@ impl World {
         }
     }
 
-    fn resolve_pod(&mut self, fault: usize, target: &Option<String>, workers_only: bool) -> Option<PodId> {
+    /// The pod fault `fault` hits: `target`, or a running pod (a worker when `workers_only`)
+    /// drawn with the fault's stream, or the oldest when `oldest`.
+    fn resolve_pod(
+        &mut self,
+        fault: usize,
+        target: &Option<String>,
+        workers_only: bool,
+        oldest: bool,
+    ) -> Option<PodId> {
         match target {
             Some(name) => self.pod_by_name(name),
             None => {
@@ -71,7 +79,7 @@ impl World {
                     }),
                     workers_only,
                 );
-                self.pick(fault, &pods)
+                targets::pick_or_oldest(self.rng.faults.get(fault), &pods, oldest)
             }
         }
     }
@@ -122,7 +130,7 @@ impl World {
                 self.controller_dies(Cause::Fault(i), SimDuration::ZERO);
             }
             FaultKind::ProxyCrash { target } => {
-                let pod = self.resolve_pod(i, &target, false);
+                let pod = self.resolve_pod(i, &target, false, false);
                 self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
                 match pod.and_then(|p| self.accepting_proxy_on(p)) {
                     Some(p) => self.kill_proxy_actor(p, Cause::Fault(i), false),
@@ -131,8 +139,8 @@ impl World {
                     }
                 }
             }
-            FaultKind::WorkerPodDeletion { target } => {
-                let pod = self.resolve_pod(i, &target, true);
+            FaultKind::WorkerPodDeletion { target, oldest } => {
+                let pod = self.resolve_pod(i, &target, true, oldest);
                 self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
                 match pod.filter(|p| !matches!(self.k8s.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost)) {
                     Some(pod) => {
@@ -232,7 +240,7 @@ impl World {
             let c = &self.injection.constructor_faults[k];
             if c.active && c.threshold > 0 {
                 let (fault, threshold) = (c.fault, c.threshold);
-                if self.rng.faults[fault].chance(threshold) {
+                if self.rng.faults.get(fault).chance(threshold) {
                     return Some(fault);
                 }
             }

@@ -15,6 +15,8 @@ use crate::metrics::observations::{
     FailureCause, FaultRecord, Levels, Observations, Outcome, RequestRecord, RequestSink,
 };
 use crate::names::{self, stream};
+use crate::policy::failures::{self, TooManyFaults};
+use crate::policy::targets::FaultStreams;
 use crate::scenario::{Scenario, defaults};
 
 use super::event::Event;
@@ -88,6 +90,8 @@ pub enum SimError {
     },
     /// events.log could not be written.
     EventsLog(String),
+    /// The failure processes drew more faults than a run may hold.
+    TooManyFaults(TooManyFaults),
 }
 
 impl std::fmt::Display for SimError {
@@ -99,6 +103,7 @@ impl std::fmt::Display for SimError {
                 defaults::MAX_EVENTS
             ),
             SimError::EventsLog(e) => write!(f, "cannot write events.log: {e}"),
+            SimError::TooManyFaults(e) => e.fmt(f),
         }
     }
 }
@@ -136,7 +141,7 @@ pub(super) struct Streams {
     pub health: RngStream,
     pub ingress: RngStream,
     pub reconnect: RngStream,
-    pub faults: Vec<RngStream>,
+    pub faults: FaultStreams,
 }
 
 /// The whole simulated cluster: the run machinery, then each component's state.
@@ -178,7 +183,9 @@ pub fn run_streaming(
     requests: &mut dyn RequestSink,
 ) -> Result<SimRun, SimError> {
     let mut out = Sinks { events_log, requests };
-    let mut w = World::new(scenario.clone());
+    // The scripted faults and those the failure processes draw for this seed.
+    let faults = failures::expand(scenario).map_err(SimError::TooManyFaults)?;
+    let mut w = World::new(Scenario { faults, ..scenario.clone() });
     w.init_steady_state();
     w.flush(&mut out)?;
     w.run_loop(&mut out)?;
@@ -201,7 +208,7 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
 impl World {
     pub(super) fn new(scenario: Scenario) -> Self {
         let seed = scenario.seed;
-        let faults = (0..scenario.faults.len()).map(|i| RngStream::new(seed, &stream::fault(i))).collect();
+        let faults = FaultStreams::new(seed, &scenario.faults);
         World {
             now: SimTime::ZERO,
             queue: EventQueue::new(),

@@ -6,30 +6,28 @@ use std::time::Duration;
 use super::observation::Detector;
 use super::timeline::Task;
 use super::{LiveError, Orchestrator};
-use crate::engine::RngStream;
 use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::metrics::observations::FaultRecord;
-use crate::names::{self, stream};
-use crate::policy::targets::{self, NodeView, PodView};
+use crate::names;
+use crate::policy::targets::{self, FaultStreams, NodeView, PodView};
 use crate::policy::{kuberay, redis};
-use crate::scenario::{ConstructorFailures, FaultKind, Scenario};
+use crate::scenario::{ConstructorFailures, Fault, FaultKind};
 
 /// The faults' own state.
 pub(super) struct Injection {
+    /// Every fault of the run, scripted and generated, in time order.
+    faults: Vec<Fault>,
     /// Each fault's random stream.
-    rng: Vec<RngStream>,
+    rng: FaultStreams,
     /// (fault, pid) of the replicas whose health checks a fault made fail.
     health_pids: Vec<(usize, u32)>,
 }
 
 impl Injection {
-    /// One random stream per fault of `sc`.
-    pub(super) fn new(sc: &Scenario) -> Self {
-        Injection {
-            rng: (0..sc.faults.len()).map(|i| RngStream::new(sc.seed, &stream::fault(i))).collect(),
-            health_pids: Vec::new(),
-        }
+    /// The run's `faults`, each with its random stream under `seed`.
+    pub(super) fn new(seed: u64, faults: Vec<Fault>) -> Self {
+        Injection { rng: FaultStreams::new(seed, &faults), faults, health_pids: Vec::new() }
     }
 }
 
@@ -44,7 +42,7 @@ fn replica_label(target: &Option<String>, picked: &Option<(String, Option<u32>)>
 
 impl Orchestrator<'_> {
     fn record_fault(&mut self, i: usize, target: Option<String>, detector: Option<Detector>) {
-        let kind = self.sc.faults[i].kind.name().to_string();
+        let kind = self.inj.faults[i].kind.name().to_string();
         let injected_at = self.sim_now();
         self.note(
             Component::Fault,
@@ -71,14 +69,15 @@ impl Orchestrator<'_> {
             Some(t) => {
                 t.rsplit('#').next().and_then(|n| n.parse::<usize>().ok()).map(|n| (n.max(1) - 1) % running.len())
             }
-            None => Some(self.inj.rng[i].below(running.len())),
+            None => Some(self.inj.rng.get(i).below(running.len())),
         };
         Ok(k.map(|k| running[k].clone()))
     }
 
     /// The pod fault `i` hits: `target`, or a running pod (a worker when `workers_only`) in
-    /// creation order drawn with the fault's stream, as the simulator draws it.
-    fn resolve_pod(&mut self, i: usize, target: Option<String>, workers_only: bool) -> Option<String> {
+    /// creation order drawn with the fault's stream (the oldest when `oldest`), as the simulator
+    /// draws it.
+    fn resolve_pod(&mut self, i: usize, target: Option<String>, workers_only: bool, oldest: bool) -> Option<String> {
         if target.is_some() {
             return target;
         }
@@ -87,7 +86,7 @@ impl Orchestrator<'_> {
             head: names::is_head_pod(name),
             running: !p.gone && !p.expect_exit,
         });
-        targets::pick(&mut self.inj.rng[i], &targets::pod_candidates(pods, workers_only))
+        targets::pick_or_oldest(self.inj.rng.get(i), &targets::pod_candidates(pods, workers_only), oldest)
     }
 
     /// The node index fault `i` hits: `target`, or a Ready node running a Ray pod drawn with
@@ -102,12 +101,12 @@ impl Orchestrator<'_> {
             ready: ops.nodes_ready[n],
             hosts_running_pod: ops.pods.values().any(|p| p.node == n && !p.gone && !p.expect_exit),
         });
-        targets::pick(&mut self.inj.rng[i], &targets::node_candidates(nodes))
+        targets::pick(self.inj.rng.get(i), &targets::node_candidates(nodes))
     }
 
     /// Injects fault `i`.
     pub(super) fn inject(&mut self, i: usize) -> Result<(), LiveError> {
-        let kind = self.sc.faults[i].kind.clone();
+        let kind = self.inj.faults[i].kind.clone();
         match kind {
             FaultKind::ReplicaCrash { target } => {
                 let r = self.pick_replica(i, &target)?;
@@ -147,14 +146,14 @@ impl Orchestrator<'_> {
                 self.act(Action::KillController)?;
             }
             FaultKind::ProxyCrash { target } => {
-                let Some(pod) = self.resolve_pod(i, target, false) else {
+                let Some(pod) = self.resolve_pod(i, target, false, false) else {
                     return self.no_target(i);
                 };
                 self.record_fault(i, Some(pod.clone()), Some(Detector::ProxyNotHealthy(pod.clone())));
                 self.act(Action::KillProxy { pod })?;
             }
-            FaultKind::WorkerPodDeletion { target } => {
-                let Some(pod) = self.resolve_pod(i, target, true) else {
+            FaultKind::WorkerPodDeletion { target, oldest } => {
+                let Some(pod) = self.resolve_pod(i, target, true, oldest) else {
                     return self.no_target(i);
                 };
                 self.record_fault(i, Some(pod.clone()), None);
@@ -258,8 +257,8 @@ impl Orchestrator<'_> {
 
     /// Fault `i`'s duration is over.
     pub(super) fn end_fault(&mut self, i: usize) -> Result<(), LiveError> {
-        self.note(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.sc.faults[i].kind.name()));
-        match self.sc.faults[i].kind {
+        self.note(Component::Fault, &format!("#{i}"), format_args!("{} ends", self.inj.faults[i].kind.name()));
+        match self.inj.faults[i].kind {
             FaultKind::ReplicaHealthCheckFailure { .. } => {
                 let pids: Vec<u32> = self.inj.health_pids.iter().filter(|(f, _)| *f == i).map(|(_, p)| *p).collect();
                 for pid in pids {

@@ -66,28 +66,30 @@ pub struct Orchestrator<'a> {
 
 impl<'a> Orchestrator<'a> {
     /// A timeline for `sc` on a started cluster, following `clock` (zero: the start of the
-    /// load).
+    /// load): its scripted faults and those its failure processes draw for its seed, as the
+    /// simulator injects them.
     pub fn new(
         sc: &'a Scenario,
         adapter: &'a mut dyn ClusterAdapter,
         endpoints: Arc<Mutex<Endpoints>>,
         clock: Box<dyn Clock + 'a>,
-    ) -> Self {
+    ) -> Result<Self, LiveError> {
+        let faults = crate::policy::failures::expand(sc).map_err(LiveError::TooManyFaults)?;
         let mut schedule = Schedule::default();
-        for (i, f) in sc.faults.iter().enumerate() {
+        for (i, f) in faults.iter().enumerate() {
             schedule.push(Duration::from(f.at - SimTime::ZERO), Task::Fault(i));
         }
         let ops = Operators::new(sc, &mut schedule);
-        Orchestrator {
+        Ok(Orchestrator {
             sc,
             adapter,
             clock,
             endpoints,
             schedule,
             ops,
-            inj: Injection::new(sc),
+            inj: Injection::new(sc.seed, faults),
             obs: Observation::default(),
-        }
+        })
     }
 
     fn now(&self) -> Duration {

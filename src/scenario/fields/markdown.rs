@@ -77,11 +77,18 @@ fn cell(s: &str) -> String {
 
 fn type_of(f: &Field) -> String {
     let t = match f.kind {
-        Kind::Secs { .. } | Kind::Cpus | Kind::Ratio | Kind::Probability | Kind::Rate => "number",
+        Kind::Secs { .. }
+        | Kind::Cpus
+        | Kind::Ratio
+        | Kind::Probability
+        | Kind::Rate
+        | Kind::Positive
+        | Kind::Number => "number",
         Kind::Int { .. } | Kind::Count => "integer",
         Kind::Bool => "boolean",
         Kind::Text { .. } | Kind::Choice(_) => "string",
         Kind::Objects => "array of objects",
+        Kind::TextList => "array of strings",
         Kind::Tagged(_) => "object by `kind`",
         Kind::TaggedList(_) => "array of objects by `kind`",
     };
@@ -115,11 +122,16 @@ pub fn limits_of(kind: &Kind) -> String {
         Kind::Cpus => format!("0 to {}", super::MAX_CPUS),
         Kind::Ratio | Kind::Probability => "0 to 1".to_string(),
         Kind::Rate => format!("1/{max_s} to {MAX_RATE_PER_S}"),
+        Kind::Positive => "> 0".to_string(),
         Kind::Text { pattern: Some(p), .. } => format!("`{p}`"),
         Kind::Choice(options) => options.iter().map(|o| format!("`{o:?}`")).collect::<Vec<_>>().join(", "),
-        Kind::Text { pattern: None, .. } | Kind::Bool | Kind::Objects | Kind::Tagged(_) | Kind::TaggedList(_) => {
-            String::new()
-        }
+        Kind::Text { pattern: None, .. }
+        | Kind::Bool
+        | Kind::Number
+        | Kind::TextList
+        | Kind::Objects
+        | Kind::Tagged(_)
+        | Kind::TaggedList(_) => String::new(),
     }
 }
 

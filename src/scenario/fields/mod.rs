@@ -64,6 +64,10 @@ pub enum Kind {
     Probability,
     /// Requests per second, from one per longest run to [`super::defaults::MAX_RATE_PER_S`].
     Rate,
+    /// A number greater than 0.
+    Positive,
+    /// Any number.
+    Number,
     /// `true` or `false`.
     Bool,
     /// A string matching `pattern` (a regular expression), checked by `check`.
@@ -75,6 +79,8 @@ pub enum Kind {
     },
     /// One of these strings.
     Choice(&'static [&'static str]),
+    /// An array of strings.
+    TextList,
     /// An array of objects whose fields are the table's `<path>[].*`.
     Objects,
     /// An object tagged by its `kind`: one of these variants.
@@ -332,6 +338,7 @@ impl Kind {
                 Err(format!("expected a probability from 0 to 1, found {}", show::num(v)))
             }
             Kind::Rate => check_rate(v),
+            Kind::Positive if v <= 0.0 => Err(format!("expected a number > 0, found {}", show::num(v))),
             _ => Ok(()),
         }
     }
@@ -418,7 +425,14 @@ mod tests {
             assert!(FIELDS[..i].iter().all(|o| o.path != f.path), "{} declared twice", f.path);
             assert!(!f.meaning.is_empty(), "{} has no meaning", f.path);
         }
-        for (prefix, variants) in [("traffic.service_time.", SERVICE_TIMES), ("faults[].", FAULT_KINDS)] {
+        let tagged = [
+            ("traffic.service_time.", SERVICE_TIMES),
+            ("faults[].", FAULT_KINDS),
+            ("failures[].", FAILURE_KINDS),
+            ("failures[].ttf.", DISTS),
+            ("failures[].ttr.", DISTS),
+        ];
+        for (prefix, variants) in tagged {
             for v in variants {
                 for (name, _) in v.fields {
                     assert!(find(&format!("{prefix}{name}")).is_some(), "{} of {} is not in the table", name, v.tag);
@@ -439,6 +453,9 @@ mod tests {
         assert_eq!(ARRIVALS.default_as::<RawArrivals>(), RawArrivals::Poisson);
         let _: RawServiceTime = SERVICE_TIME.default_as();
         let _: Vec<RawFault> = FAULTS.default_as();
+        let _: Vec<RawFailure> = FAILURES.default_as();
+        assert_eq!(FAILURE_NETWORK.default_as::<RawNetwork>(), RawNetwork::Unreachable);
+        assert_eq!(FAILURE_MODE.default_as::<RawHealthMode>(), RawHealthMode::Raise);
         assert_eq!(FAULT_MODE.default_as::<RawHealthMode>(), RawHealthMode::Raise);
         assert_eq!(FAULT_NETWORK.default_as::<RawNetwork>(), RawNetwork::Unreachable);
     }

@@ -133,6 +133,94 @@ pub const FAULT_KINDS: &[Variant] = &[
     },
 ];
 
+/// Failure processes (`failures[].kind`): the fault kinds a component class fails with, and
+/// planned maintenance. A process's faults have no target: each is drawn at injection among the
+/// live candidates, with the fault's own random stream.
+pub const FAILURE_KINDS: &[Variant] = &[
+    Variant {
+        tag: "node_loss",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false), ("network", false)],
+        meaning: "each of the `cluster.k8s_nodes` nodes fails after a `ttf` draw, independently; a loss hits a \
+                  node drawn among the Ready nodes running a Ray pod",
+    },
+    Variant {
+        tag: "worker_pod_deletion",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false)],
+        meaning: "each worker pod (all groups) is deleted after a `ttf` draw; a deletion hits a running worker pod",
+    },
+    Variant {
+        tag: "head_pod_crash",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false)],
+        meaning: "the head pod crashes after each `ttf` draw",
+    },
+    Variant {
+        tag: "replica_crash",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false)],
+        meaning: "each of `serve.num_replicas` replicas crashes after a `ttf` draw; a crash hits a running replica",
+    },
+    Variant {
+        tag: "replica_health_check_failure",
+        fields: &[("name", false), ("ttf", true), ("ttr", false), ("min_gap_s", false), ("mode", false)],
+        meaning: "each replica's `check_health` starts failing after a `ttf` draw, for a `ttr` draw (default: for \
+                  good); the next `ttf` starts after the repair",
+    },
+    Variant {
+        tag: "proxy_crash",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false)],
+        meaning: "each proxy (one per Ray pod with `EveryNode`, one with `HeadOnly`) crashes after a `ttf` draw; \
+                  a crash hits a running pod's proxy",
+    },
+    Variant {
+        tag: "controller_crash",
+        fields: &[("name", false), ("ttf", true), ("min_gap_s", false)],
+        meaning: "the Serve controller crashes after each `ttf` draw",
+    },
+    Variant {
+        tag: "redis_outage",
+        fields: &[("name", false), ("ttf", true), ("ttr", true), ("min_gap_s", false)],
+        meaning: "Redis fails after a `ttf` draw and is out for a `ttr` draw (an HA Redis fails over sooner); the \
+                  next `ttf` starts after the repair (needs `cluster.gcs_fault_tolerance`)",
+    },
+    Variant {
+        tag: "rolling_restart",
+        fields: &[("name", false), ("every_s", true), ("start_s", false), ("gap_s", false)],
+        meaning: "planned maintenance: from `start_s`, every `every_s`, each worker pod is drained and deleted in \
+                  turn (a `worker_pod_deletion` of the oldest running worker pod), `gap_s` apart",
+    },
+    Variant {
+        tag: "zone_loss",
+        fields: &[("name", true), ("nodes", true), ("ttf", true), ("min_gap_s", false), ("network", false)],
+        meaning: "correlated failure: all `nodes` (a zone) are lost at once after each `ttf` draw",
+    },
+];
+
+/// Distributions of times (`failures[].ttf.kind`, `failures[].ttr.kind`), in their `unit`.
+pub const DISTS: &[Variant] = &[
+    Variant {
+        tag: "exponential",
+        fields: &[("mean", true), ("unit", true)],
+        meaning: "exponential with mean `mean` (the MTBF of one instance, or the MTTR)",
+    },
+    Variant {
+        tag: "weibull",
+        fields: &[("shape", true), ("scale", true), ("unit", true)],
+        meaning: "Weibull: P(T > t) = exp(-(t/scale)^shape); mean scale x Γ(1 + 1/shape)",
+    },
+    Variant {
+        tag: "lognormal",
+        fields: &[("median", false), ("mu", false), ("sigma", true), ("unit", true)],
+        meaning: "lognormal: ln T is normal(mu, sigma), given by `median` = e^mu or by `mu` (one of the two)",
+    },
+    Variant {
+        tag: "empirical",
+        fields: &[("csv", true), ("unit", true)],
+        meaning: "observed intervals resampled uniformly: a CSV file, one positive number per line, an optional \
+                  header line; its path is relative to the scenario file",
+    },
+];
+
+const TIME_UNITS: &[&str] = &["s", "min", "h", "d"];
+
 const NAME_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$";
 const DNS_LABEL: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 const SINGLE_OR_HA: &[&str] = &["single", "ha"];
@@ -345,6 +433,63 @@ fields! {
     FAULT_NETWORK = Field::new("faults[].network", Kind::Choice(&["unreachable", "refused"]), Slot::Other)
         .default(Text("unreachable"))
         .means("how a lost node looks: black-holed calls hang, refused ones fail at once");
+
+    FAILURES = Field::new("failures", Kind::TaggedList(FAILURE_KINDS), Slot::Other)
+        .default(Json("[]"))
+        .means("failure processes, at most 100; they may generate at most 100000 faults in expectation");
+    FAILURE_NAME = Field::new(
+        "failures[].name",
+        Kind::Text { pattern: Some(NAME_PATTERN), check: Some(check_name) },
+        Slot::Other,
+    )
+    .default(Derived("the `kind`"))
+    .means("names the process's random streams (`failure-<name>-...`): unique among the processes");
+    FAILURE_TTF = Field::new("failures[].ttf", Kind::Tagged(DISTS), Slot::Other)
+        .means("time to failure of one instance");
+    TTF_MEAN = Field::new("failures[].ttf.mean", Kind::Positive, Slot::Other).means("exponential mean (MTBF)");
+    TTF_SHAPE = Field::new("failures[].ttf.shape", Kind::Positive, Slot::Other).means("Weibull shape");
+    TTF_SCALE = Field::new("failures[].ttf.scale", Kind::Positive, Slot::Other).means("Weibull scale");
+    TTF_MEDIAN = Field::new("failures[].ttf.median", Kind::Positive, Slot::Other).means("lognormal median");
+    TTF_MU = Field::new("failures[].ttf.mu", Kind::Number, Slot::Other).means("lognormal mean of ln T (T in `unit`)");
+    TTF_SIGMA = Field::new("failures[].ttf.sigma", Kind::Positive, Slot::Other).means("lognormal deviation of ln T");
+    TTF_CSV = Field::new("failures[].ttf.csv", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .means("CSV file of observed intervals, relative to the scenario file");
+    TTF_UNIT = Field::new("failures[].ttf.unit", Kind::Choice(TIME_UNITS), Slot::Other)
+        .means("unit of the distribution's times: seconds, minutes, hours or days");
+    FAILURE_TTR = Field::new("failures[].ttr", Kind::Tagged(DISTS), Slot::Other)
+        .default(Absent("for good (`replica_health_check_failure`); required by `redis_outage`"))
+        .means("time to repair, where the cluster does not model the repair");
+    TTR_MEAN = Field::new("failures[].ttr.mean", Kind::Positive, Slot::Other).means("exponential mean (MTTR)");
+    TTR_SHAPE = Field::new("failures[].ttr.shape", Kind::Positive, Slot::Other).means("Weibull shape");
+    TTR_SCALE = Field::new("failures[].ttr.scale", Kind::Positive, Slot::Other).means("Weibull scale");
+    TTR_MEDIAN = Field::new("failures[].ttr.median", Kind::Positive, Slot::Other).means("lognormal median");
+    TTR_MU = Field::new("failures[].ttr.mu", Kind::Number, Slot::Other).means("lognormal mean of ln T (T in `unit`)");
+    TTR_SIGMA = Field::new("failures[].ttr.sigma", Kind::Positive, Slot::Other).means("lognormal deviation of ln T");
+    TTR_CSV = Field::new("failures[].ttr.csv", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .means("CSV file of observed repair times, relative to the scenario file");
+    TTR_UNIT = Field::new("failures[].ttr.unit", Kind::Choice(TIME_UNITS), Slot::Other)
+        .means("unit of the distribution's times: seconds, minutes, hours or days");
+    FAILURE_MIN_GAP_S = Field::new("failures[].min_gap_s", Kind::SECS, Slot::Other)
+        .default(s(0))
+        .means("two injections of this process are at least this far apart: one due sooner waits")
+        .source(Ftsim("per process, so that adding a process never moves another's faults"));
+    FAILURE_NETWORK = Field::new("failures[].network", Kind::Choice(&["unreachable", "refused"]), Slot::Other)
+        .default(Text("unreachable"))
+        .means("how a lost node looks, as `faults[].network`");
+    FAILURE_MODE = Field::new("failures[].mode", Kind::Choice(&["raise", "hang"]), Slot::Other)
+        .default(Text("raise"))
+        .means("how a failing `check_health` fails, as `faults[].mode`");
+    FAILURE_EVERY_S = Field::new("failures[].every_s", Kind::POSITIVE_SECS, Slot::Other)
+        .means("cadence of the rolling restarts");
+    FAILURE_START_S = Field::new("failures[].start_s", Kind::SECS, Slot::Other)
+        .default(s(0))
+        .means("first rolling restart");
+    FAILURE_GAP_S = Field::new("failures[].gap_s", Kind::SECS, Slot::Other)
+        .default(s(60))
+        .means("between two pod deletions of a rolling restart")
+        .source(Guess("time for a recreated pod to be ready, by default about 40 s"));
+    FAILURE_NODES = Field::new("failures[].nodes", Kind::TextList, Slot::Other)
+        .means("the nodes of the zone, `node-1` to `node-<k8s_nodes>`, each once");
 
     MIN_SUCCESS_RATIO = Field::new("slo.min_success_ratio", Kind::Ratio, slot!(F64, slo.min_success_ratio))
         .default(Num(0.99))
@@ -615,6 +760,16 @@ pub const SECTIONS: &[Section] = &[
         key: "faults",
         title: "Faults (`faults[]`)",
         intro: "Each fault has a `kind`, an `at_s` and the fields of its kind (see the fault kinds below).",
+        outro: "",
+    },
+    Section {
+        key: "failures",
+        title: "Failure processes (`failures[]`)",
+        intro: "Faults drawn over the run, alongside the scripted `faults`: each process has a `kind` (a fault \
+                kind, `rolling_restart` or `zone_loss`), a time-to-failure distribution `ttf` and the fields of \
+                its kind. A `ttf` is per instance: `{\"kind\": \"node_loss\", \"ttf\": {\"kind\": \"exponential\", \
+                \"mean\": 168, \"unit\": \"h\"}}` with 3 nodes loses a node every 56 h on average. The seed draws \
+                the faults: see docs/failures.md.",
         outro: "",
     },
     Section { key: "slo", title: "SLO (`slo.*`)", intro: "The steady-state hypothesis.", outro: "" },

@@ -62,6 +62,9 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, b: &Bounds) -> Vec<F
         }
     }
     faults.sort_by_key(|f| f.at);
+    for (i, fault) in faults.iter_mut().enumerate() {
+        fault.stream = crate::names::stream::fault(i);
+    }
     faults
 }
 
@@ -117,7 +120,7 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
         RawFault::ControllerCrash { .. } => FaultKind::ControllerCrash,
         RawFault::ProxyCrash { target: tg, .. } => FaultKind::ProxyCrash { target: target(tg, &t.pods, "pod") },
         RawFault::WorkerPodDeletion { target: tg, .. } => {
-            FaultKind::WorkerPodDeletion { target: target(tg, &t.workers, "worker pod") }
+            FaultKind::WorkerPodDeletion { target: target(tg, &t.workers, "worker pod"), oldest: false }
         }
         RawFault::NodeLoss { target: tg, network, .. } => FaultKind::NodeLoss {
             target: target(tg, &t.nodes, "node"),
@@ -134,7 +137,8 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
             FaultKind::RedisOutage { duration: ck.secs(&f::FAULT_DURATION_S, fp.key("duration_s"), *duration_s) }
         }
     };
-    Some(Fault { at: SimTime::ZERO + at, kind })
+    // The stream is named once the faults are in time order (see `validate`).
+    Some(Fault { at: SimTime::ZERO + at, kind, stream: String::new() })
 }
 
 /// A `constructor_failure`'s pattern: a `count` or a `probability`, not both.

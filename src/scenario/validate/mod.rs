@@ -6,6 +6,7 @@
 
 mod check;
 mod cluster;
+mod failures;
 mod faults;
 mod ingress;
 mod serve;
@@ -23,8 +24,9 @@ use check::{Checker, r};
 
 pub use super::resolve::resolve;
 
-/// Checks a resolved raw scenario and builds the domain [`Scenario`].
-pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
+/// Checks a resolved raw scenario and builds the domain [`Scenario`]; an empirical
+/// distribution's CSV path is relative to `base_dir` (the scenario file's directory).
+pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenario, Vec<ScenarioError>> {
     let mut ck = Checker { errors: Vec::new() };
     let name = r(&raw.name);
     ck.text(&f::NAME, f::NAME.json_path(), &name);
@@ -38,6 +40,8 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
     let traffic = traffic::validate(&mut ck, raw, duration);
     let bounds = faults::Bounds { duration, cluster: &cluster, serve: &serve, timings: &timings, traffic: &traffic };
     let faults = faults::validate(&mut ck, raw, &bounds);
+    let bounds = failures::Bounds { duration, cluster: &cluster, serve: &serve, base_dir };
+    let failures = failures::validate(&mut ck, raw, &bounds);
     let slo = slo::validate(&mut ck, raw);
     if !ck.errors.is_empty() {
         return Err(ck.errors);
@@ -54,6 +58,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Vec<ScenarioError>> {
         ingress,
         traffic,
         faults,
+        failures,
         slo,
     })
 }

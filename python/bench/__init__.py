@@ -1,0 +1,1 @@
+"""Benchmark models run by `cargo bench` (benches/throughput.rs), not part of the helper."""
