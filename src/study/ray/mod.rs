@@ -83,10 +83,43 @@ pub struct RayOptions {
     pub python: PathBuf,
 }
 
+/// The JSON paths (`$.failures[0].ttf.csv`) of the CSV files that `value`, a resolved scenario,
+/// reads: empirical distributions, files of this machine.
+fn csv_files(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, v) in fields {
+                let p = format!("{path}.{key}");
+                if key == "csv" && v.is_string() {
+                    out.push(p);
+                } else {
+                    csv_files(v, &p, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                csv_files(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The scenario as shipped: its resolved JSON, checked to give back the same scenario (a
-/// scenario that would not would give other numbers on the workers).
+/// scenario that would not would give other numbers on the workers). A scenario that reads a
+/// CSV file (an empirical distribution) is refused: the workers do not have the file.
 pub fn shipped_scenario(loaded: &Loaded) -> Result<String, RayError> {
-    let json = serde_json::to_string(&loaded.resolved).expect("a resolved scenario serializes");
+    let value = serde_json::to_value(&loaded.resolved).expect("a resolved scenario serializes");
+    let mut csv = Vec::new();
+    csv_files(&value, "$", &mut csv);
+    if let Some(first) = csv.first() {
+        return Err(RayError::Environment(format!(
+            "{first}: a distribution read from a CSV file cannot run on Ray workers, which do not have the file; \
+             run this study without --ray"
+        )));
+    }
+    let json = value.to_string();
     let again = crate::scenario::parse(&json, "shipped").map_err(|errors| {
         let first = errors.first().map(ToString::to_string).unwrap_or_default();
         RayError::Environment(format!("the scenario does not survive its JSON form: {first}"))
@@ -276,6 +309,14 @@ mod tests {
         assert_eq!(back.availability.to_bits(), row.availability.to_bits());
         assert_eq!(back.time_availability.to_bits(), row.time_availability.to_bits());
         assert_eq!(back.latency_p99_s.to_bits(), row.latency_p99_s.to_bits());
+    }
+
+    #[test]
+    fn a_scenario_reading_a_csv_file_is_not_shipped() {
+        let json = r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "tests/fixtures/intervals.csv", "unit": "h"}}]}"#;
+        let file = format!("{}/scenario.json", env!("CARGO_MANIFEST_DIR"));
+        let e = shipped_scenario(&crate::scenario::parse(json, &file).unwrap()).unwrap_err();
+        assert!(e.to_string().starts_with("$.failures[0].ttf.csv: a distribution read from a CSV file"), "{e}");
     }
 
     #[test]
