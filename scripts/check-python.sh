@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python helper's checks (python/ftsim_helper), none of which needs Ray:
+# The Python checks (python/ftsim_helper, python/ftsim_ray, python/bench), none of which needs Ray:
 #   ruff (lint and format check), mypy --strict (python/pyproject.toml), pytest (python/tests).
 # With --venv-only, only creates or refreshes the virtualenv and prints its interpreter's path
 # (benches/throughput.rs runs the SimPy model of python/bench/ with it).

@@ -15,7 +15,7 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 
-step "Python helper: ruff, mypy --strict, pytest (no Ray needed)"
+step "Python helper and Ray driver: ruff, mypy --strict, pytest (no Ray needed)"
 bash scripts/check-python.sh
 
 step "unit, scenario, property and CLI tests"
@@ -38,5 +38,6 @@ bash notebooks/run.sh
 step "live mode: Python virtualenv (ray[serve]==2.60.0) and redis-server"
 bash scripts/setup-live.sh
 
-step "live mode against a real local Ray cluster"
+step "live mode against a real local Ray cluster; ftsim mc --ray against a local multi-node one"
 cargo test --locked --test live -- --ignored --test-threads=1
+cargo test --locked --test ray -- --ignored --test-threads=1

@@ -72,19 +72,6 @@ fn ftsim_live(dir: &Path, args: &[&str]) -> Command {
 /// The Redis password of every run here (through `FTSIM_REDIS_PASSWORD`).
 const PASSWORD: &str = "live-test-Pw_5c1e0d9b";
 
-/// Command lines of every process now that contain `needle`.
-fn command_lines_with(needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.contains(needle) {
-            found.push(cmdline);
-        }
-    }
-    found
-}
-
 /// Files under `root` whose bytes contain `needle`.
 fn files_with(root: &Path, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
@@ -127,7 +114,7 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
         move || {
             let (mut seen, mut exposed) = (Vec::new(), Vec::new());
             while running.load(Ordering::SeqCst) {
-                seen.extend(command_lines_with(PASSWORD));
+                seen.extend(common::command_lines_with(PASSWORD));
                 exposed.extend(listening_ports_in(base_port, base_port + PORT_SPAN - 1));
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }

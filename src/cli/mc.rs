@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::run::{load_with, parse_sets, rerun_command};
-use super::{EXIT_OK, Failure, print_stdout};
+use super::{EXIT_OK, Failure, mc_ray, print_stdout};
 use crate::report::mc::{self, McReport};
 use crate::study::adaptive::run_until_ci;
 use crate::study::replication::Replication;
@@ -30,6 +30,10 @@ pub(super) struct McArgs {
     pub until_ci: Option<f64>,
     pub out: Option<PathBuf>,
     pub quiet: bool,
+    /// `--ray ADDRESS`: the replications run as Ray tasks there.
+    pub ray: Option<String>,
+    /// `--ray-binary PATH`: the binary shipped to the workers.
+    pub ray_binary: Option<PathBuf>,
 }
 
 /// `--until-ci`'s value: a half-width in (0, 1).
@@ -73,7 +77,15 @@ pub(super) fn mc(args: McArgs) -> Result<u8, Failure> {
             b.inc(1);
         }
     };
-    let run_batch = |indices: &[u64]| run_replications(sc, indices, threads as usize, &on_done);
+    let mut ray = match &args.ray {
+        Some(address) => Some((mc_ray::connect(&loaded, address, args.ray_binary.clone(), args.quiet)?, address)),
+        None => None,
+    };
+    let mut run_batch = |indices: &[u64]| match ray.as_mut() {
+        Some((study, address)) => study.run(indices, &on_done).map_err(|e| mc_ray::failure(address, e)),
+        None => run_replications(sc, indices, threads as usize, &on_done)
+            .map_err(|e| Failure::bad_input(format!("{}: {e}", source.label))),
+    };
     let result = match args.until_ci {
         None => run_batch(&(0..args.runs).collect::<Vec<u64>>()).map(|rows| (rows, None)),
         Some(w) => run_until_ci(args.runs, w, run_batch).map(|(rows, c)| (rows, Some(c))),
@@ -81,7 +93,10 @@ pub(super) fn mc(args: McArgs) -> Result<u8, Failure> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let (rows, until_ci) = result.map_err(|e| Failure::bad_input(format!("{}: {e}", source.label)))?;
+    if let Some((study, _)) = ray {
+        study.close();
+    }
+    let (rows, until_ci) = result?;
     let summary = McSummary::of(&rows, sc).expect("--runs is at least 1");
     let (runs, width) = (args.runs.to_string(), args.until_ci.map(|w| w.to_string()));
     let mut extra = vec!["--runs", runs.as_str()];

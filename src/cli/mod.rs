@@ -7,6 +7,8 @@ mod compare;
 mod json_summary;
 mod live;
 mod mc;
+mod mc_batch;
+mod mc_ray;
 mod plot;
 mod run;
 mod scenarios;
@@ -155,6 +157,28 @@ enum Command {
         /// Print nothing but errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Run the replications as tasks on the Ray cluster at ADDRESS (its GCS's host:port,
+        /// or `auto`) instead of this machine's threads: the same numbers. This machine must be
+        /// a node of the cluster, with the live virtualenv (see docs/ray-cluster.md).
+        #[arg(long, value_name = "ADDRESS", conflicts_with = "threads")]
+        ray: Option<String>,
+        /// The ftsim binary to ship to the Ray workers (default: this one), e.g. a static
+        /// build; it must print the same `ftsim --version`.
+        #[arg(long, value_name = "PATH", requires = "ray")]
+        ray_binary: Option<PathBuf>,
+    },
+    /// Replications A..B of a scenario file, one JSON line each: what a Ray task of
+    /// `ftsim mc --ray` runs on a worker.
+    #[command(hide = true)]
+    McBatch {
+        /// Scenario JSON file (resolved).
+        scenario: String,
+        /// Replication indices A..B (B excluded).
+        #[arg(long, value_name = "A..B", value_parser = mc_batch::parse_indices)]
+        indices: std::ops::Range<u64>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        threads: u64,
     },
     /// Run the same replications (the same seeds) at every point of a grid of scenario settings
     /// and say which point buys the most nines; write sweep.csv, sweep.json, sweep.html and
@@ -322,12 +346,13 @@ pub fn main() -> ExitCode {
                 print,
             })
         }
-        Command::Mc { scenario, set, runs, threads, seed, until_ci, out, quiet } => {
-            mc::mc(mc::McArgs { scenario, seed, sets: set, runs, threads, until_ci, out, quiet })
+        Command::Mc { scenario, set, runs, threads, seed, until_ci, out, quiet, ray, ray_binary } => {
+            mc::mc(mc::McArgs { scenario, seed, sets: set, runs, threads, until_ci, out, quiet, ray, ray_binary })
         }
         Command::Sweep { scenario, set, runs, threads, seed, out, quiet } => {
             sweep::sweep(sweep::SweepArgs { scenario, sets: set, runs, threads, seed, out, quiet })
         }
+        Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),

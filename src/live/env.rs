@@ -27,6 +27,16 @@ pub fn venv() -> PathBuf {
 
 /// Checks the virtualenv, Ray's version, `redis-server` and the ports; returns the python to use.
 pub fn check(sc: &Scenario, base_port: u16) -> Result<PathBuf, LiveError> {
+    let python = python_with_ray()?;
+    if sc.cluster.gcs_fault_tolerance && which("redis-server").is_none() {
+        return Err(LiveError::Environment(format!("redis-server is not installed; install it with: {SETUP}")));
+    }
+    check_ports(sc, base_port)?;
+    Ok(python)
+}
+
+/// The live virtualenv's python, checked to have Ray [`RAY_VERSION`].
+pub fn python_with_ray() -> Result<PathBuf, LiveError> {
     let venv = venv();
     let python = venv.join("bin/python");
     if !python.is_file() {
@@ -51,10 +61,6 @@ pub fn check(sc: &Scenario, base_port: u16) -> Result<PathBuf, LiveError> {
             venv.display()
         )));
     }
-    if sc.cluster.gcs_fault_tolerance && which("redis-server").is_none() {
-        return Err(LiveError::Environment(format!("redis-server is not installed; install it with: {SETUP}")));
-    }
-    check_ports(sc, base_port)?;
     Ok(python)
 }
 

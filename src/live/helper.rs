@@ -42,17 +42,22 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     secrets.iter().filter(|s| !s.is_empty()).fold(text.to_string(), |t, s| t.replace(s.as_str(), "***"))
 }
 
-impl Helper {
-    /// Starts `python -m ftsim_helper` in a new process group, with the package's parent
-    /// directory `package_root` as its working directory and first on its `PYTHONPATH`, its
-    /// stderr appended to `log`. Calls give up with [`LiveError::Interrupted`] once `stop` is set.
-    pub fn spawn(
-        python: &Path,
-        package_root: &Path,
-        log: &Path,
-        secrets: Vec<String>,
-        stop: Arc<AtomicBool>,
-    ) -> Result<Self, LiveError> {
+/// A Python package's module run as a child: `python -m MODULE` in its own process group, its
+/// stdout read line by line on a thread.
+pub struct PythonModule {
+    /// The process (the leader of its process group).
+    pub child: Child,
+    /// Its stdin.
+    pub stdin: Option<ChildStdin>,
+    /// Its stdout's lines; disconnected once it closes.
+    pub lines: Receiver<String>,
+}
+
+impl PythonModule {
+    /// Starts `python -m module` in a new process group, with the package's parent directory
+    /// `package_root` as its working directory and first on its `PYTHONPATH`, its stderr
+    /// appended to `log`.
+    pub fn spawn(python: &Path, package_root: &Path, module: &str, log: &Path) -> Result<PythonModule, LiveError> {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -64,7 +69,7 @@ impl Helper {
         )
         .map_err(|e| LiveError::Environment(format!("cannot set PYTHONPATH: {e}")))?;
         let mut child = std::process::Command::new(python)
-            .args(["-m", "ftsim_helper"])
+            .args(["-m", module])
             .current_dir(package_root)
             .env("PYTHONPATH", python_path)
             .stdin(Stdio::piped())
@@ -84,6 +89,22 @@ impl Helper {
                 }
             }
         });
+        Ok(PythonModule { child, stdin, lines })
+    }
+}
+
+impl Helper {
+    /// Starts `python -m ftsim_helper` in a new process group, with the package's parent
+    /// directory `package_root` as its working directory and first on its `PYTHONPATH`, its
+    /// stderr appended to `log`. Calls give up with [`LiveError::Interrupted`] once `stop` is set.
+    pub fn spawn(
+        python: &Path,
+        package_root: &Path,
+        log: &Path,
+        secrets: Vec<String>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Self, LiveError> {
+        let PythonModule { child, stdin, lines } = PythonModule::spawn(python, package_root, "ftsim_helper", log)?;
         Ok(Helper { child, stdin, lines, next_id: 1, secrets, shut_down: false, stop, interrupted: false })
     }
 
@@ -176,9 +197,9 @@ impl Helper {
     }
 }
 
-/// Waits for `child` up to `grace`, then SIGKILLs its process group; its exit status, when it
-/// exited by itself.
-fn wait_or_kill(child: &mut Child, grace: Duration) -> std::io::Result<Option<std::process::ExitStatus>> {
+/// Waits for `child` up to `grace`, then SIGKILLs its process group (`child` must lead its own
+/// group: spawned with `process_group(0)`); its exit status, when it exited by itself.
+pub fn wait_or_kill(child: &mut Child, grace: Duration) -> std::io::Result<Option<std::process::ExitStatus>> {
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait()? {

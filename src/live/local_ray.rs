@@ -47,11 +47,13 @@ pub const HELPER_PACKAGE: &[(&str, &str)] = &[
 /// The name of the helper's package (`python -m ftsim_helper`).
 const PACKAGE: &str = "ftsim_helper";
 
-/// Writes the helper package under `root` (as `root/ftsim_helper/*.py`).
-fn write_package(root: &Path) -> Result<(), LiveError> {
-    let dir = root.join(PACKAGE);
+/// Writes the Python package `package`, whose modules (file name, text) are `files`, under
+/// `root` (as `root/<package>/*.py`), where `python -m <package>` with `root` on its path finds
+/// it: the helper's, and the Ray driver of `ftsim mc --ray`.
+pub fn write_package(root: &Path, package: &str, files: &[(&str, &str)]) -> Result<(), LiveError> {
+    let dir = root.join(package);
     std::fs::create_dir_all(&dir).map_err(|e| LiveError::Io(format!("{}: {e}", dir.display())))?;
-    for (name, text) in HELPER_PACKAGE {
+    for (name, text) in files {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| LiveError::Io(format!("{}: {e}", path.display())))?;
     }
@@ -94,7 +96,7 @@ impl LocalRay {
         let run_dir =
             std::path::absolute(&cfg.run_dir).map_err(|e| LiveError::Io(format!("{}: {e}", cfg.run_dir.display())))?;
         let package_root = run_dir.join("python");
-        write_package(&package_root)?;
+        write_package(&package_root, PACKAGE, HELPER_PACKAGE)?;
         let log = run_dir.join("helper.log");
         let mut helper = Helper::spawn(
             &cfg.python,
@@ -280,26 +282,31 @@ impl ClusterAdapter for LocalRay {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn the_binary_embeds_every_module_of_the_helper_package() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(PACKAGE);
+    /// Asserts that `files` lists every module of `python/<package>`, in file-name order.
+    pub(crate) fn assert_embeds_every_module(package: &str, files: &[(&str, &str)]) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(package);
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".py"))
             .collect();
         on_disk.sort();
-        let embedded: Vec<&str> = HELPER_PACKAGE.iter().map(|(name, _)| *name).collect();
+        let embedded: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
         assert_eq!(embedded, on_disk);
+    }
+
+    #[test]
+    fn the_binary_embeds_every_module_of_the_helper_package() {
+        assert_embeds_every_module(PACKAGE, HELPER_PACKAGE);
     }
 
     #[test]
     fn the_package_is_written_where_python_finds_it() {
         let root = tempfile::tempdir().unwrap();
-        write_package(root.path()).unwrap();
+        write_package(root.path(), PACKAGE, HELPER_PACKAGE).unwrap();
         for (name, text) in HELPER_PACKAGE {
             assert_eq!(std::fs::read_to_string(root.path().join(PACKAGE).join(name)).unwrap(), *text);
         }

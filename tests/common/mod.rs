@@ -149,3 +149,16 @@ impl Run {
 pub fn seeds() -> impl Iterator<Item = u64> {
     1..=40
 }
+
+/// Command lines of every process now that contain `needle`.
+pub fn command_lines_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) {
+            found.push(cmdline);
+        }
+    }
+    found
+}
