@@ -73,6 +73,7 @@ mod tests {
     fn traffic(rate: f64, arrivals: Arrivals) -> Traffic {
         Traffic {
             arrivals,
+            mode: crate::scenario::traffic_mode::TrafficMode::Auto,
             rate_per_s: rate,
             gap_ps: gap_ps(rate),
             service_time: ServiceTime::Constant(SimDuration::from_millis(5)),

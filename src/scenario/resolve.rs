@@ -23,6 +23,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     resolve_ingress(&mut raw);
     let tr = &mut raw.traffic;
     tr.arrivals.get_or_insert_with(|| f::ARRIVALS.default_as());
+    tr.mode.get_or_insert_with(|| f::TRAFFIC_MODE.default_as());
     tr.service_time.get_or_insert_with(|| f::SERVICE_TIME.default_as());
     for fault in raw.faults.iter_mut() {
         match fault {

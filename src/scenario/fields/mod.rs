@@ -437,6 +437,7 @@ mod tests {
         assert_eq!(PROXY_LOCATION.default_as::<RawProxyLocation>(), RawProxyLocation::EveryNode);
         assert_eq!(INGRESS_KIND.default_as::<RawIngressKind>(), RawIngressKind::Pinned);
         assert_eq!(ARRIVALS.default_as::<RawArrivals>(), RawArrivals::Poisson);
+        assert_eq!(TRAFFIC_MODE.default_as::<RawTrafficMode>(), RawTrafficMode::Auto);
         let _: RawServiceTime = SERVICE_TIME.default_as();
         let _: Vec<RawFault> = FAULTS.default_as();
         assert_eq!(FAULT_MODE.default_as::<RawHealthMode>(), RawHealthMode::Raise);

@@ -301,6 +301,14 @@ fields! {
     ARRIVALS = Field::new("traffic.arrivals", Kind::Choice(&["poisson", "constant"]), Slot::Other)
         .default(Text("poisson"))
         .means("`poisson` (exponential gaps) or `constant` (one request every 1/rate)");
+    TRAFFIC_MODE = Field::new("traffic.mode", Kind::Choice(&["auto", "per_request", "counted"]), Slot::Other)
+        .default(Text("auto"))
+        .means(
+            "`per_request` (one event per request), `counted` (while the cluster is healthy, request outcomes \
+             drawn as counts; see docs/model.md) or `auto` (counted beyond 2000000 expected requests or 7 days, \
+             when its error bound is negligible); the report says which ran and why",
+        )
+        .source(Ftsim("measured in docs/performance.md"));
     RATE_PER_S = Field::new("traffic.rate_per_s", Kind::Rate, slot!(F64, traffic.rate_per_s))
         .default(Num(20.0))
         .means("requests per second; rate x duration at most 20000000 requests")

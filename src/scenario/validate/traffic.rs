@@ -4,8 +4,9 @@ use super::check::{Checker, r};
 use super::{d, f};
 use crate::engine::SimDuration;
 use crate::scenario::model::{Arrivals, ServiceTime, Traffic};
-use crate::scenario::raw::{RawArrivals, RawScenario, RawServiceTime};
+use crate::scenario::raw::{RawArrivals, RawScenario, RawServiceTime, RawTrafficMode};
 use crate::scenario::show;
+use crate::scenario::traffic_mode::TrafficMode;
 
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, duration: SimDuration) -> Traffic {
     ck.section(raw, "traffic");
@@ -25,6 +26,11 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, duration: SimDuratio
         arrivals: match r(&raw.traffic.arrivals) {
             RawArrivals::Constant => Arrivals::Constant,
             RawArrivals::Poisson => Arrivals::Poisson,
+        },
+        mode: match r(&raw.traffic.mode) {
+            RawTrafficMode::Auto => TrafficMode::Auto,
+            RawTrafficMode::PerRequest => TrafficMode::PerRequest,
+            RawTrafficMode::Counted => TrafficMode::Counted,
         },
         rate_per_s: rate,
         gap_ps,
