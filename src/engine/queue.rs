@@ -85,7 +85,12 @@ impl<E> EventQueue<E> {
         Some((e.time, e.event))
     }
 
-    /// The time of the earliest pending event.
+    /// Every pending event with its time, in no particular order.
+    pub fn pending(&self) -> impl Iterator<Item = (SimTime, &E)> {
+        self.near.iter().chain(self.far.iter()).map(|e| (e.time, &e.event))
+    }
+
+    /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         let near = self.near.peek().map(|e| e.time);
         let far = self.far.peek().map(|e| e.time);

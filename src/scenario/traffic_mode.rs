@@ -9,8 +9,10 @@
 //! mean service) >= replicas x max_ongoing_requests)` (a union bound). With exponential service
 //! times, a request counted before a change could still be in service at it with probability
 //! at most [`EXPONENTIAL_TAIL`] (the simulator simulates the last [`counted_margin`] before every
-//! change request by request). Their sum is the mode's error bound: the expected number of
-//! requests whose outcome or latency could differ from the per-request model.
+//! change request by request). And a request whose service time reaches its client timeout times
+//! out even in a healthy cluster, which counted mode does not model. The sum of these chances
+//! over the run's requests is the mode's error bound: the expected number of requests whose
+//! outcome or latency could differ from the per-request model.
 
 use super::defaults::MAX_DURATION;
 use super::model::{ServiceTime, Traffic};
@@ -126,13 +128,29 @@ pub fn poisson_tail_bound(mean: f64, k: u64) -> f64 {
     (ln_term.exp() / (1.0 - mean / (k + 1.0))).min(1.0)
 }
 
+/// The chance that a request's service time reaches its client timeout (it then times out,
+/// which counted mode does not model).
+fn timeout_chance(traffic: &Traffic) -> f64 {
+    let Some(timeout) = traffic.client_timeout else { return 0.0 };
+    let t = timeout.as_micros();
+    match traffic.service_time {
+        ServiceTime::Constant(d) => f64::from(u8::from(d.as_micros() >= t)),
+        ServiceTime::Uniform(lo, hi) => {
+            let (lo, hi) = (lo.as_micros(), hi.as_micros().max(lo.as_micros()));
+            (hi + 1).saturating_sub(t.max(lo)) as f64 / (hi - lo + 1) as f64
+        }
+        // `exponential_micros` rounds: the time is at least t when the draw is at least t - 1/2.
+        ServiceTime::Exponential(mean) => (-(t as f64 - 0.5) / mean.as_micros() as f64).exp(),
+    }
+}
+
 /// Counted mode's error bound for a run of `duration` (see the module doc).
 pub fn error_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> f64 {
     let requests = traffic.rate_per_s * duration.as_secs_f64();
     let in_service = traffic.rate_per_s * mean_service_s(traffic.service_time);
     let block = poisson_tail_bound(in_service, u64::from(replicas) * u64::from(max_ongoing));
     let tail = if matches!(traffic.service_time, ServiceTime::Exponential(_)) { EXPONENTIAL_TAIL } else { 0.0 };
-    requests * (block + tail).min(1.0)
+    requests * (block + tail + timeout_chance(traffic)).min(1.0)
 }
 
 /// The mode of a run of `duration` with this traffic on `replicas` replicas.
@@ -214,5 +232,11 @@ mod tests {
         assert!(one.reason.contains("above 0.001"), "{}", one.reason);
         let forced = choose(day, &traffic(1000.0, TrafficMode::Counted), 1, 5);
         assert_eq!(forced.mode, RunMode::Counted);
+        // A 50 ms client timeout on 5 ms mean service times: e^-10 of the requests time out.
+        let mut short_timeout = traffic(1000.0, TrafficMode::Auto);
+        short_timeout.client_timeout = Some(SimDuration::from_millis(50));
+        let timeouts = choose(day.saturating_mul(30), &short_timeout, 6, 5);
+        assert_eq!(timeouts.mode, RunMode::PerRequest, "{}", timeouts.reason);
+        assert!((timeouts.error_bound / (2.592e9 * (-9.9999f64).exp()) - 1.0).abs() < 1e-3);
     }
 }
