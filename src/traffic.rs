@@ -18,8 +18,9 @@ const PS_PER_US: u64 = 1_000_000;
 /// The next arrival times of a traffic, in order.
 #[derive(Clone, Debug, Default)]
 struct ArrivalClock {
-    /// The last arrival, in picoseconds since the start.
-    at_ps: u64,
+    /// The last arrival, in picoseconds since the start (u128: a u64 of picoseconds ends after
+    /// 213 days, within a counted run).
+    at_ps: u128,
 }
 
 impl ArrivalClock {
@@ -35,8 +36,8 @@ impl ArrivalClock {
             // `as` saturates: a draw far in the tail lands after any run's end.
             Arrivals::Poisson => rng.exponential(traffic.gap_ps as f64).round() as u64,
         };
-        self.at_ps = self.at_ps.saturating_add(gap);
-        SimTime::from_micros(self.at_ps / PS_PER_US)
+        self.at_ps = self.at_ps.saturating_add(u128::from(gap));
+        SimTime::from_micros(u64::try_from(self.at_ps / u128::from(PS_PER_US)).unwrap_or(u64::MAX))
     }
 }
 
@@ -66,10 +67,11 @@ impl ArrivalStream {
     /// Moves the stream to `at`: the next arrival is the first at or after `at` (constant
     /// arrivals keep their grid; Poisson ones start afresh there, as they are memoryless).
     pub fn skip_to(&mut self, at: SimTime) {
-        let at_ps = at.as_micros().saturating_mul(PS_PER_US);
+        let at_ps = u128::from(at.as_micros()) * u128::from(PS_PER_US);
         self.clock.at_ps = match self.traffic.arrivals {
             Arrivals::Constant => {
-                first_constant_at_or_after(at, self.traffic.gap_ps).saturating_sub(1) * self.traffic.gap_ps
+                let n = first_constant_at_or_after(at, self.traffic.gap_ps) - 1;
+                u128::from(n) * u128::from(self.traffic.gap_ps)
             }
             Arrivals::Poisson => at_ps,
         };
@@ -164,6 +166,18 @@ mod tests {
         assert_eq!(skipped.next_arrival(), times[17]);
         skipped.skip_to(times[30] + SimDuration::from_micros(1));
         assert_eq!(skipped.next_arrival(), times[31]);
+    }
+
+    #[test]
+    fn arrivals_keep_coming_after_2_to_the_64_picoseconds() {
+        // 2^64 ps is 213.5 days: a counted run of a year goes past it.
+        let sc = crate::scenario::parse(r#"{"traffic": {"rate_per_s": 1000}}"#, "t").unwrap();
+        let day = SimDuration::from_secs(86_400);
+        let mut s = ArrivalStream::new(&sc.scenario);
+        s.skip_to(SimTime::ZERO + day.saturating_mul(300));
+        let times: Vec<SimTime> = (0..100).map(|_| s.next_arrival()).collect();
+        assert!(times[0] >= SimTime::ZERO + day.saturating_mul(300));
+        assert!(times.windows(2).all(|w| w[0] <= w[1]) && times[99] > times[0], "arrivals move on: {times:?}");
     }
 
     #[test]
