@@ -1,7 +1,8 @@
 //! `cargo bench --bench memory`: peak resident memory of `ftsim run` (the release binary, one
 //! child process per row, measured by `wait4`'s `ru_maxrss`) for runs of 0.2 M, 2 M and 20 M
 //! requests, for requests that hang until the end of the run, and for a crash loop that writes a
-//! large events.log. `ftsim run` keeps only the open requests and streams events.log and the
+//! large events.log, and for counted traffic: 30 days and 1 year at 1,000 requests/s, and 10,000
+//! replicas for a day. `ftsim run` keeps only the open requests and streams events.log and the
 //! metrics, so the peak should not grow with the run's length (target: under 200 MB for 20 M
 //! requests). Figures are printed, never asserted.
 
@@ -24,6 +25,21 @@ fn traffic(name: &'static str, secs: u64) -> Row {
             "duration_s": secs,
             "traffic": {"rate_per_s": 1000, "client_timeout_s": 10},
             "faults": [{"kind": "worker_pod_deletion", "at_s": 60, "target": "small-group-2"}]
+        }),
+    }
+}
+
+/// `replicas` replicas on `pods` Ray pods (one per Kubernetes node) at 1,000 requests/s for
+/// `secs` seconds, a worker pod deleted early on; long enough for `auto` to count the traffic.
+fn large_cluster(name: &'static str, pods: u32, replicas: u32, secs: u64) -> Row {
+    Row {
+        name,
+        scenario: serde_json::json!({
+            "duration_s": secs,
+            "cluster": {"k8s_nodes": pods, "ray_pods_per_node": 1, "worker_groups": [{"name": "w", "replicas": pods - 1}]},
+            "serve": {"num_replicas": replicas},
+            "traffic": {"rate_per_s": 1000, "client_timeout_s": 10},
+            "faults": [{"kind": "worker_pod_deletion", "at_s": 60, "target": "w-2"}]
         }),
     }
 }
@@ -92,10 +108,16 @@ fn main() {
         traffic("20M requests", 20_000),
         hanging("2M, hanging to the end", 2_000),
         crash_loop("crash loop, 2 days", 172_800),
+        traffic("30 days, counted", 30 * 86_400),
+        traffic("1 year, counted", 365 * 86_400),
+        large_cluster("10k replicas, 1 day, counted", 1_000, 10_000, 86_400),
     ];
     let dir = tempfile::tempdir().expect("temporary directory");
     println!("ftsim {} peak memory of `ftsim run` (release build, one process per row)", env!("CARGO_PKG_VERSION"));
-    println!("  {:<24} {:>12} {:>14} {:>9} {:>13}", "run", "requests", "events.log", "wall", "peak RSS");
+    println!(
+        "  {:<30} {:>12} {:>11} {:>14} {:>9} {:>13}",
+        "run", "requests", "traffic", "events.log", "wall", "peak RSS"
+    );
     for row in rows.iter().filter(|r| filter.as_deref().is_none_or(|f| r.name.contains(f))) {
         let file = dir.path().join("scenario.json");
         std::fs::write(&file, row.scenario.to_string()).expect("write scenario");
@@ -108,9 +130,10 @@ fn main() {
             serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("JSON");
         let log_bytes = std::fs::metadata(out.join("events.log")).expect("events.log").len();
         println!(
-            "  {:<24} {:>12} {:>11.3} MB {:>7.1} s {:>10.1} MB",
+            "  {:<30} {:>12} {:>11} {:>11.3} MB {:>7.1} s {:>10.1} MB",
             row.name,
             report["summary"]["requests"].as_u64().unwrap_or_default(),
+            report["traffic_mode"]["ran"].as_str().unwrap_or("-"),
             log_bytes as f64 / 1e6,
             wall,
             peak_kib as f64 / 1024.0

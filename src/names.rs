@@ -39,6 +39,10 @@ pub fn node_index(name: &str) -> Option<u32> {
 pub mod stream {
     /// Request arrival gaps (Poisson traffic).
     pub const ARRIVALS: &str = "arrivals";
+    /// Counted traffic: arrivals per cell (Poisson traffic).
+    pub const COUNTED: &str = "counted-arrivals";
+    /// Counted traffic: the service times of counted requests, drawn at the end of the run.
+    pub const COUNTED_LATENCY: &str = "counted-latency";
     /// Service times of requests.
     pub const SERVICE: &str = "service";
     /// The proxies' replica choice (power of two choices).

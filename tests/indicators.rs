@@ -97,6 +97,7 @@ fn the_indicators_reach_report_json_the_summary_the_html_and_the_plot() {
     let run = brownout_at_200_rps(5.0);
     let info = ftsim::report::json::RunInfo {
         mode: "simulation",
+        traffic_mode: None,
         resolved: &ftsim::scenario::parse(&json!({"duration_s": 120}).to_string(), "t").unwrap().resolved,
         rerun: String::new(),
         events_processed: None,

@@ -16,6 +16,10 @@ impl RequestSink for Progress {
         self.records.push(record);
     }
 
+    fn successes(&mut self, _: SimTime, _: u64) {
+        unreachable!("these runs are per-request: nothing is counted");
+    }
+
     fn mark(&mut self, at: SimTime) {
         self.at_marks.push((at, self.records.len()));
     }

@@ -155,8 +155,13 @@ pub(super) fn finish(run: Finished<'_>, dir: RunDirWriter, print: Print) -> Resu
     let metrics = &run.metrics;
     let command = if run.mode == "live" { "live" } else { "run" };
     let rerun = rerun_command(command, run.source, sc.seed, &[]);
-    let info =
-        RunInfo { mode: run.mode, resolved: &run.loaded.resolved, rerun, events_processed: run.events_processed };
+    let info = RunInfo {
+        mode: run.mode,
+        traffic_mode: (run.mode != "live").then(|| sc.traffic_mode()),
+        resolved: &run.loaded.resolved,
+        rerun,
+        events_processed: run.events_processed,
+    };
     let report = report::json::build(info, metrics, sc.duration);
     let artifacts = RunArtifacts { report: &report, metrics };
     let dir = report::write_run_dir(dir, &artifacts).map_err(Failure::bad_input)?;

@@ -97,7 +97,12 @@ impl<E> EventQueue<E> {
         Some((time, e.event))
     }
 
-    /// The time of the earliest pending event.
+    /// Every pending event with its time, in no particular order.
+    pub fn pending(&self) -> impl Iterator<Item = (SimTime, &E)> {
+        self.near.iter().chain(self.far.iter()).map(|e| (e.time(), &e.event))
+    }
+
+    /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         let near = self.near.peek().map(Entry::time);
         let far = self.far.peek().map(Entry::time);

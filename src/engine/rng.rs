@@ -63,6 +63,21 @@ impl RngStream {
         self.exponential(mean_us as f64).round() as u64
     }
 
+    /// A Poisson count with the given mean (`rand_distr`'s exact sampler); 0 for a mean <= 0.
+    pub fn poisson(&mut self, mean: f64) -> u64 {
+        match rand_distr::Poisson::new(mean) {
+            Ok(law) => self.rng.sample::<f64, _>(law) as u64,
+            Err(_) => 0,
+        }
+    }
+
+    /// A binomial count of `n` trials of probability `p` (clamped to [0, 1]; `rand_distr`'s
+    /// exact sampler).
+    pub fn binomial(&mut self, n: u64, p: f64) -> u64 {
+        let law = rand_distr::Binomial::new(n, p.clamp(0.0, 1.0)).expect("p is in [0, 1]");
+        self.rng.sample(law)
+    }
+
     /// An exponentially distributed sample with the given mean (one draw).
     pub fn exponential(&mut self, mean: f64) -> f64 {
         // 1 - unit() lies in (0, 1], so the logarithm is finite.

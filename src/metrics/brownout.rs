@@ -78,13 +78,14 @@ impl Windows {
         Windows { width: width.as_micros(), current: Window::default() }
     }
 
-    /// Counts a request; returns the window it closed, if it moved past one.
-    fn add(&mut self, arrival: SimTime, ok: bool) -> Option<Window> {
+    /// Counts `n` requests that arrived in the window of `arrival`, all successes or all
+    /// failures; returns the window it closed, if it moved past one.
+    fn add(&mut self, arrival: SimTime, ok: bool, n: u64) -> Option<Window> {
         let index = arrival.as_micros() / self.width;
         let closed = (index != self.current.index)
             .then(|| std::mem::replace(&mut self.current, Window { index, ..Window::default() }));
-        self.current.requests += 1;
-        self.current.successes += u64::from(ok);
+        self.current.requests += n;
+        self.current.successes += if ok { n } else { 0 };
         closed
     }
 }
@@ -120,10 +121,16 @@ impl BrownoutTracker {
 
     /// Takes the next request in arrival order.
     pub fn add(&mut self, arrival: SimTime, ok: bool) {
-        if let Some(second) = self.seconds.add(arrival, ok) {
+        self.add_many(arrival, ok, 1);
+    }
+
+    /// Takes the next `n` requests in arrival order, all in the 1 s window of `arrival` and
+    /// all successes or all failures.
+    pub fn add_many(&mut self, arrival: SimTime, ok: bool, n: u64) {
+        if let Some(second) = self.seconds.add(arrival, ok, n) {
             self.close_second(second);
         }
-        if let Some(minute) = self.minutes.add(arrival, ok) {
+        if let Some(minute) = self.minutes.add(arrival, ok, n) {
             self.close_minute(minute);
         }
     }

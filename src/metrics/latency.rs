@@ -4,13 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimDuration;
+use crate::engine::{RngStream, SimDuration};
+use crate::scenario::ServiceTime;
 
 /// Counts of successful requests per latency.
 #[derive(Clone, Debug, Default)]
 pub struct LatencyHistogram {
     counts: BTreeMap<u64, u64>,
     total: u64,
+    /// Latencies of counted requests (one service time each) not drawn yet.
+    undrawn: u64,
 }
 
 impl LatencyHistogram {
@@ -18,6 +21,20 @@ impl LatencyHistogram {
     pub fn add(&mut self, latency: SimDuration) {
         *self.counts.entry(latency.as_micros()).or_default() += 1;
         self.total += 1;
+    }
+
+    /// `n` latencies that are each one service time, drawn later by [`Self::draw_undrawn`].
+    pub fn add_service_times(&mut self, n: u64) {
+        self.undrawn += n;
+    }
+
+    /// Draws the latencies added by [`Self::add_service_times`] from `st`, all at once
+    /// ([`super::service_draws`]).
+    pub fn draw_undrawn(&mut self, st: ServiceTime, rng: &mut RngStream) {
+        for (us, n) in super::service_draws::draw(st, std::mem::take(&mut self.undrawn), rng) {
+            *self.counts.entry(us).or_default() += n;
+            self.total += n;
+        }
     }
 
     /// The `p`-th percentile (nearest rank: the smallest latency with at least `p` % of the

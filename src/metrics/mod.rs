@@ -10,6 +10,7 @@ pub mod faults;
 pub mod latency;
 pub mod observations;
 pub mod series;
+pub mod service_draws;
 pub mod slo;
 pub mod stream;
 

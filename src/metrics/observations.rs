@@ -134,16 +134,29 @@ pub trait RequestSink {
     /// One finished request. Calls come in arrival order.
     fn request(&mut self, record: RequestRecord);
 
+    /// `count` (> 0) requests of counted traffic (`scenario::traffic_mode`), each a success
+    /// whose latency is one service time, not yet drawn: all arrived in one 1 s window and one
+    /// time-series bucket, after every request already passed; the first of them at `first`
+    /// when it is the first of its stretch, else at `first` or later (only its window and bucket
+    /// matter then: no episode is open within a stretch).
+    fn successes(&mut self, first: SimTime, count: u64);
+
     /// `at` may bound a fault's window (an injection, a detection or a change of the levels):
     /// remember how many failed requests arrived before it. `at` is never before the arrival
     /// of a request already passed to [`RequestSink::request`], and marks come in time order.
     fn mark(&mut self, at: SimTime);
 }
 
-/// Keeps every record (tests and small runs).
+/// Keeps every record (tests and small runs, which run request by request: `sim::run`).
 impl RequestSink for Vec<RequestRecord> {
     fn request(&mut self, record: RequestRecord) {
         self.push(record);
+    }
+
+    /// Counted requests have no latency yet: each is recorded as ending at its arrival.
+    fn successes(&mut self, first: SimTime, count: u64) {
+        let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success };
+        self.extend(std::iter::repeat_n(record, count as usize));
     }
 
     fn mark(&mut self, _at: SimTime) {}

@@ -77,6 +77,14 @@ impl BucketCounter {
         }
     }
 
+    /// Counts `n` successful requests that arrived in the bucket of `arrival`.
+    pub fn add_successes(&mut self, arrival: SimTime, n: u64) {
+        if let Some(b) = self.buckets.get_mut((arrival.as_micros() / self.width) as usize) {
+            b.requests += n;
+            b.successes += n;
+        }
+    }
+
     /// The buckets, each with the levels in force at its end.
     pub fn finish(mut self, levels: &[(SimTime, Levels)]) -> Vec<Bucket> {
         debug_assert!(self.buckets.last().is_none_or(|b| b.end == self.end));

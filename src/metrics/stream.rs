@@ -5,8 +5,9 @@
 //! grows with distinct latencies, buckets, episodes and state changes, never with the number of
 //! requests.
 
-use crate::engine::SimTime;
-use crate::scenario::{Scenario, Slo};
+use crate::engine::{RngStream, SimTime};
+use crate::names::stream;
+use crate::scenario::{Scenario, ServiceTime, Slo};
 
 use super::brownout::BrownoutTracker;
 use super::downtime::EpisodeTracker;
@@ -21,6 +22,8 @@ use super::{Metrics, faults, slo};
 pub struct MetricsStream {
     slo: Slo,
     end: SimTime,
+    /// The service-time law and the seed, to draw the latencies of counted requests.
+    service: (ServiceTime, u64),
     requests: u64,
     successes: u64,
     failures_by_cause: [u64; 6],
@@ -38,6 +41,7 @@ impl MetricsStream {
         MetricsStream {
             slo: scenario.slo.clone(),
             end,
+            service: (scenario.traffic.service_time, scenario.seed),
             requests: 0,
             successes: 0,
             failures_by_cause: [0; 6],
@@ -53,6 +57,8 @@ impl MetricsStream {
     /// level changes and injected faults.
     pub fn finish(mut self, levels: &[(SimTime, Levels)], faults: &[FaultRecord]) -> Metrics {
         self.failures.finish();
+        let mut rng = RngStream::new(self.service.1, stream::COUNTED_LATENCY);
+        self.latency.draw_undrawn(self.service.0, &mut rng);
         let latency = [self.latency.percentile(50), self.latency.percentile(99), self.latency.max()];
         let mut m = Metrics {
             requests: self.requests,
@@ -100,6 +106,19 @@ impl RequestSink for MetricsStream {
         self.buckets.add(&r);
         self.failures.add(r.arrival, r.outcome != Outcome::Success);
         self.brownouts.add(r.arrival, r.outcome == Outcome::Success);
+    }
+
+    fn successes(&mut self, first: SimTime, count: u64) {
+        self.requests += count;
+        self.successes += count;
+        self.latency.add_service_times(count);
+        // Only the first success of a stretch can end an episode, and successes change no
+        // failure count: one record stands for all of them there.
+        let first_record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success };
+        self.episodes.add(&first_record);
+        self.failures.add(first, false);
+        self.buckets.add_successes(first, count);
+        self.brownouts.add_many(first, true, count);
     }
 
     fn mark(&mut self, at: SimTime) {

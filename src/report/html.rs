@@ -91,6 +91,9 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
         r.duration_s,
         escape(&r.ftsim_version)
     );
+    if let Some(t) = &r.traffic_mode {
+        let _ = writeln!(b, "<p class=\"meta\">Traffic mode: {} ({})</p>", escape(&t.ran), escape(&t.reason));
+    }
     let _ = writeln!(b, "<p class=\"meta\">Rerun: <code>{}</code></p>\n</header>", escape(&r.rerun));
     let _ = writeln!(b, "<section id=\"plot\">\n<h2>Availability</h2>\n<figure>\n{svg}</figure>\n</section>");
 

@@ -8,6 +8,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::metrics::Metrics;
 use crate::metrics::observations::FailureCause;
 use crate::scenario::raw::RawScenario;
+use crate::scenario::traffic_mode::{ModeChoice, RunMode};
 
 /// Version of the report layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,6 +20,10 @@ pub struct Report {
     pub ftsim_version: String,
     /// `simulation` or `live`.
     pub mode: String,
+    /// The traffic mode a simulation ran in, and why (absent from live runs and from reports
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_mode: Option<TrafficModeJson>,
     pub scenario_name: String,
     pub seed: u64,
     /// SHA-256 of the resolved scenario JSON.
@@ -38,6 +43,33 @@ pub struct Report {
     pub events_processed: Option<u64>,
     /// The scenario with every default filled in.
     pub scenario: RawScenario,
+}
+
+/// The traffic mode of a simulated run (see `scenario::traffic_mode`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrafficModeJson {
+    /// `per_request` or `counted`.
+    pub ran: String,
+    /// `traffic.mode` as written: `auto`, `per_request` or `counted`.
+    pub requested: String,
+    /// Why this mode ran.
+    pub reason: String,
+    /// Counted mode's error bound: expected requests whose outcome or latency could differ from
+    /// the per-request model (0 when per-request ran).
+    pub error_bound_requests: f64,
+}
+
+impl TrafficModeJson {
+    /// The report's view of a mode choice.
+    pub fn of(choice: &ModeChoice) -> Self {
+        let counted = choice.mode == RunMode::Counted;
+        TrafficModeJson {
+            ran: choice.mode.name().to_string(),
+            requested: choice.requested.name().to_string(),
+            reason: choice.reason.clone(),
+            error_bound_requests: if counted { choice.error_bound } else { 0.0 },
+        }
+    }
 }
 
 /// Headline numbers.
@@ -140,6 +172,8 @@ fn d(t: SimDuration) -> f64 {
 pub struct RunInfo<'a> {
     /// `simulation` or `live`.
     pub mode: &'a str,
+    /// The traffic mode of a simulation.
+    pub traffic_mode: Option<ModeChoice>,
     /// The resolved scenario.
     pub resolved: &'a RawScenario,
     /// The command that reproduces the run.
@@ -164,6 +198,7 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
         schema_version: SCHEMA_VERSION,
         ftsim_version: env!("CARGO_PKG_VERSION").to_string(),
         mode: info.mode.to_string(),
+        traffic_mode: info.traffic_mode.as_ref().map(TrafficModeJson::of),
         scenario_name: info.resolved.name.clone().unwrap_or_default(),
         seed: info.resolved.seed.unwrap_or_default(),
         scenario_sha256,

@@ -20,6 +20,7 @@ pub mod secret;
 pub mod shape;
 pub mod show;
 pub mod suggest;
+pub mod traffic_mode;
 pub mod validate;
 
 pub use error::{JsonPath, ScenarioError};

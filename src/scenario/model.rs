@@ -224,6 +224,8 @@ pub fn gap_ps(rate_per_s: f64) -> u64 {
 pub struct Traffic {
     /// Arrival process.
     pub arrivals: Arrivals,
+    /// `traffic.mode` as written ([`Scenario::traffic_mode`] says which mode runs).
+    pub mode: super::traffic_mode::TrafficMode,
     /// Requests per second, as given.
     pub rate_per_s: f64,
     /// Mean inter-arrival gap in picoseconds: `1/rate` rounded to the picosecond (see
@@ -431,6 +433,12 @@ pub struct Slo {
 }
 
 impl Scenario {
+    /// The traffic mode this run uses, and why.
+    pub fn traffic_mode(&self) -> super::traffic_mode::ModeChoice {
+        let serve = &self.serve;
+        super::traffic_mode::choose(self.duration, &self.traffic, serve.num_replicas, serve.max_ongoing_requests)
+    }
+
     /// Names of the Ray pods at the start of the run: `head`, then each group's pods.
     pub fn initial_ray_pods(&self) -> Vec<String> {
         let mut v = vec![names::HEAD_POD.to_string()];

@@ -224,6 +224,8 @@ pub struct RawTraffic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<RawArrivals>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<RawTrafficMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_per_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_time: Option<RawServiceTime>,
@@ -237,6 +239,15 @@ pub struct RawTraffic {
 pub enum RawArrivals {
     Constant,
     Poisson,
+}
+
+/// How requests are simulated.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTrafficMode {
+    Auto,
+    PerRequest,
+    Counted,
 }
 
 /// Service-time distribution of one request on a replica.

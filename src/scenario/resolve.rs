@@ -1,6 +1,7 @@
 //! Raw scenario -> resolved raw scenario: every default filled in, from the field table
 //! ([`super::fields`]), so that the resolved scenario can be recorded in reports.
 
+use super::defaults::DEFAULT_BUCKETS;
 use super::fields::{self as f, FIELDS};
 use super::raw::*;
 
@@ -8,6 +9,8 @@ use super::raw::*;
 pub fn resolve(mut raw: RawScenario) -> RawScenario {
     raw.name.get_or_insert_with(|| "scenario".to_string());
     raw.description.get_or_insert_with(|| f::DESCRIPTION.default_as());
+    let duration = raw.duration_s.or(f::DURATION_S.default_f64()).unwrap_or_default();
+    raw.bucket_s.get_or_insert(default_bucket_s(duration));
     for field in FIELDS {
         field.fill_default(&mut raw);
     }
@@ -23,6 +26,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     resolve_ingress(&mut raw);
     let tr = &mut raw.traffic;
     tr.arrivals.get_or_insert_with(|| f::ARRIVALS.default_as());
+    tr.mode.get_or_insert_with(|| f::TRAFFIC_MODE.default_as());
     tr.service_time.get_or_insert_with(|| f::SERVICE_TIME.default_as());
     for fault in raw.faults.iter_mut() {
         match fault {
@@ -76,6 +80,13 @@ fn resolve_failure(failure: &mut RawFailure) {
             network.get_or_insert_with(|| f::FAILURE_NETWORK.default_as());
         }
     }
+}
+
+/// The default time-series bucket of a run of `duration_s`: 1 s, or for long runs a whole
+/// number of seconds that makes at most [`DEFAULT_BUCKETS`] buckets.
+fn default_bucket_s(duration_s: f64) -> f64 {
+    let most = DEFAULT_BUCKETS as f64;
+    if duration_s.is_finite() && duration_s > most { (duration_s / most).ceil() } else { 1.0 }
 }
 
 fn resolve_cluster(c: &mut RawCluster) {

@@ -14,6 +14,7 @@
 
 #[cfg(debug_assertions)]
 mod check;
+pub mod counted;
 pub mod event;
 pub mod faults;
 pub mod ids;
@@ -27,4 +28,4 @@ pub mod serve;
 pub(crate) mod testing;
 pub mod world;
 
-pub use world::{SimError, SimOutput, SimRun, run, run_streaming};
+pub use world::{SimError, SimOutput, SimRun, run, run_in_mode, run_streaming};

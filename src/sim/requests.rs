@@ -5,7 +5,8 @@
 //! records leave in arrival order and memory holds only the span of requests open at once (at
 //! most the client timeout times the arrival rate when there is a client timeout), never the
 //! whole run. A retired request reads as [`ReqState::Done`]: timers that name it (its client
-//! timeout, a completion scheduled before its replica died) find it finished.
+//! timeout, a completion scheduled before its replica died) find it finished. A stretch of
+//! counted arrivals ([`CountedSpan`]) takes one id, so that it leaves in arrival order too.
 
 use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
@@ -13,8 +14,18 @@ use std::ops::{Index, IndexMut};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::observations::RequestRecord;
 
+use super::counted::CountedSpan;
 use super::ids::ReqId;
 use super::serve::router::{ReqState, Request};
+
+/// What leaves the window, in arrival order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retired {
+    /// One finished request.
+    Request(RequestRecord),
+    /// A stretch of counted arrivals.
+    Counted(CountedSpan),
+}
 
 /// What a retired request reads as.
 const RETIRED: Request =
@@ -26,6 +37,8 @@ pub struct RequestWindow {
     /// Id of the request at the front of `open`.
     base: usize,
     open: VecDeque<Request>,
+    /// The counted stretches in the window, with their ids, oldest first.
+    spans: VecDeque<(usize, CountedSpan)>,
 }
 
 impl RequestWindow {
@@ -34,6 +47,12 @@ impl RequestWindow {
         let id = self.base + self.open.len();
         self.open.push_back(request);
         ReqId(u32::try_from(id).expect("request ids fit in u32 (the request limit is far below)"))
+    }
+
+    /// Adds a stretch of counted arrivals that starts now (it holds no open request).
+    pub fn push_span(&mut self, span: CountedSpan) {
+        let id = self.push(RETIRED);
+        self.spans.push_back((id.ix(), span));
     }
 
     /// Ids handed out so far.
@@ -46,15 +65,19 @@ impl RequestWindow {
         self.open.iter().enumerate().map(|(i, r)| (ReqId((self.base + i) as u32), r))
     }
 
-    /// Retires the finished requests at the front of the window, handing each record to `out`
-    /// in arrival order.
-    pub fn retire_done(&mut self, mut out: impl FnMut(RequestRecord)) {
+    /// Retires the finished requests and the counted stretches at the front of the window,
+    /// handing each to `out` in arrival order.
+    pub fn retire_done(&mut self, mut out: impl FnMut(Retired)) {
         while let Some(front) = self.open.front() {
             if front.state != ReqState::Done {
                 break;
             }
             if let Some(record) = front.record {
-                out(record);
+                out(Retired::Request(record));
+            }
+            if self.spans.front().is_some_and(|(id, _)| *id == self.base) {
+                let (_, span) = self.spans.pop_front().expect("front span");
+                out(Retired::Counted(span));
             }
             self.open.pop_front();
             self.base += 1;
@@ -102,14 +125,24 @@ mod tests {
         let mut w = RequestWindow::default();
         let ids: Vec<ReqId> = (1..=3).map(|t| w.push(open(t))).collect();
         finish(&mut w, ids[1]);
+        let span = CountedSpan { from: SimTime::from_micros(4), to: SimTime::from_micros(8) };
+        w.push_span(span);
         let mut out = Vec::new();
-        w.retire_done(|r| out.push(r.arrival.as_micros()));
+        w.retire_done(|r| out.push(r));
         assert!(out.is_empty(), "the oldest request is still open");
         finish(&mut w, ids[0]);
-        w.retire_done(|r| out.push(r.arrival.as_micros()));
-        assert_eq!(out, [1, 2]);
-        assert_eq!(w.iter().map(|(id, _)| id).collect::<Vec<_>>(), [ids[2]]);
+        w.retire_done(|r| out.push(r));
+        let arrival = |r: &Retired| match r {
+            Retired::Request(r) => r.arrival.as_micros(),
+            Retired::Counted(_) => panic!("the span leaves after the open request"),
+        };
+        assert_eq!(out.iter().map(arrival).collect::<Vec<_>>(), [1, 2]);
+        finish(&mut w, ids[2]);
+        out.clear();
+        w.retire_done(|r| out.push(r));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1], Retired::Counted(span), "the span leaves in arrival order");
         assert_eq!(w[ids[0].ix()].state, ReqState::Done, "a retired request reads as done");
-        assert_eq!(w.issued(), 3);
+        assert_eq!(w.issued(), 4);
     }
 }

@@ -19,17 +19,20 @@ use crate::policy::failures::{self, TooManyFaults};
 use crate::policy::targets::FaultStreams;
 use crate::scenario::{Scenario, defaults};
 
+use super::counted::Counting;
 use super::event::Event;
 use super::faults::Injection;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{Kubernetes, NodeState, PodPhase, PodRole, Raylet};
 use super::observed::Observed;
 use super::ray::RayCore;
+use super::requests::Retired;
 use super::serve::Serve;
 use super::serve::controller::ControllerState;
 use super::serve::proxy::ProxyState;
 use super::serve::replica::ReplicaState;
 use super::serve::router::{ReqState, Request, Traffic};
+use crate::scenario::traffic_mode::RunMode;
 
 /// Why a component died or stopped; carried into the events log and into fault attribution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +167,8 @@ pub struct World {
     pub(super) injection: Injection,
     /// What the run records besides requests: levels and faults.
     pub(super) observed: Observed,
+    /// Counted traffic, in counted mode.
+    pub(super) counting: Option<Counting>,
 }
 
 /// Where a run's output streams to while it runs.
@@ -174,11 +179,22 @@ pub(super) struct Sinks<'a> {
     pub(super) requests: &'a mut dyn RequestSink,
 }
 
-/// Runs a scenario to completion, streaming events.log to `events_log` (after every event) and
-/// every finished request, in arrival order, to `requests`; memory holds only the requests
-/// still open.
+/// Runs a scenario to completion in its traffic mode ([`Scenario::traffic_mode`]), streaming
+/// events.log to `events_log` (after every event) and every finished request (or, in counted
+/// mode, stretch of counted successes), in arrival order, to `requests`; memory holds only the
+/// requests still open.
 pub fn run_streaming(
     scenario: &Scenario,
+    events_log: &mut dyn Write,
+    requests: &mut dyn RequestSink,
+) -> Result<SimRun, SimError> {
+    run_in_mode(scenario, scenario.traffic_mode().mode, events_log, requests)
+}
+
+/// [`run_streaming`] in the traffic mode `mode`, whatever the scenario's.
+pub fn run_in_mode(
+    scenario: &Scenario,
+    mode: RunMode,
     events_log: &mut dyn Write,
     requests: &mut dyn RequestSink,
 ) -> Result<SimRun, SimError> {
@@ -186,18 +202,20 @@ pub fn run_streaming(
     // The scripted faults and those the failure processes draw for this seed.
     let faults = failures::expand(scenario).map_err(SimError::TooManyFaults)?;
     let mut w = World::new(Scenario { faults, ..scenario.clone() });
+    w.counting = (mode == RunMode::Counted).then(|| Counting::new(scenario));
     w.init_steady_state();
     w.flush(&mut out)?;
     w.run_loop(&mut out)?;
     w.finish(&mut out)
 }
 
-/// Runs a scenario to completion, keeping every request record and the whole events log in
-/// memory (tests and small runs; `ftsim run` streams with [`run_streaming`]).
+/// Runs a scenario to completion one request at a time, whatever its traffic mode, keeping every
+/// request record and the whole events log in memory (tests and small runs; `ftsim run` streams
+/// with [`run_streaming`]).
 pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
     let mut log = Vec::new();
     let mut requests = Vec::new();
-    let run = run_streaming(scenario, &mut log, &mut requests)?;
+    let run = run_in_mode(scenario, RunMode::PerRequest, &mut log, &mut requests)?;
     Ok(SimOutput {
         observations: Observations { requests, levels: run.levels, faults: run.faults },
         events_log: String::from_utf8(log).expect("events.log is UTF-8"),
@@ -229,6 +247,7 @@ impl World {
             traffic: Traffic::new(&scenario),
             injection: Injection::default(),
             observed: Observed::new(scenario.faults.len()),
+            counting: None,
             scenario,
         }
     }
@@ -346,6 +365,11 @@ impl World {
         Some((t, ev))
     }
 
+    /// Every pending event with its time, in no particular order.
+    pub(super) fn pending_events(&self) -> impl Iterator<Item = (SimTime, &Event)> {
+        self.queue.pending()
+    }
+
     /// The time of the next scheduled event.
     #[cfg(test)]
     pub(super) fn next_event_time(&self) -> Option<SimTime> {
@@ -355,7 +379,13 @@ impl World {
     /// Hands the finished requests at the front of the window, the pending mark and the new
     /// events.log lines to their sinks.
     pub(super) fn flush(&mut self, out: &mut Sinks<'_>) -> Result<(), SimError> {
-        self.traffic.requests.retire_done(|r| out.requests.request(r));
+        let Traffic { requests, arrivals, .. } = &mut self.traffic;
+        let (counting, bucket) = (&mut self.counting, self.scenario.bucket);
+        requests.retire_done(|r| match (r, counting.as_mut()) {
+            (Retired::Request(r), _) => out.requests.request(r),
+            (Retired::Counted(span), Some(c)) => c.expand(span, arrivals, bucket, out.requests),
+            (Retired::Counted(_), None) => unreachable!("spans are counted in counted mode only"),
+        });
         if std::mem::take(&mut self.observed.mark_now) {
             out.requests.mark(self.now);
         }

@@ -115,8 +115,8 @@ fn default_of(f: &Field) -> String {
 pub fn limits_of(kind: &Kind) -> String {
     let max_s = MAX_DURATION.as_secs_f64();
     match *kind {
-        Kind::Secs { zero: true } => format!("0 to {max_s}"),
-        Kind::Secs { zero: false } => format!("0.000001 to {max_s}"),
+        Kind::Secs { zero: true, max } => format!("0 to {}", max.as_secs_f64()),
+        Kind::Secs { zero: false, max } => format!("0.000001 to {}", max.as_secs_f64()),
         Kind::Int { lo, hi } => format!("{lo} to {hi}"),
         Kind::Count => format!("0 to {}", u64::MAX),
         Kind::Cpus => format!("0 to {}", super::MAX_CPUS),

@@ -42,10 +42,12 @@ pub struct Field {
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
     /// A span in seconds, rounded to the microsecond: from 0 (or from one microsecond unless
-    /// `zero`) to [`super::defaults::MAX_DURATION`].
+    /// `zero`) to `max` ([`super::defaults::MAX_DURATION`] but for `duration_s`).
     Secs {
         /// Whether zero is allowed.
         zero: bool,
+        /// The longest span.
+        max: SimDuration,
     },
     /// An integer from `lo` to `hi`.
     Int {
@@ -312,21 +314,32 @@ pub(crate) const MAX_CPUS: f64 = 100_000.0;
 
 impl Kind {
     /// A span in seconds that may be zero.
-    pub const SECS: Kind = Kind::Secs { zero: true };
+    pub const SECS: Kind = Kind::Secs { zero: true, max: super::defaults::MAX_DURATION };
     /// A span in seconds that must be positive.
-    pub const POSITIVE_SECS: Kind = Kind::Secs { zero: false };
+    pub const POSITIVE_SECS: Kind = Kind::Secs { zero: false, max: super::defaults::MAX_DURATION };
+    /// The length of a run: positive, up to the longest counted run (per-request runs are
+    /// checked against [`super::defaults::MAX_DURATION`] once the traffic mode is known).
+    pub const RUN_SECS: Kind = Kind::Secs { zero: false, max: super::defaults::MAX_COUNTED_DURATION };
+    /// An instant of a run: from 0 to the longest counted run (and before the run's end).
+    pub const RUN_INSTANT: Kind = Kind::Secs { zero: true, max: super::defaults::MAX_COUNTED_DURATION };
 
     /// Checks a number against these limits; the error says what was expected and found.
     pub fn check_f64(&self, v: f64) -> Result<(), String> {
-        let max = super::defaults::MAX_DURATION;
         match *self {
-            Kind::Secs { zero } => match SimDuration::from_secs_f64(v) {
+            Kind::Secs { zero, max } => match SimDuration::from_secs_f64(v) {
                 _ if v < 0.0 => Err(format!("expected a duration in seconds >= 0, found {}", show::num(v))),
                 Some(dur) if dur <= max && (zero || dur.as_micros() > 0) => Ok(()),
                 Some(dur) if dur <= max => {
                     Err(format!("expected a positive number of seconds (at least 0.000001), found {v}"))
                 }
-                _ => Err(format!("expected at most {} s (the longest run), found {}", max.as_secs_f64(), show::num(v))),
+                _ => {
+                    let which = if max == super::defaults::MAX_DURATION { "run" } else { "counted run" };
+                    Err(format!(
+                        "expected at most {} s (the longest {which}), found {}",
+                        max.as_secs_f64(),
+                        show::num(v)
+                    ))
+                }
             },
             Kind::Cpus if !(0.0..=MAX_CPUS).contains(&v) => {
                 Err(format!("expected a CPU count between 0 and {MAX_CPUS}, found {}", show::num(v)))
@@ -451,6 +464,7 @@ mod tests {
         assert_eq!(PROXY_LOCATION.default_as::<RawProxyLocation>(), RawProxyLocation::EveryNode);
         assert_eq!(INGRESS_KIND.default_as::<RawIngressKind>(), RawIngressKind::Pinned);
         assert_eq!(ARRIVALS.default_as::<RawArrivals>(), RawArrivals::Poisson);
+        assert_eq!(TRAFFIC_MODE.default_as::<RawTrafficMode>(), RawTrafficMode::Auto);
         let _: RawServiceTime = SERVICE_TIME.default_as();
         let _: Vec<RawFault> = FAULTS.default_as();
         let _: Vec<RawFailure> = FAILURES.default_as();
@@ -471,6 +485,10 @@ mod tests {
         assert_eq!(
             Kind::SECS.check_f64(1e300),
             Err("expected at most 604800 s (the longest run), found 1e300".to_string())
+        );
+        assert_eq!(
+            Kind::RUN_SECS.check_f64(1e300),
+            Err("expected at most 31622400 s (the longest counted run), found 1e300".to_string())
         );
         assert_eq!(
             Kind::Int { lo: 1, hi: 5 }.check_u64(6),

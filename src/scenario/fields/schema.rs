@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Default, FIELDS, Field, Kind, Variant, find, markdown};
-use crate::scenario::defaults::{MAX_DURATION, MAX_RATE_PER_S};
+use crate::scenario::defaults::MAX_RATE_PER_S;
 
 /// The JSON Schema of a scenario file.
 pub fn schema() -> Value {
@@ -77,10 +77,9 @@ fn default(f: &Field) -> Value {
 }
 
 fn kind(f: &Field) -> Value {
-    let max_s = MAX_DURATION.as_secs_f64();
     match f.kind {
-        Kind::Secs { zero } => {
-            json!({"type": "number", "minimum": if zero { 0.0 } else { 0.000001 }, "maximum": max_s})
+        Kind::Secs { zero, max } => {
+            json!({"type": "number", "minimum": if zero { 0.0 } else { 0.000001 }, "maximum": max.as_secs_f64()})
         }
         Kind::Int { lo, hi } => json!({"type": "integer", "minimum": lo, "maximum": hi}),
         Kind::Count => json!({"type": "integer", "minimum": 0}),

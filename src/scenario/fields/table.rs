@@ -235,16 +235,16 @@ fields! {
     DESCRIPTION = Field::new("description", Kind::Text { pattern: None, check: None }, Slot::Other)
         .default(Text(""))
         .means("what the scenario shows");
-    DURATION_S = Field::new("duration_s", Kind::POSITIVE_SECS, slot!(F64, duration_s))
+    DURATION_S = Field::new("duration_s", Kind::RUN_SECS, slot!(F64, duration_s))
         .default(s(180))
-        .means("arrival window; the run then drains open requests")
+        .means("arrival window; the run then drains open requests; at most 604800 (7 days) per request")
         .source(Ftsim("long enough for every bundled fault to recover"));
     SEED = Field::new("seed", Kind::Count, slot!(U64, seed))
         .default(Int(1))
         .means("seed of every random stream (`--seed` overrides)")
         .source(Ftsim(""));
     BUCKET_S = Field::new("bucket_s", Kind::POSITIVE_SECS, slot!(F64, bucket_s))
-        .default(s(1))
+        .default(Derived("1 s; for runs over 100000 s, `duration_s` / 100000 rounded up to a whole second"))
         .means("time-series bucket; at most `duration_s`, and at most 1000000 buckets")
         .source(Ftsim(""));
 
@@ -389,9 +389,17 @@ fields! {
     ARRIVALS = Field::new("traffic.arrivals", Kind::Choice(&["poisson", "constant"]), Slot::Other)
         .default(Text("poisson"))
         .means("`poisson` (exponential gaps) or `constant` (one request every 1/rate)");
+    TRAFFIC_MODE = Field::new("traffic.mode", Kind::Choice(&["auto", "per_request", "counted"]), Slot::Other)
+        .default(Text("auto"))
+        .means(
+            "`per_request` (one event per request), `counted` (while the cluster is healthy, request outcomes \
+             drawn as counts; see docs/model.md) or `auto` (counted beyond 2000000 expected requests or 7 days, \
+             when its error bound is negligible); the report says which ran and why",
+        )
+        .source(Ftsim("measured in docs/performance.md"));
     RATE_PER_S = Field::new("traffic.rate_per_s", Kind::Rate, slot!(F64, traffic.rate_per_s))
         .default(Num(20.0))
-        .means("requests per second; rate x duration at most 20000000 requests")
+        .means("requests per second; rate x duration at most 20000000 requests per request (no limit counted)")
         .source(Ftsim(""));
     SERVICE_TIME = Field::new("traffic.service_time", Kind::Tagged(SERVICE_TIMES), Slot::Other)
         .default(Json(r#"{"kind": "exponential", "mean_s": 0.005}"#))
@@ -413,7 +421,7 @@ fields! {
     FAULTS = Field::new("faults", Kind::TaggedList(FAULT_KINDS), Slot::Other)
         .default(Json("[]"))
         .means("injected faults, at most 1000");
-    FAULT_AT_S = Field::new("faults[].at_s", Kind::SECS, Slot::Other)
+    FAULT_AT_S = Field::new("faults[].at_s", Kind::RUN_INSTANT, Slot::Other)
         .means("injection time, before the end of the run (`duration_s`)");
     FAULT_TARGET = Field::new("faults[].target", Kind::Text { pattern: None, check: None }, Slot::Other)
         .default(Absent("drawn with the fault's random stream"))

@@ -37,7 +37,9 @@ pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenari
     let serve = serve::validate(&mut ck, raw, &cluster);
     let timings = timings::validate(&mut ck, raw);
     let ingress = ingress::validate(&mut ck, raw, &cluster, &serve);
-    let traffic = traffic::validate(&mut ck, raw, duration);
+    let traffic = traffic::validate(&mut ck, raw);
+    let mode = super::traffic_mode::choose(duration, &traffic, serve.num_replicas, serve.max_ongoing_requests);
+    traffic::per_request_limits(&mut ck, duration, &traffic, &mode);
     let bounds = faults::Bounds { duration, cluster: &cluster, serve: &serve, timings: &timings, traffic: &traffic };
     let faults = faults::validate(&mut ck, raw, &bounds);
     let bounds = failures::Bounds { duration, cluster: &cluster, serve: &serve, base_dir };

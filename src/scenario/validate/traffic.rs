@@ -4,32 +4,57 @@ use super::check::{Checker, r};
 use super::{d, f};
 use crate::engine::SimDuration;
 use crate::scenario::model::{Arrivals, ServiceTime, Traffic};
-use crate::scenario::raw::{RawArrivals, RawScenario, RawServiceTime};
+use crate::scenario::raw::{RawArrivals, RawScenario, RawServiceTime, RawTrafficMode};
 use crate::scenario::show;
+use crate::scenario::traffic_mode::{ModeChoice, RunMode, TrafficMode};
 
-pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, duration: SimDuration) -> Traffic {
+pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Traffic {
     ck.section(raw, "traffic");
     let rate = f::RATE_PER_S.f64(raw);
-    let mut gap_ps = 0;
-    if f::RATE_PER_S.kind.check_f64(rate).is_ok() {
-        gap_ps = crate::scenario::gap_ps(rate);
-        let expected = rate * duration.as_secs_f64();
-        if expected > d::MAX_REQUESTS as f64 {
-            ck.err(
-                f::RATE_PER_S.json_path(),
-                format!("rate_per_s x duration_s = {expected:.0} requests, more than the limit of {}", d::MAX_REQUESTS),
-            );
-        }
-    }
+    let gap_ps = if f::RATE_PER_S.kind.check_f64(rate).is_ok() { crate::scenario::gap_ps(rate) } else { 0 };
     Traffic {
         arrivals: match r(&raw.traffic.arrivals) {
             RawArrivals::Constant => Arrivals::Constant,
             RawArrivals::Poisson => Arrivals::Poisson,
         },
+        mode: match r(&raw.traffic.mode) {
+            RawTrafficMode::Auto => TrafficMode::Auto,
+            RawTrafficMode::PerRequest => TrafficMode::PerRequest,
+            RawTrafficMode::Counted => TrafficMode::Counted,
+        },
         rate_per_s: rate,
         gap_ps,
         service_time: service_time(ck, &r(&raw.traffic.service_time)),
         client_timeout: f::CLIENT_TIMEOUT_S.secs_opt(raw),
+    }
+}
+
+/// The limits of a run simulated one request at a time: [`d::MAX_DURATION`] and
+/// [`d::MAX_REQUESTS`] (counted traffic has neither; see `scenario::traffic_mode`).
+pub(super) fn per_request_limits(ck: &mut Checker, duration: SimDuration, traffic: &Traffic, mode: &ModeChoice) {
+    if mode.mode != RunMode::PerRequest || traffic.gap_ps == 0 {
+        return;
+    }
+    let why = format!("this run is per-request ({})", mode.reason);
+    if duration > d::MAX_DURATION {
+        ck.err(
+            f::DURATION_S.json_path(),
+            format!(
+                "expected at most {} s for a per-request run, found {}; {why}",
+                d::MAX_DURATION.as_secs_f64(),
+                duration.as_secs_f64()
+            ),
+        );
+    }
+    let expected = traffic.rate_per_s * duration.as_secs_f64();
+    if expected > d::MAX_REQUESTS as f64 {
+        ck.err(
+            f::RATE_PER_S.json_path(),
+            format!(
+                "rate_per_s x duration_s = {expected:.0} requests, more than the limit of {} for a per-request run; {why}",
+                d::MAX_REQUESTS
+            ),
+        );
     }
 }
 

@@ -115,8 +115,11 @@ impl World {
         }
     }
 
-    /// A request arrives at the ingress.
+    /// A request arrives at the ingress (in counted mode, maybe the first of a counted stretch).
     pub(crate) fn on_arrival(&mut self) {
+        if self.count_arrivals() {
+            return;
+        }
         let service = self.draw_service_time();
         let id =
             self.traffic.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });

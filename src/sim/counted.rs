@@ -1,0 +1,196 @@
+//! Counted traffic (`traffic.mode`; see `scenario::traffic_mode` and docs/model.md).
+//!
+//! While the cluster is quiet (every component at its target, every open request in service on
+//! a live replica, every way in routing to live replicas), a request's outcome depends on no
+//! other request: it succeeds, its latency one service time. At an arrival in a quiet cluster
+//! the arrivals from now until the horizon (the next event that may change the routing state,
+//! or the end of arrivals, less [`counted_margin`]) are drawn as counts per cell (one 1 s window
+//! and one time-series bucket) instead of one event per request, and handed to the requests sink
+//! in arrival order; the metrics draw their latencies at the end of the run. The last margin
+//! before a change, and every moment the cluster is not quiet, run request by request, so every
+//! request in service at a change is simulated.
+
+use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::metrics::observations::RequestSink;
+use crate::names::stream;
+use crate::scenario::Scenario;
+use crate::scenario::traffic_mode::counted_margin;
+use crate::traffic::ArrivalStream;
+
+use super::event::Event;
+use super::ids::{PodId, ReplicaId};
+use super::k8s::PodPhase;
+use super::serve::replica::ReplicaState;
+use super::serve::router::ReqState;
+use super::world::World;
+
+/// How long a cluster that is not quiet is left before it is looked at again.
+const RECHECK: SimDuration = SimDuration::from_secs(1);
+
+/// The arrivals counted in one stretch: the one at `from`, and every later one before `to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountedSpan {
+    /// The arrival that started the stretch.
+    pub from: SimTime,
+    /// The horizon: arrivals from here on are simulated again.
+    pub to: SimTime,
+}
+
+/// The state of counted traffic in a run.
+pub struct Counting {
+    /// Requests arriving this long before a change are simulated one by one.
+    margin: SimDuration,
+    /// A cluster found not quiet is looked at again from this time on.
+    next_check: SimTime,
+    /// The stream the counts are drawn from.
+    rng: RngStream,
+}
+
+impl Counting {
+    /// Counted traffic for `sc`.
+    pub fn new(sc: &Scenario) -> Self {
+        Counting {
+            margin: counted_margin(&sc.traffic),
+            next_check: SimTime::ZERO,
+            rng: RngStream::new(sc.seed, stream::COUNTED),
+        }
+    }
+
+    /// Hands the arrivals of `span` to `sink`, one call per cell with arrivals.
+    pub fn expand(
+        &mut self,
+        span: CountedSpan,
+        arrivals: &ArrivalStream,
+        bucket: SimDuration,
+        sink: &mut dyn RequestSink,
+    ) {
+        let mut from = span.from;
+        let mut first = true;
+        while from < span.to {
+            let to = cell_end(from, bucket).min(span.to);
+            let n = arrivals.count_in(from, to, first, &mut self.rng);
+            if n > 0 {
+                sink.successes(from, n);
+            }
+            from = to;
+            first = false;
+        }
+    }
+}
+
+/// The end of the cell that starts at `t`: the next multiple of 1 s or of the bucket width.
+fn cell_end(t: SimTime, bucket: SimDuration) -> SimTime {
+    let next = |w: u64| (t.as_micros() / w + 1) * w;
+    let second = SimDuration::from_secs(1).as_micros();
+    SimTime::from_micros(next(second).min(next(bucket.as_micros().max(1))))
+}
+
+impl Event {
+    /// True for the events that change nothing in a quiet cluster: requests, and the periodic
+    /// checks of healthy components.
+    fn leaves_quiet_alone(&self) -> bool {
+        matches!(
+            self,
+            Event::Arrival
+                | Event::RequestDone(_)
+                | Event::ClientTimeout(_)
+                | Event::ControllerTick
+                | Event::RayServiceReconcile
+                | Event::ReplicaHealthCheck { .. }
+                | Event::ReplicaHealthCheckTimeout { .. }
+                | Event::ProxyHealthCheck { .. }
+                | Event::ProxyHealthCheckTimeout { .. }
+                | Event::ReadinessProbe { .. }
+        )
+    }
+}
+
+impl World {
+    /// In counted mode, at an arrival now: when the cluster is quiet, counts the arrivals from
+    /// now to the horizon (this one included) and schedules the first arrival after it; true if
+    /// it did.
+    pub(super) fn count_arrivals(&mut self) -> bool {
+        let Some(counting) = &self.counting else { return false };
+        if self.now < counting.next_check {
+            return false;
+        }
+        let margin = counting.margin;
+        let horizon = self.quiet_until().and_then(|t| t.as_micros().checked_sub(margin.as_micros()));
+        let now = self.now;
+        match horizon.map(SimTime::from_micros) {
+            Some(to) if to > now => {
+                self.traffic.requests.push_span(CountedSpan { from: now, to });
+                self.traffic.arrivals.skip_to(to);
+                self.schedule_next_arrival();
+                true
+            }
+            _ => {
+                if let Some(c) = self.counting.as_mut() {
+                    c.next_check = now + RECHECK;
+                }
+                false
+            }
+        }
+    }
+
+    /// When the cluster is quiet: the first time something may change it (the earliest pending
+    /// event that is not a request or a periodic check, or the end of arrivals).
+    fn quiet_until(&self) -> Option<SimTime> {
+        if !self.levels().at_target() || !self.traffic.waiting_proxies.is_empty() {
+            return None;
+        }
+        let in_service = |state: ReqState| match state {
+            ReqState::Serving(_, r) => self.replica_answers(r),
+            ReqState::Done => true,
+            ReqState::Waiting(_) | ReqState::Hanging => false,
+        };
+        if !self.traffic.requests.iter().all(|(_, r)| in_service(r.state)) || !self.every_way_in_answers() {
+            return None;
+        }
+        let end = SimTime::ZERO + self.scenario.duration;
+        Some(self.pending_events().filter(|(_, ev)| !ev.leaves_quiet_alone()).map(|(t, _)| t).fold(end, SimTime::min))
+    }
+
+    /// The replica is running, alive, answers its calls and its pod is reachable.
+    fn replica_answers(&self, r: ReplicaId) -> bool {
+        let rep = &self.serve.replicas[r.ix()];
+        rep.actor_alive
+            && rep.state == ReplicaState::Running
+            && rep.health_mode().is_none()
+            && rep.pod.is_some_and(|p| self.k8s.pods[p.ix()].unreachable_since.is_none())
+    }
+
+    /// Every pod a new connection may reach has a proxy that accepts it and routes only to
+    /// replicas that answer.
+    fn every_way_in_answers(&self) -> bool {
+        let pods: Vec<PodId> = match &self.scenario.ingress {
+            crate::scenario::Ingress::Pinned { pod } => match self.k8s.pods.iter().position(|p| &p.name == pod) {
+                Some(i) => vec![PodId(i as u32)],
+                None => return false,
+            },
+            crate::scenario::Ingress::Service => (0..self.k8s.pods.len())
+                .map(|i| PodId(i as u32))
+                .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
+                .collect(),
+        };
+        let mut checked: Option<*const ReplicaId> = None;
+        !pods.is_empty()
+            && pods.iter().all(|&pod| {
+                let p = &self.k8s.pods[pod.ix()];
+                let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
+                    return false;
+                };
+                let view = &self.serve.proxies[proxy.ix()].view;
+                if p.phase != PodPhase::Running || p.unreachable_since.is_some() || view.is_empty() {
+                    return false;
+                }
+                // Proxies share the controller's broadcast: check each list once.
+                let list = view.all();
+                if checked == Some(list.as_ptr()) {
+                    return true;
+                }
+                checked = Some(list.as_ptr());
+                list.iter().all(|&r| self.replica_answers(r))
+            })
+    }
+}
