@@ -7,7 +7,9 @@
 #   2. `cargo run --release -- run NAME -q` for every bundled scenario (`ftsim scenarios`), into
 #      output/NAME/. Exit code 1 (SLO violated) is expected for some scenarios; 2 or any other
 #      failure stops the script.
-#   3. `jupyter nbconvert --to notebook --execute` of each notebooks/*.ipynb into
+#   3. `ftsim mc month-of-node-failures --runs 40` into output/month-of-node-failures-mc/ (the
+#      notebook's month of availability).
+#   4. `jupyter nbconvert --to notebook --execute` of each notebooks/*.ipynb into
 #      output/notebooks/; an error in any cell fails the script.
 #
 # Environment:
@@ -54,6 +56,10 @@ for name in "${scenarios[@]}"; do
         *) die "ftsim run $name failed with exit code $rc" ;;
     esac
 done
+
+log "month-of-node-failures: 40 simulated months (ftsim mc)"
+cargo run --release --quiet -- mc month-of-node-failures --runs 40 -q --out "$OUT/month-of-node-failures-mc" \
+    || die "ftsim mc month-of-node-failures failed"
 
 mkdir -p "$OUT/notebooks"
 shopt -s nullglob

@@ -1,5 +1,6 @@
 //! The live plan resolves the same fault targets at the same times as the simulator: the live
-//! orchestrator, run on the fake cluster in virtual time, against `ftsim::sim::run`.
+//! orchestrator, run on the fake cluster in virtual time, against the simulator (streamed, in
+//! the scenario's own traffic mode: a month of traffic runs counted).
 
 use std::sync::atomic::AtomicBool;
 
@@ -22,10 +23,11 @@ fn resolved(faults: &[FaultRecord]) -> Resolved {
 
 /// What the simulator and the live orchestrator (on the fake cluster) resolved for `sc`.
 fn sim_and_live(sc: &Scenario) -> (Resolved, Resolved) {
-    let sim = ftsim::sim::run(sc).expect("the simulation runs");
+    let mut requests = ftsim::metrics::stream::MetricsStream::new(sc);
+    let sim = ftsim::sim::run_streaming(sc, &mut std::io::sink(), &mut requests).expect("the simulation runs");
     let live = rehearse(sc, FakeCluster::new(), &AtomicBool::new(false)).expect("the fake cluster starts");
     let live = live.result.expect("the rehearsal completes");
-    (resolved(&sim.observations.faults), resolved(&live.faults))
+    (resolved(&sim.faults), resolved(&live.faults))
 }
 
 #[test]

@@ -428,10 +428,25 @@ mod redis_outage_during_head_crash {
 mod determinism {
     use super::*;
 
+    /// The events log and the metrics of a streamed run in the scenario's own traffic mode.
+    fn streamed(sc: &ftsim::scenario::Scenario) -> (Vec<u8>, ftsim::metrics::Metrics) {
+        let mut log = Vec::new();
+        let mut stream = ftsim::metrics::stream::MetricsStream::new(sc);
+        let run = ftsim::sim::run_streaming(sc, &mut log, &mut stream).expect("runs");
+        (log, stream.finish(&run.levels, &run.faults))
+    }
+
     /// Same scenario and seed, same bytes; another seed, another run.
     #[test]
     fn same_seed_same_outputs() {
         for (name, _) in ftsim::scenario::bundled::BUNDLED {
+            let sc = Build::bundled(name).scenario();
+            if sc.traffic_mode().mode == ftsim::scenario::traffic_mode::RunMode::Counted {
+                // A month of traffic: too many requests to keep one record each, so the
+                // streamed run in its own (counted) mode, twice, byte for byte.
+                assert_eq!(streamed(&sc), streamed(&sc), "{name}");
+                continue;
+            }
             let a = Build::bundled(name).run();
             let b = Build::bundled(name).run();
             assert_eq!(a.out.events_log, b.out.events_log, "{name}");

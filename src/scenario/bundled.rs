@@ -24,7 +24,7 @@ bundled!(
     "redis-outage",
     "redis-outage-during-head-crash",
     "replica-crash-while-controller-down",
-    "week-of-node-failures",
+    "month-of-node-failures",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

@@ -13,9 +13,11 @@ pub const HEAD: [&str; 8] = ["metric", "mean", "95 % CI of the mean", "p5", "p50
 /// One row: the figure's name, then one cell per column after the first of [`HEAD`].
 pub type Row = Vec<String>;
 
-/// A figure's row, its numbers with `decimals` decimals.
-fn row(label: &str, e: &Estimate, decimals: usize) -> Row {
-    let f = |v: f64| format!("{v:.decimals$}");
+/// A figure's row, its numbers with `decimals` decimals. Every figure is at least 0: the
+/// interval is shown within the figure's range, `0..=max` (a t interval of a count whose mean
+/// is near 0 reaches below it; mc.json keeps the interval as computed).
+fn row_within(label: &str, e: &Estimate, decimals: usize, max: f64) -> Row {
+    let f = |v: f64| format!("{:.decimals$}", v.clamp(0.0, max));
     let ci = match (e.ci95_low, e.ci95_high) {
         (Some(lo), Some(hi)) => format!("[{}, {}]", f(lo), f(hi)),
         _ => "-".to_string(),
@@ -23,13 +25,18 @@ fn row(label: &str, e: &Estimate, decimals: usize) -> Row {
     vec![label.to_string(), f(e.mean), ci, f(e.p5), f(e.p50), f(e.p95), f(e.p99), e.n.to_string()]
 }
 
+/// A row of a figure with no upper bound.
+fn row(label: &str, e: &Estimate, decimals: usize) -> Row {
+    row_within(label, e, decimals, f64::INFINITY)
+}
+
 /// Every row of the summary table: availability, downtime, failures (with each cause that
 /// occurred), the error budget, MTTR, MTBF, latency, then each fault kind's injections and
 /// failed requests.
 pub fn rows(s: &McSummary) -> Vec<Row> {
     let mut out = vec![
-        row("availability (requests)", &s.availability, 6),
-        row("availability (time)", &s.time_availability, 6),
+        row_within("availability (requests)", &s.availability, 6, 1.0),
+        row_within("availability (time)", &s.time_availability, 6, 1.0),
         row("downtime [s]", &s.downtime_s, 1),
         row("downtime per 30 days [s]", &s.downtime_per_30d_s, 1),
         row("bad minutes", &s.bad_minutes, 1),
@@ -73,6 +80,18 @@ pub fn until_ci_line(c: &Convergence, runs: u64, max_runs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intervals_are_shown_within_the_figures_range() {
+        // A count that is 0 in most replications: its t interval reaches below 0 (it showed
+        // `[-47.0, 190.0]` failed requests), and an availability's above 1.
+        let count = Estimate::of(&[0.0, 0.0, 0.0, 0.0, 9.0]).unwrap();
+        assert!(count.ci95_low.unwrap() < 0.0);
+        assert_eq!(row("x", &count, 1)[2], "[0.0, 6.8]");
+        let availability = Estimate::of(&[1.0, 1.0, 1.0, 0.9]).unwrap();
+        assert!(availability.ci95_high.unwrap() > 1.0);
+        assert_eq!(row_within("a", &availability, 3, 1.0)[2], "[0.895, 1.000]");
+    }
 
     #[test]
     fn a_row_shows_every_column_and_a_dash_without_interval() {
