@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::error::{JsonPath, PathSegment, ScenarioError};
 use super::fields::{self, Default};
+use super::shape::kind_of;
 use super::suggest;
 
 /// A validated field path of `--set`.
@@ -199,7 +200,7 @@ pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<(), ScenarioErro
                 PathSegment::Key(k) => {
                     pattern = if pattern.is_empty() { k.clone() } else { format!("{pattern}.{k}") };
                     let Value::Object(map) = here else {
-                        return Err(fail(at, format!("expected an object here, found {}", kind(here))));
+                        return Err(fail(at, format!("expected an object here, found {}", kind_of(here))));
                     };
                     let slot = map.entry(k.clone()).or_insert(Value::Null);
                     if slot.is_null() {
@@ -211,7 +212,7 @@ pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<(), ScenarioErro
                 PathSegment::Index(i) => {
                     pattern.push_str("[]");
                     let Value::Array(items) = here else {
-                        return Err(fail(at, format!("expected an array here, found {}", kind(here))));
+                        return Err(fail(at, format!("expected an array here, found {}", kind_of(here))));
                     };
                     let len = items.len();
                     let Some(item) = items.get_mut(*i) else {
@@ -233,18 +234,6 @@ fn default_of(pattern: &str) -> Value {
     match fields::find(pattern).map(|f| f.default) {
         Some(Default::Json(j)) => serde_json::from_str(j).expect("the table's JSON defaults parse"),
         _ => Value::Object(serde_json::Map::new()),
-    }
-}
-
-/// The JSON type of a value, for messages.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
