@@ -92,6 +92,86 @@ fn files_with(root: &Path, needle: &[u8]) -> Vec<String> {
 struct LiveRun {
     report: Value,
     events: String,
+    /// What a reader needs when a check fails: the seconds with failures, by cause, and the
+    /// error lines of Serve's logs.
+    diagnostics: String,
+}
+
+/// Fails the enclosing check (a closure returning `Result<(), String>`) with a message.
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        let holds: bool = $cond;
+        if !holds {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+/// Runs `name` live (see [`live`]) and checks the guide's behaviour with `check`. A live run
+/// shares this 2-core machine with whatever else runs on it, and a stall of the machine can
+/// fail a run that Ray itself got right; so a failed check prints why, with the run's
+/// diagnostics, and runs the scenario once more. The test fails when both runs fail the check.
+/// The checks that nothing was left behind and that no secret leaked (in [`live`]) are never
+/// retried.
+fn live_checked(
+    name: &str,
+    base_port: u16,
+    edit: impl Fn(common::Build) -> common::Build,
+    check: impl Fn(&LiveRun) -> Result<(), String>,
+) {
+    let first = live(name, base_port, &edit);
+    let Err(why) = check(&first) else { return };
+    eprintln!(
+        "live {name}, attempt 1 failed its check: {why}\n{}\nevents.log:\n{}\nrunning it once more",
+        first.diagnostics, first.events
+    );
+    let second = live(name, base_port, &edit);
+    if let Err(again) = check(&second) {
+        panic!(
+            "live {name} failed its check twice.\nattempt 1: {why}\nattempt 2: {again}\n{}\nevents.log:\n{}",
+            second.diagnostics, second.events
+        );
+    }
+}
+
+/// The seconds with failed requests as ranges with their causes (from timeseries.csv), and the
+/// lines of Serve's logs under `logs` that report an error.
+fn diagnostics(timeseries: &str, logs: &Path) -> String {
+    let mut lines = timeseries.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let mut out = String::from("seconds with failed requests (start, failures by cause):\n");
+    if let (Some(t), Some(failed)) = (col("t_start_s"), col("failures")) {
+        for row in lines.map(|l| l.split(',').collect::<Vec<_>>()) {
+            if row.get(failed).is_some_and(|f| *f != "0") {
+                let causes: Vec<String> = header
+                    .iter()
+                    .zip(&row)
+                    .filter(|(h, v)| h.starts_with("failed_") && **v != "0")
+                    .map(|(h, v)| format!("{}={v}", &h["failed_".len()..]))
+                    .collect();
+                out += &format!("  {} s: {}\n", row[t], causes.join(" "));
+            }
+        }
+    }
+    out += "error lines of Serve's logs:\n";
+    let mut stack = vec![logs.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+        } else if p.to_string_lossy().contains("/serve/") {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            for line in text.lines().filter(|l| l.starts_with("ERROR ") || l.starts_with("WARNING ")) {
+                let at = line.split_whitespace().skip(1).take(2).collect::<Vec<_>>().join(" ");
+                found.push((at, format!("  {name}: {line}")));
+            }
+        }
+    }
+    found.sort();
+    found.truncate(60);
+    out + &found.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join("\n")
 }
 
 /// Runs `ftsim live` on a bundled scenario changed by `edit`; checks the run left nothing.
@@ -138,8 +218,9 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     assert_eq!(temp_dirs(), tmps, "temporary directories left behind");
     let report: Value = serde_json::from_slice(&std::fs::read(dir.path().join("run/report.json")).unwrap()).unwrap();
     let events = std::fs::read_to_string(dir.path().join("run/events.log")).unwrap();
+    let timeseries = std::fs::read_to_string(dir.path().join("run/timeseries.csv")).unwrap();
     assert_eq!(report["mode"], "live");
-    LiveRun { report, events }
+    LiveRun { report, events, diagnostics: diagnostics(&timeseries, &dir.path().join("logs")) }
 }
 
 fn summary(r: &LiveRun, key: &str) -> f64 {
@@ -154,33 +235,42 @@ fn fault(r: &LiveRun, field: &str) -> Option<f64> {
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn replica_crash_is_repaired_and_costs_at_most_in_flight_requests() {
-    let r = live("replica-crash", 20000, |b| b.set("duration_s", json!(80)).set("faults.0.at_s", json!(25)));
-    assert!(summary(&r, "failures") <= 5.0, "{}", r.report["summary"]);
-    assert!(summary(&r, "success_ratio") >= 0.99);
-    let detect = fault(&r, "time_to_detect_s").expect("the controller noticed");
-    assert!(detect <= 20.0, "detected after {detect} s");
-    let recover = fault(&r, "time_to_recover_s").expect("replaced within the run");
-    assert!(recover <= 50.0, "recovered after {recover} s");
+    let edit = |b: common::Build| b.set("duration_s", json!(80)).set("faults.0.at_s", json!(25));
+    live_checked("replica-crash", 20000, edit, |r| {
+        ensure!(summary(r, "failures") <= 5.0, "{}", r.report["summary"]);
+        ensure!(summary(r, "success_ratio") >= 0.99, "{}", r.report["summary"]);
+        let detect = fault(r, "time_to_detect_s").ok_or("the controller never noticed the crash")?;
+        ensure!(detect <= 20.0, "detected after {detect} s");
+        let recover = fault(r, "time_to_recover_s").ok_or("the replica was not replaced within the run")?;
+        ensure!(recover <= 50.0, "recovered after {recover} s");
+        Ok(())
+    });
 }
 
 /// Guide / ray-defaults §5: a controller crash fails no request; Ray restarts it.
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn controller_crash_fails_no_request() {
-    let r = live("controller-crash", 20000, |b| b.set("duration_s", json!(60)).set("faults.0.at_s", json!(20)));
-    assert_eq!(summary(&r, "failures"), 0.0, "{}", r.report["summary"]);
-    let recover = fault(&r, "time_to_recover_s").expect("the controller came back");
-    assert!(recover <= 30.0, "recovered after {recover} s");
+    let edit = |b: common::Build| b.set("duration_s", json!(60)).set("faults.0.at_s", json!(20));
+    live_checked("controller-crash", 20000, edit, |r| {
+        ensure!(summary(r, "failures") == 0.0, "{}", r.report["summary"]);
+        let recover = fault(r, "time_to_recover_s").ok_or("the controller did not come back")?;
+        ensure!(recover <= 30.0, "recovered after {recover} s");
+        Ok(())
+    });
 }
 
 /// Guide: "While the pod crashes and recovers, the live pod can continue serving traffic."
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn worker_pod_deletion_leaves_the_pinned_pod_serving() {
-    let r = live("worker-pod-deletion", 20000, |b| b.set("duration_s", json!(110)).set("faults.0.at_s", json!(25)));
-    assert!(summary(&r, "success_ratio") >= 0.99, "{}", r.report["summary"]);
-    assert!(r.events.contains("small-group-3"), "KubeRay's part recreated the pod:\n{}", r.events);
-    assert!(fault(&r, "time_to_recover_s").is_some(), "the cluster is back at its target:\n{}", r.events);
+    let edit = |b: common::Build| b.set("duration_s", json!(110)).set("faults.0.at_s", json!(25));
+    live_checked("worker-pod-deletion", 20000, edit, |r| {
+        ensure!(summary(r, "success_ratio") >= 0.99, "{}", r.report["summary"]);
+        ensure!(r.events.contains("small-group-3"), "KubeRay's part did not recreate the pod");
+        ensure!(fault(r, "time_to_recover_s").is_some(), "the cluster was not back at its target");
+        Ok(())
+    });
 }
 
 /// Guide: with GCS fault tolerance, "Serve applications can still handle traffic via worker
@@ -188,10 +278,13 @@ fn worker_pod_deletion_leaves_the_pinned_pod_serving() {
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
-    let r = live("head-pod-crash-gcs-ft", 20000, |b| b.set("duration_s", json!(120)).set("faults.0.at_s", json!(25)));
-    assert!(summary(&r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
-    assert!(r.events.contains("gcs gcs: port open no"), "the GCS went down:\n{}", r.events);
-    assert!(fault(&r, "time_to_recover_s").is_some(), "the cluster is back at its target:\n{}", r.events);
+    let edit = |b: common::Build| b.set("duration_s", json!(120)).set("faults.0.at_s", json!(25));
+    live_checked("head-pod-crash-gcs-ft", 20000, edit, |r| {
+        ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+        ensure!(r.events.contains("gcs gcs: port open no"), "the GCS never went down");
+        ensure!(fault(r, "time_to_recover_s").is_some(), "the cluster was not back at its target");
+        Ok(())
+    });
 }
 
 /// Ctrl-C 30 s in, while the cluster starts or its load runs (a start takes 20-45 s here,
@@ -268,4 +361,26 @@ fn dry_run_prints_the_plan_and_starts_nothing() {
     assert!(plan.contains("dry run: nothing was started"));
     assert_eq!(count_processes(), procs);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+}
+
+/// A failed live check prints the seconds with failures and their causes, and Serve's error
+/// lines (no cluster is needed).
+#[test]
+fn diagnostics_name_the_failed_seconds_and_serves_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = dir.path().join("cluster/ray/s0/logs/serve");
+    std::fs::create_dir_all(&serve).unwrap();
+    std::fs::write(
+        serve.join("proxy_127.0.0.2.log"),
+        "INFO 2026-11-29 02:15:33,201 ok\nERROR 2026-11-29 02:16:32,814 proxy died: boom\n",
+    )
+    .unwrap();
+    let ts = "t_start_s,failures,failed_proxy_unavailable,failed_timeout\n0,0,0,0\n1,3,2,1\n";
+    let d = diagnostics(ts, dir.path());
+    assert!(d.contains("  1 s: proxy_unavailable=2 timeout=1"), "{d}");
+    assert!(!d.contains("  0 s:"), "{d}");
+    assert!(
+        d.contains("proxy_127.0.0.2.log: ERROR 2026-11-29 02:16:32,814 proxy died: boom") && !d.contains("INFO ok"),
+        "{d}"
+    );
 }
