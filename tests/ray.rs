@@ -132,12 +132,14 @@ fn ftsim(args: &[&str]) -> Command {
     c
 }
 
-/// `mc.json` without `threads`, the one field that says how a study ran rather than what it found.
-fn mc_json(dir: &Path) -> serde_json::Value {
+/// `mc.json`, and apart the two fields that say how a study ran rather than what it found:
+/// `threads` and `ray_address`.
+fn mc_json(dir: &Path) -> (serde_json::Value, (serde_json::Value, serde_json::Value)) {
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("mc.json")).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("threads");
-    v
+    let ran = v.as_object_mut().unwrap();
+    let how = (ran.remove("threads").unwrap(), ran.remove("ray_address").unwrap());
+    (v, how)
 }
 
 /// `ftsim mc --runs 40 --ray` and a local `ftsim mc --runs 40`: mc.csv the same bytes, mc.json
@@ -154,7 +156,10 @@ fn cli_study_equals_a_local_one(addr: &str) {
     let l = ftsim(&common).args(["--threads", "2", "--out"]).arg(&local).output().unwrap();
     assert_eq!(l.status.code(), Some(0), "{}", String::from_utf8_lossy(&l.stderr));
     assert_eq!(std::fs::read(on_ray.join("mc.csv")).unwrap(), std::fs::read(local.join("mc.csv")).unwrap());
-    assert_eq!(mc_json(&on_ray), mc_json(&local));
+    let ((ray_json, ray_how), (local_json, local_how)) = (mc_json(&on_ray), mc_json(&local));
+    assert_eq!(ray_json, local_json);
+    assert_eq!(ray_how, (serde_json::Value::Null, serde_json::Value::from(addr)));
+    assert_eq!(local_how, (serde_json::Value::from(2), serde_json::Value::Null));
     assert_eq!(
         String::from_utf8_lossy(&r.stdout).replace(&*on_ray.to_string_lossy(), "DIR"),
         String::from_utf8_lossy(&l.stdout).replace(&*local.to_string_lossy(), "DIR"),

@@ -53,8 +53,12 @@ pub struct McReport {
     pub max_runs: u64,
     /// With `--until-ci`: the target half-width and whether it was reached.
     pub until_ci: Option<Convergence>,
-    /// Worker threads used. No number of the study depends on it.
-    pub threads: u64,
+    /// Worker threads of this machine that ran the replications; `None` when a Ray cluster ran
+    /// them (`--ray`). No number of the study depends on it.
+    pub threads: Option<u64>,
+    /// The Ray cluster that ran the replications (`--ray ADDRESS`), `None` when this machine did.
+    /// No number of the study depends on it.
+    pub ray_address: Option<String>,
     /// Every figure over the replications.
     pub summary: McSummary,
     /// Each replication's figures, in index order.
