@@ -92,6 +92,7 @@ fn files_with(root: &Path, needle: &[u8]) -> Vec<String> {
 struct LiveRun {
     report: Value,
     events: String,
+    timeseries: String,
 }
 
 /// Runs `ftsim live` on a bundled scenario changed by `edit`; checks the run left nothing.
@@ -138,12 +139,27 @@ fn live(name: &str, base_port: u16, edit: impl Fn(common::Build) -> common::Buil
     assert_eq!(temp_dirs(), tmps, "temporary directories left behind");
     let report: Value = serde_json::from_slice(&std::fs::read(dir.path().join("run/report.json")).unwrap()).unwrap();
     let events = std::fs::read_to_string(dir.path().join("run/events.log")).unwrap();
+    let timeseries = std::fs::read_to_string(dir.path().join("run/timeseries.csv")).unwrap();
     assert_eq!(report["mode"], "live");
-    LiveRun { report, events }
+    LiveRun { report, events, timeseries }
 }
 
 fn summary(r: &LiveRun, key: &str) -> f64 {
     r.report["summary"][key].as_f64().unwrap_or_else(|| panic!("no summary.{key}: {}", r.report))
+}
+
+/// (requests, failures) that arrived in the time-series buckets within [from, to) s.
+fn requests_between(r: &LiveRun, from: f64, to: f64) -> (u64, u64) {
+    let mut sums = (0, 0);
+    for line in r.timeseries.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let start: f64 = cols[0].parse().unwrap();
+        if start >= from && start < to {
+            sums.0 += cols[2].parse::<u64>().unwrap();
+            sums.1 += cols[4].parse::<u64>().unwrap();
+        }
+    }
+    sums
 }
 
 fn fault(r: &LiveRun, field: &str) -> Option<f64> {
@@ -171,6 +187,35 @@ fn controller_crash_fails_no_request() {
     assert_eq!(summary(&r, "failures"), 0.0, "{}", r.report["summary"]);
     let recover = fault(&r, "time_to_recover_s").expect("the controller came back");
     assert!(recover <= 30.0, "recovered after {recover} s");
+}
+
+/// Guide: the controller killed with `ray.kill(..., no_restart=True)`; queries still answer
+/// while it is down, and a new controller comes up (here RayService's part: live mode submits
+/// the config again at the next reconcile tick, as KubeRay does on finding no application).
+/// ray-defaults §5b: the proxies' long polls died with the old controller, so the pinned proxy
+/// never learns the replacement replicas: once the three it knew are dead, every request through
+/// it fails although the controller runs three replicas again.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn controller_killed_for_good_is_replaced_by_rayservice_but_the_old_proxies_stay_deaf() {
+    let r = live("controller-killed-for-good", 23000, |b| {
+        b.set("duration_s", json!(115))
+            .set("traffic.client_timeout_s", json!(2))
+            .set("faults.0.at_s", json!(20))
+            .set("faults.1.at_s", json!(35))
+            .set("faults.2.at_s", json!(55))
+            .set("faults.3.at_s", json!(75))
+    });
+    assert!(r.events.contains("no Serve application found (no controller)"), "RayService's part:\n{}", r.events);
+    let faults = r.report["faults"].as_array().expect("faults");
+    assert!(faults[0]["time_to_recover_s"].as_f64().is_some(), "a new controller answered:\n{}", r.events);
+    for f in &faults[1..] {
+        assert!(f["time_to_recover_s"].as_f64().is_some(), "each replica was replaced: {f}");
+    }
+    let (_, failed_before) = requests_between(&r, 0.0, 74.0);
+    assert!(failed_before <= 3, "only in-flight requests fail while a replica is known: {failed_before}");
+    let (sent, failed) = requests_between(&r, 90.0, 115.0);
+    assert!(sent > 0 && failed == sent, "every request after the last crash fails: {failed} of {sent}");
 }
 
 /// Guide: "While the pod crashes and recovers, the live pod can continue serving traffic."
