@@ -80,7 +80,8 @@ start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
     A second start_head (after kill_pod "head", or after the head exited)
     removes <temp>/ray_current_cluster and reuses the same IP and ports, so
     surviving workers reconnect (GCS FT). "env" adds/overrides RAY_*/FTSIM_*
-    environment variables for this pod. Waits until `ray start` reports
+    (and Serve's LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_*) environment variables
+    for this pod. Waits until `ray start` reports
     "Ray runtime started" (GCS up, head raylet registered); on timeout or early
     exit the pod is killed and an error with the (redacted) log tail returned.
     With "exit_ok" an early exit of `ray start` (e.g. it gave up on a GCS that

@@ -592,7 +592,10 @@ mod tests {
         assert!(t.log().contains("GONE -> RESTARTING (new controller started by serve.start)"), "{}", t.log());
         assert!(!t.log().contains("actor restarted by Ray"));
         let gcs_up = t.logged_at(secs(61), &["gcs", "-> UP"]);
-        assert_eq!(restarting, (gcs_up + SimDuration::from_secs(10)).ceil_to_grid(SimTime::ZERO, SimDuration::from_secs(2)));
+        assert_eq!(
+            restarting,
+            (gcs_up + SimDuration::from_secs(10)).ceil_to_grid(SimTime::ZERO, SimDuration::from_secs(2))
+        );
     }
 
     #[test]
