@@ -152,7 +152,8 @@ const EVERY_FIELD: &str = r#"{
               "node_drain_timeout_s": 1, "pod_start_s": 1, "wait_gcs_ready_period_s": 1,
               "kubelet_restart_backoff_s": 1, "kubelet_restart_backoff_max_s": 2,
               "readiness_initial_delay_s": 1, "readiness_period_s": 1, "rayservice_reconcile_s": 1,
-              "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1},
+              "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1,
+              "serve_kv_timeout_s": 1, "long_poll_timeout_min_s": 1, "long_poll_timeout_max_s": 2},
   "ingress": {"kind": "pinned", "pod": "g-1"},
   "traffic": {"arrivals": "constant", "rate_per_s": 5, "service_time": {"kind": "SERVICE_TIME"},
               "client_timeout_s": 30},
@@ -162,6 +163,7 @@ const EVERY_FIELD: &str = r#"{
     {"kind": "constructor_failure", "at_s": 3, "count": 2, "duration_s": 5},
     {"kind": "constructor_failure", "at_s": 3, "probability": 0.5, "duration_s": 5},
     {"kind": "controller_crash", "at_s": 4},
+    {"kind": "controller_crash", "at_s": 4.5, "restart": false},
     {"kind": "proxy_crash", "at_s": 5, "target": "head"},
     {"kind": "worker_pod_deletion", "at_s": 6, "target": "g-2"},
     {"kind": "node_loss", "at_s": 7, "target": "node-4", "network": "refused"},
@@ -200,7 +202,7 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");
         let loaded = parse(&text, "every-field.json").unwrap_or_else(|e| panic!("{st}: {e:?}"));
-        assert_eq!(loaded.scenario.faults.len(), 10);
+        assert_eq!(loaded.scenario.faults.len(), 11);
         assert_eq!(loaded.scenario.failures.len(), 10);
         // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
         assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));

@@ -22,13 +22,19 @@ RAY_STARTED_MARKER = "Ray runtime started"
 """What `ray start` prints once its node runs."""
 
 
+ENV_PREFIXES = ("RAY_", "FTSIM_", "LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_")
+"""Names the extra environment may set: Ray's, ftsim's, and Serve's long-poll bounds (which
+have no RAY_ prefix)."""
+
+
 def check_pod_args(a: proto.StartHeadArgs) -> None:
-    """CommandError unless the extra environment sets only RAY_* / FTSIM_* variables and the
-    resources are sane."""
+    """CommandError unless the extra environment sets only variables named by ENV_PREFIXES and
+    the resources are sane."""
     for k in a.env:
-        if not (k.startswith("RAY_") or k.startswith("FTSIM_")):
+        if not k.startswith(ENV_PREFIXES):
             raise CommandError(
-                f"env: only string values for RAY_* / FTSIM_* variables are accepted (got {k!r})"
+                "env: only string values for RAY_* / FTSIM_* /"
+                f" LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_* variables are accepted (got {k!r})"
             )
     if a.num_cpus < 0 or a.object_store_mb < 80:
         raise CommandError("num_cpus must be >= 0 and object_store_mb >= 80")

@@ -80,7 +80,8 @@ start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
     A second start_head (after kill_pod "head", or after the head exited)
     removes <temp>/ray_current_cluster and reuses the same IP and ports, so
     surviving workers reconnect (GCS FT). "env" adds/overrides RAY_*/FTSIM_*
-    environment variables for this pod. Waits until `ray start` reports
+    (and Serve's LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_*) environment variables
+    for this pod. Waits until `ray start` reports
     "Ray runtime started" (GCS up, head raylet registered); on timeout or early
     exit the pod is killed and an error with the (redacted) log tail returned.
     With "exit_ok" an early exit of `ray start` (e.g. it gave up on a GCS that
@@ -129,10 +130,14 @@ deploy {"num_replicas": int, "constructor_s": float,
         "proxy_location": "EveryNode"|"HeadOnly",
         "max_constructor_retry_count": int|null = null,
         "graceful_shutdown_timeout_s": float|null = null,
-        "constructor_fail_delay_s": float = 0, "app_name": str = "default"}
+        "constructor_fail_delay_s": float = 0, "app_name": str = "default",
+        "start_only": bool = false}
     serve.start(proxy_location=..., http_options={"host": "127.0.0.2",
     "port": <head proxy port>}) then a non-blocking serve.run of SleepyPid
     (route "/", num_cpus 0). Returns once submitted; use wait_ready.
+    start_only: serve.start alone; when the controller was killed for good it
+    starts a new one, which recovers the application from its checkpoints (a
+    serve.run of the same application would replace every replica).
     SleepyPid: __init__ first consults the constructor-failure files (below) and
     raises RuntimeError after constructor_fail_delay_s if told to fail, else
     sleeps constructor_s; __call__ returns os.getpid() (HTTP body e.g. "4711");
@@ -429,6 +434,7 @@ class DeployArgs:
     graceful_shutdown_timeout_s: float | None = None
     constructor_fail_delay_s: float = 0.0
     app_name: str = "default"
+    start_only: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -126,6 +126,9 @@ def driver_main() -> int:
             proxy_location=req["proxy_location"],
             http_options={"host": req["http_host"], "port": req["http_port"]},
         )
+        if req.get("start_only"):
+            state["controller"] = None
+            return {"submitted": True}
         opts = {
             "name": "SleepyPid",
             "num_replicas": req["num_replicas"],

@@ -20,8 +20,9 @@ pub enum Action {
     FailConstructorsCount(u32),
     /// Every constructor raises with this probability (0 to stop).
     FailConstructorsProbability(f64),
-    /// Kill the Serve controller actor (Ray restarts it).
-    KillController,
+    /// Kill the Serve controller actor: Ray restarts it, or (`restart: false`, `no_restart=True`)
+    /// it stays dead.
+    KillController { restart: bool },
     /// Kill one pod's proxy actor (the controller replaces it).
     KillProxy { pod: String },
     /// SIGTERM to a pod's `ray start`, as the kubelet sends on pod deletion.
@@ -39,8 +40,11 @@ pub enum Action {
     StopRedis,
     /// Start Redis again on the same data.
     StartRedis,
-    /// Submit the Serve application (RayService's re-submission).
+    /// Submit the Serve application (RayService's re-submission to an empty cluster).
     Deploy,
+    /// `serve.start` only: a new controller recovers the application from its checkpoints
+    /// (RayService's re-submission of an unchanged config to a cluster whose controller is gone).
+    StartServe,
 }
 
 impl std::fmt::Display for Action {
@@ -53,7 +57,12 @@ impl std::fmt::Display for Action {
             Action::FailConstructorsCount(n) => write!(f, "the next {n} replica constructors raise"),
             Action::FailConstructorsProbability(p) if *p == 0.0 => write!(f, "replica constructors stop raising"),
             Action::FailConstructorsProbability(p) => write!(f, "each replica constructor raises with probability {p}"),
-            Action::KillController => write!(f, "ray.kill of SERVE_CONTROLLER_ACTOR (Ray restarts it)"),
+            Action::KillController { restart: true } => {
+                write!(f, "ray.kill of SERVE_CONTROLLER_ACTOR (Ray restarts it)")
+            }
+            Action::KillController { restart: false } => {
+                write!(f, "ray.kill(no_restart=True) of SERVE_CONTROLLER_ACTOR (it stays dead)")
+            }
             Action::KillProxy { pod } => write!(f, "ray.kill of the proxy on pod {pod}"),
             Action::TerminatePod { pod } => write!(f, "SIGTERM to pod {pod}'s ray start (Ray drains the node)"),
             Action::KillPod { pod } => write!(f, "SIGKILL of pod {pod}'s process tree"),
@@ -63,6 +72,7 @@ impl std::fmt::Display for Action {
             Action::StopRedis => write!(f, "SIGKILL of redis-server"),
             Action::StartRedis => write!(f, "redis-server started again on the same data"),
             Action::Deploy => write!(f, "the Serve config is submitted again"),
+            Action::StartServe => write!(f, "serve.start: a new controller recovers the application"),
         }
     }
 }

@@ -251,7 +251,7 @@ impl ClusterAdapter for FakeCluster {
             Action::KillReplica { replica_id } => self.replicas.retain(|r| &r.id != replica_id),
             Action::FailHealth { .. } | Action::FailConstructorsProbability(_) => {}
             Action::FailConstructorsCount(n) => self.failing_constructors = *n,
-            Action::KillController => self.controller_down = true,
+            Action::KillController { .. } => self.controller_down = true,
             Action::KillProxy { pod } => {
                 if let Some(p) = self.pod_mut(pod) {
                     p.proxy_down = true;
@@ -270,6 +270,7 @@ impl ClusterAdapter for FakeCluster {
             Action::StopRedis => self.redis_up = false,
             Action::StartRedis => self.redis_up = true,
             Action::Deploy => self.app_deployed = true,
+            Action::StartServe => self.controller_down = false,
         }
         Ok(format!("fake: {action:?} done"))
     }

@@ -13,7 +13,7 @@ use super::helper::Helper;
 use super::protocol::{self as p, PodStartReply};
 use super::snapshot::Snapshot;
 use crate::scenario::secret::Secret;
-use crate::scenario::{ProxyLocation, Scenario};
+use crate::scenario::{ProxyLocation, Scenario, Timings};
 
 /// The helper package (`python/ftsim_helper`), built into the binary: each module's file name
 /// and text. [`LocalRay::new`] writes it into the run directory.
@@ -132,6 +132,7 @@ impl LocalRay {
                 num_cpus: Some(cpus),
                 timeout_s: Some(180.0),
                 exit_ok: Some(true),
+                env: Some(serve_env(&sc.timings)),
                 ..p::StartHead::default()
             };
             self.helper.request(&args, timeout)?
@@ -141,6 +142,7 @@ impl LocalRay {
                 gcs_ft: ft,
                 num_cpus: Some(1),
                 timeout_s: Some(180.0),
+                env: Some(serve_env(&sc.timings)),
                 ..p::StartWorker::default()
             };
             self.helper.request(&args, timeout)?
@@ -156,7 +158,10 @@ impl LocalRay {
         }
     }
 
-    fn deploy(&mut self) -> Result<f64, LiveError> {
+    /// Submits the application; with `start_only`, `serve.start` alone (a new controller that
+    /// recovers the application from its checkpoints, as after RayService's re-submission of an
+    /// unchanged config: a `serve.run` of the same application would replace every replica).
+    fn deploy(&mut self, start_only: bool) -> Result<f64, LiveError> {
         let s = self.scenario().serve.clone();
         let args = p::Deploy {
             num_replicas: s.num_replicas,
@@ -174,6 +179,7 @@ impl LocalRay {
             max_constructor_retry_count: Some(s.max_constructor_retry_count),
             graceful_shutdown_timeout_s: Some(secs(s.graceful_shutdown_timeout)),
             app_name: None,
+            start_only: Some(start_only),
         };
         Ok(self.helper.request(&args, Duration::from_secs(90))?.elapsed_s)
     }
@@ -202,7 +208,7 @@ impl ClusterAdapter for LocalRay {
         // Real SPREAD placement of num_cpus=0 replicas is often lopsided (4/2/0 was seen); the
         // simulator's steady state has a replica on every pod. Redeploy until it matches.
         for attempt in 1..=4 {
-            self.deploy()?;
+            self.deploy(false)?;
             let n = scenario.serve.num_replicas;
             self.helper.request(&p::WaitReady { timeout_s: 240.0, num_replicas: n }, Duration::from_secs(260))?;
             if self.spread_ok(&pods)? || attempt == 4 {
@@ -233,8 +239,8 @@ impl ClusterAdapter for LocalRay {
                 h.request(&p::FailConstructors { count: None, probability: Some(*prob) }, t)?;
                 None
             }
-            Action::KillController => {
-                Some(h.request(&p::KillController { no_restart: Some(false), method: None }, t)?.elapsed_s)
+            Action::KillController { restart } => {
+                Some(h.request(&p::KillController { no_restart: Some(!restart), method: None }, t)?.elapsed_s)
             }
             Action::KillProxy { pod: name } => {
                 let args = p::KillProxy { pod: Some(name.clone()), node_ip: None, method: None };
@@ -250,10 +256,8 @@ impl ClusterAdapter for LocalRay {
             Action::StartHead => Some(self.start_pod("head")?),
             Action::StopRedis => Some(h.request(&p::StopRedis::default(), t)?.elapsed_s),
             Action::StartRedis => Some(h.request(&p::StartRedis {}, t)?.elapsed_s),
-            Action::Deploy => {
-                self.deploy()?;
-                None
-            }
+            Action::Deploy => Some(self.deploy(false)?),
+            Action::StartServe => Some(self.deploy(true)?),
         };
         let took = elapsed_s.map(|s| format!(" in {s:.1} s")).unwrap_or_default();
         Ok(format!("{action:?} done{took}"))
@@ -279,6 +283,17 @@ impl ClusterAdapter for LocalRay {
         }
         Ok(format!("torn down: {} processes stopped, none left, no port bound", v.killed.len()))
     }
+}
+
+/// The Serve environment variables of every pod's `ray start`, which its raylet's workers (the
+/// controller, proxies and replicas) inherit: the KV timeout and the long-poll bounds.
+fn serve_env(t: &Timings) -> BTreeMap<String, String> {
+    let secs = |d: crate::engine::SimDuration| d.as_secs_f64().to_string();
+    BTreeMap::from([
+        ("RAY_SERVE_KV_TIMEOUT_S".to_string(), secs(t.serve_kv_timeout)),
+        ("LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND".to_string(), secs(t.long_poll_timeout_min)),
+        ("LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_UPPER_BOUND".to_string(), secs(t.long_poll_timeout_max)),
+    ])
 }
 
 #[cfg(test)]

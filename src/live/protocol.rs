@@ -134,6 +134,7 @@ command!(
         graceful_shutdown_timeout_s: f64,
         constructor_fail_delay_s: f64,
         app_name: String,
+        start_only: bool,
     ]
 );
 command!(

@@ -1,5 +1,5 @@
 //! KubeRay's reactions: when a lost node's pods are replaced, and when RayService resubmits the
-//! Serve application to a new, empty cluster.
+//! Serve application (to a new, empty cluster, or to one whose controller was killed for good).
 
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Timings;
@@ -20,11 +20,18 @@ pub fn head_ready(now: SimTime, ray_started: SimTime, t: &Timings) -> bool {
     now >= ray_started + t.readiness_initial_delay
 }
 
-/// RayService's first reconcile (every `rayservice_reconcile_s`, from t = 0) at which a new head
-/// whose Ray started at `ray_started` is ready: when it resubmits the Serve application to an
-/// empty cluster.
+/// RayService's first reconcile (every `rayservice_reconcile_s`, from t = 0) at or after `now`:
+/// when it next asks the dashboard for the Serve applications and, finding none (a new cluster,
+/// or a controller killed for good), submits the Serve config again (`rayservice_controller.go`
+/// `reconcileServe`, `checkIfNeedSubmitServeApplications`).
+pub fn next_reconcile(now: SimTime, t: &Timings) -> SimTime {
+    now.ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile)
+}
+
+/// RayService's first reconcile at which a new head whose Ray started at `ray_started` is ready:
+/// when it resubmits the Serve application to an empty cluster.
 pub fn resubmission_at(ray_started: SimTime, t: &Timings) -> SimTime {
-    (ray_started + t.readiness_initial_delay).ceil_to_grid(SimTime::ZERO, t.rayservice_reconcile)
+    next_reconcile(ray_started + t.readiness_initial_delay, t)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ bundled!(
     "redis-outage",
     "redis-outage-during-head-crash",
     "replica-crash-while-controller-down",
+    "controller-killed-for-good",
     "month-of-node-failures",
 );
 

@@ -166,6 +166,12 @@ pub struct Timings {
     pub orphan_pod_gc: SimDuration,
     pub node_provisioning: SimDuration,
     pub redis_failover: SimDuration,
+    /// `RAY_SERVE_KV_TIMEOUT_S` of the live cluster.
+    pub serve_kv_timeout: SimDuration,
+    /// `LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND` of the live cluster.
+    pub long_poll_timeout_min: SimDuration,
+    /// `LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_UPPER_BOUND` of the live cluster.
+    pub long_poll_timeout_max: SimDuration,
 }
 
 impl Timings {
@@ -371,8 +377,12 @@ pub enum FaultKind {
         /// Window of a probabilistic fault; `None` for good.
         duration: Option<SimDuration>,
     },
-    /// The Serve controller actor is killed (Ray restarts it).
-    ControllerCrash,
+    /// The Serve controller actor is killed: Ray restarts it, or with `ray.kill(no_restart=True)`
+    /// nothing does until a new `serve.start` (KubeRay's RayService resubmission).
+    ControllerCrash {
+        /// Ray restarts it (`max_restarts=-1`); `false`: killed for good.
+        restart: bool,
+    },
     /// A proxy actor is killed (the controller replaces it).
     ProxyCrash {
         /// Pod whose proxy dies, or random among live proxies.
@@ -409,7 +419,7 @@ impl FaultKind {
             FaultKind::ReplicaCrash { .. } => "replica_crash",
             FaultKind::ReplicaHealthCheckFailure { .. } => "replica_health_check_failure",
             FaultKind::ConstructorFailure { .. } => "constructor_failure",
-            FaultKind::ControllerCrash => "controller_crash",
+            FaultKind::ControllerCrash { .. } => "controller_crash",
             FaultKind::ProxyCrash { .. } => "proxy_crash",
             FaultKind::WorkerPodDeletion { .. } => "worker_pod_deletion",
             FaultKind::NodeLoss { .. } => "node_loss",

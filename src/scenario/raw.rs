@@ -197,6 +197,13 @@ pub struct RawTimings {
     pub node_provisioning_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_failover_s: Option<f64>,
+    /// Recorded only when given, like the two below, so that earlier reports stay as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serve_kv_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_poll_timeout_min_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_poll_timeout_max_s: Option<f64>,
 }
 
 /// How client traffic reaches the Serve proxies.
@@ -288,6 +295,9 @@ pub enum RawFault {
     },
     ControllerCrash {
         at_s: f64,
+        /// Recorded only when given, so that reports of earlier scenarios stay as they were.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        restart: Option<bool>,
     },
     ProxyCrash {
         at_s: f64,

@@ -124,10 +124,14 @@ impl World {
                     self.schedule_in(d, Event::FaultEnd(i));
                 }
             }
-            FaultKind::ControllerCrash => {
+            FaultKind::ControllerCrash { restart } => {
                 self.record_fault(i, Some("serve-controller".to_string()));
-                // `ray.kill` (the guide's way): the GCS kills the actor and restarts it at once.
-                self.controller_dies(Cause::Fault(i), SimDuration::ZERO);
+                if restart {
+                    // `ray.kill`: the GCS kills the actor and restarts it at once.
+                    self.controller_dies(Cause::Fault(i), SimDuration::ZERO);
+                } else {
+                    self.controller_killed_for_good(Cause::Fault(i));
+                }
             }
             FaultKind::ProxyCrash { target } => {
                 let pod = self.resolve_pod(i, &target, false, false);

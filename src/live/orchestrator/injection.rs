@@ -141,9 +141,14 @@ impl Orchestrator<'_> {
                     self.schedule(Duration::from(d), Task::FaultEnd(i));
                 }
             }
-            FaultKind::ControllerCrash => {
+            FaultKind::ControllerCrash { restart } => {
                 self.record_fault(i, Some("serve-controller".into()), Some(Detector::ControllerDown));
-                self.act(Action::KillController)?;
+                self.act(Action::KillController { restart })?;
+                if !restart {
+                    // RayService's next reconcile finds no application and submits the config.
+                    let at = kuberay::next_reconcile(self.sim_now(), &self.sc.timings);
+                    self.schedule(Duration::from(at.saturating_since(self.sim_now())), Task::StartServe);
+                }
             }
             FaultKind::ProxyCrash { target } => {
                 let Some(pod) = self.resolve_pod(i, target, false, false) else {

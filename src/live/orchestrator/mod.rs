@@ -177,6 +177,7 @@ impl<'a> Orchestrator<'a> {
             Task::StartPod(name) => self.start_container(&name),
             Task::RestartContainer { pod, created } => self.restart_container(&pod, created),
             Task::Resubmit => self.resubmit(),
+            Task::StartServe => self.start_serve(),
             Task::RedisBack => self.redis_back(),
             Task::NodeNotReady(node) => {
                 self.node_not_ready(node);

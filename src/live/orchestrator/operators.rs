@@ -127,6 +127,18 @@ impl Orchestrator<'_> {
         self.act(Action::Deploy)
     }
 
+    /// RayService: the dashboard finds no controller, so no application; the config it submits
+    /// again is unchanged, so only `serve.start` matters: a new controller recovers the
+    /// application.
+    pub(super) fn start_serve(&mut self) -> Result<(), LiveError> {
+        self.note(
+            Component::Kuberay,
+            "rayservice",
+            format_args!("no Serve application found (no controller); resubmitting the Serve config"),
+        );
+        self.act(Action::StartServe)
+    }
+
     /// One Redis outage is over; Redis starts when none is left, and a held head with it.
     pub(super) fn redis_back(&mut self) -> Result<(), LiveError> {
         self.ops.redis_down = self.ops.redis_down.saturating_sub(1);

@@ -19,8 +19,10 @@ pub(super) enum Task {
     /// The kubelet restarts the container of the pod created `created`-th (stale when that pod
     /// was replaced meanwhile).
     RestartContainer { pod: String, created: usize },
-    /// RayService resubmits the Serve application.
+    /// RayService resubmits the Serve application to an empty cluster.
     Resubmit,
+    /// RayService finds no controller and submits the unchanged config: `serve.start`.
+    StartServe,
     /// One Redis outage is over.
     RedisBack,
     /// A deleted pod's drain deadline: its processes are killed.

@@ -235,6 +235,14 @@ impl Field {
         }
     }
 
+    /// The default of a boolean field. Panics when it has none (a unit test reads every default).
+    pub fn default_bool(&self) -> bool {
+        match self.default {
+            Default::Bool(v) => v,
+            _ => panic!("{} has no boolean default", self.path),
+        }
+    }
+
     /// The default of a choice or of a JSON-valued field, as the raw type `T`. Panics when the
     /// table's default does not parse as `T` (a unit test reads every default).
     pub fn default_as<T: serde::de::DeserializeOwned>(&self) -> T {

@@ -99,8 +99,11 @@ pub const FAULT_KINDS: &[Variant] = &[
     },
     Variant {
         tag: "controller_crash",
-        fields: &[("at_s", true)],
-        meaning: "the Serve controller actor is killed; Ray restarts it",
+        fields: &[("at_s", true), ("restart", false)],
+        meaning: "the Serve controller actor is killed (`ray.kill`); Ray restarts it, or with `restart: false` \
+                  (`no_restart=True`, the guide's way) nothing does: proxies keep their last routes, nothing is \
+                  health-checked or replaced until KubeRay's RayService finds no application and submits the \
+                  config again (a new controller recovers it; the old proxies never hear from it)",
     },
     Variant {
         tag: "proxy_crash",
@@ -438,6 +441,10 @@ fields! {
     FAULT_PROBABILITY = Field::new("faults[].probability", Kind::Probability, Slot::Other)
         .default(Absent("give `count` or `probability`"))
         .means("chance that each constructor attempt fails");
+    FAULT_RESTART = Field::new("faults[].restart", Kind::Bool, Slot::Other)
+        .default(Default::Bool(true))
+        .means("`controller_crash`: whether Ray restarts the killed controller (`false`: `ray.kill(no_restart=True)`)")
+        .source(Ray("the controller's `max_restarts=-1` (`serve/_private/default_impl.py`)"));
     FAULT_NETWORK = Field::new("faults[].network", Kind::Choice(&["unreachable", "refused"]), Slot::Other)
         .default(Text("unreachable"))
         .means("how a lost node looks: black-holed calls hang, refused ones fail at once");
@@ -719,6 +726,34 @@ fields! {
         .default(s(30))
         .means("a highly available Redis promotes a replica this long after its primary fails")
         .source(Guess("Redis Sentinel's sample `down-after-milliseconds` is 30000; managed Redis is often faster"));
+    SERVE_KV_TIMEOUT_S = Field::new("timings.serve_kv_timeout_s", Kind::POSITIVE_SECS, Slot::Other)
+        .default(s(5))
+        .means(
+            "`RAY_SERVE_KV_TIMEOUT_S`: Serve's KV calls to the GCS (the controller's checkpoints) fail after this \
+             instead of blocking while the GCS is down; passed to the live cluster; recorded in reports only when \
+             given. No modelled effect: a controller outlives its GCS only until `ray start --block` stops the \
+             head (`ray_block_poll_s`), see docs/model.md",
+        )
+        .source(KubeRay(
+            "`RAY_SERVE_KV_TIMEOUT_S=5` on RayService pods (`common/pod.go`); Ray's own default is none, the calls \
+             block (`serve/_private/constants.py`, `storage/kv_store.py`)",
+        ));
+    LONG_POLL_TIMEOUT_MIN_S = Field::new("timings.long_poll_timeout_min_s", Kind::POSITIVE_SECS, Slot::Other)
+        .default(s(30))
+        .means(
+            "`LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND`: the controller holds an idle long poll of a proxy \
+             or replica U(min, max) before it answers \"no change\" and the client polls again; passed to the \
+             live cluster; recorded in reports only when given. No modelled effect: after a controller restart \
+             Ray retries the pending polls on the new controller, which answers them as soon as it has recovered \
+             (docs/model.md)",
+        )
+        .source(Ray("`serve/_private/long_poll.py`"));
+    LONG_POLL_TIMEOUT_MAX_S = Field::new("timings.long_poll_timeout_max_s", Kind::POSITIVE_SECS, Slot::Other)
+        .default(s(60))
+        .means(
+            "`LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_UPPER_BOUND`, at least `long_poll_timeout_min_s`; as that field",
+        )
+        .source(Ray("`serve/_private/long_poll.py`"));
 }
 
 /// Every field of `section` (`""` for the top level) that lives in a [`Slot`] of the raw scenario.

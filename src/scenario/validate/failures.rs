@@ -121,7 +121,7 @@ fn validate_process(ck: &mut Checker, fp: &JsonPath, raw: &RawFailure, b: &Bound
             (name, renewal(ck, FaultKind::ProxyCrash { target: None }, proxies, ttf, min_gap_s))
         }
         RawFailure::ControllerCrash { name, ttf, min_gap_s } => {
-            (name, renewal(ck, FaultKind::ControllerCrash, 1, ttf, min_gap_s))
+            (name, renewal(ck, FaultKind::ControllerCrash { restart: true }, 1, ttf, min_gap_s))
         }
         RawFailure::ReplicaHealthCheckFailure { name, ttf, ttr, min_gap_s, mode } => {
             let mode = match r(mode) {

@@ -73,7 +73,7 @@ fn at_s(fault: &RawFault) -> f64 {
         RawFault::ReplicaCrash { at_s, .. }
         | RawFault::ReplicaHealthCheckFailure { at_s, .. }
         | RawFault::ConstructorFailure { at_s, .. }
-        | RawFault::ControllerCrash { at_s }
+        | RawFault::ControllerCrash { at_s, .. }
         | RawFault::ProxyCrash { at_s, .. }
         | RawFault::WorkerPodDeletion { at_s, .. }
         | RawFault::NodeLoss { at_s, .. }
@@ -117,7 +117,9 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
             let failures = constructor_failures(ck, fp, *count, *probability)?;
             FaultKind::ConstructorFailure { failures, duration: duration(ck, *duration_s) }
         }
-        RawFault::ControllerCrash { .. } => FaultKind::ControllerCrash,
+        RawFault::ControllerCrash { restart, .. } => {
+            FaultKind::ControllerCrash { restart: restart.unwrap_or(f::FAULT_RESTART.default_bool()) }
+        }
         RawFault::ProxyCrash { target: tg, .. } => FaultKind::ProxyCrash { target: target(tg, &t.pods, "pod") },
         RawFault::WorkerPodDeletion { target: tg, .. } => {
             FaultKind::WorkerPodDeletion { target: target(tg, &t.workers, "worker pod"), oldest: false }

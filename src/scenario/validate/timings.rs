@@ -2,6 +2,8 @@
 
 use super::check::Checker;
 use super::{d, f};
+use crate::engine::SimDuration;
+use crate::scenario::fields::Field;
 use crate::scenario::model::Timings;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::show;
@@ -41,9 +43,31 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Timings {
         orphan_pod_gc: f::ORPHAN_POD_GC_S.secs(raw),
         node_provisioning: f::NODE_PROVISIONING_S.secs(raw),
         redis_failover: f::REDIS_FAILOVER_S.secs(raw),
+        serve_kv_timeout: unrecorded(ck, &f::SERVE_KV_TIMEOUT_S, raw.timings.serve_kv_timeout_s),
+        long_poll_timeout_min: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MIN_S, raw.timings.long_poll_timeout_min_s),
+        long_poll_timeout_max: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MAX_S, raw.timings.long_poll_timeout_max_s),
     };
     check_backoff(ck, raw, &timings);
+    if timings.long_poll_timeout_max < timings.long_poll_timeout_min {
+        ck.err(
+            f::LONG_POLL_TIMEOUT_MAX_S.json_path(),
+            format!(
+                "expected at least long_poll_timeout_min_s ({}), found {}",
+                show::num(timings.long_poll_timeout_min.as_secs_f64()),
+                show::num(timings.long_poll_timeout_max.as_secs_f64())
+            ),
+        );
+    }
     timings
+}
+
+/// A span of a field that resolution leaves out when absent (so that reports of scenarios
+/// without it stay as they were): checked when given, else the table's default.
+fn unrecorded(ck: &mut Checker, field: &Field, v: Option<f64>) -> SimDuration {
+    match v {
+        Some(v) => ck.secs(field, field.json_path(), v),
+        None => field.secs_of(field.default_f64().unwrap_or_default()),
+    }
 }
 
 /// The kubelet's back-off must bound a crash loop, and its cap must not be below it.

@@ -1,6 +1,15 @@
 //! The Serve controller: health checks, replica replacement and migration, constructor retry
 //! budget, proxy management, recovery after a restart; and KubeRay's RayService re-submission of
-//! the application when a new cluster has none.
+//! the application when a new cluster has none, or when the controller was killed for good.
+//!
+//! Killed for good (`ray.kill(controller, no_restart=True)`, the guide's way) the controller stays
+//! dead: its actor has `max_restarts=-1`, but `no_restart` overrides it. Nothing is health-checked,
+//! replaced or autoscaled; proxies keep routing on their last routing table, but their long-poll
+//! clients stop for good on the `ActorDiedError` (`long_poll.py` `_process_update`). The dashboard
+//! then finds no controller and reports no application, so RayService's next reconcile submits the
+//! Serve config again (`checkIfNeedSubmitServeApplications`); `serve.start` creates a new
+//! controller, which recovers the application from its KV checkpoints like a restarted one. The
+//! proxies it finds by name are reused, still deaf: only proxies it starts hear its updates.
 //!
 //! Health checks follow Ray 2.60: a check starts when `period x U(0.9, 1.1)` has passed since the
 //! last one, but the controller looks at each replica only once per sweep of
@@ -28,6 +37,9 @@ pub enum ControllerState {
     Dead,
     /// Restarted, recovering its state from the GCS.
     Restarting,
+    /// Killed for good (`no_restart`): Ray does not restart it; only a new `serve.start`
+    /// (RayService's re-submission) brings up a new controller.
+    Gone,
 }
 
 /// The Serve controller and the deployment state it owns.
@@ -91,6 +103,7 @@ impl World {
             ControllerState::Running => "RUNNING",
             ControllerState::Dead => "DEAD",
             ControllerState::Restarting => "RESTARTING",
+            ControllerState::Gone => "GONE",
         };
         let from = self.serve.controller.state;
         self.serve.controller.state = state;
@@ -106,13 +119,32 @@ impl World {
     /// dead process; zero for `ray.kill`, which goes through the GCS) and restarts it
     /// (max_restarts = -1).
     pub(crate) fn controller_dies(&mut self, cause: Cause, noticed_after: SimDuration) {
-        if self.serve.controller.state == ControllerState::Dead {
+        if matches!(self.serve.controller.state, ControllerState::Dead | ControllerState::Gone) {
             return;
         }
         self.serve.controller.inc += 1;
         self.serve.controller.fault = cause.fault();
         self.set_controller_state(ControllerState::Dead, &cause.describe());
         self.schedule_in(noticed_after, Event::ControllerRestart);
+    }
+
+    /// `ray.kill(controller, no_restart=True)`: the controller is dead for good, at once (the
+    /// GCS marks the actor DEAD: the fault is detected). Every proxy's long-poll client gets
+    /// `ActorDiedError` and stops; RayService notices at its next reconcile.
+    pub(crate) fn controller_killed_for_good(&mut self, cause: Cause) {
+        if self.serve.controller.state == ControllerState::Gone {
+            return;
+        }
+        if let Some(f) = cause.fault() {
+            self.detect(f);
+        }
+        self.serve.controller.inc += 1;
+        self.serve.controller.fault = None;
+        self.set_controller_state(ControllerState::Gone, &format!("{}; no restart", cause.describe()));
+        for px in &mut self.serve.proxies {
+            px.listening = false;
+        }
+        self.schedule_rayservice_reconcile();
     }
 
     /// Ray restarts the controller on the head, if the GCS and the head raylet are up.
@@ -127,8 +159,14 @@ impl World {
         if !self.gcs_up() || !head_alive {
             return; // retried when the GCS comes back (serve_on_gcs_up)
         }
+        self.start_controller("actor restarted by Ray");
+    }
+
+    /// A controller actor starts (a new incarnation: older timers are stale); it runs after the
+    /// actor start and its recovery from the KV checkpoints.
+    fn start_controller(&mut self, why: &str) {
         self.serve.controller.inc += 1;
-        self.set_controller_state(ControllerState::Restarting, "actor restarted by Ray");
+        self.set_controller_state(ControllerState::Restarting, why);
         let delay = self.scenario.timings.actor_start + self.scenario.timings.controller_recovery;
         let inc = self.serve.controller.inc;
         self.schedule_in(delay, Event::ControllerReady { inc });
@@ -200,27 +238,42 @@ impl World {
             }
             self.log(Component::Serve, "application", format_args!("gone (the new GCS has no Serve application)"));
         }
-        if !self.serve.controller.app_present {
-            if !self.serve.controller.resubmit_pending {
-                self.serve.controller.resubmit_pending = true;
-                let next = self.now.ceil_to_grid(SimTime::ZERO, self.scenario.timings.rayservice_reconcile);
-                self.schedule_at(next, Event::RayServiceReconcile);
-            }
-        } else if self.serve.controller.state == ControllerState::Dead {
-            self.schedule_in(SimDuration::ZERO, Event::ControllerRestart);
+        match self.serve.controller.state {
+            _ if !self.serve.controller.app_present => self.schedule_rayservice_reconcile(),
+            ControllerState::Gone => self.schedule_rayservice_reconcile(),
+            ControllerState::Dead => self.schedule_in(SimDuration::ZERO, Event::ControllerRestart),
+            ControllerState::Running | ControllerState::Restarting => {}
         }
     }
 
-    /// KubeRay's RayService reconcile (every 2 s): once the head is ready and the cluster has no
-    /// Serve application, it submits the Serve config again; Serve starts a controller.
+    /// Schedules RayService's next reconcile (its 2 s grid), unless one is pending.
+    fn schedule_rayservice_reconcile(&mut self) {
+        if !self.serve.controller.resubmit_pending {
+            self.serve.controller.resubmit_pending = true;
+            let next = kuberay::next_reconcile(self.now, &self.scenario.timings);
+            self.schedule_at(next, Event::RayServiceReconcile);
+        }
+    }
+
+    /// KubeRay's RayService reconcile (every 2 s): once the head is ready and the dashboard
+    /// reports no Serve application (none in a new cluster, or no controller to ask), it submits
+    /// the Serve config again; `serve.start` starts a controller.
     pub(crate) fn on_rayservice_reconcile(&mut self) {
         self.serve.controller.resubmit_pending = false;
-        if self.serve.controller.app_present {
+        let gone = self.serve.controller.state == ControllerState::Gone;
+        if self.serve.controller.app_present && !gone {
             return;
         }
         let head_ready = self.k8s.head.is_some_and(|h| matches!(self.k8s.pods[h.ix()].raylet, Raylet::Alive { .. }))
             && kuberay::head_ready(self.now, self.ray.head_ray_started_at, &self.scenario.timings);
-        if self.gcs_up() && head_ready {
+        if self.gcs_up() && head_ready && gone {
+            self.log(
+                Component::Kuberay,
+                "rayservice",
+                format_args!("no Serve application found (no controller); resubmitting the Serve config"),
+            );
+            self.start_controller("new controller started by serve.start");
+        } else if self.gcs_up() && head_ready {
             self.log(
                 Component::Kuberay,
                 "rayservice",
@@ -232,12 +285,8 @@ impl World {
             c.deploy_failed = false;
             c.failure_count = 0;
             c.ever_started = false;
-            c.inc += 1;
             self.rebuild_serve_index();
-            self.set_controller_state(ControllerState::Restarting, "started by serve.run");
-            let delay = self.scenario.timings.actor_start + self.scenario.timings.controller_recovery;
-            let inc = self.serve.controller.inc;
-            self.schedule_in(delay, Event::ControllerReady { inc });
+            self.start_controller("started by serve.run");
         } else {
             self.serve.controller.resubmit_pending = true;
             self.schedule_in(self.scenario.timings.rayservice_reconcile, Event::RayServiceReconcile);
@@ -503,6 +552,50 @@ mod tests {
         assert_eq!(t.replica("SleepyPid#7").state, ReplicaState::Starting);
         let running = t.run_until_true(|w| w.serve.replicas[6].state == ReplicaState::Running);
         assert_eq!(running, secs(75));
+    }
+
+    #[test]
+    fn a_controller_killed_for_good_stays_dead_until_rayservice_resubmits_and_recovers_the_same_application() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "controller_crash", "at_s": 61, "restart": false },
+                          { "kind": "replica_crash", "at_s": 61.5, "target": "SleepyPid#4" }]"#,
+        );
+        t.run_until(secs(61));
+        assert_eq!(t.world().serve.controller.state, ControllerState::Gone);
+        assert!(t.world().serve.proxies.iter().all(|px| !px.listening), "every long poll got ActorDiedError");
+        // Ray never restarts it; the next RayService reconcile (2 s grid) is at 62.
+        let restarting = controller_reaches(&mut t, ControllerState::Restarting);
+        assert_eq!(restarting, secs(62));
+        assert_eq!(t.logged_at(secs(61), &["rayservice", "no Serve application found (no controller)"]), secs(62));
+        assert_eq!(controller_reaches(&mut t, ControllerState::Running), secs(65));
+        // The same application, recovered from its checkpoints: the dead replica is dropped and
+        // replaced, the others re-attached; no new generation.
+        assert_eq!(t.world().serve.controller.generation, 0);
+        assert_eq!(t.logged_at(secs(61), &["SleepyPid#4", "-> DEAD", "not found at recovery"]), secs(65));
+        assert_eq!(t.world().serve.index.replicas_running(), 5);
+        let running = t.run_until_true(|w| w.serve.index.replicas_running() == 6);
+        assert_eq!(running, secs(77));
+        // The old proxies never hear of the replacement.
+        let replacement = ReplicaId(6);
+        assert!(t.world().serve.proxies.iter().all(|px| !px.view.all().contains(&replacement)));
+    }
+
+    #[test]
+    fn after_a_head_crash_a_controller_killed_for_good_comes_back_through_rayservice_not_ray() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "controller_crash", "at_s": 60.5, "restart": false }, { "kind": "head_pod_crash", "at_s": 61 }]"#,
+        );
+        // With GCS fault tolerance the actor table comes back from Redis, the actor DEAD for
+        // good: the new GCS (up at 76) does not restart it; RayService waits for the new head to
+        // be ready (10 s after its Ray started), then submits the config (2 s grid).
+        let restarting = controller_reaches(&mut t, ControllerState::Restarting);
+        assert!(t.log().contains("GONE -> RESTARTING (new controller started by serve.start)"), "{}", t.log());
+        assert!(!t.log().contains("actor restarted by Ray"));
+        let gcs_up = t.logged_at(secs(61), &["gcs", "-> UP"]);
+        assert_eq!(
+            restarting,
+            (gcs_up + SimDuration::from_secs(10)).ceil_to_grid(SimTime::ZERO, SimDuration::from_secs(2))
+        );
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct Proxy {
     pub inc: u32,
     /// The replicas its router believes running (last broadcast, minus replicas it saw fail).
     pub view: RoutingTable,
+    /// Its long-poll clients run: it hears the controller's broadcasts. They stop for good when
+    /// a poll fails with `ActorDiedError` (the controller killed with `no_restart`).
+    pub listening: bool,
     /// Requests waiting for a replica slot, first come first served (ids grow with arrival).
     pub queue: BTreeSet<ReqId>,
     /// Requests whose client connection is held by this proxy (waiting or being served).
@@ -165,6 +168,7 @@ impl World {
             actor_alive: true,
             inc: 0,
             view: RoutingTable::default(),
+            listening: true,
             queue: BTreeSet::new(),
             active: BTreeSet::new(),
             hc_failures: 0,
@@ -299,7 +303,7 @@ impl World {
         }
     }
 
-    /// The controller's routing update reaches every live proxy.
+    /// The controller's routing update reaches every live proxy that still listens.
     pub(crate) fn on_routing_broadcast(&mut self) {
         self.serve.broadcast_pending = false;
         if !self.controller_running() {
@@ -307,7 +311,7 @@ impl World {
         }
         let broadcast = self.broadcast();
         for px in &mut self.serve.proxies {
-            if px.actor_alive && px.state != ProxyState::Removed {
+            if px.actor_alive && px.listening && px.state != ProxyState::Removed {
                 px.view = broadcast.table_for(px.pod);
             }
         }
