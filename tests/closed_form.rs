@@ -5,7 +5,12 @@
 //! seeds put it at 72.0), while the sample sizes keep the interval narrow enough to catch a
 //! bias of about 1 %.
 
+mod common;
+
+use std::sync::OnceLock;
+
 use ftsim::engine::{RngStream, SimDuration, SimTime};
+use ftsim::metrics::observations::{Levels, Outcome};
 use ftsim::policy::failures::{expand, sample::sample};
 use ftsim::scenario::{Dist, Fault, FaultKind, Scenario};
 
@@ -37,7 +42,6 @@ fn assert_inside(what: &str, algebra: f64, (mean, half): (f64, f64)) {
 
 /// The outage intervals (start, end) in seconds that `faults` hold.
 fn outages(faults: &[Fault]) -> Vec<(f64, f64)> {
-    let secs = |t: SimTime| (t - SimTime::ZERO).as_secs_f64();
     faults
         .iter()
         .filter_map(|f| match f.kind {
@@ -137,19 +141,21 @@ fn weibull_and_lognormal_draws_have_their_formula_means() {
     assert!((lognormal.mean() - 300.0 * (0.32f64).exp()).abs() < 1e-9);
 }
 
-/// The share of `[from, to]` (seconds) during which the simulated cluster's Redis answered, from
-/// the levels a run observed.
-fn redis_up_share(levels: &[(SimTime, ftsim::metrics::observations::Levels)], from: f64, to: f64) -> f64 {
-    let secs = |t: SimTime| (t - SimTime::ZERO).as_secs_f64();
-    let mut up = 0.0;
+/// The share of `[from, to]` (seconds) during which the levels a run observed satisfy `holds`.
+fn share_where(levels: &[(SimTime, Levels)], from: f64, to: f64, holds: impl Fn(&Levels) -> bool) -> f64 {
+    let mut good = 0.0;
     for (i, (at, l)) in levels.iter().enumerate() {
         let start = secs(*at).max(from);
         let end = levels.get(i + 1).map_or(to, |(next, _)| secs(*next)).min(to);
-        if l.redis_up && end > start {
-            up += end - start;
+        if holds(l) && end > start {
+            good += end - start;
         }
     }
-    up / (to - from)
+    good / (to - from)
+}
+
+fn secs(t: SimTime) -> f64 {
+    (t - SimTime::ZERO).as_secs_f64()
 }
 
 #[test]
@@ -162,11 +168,195 @@ fn the_simulated_redis_answers_mtbf_over_mtbf_plus_mttr_of_the_time() {
     let days = 3;
     let shares: Vec<f64> = (1..=60)
         .map(|seed| {
-            let sc = scenario(json, days, seed);
-            let mut sink = ftsim::metrics::stream::MetricsStream::new(&sc);
-            let run = ftsim::sim::run_streaming(&sc, &mut std::io::sink(), &mut sink).expect("runs");
-            redis_up_share(&run.levels, WARM_UP_S, days as f64 * 86_400.0)
+            let (run, _) = common::streamed(&scenario(json, days, seed), &mut std::io::sink());
+            share_where(&run.levels, WARM_UP_S, days as f64 * 86_400.0, |l| l.redis_up)
         })
         .collect();
     assert_inside("Redis availability in the simulated cluster", 1.0 / (1.0 + 0.25), mean_ci(&shares));
+}
+
+// k of n replicas behind the router, through the whole model. A `replica_crash` process of n
+// instances with an exponential time to failure of mean m is a Poisson stream of crashes of
+// rate n/m whatever the cluster's state (each instance's clock restarts at its failure), and
+// each crash hits a replica drawn among those running (none when none runs). The cluster repairs
+// on its own: the controller's next health check finds the dead actor and starts a replacement,
+// running after `timings.actor_start_s` + `serve.constructor_s`. So the replicas are NOT
+// independent: with j of n running, each fails at rate n/(m j), not 1/m. The number down is
+// the Erlang loss system M/G/n/n (arrivals: the crashes, servers: the n slots, service: a
+// repair, a crash finding every slot down is lost), with offered load rho = (n/m) E[R]:
+// P(d down) = (rho^d / d!) / sum_{i<=n} rho^i / i!, whatever the repair time's distribution
+// (insensitivity). The binomial of n independent replicas is what a process would give whose
+// instance k crashed only replica slot k; the model does not have one, and the binomial fails
+// below.
+
+/// Replicas behind the router.
+const REPLICAS: u32 = 3;
+/// Each instance's mean time to failure, s: crashes arrive at REPLICAS / REPLICA_MTBF_S per s.
+const REPLICA_MTBF_S: f64 = 60.0;
+/// A constant service time, s, so that a request in flight is rare and short.
+const SERVICE_S: f64 = 0.001;
+/// The client's timeout, s: a request that finds no replica running fails after it.
+const CLIENT_TIMEOUT_S: f64 = 0.1;
+/// `timings.routing_update_s` (default): a replacement is routed to this long after it runs.
+const ROUTING_UPDATE_S: f64 = 0.01;
+/// `serve.constructor_s` (default): most of a replacement's start.
+const DEFAULT_CONSTRUCTOR_S: f64 = 10.0;
+/// Seconds of each run measured, after a warm-up of 30 min (from all running at time zero).
+const MEASURED_S: f64 = 6.0 * 3600.0;
+const KOFN_WARM_UP_S: f64 = 1800.0;
+/// Runs (seeds) of the k-of-n checks.
+const KOFN_SEEDS: u64 = 10;
+
+/// n crashing replicas at 2 requests/s, each replacement's constructor taking `constructor_s`.
+fn crashing_replicas(constructor_s: f64, seed: u64) -> Scenario {
+    let json = format!(
+        r#"{{"serve": {{"num_replicas": {REPLICAS}, "constructor_s": {constructor_s}}},
+            "traffic": {{"rate_per_s": 2, "service_time": {{"kind": "constant", "s": {SERVICE_S}}}, "client_timeout_s": {CLIENT_TIMEOUT_S}}},
+            "failures": [{{"kind": "replica_crash", "ttf": {{"kind": "exponential", "mean": {REPLICA_MTBF_S}, "unit": "s"}}}}]}}"#
+    );
+    let mut sc = scenario(&json, 0, seed);
+    sc.duration = SimDuration::from_secs((KOFN_WARM_UP_S + MEASURED_S) as u64);
+    sc
+}
+
+/// What a run of crashing replicas showed after its warm-up.
+struct ReplicasRun {
+    /// Share of the time with at least k replicas running, at index k (0..=n).
+    at_least: Vec<f64>,
+    /// Mean replicas running, over n: the availability of one replica slot.
+    slot_availability: f64,
+    /// Mean repair time, s, by Little's law: replica-seconds down over the crashes that hit one.
+    mean_repair_s: f64,
+    /// Share of the requests that failed.
+    failed: f64,
+}
+
+fn observe(sc: &Scenario) -> ReplicasRun {
+    let out = ftsim::sim::run(sc).expect("runs");
+    let (from, to) = (KOFN_WARM_UP_S, KOFN_WARM_UP_S + MEASURED_S);
+    let levels = &out.observations.levels;
+    let at_least: Vec<f64> =
+        (0..=REPLICAS).map(|k| share_where(levels, from, to, |l| l.replicas_running >= k)).collect();
+    let mean_running: f64 = at_least[1..].iter().sum();
+    let hits = out
+        .observations
+        .faults
+        .iter()
+        .filter(|f| f.target.is_some() && (from..to).contains(&secs(f.injected_at)))
+        .count();
+    let down_s = (f64::from(REPLICAS) - mean_running) * (to - from);
+    let measured: Vec<_> = out.observations.requests.iter().filter(|r| (from..to).contains(&secs(r.arrival))).collect();
+    let failed = measured.iter().filter(|r| r.outcome != Outcome::Success).count();
+    ReplicasRun {
+        at_least,
+        slot_availability: mean_running / f64::from(REPLICAS),
+        mean_repair_s: down_s / hits as f64,
+        failed: failed as f64 / measured.len() as f64,
+    }
+}
+
+/// P(d replicas down), d = 0..=n, in the Erlang loss system of offered load `rho`.
+fn erlang_down(rho: f64) -> Vec<f64> {
+    let terms: Vec<f64> = (0..=REPLICAS)
+        .scan(1.0, |t, d| {
+            let term = *t;
+            *t *= rho / f64::from(d + 1);
+            Some(term)
+        })
+        .collect();
+    let total: f64 = terms.iter().sum();
+    terms.iter().map(|t| t / total).collect()
+}
+
+/// P(at least k of n running) in the Erlang loss system of offered load `rho`.
+fn erlang_at_least(rho: f64, k: u32) -> f64 {
+    erlang_down(rho)[..=(REPLICAS - k) as usize].iter().sum()
+}
+
+/// P(at least k of n running) for n independent replicas, each up with probability `a`.
+fn binomial_at_least(a: f64, k: u32) -> f64 {
+    let n = REPLICAS;
+    let choose = |j: u32| (0..j).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+    (k..=n).map(|j| choose(j) * a.powi(j as i32) * (1.0 - a).powi((n - j) as i32)).sum()
+}
+
+/// The crash rate, per s.
+fn crash_rate() -> f64 {
+    f64::from(REPLICAS) / REPLICA_MTBF_S
+}
+
+/// The runs of the k-of-n checks with the default repair, made once for the tests that share them.
+fn default_repair_runs() -> &'static [ReplicasRun] {
+    static RUNS: OnceLock<Vec<ReplicasRun>> = OnceLock::new();
+    RUNS.get_or_init(|| (1..=KOFN_SEEDS).map(|seed| observe(&crashing_replicas(DEFAULT_CONSTRUCTOR_S, seed))).collect())
+}
+
+/// The mean of `f` over `runs` with its 99.9 % interval.
+fn over(runs: &[ReplicasRun], f: impl Fn(&ReplicasRun) -> f64) -> (f64, f64) {
+    mean_ci(&runs.iter().map(f).collect::<Vec<_>>())
+}
+
+#[test]
+fn the_replicas_repair_time_is_the_start_plus_the_wait_for_a_health_check() {
+    // Renewal-reward needs only the mean repair time, measured by Little's law (replica-seconds
+    // down over the crashes that hit a replica). The defaults bound it: the actor start (2 s) and
+    // the constructor (10 s), after the controller's next health check of the dead replica, at
+    // most 15 s away (a 10 s period +-10 % snapped up to the 5 s sweep grid).
+    let (repair, half) = over(default_repair_runs(), |r| r.mean_repair_s);
+    assert!(12.0 < repair - half && repair + half < 27.0, "mean repair {repair} +- {half} s");
+}
+
+#[test]
+fn k_of_n_crashing_replicas_are_up_as_the_erlang_loss_law_says() {
+    // At least k of n running, k = 1..n, each run against the law at its own offered load.
+    let runs = default_repair_runs();
+    for k in 1..=REPLICAS {
+        let gap = over(runs, |r| r.at_least[k as usize] - erlang_at_least(crash_rate() * r.mean_repair_s, k));
+        assert_inside(&format!("at least {k} of {REPLICAS} running, minus the Erlang loss law"), 0.0, gap);
+    }
+}
+
+#[test]
+fn k_of_n_crashing_replicas_are_not_independent() {
+    // The binomial with the availability one replica slot had in the same runs lies outside the
+    // interval: a crash finding a replica down hits another one, so all down is more likely
+    // (0.055 against 0.026) and all up too.
+    let runs = default_repair_runs();
+    for k in [1, REPLICAS] {
+        let gap = over(runs, |r| r.at_least[k as usize] - binomial_at_least(r.slot_availability, k));
+        let (mean, half) = gap;
+        assert!(mean.abs() > half, "at least {k} of {REPLICAS}: the binomial lies inside {mean} +- {half}");
+    }
+}
+
+#[test]
+fn requests_fail_as_often_as_no_crashing_replica_runs() {
+    // A request that finds no replica running waits for the replacement and times out (0.1 s):
+    // the share that fails is P(none running) = P(n down), but for the last 0.1 s - 10 ms
+    // (routing update) - 1 ms (service) of each such period (its start rate is the crash rate
+    // times P(n - 1 down)) and plus the requests in flight on a crashed replica (the crash rate
+    // times the 1 ms service, at most).
+    let runs = default_repair_runs();
+    let gap = over(runs, |r| r.failed - (1.0 - erlang_at_least(crash_rate() * r.mean_repair_s, 1)));
+    let rho = crash_rate() * over(runs, |r| r.mean_repair_s).0;
+    let last_waits =
+        crash_rate() * erlang_down(rho)[REPLICAS as usize - 1] * (CLIENT_TIMEOUT_S - ROUTING_UPDATE_S - SERVICE_S);
+    let in_flight = crash_rate() * SERVICE_S;
+    let (mean, half) = gap;
+    assert!(
+        mean + half >= -last_waits && mean - half <= in_flight,
+        "failed requests minus P(none running): {mean} +- {half}, outside [-{last_waits}, {in_flight}]"
+    );
+}
+
+#[test]
+fn a_slower_repair_than_the_algebra_assumes_fails_the_check() {
+    // The power of the checks above: replacements whose constructor takes 20 s instead of 10,
+    // against the law at the offered load of the default repair, fall outside the interval.
+    let rho = crash_rate() * over(default_repair_runs(), |r| r.mean_repair_s).0;
+    let slow: Vec<ReplicasRun> =
+        (1..=4).map(|seed| observe(&crashing_replicas(2.0 * DEFAULT_CONSTRUCTOR_S, seed))).collect();
+    let (mean, half) = over(&slow, |r| r.at_least[1]);
+    let algebra = erlang_at_least(rho, 1);
+    assert!((mean - algebra).abs() > half, "at least 1 running: the algebra {algebra} lies inside {mean} +- {half}");
 }

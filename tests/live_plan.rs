@@ -2,6 +2,8 @@
 //! orchestrator, run on the fake cluster in virtual time, against the simulator (streamed, in
 //! the scenario's own traffic mode: a month of traffic runs counted).
 
+mod common;
+
 use std::sync::atomic::AtomicBool;
 
 use ftsim::engine::SimTime;
@@ -23,8 +25,7 @@ fn resolved(faults: &[FaultRecord]) -> Resolved {
 
 /// What the simulator and the live orchestrator (on the fake cluster) resolved for `sc`.
 fn sim_and_live(sc: &Scenario) -> (Resolved, Resolved) {
-    let mut requests = ftsim::metrics::stream::MetricsStream::new(sc);
-    let sim = ftsim::sim::run_streaming(sc, &mut std::io::sink(), &mut requests).expect("the simulation runs");
+    let (sim, _) = common::streamed(sc, &mut std::io::sink());
     let live = rehearse(sc, FakeCluster::new(), &AtomicBool::new(false)).expect("the fake cluster starts");
     let live = live.result.expect("the rehearsal completes");
     (resolved(&sim.faults), resolved(&live.faults))

@@ -418,10 +418,8 @@ proptest! {
         let sc = parse(&v);
         let kept = run(&sc);
         let mut log = Vec::new();
-        let mut stream = ftsim::metrics::stream::MetricsStream::new(&sc);
-        let streamed = ftsim::sim::run_streaming(&sc, &mut log, &mut stream).expect("run");
+        let (_, m) = common::streamed(&sc, &mut log);
         prop_assert_eq!(String::from_utf8(log).unwrap(), kept.run.events_log.clone());
-        let m = stream.finish(&streamed.levels, &streamed.faults);
         prop_assert_eq!(&m, &kept.metrics);
         let end = ftsim::engine::SimTime::ZERO + sc.duration;
         for f in &m.faults {

@@ -499,9 +499,8 @@ mod determinism {
     /// The events log and the metrics of a streamed run in the scenario's own traffic mode.
     fn streamed(sc: &ftsim::scenario::Scenario) -> (Vec<u8>, ftsim::metrics::Metrics) {
         let mut log = Vec::new();
-        let mut stream = ftsim::metrics::stream::MetricsStream::new(sc);
-        let run = ftsim::sim::run_streaming(sc, &mut log, &mut stream).expect("runs");
-        (log, stream.finish(&run.levels, &run.faults))
+        let (_, metrics) = common::streamed(sc, &mut log);
+        (log, metrics)
     }
 
     /// Same scenario and seed, same bytes; another seed, another run.

@@ -91,6 +91,42 @@ fn run_applies_set_and_records_it_in_the_rerun_command() {
     assert!(r["rerun"].as_str().unwrap().ends_with("--set 'serve.num_replicas=4'"), "{}", r["rerun"]);
 }
 
+/// `month-of-node-failures` cut to 6 hours, with its node losses' MTBF set by the process's name.
+const NAMED: [&str; 5] =
+    ["month-of-node-failures", "--set", "duration_s=21600", "--set", "failures.node_loss.ttf.mean=24"];
+
+#[test]
+fn run_sets_a_failure_process_by_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ftsim(tmp.path(), &[&["run"], &NAMED[..], &["--out", "r", "-q"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("r/report.json")).unwrap()).unwrap();
+    assert_eq!(r["scenario"]["failures"][0]["ttf"]["mean"], 24.0);
+    assert!(r["rerun"].as_str().unwrap().ends_with("--set 'failures.node_loss.ttf.mean=24'"), "{}", r["rerun"]);
+}
+
+#[test]
+fn mc_sets_a_failure_process_by_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ftsim(tmp.path(), &[&["mc"], &NAMED[..], &["--runs", "2", "--out", "m", "-q"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("m/mc.json")).unwrap()).unwrap();
+    assert_eq!(m["scenario"]["failures"][0]["ttf"]["mean"], 24.0, "{m}");
+}
+
+#[test]
+fn sweep_sets_a_failure_process_by_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = ["sweep", NAMED[0], "--set", NAMED[2], "--set", "failures.node_loss.ttf.mean=24,216", "--runs", "2"];
+    let o = ftsim(tmp.path(), &[&args[..], &["--out", "s", "-q"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("s/sweep.json")).unwrap()).unwrap();
+    assert_eq!(r["parameters"], serde_json::json!(["duration_s", "failures.node_loss.ttf.mean"]));
+    assert_eq!(r["points"][1]["settings"], serde_json::json!(["duration_s=21600", "failures.node_loss.ttf.mean=216"]));
+}
+
 #[test]
 fn bad_sets_and_sweeps_exit_2_naming_the_problem() {
     let tmp = tempfile::tempdir().unwrap();
@@ -115,6 +151,23 @@ fn bad_sets_and_sweeps_exit_2_naming_the_problem() {
         (&["sweep", "--set", "sreve.num_replicas=2", "--runs", "2"], "did you mean `serve.num_replicas`?"),
         (&["sweep", "--set", "serve.num_replicas=2,3", "--runs", "0"], "--runs"),
         (&["sweep", "--runs", "2"], "--set"),
+        (
+            &["run", "month-of-node-failures", "--set", "failures.node_los.ttf.mean=5"],
+            "ftsim: --set failures.node_los.ttf.mean=5: $.failures: no item is named `node_los`; did you mean \
+             `node_loss`? (the items are named `node_loss`)",
+        ),
+        (
+            &["mc", "month-of-node-failures", "--set", "failures.nodes.ttf.mean=5", "--runs", "2"],
+            "ftsim: --set failures.nodes.ttf.mean=5: $.failures: no item is named `nodes`",
+        ),
+        (
+            &["sweep", "--set", "failures.node_loss.ttf.mean=5,6", "--runs", "2"],
+            "ftsim: --set failures.node_loss.ttf.mean=5: $.failures: no item is named `node_loss`: the list is empty",
+        ),
+        (
+            &["run", "month-of-node-failures", "--set", "failures.node_loss.ttf.mean=-5"],
+            "ftsim: --set failures.node_loss.ttf.mean=-5: $.failures[0].ttf.mean: expected a number > 0, found -5",
+        ),
     ];
     for (args, expected) in cases {
         let o = ftsim(tmp.path(), args);

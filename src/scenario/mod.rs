@@ -86,12 +86,13 @@ pub fn parse_with(
     overrides: &[overrides::Override],
 ) -> Result<Loaded, Vec<ScenarioError>> {
     // Every error gets the file name, and a position found from its path when it has none;
-    // an error in an override's value gets the override instead.
-    let place = |errors: Vec<ScenarioError>| -> Vec<ScenarioError> {
+    // an error in an override's value (at the path `applied` says it was put) gets the override
+    // instead.
+    let place = |errors: Vec<ScenarioError>, applied: &[JsonPath]| -> Vec<ScenarioError> {
         errors
             .into_iter()
             .map(|mut e| {
-                if let Some(o) = overrides::owner(overrides, &e.path) {
+                if let Some(o) = overrides::owner(overrides, applied, &e.path) {
                     (e.file, e.position) = (Some(format!("--set {}", o.arg())), None);
                     return e;
                 }
@@ -103,17 +104,18 @@ pub fn parse_with(
     };
     if src.len() > MAX_FILE_BYTES {
         let msg = format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len());
-        return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)]));
+        return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)], &[]));
     }
+    let mut applied = Vec::new();
     let edited = match serde_json::from_str::<serde_json::Value>(src) {
         // A document that is not an object keeps the errors of the file as written.
         Ok(mut doc) if doc.is_object() && !overrides.is_empty() => {
-            overrides::apply(&mut doc, overrides).map_err(|e| vec![e])?;
+            applied = overrides::apply(&mut doc, overrides).map_err(|e| vec![e])?;
             Some(doc.to_string())
         }
         _ => None,
     };
-    let mut raw = read_raw(edited.as_deref().unwrap_or(src)).map_err(place)?;
+    let mut raw = read_raw(edited.as_deref().unwrap_or(src)).map_err(|e| place(e, &applied))?;
     raw.name.get_or_insert_with(|| default_name(file));
     let mut resolved = resolve::resolve(raw);
     if let Some(seed) = seed {
@@ -122,7 +124,7 @@ pub fn parse_with(
     let base_dir = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new(""));
     match validate::validate(&resolved, base_dir) {
         Ok(scenario) => Ok(Loaded { scenario, resolved }),
-        Err(errors) => Err(place(errors)),
+        Err(errors) => Err(place(errors, &applied)),
     }
 }
 

@@ -3,8 +3,10 @@
 //! from.
 //!
 //! PATH is a field path as the format names them ([`super::fields`]), with an index for array
-//! items: `serve.num_replicas`, `cluster.worker_groups[0].replicas`. Any field of the table is
-//! settable, so a field added to the table is settable without code here. VALUE is a JSON
+//! items: `serve.num_replicas`, `cluster.worker_groups[0].replicas`; an item of a list whose
+//! items have a `name` (`failures`, `cluster.worker_groups`) may be named instead of numbered:
+//! `failures.node_loss.ttf.mean`. Any field of the table is settable, so a field added to the
+//! table is settable without code here. VALUE is a JSON
 //! literal (`true`, `4`, `0.5`, `"x"`, `[1, 2]`); anything that is not JSON is taken as a string
 //! (`--set cluster.redis.mode=ha`). A sweep's `PATH=V1,V2,...` lists values split at the commas
 //! outside strings, arrays and objects.
@@ -15,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::error::{JsonPath, PathSegment, ScenarioError};
+use super::error::{JsonPath, ScenarioError};
 use super::fields::{self, Default};
 use super::shape::kind_of;
 use super::suggest;
@@ -25,8 +27,19 @@ use super::suggest;
 pub struct SetPath {
     /// As typed (`cluster.worker_groups[0].replicas`).
     pub text: String,
-    /// The JSON path it names.
-    pub json: JsonPath,
+    /// The steps from the document's root.
+    steps: Vec<Step>,
+}
+
+/// One step of a [`SetPath`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// An object member.
+    Key(String),
+    /// An array item by its index.
+    Index(usize),
+    /// An array item by its name (its `name`, or its `kind` where the name defaults to it).
+    Named(String),
 }
 
 /// One `--set PATH=VALUE`.
@@ -56,56 +69,98 @@ impl SetPath {
     /// Parses and checks a path against the field table. `arg` is the whole argument, for
     /// messages.
     pub fn parse(text: &str, arg: &str) -> Result<SetPath, String> {
-        let (json, pattern) = segments(text).map_err(|why| bad(arg, why))?;
+        let (steps, pattern) = segments(text).map_err(|why| bad(arg, why))?;
         if fields::find(&pattern).is_none() {
             let hint = suggest::closest(&pattern, fields::FIELDS.iter().map(|f| f.path))
-                .map(|p| format!("; did you mean `{}`?", with_indices(p, &json)))
+                .map(|p| format!("; did you mean `{}`?", with_selectors(p, &steps)))
                 .unwrap_or_default();
             let why = format!("the scenario format has no field `{text}`{hint} (see docs/scenario-format.md)");
             return Err(bad(arg, why));
         }
-        Ok(SetPath { text: text.to_string(), json })
+        Ok(SetPath { text: text.to_string(), steps })
     }
 }
 
-/// The JSON path of `text` and its table pattern (indices as `[]`).
-fn segments(text: &str) -> Result<(JsonPath, String), String> {
-    let mut path = JsonPath::root();
-    let mut pattern = Vec::new();
-    for part in text.split('.') {
-        let (key, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
-        if key.is_empty() {
-            return Err(format!("expected a field path such as `serve.num_replicas`, found `{text}`"));
+/// The steps of `text` and its table pattern (items as `[]`).
+fn segments(text: &str) -> Result<(Vec<Step>, String), String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let mut steps = Vec::new();
+    let mut pattern: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        if let Some(len) = name_length(&pattern.join("."), &parts[i..]) {
+            steps.push(Step::Named(parts[i..i + len].join(".")));
+            pattern.last_mut().expect("a named list has a path").push_str("[]");
+            i += len;
+            continue;
         }
-        path = path.key(key);
-        let mut pat = key.to_string();
-        while !rest.is_empty() {
-            let index = rest
-                .strip_prefix('[')
-                .and_then(|r| r.split_once(']'))
-                .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
-            let Some((i, tail)) = index else {
-                return Err(format!("expected an index such as `[0]` after `{key}`, found `{rest}`"));
-            };
-            path = path.index(i);
-            pat.push_str("[]");
-            rest = tail;
-        }
+        let (pat, part_steps) = key_and_indices(parts[i], text)?;
+        steps.extend(part_steps);
         pattern.push(pat);
+        i += 1;
     }
-    Ok((path, pattern.join(".")))
+    Ok((steps, pattern.join(".")))
 }
 
-/// A table path with its `[]` filled by the indices of `json` in order (`[0]` past them).
-fn with_indices(pattern: &str, json: &JsonPath) -> String {
-    let mut indices = json.0.iter().filter_map(|s| match s {
-        PathSegment::Index(i) => Some(*i),
-        PathSegment::Key(_) => None,
+/// One dotted part of `text`, `key` or `key[i]...`: its table pattern (`key[]...`) and its
+/// steps.
+fn key_and_indices(part: &str, text: &str) -> Result<(String, Vec<Step>), String> {
+    let (key, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+    if key.is_empty() {
+        return Err(format!("expected a field path such as `serve.num_replicas`, found `{text}`"));
+    }
+    let mut steps = vec![Step::Key(key.to_string())];
+    let mut pat = key.to_string();
+    while !rest.is_empty() {
+        let index = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .and_then(|(i, tail)| Some((i.parse::<usize>().ok()?, tail)));
+        let Some((i, tail)) = index else {
+            return Err(format!("expected an index such as `[0]` after `{key}`, found `{rest}`"));
+        };
+        steps.push(Step::Index(i));
+        pat.push_str("[]");
+        rest = tail;
+    }
+    Ok((pat, steps))
+}
+
+/// When `rest` starts with the name of an item of the named list at table path `list` (one
+/// whose items have a `name` field), the number of parts that name takes: names may hold dots
+/// (`zone.a`), so the shortest that leaves a field of the item after it; else one, unless the
+/// first part is a member of the item (`cluster.worker_groups.replicas`, an index forgotten).
+fn name_length(list: &str, rest: &[&str]) -> Option<usize> {
+    if list.is_empty() || list.ends_with("[]") || fields::find(&format!("{list}[].name")).is_none() {
+        return None;
+    }
+    let field_after = |k: usize| {
+        let tail: Option<Vec<String>> =
+            rest[k..].iter().map(|p| key_and_indices(p, "").ok().map(|(pat, _)| pat)).collect();
+        tail.is_some_and(|tail| fields::find(&format!("{list}[].{}", tail.join("."))).is_some())
+    };
+    if let Some(k) = (1..rest.len()).find(|&k| field_after(k)) {
+        return Some(k);
+    }
+    let member = format!("{list}[].{}", rest[0]);
+    let is_member = fields::FIELDS.iter().any(|f| {
+        f.path.strip_prefix(member.as_str()).is_some_and(|after| after.is_empty() || after.starts_with(['.', '[']))
+    });
+    (!is_member).then_some(1)
+}
+
+/// A table path with its `[]` filled by the item steps of `steps` in order (`[0]` past them).
+fn with_selectors(pattern: &str, steps: &[Step]) -> String {
+    let mut items = steps.iter().filter_map(|s| match s {
+        Step::Index(i) => Some(format!("[{i}]")),
+        Step::Named(name) => Some(format!(".{name}")),
+        Step::Key(_) => None,
     });
     let parts: Vec<&str> = pattern.split("[]").collect();
     let mut out = parts[0].to_string();
     for p in &parts[1..] {
-        out.push_str(&format!("[{}]{p}", indices.next().unwrap_or(0)));
+        out.push_str(&items.next().unwrap_or_else(|| "[0]".to_string()));
+        out.push_str(p);
     }
     out
 }
@@ -182,9 +237,11 @@ pub fn show_value(v: &Value) -> String {
     }
 }
 
-/// Puts each override into `doc` (a scenario document, an object), in order. An error names
-/// the override and the place on its path that cannot hold it.
-pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<(), ScenarioError> {
+/// Puts each override into `doc` (a scenario document, an object), in order, and returns the
+/// JSON path each was put at (named items resolved to their indices). An error names the
+/// override and the place on its path that cannot hold it.
+pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<Vec<JsonPath>, ScenarioError> {
+    let mut applied = Vec::with_capacity(overrides.len());
     for o in overrides {
         let fail = |at: JsonPath, why: String| ScenarioError {
             file: Some(format!("--set {}", o.arg())),
@@ -195,37 +252,61 @@ pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<(), ScenarioErro
         let mut here = &mut *doc;
         let mut at = JsonPath::root();
         let mut pattern = String::new();
-        for seg in &o.path.json.0 {
-            match seg {
-                PathSegment::Key(k) => {
-                    pattern = if pattern.is_empty() { k.clone() } else { format!("{pattern}.{k}") };
-                    let Value::Object(map) = here else {
-                        return Err(fail(at, format!("expected an object here, found {}", kind_of(here))));
-                    };
-                    let slot = map.entry(k.clone()).or_insert(Value::Null);
-                    if slot.is_null() {
-                        *slot = default_of(&pattern);
-                    }
-                    here = slot;
-                    at = at.key(k);
+        for step in &o.path.steps {
+            if let Step::Key(k) = step {
+                pattern = if pattern.is_empty() { k.clone() } else { format!("{pattern}.{k}") };
+                let Value::Object(map) = here else {
+                    return Err(fail(at, format!("expected an object here, found {}", kind_of(here))));
+                };
+                let slot = map.entry(k.clone()).or_insert(Value::Null);
+                if slot.is_null() {
+                    *slot = default_of(&pattern);
                 }
-                PathSegment::Index(i) => {
-                    pattern.push_str("[]");
-                    let Value::Array(items) = here else {
-                        return Err(fail(at, format!("expected an array here, found {}", kind_of(here))));
-                    };
-                    let len = items.len();
-                    let Some(item) = items.get_mut(*i) else {
-                        return Err(fail(at, format!("index {i} is out of range: the array has {len} items")));
-                    };
-                    here = item;
-                    at = at.index(*i);
-                }
+                here = slot;
+                at = at.key(k);
+                continue;
             }
+            let Value::Array(items) = here else {
+                return Err(fail(at, format!("expected an array here, found {}", kind_of(here))));
+            };
+            let i = match step {
+                Step::Index(i) if *i < items.len() => *i,
+                Step::Index(i) => {
+                    let why = format!("index {i} is out of range: the array has {} items", items.len());
+                    return Err(fail(at, why));
+                }
+                Step::Named(name) => items
+                    .iter()
+                    .position(|item| item_name(item) == Some(name))
+                    .ok_or_else(|| fail(at.clone(), no_item_named(name, items)))?,
+                Step::Key(_) => unreachable!("keys are handled above"),
+            };
+            pattern.push_str("[]");
+            here = &mut items[i];
+            at = at.index(i);
         }
         *here = o.value.clone();
+        applied.push(at);
     }
-    Ok(())
+    Ok(applied)
+}
+
+/// The name of an item of a named list: its `name`, else its `kind` (a failure process's name
+/// defaults to its kind).
+fn item_name(item: &Value) -> Option<&str> {
+    item.get("name").or_else(|| item.get("kind")).and_then(Value::as_str)
+}
+
+/// Why no item of `items` is named `name`: the names there are, and the closest.
+fn no_item_named(name: &str, items: &[Value]) -> String {
+    let names: Vec<&str> = items.iter().filter_map(item_name).collect();
+    if names.is_empty() {
+        return format!("no item is named `{name}`: the list is empty");
+    }
+    let hint =
+        suggest::closest(name, names.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+    let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    format!("no item is named `{name}`{hint} (the items are named {})", listed.join(", "))
 }
 
 /// What an absent member at table path `pattern` starts as before a path goes through it: the
@@ -237,9 +318,10 @@ fn default_of(pattern: &str) -> Value {
     }
 }
 
-/// The override whose value holds `path` (the last one given, which wins), if any.
-pub fn owner<'a>(overrides: &'a [Override], path: &JsonPath) -> Option<&'a Override> {
-    overrides.iter().rev().find(|o| path.0.starts_with(&o.path.json.0))
+/// The override whose value holds `path` (the last one given, which wins), if any, given the
+/// paths [`apply`] put them at.
+pub fn owner<'a>(overrides: &'a [Override], applied: &[JsonPath], path: &JsonPath) -> Option<&'a Override> {
+    overrides.iter().zip(applied).rev().find(|(_, at)| path.0.starts_with(&at.0)).map(|(o, _)| o)
 }
 
 #[cfg(test)]
@@ -249,7 +331,8 @@ mod tests {
     #[test]
     fn paths_follow_the_field_table() {
         let p = SetPath::parse("cluster.worker_groups[0].replicas", "a").unwrap();
-        assert_eq!(p.json.to_string(), "$.cluster.worker_groups[0].replicas");
+        let key = |k: &str| Step::Key(k.to_string());
+        assert_eq!(p.steps, [key("cluster"), key("worker_groups"), Step::Index(0), key("replicas")]);
         assert!(SetPath::parse("serve.num_replicas", "a").is_ok());
         assert!(SetPath::parse("traffic.service_time.mean_s", "a").is_ok(), "a tagged variant's field");
         let e = SetPath::parse("serve.num_replica", "serve.num_replica=3").unwrap_err();
@@ -314,9 +397,56 @@ mod tests {
     #[test]
     fn the_last_override_on_a_path_owns_its_errors() {
         let sets = [Override::parse("serve.num_replicas=3").unwrap(), Override::parse("serve.num_replicas=0").unwrap()];
+        let applied = apply(&mut serde_json::json!({}), &sets).unwrap();
         let path = JsonPath::root().key("serve").key("num_replicas");
-        assert_eq!(owner(&sets, &path).unwrap().arg(), "serve.num_replicas=0");
-        assert!(owner(&sets, &JsonPath::root().key("serve")).is_none(), "a parent is not the override's");
+        assert_eq!(owner(&sets, &applied, &path).unwrap().arg(), "serve.num_replicas=0");
+        assert!(owner(&sets, &applied, &JsonPath::root().key("serve")).is_none(), "a parent is not the override's");
+    }
+
+    const TWO_PROCESSES: &str = r#"{"failures": [
+        {"kind": "node_loss", "ttf": {"kind": "exponential", "mean": 72, "unit": "h"}},
+        {"kind": "zone_loss", "name": "zone.a", "nodes": ["node-1"], "ttf": {"kind": "exponential", "mean": 900, "unit": "h"}}]}"#;
+
+    #[test]
+    fn a_named_list_item_is_selected_by_its_name_or_its_kind() {
+        let p = SetPath::parse("failures.node_loss.ttf.mean", "a").unwrap();
+        let key = |k: &str| Step::Key(k.to_string());
+        assert_eq!(p.steps, [key("failures"), Step::Named("node_loss".into()), key("ttf"), key("mean")]);
+        let dotted = SetPath::parse("failures.zone.a.ttf.mean", "a").unwrap();
+        assert_eq!(dotted.steps[1], Step::Named("zone.a".into()), "a name with a dot");
+        let group = SetPath::parse("cluster.worker_groups.small-group.replicas", "a").unwrap();
+        assert_eq!(group.steps[2], Step::Named("small-group".into()));
+        let mut doc: Value = serde_json::from_str(TWO_PROCESSES).unwrap();
+        let sets = [
+            Override::parse("failures.zone.a.ttf.mean=1000").unwrap(),
+            Override::parse("failures.node_loss.ttf.mean=24").unwrap(),
+            Override::parse("cluster.worker_groups.small-group.replicas=3").unwrap(),
+        ];
+        let applied = apply(&mut doc, &sets).unwrap();
+        let at: Vec<String> = applied.iter().map(|p| p.to_string()).collect();
+        assert_eq!(at, ["$.failures[1].ttf.mean", "$.failures[0].ttf.mean", "$.cluster.worker_groups[0].replicas"]);
+        assert_eq!(doc["failures"][0]["ttf"]["mean"], 24);
+        assert_eq!(doc["failures"][1]["ttf"]["mean"], 1000);
+        assert_eq!(doc["cluster"]["worker_groups"][0]["replicas"], 3);
+        let e = SetPath::parse("failures.node_loss.ttf.maen", "x").unwrap_err();
+        assert!(e.contains("did you mean `failures.node_loss.ttf.mean`?"), "the name is kept in the hint: {e}");
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_with_the_names_there_are() {
+        let mut doc: Value = serde_json::from_str(TWO_PROCESSES).unwrap();
+        let e = apply(&mut doc, &[Override::parse("failures.node_los.ttf.mean=5").unwrap()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--set failures.node_los.ttf.mean=5: $.failures: no item is named `node_los`; did you mean `node_loss`? \
+             (the items are named `node_loss`, `zone.a`)"
+        );
+        let e = apply(&mut serde_json::json!({}), &[Override::parse("failures.node_loss.ttf.mean=5").unwrap()])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--set failures.node_loss.ttf.mean=5: $.failures: no item is named `node_loss`: the list is empty"
+        );
     }
 
     fn load(src: &str, sets: &[&str]) -> Result<crate::scenario::Loaded, Vec<String>> {
@@ -342,6 +472,11 @@ mod tests {
         assert_eq!(
             e,
             ["--set serve.num_replicas=0: $.serve.num_replicas: expected an integer from 1 to 10000, found 0"]
+        );
+        let e = load(TWO_PROCESSES, &["failures.node_loss.ttf.mean=-1"]).unwrap_err();
+        assert_eq!(
+            e,
+            ["--set failures.node_loss.ttf.mean=-1: $.failures[0].ttf.mean: expected a number > 0, found -1"]
         );
         let e = load("{}", &["serve.num_replicas=many"]).unwrap_err();
         assert!(

@@ -5,8 +5,9 @@
 
 use ftsim::metrics::Metrics;
 use ftsim::metrics::observations::FailureCause;
+use ftsim::metrics::stream::MetricsStream;
 use ftsim::scenario::{self, Scenario, bundled};
-use ftsim::sim::SimOutput;
+use ftsim::sim::{SimOutput, SimRun};
 
 /// A bundled scenario as JSON, to tweak before running.
 pub struct Build {
@@ -143,6 +144,16 @@ impl Run {
             .min()
             .unwrap()
     }
+}
+
+/// A run of `sc` as `ftsim run` makes it: streamed in the scenario's own traffic mode
+/// ([`ftsim::sim::run_streaming`]) with its events log to `events_log` and its requests to a
+/// [`MetricsStream`]; the run (levels and faults) and the metrics the stream computed.
+pub fn streamed(sc: &Scenario, events_log: &mut dyn std::io::Write) -> (SimRun, Metrics) {
+    let mut requests = MetricsStream::new(sc);
+    let run = ftsim::sim::run_streaming(sc, events_log, &mut requests).expect("the simulation runs");
+    let metrics = requests.finish(&run.levels, &run.faults);
+    (run, metrics)
 }
 
 /// Seeds used by tests that check a distribution.
