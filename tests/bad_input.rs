@@ -29,6 +29,9 @@ enum Input {
     Bytes(fn() -> Vec<u8>),
     /// A scenario with this text and, next to it, `intervals.csv` with this text.
     WithCsv(&'static str, &'static str),
+    /// A scenario with this text and, next to it, `intervals.csv` with these bytes, made when
+    /// the case runs.
+    WithCsvBytes(&'static str, fn() -> Vec<u8>),
     /// A directory.
     Directory,
     /// Nothing.
@@ -167,12 +170,34 @@ abc
     Case { name: "empirical CSV negative", input: WithCsv(r#"{"failures": [{"kind": "node_loss", "ttf": {"kind": "empirical", "csv": "intervals.csv", "unit": "h"}}]}"#, "12
 -4
 "), expect: &["intervals.csv:2: expected a positive interval, found -4"] },
+    // --- Traffic shapes ---
+    Case { name: "a negative step rate", input: Text(r#"{"traffic": {"shape": {"kind": "steps", "steps": [{"at_s": 10, "rate_per_s": -5}]}}}"#), expect: &["scenario.json:1:", "$.traffic.shape.steps[0].rate_per_s: expected a request rate from 0 to 1000000 per second, found -5"] },
+    Case { name: "steps out of order", input: Text(r#"{"traffic": {"shape": {"kind": "steps", "steps": [{"at_s": 20, "rate_per_s": 5}, {"at_s": 10, "rate_per_s": 6}]}}}"#), expect: &["$.traffic.shape.steps[1].at_s: expected steps in increasing order of at_s: after the previous step's (20s), found 10"] },
+    Case { name: "a step after the run", input: Text(r#"{"duration_s": 100, "traffic": {"shape": {"kind": "steps", "steps": [{"at_s": 150, "rate_per_s": 5}]}}}"#), expect: &["$.traffic.shape.steps[0].at_s: expected a time before the end of the run (duration_s = 100s), found 150"] },
+    Case { name: "no steps", input: Text(r#"{"traffic": {"shape": {"kind": "steps", "steps": []}}}"#), expect: &["$.traffic.shape.steps: expected 1 to 10000 steps, found 0"] },
+    Case { name: "a ramp of zero span", input: Text(r#"{"traffic": {"shape": {"kind": "ramp", "at_s": 10, "span_s": 0, "to_per_s": 50}}}"#), expect: &["$.traffic.shape.span_s: expected a positive number of seconds (at least 0.000001), found 0"] },
+    Case { name: "a daily cycle below zero", input: Text(r#"{"traffic": {"rate_per_s": 20, "shape": {"kind": "daily", "amplitude_per_s": 30, "peak_hour": 18}}}"#), expect: &["$.traffic.shape.amplitude_per_s: expected at most traffic.rate_per_s (20), the mean rate, found 30"] },
+    Case { name: "a peak at hour 24", input: Text(r#"{"traffic": {"shape": {"kind": "daily", "amplitude_per_s": 3, "peak_hour": 24}}}"#), expect: &["$.traffic.shape.peak_hour: expected an hour of the day from 0 to 24 (excluded), found 24"] },
+    Case { name: "an unknown shape", input: Text(r#"{"traffic": {"shape": {"kind": "weekly"}}}"#), expect: &["$.traffic.shape", "weekly"] },
+    Case { name: "a shape over the per-request limit", input: Text(r#"{"duration_s": 21000, "traffic": {"mode": "per_request", "rate_per_s": 10, "shape": {"kind": "steps", "steps": [{"at_s": 1, "rate_per_s": 1000}]}}}"#), expect: &["$.traffic.shape: the shape's expected requests over duration_s = 20999010 requests, more than the limit of 20000000 for a per-request run"] },
+    Case { name: "rates CSV missing", input: Text(r#"{"traffic": {"shape": {"kind": "csv", "csv": "nope.csv", "unit": "per_s"}}}"#), expect: &["$.traffic.shape.csv: cannot read nope.csv"] },
+    Case { name: "rates CSV empty", input: WithCsv(r#"{"traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_s"}}}"#, "rate_per_s\n"), expect: &["$.traffic.shape.csv: intervals.csv: expected at least one rate, found none"] },
+    Case { name: "rates CSV not numeric", input: WithCsv(r#"{"traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_s"}}}"#, "rate_per_s\n12\nabc\n"), expect: &["$.traffic.shape.csv: intervals.csv:3: expected a number, found \"abc\""] },
+    Case { name: "rates CSV negative", input: WithCsv(r#"{"traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_min"}}}"#, "12\n-4\n"), expect: &["intervals.csv:2: expected a rate from 0 to 60000000 in the file's unit, found -4"] },
+    Case { name: "rates CSV with an empty line", input: WithCsv(r#"{"traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_s"}}}"#, "12\n\n13\n14\n"), expect: &["intervals.csv:2: expected a rate, found an empty line"] },
+    Case { name: "rates CSV shorter than the run", input: WithCsv(r#"{"duration_s": 180, "traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_s"}}}"#, "12\n13\n"), expect: &["$.traffic.shape.csv: intervals.csv: expected a rate for each of the run's 3 minutes (duration_s = 180s), found 2"] },
+    Case { name: "rates CSV too long", input: WithCsvBytes(r#"{"traffic": {"shape": {"kind": "csv", "csv": "intervals.csv", "unit": "per_s"}}}"#, long_rates), expect: &["$.traffic.shape.csv: intervals.csv: expected at most 527040 rates"] },
     Case { name: "a node failing every millisecond for a week", input: Text(r#"{"duration_s": 604800, "failures": [{"kind": "node_loss", "ttf": {"kind": "exponential", "mean": 1, "unit": "s"}}]}"#), expect: &["$.failures[0]: the failure processes would generate about 1814400 faults", "expected at most 100000 in all"] },
     Case { name: "zone of an unknown node", input: Text(r#"{"failures": [{"kind": "zone_loss", "name": "zone-a", "nodes": ["node-1", "node-9"], "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}]}"#), expect: &["$.failures[0].nodes[1]: unknown node \"node-9\""] },
     Case { name: "two processes of one name", input: Text(r#"{"failures": [{"kind": "replica_crash", "ttf": {"kind": "exponential", "mean": 5, "unit": "h"}}, {"kind": "replica_crash", "ttf": {"kind": "exponential", "mean": 9, "unit": "h"}}]}"#), expect: &["$.failures[1].name: a second failure process named \"replica_crash\""] },
     Case { name: "a directory", input: Directory, expect: &["scenario.json: not a regular file"] },
     Case { name: "no such file", input: Missing, expect: &["scenario.json: no such file"] },
 ];
+
+/// A rate for each minute of 366 days and one more.
+fn long_rates() -> Vec<u8> {
+    "1\n".repeat(366 * 24 * 60 + 1).into_bytes()
+}
 
 fn deep_arrays() -> Vec<u8> {
     vec![b'['; 100_000]
@@ -225,6 +250,10 @@ fn place(dir: &Path, input: &Input) {
         WithCsv(text, csv) => {
             std::fs::write(path, text).unwrap();
             std::fs::write(dir.join("intervals.csv"), csv).unwrap();
+        }
+        WithCsvBytes(text, make) => {
+            std::fs::write(path, text).unwrap();
+            std::fs::write(dir.join("intervals.csv"), make()).unwrap();
         }
         Directory => std::fs::create_dir(path).unwrap(),
         Missing => {}

@@ -162,12 +162,12 @@ fn hanging_replicas_time_out_the_same_in_both_modes() {
     assert!(failures[0] > SEEDS as f64, "{failures:?}");
 }
 
-#[test]
-fn constant_arrivals_give_the_same_request_counts_per_run_and_per_bucket() {
+/// With constant arrivals of `traffic` and a replica crash, both modes count the same requests,
+/// per run and per bucket, for 10 seeds.
+fn same_constant_counts(traffic: Value) {
     for seed in 1..=10 {
         let sc = scenario(
-            json!({"traffic": {"arrivals": "constant", "rate_per_s": 37.3}, "bucket_s": 0.7,
-                   "faults": [{"kind": "replica_crash", "at_s": 40}]}),
+            json!({"traffic": traffic, "bucket_s": 0.7, "faults": [{"kind": "replica_crash", "at_s": 40}]}),
             seed,
         );
         let (per, _) = run(&sc, RunMode::PerRequest);
@@ -176,4 +176,29 @@ fn constant_arrivals_give_the_same_request_counts_per_run_and_per_bucket() {
         let requests = |m: &Metrics| m.buckets.iter().map(|b| b.requests).collect::<Vec<_>>();
         assert_eq!(requests(&per), requests(&counted), "seed {seed}");
     }
+}
+
+#[test]
+fn constant_arrivals_give_the_same_request_counts_per_run_and_per_bucket() {
+    same_constant_counts(json!({"arrivals": "constant", "rate_per_s": 37.3}));
+}
+
+#[test]
+fn a_replica_crash_during_a_ramp_costs_the_same_in_both_modes() {
+    // From 50 to 120 requests/s between 20 s and 60 s: counts per cell follow the integrated rate.
+    let (failures, _) = compare(
+        "replica crash during a ramp",
+        json!({"traffic": {"shape": {"kind": "ramp", "at_s": 20, "span_s": 40, "to_per_s": 120}},
+               "faults": [{"kind": "replica_crash", "at_s": 40}]}),
+    );
+    assert!(failures[0] > SEEDS as f64 / 2.0, "{failures:?}");
+}
+
+#[test]
+fn constant_arrivals_with_steps_give_the_same_request_counts_per_run_and_per_bucket() {
+    let steps =
+        json!([{"at_s": 20.25, "rate_per_s": 80.1}, {"at_s": 50, "rate_per_s": 0}, {"at_s": 55.5, "rate_per_s": 12}]);
+    same_constant_counts(
+        json!({"arrivals": "constant", "rate_per_s": 37.3, "shape": {"kind": "steps", "steps": steps}}),
+    );
 }

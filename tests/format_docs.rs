@@ -129,8 +129,8 @@ fn ftsim_and_the_schema_apply_the_same_limits_to_every_field_of_the_table() {
     assert!(checked >= 45, "{checked} fields checked");
 }
 
-/// A scenario that gives every field of the format (all four service times and all nine fault
-/// kinds across the cases below), so that a field the table lacks, or the raw types lack, shows.
+/// A scenario that gives every field of the format (all three service times, all four traffic
+/// shapes and all nine fault kinds across the cases below), so that a field the table lacks, or the raw types lack, shows.
 const EVERY_FIELD: &str = r#"{
   "$schema": "./ftsim-scenario.schema.json",
   "name": "every-field", "description": "d", "duration_s": 120, "seed": 3, "bucket_s": 2,
@@ -155,8 +155,8 @@ const EVERY_FIELD: &str = r#"{
               "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1,
               "serve_kv_timeout_s": 1, "long_poll_timeout_min_s": 1, "long_poll_timeout_max_s": 2},
   "ingress": {"kind": "pinned", "pod": "g-1"},
-  "traffic": {"arrivals": "constant", "rate_per_s": 5, "service_time": {"kind": "SERVICE_TIME"},
-              "client_timeout_s": 30},
+  "traffic": {"arrivals": "constant", "rate_per_s": 5, "shape": {"kind": "SHAPE"},
+              "service_time": {"kind": "SERVICE_TIME"}, "client_timeout_s": 30},
   "faults": [
     {"kind": "replica_crash", "at_s": 1, "target": "App#1"},
     {"kind": "replica_health_check_failure", "at_s": 2, "target": "App#2", "mode": "hang", "duration_s": 3},
@@ -195,9 +195,15 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
     let v = validator();
     let service_times =
         [r#""constant", "s": 0.01"#, r#""exponential", "mean_s": 0.01"#, r#""uniform", "min_s": 0.01, "max_s": 0.02"#];
+    let shapes = [
+        r#""steps", "steps": [{"at_s": 0, "rate_per_s": 3}, {"at_s": 50, "rate_per_s": 0}]"#,
+        r#""ramp", "at_s": 10, "span_s": 30, "to_per_s": 8"#,
+        r#""daily", "amplitude_per_s": 2, "peak_hour": 18.5, "start_hour": 6"#,
+        r#""csv", "csv": "tests/fixtures/rates.csv", "unit": "per_min""#,
+    ];
     let mut given = String::new();
-    for st in service_times {
-        let text = EVERY_FIELD.replace(r#""SERVICE_TIME""#, st);
+    for (st, shape) in service_times.iter().cycle().zip(shapes) {
+        let text = EVERY_FIELD.replace(r#""SERVICE_TIME""#, st).replace(r#""SHAPE""#, shape);
         given.push_str(&text);
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");

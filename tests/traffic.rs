@@ -89,19 +89,70 @@ mod arrival_rate {
     }
 }
 
-/// Live mode sends exactly the requests the simulator simulates, at the same times.
+/// Live mode sends exactly the requests the simulator simulates, at the same times, with a
+/// constant rate or a traffic shape.
 #[test]
 fn live_loads_schedule_is_the_simulators_arrival_stream() {
-    for kind in ["constant", "poisson"] {
-        let sc = ftsim::scenario::parse(
-            &json!({"duration_s": 30, "traffic": {"rate_per_s": 10, "arrivals": kind}}).to_string(),
-            "t.json",
-        )
-        .unwrap()
-        .scenario;
+    let ramp = json!({"kind": "ramp", "at_s": 5, "span_s": 10, "to_per_s": 40});
+    for (kind, shape) in [("constant", None), ("poisson", None), ("constant", Some(&ramp)), ("poisson", Some(&ramp))] {
+        let mut traffic = json!({"rate_per_s": 10, "arrivals": kind});
+        if let Some(shape) = shape {
+            traffic["shape"] = shape.clone();
+        }
+        let sc = ftsim::scenario::parse(&json!({"duration_s": 30, "traffic": traffic}).to_string(), "t.json")
+            .unwrap()
+            .scenario;
         let schedule: Vec<u64> = ftsim::live::load::arrival_schedule(&sc).iter().map(|d| d.as_micros()).collect();
         let sim = ftsim::sim::run(&sc).unwrap();
         let arrivals: Vec<u64> = sim.observations.requests.iter().map(|r| r.arrival.as_micros()).collect();
-        assert_eq!(schedule, arrivals, "{kind} traffic");
+        assert_eq!(schedule, arrivals, "{kind} traffic, shape {shape:?}");
+    }
+}
+
+/// A traffic shape whose rate does not vary over the run (one step at 0, a ramp to the same
+/// rate, a daily cycle of amplitude 0) sends the same requests as `rate_per_s`, byte for byte:
+/// every file of the run directory is the same but for the report's record of the scenario (its
+/// text, its hash and the rerun command).
+#[test]
+fn a_constant_shape_gives_the_bytes_of_a_constant_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let shapes = [
+        r#"{"kind": "steps", "steps": [{"at_s": 0, "rate_per_s": 20}]}"#,
+        r#"{"kind": "ramp", "at_s": 100, "span_s": 50, "to_per_s": 20}"#,
+        r#"{"kind": "daily", "amplitude_per_s": 0, "peak_hour": 3}"#,
+    ];
+    for arrivals in ["poisson", "constant"] {
+        let run = |out: &str, shape: Option<&str>| {
+            let arrivals = format!("traffic.arrivals={arrivals}");
+            let shape = shape.map(|s| format!("traffic.shape={s}"));
+            let mut args = vec!["run", "replica-crash", "--out", out, "-q", "--set", &arrivals];
+            if let Some(shape) = &shape {
+                args.extend(["--set", shape]);
+            }
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_ftsim"))
+                .args(&args)
+                .current_dir(dir.path())
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(0), "{args:?}");
+            dir.path().join(out)
+        };
+        let flat = run(&format!("flat-{arrivals}"), None);
+        for (i, shape) in shapes.iter().enumerate() {
+            let shaped = run(&format!("shaped-{arrivals}-{i}"), Some(shape));
+            for file in ["events.log", "timeseries.csv", "availability.svg", "availability.png"] {
+                let same = std::fs::read(flat.join(file)).unwrap() == std::fs::read(shaped.join(file)).unwrap();
+                assert!(same, "{arrivals}, {shape}: {file} differs");
+            }
+            let report = |d: &std::path::Path| {
+                let mut v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(d.join("report.json")).unwrap()).unwrap();
+                for key in ["scenario", "scenario_sha256", "rerun"] {
+                    v.as_object_mut().unwrap().remove(key);
+                }
+                v
+            };
+            assert_eq!(report(&flat), report(&shaped), "{arrivals}, {shape}: report.json differs");
+        }
     }
 }

@@ -150,6 +150,30 @@ async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDurat
 mod tests {
     use super::*;
 
+    /// The load follows a traffic shape: the schedule it sends is the simulator's arrival
+    /// stream, 2 requests/s for 30 s and 10/s after (the 60th arrival comes at 30 s exactly).
+    #[test]
+    fn the_schedule_follows_the_traffic_shape() {
+        let shaped = |arrivals: &str| {
+            let json = format!(
+                r#"{{"duration_s": 60, "traffic": {{"arrivals": "{arrivals}", "rate_per_s": 2,
+                    "shape": {{"kind": "steps", "steps": [{{"at_s": 30, "rate_per_s": 10}}]}}}}}}"#
+            );
+            crate::scenario::parse(&json, "t").unwrap().scenario
+        };
+        let halves = |schedule: &[SimDuration]| {
+            let first = schedule.iter().filter(|&&t| t < SimDuration::from_secs(30)).count();
+            (first, schedule.len() - first)
+        };
+        assert_eq!(halves(&arrival_schedule(&shaped("constant"))), (59, 300));
+        let sc = shaped("poisson");
+        let schedule = arrival_schedule(&sc);
+        let mut sim = ArrivalStream::new(&sc);
+        assert!(schedule.iter().all(|&t| sim.next_arrival() == SimTime::ZERO + t), "the simulator's arrivals");
+        let (first, second) = halves(&schedule);
+        assert!((35..=85).contains(&first) && (240..=360).contains(&second), "{first}, {second}");
+    }
+
     /// Ctrl-C stops the load at once: requests in flight are abandoned, later ones never sent.
     /// (The load used to run to the end of its schedule, so an interrupted run waited out the
     /// scenario's whole duration before it tore the cluster down.)

@@ -75,7 +75,15 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
             sc.timings.readiness_period, sc.timings.readiness_initial_delay, sc.timings.node_monitor_grace
         ),
     };
-    let _ = writeln!(o, "  load: {} requests/s, {ingress}", sc.traffic.rate_per_s);
+    let rate = match sc.traffic.shape {
+        None => format!("{} requests/s", sc.traffic.rate_per_s),
+        Some(_) => format!(
+            "a traffic shape of {:.0} requests (at most {} requests/s)",
+            sc.traffic.expected_requests(sc.duration),
+            sc.traffic.peak_rate(sc.duration)
+        ),
+    };
+    let _ = writeln!(o, "  load: {rate}, {ingress}");
     let _ = writeln!(
         o,
         "timeline (the orchestrator's own schedule, rehearsed on an in-process cluster whose pods drain and start at once; \

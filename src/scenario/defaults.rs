@@ -70,6 +70,12 @@ pub const MAX_EMPIRICAL_SAMPLES: usize = 1_000_000;
 /// Most replica constructor attempts that `constructor_failure` faults may make fail in one run
 /// (each failure starts a new replica actor; see `validate::faults::RetryBound`).
 pub const MAX_CONSTRUCTOR_FAILURES: u64 = 10_000;
+/// Most steps of a stepped traffic shape.
+pub const MAX_SHAPE_STEPS: usize = 10_000;
+/// Most lines of a traffic shape's CSV file: a rate per minute for the longest counted run.
+pub const MAX_SHAPE_MINUTES: usize = 366 * 24 * 60;
+/// Largest CSV file a scenario may read, in bytes.
+pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
 /// Most time-series buckets.
 pub const MAX_BUCKETS: u64 = 1_000_000;
 /// Most events one run may process before it stops with an error.

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod locate;
 pub mod model;
 pub mod overrides;
+pub mod rate;
 pub mod raw;
 pub mod resolve;
 pub mod secret;

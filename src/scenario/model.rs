@@ -232,15 +232,37 @@ pub struct Traffic {
     pub arrivals: Arrivals,
     /// `traffic.mode` as written ([`Scenario::traffic_mode`] says which mode runs).
     pub mode: super::traffic_mode::TrafficMode,
-    /// Requests per second, as given.
+    /// Requests per second of a constant rate: as given, or a shape's rate when it does not
+    /// vary over the run.
     pub rate_per_s: f64,
     /// Mean inter-arrival gap in picoseconds: `1/rate` rounded to the picosecond (see
     /// [`crate::traffic`]).
     pub gap_ps: u64,
+    /// The rate over time when it varies over the run (`traffic.shape`); `None` for the
+    /// constant `rate_per_s`.
+    pub shape: Option<super::rate::RateShape>,
     /// Service time on a replica.
     pub service_time: ServiceTime,
     /// A client gives up after this; `None` waits forever (curl's default).
     pub client_timeout: Option<SimDuration>,
+}
+
+impl Traffic {
+    /// Expected requests from the start of the run to `until`.
+    pub fn expected_requests(&self, until: SimDuration) -> f64 {
+        match &self.shape {
+            None => self.rate_per_s * until.as_secs_f64(),
+            Some(shape) => shape.integral(until.as_secs_f64()),
+        }
+    }
+
+    /// The highest rate from the start of the run to `until` \[1/s\].
+    pub fn peak_rate(&self, until: SimDuration) -> f64 {
+        match &self.shape {
+            None => self.rate_per_s,
+            Some(shape) => shape.peak_until(until.as_secs_f64()),
+        }
+    }
 }
 
 /// One injected fault.

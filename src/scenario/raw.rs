@@ -235,6 +235,8 @@ pub struct RawTraffic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_per_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<RawShape>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_time: Option<RawServiceTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_timeout_s: Option<f64>,
@@ -255,6 +257,46 @@ pub enum RawTrafficMode {
     Auto,
     PerRequest,
     Counted,
+}
+
+/// How the request rate varies with time.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawShape {
+    Steps {
+        steps: Vec<RawStep>,
+    },
+    Ramp {
+        at_s: f64,
+        span_s: f64,
+        to_per_s: f64,
+    },
+    Daily {
+        amplitude_per_s: f64,
+        peak_hour: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        start_hour: Option<f64>,
+    },
+    Csv {
+        csv: String,
+        unit: RawRateUnit,
+    },
+}
+
+/// One step of a stepped rate.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub at_s: f64,
+    pub rate_per_s: f64,
+}
+
+/// The unit of a CSV file's rates.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRateUnit {
+    PerS,
+    PerMin,
 }
 
 /// Service-time distribution of one request on a replica.

@@ -28,6 +28,9 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     tr.arrivals.get_or_insert_with(|| f::ARRIVALS.default_as());
     tr.mode.get_or_insert_with(|| f::TRAFFIC_MODE.default_as());
     tr.service_time.get_or_insert_with(|| f::SERVICE_TIME.default_as());
+    if let Some(RawShape::Daily { start_hour, .. }) = &mut tr.shape {
+        start_hour.get_or_insert(f::SHAPE_START_HOUR.default_f64().unwrap_or_default());
+    }
     for fault in raw.faults.iter_mut() {
         match fault {
             RawFault::ReplicaHealthCheckFailure { mode, .. } => {

@@ -112,6 +112,8 @@ mod tests {
             ("$.timings", false),
             ("$.traffic", false),
             ("$.traffic.service_time", true),
+            ("$.traffic.shape", true),
+            ("$.traffic.shape.steps[]", false),
         ];
         assert_eq!(places, expected.map(|(p, n)| (p.to_string(), n)));
     }

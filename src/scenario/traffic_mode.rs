@@ -13,6 +13,11 @@
 //! out even in a healthy cluster, which counted mode does not model. The sum of these chances
 //! over the run's requests is the mode's error bound: the expected number of requests whose
 //! outcome or latency could differ from the per-request model.
+//!
+//! With a traffic shape (`traffic.shape`), `requests` is the integral of the rate over the run,
+//! and `rate` its peak: the requests in service of an M(t)/G/infinity queue are Poisson with mean
+//! `∫ rate(t - s) P(service > s) ds`, at most `peak x mean service time`, and the tail grows with
+//! the mean.
 
 use super::defaults::MAX_DURATION;
 use super::model::{ServiceTime, Traffic};
@@ -146,8 +151,8 @@ fn timeout_chance(traffic: &Traffic) -> f64 {
 
 /// Counted mode's error bound for a run of `duration` (see the module doc).
 pub fn error_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> f64 {
-    let requests = traffic.rate_per_s * duration.as_secs_f64();
-    let in_service = traffic.rate_per_s * mean_service_s(traffic.service_time);
+    let requests = traffic.expected_requests(duration);
+    let in_service = traffic.peak_rate(duration) * mean_service_s(traffic.service_time);
     let block = poisson_tail_bound(in_service, u64::from(replicas) * u64::from(max_ongoing));
     let tail = if matches!(traffic.service_time, ServiceTime::Exponential(_)) { EXPONENTIAL_TAIL } else { 0.0 };
     requests * (block + tail + timeout_chance(traffic)).min(1.0)
@@ -157,7 +162,7 @@ pub fn error_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_
 pub fn choose(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> ModeChoice {
     let requested = traffic.mode;
     let error_bound = error_bound(duration, traffic, replicas, max_ongoing);
-    let expected = traffic.rate_per_s * duration.as_secs_f64();
+    let expected = traffic.expected_requests(duration);
     let bound = format!("error bound {error_bound:.1e} requests");
     let (mode, reason) = match requested {
         TrafficMode::PerRequest => (RunMode::PerRequest, "traffic.mode is per_request".to_string()),
@@ -197,6 +202,7 @@ mod tests {
             mode,
             rate_per_s: rate,
             gap_ps: crate::scenario::gap_ps(rate),
+            shape: None,
             service_time: ServiceTime::Exponential(SimDuration::from_millis(5)),
             client_timeout: None,
         }

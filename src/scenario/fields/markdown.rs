@@ -82,6 +82,8 @@ fn type_of(f: &Field) -> String {
         | Kind::Ratio
         | Kind::Probability
         | Kind::Rate
+        | Kind::ShapeRate
+        | Kind::Hour
         | Kind::Positive
         | Kind::Number => "number",
         Kind::Int { .. } | Kind::Count => "integer",
@@ -122,6 +124,8 @@ pub fn limits_of(kind: &Kind) -> String {
         Kind::Cpus => format!("0 to {}", super::MAX_CPUS),
         Kind::Ratio | Kind::Probability => "0 to 1".to_string(),
         Kind::Rate => format!("1/{max_s} to {MAX_RATE_PER_S}"),
+        Kind::ShapeRate => format!("0 to {MAX_RATE_PER_S}"),
+        Kind::Hour => "0 to 24 (excluded)".to_string(),
         Kind::Positive => "> 0".to_string(),
         Kind::Text { pattern: Some(p), .. } => format!("`{p}`"),
         Kind::Choice(options) => options.iter().map(|o| format!("`{o:?}`")).collect::<Vec<_>>().join(", "),

@@ -66,6 +66,10 @@ pub enum Kind {
     Probability,
     /// Requests per second, from one per longest run to [`super::defaults::MAX_RATE_PER_S`].
     Rate,
+    /// Requests per second of a traffic shape, from 0 to [`super::defaults::MAX_RATE_PER_S`].
+    ShapeRate,
+    /// An hour of the day, from 0 to 24 (excluded).
+    Hour,
     /// A number greater than 0.
     Positive,
     /// Any number.
@@ -208,7 +212,8 @@ impl Field {
     pub fn unit(&self) -> &'static str {
         match self.kind {
             Kind::Secs { .. } => "s",
-            Kind::Rate => "1/s",
+            Kind::Rate | Kind::ShapeRate => "1/s",
+            Kind::Hour => "h",
             Kind::Cpus => "CPUs",
             _ => "",
         }
@@ -359,6 +364,14 @@ impl Kind {
                 Err(format!("expected a probability from 0 to 1, found {}", show::num(v)))
             }
             Kind::Rate => check_rate(v),
+            Kind::ShapeRate if !(0.0..=super::defaults::MAX_RATE_PER_S).contains(&v) => Err(format!(
+                "expected a request rate from 0 to {} per second, found {}",
+                super::defaults::MAX_RATE_PER_S,
+                show::num(v)
+            )),
+            Kind::Hour if !(0.0..24.0).contains(&v) => {
+                Err(format!("expected an hour of the day from 0 to 24 (excluded), found {}", show::num(v)))
+            }
             Kind::Positive if v <= 0.0 => Err(format!("expected a number > 0, found {}", show::num(v))),
             _ => Ok(()),
         }
@@ -448,6 +461,7 @@ mod tests {
         }
         let tagged = [
             ("traffic.service_time.", SERVICE_TIMES),
+            ("traffic.shape.", SHAPES),
             ("faults[].", FAULT_KINDS),
             ("failures[].", FAILURE_KINDS),
             ("failures[].ttf.", DISTS),

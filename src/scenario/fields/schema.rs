@@ -86,6 +86,8 @@ fn kind(f: &Field) -> Value {
         Kind::Cpus => json!({"type": "number", "minimum": 0, "maximum": super::MAX_CPUS}),
         Kind::Ratio | Kind::Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
         Kind::Rate => json!({"type": "number", "minimum": super::min_rate(), "maximum": MAX_RATE_PER_S}),
+        Kind::ShapeRate => json!({"type": "number", "minimum": 0, "maximum": MAX_RATE_PER_S}),
+        Kind::Hour => json!({"type": "number", "minimum": 0, "exclusiveMaximum": 24}),
         Kind::Positive => json!({"type": "number", "exclusiveMinimum": 0}),
         Kind::Number => json!({"type": "number"}),
         Kind::TextList => json!({"type": "array", "items": {"type": "string"}}),

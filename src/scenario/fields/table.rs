@@ -222,6 +222,34 @@ pub const DISTS: &[Variant] = &[
     },
 ];
 
+/// Traffic shapes (`traffic.shape.kind`): how the request rate varies with time.
+pub const SHAPES: &[Variant] = &[
+    Variant {
+        tag: "steps",
+        fields: &[("steps", true)],
+        meaning: "`traffic.rate_per_s` until the first step, then each step's `rate_per_s` from its `at_s` on",
+    },
+    Variant {
+        tag: "ramp",
+        fields: &[("at_s", true), ("span_s", true), ("to_per_s", true)],
+        meaning: "`traffic.rate_per_s` until `at_s`, then linear up or down to `to_per_s` over `span_s`, then \
+                  `to_per_s`",
+    },
+    Variant {
+        tag: "daily",
+        fields: &[("amplitude_per_s", true), ("peak_hour", true), ("start_hour", false)],
+        meaning: "a daily cycle around `traffic.rate_per_s`: at hour of the day h the rate is `rate_per_s` + \
+                  `amplitude_per_s` x cos(2π (h - `peak_hour`) / 24); the run starts at `start_hour`",
+    },
+    Variant {
+        tag: "csv",
+        fields: &[("csv", true), ("unit", true)],
+        meaning: "a rate per minute replayed from the start of the run: a CSV file, one number per line, the first \
+                  minute's first, an optional header line; it covers at least `duration_s`, in at most 527040 \
+                  lines (366 days); its path is relative to the scenario file; `traffic.rate_per_s` is not used",
+    },
+];
+
 const TIME_UNITS: &[&str] = &["s", "min", "h", "d"];
 
 const NAME_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$";
@@ -402,8 +430,39 @@ fields! {
         .source(Ftsim("measured in docs/performance.md"));
     RATE_PER_S = Field::new("traffic.rate_per_s", Kind::Rate, slot!(F64, traffic.rate_per_s))
         .default(Num(20.0))
-        .means("requests per second; rate x duration at most 20000000 requests per request (no limit counted)")
+        .means(
+            "requests per second (with a `shape`, the rate it starts from, or its mean); rate x duration at most \
+             20000000 requests per request (no limit counted)",
+        )
         .source(Ftsim(""));
+    SHAPE = Field::new("traffic.shape", Kind::Tagged(SHAPES), Slot::Other)
+        .default(Absent("a constant `rate_per_s`"))
+        .means(
+            "how the request rate varies with time; arrivals follow it exactly, and the expected requests over the \
+             run count against the per-request limit (docs/traffic.md)",
+        );
+    SHAPE_STEPS = Field::new("traffic.shape.steps", Kind::Objects, Slot::Other)
+        .means("the steps, 1 to 10000, in increasing order of `at_s`");
+    SHAPE_STEP_AT_S = Field::new("traffic.shape.steps[].at_s", Kind::RUN_INSTANT, Slot::Other)
+        .means("when the step's rate starts, before `duration_s`");
+    SHAPE_STEP_RATE_PER_S = Field::new("traffic.shape.steps[].rate_per_s", Kind::ShapeRate, Slot::Other)
+        .means("the rate from `at_s` on");
+    SHAPE_AT_S = Field::new("traffic.shape.at_s", Kind::RUN_INSTANT, Slot::Other)
+        .means("when the ramp starts, before `duration_s`");
+    SHAPE_SPAN_S = Field::new("traffic.shape.span_s", Kind::RUN_SECS, Slot::Other).means("how long the ramp lasts");
+    SHAPE_TO_PER_S =
+        Field::new("traffic.shape.to_per_s", Kind::ShapeRate, Slot::Other).means("the rate at the end of the ramp");
+    SHAPE_AMPLITUDE_PER_S = Field::new("traffic.shape.amplitude_per_s", Kind::ShapeRate, Slot::Other)
+        .means("how far the rate swings above and below `rate_per_s`, at most `rate_per_s`");
+    SHAPE_PEAK_HOUR =
+        Field::new("traffic.shape.peak_hour", Kind::Hour, Slot::Other).means("the hour of the day of the peak");
+    SHAPE_START_HOUR = Field::new("traffic.shape.start_hour", Kind::Hour, Slot::Other)
+        .default(Num(0.0))
+        .means("the hour of the day at which the run starts");
+    SHAPE_CSV = Field::new("traffic.shape.csv", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .means("CSV file of the rate of each minute, relative to the scenario file");
+    SHAPE_UNIT = Field::new("traffic.shape.unit", Kind::Choice(&["per_s", "per_min"]), Slot::Other)
+        .means("the CSV's numbers: requests per second, or requests in the minute");
     SERVICE_TIME = Field::new("traffic.service_time", Kind::Tagged(SERVICE_TIMES), Slot::Other)
         .default(Json(r#"{"kind": "exponential", "mean_s": 0.005}"#))
         .means("service time of one request on a replica")

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::check::{Checker, r};
 use super::cluster::initial_pod_names;
+use super::csv::Column;
 use super::{JsonPath, d, f};
 use crate::engine::SimDuration;
 use crate::scenario::fields::Field;
@@ -254,27 +255,8 @@ fn validate_dist(ck: &mut Checker, path: &JsonPath, raw: &RawDist, base_dir: &Pa
 /// positive number per line, blank lines skipped, an optional header on the first line. The
 /// error names the file and, for a bad value, its line.
 fn read_intervals(base_dir: &Path, csv: &str) -> Result<Vec<f64>, String> {
-    let file = base_dir.join(csv);
-    let shown = file.display();
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let mut samples = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let cell = line.trim().trim_end_matches(',').trim();
-        if cell.is_empty() {
-            continue;
-        }
-        match cell.parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => samples.push(v),
-            Ok(v) => return Err(format!("{shown}:{}: expected a positive interval, found {}", i + 1, show::num(v))),
-            Err(_) if i == 0 => {} // a header
-            Err(_) => return Err(format!("{shown}:{}: expected a number, found {}", i + 1, show::text(cell))),
-        }
-        if samples.len() > d::MAX_EMPIRICAL_SAMPLES {
-            return Err(format!("{shown}: expected at most {} intervals", d::MAX_EMPIRICAL_SAMPLES));
-        }
-    }
-    if samples.is_empty() {
-        return Err(format!("{shown}: expected at least one interval, found none"));
-    }
-    Ok(samples)
+    let check =
+        |v: f64| if v > 0.0 && v.is_finite() { Ok(()) } else { Err("expected a positive interval".to_string()) };
+    let column = Column { noun: "interval", max: d::MAX_EMPIRICAL_SAMPLES, blank_is_error: false, check: &check };
+    super::csv::read(base_dir, csv, &column)
 }

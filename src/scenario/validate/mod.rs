@@ -6,6 +6,7 @@
 
 mod check;
 mod cluster;
+mod csv;
 mod failures;
 mod faults;
 mod ingress;
@@ -13,6 +14,7 @@ mod serve;
 mod slo;
 mod timings;
 mod traffic;
+mod traffic_shape;
 
 use super::defaults as d;
 use super::error::{JsonPath, ScenarioError};
@@ -24,8 +26,9 @@ use check::{Checker, r};
 
 pub use super::resolve::resolve;
 
-/// Checks a resolved raw scenario and builds the domain [`Scenario`]; an empirical
-/// distribution's CSV path is relative to `base_dir` (the scenario file's directory).
+/// Checks a resolved raw scenario and builds the domain [`Scenario`]; the CSV paths (an
+/// empirical distribution's, a traffic shape's) are relative to `base_dir` (the scenario file's
+/// directory).
 pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenario, Vec<ScenarioError>> {
     let mut ck = Checker { errors: Vec::new() };
     let name = r(&raw.name);
@@ -37,7 +40,7 @@ pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenari
     let serve = serve::validate(&mut ck, raw, &cluster);
     let timings = timings::validate(&mut ck, raw);
     let ingress = ingress::validate(&mut ck, raw, &cluster, &serve);
-    let traffic = traffic::validate(&mut ck, raw);
+    let traffic = traffic::validate(&mut ck, raw, duration, base_dir);
     let mode = super::traffic_mode::choose(duration, &traffic, serve.num_replicas, serve.max_ongoing_requests);
     traffic::per_request_limits(&mut ck, duration, &traffic, &mode);
     let bounds = faults::Bounds { duration, cluster: &cluster, serve: &serve, timings: &timings, traffic: &traffic };

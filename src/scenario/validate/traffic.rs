@@ -1,16 +1,28 @@
-//! `traffic`: the arrival process, its rate, service times and the client timeout.
+//! `traffic`: the arrival process, its rate and shape, service times and the client timeout.
+
+use std::path::Path;
 
 use super::check::{Checker, r};
-use super::{d, f};
+use super::{d, f, traffic_shape};
 use crate::engine::SimDuration;
 use crate::scenario::model::{Arrivals, ServiceTime, Traffic};
 use crate::scenario::raw::{RawArrivals, RawScenario, RawServiceTime, RawTrafficMode};
 use crate::scenario::show;
 use crate::scenario::traffic_mode::{ModeChoice, RunMode, TrafficMode};
 
-pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Traffic {
+/// The traffic of `raw`; a shape's CSV path is relative to `base_dir`. A shape whose rate does
+/// not vary over the run's `duration` becomes that constant rate, so that it draws the same
+/// arrivals as `rate_per_s` would.
+pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, duration: SimDuration, base_dir: &Path) -> Traffic {
     ck.section(raw, "traffic");
-    let rate = f::RATE_PER_S.f64(raw);
+    let given = f::RATE_PER_S.f64(raw);
+    let bounds = traffic_shape::Bounds { rate: given, duration, base_dir };
+    let shape = raw.traffic.shape.as_ref().and_then(|s| traffic_shape::validate(ck, s, &bounds));
+    let flat = shape.as_ref().and_then(|s| s.flat_until(duration.as_secs_f64()));
+    let (rate, shape) = match flat {
+        Some(r) if f::RATE_PER_S.kind.check_f64(r).is_ok() => (r, None),
+        _ => (given, shape),
+    };
     let gap_ps = if f::RATE_PER_S.kind.check_f64(rate).is_ok() { crate::scenario::gap_ps(rate) } else { 0 };
     Traffic {
         arrivals: match r(&raw.traffic.arrivals) {
@@ -24,6 +36,7 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Traffic {
         },
         rate_per_s: rate,
         gap_ps,
+        shape,
         service_time: service_time(ck, &r(&raw.traffic.service_time)),
         client_timeout: f::CLIENT_TIMEOUT_S.secs_opt(raw),
     }
@@ -46,12 +59,16 @@ pub(super) fn per_request_limits(ck: &mut Checker, duration: SimDuration, traffi
             ),
         );
     }
-    let expected = traffic.rate_per_s * duration.as_secs_f64();
+    let expected = traffic.expected_requests(duration);
     if expected > d::MAX_REQUESTS as f64 {
+        let (field, what) = match traffic.shape {
+            None => (&f::RATE_PER_S, "rate_per_s x duration_s"),
+            Some(_) => (&f::SHAPE, "the shape's expected requests over duration_s"),
+        };
         ck.err(
-            f::RATE_PER_S.json_path(),
+            field.json_path(),
             format!(
-                "rate_per_s x duration_s = {expected:.0} requests, more than the limit of {} for a per-request run; {why}",
+                "{what} = {expected:.0} requests, more than the limit of {} for a per-request run; {why}",
                 d::MAX_REQUESTS
             ),
         );
