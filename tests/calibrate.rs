@@ -61,7 +61,7 @@ fn calibrating_on_runs_made_with_other_timings_recovers_them() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let rc = synthetic_live(dir, "rc", "replica-crash", "actor_start_s", 4.5, 2.0);
-    let pod = synthetic_live(dir, "pod", "worker-pod-deletion", "ray_start_s", 7.25, 5.0);
+    synthetic_live(dir, "pod", "worker-pod-deletion", "ray_start_s", 7.25, 5.0);
     let o = ftsim(dir, &["calibrate", "rc", "pod", "--out", "t.json", "--seeds", "2"]);
     ok(&o);
     let t = dir.join("t.json");
@@ -84,7 +84,6 @@ fn calibrating_on_runs_made_with_other_timings_recovers_them() {
     let eval = &read_json(&t)["calibration"]["evaluation"]["scenarios"];
     assert_eq!(eval[0]["scenario"], "replica-crash");
     assert_eq!(eval[0]["fitted"], serde_json::json!(["timings.ray_start_s=7.25"]));
-    let _ = pod;
 }
 
 #[test]
@@ -131,7 +130,7 @@ fn directories_that_are_not_live_runs_are_refused() {
 fn the_timings_file_is_never_written_over_without_force_and_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let live = synthetic_live(dir, "live", "replica-crash", "actor_start_s", 3.0, 2.0);
+    synthetic_live(dir, "live", "replica-crash", "actor_start_s", 3.0, 2.0);
     std::fs::write(dir.join("t.json"), "mine").unwrap();
     let before = snapshot(dir);
     refused(&ftsim(dir, &["calibrate", "live", "--out", "t.json", "--seeds", "1"]), "the file exists");
@@ -144,7 +143,6 @@ fn the_timings_file_is_never_written_over_without_force_and_whole() {
     let names: Vec<String> =
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with(".ftsim-timings")), "no temporary file left: {names:?}");
-    let _ = live;
 }
 
 #[test]
