@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::run::{Finished, Print, close_events_log, finish, load};
+use super::run::{Finished, Print, close_events_log, finish, load_with, read_timings};
 use super::{EXIT_BAD_INPUT, Failure, print_stdout};
 use crate::live::{self, LiveError, LiveOptions};
 use crate::metrics::Metrics;
@@ -14,6 +14,7 @@ use crate::report::{self, output::RunDirWriter};
 pub(super) struct LiveArgs {
     pub scenario: Option<String>,
     pub seed: Option<u64>,
+    pub timings: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub dry_run: bool,
     pub base_port: u16,
@@ -24,7 +25,7 @@ pub(super) struct LiveArgs {
 }
 
 pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
-    let (source, loaded) = load(a.scenario.as_deref(), a.seed)?;
+    let (source, loaded) = load_with(a.scenario.as_deref(), a.seed, &read_timings(a.timings.as_deref())?)?;
     let sc = &loaded.scenario;
     if a.dry_run {
         print_stdout(&live::plan::render(sc, a.base_port, a.shared_network));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::run::{load_with, parse_sets, rerun_command};
+use super::run::{load_with, overrides, rerun_command};
 use super::{EXIT_OK, Failure, mc_ray, print_stdout};
 use crate::report::mc::{self, McReport};
 use crate::study::adaptive::run_until_ci;
@@ -25,6 +25,8 @@ pub(super) struct McArgs {
     pub scenario: Option<String>,
     pub seed: Option<u64>,
     pub sets: Vec<String>,
+    /// `--timings FILE`.
+    pub timings: Option<PathBuf>,
     pub runs: u64,
     pub threads: Option<u64>,
     pub until_ci: Option<f64>,
@@ -65,7 +67,8 @@ pub(super) fn progress(runs: u64, quiet: bool) -> Option<ProgressBar> {
 }
 
 pub(super) fn mc(args: McArgs) -> Result<u8, Failure> {
-    let (source, loaded) = load_with(args.scenario.as_deref(), args.seed, &parse_sets(&args.sets)?)?;
+    let sets = overrides(args.timings.as_deref(), &args.sets)?;
+    let (source, loaded) = load_with(args.scenario.as_deref(), args.seed, &sets)?;
     let sc = &loaded.scenario;
     let out_dir = args.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-mc", sc.name)));
     // The directory first: a refused --out fails before any replication runs.

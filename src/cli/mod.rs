@@ -3,6 +3,7 @@
 //! Exit codes: 0 the SLO holds (or the command succeeded), 1 the SLO is violated, 2 bad input or
 //! an I/O error. Errors are printed as one `ftsim: ...` line each on stderr.
 
+mod calibrate;
 mod compare;
 mod json_summary;
 mod live;
@@ -81,6 +82,10 @@ enum Command {
         /// docs/scenario-format.md, and a JSON value (a bare word is a string). Repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// A timings file (as `ftsim calibrate` writes): its overrides are set before the
+        /// `--set` ones, with the same checks.
+        #[arg(long, value_name = "FILE")]
+        timings: Option<PathBuf>,
         /// Run directory to write; an existing one is replaced only if ftsim wrote it (its
         /// .ftsim-manifest.json lists every file in it). Default: output/<scenario name>/.
         #[arg(long, value_name = "DIR")]
@@ -101,6 +106,10 @@ enum Command {
         /// Seed of the arrival, routing and fault streams (overrides the file's `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// A timings file (as `ftsim calibrate` writes): its overrides are set before the
+        /// `--set` ones, with the same checks.
+        #[arg(long, value_name = "FILE")]
+        timings: Option<PathBuf>,
         /// Run directory to write. Default: output/<scenario name>-live/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -136,6 +145,10 @@ enum Command {
         /// Set a scenario field before the scenario is read (as for `ftsim run`). Repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// A timings file (as `ftsim calibrate` writes): its overrides are set before the
+        /// `--set` ones, with the same checks.
+        #[arg(long, value_name = "FILE")]
+        timings: Option<PathBuf>,
         /// Replications to run (with --until-ci: at most this many).
         #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_RUNS))]
         runs: u64,
@@ -192,6 +205,10 @@ enum Command {
         /// product (at most 1,000 points); the first is the plots' x axis.
         #[arg(long = "set", value_name = "PATH=V1,V2,...", required = true)]
         set: Vec<String>,
+        /// A timings file (as `ftsim calibrate` writes): its overrides are set before the
+        /// `--set` ones, with the same checks.
+        #[arg(long, value_name = "FILE")]
+        timings: Option<PathBuf>,
         /// Replications per point (1 to 100,000), seeded by (seed, index) at every point.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=mc::MAX_RUNS))]
         runs: u64,
@@ -204,6 +221,26 @@ enum Command {
         /// Output directory. Default: output/<scenario name>-sweep/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Fit the model's timing parameters (actor start, `ray start`, head start, controller
+    /// recovery, proxy start, GCS exit after Redis loss) to live run directories, judge the fit
+    /// leaving each scenario out in turn, and write a timings file for `--timings`.
+    Calibrate {
+        /// Live run directories (`ftsim live` wrote them).
+        #[arg(required = true, value_name = "LIVE_DIR")]
+        dirs: Vec<PathBuf>,
+        /// The timings file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace --out if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Seeds 1 to N of each simulation the evaluation compares with.
+        #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+        seeds: u64,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -329,14 +366,26 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { scenario, seed, set, out, quiet, format } => {
-            run::run(scenario.as_deref(), seed, &set, out, print_mode(quiet, format))
+        Command::Run { scenario, seed, set, timings, out, quiet, format } => {
+            run::run(scenario.as_deref(), seed, &set, timings.as_deref(), out, print_mode(quiet, format))
         }
-        Command::Live { scenario, seed, out, dry_run, base_port, keep_logs, shared_network, quiet, format } => {
+        Command::Live {
+            scenario,
+            seed,
+            timings,
+            out,
+            dry_run,
+            base_port,
+            keep_logs,
+            shared_network,
+            quiet,
+            format,
+        } => {
             let print = print_mode(quiet, format);
             live::live(live::LiveArgs {
                 scenario,
                 seed,
+                timings,
                 out,
                 dry_run,
                 base_port,
@@ -346,11 +395,26 @@ pub fn main() -> ExitCode {
                 print,
             })
         }
-        Command::Mc { scenario, set, runs, threads, seed, until_ci, out, quiet, ray, ray_binary } => {
-            mc::mc(mc::McArgs { scenario, seed, sets: set, runs, threads, until_ci, out, quiet, ray, ray_binary })
+        Command::Mc { scenario, set, timings, runs, threads, seed, until_ci, out, quiet, ray, ray_binary } => {
+            mc::mc(mc::McArgs {
+                scenario,
+                seed,
+                sets: set,
+                timings,
+                runs,
+                threads,
+                until_ci,
+                out,
+                quiet,
+                ray,
+                ray_binary,
+            })
         }
-        Command::Sweep { scenario, set, runs, threads, seed, out, quiet } => {
-            sweep::sweep(sweep::SweepArgs { scenario, sets: set, runs, threads, seed, out, quiet })
+        Command::Sweep { scenario, set, timings, runs, threads, seed, out, quiet } => {
+            sweep::sweep(sweep::SweepArgs { scenario, sets: set, timings, runs, threads, seed, out, quiet })
+        }
+        Command::Calibrate { dirs, out, force, seeds, quiet } => {
+            calibrate::calibrate(calibrate::CalibrateArgs { dirs, out, force, seeds, quiet })
         }
         Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
         Command::Validate { files } => validate::validate(&files),

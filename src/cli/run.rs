@@ -24,7 +24,7 @@ pub(super) struct Source {
 }
 
 /// `path` made absolute (symbolic links and `..` resolved when possible), for `rerun`.
-fn absolute(path: &Path) -> String {
+pub(super) fn absolute(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.into());
     abs.to_string_lossy().into_owned()
 }
@@ -116,6 +116,22 @@ pub(super) fn parse_sets(sets: &[String]) -> Result<Vec<Override>, Failure> {
     sets.iter().map(|a| Override::parse(a).map_err(Failure::bad_input)).collect()
 }
 
+/// The overrides of the timings file `path` (`--timings`), none without one.
+pub(super) fn read_timings(path: Option<&Path>) -> Result<Vec<Override>, Failure> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = read_file(path)?;
+    scenario::timings_file::parse(&text, &path.display().to_string()).map_err(|e| scenario_failure(vec![e]))
+}
+
+/// The overrides of `--timings` then of `--set`, in the order they apply (the last one wins).
+pub(super) fn overrides(timings: Option<&Path>, sets: &[String]) -> Result<Vec<Override>, Failure> {
+    let mut all = read_timings(timings)?;
+    all.extend(parse_sets(sets)?);
+    Ok(all)
+}
+
 /// Like [`load`], with the overrides `sets` (`--set`) put into the scenario before it is read.
 pub(super) fn load_with(
     arg: Option<&str>,
@@ -193,10 +209,11 @@ pub(super) fn run(
     arg: Option<&str>,
     seed: Option<u64>,
     sets: &[String],
+    timings: Option<&Path>,
     out: Option<PathBuf>,
     print: Print,
 ) -> Result<u8, Failure> {
-    let (source, loaded) = load_with(arg, seed, &parse_sets(sets)?)?;
+    let (source, loaded) = load_with(arg, seed, &overrides(timings, sets)?)?;
     let sc = &loaded.scenario;
     let out_dir = out.unwrap_or_else(|| PathBuf::from("output").join(&sc.name));
     // The run directory first: events.log streams into it while the simulation runs, and the

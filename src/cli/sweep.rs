@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::run::{Source, load_source, rerun_command, scenario_failure};
+use super::run::{Source, load_source, read_timings, rerun_command, scenario_failure};
 use super::{EXIT_OK, Failure, print_stdout};
 use crate::report::sweep::{self, SweepReport};
-use crate::scenario::overrides::Axis;
+use crate::scenario::overrides::{Axis, Override};
 use crate::scenario::{self, Scenario};
 use crate::study::sweep::{Best, PointResult, grid, run_sweep};
 
@@ -14,6 +14,8 @@ use crate::study::sweep::{Best, PointResult, grid, run_sweep};
 pub(super) struct SweepArgs {
     pub scenario: Option<String>,
     pub sets: Vec<String>,
+    /// `--timings FILE`.
+    pub timings: Option<PathBuf>,
     pub runs: u64,
     pub threads: Option<u64>,
     pub seed: Option<u64>,
@@ -21,16 +23,19 @@ pub(super) struct SweepArgs {
     pub quiet: bool,
 }
 
-/// Every point's scenario, all read before anything runs (a bad value stops the sweep at once).
+/// Every point's scenario, `timings` (`--timings`) set before the point's values, all read
+/// before anything runs (a bad value stops the sweep at once).
 fn point_scenarios(
     source: &Source,
     seed: Option<u64>,
-    points: &[Vec<scenario::overrides::Override>],
+    timings: &[Override],
+    points: &[Vec<Override>],
 ) -> Result<Vec<Scenario>, Failure> {
     points
         .iter()
         .map(|p| {
-            scenario::parse_with(&source.text, &source.label, seed, p).map(|l| l.scenario).map_err(scenario_failure)
+            let sets: Vec<Override> = timings.iter().chain(p).cloned().collect();
+            scenario::parse_with(&source.text, &source.label, seed, &sets).map(|l| l.scenario).map_err(scenario_failure)
         })
         .collect()
 }
@@ -40,7 +45,8 @@ pub(super) fn sweep(a: SweepArgs) -> Result<u8, Failure> {
         a.sets.iter().map(|s| Axis::parse(s).map_err(Failure::bad_input)).collect::<Result<_, _>>()?;
     let points = grid(&axes).map_err(Failure::bad_input)?;
     let source = load_source(a.scenario.as_deref())?;
-    let scenarios = point_scenarios(&source, a.seed, &points)?;
+    let timings = read_timings(a.timings.as_deref())?;
+    let scenarios = point_scenarios(&source, a.seed, &timings, &points)?;
     let base = &scenarios[0];
     let out_dir = a.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", base.name)));
     // The directory first: a refused --out fails before any replication runs.
@@ -65,7 +71,9 @@ pub(super) fn sweep(a: SweepArgs) -> Result<u8, Failure> {
         .collect();
     let best = Best::of(&results, &rows).expect("at least one point");
     let runs = a.runs.to_string();
-    let mut extra: Vec<&str> = a.sets.iter().flat_map(|s| ["--set", s.as_str()]).collect();
+    let timings_arg = a.timings.as_deref().map(super::run::absolute);
+    let mut extra: Vec<&str> = timings_arg.iter().flat_map(|t| ["--timings", t.as_str()]).collect();
+    extra.extend(a.sets.iter().flat_map(|s| ["--set", s.as_str()]));
     extra.extend(["--runs", runs.as_str()]);
     let report = SweepReport {
         schema_version: sweep::SCHEMA_VERSION,

@@ -2,6 +2,7 @@
 //! and the printed summary, written atomically into a run directory; and the output of a Monte
 //! Carlo study ([`mc`]).
 
+pub mod calibration;
 pub mod compare;
 pub mod csv;
 pub mod html;

@@ -21,6 +21,7 @@ pub mod secret;
 pub mod shape;
 pub mod show;
 pub mod suggest;
+pub mod timings_file;
 pub mod traffic_mode;
 pub mod validate;
 
@@ -94,7 +95,8 @@ pub fn parse_with(
             .into_iter()
             .map(|mut e| {
                 if let Some(o) = overrides::owner(overrides, applied, &e.path) {
-                    (e.file, e.position) = (Some(format!("--set {}", o.arg())), None);
+                    let (file, position) = o.place();
+                    (e.file, e.position) = (Some(file), position);
                     return e;
                 }
                 e.position = e.position.or_else(|| locate::locate(src, &e.path));

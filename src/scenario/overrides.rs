@@ -42,13 +42,24 @@ enum Step {
     Named(String),
 }
 
-/// One `--set PATH=VALUE`.
+/// One `--set PATH=VALUE`, or one member of a timings file's `overrides`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
     /// Where.
     pub path: SetPath,
     /// What.
     pub value: Value,
+    /// The place in a file it was read from; `None` for a `--set` argument.
+    pub origin: Option<Origin>,
+}
+
+/// A place in a file an override was read from (a timings file), for its errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, as named on the command line.
+    pub file: String,
+    /// Line and column of the value in it.
+    pub position: Option<(usize, usize)>,
 }
 
 /// One `--set PATH=V1,V2,...` of a sweep: a path and the values it takes, in order.
@@ -69,13 +80,17 @@ impl SetPath {
     /// Parses and checks a path against the field table. `arg` is the whole argument, for
     /// messages.
     pub fn parse(text: &str, arg: &str) -> Result<SetPath, String> {
-        let (steps, pattern) = segments(text).map_err(|why| bad(arg, why))?;
+        SetPath::parse_field(text).map_err(|why| bad(arg, why))
+    }
+
+    /// Like [`SetPath::parse`]; the error says what is wrong with `text` alone.
+    pub fn parse_field(text: &str) -> Result<SetPath, String> {
+        let (steps, pattern) = segments(text)?;
         if fields::find(&pattern).is_none() {
             let hint = suggest::closest(&pattern, fields::FIELDS.iter().map(|f| f.path))
                 .map(|p| format!("; did you mean `{}`?", with_selectors(p, &steps)))
                 .unwrap_or_default();
-            let why = format!("the scenario format has no field `{text}`{hint} (see docs/scenario-format.md)");
-            return Err(bad(arg, why));
+            return Err(format!("the scenario format has no field `{text}`{hint} (see docs/scenario-format.md)"));
         }
         Ok(SetPath { text: text.to_string(), steps })
     }
@@ -179,7 +194,15 @@ impl Override {
     /// Parses `PATH=VALUE`.
     pub fn parse(arg: &str) -> Result<Override, String> {
         let (path, value) = split_assignment(arg)?;
-        Ok(Override { path: SetPath::parse(path, arg)?, value: parse_value(value) })
+        Ok(Override { path: SetPath::parse(path, arg)?, value: parse_value(value), origin: None })
+    }
+
+    /// Where its errors point: its place in a file, or `--set PATH=VALUE` (no position).
+    pub fn place(&self) -> (String, Option<(usize, usize)>) {
+        match &self.origin {
+            Some(o) => (o.file.clone(), o.position),
+            None => (format!("--set {}", self.arg()), None),
+        }
     }
 
     /// The argument again, `PATH=VALUE` with the value as compact JSON (a string bare).
@@ -204,7 +227,7 @@ impl Axis {
 
     /// The override of its `i`-th value.
     pub fn at(&self, i: usize) -> Override {
-        Override { path: self.path.clone(), value: self.values[i].clone() }
+        Override { path: self.path.clone(), value: self.values[i].clone(), origin: None }
     }
 }
 
@@ -243,11 +266,9 @@ pub fn show_value(v: &Value) -> String {
 pub fn apply(doc: &mut Value, overrides: &[Override]) -> Result<Vec<JsonPath>, ScenarioError> {
     let mut applied = Vec::with_capacity(overrides.len());
     for o in overrides {
-        let fail = |at: JsonPath, why: String| ScenarioError {
-            file: Some(format!("--set {}", o.arg())),
-            position: None,
-            path: at,
-            message: why,
+        let fail = |at: JsonPath, why: String| {
+            let (file, position) = o.place();
+            ScenarioError { file: Some(file), position, path: at, message: why }
         };
         let mut here = &mut *doc;
         let mut at = JsonPath::root();

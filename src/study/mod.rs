@@ -9,6 +9,7 @@
 //! figure computed from them is the same bytes for the same scenario, seed and indices.
 
 pub mod adaptive;
+pub mod calibrate;
 pub mod ray;
 pub mod replication;
 pub mod run;
