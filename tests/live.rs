@@ -194,6 +194,45 @@ fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
     assert!(fault(&r, "time_to_recover_s").is_some(), "the cluster is back at its target:\n{}", r.events);
 }
 
+/// ray-defaults §9 and Ray 2.60's `ray start --block`: the head's `gcs_server` alone is
+/// SIGKILLed; `ray start --block` sees it dead at its next 1 s poll and exits 1 (the head
+/// container restarts in place, no new head pod); with GCS fault tolerance the worker raylets
+/// wait for it and traffic pinned to a worker keeps flowing.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn gcs_crash_stops_the_head_in_place_and_leaves_worker_traffic_flowing() {
+    let r = live("gcs-crash-gcs-ft", 24000, |b| b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25)));
+    assert!(summary(&r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+    assert!(r.events.contains("gcs gcs: port open no"), "the GCS went down:\n{}", r.events);
+    let exited = r
+        .events
+        .lines()
+        .find(|l| l.contains("pod head: RUNNING -> CRASH_LOOP_BACKOFF (Ray exited"))
+        .unwrap_or_else(|| panic!("ray start --block did not exit:\n{}", r.events));
+    let at: f64 = exited.split_whitespace().next().unwrap().parse().unwrap();
+    assert!((25.0..=28.0).contains(&at), "ray start --block exited at {at} s");
+    assert!(!r.events.contains("head-2"), "KubeRay's part created a head pod:\n{}", r.events);
+}
+
+/// A worker's Ray container OOM-killed (SIGKILL of its whole tree, the pod not deleted): the
+/// kubelet's part restarts it in place at once, same pod name; traffic pinned to the other
+/// worker keeps flowing.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn an_oom_killed_worker_container_restarts_in_place() {
+    let r = live("worker-container-oom-kill", 24000, |b| {
+        b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25)).set("faults.0.target", json!("small-group-2"))
+    });
+    assert!(summary(&r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+    assert!(
+        r.events.contains("pod small-group-2: RUNNING -> CRASH_LOOP_BACKOFF (Ray container OOMKilled, exit code 137"),
+        "{}",
+        r.events
+    );
+    assert!(r.events.contains(r#"StartWorker { pod: "small-group-2" } done"#), "restarted in place:\n{}", r.events);
+    assert!(!r.events.contains("small-group-3"), "KubeRay's part created a pod:\n{}", r.events);
+}
+
 /// Ctrl-C 30 s in, while the cluster starts or its load runs (a start takes 20-45 s here,
 /// depending on the machine's load): ftsim abandons the step under way, stops the load, tears the
 /// cluster down, exits 130 and leaves nothing behind.

@@ -25,6 +25,9 @@ bundled!(
     "redis-outage-during-head-crash",
     "replica-crash-while-controller-down",
     "month-of-node-failures",
+    "gcs-crash-gcs-ft",
+    "gcs-crash-no-gcs-ft",
+    "worker-container-oom-kill",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.
