@@ -168,7 +168,9 @@ const EVERY_FIELD: &str = r#"{
     {"kind": "worker_pod_deletion", "at_s": 6, "target": "g-2"},
     {"kind": "node_loss", "at_s": 7, "target": "node-4", "network": "refused"},
     {"kind": "head_pod_crash", "at_s": 8},
-    {"kind": "redis_outage", "at_s": 9, "duration_s": 4}
+    {"kind": "redis_outage", "at_s": 9, "duration_s": 4},
+    {"kind": "gcs_crash", "at_s": 10},
+    {"kind": "container_crash", "at_s": 11, "target": "g-1", "reason": "error"}
   ],
   "failures": [
     {"kind": "node_loss", "name": "nodes", "ttf": {"kind": "exponential", "mean": 100, "unit": "h"},
@@ -208,7 +210,7 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");
         let loaded = parse(&text, "every-field.json").unwrap_or_else(|e| panic!("{st}: {e:?}"));
-        assert_eq!(loaded.scenario.faults.len(), 11);
+        assert_eq!(loaded.scenario.faults.len(), 13);
         assert_eq!(loaded.scenario.failures.len(), 10);
         // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
         assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));

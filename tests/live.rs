@@ -333,6 +333,48 @@ fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
     });
 }
 
+/// ray-defaults §9 and Ray 2.60's `ray start --block`: the head's `gcs_server` alone is
+/// SIGKILLed; `ray start --block` sees it dead at its next 1 s poll and exits 1 (the head
+/// container restarts in place, no new head pod); with GCS fault tolerance the worker raylets
+/// wait for it and traffic pinned to a worker keeps flowing.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn gcs_crash_stops_the_head_in_place_and_leaves_worker_traffic_flowing() {
+    let edit = |b: common::Build| b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25));
+    live_checked("gcs-crash-gcs-ft", 24000, edit, |r| {
+        ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+        ensure!(r.events.contains("gcs gcs: port open no"), "the GCS never went down");
+        let exited = r
+            .events
+            .lines()
+            .find(|l| l.contains("pod head: RUNNING -> CRASH_LOOP_BACKOFF (Ray exited"))
+            .ok_or("ray start --block did not exit")?;
+        let at: f64 = exited.split_whitespace().next().and_then(|t| t.parse().ok()).ok_or("no time")?;
+        ensure!((25.0..=28.0).contains(&at), "ray start --block exited at {at} s");
+        ensure!(!r.events.contains("head-2"), "KubeRay's part created a head pod");
+        Ok(())
+    });
+}
+
+/// A worker's Ray container OOM-killed (SIGKILL of its whole tree, the pod not deleted): the
+/// kubelet's part restarts it in place at once, same pod name; traffic pinned to the other
+/// worker keeps flowing.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn an_oom_killed_worker_container_restarts_in_place() {
+    let edit = |b: common::Build| {
+        b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25)).set("faults.0.target", json!("small-group-2"))
+    };
+    live_checked("worker-container-oom-kill", 24000, edit, |r| {
+        ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+        let oom = "pod small-group-2: RUNNING -> CRASH_LOOP_BACKOFF (Ray container OOMKilled, exit code 137";
+        ensure!(r.events.contains(oom), "the container was not seen OOM-killed");
+        ensure!(r.events.contains(r#"StartWorker { pod: "small-group-2" } done"#), "not restarted in place");
+        ensure!(!r.events.contains("small-group-3"), "KubeRay's part created a pod");
+        Ok(())
+    });
+}
+
 /// Ctrl-C 30 s in, while the cluster starts or its load runs (a start takes 20-45 s here,
 /// depending on the machine's load): ftsim abandons the step under way, stops the load, tears the
 /// cluster down, exits 130 and leaves nothing behind.

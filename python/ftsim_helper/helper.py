@@ -4,7 +4,7 @@ command's typed arguments:
 
     setup_cmds   ping, init
     redis_cmds   start_redis, stop_redis, restart_redis
-    pod_cmds     start_head, start_worker, kill_pod, freeze_pod, terminate_pod
+    pod_cmds     start_head, start_worker, kill_pod, freeze_pod, terminate_pod, kill_gcs
     serve_cmds   deploy, undeploy, wait_ready
     fault_cmds   kill_replica, kill_controller, kill_proxy, fail_health, fail_constructors
     observe      observe

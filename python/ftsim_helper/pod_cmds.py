@@ -1,5 +1,5 @@
 """The pods: start_head and start_worker (a `ray start --block` on its own slot), kill_pod,
-freeze_pod and terminate_pod. The command lines and environments of `ray start` are in
+freeze_pod, terminate_pod and kill_gcs. The command lines and environments of `ray start` are in
 pod_launch."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def read_from(path: str, offset: int) -> str:
 
 
 class PodCommands(CommandArea):
-    """start_head, start_worker, kill_pod, freeze_pod and terminate_pod."""
+    """start_head, start_worker, kill_pod, freeze_pod, terminate_pod and kill_gcs."""
 
     def cmd_start_head(
         self, a: proto.StartHeadArgs
@@ -181,6 +181,19 @@ class PodCommands(CommandArea):
         self.run.save_state()
         log(f"pod {pod.name} killed: {len(killed)} processes")
         return {"pod": pod.name, "killed": killed, "elapsed_s": round(time.monotonic() - t0, 3)}
+
+    def cmd_kill_gcs(self, a: proto.KillGcsArgs) -> proto.KillGcsReply:
+        """SIGKILL of the head's gcs_server, found among the head pod's recorded processes."""
+        head = self._named_pod(proto.PodArgs(name=HEAD_NAME))
+        t0 = time.monotonic()
+        head.proc.scan()
+        gcs = [pid for pid in head.proc.live_pids() if head.proc.tracked[pid][1] == "gcs_server"]
+        if len(gcs) != 1:
+            raise CommandError(f"head: expected one live gcs_server process, found {len(gcs)}")
+        if not kill_pid(gcs[0], head.proc.tracked[gcs[0]][0]):
+            raise CommandError(f"head: gcs_server (pid {gcs[0]}) exited before the kill")
+        log(f"pod {HEAD_NAME}: gcs_server (pid {gcs[0]}) killed")
+        return {"pod": HEAD_NAME, "pid": gcs[0], "elapsed_s": round(time.monotonic() - t0, 3)}
 
     def cmd_freeze_pod(self, a: proto.PodArgs) -> proto.FreezePodReply:
         """freeze_pod."""

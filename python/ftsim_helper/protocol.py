@@ -115,6 +115,14 @@ freeze_pod {"name": str}
     callers wait out their timeouts. The processes stay stopped until kill_pod,
     the next start_* of that pod (which removes them) or shutdown.
     -> {"pod", "frozen": [{"pid", "comm"}], "elapsed_s"}
+kill_gcs {}
+    SIGKILL of the head pod's gcs_server alone: the process recorded among the
+    head pod's own process tree whose command is gcs_server (never looked up
+    by name elsewhere). The head's raylet and `ray start --block` are left
+    alone; `ray start --block` sees its child die at its next 1 s poll, kills
+    the head's other processes and exits 1 (observe then shows the head
+    "exited").
+    -> {"pod": "head", "pid", "elapsed_s"}
 terminate_pod {"name": str}
     SIGTERM to the pod's `ray start --block` only, as the kubelet does on pod
     deletion: Ray 2.60 drains the node (RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S)
@@ -380,6 +388,11 @@ class StartRedisArgs:
 
 
 @dataclasses.dataclass(frozen=True)
+class KillGcsArgs:
+    """kill_gcs: no arguments."""
+
+
+@dataclasses.dataclass(frozen=True)
 class StopRedisArgs:
     """stop_redis and restart_redis: SHUTDOWN NOSAVE instead of SIGKILL."""
 
@@ -512,6 +525,7 @@ REQUESTS: dict[str, type] = {
     "kill_pod": PodArgs,
     "freeze_pod": PodArgs,
     "terminate_pod": PodArgs,
+    "kill_gcs": KillGcsArgs,
     "undeploy": UndeployArgs,
     "deploy": DeployArgs,
     "wait_ready": WaitReadyArgs,
@@ -616,6 +630,12 @@ class ProcessRef(TypedDict):
 class KillPodReply(TypedDict):
     pod: str
     killed: list[ProcessRef]
+    elapsed_s: float
+
+
+class KillGcsReply(TypedDict):
+    pod: str
+    pid: int
     elapsed_s: float
 
 
@@ -816,6 +836,7 @@ REPLIES: dict[str, Any] = {
     "kill_pod": KillPodReply,
     "freeze_pod": FreezePodReply,
     "terminate_pod": TerminatePodReply,
+    "kill_gcs": KillGcsReply,
     "undeploy": UndeployReply,
     "deploy": DeployReply,
     "wait_ready": WaitReadyReply,

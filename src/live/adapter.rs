@@ -32,6 +32,8 @@ pub enum Action {
     KillPod { pod: String },
     /// SIGSTOP of a pod's whole process tree: its node is black-holed (node loss, unreachable).
     FreezePod { pod: String },
+    /// SIGKILL of the head's `gcs_server` alone (`ray start --block` then stops the head).
+    KillGcs,
     /// Start (or restart) a worker pod.
     StartWorker { pod: String },
     /// Start (or restart) the head pod.
@@ -67,6 +69,7 @@ impl std::fmt::Display for Action {
             Action::TerminatePod { pod } => write!(f, "SIGTERM to pod {pod}'s ray start (Ray drains the node)"),
             Action::KillPod { pod } => write!(f, "SIGKILL of pod {pod}'s process tree"),
             Action::FreezePod { pod } => write!(f, "SIGSTOP of pod {pod}'s process tree (its node black-holed)"),
+            Action::KillGcs => write!(f, "SIGKILL of the head's gcs_server process"),
             Action::StartWorker { pod } => write!(f, "ray start of worker pod {pod}"),
             Action::StartHead => write!(f, "ray start --head (GCS, controller)"),
             Action::StopRedis => write!(f, "SIGKILL of redis-server"),

@@ -260,6 +260,8 @@ impl ClusterAdapter for FakeCluster {
             Action::TerminatePod { pod } => self.lose_pod(pod, Process::Exited),
             Action::KillPod { pod } => self.lose_pod(pod, Process::Killed),
             Action::FreezePod { pod } => self.lose_pod(pod, Process::Frozen),
+            // `ray start --block` sees its GCS die and exits: the head's container exited.
+            Action::KillGcs => self.lose_pod(names::HEAD_POD, Process::Exited),
             Action::StartWorker { pod } => self.start_pod(pod)?,
             Action::StartHead => {
                 if self.gcs_ft && !self.redis_up {

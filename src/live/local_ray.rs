@@ -252,6 +252,7 @@ impl ClusterAdapter for LocalRay {
             }
             Action::KillPod { pod: name } => Some(h.request(&p::KillPod { name: name.clone() }, t)?.elapsed_s),
             Action::FreezePod { pod: name } => Some(h.request(&p::FreezePod { name: name.clone() }, t)?.elapsed_s),
+            Action::KillGcs => Some(h.request(&p::KillGcs {}, t)?.elapsed_s),
             Action::StartWorker { pod: name } => Some(self.start_pod(name)?),
             Action::StartHead => Some(self.start_pod("head")?),
             Action::StopRedis => Some(h.request(&p::StopRedis::default(), t)?.elapsed_s),

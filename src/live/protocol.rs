@@ -116,6 +116,10 @@ command!(
     TerminatePod = "terminate_pod" -> TerminatePodReply { name: String }
 );
 command!(
+    /// `kill_gcs`: SIGKILL of the head pod's `gcs_server` alone.
+    KillGcs = "kill_gcs" -> KillGcsReply {}
+);
+command!(
     /// `undeploy`: `serve.delete` of the application.
     Undeploy = "undeploy" -> UndeployReply {} [app_name: String]
 );
@@ -326,6 +330,10 @@ reply!(
 reply!(
     /// The result of `terminate_pod` (`pid` only when a signal was sent).
     TerminatePodReply { pod: String, signalled: bool, #[serde(default, skip_serializing_if = "Option::is_none")] pid: Option<u32> }
+);
+reply!(
+    /// The result of `kill_gcs`: the process killed.
+    KillGcsReply { pod: String, pid: u32, elapsed_s: f64 }
 );
 reply!(
     /// The result of `undeploy`.
@@ -628,6 +636,7 @@ mod tests {
                 "kill_pod" => $f::<KillPod>($($arg),*),
                 "freeze_pod" => $f::<FreezePod>($($arg),*),
                 "terminate_pod" => $f::<TerminatePod>($($arg),*),
+                "kill_gcs" => $f::<KillGcs>($($arg),*),
                 "undeploy" => $f::<Undeploy>($($arg),*),
                 "deploy" => $f::<Deploy>($($arg),*),
                 "wait_ready" => $f::<WaitReady>($($arg),*),
@@ -644,7 +653,7 @@ mod tests {
     }
 
     /// Every command's name, as `by_name!` knows them.
-    const COMMANDS: [&str; 20] = [
+    const COMMANDS: [&str; 21] = [
         Ping::NAME,
         Init::NAME,
         StartRedis::NAME,
@@ -655,6 +664,7 @@ mod tests {
         KillPod::NAME,
         FreezePod::NAME,
         TerminatePod::NAME,
+        KillGcs::NAME,
         Undeploy::NAME,
         Deploy::NAME,
         WaitReady::NAME,

@@ -26,6 +26,9 @@ bundled!(
     "replica-crash-while-controller-down",
     "controller-killed-for-good",
     "month-of-node-failures",
+    "gcs-crash-gcs-ft",
+    "gcs-crash-no-gcs-ft",
+    "worker-container-oom-kill",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

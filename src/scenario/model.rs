@@ -432,6 +432,37 @@ pub enum FaultKind {
         /// Outage length (an HA Redis fails over sooner).
         duration: SimDuration,
     },
+    /// The head's `gcs_server` process alone is killed (SIGKILL); `ray start --block` notices
+    /// and stops the head's Ray, whose container the kubelet restarts in place.
+    GcsCrash,
+    /// A pod's Ray container dies (every Ray process of it at once) and the kubelet restarts
+    /// it in place: same pod, same node.
+    ContainerCrash {
+        /// Pod name, or random among the running pods (the head's included).
+        target: Option<String>,
+        /// Why it died; both are restarted alike.
+        reason: CrashReason,
+    },
+}
+
+/// Why a container died: Kubernetes records the reason and exit code, and restarts both
+/// alike (`restartPolicy: Always`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashReason {
+    /// The kernel's OOM killer killed the container's processes (`OOMKilled`, exit 137).
+    OomKilled,
+    /// The container's main process exited with an error (`Error`, exit 1).
+    Error,
+}
+
+impl CrashReason {
+    /// The container status Kubernetes reports, as the events log shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CrashReason::OomKilled => "OOMKilled, exit code 137",
+            CrashReason::Error => "Error, exit code 1",
+        }
+    }
 }
 
 impl FaultKind {
@@ -447,6 +478,8 @@ impl FaultKind {
             FaultKind::NodeLoss { .. } => "node_loss",
             FaultKind::HeadPodCrash => "head_pod_crash",
             FaultKind::RedisOutage { .. } => "redis_outage",
+            FaultKind::GcsCrash => "gcs_crash",
+            FaultKind::ContainerCrash { .. } => "container_crash",
         }
     }
 }

@@ -365,6 +365,24 @@ pub enum RawFault {
         at_s: f64,
         duration_s: f64,
     },
+    GcsCrash {
+        at_s: f64,
+    },
+    ContainerCrash {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<RawCrashReason>,
+    },
+}
+
+/// Why a pod's Ray container died (`container_crash`).
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawCrashReason {
+    OomKilled,
+    Error,
 }
 
 /// How a failing `check_health` fails.

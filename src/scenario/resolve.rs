@@ -39,6 +39,9 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
             RawFault::NodeLoss { network, .. } => {
                 network.get_or_insert_with(|| f::FAULT_NETWORK.default_as());
             }
+            RawFault::ContainerCrash { reason, .. } => {
+                reason.get_or_insert_with(|| f::FAULT_REASON.default_as());
+            }
             _ => {}
         }
     }

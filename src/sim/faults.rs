@@ -9,6 +9,7 @@ use crate::scenario::{ConstructorFailures, FaultKind};
 use crate::sim::event::Event;
 use crate::sim::ids::{NodeId, PodId, ReplicaId};
 use crate::sim::k8s::{PodPhase, PodRole};
+use crate::sim::ray::GcsState;
 use crate::sim::serve::replica::ReplicaState;
 use crate::sim::world::{Cause, World};
 
@@ -205,6 +206,29 @@ impl World {
                 self.redis_outage_begins(&format!("fault #{i}"));
                 self.schedule_in(effective, Event::FaultEnd(i));
             }
+            FaultKind::GcsCrash => {
+                self.record_fault(i, Some("gcs".to_string()));
+                let head_runs = self.k8s.head.is_some_and(|h| self.k8s.pods[h.ix()].phase == PodPhase::Running);
+                if head_runs && self.ray.gcs.state != GcsState::Down {
+                    self.detect(i);
+                    self.gcs_process_exits(&format!("gcs_server killed (fault #{i})"));
+                } else {
+                    self.log(Component::Fault, &format!("#{i}"), format_args!("no GCS process to kill"));
+                }
+            }
+            FaultKind::ContainerCrash { target, reason } => {
+                let pod = self.resolve_pod(i, &target, false, false);
+                self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
+                match pod.filter(|p| self.k8s.pods[p.ix()].phase == PodPhase::Running) {
+                    Some(pod) => {
+                        // The kubelet sees the container's exit at once.
+                        self.detect(i);
+                        self.k8s.pods[pod.ix()].fault = Some(i);
+                        self.container_crashed(pod, &format!("Ray container {} (fault #{i})", reason.label()));
+                    }
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("no running container")),
+                }
+            }
         }
     }
 
@@ -262,5 +286,93 @@ impl World {
             .filter(|(_, f)| matches!(f.kind, FaultKind::RedisOutage { .. }) && f.at <= now)
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::k8s::{PodPhase, Raylet};
+    use crate::sim::ray::GcsState;
+    use crate::sim::testing::{TestWorld, secs};
+
+    #[test]
+    fn a_gcs_crash_restarts_the_head_container_in_place_and_with_gcs_ft_the_workers_reconnect() {
+        let mut t = TestWorld::guide(r#""faults": [{ "kind": "gcs_crash", "at_s": 60 }]"#);
+        t.run_until(secs(60));
+        // Only the GCS is dead: the head raylet waits for it like the workers' do.
+        assert_eq!(t.world().ray.gcs.state, GcsState::Down);
+        assert!(matches!(t.pod("head").raylet, Raylet::Disconnected { .. }));
+        assert_eq!(t.pod("head").phase, PodPhase::Running);
+        // `ray start --block` polls 1 s later and stops the head; restarted at once, same pod.
+        assert_eq!(t.run_until_true(|w| w.gcs_up()), secs(71));
+        assert_eq!(t.logged_at(secs(60), &["pod head", "RUNNING -> CRASH_LOOP_BACKOFF"]), secs(61));
+        assert_eq!(t.world().ray.gcs.state, GcsState::Up { cluster: 1 });
+        assert_eq!(t.pod("head").restarts, 1);
+        assert!(t.world().k8s.pods.iter().all(|p| p.name != "head-2"), "no new head pod");
+        for w in ["small-group-1", "small-group-2"] {
+            assert_eq!(t.pod(w).raylet, Raylet::Alive { cluster: 1 }, "{w} reconnected");
+            assert_eq!(t.pod(w).restarts, 0, "{w} kept running");
+        }
+    }
+
+    #[test]
+    fn a_gcs_crash_without_gcs_ft_starts_an_empty_cluster_whose_workers_restart_in_place() {
+        let mut t = TestWorld::guide(
+            r#""cluster": { "gcs_fault_tolerance": false }, "faults": [{ "kind": "gcs_crash", "at_s": 60 }]"#,
+        );
+        assert_eq!(t.run_until_true(|w| w.ray.gcs.state == GcsState::Up { cluster: 2 }), secs(71));
+        t.run_until(secs(100));
+        for w in ["small-group-1", "small-group-2"] {
+            assert_eq!(t.pod(w).restarts, 1, "{w} was rejected and restarted");
+            assert_eq!(t.pod(w).raylet, Raylet::Alive { cluster: 2 });
+        }
+        assert!(t.log().contains("resubmitting the Serve config"));
+    }
+
+    #[test]
+    fn an_oom_killed_worker_container_restarts_in_place_and_its_raylet_joins_again() {
+        let mut t =
+            TestWorld::guide(r#""faults": [{ "kind": "container_crash", "at_s": 60, "target": "small-group-1" }]"#);
+        t.run_until(secs(60));
+        let node = t.pod("small-group-1").node;
+        assert_eq!(t.pod("small-group-1").raylet, Raylet::Down);
+        assert!(t.log().contains("OOMKilled, exit code 137"));
+        assert_eq!(t.run_until_true(|w| w.k8s.pods[1].raylet == Raylet::Alive { cluster: 1 }), secs(65));
+        let p = t.pod("small-group-1");
+        assert_eq!((p.restarts, p.node, p.fault), (1, node, None));
+        assert!(t.world().k8s.pods.iter().all(|p| p.name != "small-group-3"), "KubeRay created no pod");
+        assert!(t.world().gcs_up(), "a worker's crash leaves the GCS alone");
+    }
+
+    #[test]
+    fn a_crashed_head_container_is_a_head_crash_without_a_new_pod() {
+        let mut t = TestWorld::guide(
+            r#""faults": [{ "kind": "container_crash", "at_s": 60, "target": "head", "reason": "error" }]"#,
+        );
+        t.run_until(secs(60));
+        assert!(!t.world().gcs_up());
+        assert!(t.log().contains("Error, exit code 1"));
+        // Restarted at once; head_ray_start (10 s); no pod start, unlike a deleted head pod.
+        assert_eq!(t.run_until_true(|w| w.gcs_up()), secs(70));
+        assert_eq!(t.pod("head").restarts, 1);
+        assert!(t.world().k8s.pods.iter().all(|p| p.name != "head-2"));
+    }
+
+    #[test]
+    fn a_container_crash_more_than_ten_minutes_after_the_last_one_restarts_at_once() {
+        // Regression: the kubelet's back-off never started over, so a container that crashed
+        // again 700 s after its first crash waited 10 s (the kubelet forgets a back-off after
+        // twice its 300 s cap).
+        let mut t = TestWorld::new(
+            r#"{ "duration_s": 900, "traffic": { "rate_per_s": 1 },
+                 "faults": [{ "kind": "container_crash", "at_s": 60, "target": "small-group-2" },
+                            { "kind": "container_crash", "at_s": 760, "target": "small-group-2" }] }"#,
+        );
+        let pod = t.pod_id("small-group-2");
+        t.run_until(secs(700));
+        assert_eq!(t.pod("small-group-2").restarts, 1);
+        let crashed = t.run_until_true(|w| w.k8s.pods[pod.ix()].restarts == 2);
+        assert_eq!(crashed, secs(760));
+        assert_eq!(t.run_until_true(|w| w.k8s.pods[pod.ix()].phase == PodPhase::Running), secs(760));
     }
 }

@@ -116,8 +116,10 @@ pub struct Pod {
     pub raylet: Raylet,
     /// Bumped whenever pending timers of this pod become stale.
     pub inc: u32,
-    /// Container restarts so far (kubelet back-off).
+    /// Container restarts so far.
     pub restarts: u32,
+    /// The kubelet's back-off record of its container.
+    pub backoff: kubelet::BackOff,
     /// CPUs offered to Ray, milli-CPUs.
     pub cpus_milli: u64,
     /// Member of the serve Service's ready endpoints.
@@ -205,6 +207,7 @@ impl World {
             raylet: Raylet::Down,
             inc: 0,
             restarts: 0,
+            backoff: kubelet::BackOff::default(),
             cpus_milli,
             endpoint_ready: false,
             draining: false,
@@ -277,7 +280,7 @@ impl World {
         self.k8s.pods[pod.ix()].inc += 1;
         self.set_pod_phase(pod, PodPhase::CrashLoop, why);
         let p = &mut self.k8s.pods[pod.ix()];
-        let backoff = kubelet::restart_backoff(&self.scenario.timings, p.restarts);
+        let backoff = p.backoff.on_exit(&self.scenario.timings, self.now);
         p.restarts += 1;
         let inc = p.inc;
         self.schedule_in(backoff, Event::ContainerRestart { pod, inc });
@@ -293,8 +296,10 @@ impl World {
         }
     }
 
-    /// The kubelet restarts the container (init containers do not run again).
+    /// The kubelet restarts the container (init containers do not run again). The pod's new
+    /// Ray processes owe nothing to the fault that killed the old ones.
     pub(super) fn on_container_restart(&mut self, pod: PodId) {
+        self.k8s.pods[pod.ix()].fault = None;
         self.start_container(pod, "kubelet restarted the container");
     }
 

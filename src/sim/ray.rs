@@ -315,7 +315,13 @@ impl World {
         for f in self.active_redis_faults() {
             self.detect(f);
         }
-        self.gcs_down("Redis connection failed; GCS process exits");
+        self.gcs_process_exits("Redis connection failed; GCS process exits");
+    }
+
+    /// The head's GCS process exits on its own or is killed (`gcs_crash`): the raylets lose it
+    /// at once, and `ray start --block` notices the dead child at its next poll.
+    pub(super) fn gcs_process_exits(&mut self, why: &str) {
+        self.gcs_down(why);
         if let Some(head) = self.k8s.head {
             let inc = self.k8s.pods[head.ix()].inc;
             self.schedule_in(self.scenario.timings.ray_block_poll, Event::HeadGcsExitNoticed { inc });

@@ -198,6 +198,23 @@ impl Orchestrator<'_> {
                 self.ops.redis_down += 1;
                 self.schedule(Duration::from(effective), Task::RedisBack);
             }
+            FaultKind::GcsCrash => {
+                // Only the GCS dies: `ray start --block` then stops the head and exits, which the
+                // next poll hands to the kubelet as a container that exited (a restart in place).
+                self.record_fault(i, Some("gcs".into()), Some(Detector::GcsDown));
+                self.act(Action::KillGcs)?;
+            }
+            FaultKind::ContainerCrash { target, reason } => {
+                let Some(pod) = self.resolve_pod(i, target, false, false) else {
+                    return self.no_target(i);
+                };
+                // The kubelet sees the container's exit at once (as in the simulator) and
+                // restarts it in place; the kernel's OOM killer kills the container's every
+                // process at once (the kubelet sets `memory.oom.group` on cgroup v2).
+                self.record_fault(i, Some(pod.clone()), None);
+                self.crash_loop(&pod, &format!("Ray container {} (fault #{i})", reason.label()));
+                self.act(Action::KillPod { pod })?;
+            }
         }
         Ok(())
     }

@@ -23,8 +23,8 @@ pub(super) struct PodState {
     pub gone: bool,
     /// Its processes are expected to exit (deleted, crashed, or not started yet).
     pub expect_exit: bool,
-    /// Container restarts so far (the kubelet's back-off).
-    pub restarts: u32,
+    /// The kubelet's back-off record of its container.
+    pub backoff: kubelet::BackOff,
     /// Its worker group; `None` for the head.
     pub group: Option<usize>,
     /// Counts the pod's starts; a readiness probe of an earlier start is dropped.
@@ -296,9 +296,9 @@ impl Orchestrator<'_> {
     /// The kubelet's CrashLoopBackOff: the pod's container exited by itself; it is restarted
     /// after the back-off (at once, then base, 2 x base, ...).
     pub(super) fn crash_loop(&mut self, name: &str, why: &str) {
+        let now = self.sim_now();
         let Some(p) = self.ops.pods.get_mut(name) else { return };
-        let backoff = Duration::from(kubelet::restart_backoff(&self.sc.timings, p.restarts));
-        p.restarts += 1;
+        let backoff = Duration::from(p.backoff.on_exit(&self.sc.timings, now));
         p.expect_exit = true;
         let created = p.created;
         self.note(Component::Pod, name, format_args!("RUNNING -> CRASH_LOOP_BACKOFF ({why}; restart in {backoff:?})"));

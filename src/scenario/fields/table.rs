@@ -134,6 +134,21 @@ pub const FAULT_KINDS: &[Variant] = &[
         fields: &[("at_s", true), ("duration_s", true)],
         meaning: "Redis is unreachable for `duration_s` (needs `cluster.gcs_fault_tolerance`)",
     },
+    Variant {
+        tag: "gcs_crash",
+        fields: &[("at_s", true)],
+        meaning: "the head's `gcs_server` process alone is killed; `ray start --block` sees it within \
+                  `timings.ray_block_poll_s` and stops the head's Ray; the kubelet restarts the head container \
+                  in place (same pod); with GCS fault tolerance the workers reconnect, without it the cluster \
+                  starts empty",
+    },
+    Variant {
+        tag: "container_crash",
+        fields: &[("at_s", true), ("target", false), ("reason", false)],
+        meaning: "the Ray container of a pod (`target`: a pod name, the head's included) dies with all its Ray \
+                  processes and the kubelet restarts it in place with back-off (same pod, same node); a worker's \
+                  restarted raylet joins as a new node, the head's is a head crash without a new pod",
+    },
 ];
 
 /// Failure processes (`failures[].kind`): the fault kinds a component class fails with, and
@@ -507,6 +522,9 @@ fields! {
     FAULT_NETWORK = Field::new("faults[].network", Kind::Choice(&["unreachable", "refused"]), Slot::Other)
         .default(Text("unreachable"))
         .means("how a lost node looks: black-holed calls hang, refused ones fail at once");
+    FAULT_REASON = Field::new("faults[].reason", Kind::Choice(&["oom_killed", "error"]), Slot::Other)
+        .default(Text("oom_killed"))
+        .means("why the container died (`OOMKilled`, exit 137, or `Error`): recorded only, both restart alike");
 
     FAILURES = Field::new("failures", Kind::TaggedList(FAILURE_KINDS), Slot::Other)
         .default(Json("[]"))

@@ -6,7 +6,7 @@ use super::cluster::initial_pod_names;
 use super::{JsonPath, d, f};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::model::*;
-use crate::scenario::raw::{RawFault, RawHealthMode, RawNetwork, RawScenario};
+use crate::scenario::raw::{RawCrashReason, RawFault, RawHealthMode, RawNetwork, RawScenario};
 use crate::scenario::show;
 
 /// What a fault is checked against: the rest of the validated scenario.
@@ -78,7 +78,9 @@ fn at_s(fault: &RawFault) -> f64 {
         | RawFault::WorkerPodDeletion { at_s, .. }
         | RawFault::NodeLoss { at_s, .. }
         | RawFault::HeadPodCrash { at_s }
-        | RawFault::RedisOutage { at_s, .. } => *at_s,
+        | RawFault::RedisOutage { at_s, .. }
+        | RawFault::GcsCrash { at_s }
+        | RawFault::ContainerCrash { at_s, .. } => *at_s,
     }
 }
 
@@ -138,6 +140,14 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
             }
             FaultKind::RedisOutage { duration: ck.secs(&f::FAULT_DURATION_S, fp.key("duration_s"), *duration_s) }
         }
+        RawFault::GcsCrash { .. } => FaultKind::GcsCrash,
+        RawFault::ContainerCrash { target: tg, reason, .. } => FaultKind::ContainerCrash {
+            target: target(tg, &t.pods, "pod"),
+            reason: match r(reason) {
+                RawCrashReason::OomKilled => CrashReason::OomKilled,
+                RawCrashReason::Error => CrashReason::Error,
+            },
+        },
     };
     // The stream is named once the faults are in time order (see `validate`).
     Some(Fault { at: SimTime::ZERO + at, kind, stream: String::new() })
