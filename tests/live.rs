@@ -279,29 +279,36 @@ fn controller_crash_fails_no_request() {
 /// Guide: the controller killed with `ray.kill(..., no_restart=True)`; queries still answer
 /// while it is down, and a new controller comes up (here RayService's part: live mode submits
 /// the config again at the next reconcile tick, as KubeRay does on finding no application),
-/// which replaces the replicas that crash afterwards. (Live targets `SleepyPid#k` pick the k-th
-/// running replica, which after a replacement may be the replacement, so whether the old
-/// proxies stay deaf, ray-defaults §5b, is not asserted here.)
+/// which replaces the replicas that crash afterwards. Source (ray-defaults §5b): the old
+/// proxies' long polls died with the old controller, so they never hear of the replacements;
+/// once the three original replicas are gone (three untargeted crashes 1 s apart, before any
+/// replacement runs) every request through the pinned proxy times out, replacements running or
+/// not. The simulation gives the same 1,295 failures of 2,104 requests at seed 1 (measured
+/// 2026-11-29).
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
-fn controller_killed_for_good_is_replaced_through_rayservice_and_fails_no_request_meanwhile() {
+fn controller_killed_for_good_is_replaced_through_rayservice_but_old_proxies_stay_deaf() {
     let edit = |b: common::Build| {
-        b.set("duration_s", json!(115))
-            .set("traffic.client_timeout_s", json!(2))
-            .set("faults.0.at_s", json!(20))
-            .set("faults.1.at_s", json!(35))
-            .set("faults.2.at_s", json!(55))
-            .set("faults.3.at_s", json!(75))
+        let crash = |at: u32| json!({"kind": "replica_crash", "at_s": at});
+        let faults =
+            json!([{"kind": "controller_crash", "at_s": 20, "restart": false}, crash(40), crash(41), crash(42)]);
+        b.set("duration_s", json!(110)).set("traffic.client_timeout_s", json!(2)).set("faults", faults)
     };
     live_checked("controller-killed-for-good", 23000, edit, |r| {
         ensure!(r.events.contains("no Serve application found (no controller)"), "RayService's part did not act");
         let faults = r.report["faults"].as_array().ok_or("no faults in the report")?;
         ensure!(faults[0]["time_to_recover_s"].as_f64().is_some(), "no new controller answered");
-        for f in &faults[1..] {
-            ensure!(f["time_to_recover_s"].as_f64().is_some(), "a replica was not replaced: {f}");
-        }
-        let (sent, failed_before) = requests_between(r, 0.0, 74.0);
-        ensure!(sent > 1000 && failed_before <= 3, "more than in-flight requests failed: {failed_before} of {sent}");
+        let replaced = faults[1..].iter().filter_map(|f| f["time_to_recover_s"].as_f64()).fold(0.0, f64::max);
+        ensure!(faults[1..].iter().all(|f| f["time_to_recover_s"].is_number()), "a replica was not replaced");
+        let (sent, failed_before) = requests_between(r, 0.0, 40.0);
+        ensure!(sent > 600 && failed_before <= 3, "more than in-flight requests failed: {failed_before} of {sent}");
+        let from = (42.0 + replaced).ceil();
+        let (sent_after, failed_after) = requests_between(r, from, 108.0);
+        ensure!(
+            sent_after > 500 && failed_after == sent_after,
+            "the old proxy answered {} of {sent_after} requests from {from} s, with the replacements running",
+            sent_after - failed_after
+        );
         Ok(())
     });
 }
