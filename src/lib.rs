@@ -15,7 +15,8 @@
 //!  metrics                     observations -> outcomes, downtime, per-fault recovery, SLO
 //!  policy | traffic | journal  rules both modes share: operators, kubelet, fault targets,
 //!                              the arrival stream, names, the events log's records
-//!  scenario                    raw JSON -> defaults -> validated domain types
+//!  scenario                    raw JSON or YAML (or an imported RayService) -> defaults ->
+//!                              validated domain types
 //!  engine | names              typed time, event queue, seeded random streams | the names of
 //!                              nodes, pods and random streams
 //! ```

@@ -245,8 +245,8 @@ fn utf16() -> Vec<u8> {
 }
 
 /// Puts the case's input at [`FILE`] in `dir`.
-fn place(dir: &Path, input: &Input) {
-    let path = dir.join(FILE);
+fn place(dir: &Path, input: &Input, file: &str) {
+    let path = dir.join(file);
     match input {
         Text(text) => std::fs::write(path, text).unwrap(),
         Bytes(make) => std::fs::write(path, make()).unwrap(),
@@ -298,10 +298,15 @@ fn problems(case: &Case, outcome: &Outcome) -> Vec<String> {
 
 /// Runs both commands on one case; returns a report line per problem.
 fn check(case: &Case) -> Vec<String> {
+    check_file(case, FILE)
+}
+
+/// Runs both commands on one case written to `file`; returns a report line per problem.
+fn check_file(case: &Case, file: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    place(dir.path(), &case.input);
+    place(dir.path(), &case.input, file);
     let before = snapshot(dir.path());
-    let commands: [&[&str]; 2] = [&["validate", FILE], &["run", FILE, "--out", OUT]];
+    let commands: [&[&str]; 2] = [&["validate", file], &["run", file, "--out", OUT]];
     let mut report = Vec::new();
     for args in commands {
         let outcome = ftsim(dir.path(), args);
@@ -325,6 +330,51 @@ fn check(case: &Case) -> Vec<String> {
 fn bad_input_exits_2_with_a_located_message_and_writes_nothing() {
     assert!(CASES.len() >= 30);
     let report: Vec<String> = CASES.iter().flat_map(check).collect();
+    assert!(report.is_empty(), "{} problems:\n{}", report.len(), report.join("\n"));
+}
+
+/// The YAML scenario file of [`YAML_CASES`].
+const YAML_FILE: &str = "scenario.yaml";
+
+/// Bad YAML scenarios: the same errors at the same places as JSON, and YAML's risky features
+/// refused.
+#[rustfmt::skip]
+const YAML_CASES: &[Case] = &[
+    Case { name: "empty YAML", input: Text(""), expect: &["scenario.yaml:1:1: $: expected a mapping (the scenario), found an empty file"] },
+    Case { name: "comments only", input: Text("# nothing\n"), expect: &["scenario.yaml:1:1: $: expected a mapping (the scenario), found an empty file"] },
+    Case { name: "YAML syntax", input: Text("serve:\n  num_replicas: [3\n"), expect: &["scenario.yaml:3:1: $: invalid YAML"] },
+    Case { name: "YAML bad indentation", input: Text("serve:\n    num_replicas: 3\n  seed: 1\n"), expect: &["scenario.yaml:3:", "$: invalid YAML"] },
+    Case { name: "YAML unknown field", input: Text("seed: 1\nserve:\n  num_replica: 3\n"), expect: &["scenario.yaml:3:16: $.serve.num_replica: unknown field `num_replica`"] },
+    Case { name: "YAML wrong type", input: Text("duration_s: long\n"), expect: &["scenario.yaml:1:13: $.duration_s: invalid type: string \"long\", expected a number"] },
+    Case { name: "YAML quoted number", input: Text("duration_s: '60'\n"), expect: &["scenario.yaml:1:13: $.duration_s: invalid type: string \"60\", expected a number"] },
+    Case { name: "YAML out of range", input: Text("serve:\n  num_replicas: 0\n"), expect: &["scenario.yaml:2:17: $.serve.num_replicas: expected an integer from 1 to 10000, found 0"] },
+    Case { name: "YAML unknown replica", input: Text("faults:\n  - kind: replica_crash\n    at_s: 5\n    target: Nope#1\n"), expect: &["scenario.yaml:4:13: $.faults[0].target: unknown replica \"Nope#1\""] },
+    Case { name: "YAML sequence document", input: Text("- 1\n- 2\n"), expect: &["scenario.yaml:1:1: $: expected an object (the scenario), found an array"] },
+    Case { name: "YAML two documents", input: Text("seed: 1\n---\nseed: 2\n"), expect: &["scenario.yaml:3:1: $: expected one YAML document (the scenario), found 2"] },
+    Case { name: "YAML duplicate key", input: Text("seed: 1\nseed: 2\n"), expect: &["scenario.yaml:2:1: $: duplicate key `seed`"] },
+    Case { name: "YAML alias", input: Text("duration_s: &d 60\nbucket_s: *d\n"), expect: &["scenario.yaml:1:13: $: anchors (`&name`) and aliases (`*name`) are not accepted"] },
+    Case { name: "YAML billion laughs", input: Bytes(billion_laughs), expect: &["scenario.yaml:1:4: $: anchors (`&name`) and aliases"] },
+    Case { name: "YAML tag", input: Text("duration_s: !!float 60\n"), expect: &["scenario.yaml:1:13: $: tags (`!name`, `!!type`) are not accepted"] },
+    Case { name: "YAML infinity", input: Text("duration_s: .inf\n"), expect: &["scenario.yaml:1:13: $: expected a finite number, found `.inf`"] },
+    Case { name: "YAML deep nesting", input: Bytes(deep_arrays), expect: &["scenario.yaml:1:", "$: invalid YAML: recursion limit exceeded"] },
+    Case { name: "YAML number for the password", input: Text("cluster:\n  redis:\n    password: 5390351234\n"), expect: &["scenario.yaml:3:15: $.cluster.redis.password: expected a string", "not shown"] },
+    Case { name: "YAML 10 MB file", input: Bytes(ten_megabytes), expect: &["scenario.yaml: file is ", "more than the limit of 4194304"] },
+    Case { name: "YAML not UTF-8", input: Bytes(not_utf8), expect: &["scenario.yaml:", "expected UTF-8 text"] },
+];
+
+/// `a: &a [...]` nine times nested: a billion strings if aliases were expanded.
+fn billion_laughs() -> Vec<u8> {
+    let mut src = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (prev, name) in ('a'..='h').zip('b'..='i') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        src.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    src.into_bytes()
+}
+
+#[test]
+fn bad_yaml_exits_2_with_a_located_message_and_writes_nothing() {
+    let report: Vec<String> = YAML_CASES.iter().flat_map(|c| check_file(c, YAML_FILE)).collect();
     assert!(report.is_empty(), "{} problems:\n{}", report.len(), report.join("\n"));
 }
 

@@ -5,6 +5,7 @@
 
 mod calibrate;
 mod compare;
+mod import;
 mod json_summary;
 mod live;
 mod mc;
@@ -36,6 +37,7 @@ Examples:
   ftsim run head-pod-crash-no-gcs-ft --seed 7    # a bundled scenario by name, another seed
   ftsim run my.json --out /tmp/my-run            # choose the run directory
   ftsim validate scenarios/*.json                # check files without running them
+  ftsim import rayservice.yaml --out my.yaml     # a scenario from your RayService or RayCluster
   ftsim scenarios                                # list the bundled scenarios
   ftsim scenarios --show redis-outage            # print one as JSON, to start your own
   ftsim schema > ftsim-scenario.schema.json      # the format as a JSON Schema, for editors
@@ -72,7 +74,7 @@ enum Command {
     /// plots (PNG, SVG) and report.html; print a summary.
     #[command(after_help = EXAMPLES)]
     Run {
-        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// Scenario file (JSON, or YAML if it ends in .yaml or .yml), or the name of a bundled scenario. Default: the guide's working
         /// example (`working-example`).
         scenario: Option<String>,
         /// Seed of every random stream (overrides the file's `seed`).
@@ -101,7 +103,7 @@ enum Command {
     /// Run a scenario against a real local Ray cluster (Ray 2.60, Redis) and write the same
     /// report from real measurements. Needs `bash scripts/setup-live.sh` once.
     Live {
-        /// Scenario JSON file, or the name of a bundled scenario.
+        /// Scenario file (JSON or YAML), or the name of a bundled scenario.
         scenario: Option<String>,
         /// Seed of the arrival, routing and fault streams (overrides the file's `seed`).
         #[arg(long)]
@@ -139,7 +141,7 @@ enum Command {
     /// whatever the thread count.
     #[command(after_help = EXAMPLES)]
     Mc {
-        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// Scenario file (JSON or YAML), or the name of a bundled scenario. Default: the guide's working
         /// example (`working-example`).
         scenario: Option<String>,
         /// Set a scenario field before the scenario is read (as for `ftsim run`). Repeatable.
@@ -197,7 +199,7 @@ enum Command {
     /// and say which point buys the most nines; write sweep.csv, sweep.json, sweep.html and
     /// plots.
     Sweep {
-        /// Scenario JSON file, or the name of a bundled scenario. Default: the guide's working
+        /// Scenario file (JSON or YAML), or the name of a bundled scenario. Default: the guide's working
         /// example.
         scenario: Option<String>,
         /// A swept field and its values, `PATH=V1,V2,...` (a field path as in
@@ -245,9 +247,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Write a scenario from the Kubernetes YAML of a RayService or a RayCluster (with its Redis
+    /// objects): every field the model has is mapped, every other is listed on stderr.
+    Import {
+        /// The YAML file (one or more documents).
+        file: PathBuf,
+        /// Write the scenario to this file (.json, .yaml or .yml) instead of printing its JSON.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
     /// Check scenario files (syntax, fields, values) without running them.
     Validate {
-        /// Scenario JSON files.
+        /// Scenario files (JSON, or YAML when they end in .yaml or .yml).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -417,6 +431,7 @@ pub fn main() -> ExitCode {
             calibrate::calibrate(calibrate::CalibrateArgs { dirs, out, force, seeds, quiet })
         }
         Command::McBatch { scenario, indices, threads } => mc_batch::mc_batch(&scenario, indices, threads as usize),
+        Command::Import { file, out, force } => import::import(&file, out, force),
         Command::Validate { files } => validate::validate(&files),
         Command::Scenarios { show } => scenarios::scenarios(show.as_deref()),
         Command::Plot { dirs, quiet } => plot::plot(&dirs, quiet),

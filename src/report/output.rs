@@ -219,14 +219,42 @@ pub fn check_replace_files(dir: &Path, names: &[&str]) -> Result<(), String> {
 /// temporary name, then renamed over it. Call [`check_replace_files`] first.
 pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     check_name(name)?;
+    let tmp = synced_temp_file(dir, name, bytes)?;
     let path = dir.join(name);
+    tmp.persist(&path).map_err(|e| io_err(&path, "cannot replace", e.error))?;
+    Ok(())
+}
+
+/// `bytes` in a fresh, synced temporary file of `dir` named after `name`.
+fn synced_temp_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.tmp-"))
         .tempfile_in(dir)
         .map_err(|e| io_err(dir, "cannot create a temporary file in", e))?;
     tmp.write_all(bytes).map_err(|e| io_err(tmp.path(), "cannot write", e))?;
     tmp.as_file().sync_all().map_err(|e| io_err(tmp.path(), "cannot sync", e))?;
-    tmp.persist(&path).map_err(|e| io_err(&path, "cannot replace", e.error))?;
+    Ok(tmp)
+}
+
+/// Writes the file `path` whole or not at all: a temporary file beside it, renamed into place.
+/// An existing `path` is an error unless `replace` (and even then only a regular file is
+/// replaced); without `replace`, a file that appears meanwhile is not overwritten either.
+pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
+    let exists = fs::symlink_metadata(path).is_ok();
+    if exists && !replace {
+        return Err(format!("{}: already exists; nothing was written (--force replaces it)", path.display()));
+    }
+    if exists && !is_regular_file(path) {
+        return Err(format!("{}: not a regular file; nothing was written", path.display()));
+    }
+    let dir = parent_of(path);
+    let name = base_name(path);
+    let tmp = synced_temp_file(&dir, &name, bytes)?;
+    if replace {
+        tmp.persist(path).map_err(|e| io_err(path, "cannot replace", e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| io_err(path, "cannot create", e.error))?;
+    }
     Ok(())
 }
 

@@ -1,4 +1,8 @@
-//! The scenario format: JSON in, validated domain types out.
+//! The scenario format: JSON or YAML in, validated domain types out.
+//!
+//! A file named `*.yaml` or `*.yml` is YAML ([`yaml`]: one document, no anchors, aliases, tags or
+//! duplicate keys), read into the same JSON value a JSON file gives, so both have the same fields,
+//! defaults and checks, and their errors the same places.
 //!
 //! Three stages (raw input, then validated domain types, then side effects elsewhere):
 //! [`raw`] mirrors the file with serde and rejects unknown fields; [`resolve::resolve`] fills in
@@ -11,6 +15,7 @@ pub mod bundled;
 pub mod defaults;
 pub mod error;
 pub mod fields;
+pub mod import;
 pub mod locate;
 pub mod model;
 pub mod overrides;
@@ -24,6 +29,7 @@ pub mod suggest;
 pub mod timings_file;
 pub mod traffic_mode;
 pub mod validate;
+pub mod yaml;
 
 pub use error::{JsonPath, ScenarioError};
 pub use model::*;
@@ -67,8 +73,9 @@ fn default_name(file: &str) -> String {
     if safe.is_empty() { "scenario".to_string() } else { safe.to_string() }
 }
 
-/// Parses and validates scenario JSON. `file` names the source in error messages, and its stem
-/// is the scenario's name when the JSON gives none.
+/// Parses and validates a scenario, JSON or, when `file` ends in `.yaml` or `.yml`, YAML. `file`
+/// names the source in error messages, and its stem is the scenario's name when the file gives
+/// none.
 pub fn parse(src: &str, file: &str) -> Result<Loaded, Vec<ScenarioError>> {
     parse_with_seed(src, file, None)
 }
@@ -87,28 +94,78 @@ pub fn parse_with(
     seed: Option<u64>,
     overrides: &[overrides::Override],
 ) -> Result<Loaded, Vec<ScenarioError>> {
-    // Every error gets the file name, and a position found from its path when it has none;
-    // an error in an override's value (at the path `applied` says it was put) gets the override
-    // instead.
-    let place = |errors: Vec<ScenarioError>, applied: &[JsonPath]| -> Vec<ScenarioError> {
-        errors
-            .into_iter()
-            .map(|mut e| {
-                if let Some(o) = overrides::owner(overrides, applied, &e.path) {
-                    let (file, position) = o.place();
-                    (e.file, e.position) = (Some(file), position);
-                    return e;
-                }
-                e.position = e.position.or_else(|| locate::locate(src, &e.path));
-                e.file = Some(file.to_string());
-                e
-            })
-            .collect()
-    };
+    let place_in_file = |errors: Vec<ScenarioError>| place(errors, file, overrides, &[], |_| None);
     if src.len() > MAX_FILE_BYTES {
         let msg = format!("file is {} bytes, more than the limit of {MAX_FILE_BYTES}", src.len());
-        return Err(place(vec![ScenarioError::at(JsonPath::root(), msg)], &[]));
+        return Err(place_in_file(vec![ScenarioError::at(JsonPath::root(), msg)]));
     }
+    if !is_yaml(file) {
+        return parse_text(src, file, seed, overrides, |path| locate::locate(src, path));
+    }
+    let tree = read_yaml(src).map_err(place_in_file)?;
+    let json = tree.to_json().to_string();
+    parse_text(&json, file, seed, overrides, |path| Some(tree.locate(path)))
+}
+
+/// Whether `file` names a YAML scenario (`.yaml` or `.yml`); any other is read as JSON.
+pub fn is_yaml(file: &str) -> bool {
+    let ext = std::path::Path::new(file).extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    matches!(ext.as_deref(), Some("yaml" | "yml"))
+}
+
+/// The one document of a YAML scenario file; errors carry their position.
+fn read_yaml(src: &str) -> Result<yaml::Node, Vec<ScenarioError>> {
+    let at = |position: (usize, usize), message: String| {
+        vec![ScenarioError { file: None, position: Some(position), path: JsonPath::root(), message }]
+    };
+    if src.starts_with('\u{feff}') {
+        let msg =
+            "expected a mapping (the scenario), found a byte-order mark (U+FEFF): save the file as UTF-8 without BOM";
+        return Err(at((1, 1), msg.to_string()));
+    }
+    let mut docs = yaml::parse_documents(src).map_err(|e| at((e.line, e.col), e.message))?;
+    match docs.len() {
+        0 => Err(at((1, 1), "expected a mapping (the scenario), found an empty file".to_string())),
+        1 => Ok(docs.remove(0)),
+        n => Err(at((docs[1].line, docs[1].col), format!("expected one YAML document (the scenario), found {n}"))),
+    }
+}
+
+/// Every error gets the file name, and a position found from its path (by `locate`) when it has
+/// none; an error in an override's value (at the path `applied` says it was put) gets the
+/// override instead.
+fn place(
+    errors: Vec<ScenarioError>,
+    file: &str,
+    overrides: &[overrides::Override],
+    applied: &[JsonPath],
+    locate: impl Fn(&JsonPath) -> Option<(usize, usize)>,
+) -> Vec<ScenarioError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            if let Some(o) = overrides::owner(overrides, applied, &e.path) {
+                let (file, position) = o.place();
+                (e.file, e.position) = (Some(file), position);
+                return e;
+            }
+            e.position = e.position.or_else(|| locate(&e.path));
+            e.file = Some(file.to_string());
+            e
+        })
+        .collect()
+}
+
+/// Parses and validates the scenario JSON `src` of `file`; `locate` finds the position in the
+/// file of an error's path.
+fn parse_text(
+    src: &str,
+    file: &str,
+    seed: Option<u64>,
+    overrides: &[overrides::Override],
+    locate: impl Fn(&JsonPath) -> Option<(usize, usize)>,
+) -> Result<Loaded, Vec<ScenarioError>> {
+    let placed = |errors, applied: &[JsonPath]| place(errors, file, overrides, applied, &locate);
     let mut applied = Vec::new();
     let edited = match serde_json::from_str::<serde_json::Value>(src) {
         // A document that is not an object keeps the errors of the file as written.
@@ -118,7 +175,7 @@ pub fn parse_with(
         }
         _ => None,
     };
-    let mut raw = read_raw(edited.as_deref().unwrap_or(src)).map_err(|e| place(e, &applied))?;
+    let mut raw = read_raw(edited.as_deref().unwrap_or(src)).map_err(|e| placed(e, &applied))?;
     raw.name.get_or_insert_with(|| default_name(file));
     let mut resolved = resolve::resolve(raw);
     if let Some(seed) = seed {
@@ -127,7 +184,7 @@ pub fn parse_with(
     let base_dir = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new(""));
     match validate::validate(&resolved, base_dir) {
         Ok(scenario) => Ok(Loaded { scenario, resolved }),
-        Err(errors) => Err(place(errors, &applied)),
+        Err(errors) => Err(placed(errors, &applied)),
     }
 }
 

@@ -12,10 +12,13 @@ pub const REGENERATE: &str = "FTSIM_BLESS=1 cargo test --test format_docs";
 const HEADER: &str = "\
 # Scenario format
 
-A scenario is one JSON object. Every field is optional: `{}` is the guide's working example with
-no fault. Unknown fields are errors. Times are seconds (`_s`), rounded to the nearest microsecond.
-`ftsim scenarios --show replica-crash` prints a complete example; `ftsim validate FILE` checks a
-file; `ftsim schema` prints the format as a JSON Schema (draft 2020-12) for editors.
+A scenario is one JSON object, or the same as one YAML mapping in a `.yaml` or `.yml` file (one
+document; no anchors, aliases, tags or duplicate keys). Every field is optional: `{}` is the
+guide's working example with no fault. Unknown fields are errors. Times are seconds (`_s`),
+rounded to the nearest microsecond. `ftsim scenarios --show replica-crash` prints a complete
+example; `ftsim validate FILE` checks a file; `ftsim schema` prints the format as a JSON Schema
+(draft 2020-12) for editors; `ftsim import` writes a scenario from a RayService's or a
+RayCluster's YAML (docs/import.md).
 
 Sources are Ray 2.60 (ray-project/ray), KubeRay (ray-project/kuberay after v1.7.0), Kubernetes
 and the guide's working example. **GUESS** marks a number no source gives: override it when you

@@ -1,0 +1,257 @@
+//! The Ray cluster of a RayCluster spec (or a RayService's `rayClusterConfig`): the head's CPUs,
+//! the worker groups and their pods, and the Kubernetes nodes that hold them.
+
+use serde_json::json;
+
+use super::{Level, Reader, items, shown, whole};
+use crate::scenario::error::JsonPath;
+use crate::scenario::yaml::{Node, Value};
+
+/// Reads the head group and the worker groups; returns whether the head's environment gives a
+/// Redis address (`RAY_REDIS_ADDRESS`).
+pub(super) fn read(r: &mut Reader<'_>, spec: &Node, path: &JsonPath) -> bool {
+    let mut pods: u64 = 1;
+    let head_path = path.key("headGroupSpec");
+    let mut head_address = false;
+    match r.take(spec, "headGroupSpec") {
+        Some(head) => {
+            if let Some(replicas) = r.take(head, "replicas") {
+                let msg = "the head group always has one pod: `replicas` is not used";
+                r.notice(Level::Note, replicas, &head_path.key("replicas"), msg);
+            }
+            let pod = read_pod(r, head, &head_path);
+            if let Some(cpus) = pod.cpus {
+                r.set("cluster.head_num_cpus", json!(cpus.0), cpus.1, &cpus.2);
+            } else {
+                let msg = "the head's CPUs are not given (`num-cpus` or a container's cpu): the scenario's default, 2, applies";
+                r.notice(Level::Warning, head, &head_path, msg);
+            }
+            head_address = pod.redis_address;
+        }
+        None => r.error(spec, &head_path, "expected `headGroupSpec`, found none"),
+    }
+    let groups_path = path.key("workerGroupSpecs");
+    let mut groups = Vec::new();
+    if let Some(list) = r.take(spec, "workerGroupSpecs") {
+        for (i, group) in items(list).iter().enumerate() {
+            let field = JsonPath::root().key("cluster").key("worker_groups").index(groups.len());
+            if let Some((entry, replicas)) = worker_group(r, group, &groups_path.index(i), &field) {
+                pods += replicas;
+                groups.push(entry);
+            }
+        }
+    }
+    r.set("cluster.worker_groups", json!(groups), spec, &groups_path);
+    // KubeRay says nothing of Kubernetes nodes: one Ray pod per node, as in the guide.
+    let nodes = pods.clamp(1, 1000);
+    r.set("cluster.k8s_nodes", json!(nodes), spec, path);
+    r.set("cluster.ray_pods_per_node", json!(pods.div_ceil(nodes).max(1)), spec, path);
+    let msg = format!(
+        "the YAML does not say how many Kubernetes nodes hold the {pods} Ray pods: one pod per node assumed \
+         (cluster.k8s_nodes = {nodes}); set cluster.k8s_nodes and cluster.ray_pods_per_node to your nodes"
+    );
+    r.notice(Level::Warning, spec, path, msg);
+    head_address
+}
+
+/// One worker group as the scenario's `worker_groups[]` entry at `field`, and its pods.
+fn worker_group(
+    r: &mut Reader<'_>,
+    group: &Node,
+    path: &JsonPath,
+    field: &JsonPath,
+) -> Option<(serde_json::Value, u64)> {
+    let name_node = r.take(group, "groupName");
+    let Some(name) = name_node.and_then(Node::as_str) else {
+        r.error(group, &path.key("groupName"), "expected `groupName` (a string), found none");
+        return None;
+    };
+    r.origin(field.clone(), group, path);
+    r.origin(field.key("name"), name_node.unwrap_or(group), &path.key("groupName"));
+    let bound = |r: &mut Reader<'_>, key: &str| {
+        let node = r.take(group, key)?;
+        whole(r, node, &path.key(key), key).map(|v| (v, node))
+    };
+    let min = bound(r, "minReplicas");
+    let max = bound(r, "maxReplicas");
+    let replicas = match r.take(group, "replicas") {
+        Some(node) => {
+            let value = whole(r, node, &path.key("replicas"), "replicas")?;
+            r.origin(field.key("replicas"), node, &path.key("replicas"));
+            check_bounds(r, node, &path.key("replicas"), value, min.map(|m| m.0), max.map(|m| m.0))?;
+            value
+        }
+        None => {
+            let value = min.map_or(0, |m| m.0);
+            let msg = format!("`replicas` is not given: KubeRay starts minReplicas, {value}");
+            r.notice(Level::Warning, group, path, msg);
+            value
+        }
+    };
+    for (key, bound) in [("minReplicas", min), ("maxReplicas", max)] {
+        if let Some((_, node)) = bound {
+            let msg =
+                format!("the model has no autoscaler: the group keeps replicas ({replicas}), `{key}` is not used");
+            r.notice(Level::Warning, node, &path.key(key), msg);
+        }
+    }
+    if let Some(hosts) = r.take(group, "numOfHosts")
+        && !matches!(&hosts.value, Value::Number(n) if n.as_u64() == Some(1))
+    {
+        let msg = "multi-host groups have no place in the model: each replica is one pod";
+        r.notice(Level::Warning, hosts, &path.key("numOfHosts"), msg);
+    }
+    let pod = read_pod(r, group, path);
+    let mut entry = json!({"name": name, "replicas": replicas});
+    if let Some((cpus, node, cpus_path)) = pod.cpus {
+        entry["num_cpus"] = json!(cpus);
+        r.origin(field.key("num_cpus"), node, &cpus_path);
+    } else {
+        let msg =
+            "the group's CPUs are not given (`num-cpus` or a container's cpu): the scenario's default, 1, applies";
+        r.notice(Level::Warning, group, path, msg);
+    }
+    Some((entry, replicas))
+}
+
+/// Replicas outside `minReplicas`..`maxReplicas` is an error.
+fn check_bounds(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &JsonPath,
+    replicas: u64,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Option<()> {
+    if let Some(max) = max
+        && replicas > max
+    {
+        r.error(node, path, format!("replicas {replicas} is above maxReplicas {max}"));
+        return None;
+    }
+    if let Some(min) = min
+        && replicas < min
+    {
+        r.error(node, path, format!("replicas {replicas} is below minReplicas {min}"));
+        return None;
+    }
+    Some(())
+}
+
+/// What a group's pod says: its Ray CPUs (value, node, path), and whether its Ray container's
+/// environment gives a Redis address.
+struct Pod<'n> {
+    cpus: Option<(f64, &'n Node, JsonPath)>,
+    redis_address: bool,
+}
+
+/// `rayStartParams` and `template`: `num-cpus` wins over the Ray container's cpu limit, which
+/// wins over its request (KubeRay's order, rounded up to a whole CPU as KubeRay does).
+fn read_pod<'n>(r: &mut Reader<'_>, group: &'n Node, path: &JsonPath) -> Pod<'n> {
+    let mut cpus = None;
+    if let Some(params) = r.take(group, "rayStartParams") {
+        cpus = start_params(r, params, &path.key("rayStartParams"));
+    }
+    let mut redis_address = false;
+    let template_path = path.key("template").key("spec").key("containers");
+    let containers = r.take(group, "template").and_then(|t| r.take(t, "spec")).and_then(|s| r.take(s, "containers"));
+    for (i, container) in containers.map(items).unwrap_or_default().iter().enumerate() {
+        let c_path = template_path.index(i);
+        if i > 0 {
+            r.use_node(container);
+            let msg = "a second container (a sidecar) has no place in the model: not used";
+            r.notice(Level::Warning, container, &c_path, msg);
+            continue;
+        }
+        let limit = resources(r, container, &c_path);
+        if cpus.is_none() {
+            cpus = limit.map(|(v, node, p)| (v.ceil(), node, p));
+        }
+        if let Some(env) = r.take(container, "env") {
+            redis_address = super::gcs::env_entries(r, env, &c_path.key("env"));
+        }
+    }
+    Pod { cpus, redis_address }
+}
+
+/// `rayStartParams`: `num-cpus` is read; GPUs, memory and custom resources have no place;
+/// `redis-password` is a secret (GCS fault tolerance reads it).
+fn start_params<'n>(r: &mut Reader<'_>, params: &'n Node, path: &JsonPath) -> Option<(f64, &'n Node, JsonPath)> {
+    let mut cpus = None;
+    if let Some(node) = r.take(params, "num-cpus") {
+        let p = path.key("num-cpus");
+        match cpu_quantity(node) {
+            Some(v) => cpus = Some((v, node, p)),
+            None => r.error(node, &p, format!("expected a number of CPUs, found {}", shown(node))),
+        }
+    }
+    for key in ["num-gpus", "resources", "memory", "object-store-memory"] {
+        if let Some(node) = r.take(params, key) {
+            let msg = format!("`{key}`: GPUs, memory and custom resources have no place in the model: not used");
+            r.notice(Level::Warning, node, &path.key(key), msg);
+        }
+    }
+    cpus
+}
+
+/// The Ray container's resources: its cpu limit (else request) with its node and path; memory,
+/// GPUs and other resources are listed as not used.
+fn resources<'n>(r: &mut Reader<'_>, container: &'n Node, path: &JsonPath) -> Option<(f64, &'n Node, JsonPath)> {
+    let res = r.take(container, "resources")?;
+    let mut cpu = None;
+    for kind in ["limits", "requests"] {
+        let Some(section) = r.take(res, kind) else { continue };
+        let Value::Map(entries) = &section.value else { continue };
+        for (key, node) in entries {
+            let p = path.key("resources").key(kind).key(key);
+            r.use_node(node);
+            if key == "cpu" {
+                match cpu_quantity(node) {
+                    Some(v) if cpu.is_none() => cpu = Some((v, node, p)),
+                    Some(_) => {}
+                    None => r.error(
+                        node,
+                        &p,
+                        format!("expected a CPU quantity (2, \"1.5\", \"500m\"), found {}", shown(node)),
+                    ),
+                }
+            } else {
+                let what = if key.ends_with("/gpu") { "GPUs have" } else { "this resource has" };
+                let msg = format!("`{key}`: {what} no place in the model: not used");
+                r.notice(Level::Warning, node, &p, msg);
+            }
+        }
+    }
+    cpu
+}
+
+/// A Kubernetes CPU quantity (`2`, `1.5`, `"500m"`, `"2"`) in CPUs.
+fn cpu_quantity(node: &Node) -> Option<f64> {
+    let v = match &node.value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => match s.strip_suffix('m') {
+            Some(milli) => milli.parse::<f64>().ok()? / 1000.0,
+            None => s.parse::<f64>().ok()?,
+        },
+        _ => return None,
+    };
+    (v.is_finite() && v >= 0.0).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quantity(src: &str) -> Option<f64> {
+        cpu_quantity(&crate::scenario::yaml::parse_documents(src).unwrap()[0])
+    }
+
+    #[test]
+    fn cpu_quantities_in_cpus() {
+        assert_eq!(quantity("2"), Some(2.0));
+        assert_eq!(quantity("'500m'"), Some(0.5));
+        assert_eq!(quantity("'1.5'"), Some(1.5));
+        assert_eq!(quantity("many"), None);
+        assert_eq!(quantity("-1"), None);
+    }
+}

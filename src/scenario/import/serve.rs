@@ -1,0 +1,225 @@
+//! The Serve config of a RayService: `serveConfigV2` (a YAML document in a string) or the old
+//! `serveConfig` of `ray.io/v1alpha1` (camelCase fields). The model has one application with one
+//! deployment: the first of each is imported, a warning names each further one.
+
+use serde_json::json;
+
+use super::{Level, Reader, items, unused};
+use crate::scenario::error::{JsonPath, ScenarioError};
+use crate::scenario::yaml::{self, Node, Value};
+
+/// A deployment option read into the scenario: its `serve.*` field, its name in
+/// `serveConfigV2`, its name in the old `serveConfig`.
+const OPTIONS: &[(&str, &str, &str)] = &[
+    ("num_replicas", "num_replicas", "numReplicas"),
+    ("max_replicas_per_node", "max_replicas_per_node", "maxReplicasPerNode"),
+    ("max_ongoing_requests", "max_ongoing_requests", "maxOngoingRequests"),
+    ("max_ongoing_requests", "max_concurrent_queries", "maxConcurrentQueries"),
+    ("health_check_period_s", "health_check_period_s", "healthCheckPeriodS"),
+    ("health_check_timeout_s", "health_check_timeout_s", "healthCheckTimeoutS"),
+    ("graceful_shutdown_timeout_s", "graceful_shutdown_timeout_s", "gracefulShutdownTimeoutS"),
+];
+
+/// Which of the two spellings a config uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// `serveConfigV2`: snake_case, as Serve's own config file.
+    V2,
+    /// The old `serveConfig`: camelCase.
+    V1,
+}
+
+impl Spelling {
+    fn pick<'k>(self, v2: &'k str, v1: &'k str) -> &'k str {
+        if self == Spelling::V2 { v2 } else { v1 }
+    }
+}
+
+/// Reads the Serve config of the RayService spec `spec` at `path`, if it has one.
+pub(super) fn read(r: &mut Reader<'_>, spec: &Node, path: &JsonPath) {
+    if let Some(text) = r.take(spec, "serveConfigV2") {
+        let p = path.key("serveConfigV2");
+        match embedded(r.src, text) {
+            Ok(config) => {
+                config_v2(r, &config, &p);
+                unused::list_under(&config, &p, &r.read, &r.whole, &mut r.notices);
+            }
+            Err(e) => r.errors.push(ScenarioError { path: p, ..e }),
+        }
+    } else if let Some(config) = r.take(spec, "serveConfig") {
+        let p = path.key("serveConfig");
+        application(r, config, &p, Spelling::V1);
+    } else {
+        let msg =
+            "no serveConfigV2 or serveConfig: the scenario's Serve defaults apply (the guide's SleepyPid, 6 replicas)";
+        r.notice(Level::Warning, spec, path, msg);
+    }
+}
+
+/// The document in the string `text`, its positions those of the file when `text` is a literal
+/// block (`|`), else all at `text`.
+fn embedded(src: &str, text: &Node) -> Result<Node, ScenarioError> {
+    let at =
+        |line, col, message| ScenarioError { file: None, position: Some((line, col)), path: JsonPath::root(), message };
+    let Some(body) = text.as_str() else {
+        return Err(at(
+            text.line,
+            text.col,
+            format!("expected a string (a Serve config in YAML), found {}", text.kind()),
+        ));
+    };
+    // A literal block starts at its first line of text, indented as the whole block.
+    let first = src.lines().nth(text.line - 1).unwrap_or_default();
+    let indent = first.chars().take_while(|c| *c == ' ').count();
+    let exact = text.literal && body.lines().next().is_some_and(|l| first.get(indent..) == Some(l));
+    let shift =
+        |line: usize, col: usize| if exact { (text.line + line - 1, col + indent) } else { (text.line, text.col) };
+    let mut docs = yaml::parse_documents(body).map_err(|e| {
+        let (line, col) = shift(e.line, e.col);
+        at(line, col, e.message)
+    })?;
+    if docs.len() != 1 || !matches!(docs[0].value, Value::Map(_)) {
+        let found = docs.first().map_or("nothing", Node::kind);
+        return Err(at(text.line, text.col, format!("expected one Serve config (a mapping), found {found}")));
+    }
+    let mut doc = docs.remove(0);
+    move_to_file(&mut doc, &shift);
+    Ok(doc)
+}
+
+/// Puts every position of `node` where `shift` says.
+fn move_to_file(node: &mut Node, shift: &impl Fn(usize, usize) -> (usize, usize)) {
+    (node.line, node.col) = shift(node.line, node.col);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| move_to_file(n, shift)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| move_to_file(n, shift)),
+        _ => {}
+    }
+}
+
+/// A `serveConfigV2` document: `proxy_location` and the first application.
+fn config_v2(r: &mut Reader<'_>, config: &Node, path: &JsonPath) {
+    if let Some(node) = r.take(config, "proxy_location") {
+        let p = path.key("proxy_location");
+        if node.as_str() == Some("Disabled") {
+            r.error(node, &p, "proxy_location Disabled: no proxy would serve requests, and the model sends its traffic through proxies");
+        } else {
+            r.set("serve.proxy_location", node.to_json(), node, &p);
+        }
+    }
+    let apps_path = path.key("applications");
+    let Some(apps) = r.take(config, "applications") else {
+        r.notice(Level::Warning, config, path, "no applications: the scenario's Serve defaults apply");
+        return;
+    };
+    for (i, app) in items(apps).iter().enumerate() {
+        let p = apps_path.index(i);
+        if i == 0 {
+            application(r, app, &p, Spelling::V2);
+        } else {
+            r.use_node(app);
+            let name = app.get("name").and_then(Node::as_str).unwrap_or("?");
+            let msg = format!(
+                "application {name}: the model has one application, the first is imported; this one is not used"
+            );
+            r.notice(Level::Warning, app, &p, msg);
+        }
+    }
+}
+
+/// An application: its first deployment.
+fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelling) {
+    let deployments_path = path.key("deployments");
+    let Some(deployments) = r.take(app, "deployments") else {
+        let msg = "no deployments listed (the code sets their options): the scenario's Serve defaults apply";
+        r.notice(Level::Warning, app, path, msg);
+        return;
+    };
+    for (i, d) in items(deployments).iter().enumerate() {
+        let p = deployments_path.index(i);
+        if i == 0 {
+            deployment(r, d, &p, spelling);
+        } else {
+            r.use_node(d);
+            let name = d.get("name").and_then(Node::as_str).unwrap_or("?");
+            let msg =
+                format!("deployment {name}: the model has one deployment, the first is imported; this one is not used");
+            r.notice(Level::Warning, d, &p, msg);
+        }
+    }
+}
+
+/// A deployment's options: those the model has, replicas from autoscaling, CPUs per replica.
+fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+    match r.take(d, "name") {
+        Some(name) => r.set("serve.deployment", name.to_json(), name, &path.key("name")),
+        None => r.error(d, &path.key("name"), "expected the deployment's `name`, found none"),
+    }
+    for (field, v2, v1) in OPTIONS {
+        let key = spelling.pick(v2, v1);
+        if let Some(node) = r.take(d, key) {
+            if *field == "num_replicas" && node.as_str() == Some("auto") {
+                continue;
+            }
+            r.set(&format!("serve.{field}"), node.to_json(), node, &path.key(key));
+        }
+    }
+    replicas_from_autoscaling(r, d, path, spelling);
+    let options_key = spelling.pick("ray_actor_options", "rayActorOptions");
+    let cpus_key = spelling.pick("num_cpus", "numCpus");
+    let cpus = r.take(d, options_key).and_then(|o| r.take(o, cpus_key));
+    match cpus {
+        Some(node) => r.set("serve.num_cpus_per_replica", node.to_json(), node, &path.key(options_key).key(cpus_key)),
+        None => {
+            let msg = "no ray_actor_options.num_cpus (the code may set it; Serve's own default is 1): \
+                the scenario's default, 0 (the guide's), applies";
+            r.notice(Level::Warning, d, path, msg);
+        }
+    }
+    let gpus_key = spelling.pick("num_gpus", "numGpus");
+    for (key, what) in [(gpus_key, "GPUs"), ("memory", "memory"), ("resources", "custom resources")] {
+        if let Some(node) = d.get(options_key).and_then(|o| r.take(o, key)) {
+            let msg = format!("{what} per replica have no place in the model: not used");
+            r.notice(Level::Warning, node, &path.key(options_key).key(key), msg);
+        }
+    }
+}
+
+/// `num_replicas: auto` or an `autoscaling_config`: the model does not autoscale, so the
+/// deployment keeps the replicas it starts with.
+fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+    let replicas_key = spelling.pick("num_replicas", "numReplicas");
+    let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
+    let fixed = d.get(replicas_key).filter(|n| n.as_str() != Some("auto"));
+    let auto = d.get(replicas_key).filter(|n| n.as_str() == Some("auto"));
+    let Some((node, p)) =
+        r.take(d, auto_key).map(|n| (n, path.key(auto_key))).or_else(|| auto.map(|n| (n, path.key(replicas_key))))
+    else {
+        if fixed.is_none() {
+            let msg = "no num_replicas (the code may set it): the scenario's default, 6 (the guide's), applies";
+            r.notice(Level::Warning, d, path, msg);
+        }
+        return;
+    };
+    r.use_node(node);
+    if fixed.is_some() {
+        r.notice(
+            Level::Warning,
+            node,
+            &p,
+            "Serve autoscaling has no place in the model: the deployment keeps num_replicas",
+        );
+        return;
+    }
+    // Serve starts initial_replicas, else min_replicas (1 with `auto`); the model needs one.
+    let start = ["initial_replicas", "initialReplicas", "min_replicas", "minReplicas"]
+        .iter()
+        .find_map(|k| node.get(k).and_then(|n| n.to_json().as_u64()))
+        .unwrap_or(1)
+        .max(1);
+    r.set("serve.num_replicas", json!(start), node, &p);
+    let msg = format!(
+        "Serve autoscaling has no place in the model: the deployment keeps the {start} replicas it starts with"
+    );
+    r.notice(Level::Warning, node, &p, msg);
+}
