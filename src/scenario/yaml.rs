@@ -12,7 +12,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::error::{JsonPath, PathSegment};
 
-/// Deepest nesting of sequences and mappings accepted (within serde_json's limit of 128, which reads the document again).
+/// Deepest nesting of sequences and mappings accepted (within serde_json's limit of 128, which
+/// reads the document again).
 pub const MAX_DEPTH: usize = 64;
 
 /// A YAML value.

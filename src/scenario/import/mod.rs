@@ -1,12 +1,12 @@
 //! `ftsim import`: a scenario from the Kubernetes YAML of a RayService or a RayCluster.
 //!
-//! The manifest ([`manifest`]) is read with the scenario's YAML reader ([`super::yaml`]); the
-//! Ray object's cluster ([`cluster`]), GCS fault tolerance and Redis ([`gcs`]) and Serve config
-//! ([`serve`]) become scenario fields, each remembered with the YAML place it came from, so that
-//! the scenario's own checks ([`super::parse`]) report a bad value at its line and column in the
-//! YAML. Every field read is marked; every field left over is listed ([`unused`]): a warning when
-//! it bears on capacity or recovery, a note when it does not (an image, a port). A Redis password
-//! is never copied: a warning says where one was seen.
+//! The manifest is read with the scenario's YAML reader ([`super::yaml`]); the Ray object's
+//! cluster, GCS fault tolerance and Redis, and Serve config (its private modules `cluster`, `gcs`
+//! and `serve`) become scenario fields, each remembered with the YAML place it came from, so
+//! that the scenario's own checks ([`super::parse`]) report a bad value at its line and column in
+//! the YAML. Every field read is marked; every field left over is listed (`unused`): a warning
+//! when it bears on capacity or recovery, a note when it does not (an image, a port). A Redis
+//! password is never copied: a warning says where one was seen.
 
 mod cluster;
 mod gcs;
