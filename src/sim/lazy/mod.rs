@@ -6,7 +6,7 @@
 //! period). In a long counted run they are nearly all the events. In counted mode a check that
 //! finds its component healthy *parks* the chain instead of scheduling its next occurrence: it
 //! records when it ran. Every change to that component *wakes* the chain
-//! ([`World::update_replica`], [`World::update_proxy`] and the routing-table changes call the
+//! (`World::update_replica`, `World::update_proxy` and the routing-table changes call the
 //! wakes here): the next occurrence is scheduled where the eager chain would have put it. A
 //! fixed period's next occurrence is the first `last + k * period` at or after now; the replica
 //! health check's is drawn from its exact law by [`renewal::GridRenewal`], with the jitter drawn

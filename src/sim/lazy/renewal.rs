@@ -46,7 +46,7 @@ fn gcd(a: u64, b: u64) -> u64 {
 
 impl GridRenewal {
     /// The chain of checks `ceil_grid(t + J)`, `J` uniform over `[lo, hi]`, on a grid of step
-    /// `grid`; none when the grid is empty or the steps span over [`MAX_STEP_UNITS`] grid units
+    /// `grid`; none when the grid is empty or the steps span over 4,096 grid units
     /// (the chain then runs eagerly).
     pub fn new(grid: SimDuration, lo: SimDuration, hi: SimDuration) -> Option<Self> {
         let (grid, lo) = (grid.as_micros(), lo.as_micros());
