@@ -33,9 +33,7 @@ use crate::scenario::defaults::HEALTH_CHECK_JITTER_PERCENT;
 
 use super::event::Event;
 use super::ids::{PodId, ProxyId, ReplicaId};
-use super::k8s::{PodPhase, PodRole};
-use super::serve::proxy::ProxyState;
-use super::serve::replica::ReplicaState;
+use super::k8s::PodRole;
 use super::world::World;
 use renewal::GridRenewal;
 
@@ -172,6 +170,9 @@ impl World {
     /// check found: a change that did not wake its chain (debug builds, with the invariants).
     #[cfg(debug_assertions)]
     pub(super) fn check_parked(&self) {
+        use super::k8s::PodPhase;
+        use super::serve::proxy::ProxyState;
+        use super::serve::replica::ReplicaState;
         let Some(lazy) = &self.lazy else { return };
         let at = self.now;
         let ctl = self.serve.controller.inc;
