@@ -76,6 +76,7 @@ impl World {
             assert!(matches!(self.k8s.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
         }
         self.check_pods(full);
+        self.check_parked();
     }
 
     /// KubeRay keeps one pod object per desired pod (a pod is recreated only once its object is

@@ -103,7 +103,7 @@ impl World {
                 let r = self.resolve_replica(i, &target);
                 self.record_fault(i, r.map(|r| self.serve.replicas[r.ix()].name.clone()).or(target));
                 if let Some(r) = r.filter(|r| self.serve.replicas[r.ix()].actor_alive) {
-                    self.serve.replicas[r.ix()].health_faults.push((mode, i));
+                    self.update_replica(r, |rep| rep.health_faults.push((mode, i)));
                     if let Some(d) = duration {
                         self.schedule_in(d, Event::FaultEnd(i));
                     }

@@ -491,12 +491,11 @@ impl World {
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
             self.log(Component::Endpoint, &name, format_args!("{what}"));
         }
-        let period = match self.k8s.pods[pod.ix()].role {
-            PodRole::Head => self.scenario.timings.rayservice_reconcile,
-            PodRole::Worker(_) => self.scenario.timings.readiness_period,
-        };
-        let inc = self.k8s.pods[pod.ix()].inc;
-        self.schedule_in(period, Event::ReadinessProbe { pod, inc });
+        if !self.park_readiness_probe(pod) {
+            let period = self.readiness_period(self.k8s.pods[pod.ix()].role);
+            let inc = self.k8s.pods[pod.ix()].inc;
+            self.schedule_in(period, Event::ReadinessProbe { pod, inc });
+        }
     }
 
     /// Readiness probes run only when a Service balances the traffic.

@@ -24,6 +24,7 @@ use super::event::Event;
 use super::faults::Injection;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{Kubernetes, NodeState, PodPhase, PodRole, Raylet};
+use super::lazy::LazyChecks;
 use super::observed::Observed;
 use super::ray::RayCore;
 use super::requests::Retired;
@@ -169,6 +170,8 @@ pub struct World {
     pub(super) observed: Observed,
     /// Counted traffic, in counted mode.
     pub(super) counting: Option<Counting>,
+    /// Parked periodic checks, in counted mode.
+    pub(super) lazy: Option<LazyChecks>,
 }
 
 /// Where a run's output streams to while it runs.
@@ -203,6 +206,7 @@ pub fn run_in_mode(
     let faults = failures::expand(scenario).map_err(SimError::TooManyFaults)?;
     let mut w = World::new(Scenario { faults, ..scenario.clone() });
     w.counting = (mode == RunMode::Counted).then(|| Counting::new(scenario));
+    w.lazy = (mode == RunMode::Counted).then(|| LazyChecks::new(scenario));
     w.init_steady_state();
     w.flush(&mut out)?;
     w.run_loop(&mut out)?;
@@ -248,6 +252,7 @@ impl World {
             injection: Injection::default(),
             observed: Observed::new(scenario.faults.len()),
             counting: None,
+            lazy: None,
             scenario,
         }
     }

@@ -439,7 +439,9 @@ impl World {
             let rep = &mut self.serve.replicas[r.ix()];
             rep.hc_failures = 0;
             rep.hc_faults.clear();
-            self.schedule_health_check_after(r, SimDuration::ZERO);
+            if !self.park_replica_check(r) {
+                self.schedule_health_check_after(r, SimDuration::ZERO);
+            }
         }
     }
 

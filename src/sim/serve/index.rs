@@ -296,19 +296,23 @@ fn member(set: &mut BTreeSet<ReplicaId>, r: ReplicaId, before: bool, after: bool
 }
 
 impl World {
-    /// Changes replica `r` with `f` and keeps the index up to date.
+    /// Changes replica `r` with `f`, keeps the index up to date and wakes its parked health
+    /// check (counted mode, [`crate::sim::lazy`]).
     pub(crate) fn update_replica(&mut self, r: ReplicaId, f: impl FnOnce(&mut Replica)) {
         let generation = self.serve.controller.generation;
         let before = ReplicaKey::of(&self.serve.replicas[r.ix()], generation);
         f(&mut self.serve.replicas[r.ix()]);
         self.serve.index.replica_changed(r, before, &self.serve.replicas[r.ix()], generation);
+        self.wake_replica_check(r);
     }
 
-    /// Changes proxy `p` with `f` and keeps the index up to date.
+    /// Changes proxy `p` with `f`, keeps the index up to date and wakes its parked health check
+    /// and its pod's parked readiness probe (counted mode, [`crate::sim::lazy`]).
     pub(crate) fn update_proxy(&mut self, p: ProxyId, f: impl FnOnce(&mut Proxy)) {
         let before = ProxyKey::of(&self.serve.proxies[p.ix()]);
         f(&mut self.serve.proxies[p.ix()]);
         self.serve.index.proxy_changed(p, before, &self.serve.proxies[p.ix()]);
+        self.wake_proxy_check(p);
     }
 
     /// Indexes a replica just pushed.
@@ -320,6 +324,7 @@ impl World {
     /// Indexes a proxy just pushed.
     pub(crate) fn index_new_proxy(&mut self, p: ProxyId) {
         self.serve.index.proxy_changed(p, ProxyKey { up: false, live_on: None }, &self.serve.proxies[p.ix()]);
+        self.wake_readiness_probe(self.serve.proxies[p.ix()].pod);
     }
 
     /// Rebuilds the index (after the application generation changed: every replica's share).

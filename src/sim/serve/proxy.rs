@@ -215,7 +215,9 @@ impl World {
         }
         if px.actor_alive {
             px.hc_failures = 0;
-            self.schedule_proxy_health_check(p);
+            if !self.park_proxy_check(p) {
+                self.schedule_proxy_health_check(p);
+            }
             return;
         }
         let pod = &self.k8s.pods[px.pod.ix()];
@@ -310,10 +312,18 @@ impl World {
             return;
         }
         let broadcast = self.broadcast();
+        let mut emptied_or_filled = Vec::new();
         for px in &mut self.serve.proxies {
             if px.actor_alive && px.listening && px.state != ProxyState::Removed {
+                let was_empty = px.view.is_empty();
                 px.view = broadcast.table_for(px.pod);
+                if px.view.is_empty() != was_empty {
+                    emptied_or_filled.push(px.pod);
+                }
             }
+        }
+        for pod in emptied_or_filled {
+            self.wake_readiness_probe(pod);
         }
         self.serve_waiting_requests();
     }

@@ -205,6 +205,7 @@ impl World {
                 return Routed::Done;
             }
             self.serve.proxies[proxy.ix()].view.remove(r);
+            self.wake_readiness_probe(self.serve.proxies[proxy.ix()].pod);
         }
     }
 
