@@ -11,6 +11,8 @@
 //! failures vanish from counted runs and the test fails; with Poisson counts drawn 2 % too high,
 //! the means of the successes differ by over 10 standard errors.
 
+mod common;
+
 use ftsim::metrics::Metrics;
 use ftsim::metrics::observations::FailureCause;
 use ftsim::metrics::stream::MetricsStream;
@@ -52,18 +54,6 @@ fn run(sc: &Scenario, mode: RunMode) -> (Metrics, u64) {
     let mut stream = MetricsStream::new(sc);
     let run = ftsim::sim::run_in_mode(sc, mode, &mut std::io::sink(), &mut stream).expect("run");
     (stream.finish(&run.levels, &run.faults), run.events_processed)
-}
-
-/// The two-sample KS statistic of `a` and `b`.
-fn ks(a: &[f64], b: &[f64]) -> f64 {
-    let sorted = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    let (a, b) = (sorted(a), sorted(b));
-    let cdf = |v: &[f64], x: f64| v.partition_point(|&y| y <= x) as f64 / v.len() as f64;
-    a.iter().chain(&b).map(|&x| (cdf(&a, x) - cdf(&b, x)).abs()).fold(0.0, f64::max)
 }
 
 /// Welch's t statistic of the means of `a` and `b` (0 when neither varies and the means agree).
@@ -109,7 +99,7 @@ fn compare(name: &str, extra: Value) -> ([f64; 2], [u64; 2]) {
     let critical = KS_C * (2.0 / SEEDS as f64).sqrt();
     for k in 0..per_mode[0][0].len() {
         let column = |i: usize| per_mode[i].iter().map(|q| q[k].1).collect::<Vec<f64>>();
-        let d = ks(&column(0), &column(1));
+        let d = common::ks(&column(0), &column(1));
         let what = per_mode[0][0][k].0;
         assert!(d <= critical, "{name}: {what} differs between modes (KS D = {d:.3} > {critical:.3})");
         let t = welch_t(&column(0), &column(1));

@@ -8,6 +8,8 @@
 //! A lazy schedule that resumed a chain from the waking instant instead of from its phase (a
 //! check one full period after the fault) fails here (KS D from 0.55 to 1).
 
+mod common;
+
 use ftsim::metrics::stream::MetricsStream;
 use ftsim::scenario::Scenario;
 use ftsim::scenario::traffic_mode::RunMode;
@@ -40,18 +42,6 @@ fn detection(sc: &Scenario, mode: RunMode) -> (f64, u64) {
     (detected.saturating_since(f.injected_at).as_secs_f64(), run.events_processed)
 }
 
-/// The two-sample KS statistic of `a` and `b`.
-fn ks(a: &[f64], b: &[f64]) -> f64 {
-    let sorted = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    let (a, b) = (sorted(a), sorted(b));
-    let cdf = |v: &[f64], x: f64| v.partition_point(|&y| y <= x) as f64 / v.len() as f64;
-    a.iter().chain(&b).map(|&x| (cdf(&a, x) - cdf(&b, x)).abs()).fold(0.0, f64::max)
-}
-
 /// Runs `extra` for [`SEEDS`] seeds in both modes and asserts the detection delays agree;
 /// returns the events processed per mode.
 fn same_detection(name: &str, extra: Value) -> [u64; 2] {
@@ -65,7 +55,7 @@ fn same_detection(name: &str, extra: Value) -> [u64; 2] {
             events[i] += e;
         }
     }
-    let d = ks(&delays[0], &delays[1]);
+    let d = common::ks(&delays[0], &delays[1]);
     let critical = KS_C * (2.0 / SEEDS as f64).sqrt();
     assert!(d <= critical, "{name}: detection delays differ (KS D = {d:.3} > {critical:.3})");
     // The delays do vary from seed to seed: the test compares distributions, not one value.

@@ -173,3 +173,15 @@ pub fn command_lines_with(needle: &str) -> Vec<String> {
     }
     found
 }
+
+/// The two-sample KS statistic of `a` and `b`.
+pub fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let sorted = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (a, b) = (sorted(a), sorted(b));
+    let cdf = |v: &[f64], x: f64| v.partition_point(|&y| y <= x) as f64 / v.len() as f64;
+    a.iter().chain(&b).map(|&x| (cdf(&a, x) - cdf(&b, x)).abs()).fold(0.0, f64::max)
+}
