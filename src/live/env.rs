@@ -22,7 +22,16 @@ const SETUP: &str = "bash scripts/setup-live.sh";
 
 /// The live virtualenv: `FTSIM_LIVE_VENV`, or `.venv-live` in the current directory.
 pub fn venv() -> PathBuf {
-    std::env::var_os("FTSIM_LIVE_VENV").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".venv-live"))
+    venv_at(std::env::var_os("FTSIM_LIVE_VENV"))
+}
+
+/// The virtualenv `var` names (`.venv-live` when unset), made absolute against the current
+/// directory: the helper runs in another working directory, where a relative path to its python
+/// would name nothing. Symbolic links are kept, not resolved: a venv's `bin/python` is a link
+/// out of the venv, and resolving it would lose the venv's packages.
+fn venv_at(var: Option<std::ffi::OsString>) -> PathBuf {
+    let path = var.map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".venv-live"));
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// Checks the virtualenv, Ray's version, `redis-server` and the ports; returns the python to use.
@@ -131,5 +140,20 @@ pub fn redis_password(sc: &Scenario) -> Result<Secret, LiveError> {
             rand::rngs::OsRng.fill_bytes(&mut bytes);
             Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::venv_at;
+
+    /// Regression: `ftsim live` with the default `.venv-live` failed with "cannot start
+    /// .venv-live/bin/python" because the helper starts in the package's directory.
+    #[test]
+    fn the_virtualenv_is_an_absolute_path_whatever_the_helper_s_working_directory() {
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(venv_at(None), here.join(".venv-live"));
+        assert_eq!(venv_at(Some("envs/live".into())), here.join("envs/live"));
+        assert_eq!(venv_at(Some("/opt/venv".into())), std::path::PathBuf::from("/opt/venv"));
     }
 }
