@@ -397,8 +397,8 @@ fn last_level(r: &LiveRun, name: &str) -> Option<u64> {
 fn plain_ray_never_recreates_a_lost_worker_and_serve_moves_its_replicas() {
     let edit = |b: common::Build| {
         b.set("cluster.manager", json!("plain"))
-            .set("duration_s", json!(75))
-            .set("faults.0.at_s", json!(20))
+            .set("duration_s", json!(60))
+            .set("faults.0.at_s", json!(12))
             .set("faults.0.network", json!("refused"))
     };
     live_checked("worker-node-loss", 26000, edit, |r| {
