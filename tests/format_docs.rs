@@ -134,7 +134,7 @@ fn ftsim_and_the_schema_apply_the_same_limits_to_every_field_of_the_table() {
 const EVERY_FIELD: &str = r#"{
   "$schema": "./ftsim-scenario.schema.json",
   "name": "every-field", "description": "d", "duration_s": 120, "seed": 3, "bucket_s": 2,
-  "cluster": {"k8s_nodes": 4, "ray_pods_per_node": 2, "head_num_cpus": 2,
+  "cluster": {"k8s_nodes": 4, "ray_pods_per_node": 2, "manager": "kuberay", "head_num_cpus": 2,
               "worker_groups": [{"name": "g", "replicas": 3, "num_cpus": 2}],
               "gcs_fault_tolerance": true,
               "redis": {"mode": "ha", "node": "node-3", "password": "p4ss-word"}},

@@ -382,6 +382,36 @@ fn an_oom_killed_worker_container_restarts_in_place() {
     });
 }
 
+/// The last time-series bucket's value of column `name`.
+fn last_level(r: &LiveRun, name: &str) -> Option<u64> {
+    let mut lines = r.timeseries.lines();
+    let col = lines.next()?.split(',').position(|h| h == name)?;
+    lines.last()?.split(',').nth(col)?.parse().ok()
+}
+
+/// Plain Ray (`cluster.manager: "plain"`, no KubeRay): a lost worker VM (connections refused)
+/// is never recreated, and once the GCS has declared its node dead the Serve controller starts
+/// the lost replicas on the other nodes; traffic pinned to the other worker keeps flowing.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn plain_ray_never_recreates_a_lost_worker_and_serve_moves_its_replicas() {
+    let edit = |b: common::Build| {
+        b.set("cluster.manager", json!("plain"))
+            .set("duration_s", json!(60))
+            .set("faults.0.at_s", json!(12))
+            .set("faults.0.network", json!("refused"))
+    };
+    live_checked("worker-node-loss", 26000, edit, |r| {
+        ensure!(summary(r, "success_ratio") >= 0.99, "{}", r.report["summary"]);
+        ensure!(!r.events.contains("small-group-3"), "a pod was recreated");
+        ensure!(r.events.contains("gone for good: nothing recreates it (plain Ray)"), "no plain-Ray note");
+        ensure!(last_level(r, "pods_ready") == Some(2), "Ray nodes at the end: {:?}", last_level(r, "pods_ready"));
+        let running = last_level(r, "replicas_running");
+        ensure!(running == Some(6), "replicas running at the end: {running:?}, not moved to the other nodes");
+        Ok(())
+    });
+}
+
 /// Ctrl-C 30 s in, while the cluster starts or its load runs (a start takes 20-45 s here,
 /// depending on the machine's load): ftsim abandons the step under way, stops the load, tears the
 /// cluster down, exits 130 and leaves nothing behind.

@@ -161,3 +161,23 @@ fn without_gcs_ft_losing_the_redis_node_leaves_redis_alone() {
     let r = run(&sc, FakeCluster::new());
     assert!(times(&r, |a| matches!(a, Action::StopRedis)).is_empty());
 }
+
+/// Plain Ray (no KubeRay): live mode's operators recreate nothing after a node loss or a head
+/// crash, restart no container, and resubmit nothing after the controller is killed for good.
+#[test]
+fn on_plain_ray_the_operators_recreate_restart_and_resubmit_nothing() {
+    let sc = scenario(
+        r#"{"cluster": {"manager": "plain"}, "duration_s": 300,
+            "faults": [{"kind": "node_loss", "at_s": 60, "target": "node-3"},
+                       {"kind": "container_crash", "at_s": 70, "target": "small-group-1"},
+                       {"kind": "controller_crash", "at_s": 80, "restart": false},
+                       {"kind": "head_pod_crash", "at_s": 90}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    let started_later = times(&r, |a| matches!(a, Action::StartWorker { .. } | Action::StartHead));
+    assert!(started_later.iter().all(|t| *t == secs(0)), "nothing started after the start: {started_later:?}");
+    assert!(times(&r, |a| matches!(a, Action::StartServe | Action::Deploy)).iter().all(|t| *t == secs(0)));
+    assert!(!r.events_log.contains("created by KubeRay"), "{}", r.events_log);
+    assert!(r.events_log.contains("small-group-2: gone for good: nothing recreates it (plain Ray)"));
+    assert!(r.events_log.contains("small-group-1: RUNNING -> GONE (Ray container OOMKilled"), "{}", r.events_log);
+}

@@ -9,8 +9,8 @@ use std::process::Command;
 use super::LiveError;
 use rand::RngCore;
 
-use crate::scenario::Scenario;
 use crate::scenario::secret::{Secret, check_password};
+use crate::scenario::{FailureKind, FaultKind, Manager, Scenario};
 
 /// The Ray version live mode is built and tested against.
 pub const RAY_VERSION: &str = "2.60.0";
@@ -41,7 +41,31 @@ pub fn check(sc: &Scenario, base_port: u16) -> Result<PathBuf, LiveError> {
         return Err(LiveError::Environment(format!("redis-server is not installed; install it with: {SETUP}")));
     }
     check_ports(sc, base_port)?;
+    check_plain(sc)?;
     Ok(python)
+}
+
+/// Live mode runs every Ray node under `ray start --block`, which stops the head when its GCS
+/// process dies, as under KubeRay; a plain Ray head has no such supervisor, so the faults that
+/// kill the GCS alone (`gcs_crash`, and a `redis_outage`, which makes the GCS exit) are
+/// simulated only on plain Ray.
+fn check_plain(sc: &Scenario) -> Result<(), LiveError> {
+    if sc.cluster.manager != Manager::Plain {
+        return Ok(());
+    }
+    let faults = sc.faults.iter().map(|f| &f.kind);
+    let processes = sc.failures.iter().flat_map(|p| match &p.kind {
+        FailureKind::Renewal { faults, .. } => faults.iter().collect(),
+        FailureKind::RollingRestart { .. } => Vec::new(),
+    });
+    match faults.chain(processes).find(|k| matches!(k, FaultKind::GcsCrash | FaultKind::RedisOutage { .. })) {
+        Some(k) => Err(LiveError::Environment(format!(
+            "cluster.manager is plain: live mode runs each Ray node under `ray start --block`, which stops the \
+             head when its GCS dies, as under KubeRay; a {} on plain Ray can only be simulated (ftsim run)",
+            k.name()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The live virtualenv's python, checked to have Ray [`RAY_VERSION`].

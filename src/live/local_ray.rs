@@ -13,7 +13,7 @@ use super::helper::Helper;
 use super::protocol::{self as p, PodStartReply};
 use super::snapshot::Snapshot;
 use crate::scenario::secret::Secret;
-use crate::scenario::{ProxyLocation, Scenario, Timings};
+use crate::scenario::{Manager, ProxyLocation, Scenario, Timings};
 
 /// The helper package (`python/ftsim_helper`), built into the binary: each module's file name
 /// and text. [`LocalRay::new`] writes it into the run directory.
@@ -137,12 +137,19 @@ impl LocalRay {
             };
             self.helper.request(&args, timeout)?
         } else {
+            let mut env = serve_env(&sc.timings);
+            if sc.cluster.manager == Manager::Plain {
+                // Plain `ray start` keeps Ray's own reconnect timeout: the helper's KubeRay 600 s
+                // (with GCS FT) is overridden by the scenario's (60 s by default).
+                let timeout = sc.timings.worker_gcs_reconnect_timeout.as_secs_f64().round();
+                env.insert("RAY_gcs_rpc_server_reconnect_timeout_s".to_string(), format!("{timeout}"));
+            }
             let args = p::StartWorker {
                 name: pod.to_string(),
                 gcs_ft: ft,
                 num_cpus: Some(1),
                 timeout_s: Some(180.0),
-                env: Some(serve_env(&sc.timings)),
+                env: Some(env),
                 ..p::StartWorker::default()
             };
             self.helper.request(&args, timeout)?

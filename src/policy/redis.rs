@@ -1,5 +1,6 @@
 //! Redis outages: how long the GCS's store is away.
 
+use super::manager::Repairs;
 use crate::engine::SimDuration;
 use crate::scenario::{RedisMode, Timings};
 
@@ -15,11 +16,11 @@ pub fn outage_length(duration: SimDuration, mode: RedisMode, t: &Timings) -> Sim
 /// How long Redis is away when the node that hosts its pod is lost (GCS fault tolerance): an HA
 /// Redis promotes a replica after `redis_failover_s`; a single Redis pod is back once Kubernetes
 /// has collected the lost pod and its replacement has started (`orphan_pod_gc_s` +
-/// `pod_start_s`).
-pub fn back_after_node_loss(mode: RedisMode, t: &Timings) -> SimDuration {
+/// `pod_start_s`); without Kubernetes (plain Ray on VMs) nothing brings a single Redis back.
+pub fn back_after_node_loss(mode: RedisMode, t: &Timings, repairs: Repairs) -> Option<SimDuration> {
     match mode {
-        RedisMode::Ha => t.redis_failover,
-        RedisMode::Single => t.orphan_pod_gc + t.pod_start,
+        RedisMode::Ha => Some(t.redis_failover),
+        RedisMode::Single => repairs.pod_recreation.then(|| t.orphan_pod_gc + t.pod_start),
     }
 }
 
@@ -40,7 +41,11 @@ mod tests {
     #[test]
     fn a_lost_redis_node_costs_a_failover_or_a_recreated_pod() {
         let t = crate::scenario::parse("{}", "t.json").unwrap().scenario.timings;
-        assert_eq!(back_after_node_loss(RedisMode::Ha, &t), t.redis_failover);
-        assert_eq!(back_after_node_loss(RedisMode::Single, &t), t.orphan_pod_gc + t.pod_start);
+        let kuberay = super::super::manager::repairs(crate::scenario::Manager::KubeRay);
+        assert_eq!(back_after_node_loss(RedisMode::Ha, &t, kuberay), Some(t.redis_failover));
+        assert_eq!(back_after_node_loss(RedisMode::Single, &t, kuberay), Some(t.orphan_pod_gc + t.pod_start));
+        let plain = super::super::manager::repairs(crate::scenario::Manager::Plain);
+        assert_eq!(back_after_node_loss(RedisMode::Ha, &t, plain), Some(t.redis_failover));
+        assert_eq!(back_after_node_loss(RedisMode::Single, &t, plain), None, "nothing recreates it");
     }
 }

@@ -44,6 +44,8 @@ pub struct Cluster {
     pub k8s_nodes: u32,
     /// Ray pods one Kubernetes node can hold.
     pub ray_pods_per_node: u32,
+    /// What manages the Ray cluster: KubeRay on Kubernetes, or nothing (plain `ray start`).
+    pub manager: Manager,
     /// Head `num-cpus` in milli-CPUs.
     pub head_cpus_milli: u64,
     /// Worker groups in file order.
@@ -57,6 +59,17 @@ pub struct Cluster {
     /// The Redis password live mode sets (`FTSIM_REDIS_PASSWORD` overrides it; generated when
     /// neither is given).
     pub redis_password: Option<super::secret::Secret>,
+}
+
+/// What runs and repairs the Ray cluster (`cluster.manager`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manager {
+    /// KubeRay on Kubernetes: pods are recreated, containers restarted, nodes replaced, the
+    /// Serve application resubmitted by RayService, the head supervised by `ray start --block`.
+    KubeRay,
+    /// Ray started on VMs with plain `ray start`: nothing recreates a lost node or restarts a
+    /// stopped Ray; the nodes are still called `node-N` and their Ray processes "pods".
+    Plain,
 }
 
 /// A KubeRay worker group: pods named `<name>-1` .. `<name>-N`.

@@ -52,6 +52,9 @@ pub struct RawCluster {
     pub k8s_nodes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ray_pods_per_node: Option<u64>,
+    /// Recorded only when given, so that reports of KubeRay scenarios stay as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<RawManager>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_num_cpus: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +63,15 @@ pub struct RawCluster {
     pub gcs_fault_tolerance: Option<bool>,
     #[serde(default)]
     pub redis: RawRedis,
+}
+
+/// KubeRay, or Ray started with plain `ray start`.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawManager {
+    #[serde(rename = "kuberay")]
+    KubeRay,
+    Plain,
 }
 
 /// One KubeRay worker group.

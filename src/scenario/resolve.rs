@@ -18,8 +18,9 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     let s = &mut raw.serve;
     s.deployment.get_or_insert_with(|| f::DEPLOYMENT.default_as());
     s.proxy_location.get_or_insert_with(|| f::PROXY_LOCATION.default_as());
-    let worker_reconnect = match raw.cluster.gcs_fault_tolerance {
-        Some(true) => f::WORKER_GCS_RECONNECT_TIMEOUT_FT.as_secs_f64(),
+    // KubeRay raises the workers' timeout with GCS fault tolerance; plain `ray start` keeps Ray's.
+    let worker_reconnect = match (raw.cluster.gcs_fault_tolerance, raw.cluster.manager) {
+        (Some(true), None | Some(RawManager::KubeRay)) => f::WORKER_GCS_RECONNECT_TIMEOUT_FT.as_secs_f64(),
         _ => f::GCS_RECONNECT_TIMEOUT_S.default_f64().unwrap_or_default(),
     };
     raw.timings.worker_gcs_reconnect_timeout_s.get_or_insert(worker_reconnect);
@@ -152,6 +153,8 @@ mod tests {
         assert_eq!(resolved("{}")["timings"]["worker_gcs_reconnect_timeout_s"], 600.0);
         let no_ft = r#"{"cluster": {"gcs_fault_tolerance": false}, "timings": {"gcs_reconnect_timeout_s": 5}}"#;
         assert_eq!(resolved(no_ft)["timings"]["worker_gcs_reconnect_timeout_s"], 60.0);
+        let plain = r#"{"cluster": {"manager": "plain", "gcs_fault_tolerance": true}}"#;
+        assert_eq!(resolved(plain)["timings"]["worker_gcs_reconnect_timeout_s"], 60.0);
     }
 
     #[test]

@@ -193,7 +193,11 @@ impl World {
                 if let Some(h) = head.filter(|h| self.k8s.pods[h.ix()].phase != PodPhase::Gone) {
                     self.detect(i);
                     self.k8s.pods[h.ix()].fault = Some(i);
-                    self.remove_pod(h, "head pod crashed and was deleted");
+                    if self.repairs().pod_recreation {
+                        self.remove_pod(h, "head pod crashed and was deleted");
+                    } else {
+                        self.container_crashed(h, &format!("the head's Ray processes killed (fault #{i})"));
+                    }
                 }
             }
             FaultKind::RedisOutage { duration } => {

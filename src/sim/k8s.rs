@@ -12,7 +12,7 @@ use crate::engine::SimTime;
 use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
 use crate::names;
-use crate::policy::kubelet;
+use crate::policy::{kubelet, manager};
 use crate::scenario::Cluster;
 
 use super::event::Event;
@@ -181,6 +181,11 @@ impl Kubernetes {
 }
 
 impl World {
+    /// The repairs the cluster's manager makes (KubeRay's, or none on plain Ray).
+    pub(crate) fn repairs(&self) -> manager::Repairs {
+        manager::repairs(self.scenario.cluster.manager)
+    }
+
     /// Sets a pod's phase and logs the transition.
     pub(super) fn set_pod_phase(&mut self, pod: PodId, phase: PodPhase, why: &str) {
         let p = &mut self.k8s.pods[pod.ix()];
@@ -217,7 +222,8 @@ impl World {
             gcs_death_due: false,
         });
         self.k8s.pod_index.pod_created(id);
-        self.log(Component::Pod, &name, format_args!("created by KubeRay (PENDING)"));
+        let by = if self.repairs().pod_recreation { "created by KubeRay" } else { "a VM's Ray node" };
+        self.log(Component::Pod, &name, format_args!("{by} (PENDING)"));
         self.observed.levels_dirty = true;
         self.schedule_pending_pods();
         id
@@ -278,6 +284,11 @@ impl World {
         }
         self.kill_ray_processes(pod, Cause::ContainerExit, true);
         self.k8s.pods[pod.ix()].inc += 1;
+        if !self.repairs().container_restart {
+            // Plain `ray start`: nothing restarts the node's Ray.
+            self.set_pod_phase(pod, PodPhase::Gone, &format!("{why}; nothing restarts Ray (plain Ray)"));
+            return;
+        }
         self.set_pod_phase(pod, PodPhase::CrashLoop, why);
         let p = &mut self.k8s.pods[pod.ix()];
         let backoff = p.backoff.on_exit(&self.scenario.timings, self.now);
@@ -442,10 +453,15 @@ impl World {
                 let detect = self.scenario.timings.gcs_node_death_detection(unreachable);
                 self.schedule_in(detect, Event::GcsNodeDeath(pod));
             }
-            self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
+            if self.repairs().node_lifecycle {
+                self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
+            }
         }
-        self.schedule_in(self.scenario.timings.node_monitor_grace, Event::NodeNotReady(node));
-        self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
+        // Without Kubernetes nobody marks the VM NotReady or replaces it: only the GCS notices.
+        if self.repairs().node_lifecycle {
+            self.schedule_in(self.scenario.timings.node_monitor_grace, Event::NodeNotReady(node));
+            self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
+        }
     }
 
     /// The node's kubelet has been silent for the node-monitor grace period: the node controller

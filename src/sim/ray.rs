@@ -303,8 +303,11 @@ impl World {
             return;
         }
         self.redis_outage_begins(&format!("its node was lost (fault #{fault})"));
-        let back = redis::back_after_node_loss(self.scenario.cluster.redis_mode, &self.scenario.timings);
-        self.schedule_in(back, Event::RedisPodRestored);
+        let back =
+            redis::back_after_node_loss(self.scenario.cluster.redis_mode, &self.scenario.timings, self.repairs());
+        if let Some(back) = back {
+            self.schedule_in(back, Event::RedisPodRestored);
+        }
     }
 
     /// The GCS's Redis PING failed: the GCS process crashes; `ray start --block` notices.
@@ -322,7 +325,9 @@ impl World {
     /// at once, and `ray start --block` notices the dead child at its next poll.
     pub(super) fn gcs_process_exits(&mut self, why: &str) {
         self.gcs_down(why);
-        if let Some(head) = self.k8s.head {
+        // Without `ray start --block` (plain Ray) the head's raylet waits for the GCS like the
+        // workers do, and exits after its reconnect timeout.
+        if let Some(head) = self.k8s.head.filter(|_| self.repairs().block_supervisor) {
             let inc = self.k8s.pods[head.ix()].inc;
             self.schedule_in(self.scenario.timings.ray_block_poll, Event::HeadGcsExitNoticed { inc });
         }

@@ -144,7 +144,7 @@ impl Orchestrator<'_> {
             FaultKind::ControllerCrash { restart } => {
                 self.record_fault(i, Some("serve-controller".into()), Some(Detector::ControllerDown));
                 self.act(Action::KillController { restart })?;
-                if !restart {
+                if !restart && self.repairs().serve_resubmission {
                     // RayService's next reconcile finds no application and submits the config.
                     let at = kuberay::next_reconcile(self.sim_now(), &self.sc.timings);
                     self.schedule(Duration::from(at.saturating_since(self.sim_now())), Task::StartServe);
@@ -251,9 +251,12 @@ impl Orchestrator<'_> {
         if self.sc.cluster.gcs_fault_tolerance && self.sc.cluster.redis_node as usize == node {
             self.redis_node_lost(i)?;
         }
-        self.ops.node_back_at.push((self.now() + provisioning, node));
-        // Its pods stay Service endpoints until the node turns NotReady.
-        self.schedule(grace, Task::NodeNotReady(node));
+        // Without Kubernetes (plain Ray) the VM is not replaced and nobody marks it NotReady.
+        if self.repairs().node_lifecycle {
+            self.ops.node_back_at.push((self.now() + provisioning, node));
+            // Its pods stay Service endpoints until the node turns NotReady.
+            self.schedule(grace, Task::NodeNotReady(node));
+        }
         Ok(())
     }
 
@@ -265,8 +268,9 @@ impl Orchestrator<'_> {
             self.act(Action::StopRedis)?;
         }
         self.ops.redis_down += 1;
-        let back = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings);
-        self.schedule(Duration::from(back), Task::RedisBack);
+        if let Some(back) = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings, self.repairs()) {
+            self.schedule(Duration::from(back), Task::RedisBack);
+        }
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use super::{LiveError, Orchestrator};
 use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::names;
-use crate::policy::{kubelet, kuberay};
+use crate::policy::{kubelet, kuberay, manager};
 use crate::scenario::{Ingress, Scenario};
 
 /// One pod as the operators see it.
@@ -117,6 +117,11 @@ impl Operators {
 }
 
 impl Orchestrator<'_> {
+    /// The repairs the cluster's manager makes (KubeRay's, or none on plain Ray).
+    pub(super) fn repairs(&self) -> manager::Repairs {
+        manager::repairs(self.sc.cluster.manager)
+    }
+
     /// RayService: no application on the cluster; it submits the Serve config again.
     pub(super) fn resubmit(&mut self) -> Result<(), LiveError> {
         self.note(
@@ -208,7 +213,12 @@ impl Orchestrator<'_> {
     }
 
     /// KubeRay: a deleted pod is replaced under a new name (workers) or as a new head.
+    /// Without KubeRay (plain Ray) nothing recreates it.
     pub(super) fn recreate_after(&mut self, name: &str, delay: Duration) {
+        if !self.repairs().pod_recreation {
+            self.note(Component::Pod, name, format_args!("gone for good: nothing recreates it (plain Ray)"));
+            return;
+        }
         let Some(state) = self.ops.pods.get(name).cloned() else { return };
         let new_name = match state.group {
             Some(g) => {
@@ -295,8 +305,19 @@ impl Orchestrator<'_> {
 
     /// The kubelet's CrashLoopBackOff: the pod's container exited by itself; it is restarted
     /// after the back-off (at once, then base, 2 x base, ...).
+    /// Without KubeRay (plain Ray) nothing restarts it: the pod is gone for good.
     pub(super) fn crash_loop(&mut self, name: &str, why: &str) {
         let now = self.sim_now();
+        if !self.repairs().container_restart {
+            if let Some(p) = self.ops.pods.get_mut(name) {
+                p.gone = true;
+                p.expect_exit = true;
+                p.endpoint_ready = false;
+            }
+            self.note(Component::Pod, name, format_args!("RUNNING -> GONE ({why}; nothing restarts Ray (plain Ray))"));
+            self.refresh_endpoints();
+            return;
+        }
         let Some(p) = self.ops.pods.get_mut(name) else { return };
         let backoff = Duration::from(p.backoff.on_exit(&self.sc.timings, now));
         p.expect_exit = true;

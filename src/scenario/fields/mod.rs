@@ -483,6 +483,7 @@ mod tests {
         let _: String = DEPLOYMENT.default_as();
         let _: Vec<RawWorkerGroup> = WORKER_GROUPS.default_as();
         assert_eq!(REDIS_MODE.default_as::<RawRedisMode>(), RawRedisMode::Single);
+        assert_eq!(MANAGER.default_as::<RawManager>(), RawManager::KubeRay);
         assert_eq!(PROXY_LOCATION.default_as::<RawProxyLocation>(), RawProxyLocation::EveryNode);
         assert_eq!(INGRESS_KIND.default_as::<RawIngressKind>(), RawIngressKind::Pinned);
         assert_eq!(ARRIVALS.default_as::<RawArrivals>(), RawArrivals::Poisson);

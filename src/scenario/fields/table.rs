@@ -303,6 +303,15 @@ fields! {
             .default(Int(1))
             .means("Ray pods a Kubernetes node can hold")
             .source(Guide("one Ray pod per node"));
+    MANAGER = Field::new("cluster.manager", Kind::Choice(&["kuberay", "plain"]), Slot::Other)
+        .default(Text("kuberay"))
+        .means(
+            "`kuberay`: a RayService on Kubernetes (pods recreated, containers restarted, nodes replaced, the Serve \
+             application resubmitted); `plain`: Ray started on VMs with `ray start`, where nothing recreates a lost \
+             node or restarts a stopped Ray, and the workers' GCS reconnect timeout is Ray's own 60 s \
+             (docs/model.md, \"Clusters without KubeRay\")",
+        )
+        .source(Guide("the guide deploys with KubeRay"));
     HEAD_NUM_CPUS = Field::new("cluster.head_num_cpus", Kind::Cpus, slot!(F64, cluster.head_num_cpus))
         .default(MilliCpus(2_000))
         .means("head `num-cpus`")
@@ -685,7 +694,9 @@ fields! {
         Kind::POSITIVE_SECS,
         slot!(F64, timings.worker_gcs_reconnect_timeout_s),
     )
-    .default(Derived("600 with GCS fault tolerance, else 60 (the default of `gcs_reconnect_timeout_s`)"))
+    .default(Derived(
+        "600 with GCS fault tolerance under KubeRay, else 60 (the default of `gcs_reconnect_timeout_s`)",
+    ))
     .means("the worker pods' reconnect timeout")
     .source(KubeRay("`DefaultWorkerRayGcsReconnectTimeoutS` = \"600\" (`utils/constant.go`, `common/pod.go`)"));
     GCS_REDIS_CONNECT_WINDOW_S = Field::new(

@@ -2,8 +2,8 @@
 
 use super::check::{Checker, r};
 use super::{d, f};
-use crate::scenario::model::{Cluster, RedisMode, WorkerGroup};
-use crate::scenario::raw::{RawRedisMode, RawScenario, RawWorkerGroup};
+use crate::scenario::model::{Cluster, Manager, RedisMode, WorkerGroup};
+use crate::scenario::raw::{RawManager, RawRedisMode, RawScenario, RawWorkerGroup};
 use crate::scenario::show;
 
 /// The validated cluster; `None` when it is too large to check further (the checks after it cost
@@ -44,6 +44,10 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
     Some(Cluster {
         k8s_nodes,
         ray_pods_per_node,
+        manager: match c.manager.unwrap_or_else(|| f::MANAGER.default_as()) {
+            RawManager::KubeRay => Manager::KubeRay,
+            RawManager::Plain => Manager::Plain,
+        },
         head_cpus_milli: f::HEAD_NUM_CPUS.milli_cpus_of(f::HEAD_NUM_CPUS.f64(raw)),
         worker_groups,
         gcs_fault_tolerance: r(&c.gcs_fault_tolerance),

@@ -10,6 +10,7 @@ mod csv;
 mod failures;
 mod faults;
 mod ingress;
+mod plain;
 mod serve;
 mod slo;
 mod timings;
@@ -47,6 +48,7 @@ pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenari
     let faults = faults::validate(&mut ck, raw, &bounds);
     let bounds = failures::Bounds { duration, cluster: &cluster, serve: &serve, base_dir };
     let failures = failures::validate(&mut ck, raw, &bounds);
+    plain::validate(&mut ck, raw, cluster.manager);
     let slo = slo::validate(&mut ck, raw);
     if !ck.errors.is_empty() {
         return Err(ck.errors);

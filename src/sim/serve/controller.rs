@@ -247,8 +247,9 @@ impl World {
     }
 
     /// Schedules RayService's next reconcile (its 2 s grid), unless one is pending.
+    /// Without KubeRay (plain Ray) nothing submits the application again.
     fn schedule_rayservice_reconcile(&mut self) {
-        if !self.serve.controller.resubmit_pending {
+        if !self.serve.controller.resubmit_pending && self.repairs().serve_resubmission {
             self.serve.controller.resubmit_pending = true;
             let next = kuberay::next_reconcile(self.now, &self.scenario.timings);
             self.schedule_at(next, Event::RayServiceReconcile);
