@@ -4,10 +4,10 @@
 //! increment in the loop (like for like with SimPy, which draws its own); SimPy runs the model of
 //! python/bench/simpy_hold.py in the pinned `.venv-dev` of scripts/check-python.sh, as processes
 //! and as callbacks. When Python or SimPy cannot be had, the SimPy rows say why and are skipped.
+//! Both sides time the thread's CPU time, not the wall clock (see [`thread_cpu_secs`]).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use ftsim::engine::{EventQueue, RngStream, SimDuration, SimTime};
 use serde::Deserialize;
@@ -27,7 +27,9 @@ const SIMPY_REPS: usize = 5;
 /// Prints the section: one row per engine variant and SimPy model, one column per pending count,
 /// then the ratios of the engine to the faster SimPy model.
 pub fn rows() {
-    println!("engine hold model beside SimPy ({STEPS} events, exponential increments of mean {MEAN_US} us)");
+    println!(
+        "engine hold model beside SimPy ({STEPS} events, exponential increments of mean {MEAN_US} us, thread CPU time)"
+    );
     println!("  {:<48} {:>16} {:>16}", "M events/s", "100 pending", "10000 pending");
     let table = increment_table();
     let table = &table;
@@ -86,7 +88,7 @@ fn engine_rates<F: FnMut() -> SimDuration>(mut increments: impl FnMut() -> F) ->
     })
 }
 
-/// Runs the hold model on the engine's queue; returns the wall seconds of the `steps` steps
+/// Runs the hold model on the engine's queue; returns the CPU seconds of the `steps` steps
 /// (filling the queue is not timed, as in the SimPy model).
 fn hold(pending: usize, steps: u64, mut increment: impl FnMut() -> SimDuration) -> f64 {
     let mut q = EventQueue::new();
@@ -94,15 +96,26 @@ fn hold(pending: usize, steps: u64, mut increment: impl FnMut() -> SimDuration) 
         q.push(SimTime::ZERO + increment(), i as u64);
     }
     let mut sum = 0u64;
-    let start = Instant::now();
+    let start = thread_cpu_secs();
     for _ in 0..steps {
         let (now, ev) = q.pop().expect("never empty");
         sum = sum.wrapping_add(ev);
         q.push(now + increment(), ev);
     }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = thread_cpu_secs() - start;
     std::hint::black_box(sum);
     secs
+}
+
+/// The CPU time this thread has used, in seconds (`CLOCK_THREAD_CPUTIME_ID`; the SimPy side
+/// reads the same clock through `time.thread_time`): unlike the wall clock, it does not count
+/// the time other processes hold the core, so a loaded machine skews the rates less.
+fn thread_cpu_secs() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a live local that clock_gettime fills.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 fn print_row(name: &str, cells: &[String; 2]) {

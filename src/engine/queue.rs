@@ -2,66 +2,98 @@
 //!
 //! Order contract: events are delivered by ascending time; events scheduled for the same time are
 //! delivered in the order they were scheduled (first in, first out), whatever their payload. The
-//! tie-breaker is a sequence number assigned at insertion, so the order never depends on the
-//! payload, on a hash or on a float.
+//! order never depends on the payload, on a hash or on a float.
+//!
+//! The queue is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which fits a simulation
+//! because simulated time never goes back: every pending event is due at or after the last popped
+//! one (`last`), so an event can be filed by the highest bit in which its time differs from
+//! `last`. Bucket `b` holds the events whose time differs from `last` first in bit `b`; `due`
+//! holds those due at `last` itself. A pop takes the front of `due`; when `due` is empty, the
+//! lowest non-empty bucket is emptied: its earliest time becomes `last` and each of its events
+//! moves to `due` or to a lower bucket. An event therefore moves at most 64 times in its life,
+//! and in practice a few times, where a binary heap pays a logarithmic sift, with a hard to
+//! predict branch a level, on every push and pop.
+//!
+//! First in, first out without a sequence number: every bucket, `due` included, keeps its events
+//! in scheduling order. A push appends the newest event; emptying bucket `b` appends its events,
+//! in order, to buckets below `b`, which are all empty then (`b` is the lowest non-empty one). So
+//! `due` pops same-time events in the order they were scheduled.
+//!
+//! An event scheduled before `last` (which the simulator never does, but the contract allows) is
+//! earlier than every filed event: it waits in a small binary heap ordered by (time, insertion
+//! sequence), which pops before the buckets.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
-use super::time::{SimDuration, SimTime};
+use super::time::SimTime;
 
-/// One scheduled event: its (time, insertion sequence) key and its payload.
-struct Entry<E> {
+/// One filed event: its time in microseconds and its payload.
+struct Slot<E> {
+    time: u64,
+    event: E,
+}
+
+/// One event scheduled before the last popped one: its (time, insertion sequence) key and payload.
+struct Late<E> {
     /// The time's microseconds in the high 64 bits, the sequence in the low 64: comparing the
-    /// one integer orders by time, then by sequence, with a single comparison.
+    /// one integer orders by time, then by sequence.
     key: u128,
     event: E,
 }
 
-impl<E> Entry<E> {
-    fn new(time: SimTime, seq: u64, event: E) -> Self {
-        Entry { key: (u128::from(time.as_micros()) << 64) | u128::from(seq), event }
-    }
-
+impl<E> Late<E> {
     fn time(&self) -> SimTime {
         SimTime::from_micros((self.key >> 64) as u64)
     }
 }
 
-impl<E> PartialEq for Entry<E> {
+impl<E> PartialEq for Late<E> {
     fn eq(&self, other: &Self) -> bool {
         self.key == other.key
     }
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
+impl<E> Eq for Late<E> {}
+impl<E> PartialOrd for Late<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Entry<E> {
+impl<E> Ord for Late<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         other.key.cmp(&self.key)
     }
 }
 
-/// Events due at least this long after the last popped one go to the far heap.
-const FAR: SimDuration = SimDuration::from_secs(1);
+/// Number of buckets: one per bit of the time.
+const BUCKETS: usize = u64::BITS as usize;
+
+/// The bucket of an event due at `time` when the last popped event was at `last` (`time` !=
+/// `last`): the index of the highest bit in which they differ.
+#[inline]
+fn bucket_of(time: u64, last: u64) -> usize {
+    (time ^ last).ilog2() as usize
+}
 
 /// A priority queue of events ordered by (time, insertion sequence).
-///
-/// Two heaps hold the events: the near one those due within `FAR` of the last popped event
-/// (requests, retries, short timers), the far one the long timers (periodic health checks, one
-/// per replica), so that popping the frequent near events does not pay for the depth of a heap
-/// holding every long timer of a large cluster. A pop takes the earlier (time, seq) of the two
-/// tops: the order is the same as with one heap.
 pub struct EventQueue<E> {
-    near: BinaryHeap<Entry<E>>,
-    far: BinaryHeap<Entry<E>>,
+    /// Events due at `last`, in scheduling order.
+    due: VecDeque<Slot<E>>,
+    /// `buckets[b]`: events due after `last` whose time differs from it first in bit `b`, in
+    /// scheduling order.
+    buckets: [Vec<Slot<E>>; BUCKETS],
+    /// `mins[b]`: the earliest time in `buckets[b]` when it is not empty.
+    mins: [u64; BUCKETS],
+    /// Bit `b` set when `buckets[b]` is not empty.
+    occupied: u64,
+    /// The time of the last popped event (0 before the first pop), in microseconds.
+    last: u64,
+    /// Events scheduled before `last`.
+    late: BinaryHeap<Late<E>>,
+    /// Number of pending events.
+    len: usize,
     next_seq: u64,
-    /// Events due at or after this time (`FAR` after the last popped event) go to the far heap.
-    far_from: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -73,50 +105,111 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
-        EventQueue { near: BinaryHeap::new(), far: BinaryHeap::new(), next_seq: 0, far_from: SimTime::ZERO + FAR }
+        EventQueue {
+            due: VecDeque::new(),
+            buckets: std::array::from_fn(|_| Vec::new()),
+            mins: [0; BUCKETS],
+            occupied: 0,
+            last: 0,
+            late: BinaryHeap::new(),
+            len: 0,
+            next_seq: 0,
+        }
     }
 
     /// Schedules `event` at `time`. Events at equal times pop in scheduling order.
+    #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry::new(time, seq, event);
-        if time < self.far_from { self.near.push(entry) } else { self.far.push(entry) }
+        self.len += 1;
+        let time = time.as_micros();
+        if time < self.last {
+            self.late.push(Late { key: (u128::from(time) << 64) | u128::from(seq), event });
+        } else {
+            self.file(Slot { time, event });
+        }
+    }
+
+    /// Puts an event due at or after `last` in `due` or in its bucket.
+    #[inline]
+    fn file(&mut self, slot: Slot<E>) {
+        if slot.time == self.last {
+            self.due.push_back(slot);
+            return;
+        }
+        let b = bucket_of(slot.time, self.last);
+        let bit = 1 << b;
+        if self.occupied & bit == 0 {
+            self.occupied |= bit;
+            self.mins[b] = slot.time;
+        } else {
+            self.mins[b] = self.mins[b].min(slot.time);
+        }
+        self.buckets[b].push(slot);
     }
 
     /// Removes and returns the earliest event, with its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        // `Entry`'s order is reversed: the greater entry is the earlier one.
-        let from_far = match self.far.peek() {
-            None => false,
-            Some(far) => self.near.peek().is_none_or(|near| far > near),
-        };
-        let e = if from_far { self.far.pop() } else { self.near.pop() }?;
-        let time = e.time();
-        self.far_from = time + FAR;
-        Some((time, e.event))
+        if !self.late.is_empty() {
+            let late = self.late.pop()?;
+            self.len -= 1;
+            return Some((late.time(), late.event));
+        }
+        if self.due.is_empty() {
+            self.refill_due()?;
+        }
+        let slot = self.due.pop_front()?;
+        self.len -= 1;
+        Some((SimTime::from_micros(slot.time), slot.event))
+    }
+
+    /// Empties the lowest non-empty bucket into `due` and the buckets below it, its earliest time
+    /// becoming `last`; `None` when every bucket is empty.
+    fn refill_due(&mut self) -> Option<()> {
+        if self.occupied == 0 {
+            return None;
+        }
+        let b = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << b);
+        let mut moving = std::mem::take(&mut self.buckets[b]);
+        self.last = self.mins[b];
+        for slot in moving.drain(..) {
+            self.file(slot);
+        }
+        // The emptied vector goes back to keep its capacity.
+        self.buckets[b] = moving;
+        Some(())
     }
 
     /// Every pending event with its time, in no particular order.
     pub fn pending(&self) -> impl Iterator<Item = (SimTime, &E)> {
-        self.near.iter().chain(self.far.iter()).map(|e| (e.time(), &e.event))
+        let filed = self.due.iter().chain(self.buckets.iter().flatten());
+        let filed = filed.map(|s| (SimTime::from_micros(s.time), &s.event));
+        self.late.iter().map(|l| (l.time(), &l.event)).chain(filed)
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        let near = self.near.peek().map(Entry::time);
-        let far = self.far.peek().map(Entry::time);
-        near.into_iter().chain(far).min()
+        if let Some(late) = self.late.peek() {
+            return Some(late.time());
+        }
+        if !self.due.is_empty() {
+            return Some(SimTime::from_micros(self.last));
+        }
+        let lowest = self.occupied.trailing_zeros() as usize;
+        self.mins.get(lowest).copied().map(SimTime::from_micros)
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.near.len() + self.far.len()
+        self.len
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.near.is_empty() && self.far.is_empty()
+        self.len == 0
     }
 
     /// Total number of events ever scheduled.
@@ -128,6 +221,8 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimDuration;
+    use proptest::prelude::*;
 
     fn t(us: u64) -> SimTime {
         SimTime::from_micros(us)
@@ -175,7 +270,7 @@ mod tests {
         q.push(s(5), "far, scheduled first");
         q.push(s(4) + SimDuration::from_micros(600_000), "near");
         assert_eq!(q.pop(), Some((s(4) + SimDuration::from_micros(600_000), "near")));
-        // Now within a second of 5 s: same time, later sequence, the near heap.
+        // Same time as the first, later sequence: pops after it.
         q.push(s(5), "near, scheduled second");
         q.push(s(9), "far");
         assert_eq!(q.peek_time(), Some(s(5)));
@@ -223,5 +318,66 @@ mod tests {
         popped.extend(std::iter::from_fn(|| q.pop()).map(|(time, e)| (time.as_micros(), e)));
         reference.sort_unstable();
         assert_eq!(popped, reference);
+    }
+
+    /// A push in the property test: at a time, or a span after the last popped event.
+    #[derive(Clone, Debug)]
+    enum When {
+        At(u64),
+        After(u64),
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Push(When),
+        Pop,
+    }
+
+    fn when() -> impl Strategy<Value = When> {
+        let extreme = prop_oneof![Just(0), Just(1), Just(u64::MAX - 1), Just(u64::MAX), 0..16u64, any::<u64>()];
+        prop_oneof![extreme.prop_map(When::At), (0..4u64).prop_map(When::After), (0..1u64 << 40).prop_map(When::After)]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![3 => when().prop_map(Op::Push), 2 => Just(Op::Pop)]
+    }
+
+    proptest! {
+        /// Any interleaving of pushes and pops (equal times, the extreme times, times before the
+        /// last popped event) pops as a sort by (time, sequence) would, and `len`, `peek_time` and
+        /// `pending` agree with that sort at every step.
+        #[test]
+        fn pops_as_a_sort_by_time_then_sequence(ops in prop::collection::vec(op(), 0..400)) {
+            let mut q = EventQueue::new();
+            let mut model: Vec<(u64, u64)> = Vec::new();
+            let mut last = 0u64;
+            for (seq, op) in (0u64..).zip(ops) {
+                match op {
+                    Op::Push(When::At(at)) => {
+                        q.push(t(at), seq);
+                        model.push((at, seq));
+                    }
+                    Op::Push(When::After(span)) => {
+                        q.push(t(last.saturating_add(span)), seq);
+                        model.push((last.saturating_add(span), seq));
+                    }
+                    Op::Pop => {
+                        let expected = model.iter().copied().min();
+                        model.retain(|e| Some(*e) != expected);
+                        last = expected.map_or(last, |(at, _)| at);
+                        prop_assert_eq!(q.pop().map(|(at, e)| (at.as_micros(), e)), expected);
+                    }
+                }
+                prop_assert_eq!(q.len(), model.len());
+                prop_assert_eq!(q.is_empty(), model.is_empty());
+                prop_assert_eq!(q.peek_time().map(SimTime::as_micros), model.iter().map(|e| e.0).min());
+            }
+            let mut pending: Vec<_> = q.pending().map(|(at, e)| (at.as_micros(), *e)).collect();
+            pending.sort_unstable();
+            model.sort_unstable();
+            prop_assert_eq!(&pending, &model);
+            let rest: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(at, e)| (at.as_micros(), e)).collect();
+            prop_assert_eq!(rest, model);
+        }
     }
 }

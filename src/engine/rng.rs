@@ -60,7 +60,7 @@ impl RngStream {
 
     /// An exponentially distributed sample with the given mean, in whole microseconds.
     pub fn exponential_micros(&mut self, mean_us: u64) -> u64 {
-        self.exponential(mean_us as f64).round() as u64
+        round_to_u64(self.exponential(mean_us as f64))
     }
 
     /// A Poisson count with the given mean (`rand_distr`'s exact sampler); 0 for a mean <= 0.
@@ -84,6 +84,15 @@ impl RngStream {
         let u = 1.0 - self.unit();
         -(u.ln()) * mean
     }
+}
+
+/// `x.round() as u64` (to the nearest, ties away from zero, saturating; 0 for NaN and negative
+/// values), the same value for every `x`, without the call to libm's `round` that x86-64 makes
+/// when SSE4.1 is not assumed: the cast truncates, and `x - trunc(x)` is exact.
+#[inline]
+fn round_to_u64(x: f64) -> u64 {
+    let whole = x as u64;
+    whole.saturating_add(u64::from(x - whole as f64 >= 0.5))
 }
 
 /// Converts a probability in [0, 1] into the integer threshold used by [`RngStream::chance`].
@@ -130,6 +139,34 @@ mod tests {
         let mut s = RngStream::new(3, "x");
         assert!((0..1000).all(|_| !s.chance(probability_threshold(0.0))));
         assert!((0..1000).all(|_| s.chance(probability_threshold(1.0))));
+    }
+
+    #[test]
+    fn round_to_u64_is_round_then_cast() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            0.49999999999999994,
+            1.5,
+            2.5,
+            -0.5,
+            -0.7,
+            -1e300,
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_993.0,
+            1.8446744073709552e19,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        let mut s = RngStream::new(5, "round");
+        let random = (0..100_000).map(|i| s.exponential(10f64.powi(i % 19)));
+        for x in edges.into_iter().chain(random) {
+            assert_eq!(round_to_u64(x), x.round() as u64, "{x:e}");
+        }
     }
 
     #[test]
