@@ -26,6 +26,7 @@ pub mod secret;
 pub mod shape;
 pub mod show;
 pub mod suggest;
+pub mod topology;
 pub mod timings_file;
 pub mod traffic_mode;
 pub mod validate;

@@ -19,6 +19,7 @@ pub mod event;
 pub mod faults;
 pub mod ids;
 pub mod k8s;
+mod nodes;
 pub mod lazy;
 pub mod observed;
 pub mod pod_index;

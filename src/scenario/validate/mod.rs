@@ -10,6 +10,7 @@ mod csv;
 mod failures;
 mod faults;
 mod ingress;
+mod pools;
 mod serve;
 mod slo;
 mod timings;
