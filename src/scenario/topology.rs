@@ -39,7 +39,10 @@ impl Cluster {
 
     /// The names of the nodes in `zone`, in node order (empty for an unknown zone).
     pub fn zone_node_names(&self, zone: &str) -> Vec<String> {
-        (0..self.node_pools.len()).filter(|&p| self.node_pools[p].zone == zone).flat_map(|p| self.pool_node_names(p)).collect()
+        (0..self.node_pools.len())
+            .filter(|&p| self.node_pools[p].zone == zone)
+            .flat_map(|p| self.pool_node_names(p))
+            .collect()
     }
 
     /// The node index of the Redis pod; `None` for a Redis outside the cluster.

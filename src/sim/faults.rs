@@ -160,8 +160,7 @@ impl World {
                 let node = match &target {
                     Some(n) => self.k8s.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
                     None => {
-                        let in_scope =
-                            |n: &usize| among.as_ref().is_none_or(|a| a.contains(&self.k8s.nodes[*n].name));
+                        let in_scope = |n: &usize| among.as_ref().is_none_or(|a| a.contains(&self.k8s.nodes[*n].name));
                         let nodes = targets::node_candidates((0..self.k8s.nodes.len()).filter(in_scope).map(|n| {
                             let id = NodeId(n as u32);
                             NodeView {

@@ -58,7 +58,11 @@ pub(super) fn check_fit(ck: &mut Checker, pools: &[NodePool], head_pool: usize, 
         let head = u64::from(head_pool == i);
         let pods = head + groups.iter().filter(|g| g.pool == i).map(|g| u64::from(g.replicas)).sum::<u64>();
         if pods > u64::from(p.nodes) * u64::from(per_node) {
-            let path = if pools.len() == 1 { f::K8S_NODES.json_path() } else { f::NODE_POOLS.json_path().index(i).key("nodes") };
+            let path = if pools.len() == 1 {
+                f::K8S_NODES.json_path()
+            } else {
+                f::NODE_POOLS.json_path().index(i).key("nodes")
+            };
             let what = if pools.len() == 1 { String::new() } else { format!(" of pool {}", show::text(&p.name)) };
             ck.err(
                 path,
