@@ -257,6 +257,9 @@ impl Orchestrator<'_> {
         self.refresh_endpoints();
         let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
         let delay = Duration::from(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        for &node in nodes {
+            self.ops.node_back_at.push((self.now() + provisioning, node));
+        }
         for pod in victims {
             self.recreate_after(&pod, delay);
         }
@@ -265,7 +268,6 @@ impl Orchestrator<'_> {
             self.redis_node_lost(i)?;
         }
         for &node in nodes {
-            self.ops.node_back_at.push((self.now() + provisioning, node));
             // Its pods stay Service endpoints until the node turns NotReady.
             self.schedule(grace, Task::NodeNotReady(node));
         }
