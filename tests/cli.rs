@@ -290,3 +290,12 @@ fn mc_bad_arguments_exit_2_with_a_clear_message_and_write_nothing() {
     assert!(text(&out.stderr).starts_with("ftsim: bad.json:2:"), "located as in ftsim run: {}", text(&out.stderr));
     assert!(!dir.path().join("r").exists() && !dir.path().join("output").exists(), "nothing written");
 }
+
+#[test]
+fn live_mode_refuses_several_node_pools_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "zone-outage", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cluster.node_pools: the local cluster has no node pools or zones"), "{stderr}");
+}

@@ -135,9 +135,11 @@ const EVERY_FIELD: &str = r#"{
   "$schema": "./ftsim-scenario.schema.json",
   "name": "every-field", "description": "d", "duration_s": 120, "seed": 3, "bucket_s": 2,
   "cluster": {"k8s_nodes": 4, "ray_pods_per_node": 2, "manager": "kuberay", "head_num_cpus": 2,
-              "worker_groups": [{"name": "g", "replicas": 3, "num_cpus": 2}],
+              "worker_groups": [{"name": "g", "replicas": 3, "num_cpus": 2, "pool": "pool-b"}],
               "gcs_fault_tolerance": true,
-              "redis": {"mode": "ha", "node": "node-3", "password": "p4ss-word"}},
+              "redis": {"mode": "ha", "node": "node-3", "password": "p4ss-word"},
+              "node_pools": [{"name": "pool-a", "nodes": 1, "zone": "zone-a"}, {"name": "pool-b", "nodes": 3}],
+              "head_pool": "pool-a"},
   "serve": {"deployment": "App", "num_replicas": 4, "num_cpus_per_replica": 1, "max_replicas_per_node": 2,
             "max_ongoing_requests": 8, "constructor_s": 1, "health_check_period_s": 5,
             "health_check_timeout_s": 6, "graceful_shutdown_timeout_s": 7, "max_constructor_retry_count": 9,
@@ -153,7 +155,7 @@ const EVERY_FIELD: &str = r#"{
               "kubelet_restart_backoff_s": 1, "kubelet_restart_backoff_max_s": 2,
               "readiness_initial_delay_s": 1, "readiness_period_s": 1, "rayservice_reconcile_s": 1,
               "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1,
-              "serve_kv_timeout_s": 1, "long_poll_timeout_min_s": 1, "long_poll_timeout_max_s": 2},
+              "external_redis_failover_s": 1, "serve_kv_timeout_s": 1, "long_poll_timeout_min_s": 1, "long_poll_timeout_max_s": 2},
   "ingress": {"kind": "pinned", "pod": "g-1"},
   "traffic": {"arrivals": "constant", "rate_per_s": 5, "shape": {"kind": "SHAPE"},
               "service_time": {"kind": "SERVICE_TIME"}, "client_timeout_s": 30},
@@ -170,11 +172,13 @@ const EVERY_FIELD: &str = r#"{
     {"kind": "head_pod_crash", "at_s": 8},
     {"kind": "redis_outage", "at_s": 9, "duration_s": 4},
     {"kind": "gcs_crash", "at_s": 10},
-    {"kind": "container_crash", "at_s": 11, "target": "g-1", "reason": "error"}
+    {"kind": "container_crash", "at_s": 11, "target": "g-1", "reason": "error"},
+    {"kind": "zone_outage", "at_s": 12, "zone": "zone-a", "network": "refused"}
   ],
   "failures": [
     {"kind": "node_loss", "name": "nodes", "ttf": {"kind": "exponential", "mean": 100, "unit": "h"},
      "min_gap_s": 60, "network": "refused"},
+    {"kind": "node_loss", "name": "pool-nodes", "pool": "pool-b", "ttf": {"kind": "exponential", "mean": 100, "unit": "h"}},
     {"kind": "worker_pod_deletion", "ttf": {"kind": "weibull", "shape": 1.5, "scale": 50, "unit": "d"}},
     {"kind": "head_pod_crash", "ttf": {"kind": "lognormal", "median": 300, "sigma": 0.8, "unit": "h"}},
     {"kind": "replica_crash", "ttf": {"kind": "lognormal", "mu": 5, "sigma": 1, "unit": "h"}},
@@ -187,7 +191,8 @@ const EVERY_FIELD: &str = r#"{
      "ttr": {"kind": "exponential", "mean": 120, "unit": "s"}},
     {"kind": "rolling_restart", "every_s": 60, "start_s": 10, "gap_s": 20},
     {"kind": "zone_loss", "name": "zone-a", "nodes": ["node-1", "node-2"],
-     "ttf": {"kind": "exponential", "mean": 1000, "unit": "h"}}
+     "ttf": {"kind": "exponential", "mean": 1000, "unit": "h"}},
+    {"kind": "zone_loss", "name": "zone-b", "zone": "pool-b", "ttf": {"kind": "exponential", "mean": 1000, "unit": "h"}}
   ],
   "slo": {"min_success_ratio": 0.9, "max_downtime_s": 10, "max_failed_requests": 100, "brownout_merge_gap_s": 3}
 }"#;
@@ -210,8 +215,8 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");
         let loaded = parse(&text, "every-field.json").unwrap_or_else(|e| panic!("{st}: {e:?}"));
-        assert_eq!(loaded.scenario.faults.len(), 13);
-        assert_eq!(loaded.scenario.failures.len(), 10);
+        assert_eq!(loaded.scenario.faults.len(), 14);
+        assert_eq!(loaded.scenario.failures.len(), 12);
         // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
         assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));
     }

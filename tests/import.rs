@@ -77,6 +77,8 @@ fn the_guides_working_example_maps_to_its_cluster_and_serve_config() {
     // A field inside serveConfigV2 is placed on its line of the file.
     assert!(stderr.contains(".yaml:76:23: $.spec.serveConfigV2.applications[0].route_prefix: no bearing"), "{stderr}");
     assert!(!s.to_string().contains("password"), "{s}");
+    // RAY_REDIS_ADDRESS names the file's Service `redis`: a Redis pod in the cluster.
+    assert!(c["redis"].get("mode").is_none(), "{s}");
 }
 
 #[test]
@@ -118,6 +120,12 @@ fn a_v1alpha1_rayservice_with_the_old_serve_config() {
     assert!(warned(&stderr, 50, "env[1]: a Redis password is set here: not copied"), "{stderr}");
     assert!(warned(&stderr, 19, "serviceUnhealthySecondThreshold: KubeRay's unhealthy thresholds"), "{stderr}");
     assert!(stderr.contains("note: ") && stderr.contains("Secret redis-password-secret: not read"), "{stderr}");
+    // `redis://redis:6379` names no Service of the file: a managed Redis outside the cluster.
+    assert_eq!(s["cluster"]["redis"]["mode"], "external", "{s}");
+    assert!(
+        stderr.contains(".yaml:49:") && stderr.contains("the Redis host \"redis\" is not a Service of this file"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -152,7 +160,7 @@ fn gpus_autoscaling_and_a_second_application_are_warned_about() {
         (38, "applications[1]: application embeddings: the model has one application"),
         (45, "enableInTreeAutoscaling: the model has no autoscaler"),
         (71, "rayStartParams.num-gpus"),
-        (75, "nodeSelector: pod placement has no place"),
+        (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
         (82, "nvidia.com/gpu`: GPUs have no place in the model"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");

@@ -135,3 +135,16 @@ fn every_bundled_scenario_is_planned_as_it_is_simulated() {
         }
     }
 }
+
+#[test]
+fn a_zone_outage_and_node_losses_of_one_zone_are_planned_as_they_are_simulated() {
+    // One pool (the local cluster has no others): its zone `default` holds every node.
+    let sc = scenario(
+        r#"{"seed": 2, "duration_s": 7200, "cluster": {"k8s_nodes": 4},
+            "faults": [{"kind": "zone_outage", "at_s": 3000, "zone": "default"}],
+            "failures": [{"kind": "node_loss", "zone": "default", "ttf": {"kind": "exponential", "mean": 2, "unit": "h"}}]}"#,
+    );
+    let (sim, live) = sim_and_live(&sc);
+    assert!(sim.iter().any(|f| f.0 == "zone_outage" && f.1.as_deref() == Some("default")), "{sim:?}");
+    assert_eq!(live, sim);
+}

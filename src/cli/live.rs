@@ -27,15 +27,16 @@ pub(super) struct LiveArgs {
 pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
     let (source, loaded) = load_with(a.scenario.as_deref(), a.seed, &read_timings(a.timings.as_deref())?)?;
     let sc = &loaded.scenario;
+    let fail = |e: LiveError| {
+        let code = if matches!(e, LiveError::Interrupted) { 130 } else { EXIT_BAD_INPUT };
+        Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
+    };
+    live::check_supported(sc).map_err(fail)?;
     if a.dry_run {
         print_stdout(&live::plan::render(sc, a.base_port, a.shared_network));
         return Ok(super::EXIT_OK);
     }
     let out_dir = a.out.unwrap_or_else(|| PathBuf::from("output").join(format!("{}-live", sc.name)));
-    let fail = |e: LiveError| {
-        let code = if matches!(e, LiveError::Interrupted) { 130 } else { EXIT_BAD_INPUT };
-        Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
-    };
     if a.shared_network {
         if !a.quiet {
             eprintln!("ftsim: warning: --shared-network: Ray's servers will listen on every interface of this host");

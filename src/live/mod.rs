@@ -57,6 +57,8 @@ pub enum LiveError {
     Io(String),
     /// Ctrl-C.
     Interrupted,
+    /// The scenario asks for something the local cluster cannot represent.
+    Unsupported(String),
     /// The failure processes drew more faults than a run may hold.
     TooManyFaults(crate::policy::failures::TooManyFaults),
     /// A pod's `ray start` exited while starting (its container exited; the orchestrator lets
@@ -71,6 +73,7 @@ impl std::fmt::Display for LiveError {
             | LiveError::Busy(m)
             | LiveError::Helper(m)
             | LiveError::Io(m)
+            | LiveError::Unsupported(m)
             | LiveError::ContainerExited(m) => f.write_str(m),
             LiveError::Interrupted => f.write_str("interrupted; the cluster was torn down"),
             LiveError::TooManyFaults(e) => e.fmt(f),
@@ -107,6 +110,20 @@ pub struct LiveOutput {
     pub teardown: String,
 }
 
+/// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
+/// pools, no zones but the one of every node), so a scenario with several node pools cannot run
+/// live; a `zone_outage` of that one zone runs as node losses of its nodes.
+pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if sc.cluster.node_pools.len() > 1 {
+        return Err(LiveError::Unsupported(format!(
+            "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \
+             pools of this scenario cannot run live; keep one pool to run it live, or simulate it with ftsim run",
+            sc.cluster.node_pools.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
 /// events.log streams to `events_log` while the run goes on.
 pub fn run(
@@ -115,6 +132,7 @@ pub fn run(
     stop: &Arc<AtomicBool>,
     events_log: &mut dyn std::io::Write,
 ) -> Result<LiveOutput, LiveError> {
+    check_supported(sc)?;
     let redis_password = env::redis_password(sc)?;
     let python = env::check(sc, opts.base_port)?;
     let _lock = env::lock()?;

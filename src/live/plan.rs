@@ -50,6 +50,12 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
             o,
             "  redis-server on 127.0.0.1:{base_port} (password from FTSIM_REDIS_PASSWORD, the scenario or generated; never printed)"
         );
+        if sc.cluster.redis_mode == crate::scenario::RedisMode::External {
+            let _ = writeln!(
+                o,
+                "  (redis mode external: the managed Redis is this local redis-server, on no node of the cluster)"
+            );
+        }
     }
     for (i, pod) in sc.initial_ray_pods().iter().enumerate() {
         let ip = format!("127.0.0.{}", 2 + i);

@@ -5,22 +5,26 @@ use crate::engine::SimDuration;
 use crate::scenario::{RedisMode, Timings};
 
 /// How long a Redis outage of `duration` lasts for its clients: a single Redis is down for the
-/// whole outage; an HA Redis fails over to a replica after `redis_failover_s` at most.
+/// whole outage; an HA Redis fails over to a replica after `redis_failover_s` at most, a managed
+/// one outside the cluster after `external_redis_failover_s` at most.
 pub fn outage_length(duration: SimDuration, mode: RedisMode, t: &Timings) -> SimDuration {
     match mode {
         RedisMode::Single => duration,
         RedisMode::Ha => duration.min(t.redis_failover),
+        RedisMode::External => duration.min(t.external_redis_failover),
     }
 }
 
 /// How long Redis is away when the node that hosts its pod is lost (GCS fault tolerance): an HA
 /// Redis promotes a replica after `redis_failover_s`; a single Redis pod is back once Kubernetes
 /// has collected the lost pod and its replacement has started (`orphan_pod_gc_s` +
-/// `pod_start_s`); without Kubernetes (plain Ray on VMs) nothing brings a single Redis back.
+/// `pod_start_s`); without Kubernetes (plain Ray on VMs) nothing brings a single Redis back. A
+/// Redis outside the cluster is on no node: no node loss takes it.
 pub fn back_after_node_loss(mode: RedisMode, t: &Timings, repairs: Repairs) -> Option<SimDuration> {
     match mode {
         RedisMode::Ha => Some(t.redis_failover),
         RedisMode::Single => repairs.pod_recreation.then(|| t.orphan_pod_gc + t.pod_start),
+        RedisMode::External => Some(SimDuration::ZERO),
     }
 }
 
@@ -36,6 +40,8 @@ mod tests {
         assert_eq!(outage_length(long, RedisMode::Ha, &t), t.redis_failover);
         let short = SimDuration::from_secs(1).min(t.redis_failover);
         assert_eq!(outage_length(short, RedisMode::Ha, &t), short);
+        assert_eq!(t.external_redis_failover, SimDuration::from_secs(15));
+        assert_eq!(outage_length(long, RedisMode::External, &t), t.external_redis_failover);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod shape;
 pub mod show;
 pub mod suggest;
 pub mod timings_file;
+pub mod topology;
 pub mod traffic_mode;
 pub mod validate;
 pub mod yaml;

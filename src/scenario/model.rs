@@ -56,6 +56,11 @@ pub struct Cluster {
     pub redis_mode: RedisMode,
     /// Index of the Kubernetes node that hosts the Redis pod.
     pub redis_node: u32,
+    /// Node pools in file order: nodes are numbered across them (`node-1` .. in the first pool,
+    /// then the next pool's); one pool of every node by default.
+    pub node_pools: Vec<NodePool>,
+    /// Index of the pool the head pod runs on.
+    pub head_pool: usize,
     /// The Redis password live mode sets (`FTSIM_REDIS_PASSWORD` overrides it; generated when
     /// neither is given).
     pub redis_password: Option<super::secret::Secret>,
@@ -81,6 +86,19 @@ pub struct WorkerGroup {
     pub replicas: u32,
     /// `num-cpus` of each pod, milli-CPUs.
     pub cpus_milli: u64,
+    /// Index of the node pool its pods run on.
+    pub pool: usize,
+}
+
+/// A pool of Kubernetes nodes, all in one zone (a node pool's `nodeSelector`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePool {
+    /// Pool name.
+    pub name: String,
+    /// Its nodes.
+    pub nodes: u32,
+    /// The zone its nodes are in.
+    pub zone: String,
 }
 
 /// Redis topology.
@@ -90,6 +108,9 @@ pub enum RedisMode {
     Single,
     /// Highly available: an outage lasts at most the failover time.
     Ha,
+    /// A managed Redis outside the cluster (on no Kubernetes node): node and zone losses do not
+    /// take it; an outage lasts at most the service's failover time.
+    External,
 }
 
 /// Where Serve runs HTTP proxies.
@@ -179,6 +200,8 @@ pub struct Timings {
     pub orphan_pod_gc: SimDuration,
     pub node_provisioning: SimDuration,
     pub redis_failover: SimDuration,
+    /// Failover of a managed Redis outside the cluster (`redis.mode` = `external`).
+    pub external_redis_failover: SimDuration,
     /// `RAY_SERVE_KV_TIMEOUT_S` of the live cluster.
     pub serve_kv_timeout: SimDuration,
     /// `LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND` of the live cluster.
@@ -435,6 +458,18 @@ pub enum FaultKind {
     NodeLoss {
         /// Node name, or random among the Ready nodes running a Ray pod (the head's included).
         target: Option<String>,
+        /// Without a target, draw only among these nodes (a failure process of one pool or
+        /// zone); `None`: among all.
+        among: Option<Vec<String>>,
+        /// Black-holed (`true`) or refusing connections.
+        unreachable: bool,
+    },
+    /// Every node of a zone is lost at once, each as by a [`FaultKind::NodeLoss`].
+    ZoneOutage {
+        /// The zone.
+        zone: String,
+        /// Its nodes, in node order.
+        nodes: Vec<String>,
         /// Black-holed (`true`) or refusing connections.
         unreachable: bool,
     },
@@ -489,6 +524,7 @@ impl FaultKind {
             FaultKind::ProxyCrash { .. } => "proxy_crash",
             FaultKind::WorkerPodDeletion { .. } => "worker_pod_deletion",
             FaultKind::NodeLoss { .. } => "node_loss",
+            FaultKind::ZoneOutage { .. } => "zone_outage",
             FaultKind::HeadPodCrash => "head_pod_crash",
             FaultKind::RedisOutage { .. } => "redis_outage",
             FaultKind::GcsCrash => "gcs_crash",

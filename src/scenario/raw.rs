@@ -63,6 +63,21 @@ pub struct RawCluster {
     pub gcs_fault_tolerance: Option<bool>,
     #[serde(default)]
     pub redis: RawRedis,
+    /// Recorded only when given, so that reports of one-pool scenarios stay as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_pools: Option<Vec<RawNodePool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_pool: Option<String>,
+}
+
+/// A pool of Kubernetes nodes in one zone.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodePool {
+    pub name: String,
+    pub nodes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 /// KubeRay, or Ray started with plain `ray start`.
@@ -82,6 +97,8 @@ pub struct RawWorkerGroup {
     pub replicas: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub num_cpus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
 }
 
 /// The external Redis used by GCS fault tolerance.
@@ -103,6 +120,7 @@ pub struct RawRedis {
 pub enum RawRedisMode {
     Single,
     Ha,
+    External,
 }
 
 /// The Serve application: one deployment, as in the guide's working example.
@@ -212,6 +230,8 @@ pub struct RawTimings {
     /// Recorded only when given, like the two below, so that earlier reports stay as they were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serve_kv_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_redis_failover_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub long_poll_timeout_min_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -377,6 +397,12 @@ pub enum RawFault {
         at_s: f64,
         duration_s: f64,
     },
+    ZoneOutage {
+        at_s: f64,
+        zone: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        network: Option<RawNetwork>,
+    },
     GcsCrash {
         at_s: f64,
     },
@@ -426,6 +452,10 @@ pub enum RawFailure {
         min_gap_s: Option<f64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         network: Option<RawNetwork>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        zone: Option<String>,
     },
     WorkerPodDeletion {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -492,7 +522,10 @@ pub enum RawFailure {
     },
     ZoneLoss {
         name: String,
-        nodes: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nodes: Option<Vec<String>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        zone: Option<String>,
         ttf: RawDist,
         #[serde(skip_serializing_if = "Option::is_none")]
         min_gap_s: Option<f64>,

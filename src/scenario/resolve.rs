@@ -11,6 +11,9 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     raw.description.get_or_insert_with(|| f::DESCRIPTION.default_as());
     let duration = raw.duration_s.or(f::DURATION_S.default_f64()).unwrap_or_default();
     raw.bucket_s.get_or_insert(default_bucket_s(duration));
+    if let Some(pools) = &raw.cluster.node_pools {
+        raw.cluster.k8s_nodes.get_or_insert(pools.iter().map(|p| p.nodes).fold(0, u64::saturating_add));
+    }
     for field in FIELDS {
         field.fill_default(&mut raw);
     }
@@ -37,7 +40,7 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
             RawFault::ReplicaHealthCheckFailure { mode, .. } => {
                 mode.get_or_insert_with(|| f::FAULT_MODE.default_as());
             }
-            RawFault::NodeLoss { network, .. } => {
+            RawFault::NodeLoss { network, .. } | RawFault::ZoneOutage { network, .. } => {
                 network.get_or_insert_with(|| f::FAULT_NETWORK.default_as());
             }
             RawFault::ContainerCrash { reason, .. } => {
@@ -97,9 +100,22 @@ fn default_bucket_s(duration_s: f64) -> f64 {
 }
 
 fn resolve_cluster(c: &mut RawCluster) {
+    // With node pools, the head and each group name their pool (the first by default) and each
+    // pool its zone (its own name by default); without, nothing is added, so that reports of
+    // one-pool scenarios stay as they were.
+    let first_pool = c.node_pools.as_ref().and_then(|p| p.first()).map(|p| p.name.clone());
+    for p in c.node_pools.iter_mut().flatten() {
+        p.zone.get_or_insert_with(|| p.name.clone());
+    }
+    if let Some(first) = &first_pool {
+        c.head_pool.get_or_insert_with(|| first.clone());
+    }
     let groups = c.worker_groups.get_or_insert_with(|| f::WORKER_GROUPS.default_as());
     for g in groups.iter_mut() {
         g.num_cpus = g.num_cpus.or(f::WORKER_GROUP_NUM_CPUS.default_f64());
+        if let Some(first) = &first_pool {
+            g.pool.get_or_insert_with(|| first.clone());
+        }
     }
     c.redis.mode.get_or_insert_with(|| f::REDIS_MODE.default_as());
     // The guide's Redis pod shares a node with the first worker pod (node-2).

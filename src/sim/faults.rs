@@ -156,11 +156,12 @@ impl World {
                     None => self.log(Component::Fault, &format!("#{i}"), format_args!("pod already gone")),
                 }
             }
-            FaultKind::NodeLoss { target, unreachable } => {
+            FaultKind::NodeLoss { target, among, unreachable } => {
                 let node = match &target {
                     Some(n) => self.k8s.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
                     None => {
-                        let nodes = targets::node_candidates((0..self.k8s.nodes.len()).map(|n| {
+                        let in_scope = |n: &usize| among.as_ref().is_none_or(|a| a.contains(&self.k8s.nodes[*n].name));
+                        let nodes = targets::node_candidates((0..self.k8s.nodes.len()).filter(in_scope).map(|n| {
                             let id = NodeId(n as u32);
                             NodeView {
                                 id,
@@ -186,6 +187,10 @@ impl World {
                     }
                     None => self.log(Component::Fault, &format!("#{i}"), format_args!("no node to lose")),
                 }
+            }
+            FaultKind::ZoneOutage { zone, nodes, unreachable } => {
+                self.record_fault(i, Some(zone));
+                self.lose_zone(&nodes, unreachable, i);
             }
             FaultKind::HeadPodCrash => {
                 let head = self.k8s.head;

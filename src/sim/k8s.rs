@@ -40,6 +40,8 @@ pub struct K8sNode {
     pub state: NodeState,
     /// The fault that lost it last.
     pub lost_by: Option<usize>,
+    /// Its node pool.
+    pub pool: usize,
 }
 
 /// What a pod runs.
@@ -108,6 +110,8 @@ pub struct Pod {
     pub name: String,
     /// Head or worker.
     pub role: PodRole,
+    /// The node pool it may be scheduled on.
+    pub pool: usize,
     /// The node it is bound to.
     pub node: Option<NodeId>,
     /// Lifecycle phase.
@@ -166,9 +170,14 @@ impl Kubernetes {
     /// The cluster's nodes, all Ready, and no pod yet.
     pub fn new(cluster: &Cluster) -> Self {
         let nodes: Vec<K8sNode> = (1..=cluster.k8s_nodes)
-            .map(|i| K8sNode { name: names::node(i), state: NodeState::Ready, lost_by: None })
+            .map(|i| K8sNode {
+                name: names::node(i),
+                state: NodeState::Ready,
+                lost_by: None,
+                pool: cluster.pool_of_node(i - 1),
+            })
             .collect();
-        let pod_index = PodIndex::build(&nodes, &[], cluster.ray_pods_per_node);
+        let pod_index = PodIndex::build(&nodes, &[], cluster.ray_pods_per_node, cluster.node_pools.len());
         Kubernetes {
             nodes,
             pods: Vec::new(),
@@ -195,8 +204,8 @@ impl World {
         }
         p.phase = phase;
         let name = p.name.clone();
-        let node = p.node;
-        self.k8s.pod_index.pod_phase_changed(pod, node, from, phase);
+        let (node, pool) = (p.node, p.pool);
+        self.k8s.pod_index.pod_phase_changed(pod, pool, node, from, phase);
         self.log(Component::Pod, &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
         self.observed.levels_dirty = true;
     }
@@ -204,9 +213,14 @@ impl World {
     /// Creates a new Ray pod object (KubeRay) and schedules it if a node has room.
     pub(super) fn create_pod(&mut self, name: String, role: PodRole, cpus_milli: u64) -> PodId {
         let id = PodId(self.k8s.pods.len() as u32);
+        let pool = self.scenario.cluster.pool_of_group(match role {
+            PodRole::Head => None,
+            PodRole::Worker(g) => Some(g),
+        });
         self.k8s.pods.push(Pod {
             name: name.clone(),
             role,
+            pool,
             node: None,
             phase: PodPhase::Pending,
             raylet: Raylet::Down,
@@ -221,26 +235,12 @@ impl World {
             gcs_knows_dead: false,
             gcs_death_due: false,
         });
-        self.k8s.pod_index.pod_created(id);
+        self.k8s.pod_index.pod_created(id, pool);
         let by = if self.repairs().pod_recreation { "created by KubeRay" } else { "a VM's Ray node" };
         self.log(Component::Pod, &name, format_args!("{by} (PENDING)"));
         self.observed.levels_dirty = true;
         self.schedule_pending_pods();
         id
-    }
-
-    /// Binds pending pods to Ready nodes with room, in creation order.
-    pub(super) fn schedule_pending_pods(&mut self) {
-        while let (Some(pod), Some(node)) =
-            (self.k8s.pod_index.first_pending(), self.k8s.pod_index.first_node_with_room())
-        {
-            self.k8s.pods[pod.ix()].node = Some(node);
-            self.k8s.pod_index.pod_bound(node);
-            let node_name = self.k8s.nodes[node.ix()].name.clone();
-            self.set_pod_phase(pod, PodPhase::Creating, &format!("scheduled on {node_name}"));
-            let inc = self.k8s.pods[pod.ix()].inc;
-            self.schedule_in(self.scenario.timings.pod_start, Event::PodStarted { pod, inc });
-        }
     }
 
     /// The container is created: workers wait for the GCS first, the head starts Ray.
@@ -418,78 +418,6 @@ impl World {
         if role == PodRole::Head {
             self.k8s.head = Some(id);
         }
-    }
-
-    /// A Kubernetes node is lost with every pod on it.
-    pub(super) fn lose_node(&mut self, node: NodeId, unreachable: bool, fault: usize) {
-        if self.k8s.nodes[node.ix()].state != NodeState::Ready {
-            return;
-        }
-        self.k8s.nodes[node.ix()].state = NodeState::Lost;
-        self.k8s.pod_index.node_ready_changed(node, false);
-        self.k8s.nodes[node.ix()].lost_by = Some(fault);
-        let name = self.k8s.nodes[node.ix()].name.clone();
-        self.log(Component::Node, &name, format_args!("READY -> LOST (fault #{fault})"));
-        self.observed.levels_dirty = true;
-        if self.scenario.cluster.redis_node == node.0 {
-            self.redis_pod_lost(fault);
-        }
-        let pods: Vec<PodId> = (0..self.k8s.pods.len())
-            .map(|i| PodId(i as u32))
-            .filter(|p| self.k8s.pods[p.ix()].node == Some(node) && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-            .collect();
-        for pod in pods {
-            let p = &mut self.k8s.pods[pod.ix()];
-            p.fault = Some(fault);
-            p.inc += 1;
-            if unreachable {
-                p.unreachable_since = Some(self.now);
-            }
-            let was_alive = p.ray_alive();
-            let inc = p.inc;
-            self.kill_ray_processes(pod, Cause::NodeLost { unreachable }, false);
-            self.set_pod_phase(pod, PodPhase::Lost, &format!("node {name} lost"));
-            if was_alive {
-                let detect = self.scenario.timings.gcs_node_death_detection(unreachable);
-                self.schedule_in(detect, Event::GcsNodeDeath(pod));
-            }
-            if self.repairs().node_lifecycle {
-                self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
-            }
-        }
-        // Without Kubernetes nobody marks the VM NotReady or replaces it: only the GCS notices.
-        if self.repairs().node_lifecycle {
-            self.schedule_in(self.scenario.timings.node_monitor_grace, Event::NodeNotReady(node));
-            self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
-        }
-    }
-
-    /// The node's kubelet has been silent for the node-monitor grace period: the node controller
-    /// marks it NotReady (Kubernetes `pkg/controller/nodelifecycle`, `--node-monitor-grace-period`)
-    /// and its pods leave the Service endpoints. Kubernetes has noticed the loss: the fault is
-    /// detected, even when the GCS that would also notice it was on that node.
-    pub(super) fn on_node_not_ready(&mut self, node: NodeId) {
-        if let Some(f) = self.k8s.nodes[node.ix()].lost_by {
-            self.detect(f);
-        }
-        for i in 0..self.k8s.pods.len() {
-            if self.k8s.pods[i].node == Some(node) && self.k8s.pods[i].endpoint_ready {
-                self.k8s.pods[i].endpoint_ready = false;
-                let name = self.k8s.pods[i].name.clone();
-                self.log(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
-            }
-        }
-    }
-
-    /// A replacement node joins (same name, empty).
-    pub(super) fn on_node_provisioned(&mut self, node: NodeId) {
-        let n = &mut self.k8s.nodes[node.ix()];
-        n.state = NodeState::Ready;
-        let name = n.name.clone();
-        self.k8s.pod_index.node_ready_changed(node, true);
-        self.log(Component::Node, &name, format_args!("LOST -> READY (replacement provisioned)"));
-        self.observed.levels_dirty = true;
-        self.schedule_pending_pods();
     }
 
     /// Kubernetes readiness probe (RayService workers: failureThreshold 1): ready when Ray runs and

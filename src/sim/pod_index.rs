@@ -1,6 +1,6 @@
 //! Kubernetes scheduling index, kept up to date by the pod and node transitions, so that binding
-//! pending pods costs O(log n) per pod instead of a scan of every node and pod for every pending
-//! pod.
+//! pending pods costs O(pools + log n) per pod instead of a scan of every node and pod for every
+//! pending pod. A pod is scheduled only onto its node pool's nodes (its group's `nodeSelector`).
 //!
 //! Every pod phase change goes through `World::set_pod_phase`, every binding through the
 //! scheduler and every node state change through `lose_node` / `on_node_provisioned`; each tells
@@ -15,31 +15,35 @@ use crate::sim::world::World;
 /// The index.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodIndex {
-    /// Pods in phase PENDING, in creation order.
-    pending: BTreeSet<PodId>,
+    /// Pods in phase PENDING, in creation order, per node pool.
+    pending: Vec<BTreeSet<PodId>>,
     /// Pods bound to each node and not gone.
     on_node: Vec<u32>,
     /// Whether each node is Ready.
     ready: Vec<bool>,
-    /// Ready nodes holding fewer pods than the per-node cap.
-    with_room: BTreeSet<NodeId>,
+    /// Ready nodes holding fewer pods than the per-node cap, per node pool.
+    with_room: Vec<BTreeSet<NodeId>>,
+    /// The pool of each node.
+    node_pool: Vec<usize>,
     /// Ray pods per Kubernetes node.
     cap: u32,
 }
 
 impl PodIndex {
-    /// The index of `nodes` and `pods` with `cap` pods per node, built from scratch.
-    pub fn build(nodes: &[K8sNode], pods: &[Pod], cap: u32) -> Self {
+    /// The index of `nodes` (in `pools` node pools) and `pods` with `cap` pods per node, built
+    /// from scratch.
+    pub fn build(nodes: &[K8sNode], pods: &[Pod], cap: u32, pools: usize) -> Self {
         let mut ix = PodIndex {
-            pending: BTreeSet::new(),
+            pending: vec![BTreeSet::new(); pools],
             on_node: vec![0; nodes.len()],
             ready: nodes.iter().map(|n| n.state == NodeState::Ready).collect(),
-            with_room: BTreeSet::new(),
+            with_room: vec![BTreeSet::new(); pools],
+            node_pool: nodes.iter().map(|n| n.pool).collect(),
             cap,
         };
         for (i, p) in pods.iter().enumerate() {
             if p.phase == PodPhase::Pending {
-                ix.pending.insert(PodId(i as u32));
+                ix.pending[p.pool].insert(PodId(i as u32));
             }
             if let Some(n) = p.node.filter(|_| p.phase != PodPhase::Gone) {
                 ix.on_node[n.ix()] += 1;
@@ -51,28 +55,26 @@ impl PodIndex {
         ix
     }
 
-    /// The earliest-created pending pod.
-    pub fn first_pending(&self) -> Option<PodId> {
-        self.pending.first().copied()
+    /// The next binding: the earliest-created pending pod whose pool has a Ready node with room,
+    /// and the lowest-numbered such node of its pool.
+    pub fn next_binding(&self) -> Option<(PodId, NodeId)> {
+        (self.pending.iter().zip(&self.with_room))
+            .filter_map(|(pending, room)| Some((*pending.first()?, *room.first()?)))
+            .min_by_key(|(pod, _)| *pod)
     }
 
-    /// The lowest-numbered Ready node with room for a pod.
-    pub fn first_node_with_room(&self) -> Option<NodeId> {
-        self.with_room.first().copied()
+    /// `pod` of node pool `pool` was created, PENDING and unbound.
+    pub fn pod_created(&mut self, pod: PodId, pool: usize) {
+        self.pending[pool].insert(pod);
     }
 
-    /// `pod` was created, PENDING and unbound.
-    pub fn pod_created(&mut self, pod: PodId) {
-        self.pending.insert(pod);
-    }
-
-    /// `pod` (bound to `node`, if any) moved from phase `from` to `to`.
-    pub fn pod_phase_changed(&mut self, pod: PodId, node: Option<NodeId>, from: PodPhase, to: PodPhase) {
+    /// `pod` of node pool `pool` (bound to `node`, if any) moved from phase `from` to `to`.
+    pub fn pod_phase_changed(&mut self, pod: PodId, pool: usize, node: Option<NodeId>, from: PodPhase, to: PodPhase) {
         if from == PodPhase::Pending {
-            self.pending.remove(&pod);
+            self.pending[pool].remove(&pod);
         }
         if to == PodPhase::Pending {
-            self.pending.insert(pod);
+            self.pending[pool].insert(pod);
         }
         if let Some(n) = node {
             match (from == PodPhase::Gone, to == PodPhase::Gone) {
@@ -97,10 +99,11 @@ impl PodIndex {
     }
 
     fn refresh(&mut self, node: NodeId) {
+        let room = &mut self.with_room[self.node_pool[node.ix()]];
         if self.ready[node.ix()] && self.on_node[node.ix()] < self.cap {
-            self.with_room.insert(node);
+            room.insert(node);
         } else {
-            self.with_room.remove(&node);
+            room.remove(&node);
         }
     }
 }
@@ -109,7 +112,8 @@ impl World {
     /// Panics if the scheduling index differs from one rebuilt from the pods and nodes.
     #[cfg(debug_assertions)]
     pub(crate) fn check_pod_index(&self) {
-        let fresh = PodIndex::build(&self.k8s.nodes, &self.k8s.pods, self.scenario.cluster.ray_pods_per_node);
+        let c = &self.scenario.cluster;
+        let fresh = PodIndex::build(&self.k8s.nodes, &self.k8s.pods, c.ray_pods_per_node, c.node_pools.len());
         assert_eq!(
             self.k8s.pod_index, fresh,
             "t={}: the pod scheduling index drifted from the pods and nodes",

@@ -91,12 +91,13 @@ impl Orchestrator<'_> {
 
     /// The node index fault `i` hits: `target`, or a Ready node running a Ray pod drawn with
     /// the fault's stream, as the simulator draws it.
-    fn resolve_node(&mut self, i: usize, target: Option<&str>) -> Option<usize> {
+    fn resolve_node(&mut self, i: usize, target: Option<&str>, among: Option<&[String]>) -> Option<usize> {
         if let Some(t) = target {
             return names::node_index(t).map(|n| n as usize - 1);
         }
         let ops = &self.ops;
-        let nodes = (0..ops.nodes_ready.len()).map(|n| NodeView {
+        let in_scope = |n: &usize| among.is_none_or(|a| a.contains(&names::node(*n as u32 + 1)));
+        let nodes = (0..ops.nodes_ready.len()).filter(in_scope).map(|n| NodeView {
             id: n,
             ready: ops.nodes_ready[n],
             hosts_running_pod: ops.pods.values().any(|p| p.node == n && !p.gone && !p.expect_exit),
@@ -170,10 +171,19 @@ impl Orchestrator<'_> {
                 let deadline = Duration::from(self.sc.timings.node_drain_timeout) + Duration::from_secs(5);
                 self.schedule(deadline, Task::DrainDeadline(pod));
             }
-            FaultKind::NodeLoss { target, unreachable } => match self.resolve_node(i, target.as_deref()) {
-                Some(node) => self.lose_node(i, node, unreachable)?,
-                None => self.no_target(i)?,
-            },
+            FaultKind::NodeLoss { target, among, unreachable } => {
+                match self.resolve_node(i, target.as_deref(), among.as_deref()) {
+                    Some(node) => self.lose_nodes(i, &[node], names::node(node as u32 + 1), unreachable)?,
+                    None => self.no_target(i)?,
+                }
+            }
+            FaultKind::ZoneOutage { zone, nodes, unreachable } => {
+                let ready: Vec<usize> = (nodes.iter())
+                    .filter_map(|n| names::node_index(n).map(|k| k as usize - 1))
+                    .filter(|&n| self.ops.nodes_ready.get(n).copied().unwrap_or(false))
+                    .collect();
+                self.lose_nodes(i, &ready, zone, unreachable)?;
+            }
             FaultKind::HeadPodCrash => {
                 // The pod is deleted: KubeRay creates the next head at once, which starts after
                 // the pod start.
@@ -219,18 +229,20 @@ impl Orchestrator<'_> {
         Ok(())
     }
 
-    /// Fault `i` loses node index `node`: its pods are killed (or frozen when `unreachable`)
-    /// and KubeRay recreates them after garbage collection (and provisioning when no node has
-    /// room) plus the pod start.
-    fn lose_node(&mut self, i: usize, node: usize, unreachable: bool) -> Result<(), LiveError> {
+    /// Fault `i` (recorded with `target`) loses node indexes `nodes` at once: their pods are
+    /// killed (or frozen when `unreachable`) and KubeRay recreates them after garbage collection
+    /// (and provisioning when no node has room) plus the pod start.
+    fn lose_nodes(&mut self, i: usize, nodes: &[usize], target: String, unreachable: bool) -> Result<(), LiveError> {
         let victims: Vec<String> = (self.ops.in_creation_order().into_iter())
-            .filter(|(_, p)| !p.gone && p.node == node)
+            .filter(|(_, p)| !p.gone && nodes.contains(&p.node))
             .map(|(n, _)| n.clone())
             .collect();
         let proxied = victims.iter().filter(|pod| self.obs.proxy_serves(pod)).cloned().collect();
         let detector = Detector::NodeLost { pods: victims.clone(), proxied };
-        self.record_fault(i, Some(names::node(node as u32 + 1)), Some(detector));
-        self.ops.nodes_ready[node] = false;
+        self.record_fault(i, Some(target), Some(detector));
+        for &node in nodes {
+            self.ops.nodes_ready[node] = false;
+        }
         let t = &self.sc.timings;
         let provisioning = Duration::from(t.node_provisioning);
         let grace = Duration::from(t.node_monitor_grace);
@@ -245,17 +257,25 @@ impl Orchestrator<'_> {
         self.refresh_endpoints();
         let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
         let delay = Duration::from(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        // Without Kubernetes (plain Ray) the VMs are not replaced and nobody marks them NotReady.
+        let lifecycle = self.repairs().node_lifecycle;
+        if lifecycle {
+            for &node in nodes {
+                self.ops.node_back_at.push((self.now() + provisioning, node));
+            }
+        }
         for pod in victims {
             self.recreate_after(&pod, delay);
         }
-        if self.sc.cluster.gcs_fault_tolerance && self.sc.cluster.redis_node as usize == node {
+        let redis = self.sc.cluster.redis_pod_node().map(|n| n as usize);
+        if self.sc.cluster.gcs_fault_tolerance && redis.is_some_and(|n| nodes.contains(&n)) {
             self.redis_node_lost(i)?;
         }
-        // Without Kubernetes (plain Ray) the VM is not replaced and nobody marks it NotReady.
-        if self.repairs().node_lifecycle {
-            self.ops.node_back_at.push((self.now() + provisioning, node));
-            // Its pods stay Service endpoints until the node turns NotReady.
-            self.schedule(grace, Task::NodeNotReady(node));
+        if lifecycle {
+            for &node in nodes {
+                // Its pods stay Service endpoints until the node turns NotReady.
+                self.schedule(grace, Task::NodeNotReady(node));
+            }
         }
         Ok(())
     }

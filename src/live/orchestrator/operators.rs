@@ -111,8 +111,22 @@ impl Operators {
 
     /// A Ready node with room for one more pod, the first by number.
     pub(super) fn free_node(&self, per_node: usize) -> Option<usize> {
-        (0..self.nodes_ready.len())
-            .find(|&n| self.nodes_ready[n] && self.pods.values().filter(|p| !p.gone && p.node == n).count() < per_node)
+        (0..self.nodes_ready.len()).find(|&n| self.nodes_ready[n] && self.pods_on(n) < per_node)
+    }
+
+    /// The node a pod that waits for one gets: the first lost node to be back (the
+    /// lowest-numbered of those back at once) not yet promised to `per_node` pods, as the
+    /// simulator's scheduler binds pending pods in creation order to the nodes that return
+    /// (several come back at once after a zone outage).
+    pub(super) fn returning_node(&self, per_node: usize) -> Option<usize> {
+        let mut back = self.node_back_at.clone();
+        back.sort();
+        back.into_iter().map(|(_, n)| n).find(|&n| self.pods_on(n) < per_node)
+    }
+
+    /// Pods on node `n` that are not gone (running, or promised to it).
+    fn pods_on(&self, n: usize) -> usize {
+        self.pods.values().filter(|p| !p.gone && p.node == n).count()
     }
 }
 
@@ -231,7 +245,8 @@ impl Orchestrator<'_> {
                 self.ops.head.clone()
             }
         };
-        let node = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).unwrap_or(state.node);
+        let per_node = self.sc.cluster.ray_pods_per_node as usize;
+        let node = self.ops.free_node(per_node).or_else(|| self.ops.returning_node(per_node)).unwrap_or(state.node);
         let created = self.ops.created;
         self.ops.created += 1;
         let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };

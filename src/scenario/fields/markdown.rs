@@ -151,6 +151,7 @@ pub(super) fn source_of(source: &Source) -> String {
         Source::Ftsim("") => "ftsim's choice".to_string(),
         Source::Ftsim(s) => format!("ftsim's choice: {s}"),
         Source::Guess(s) => format!("**GUESS** — {s}"),
+        Source::Vendor(s) => format!("vendor docs: {s}"),
         Source::None => String::new(),
     }
 }

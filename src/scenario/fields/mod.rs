@@ -147,6 +147,8 @@ pub enum Source {
     Guide(&'static str),
     /// ftsim's own choice.
     Ftsim(&'static str),
+    /// A managed service's documentation (a cloud vendor's).
+    Vendor(&'static str),
     /// A number no source gives: the first to override when you know your cluster.
     Guess(&'static str),
     /// Nothing to cite.

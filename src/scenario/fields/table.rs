@@ -4,7 +4,7 @@
 //! Kubernetes, as collected in `docs/ray-defaults.md`.
 
 use super::Default::{Absent, Derived, Int, Json, MilliCpus, Num, Secs, Text};
-use super::Source::{Ftsim, Guess, Guide, KubeRay, Kubernetes, Ray};
+use super::Source::{Ftsim, Guess, Guide, KubeRay, Kubernetes, Ray, Vendor};
 use super::{Default, Field, Kind, Slot, Variant, slot};
 use crate::engine::SimDuration;
 use crate::scenario::defaults as d;
@@ -52,17 +52,26 @@ fn check_deployment(name: &str) -> Result<(), String> {
         .ok_or_else(|| format!("expected 1-100 characters from [A-Za-z0-9_-], found {}", super::show::text(name)))
 }
 
-/// A worker group's name: a lowercase DNS label other than `head`.
-fn check_group_name(name: &str) -> Result<(), String> {
+/// A pool or zone name: a lowercase DNS label.
+fn check_label(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
-        && !name.ends_with('-')
-        && name != "head";
-    ok.then_some(()).ok_or_else(|| {
-        format!("expected a lowercase DNS label (a-z, 0-9, '-'), not \"head\", found {}", super::show::text(name))
-    })
+        && !name.ends_with('-');
+    ok.then_some(())
+        .ok_or_else(|| format!("expected a lowercase DNS label (a-z, 0-9, '-'), found {}", super::show::text(name)))
+}
+
+/// A worker group's name: a lowercase DNS label other than `head`.
+fn check_group_name(name: &str) -> Result<(), String> {
+    match check_label(name) {
+        Ok(()) if name != "head" => Ok(()),
+        _ => Err(format!(
+            "expected a lowercase DNS label (a-z, 0-9, '-'), not \"head\", found {}",
+            super::show::text(name)
+        )),
+    }
 }
 
 /// Service-time distributions (`traffic.service_time.kind`).
@@ -130,6 +139,12 @@ pub const FAULT_KINDS: &[Variant] = &[
         meaning: "the head pod crashes and is deleted; KubeRay creates a new one",
     },
     Variant {
+        tag: "zone_outage",
+        fields: &[("at_s", true), ("zone", true), ("network", false)],
+        meaning: "every node of the zone (`zone`: a `cluster.node_pools[].zone`) is lost at once, each as by a \
+                  `node_loss` with this `network`; a Redis outside the cluster (`external`) is not taken",
+    },
+    Variant {
         tag: "redis_outage",
         fields: &[("at_s", true), ("duration_s", true)],
         meaning: "Redis is unreachable for `duration_s` (needs `cluster.gcs_fault_tolerance`)",
@@ -157,9 +172,17 @@ pub const FAULT_KINDS: &[Variant] = &[
 pub const FAILURE_KINDS: &[Variant] = &[
     Variant {
         tag: "node_loss",
-        fields: &[("name", false), ("ttf", true), ("min_gap_s", false), ("network", false)],
-        meaning: "each of the `cluster.k8s_nodes` nodes fails after a `ttf` draw, independently; a loss hits a \
-                  node drawn among the Ready nodes running a Ray pod",
+        fields: &[
+            ("name", false),
+            ("ttf", true),
+            ("min_gap_s", false),
+            ("network", false),
+            ("pool", false),
+            ("zone", false),
+        ],
+        meaning: "each of the `cluster.k8s_nodes` nodes (or of the `pool`'s or `zone`'s nodes, at most one of the \
+                  two) fails after a `ttf` draw, independently; a loss hits a node drawn among those of them that \
+                  are Ready and run a Ray pod",
     },
     Variant {
         tag: "worker_pod_deletion",
@@ -207,8 +230,16 @@ pub const FAILURE_KINDS: &[Variant] = &[
     },
     Variant {
         tag: "zone_loss",
-        fields: &[("name", true), ("nodes", true), ("ttf", true), ("min_gap_s", false), ("network", false)],
-        meaning: "correlated failure: all `nodes` (a zone) are lost at once after each `ttf` draw",
+        fields: &[
+            ("name", true),
+            ("nodes", false),
+            ("zone", false),
+            ("ttf", true),
+            ("min_gap_s", false),
+            ("network", false),
+        ],
+        meaning: "correlated failure: all `nodes`, or every node of `zone` (one of the two), are lost at once \
+                  after each `ttf` draw (with `zone`, each failure is one `zone_outage`)",
     },
 ];
 
@@ -269,7 +300,7 @@ const TIME_UNITS: &[&str] = &["s", "min", "h", "d"];
 
 const NAME_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$";
 const DNS_LABEL: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-const SINGLE_OR_HA: &[&str] = &["single", "ha"];
+const REDIS_MODES: &[&str] = &["single", "ha", "external"];
 
 fields! {
     SCHEMA = Field::new("$schema", Kind::Text { pattern: None, check: None }, Slot::Other)
@@ -333,14 +364,21 @@ fields! {
         .default(MilliCpus(1_000))
         .means("`num-cpus` of each pod")
         .source(Guide("the container limit, `cpu: \"1\"`"));
+    WORKER_GROUP_POOL = Field::new("cluster.worker_groups[].pool", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .default(Derived("the first pool"))
+        .means("the node pool the group's pods run on (its `nodeSelector`): they are scheduled only there");
     GCS_FAULT_TOLERANCE =
         Field::new("cluster.gcs_fault_tolerance", Kind::Bool, slot!(Bool, cluster.gcs_fault_tolerance))
             .default(Default::Bool(true))
             .means("GCS fault tolerance with an external Redis")
             .source(Guide("`ray.io/ft-enabled: \"true\"`"));
-    REDIS_MODE = Field::new("cluster.redis.mode", Kind::Choice(SINGLE_OR_HA), Slot::Other)
+    REDIS_MODE = Field::new("cluster.redis.mode", Kind::Choice(REDIS_MODES), Slot::Other)
         .default(Text("single"))
-        .means("`single`, or `ha`: an outage then lasts at most `timings.redis_failover_s`");
+        .means(
+            "`single` (one Redis pod); `ha`: an outage then lasts at most `timings.redis_failover_s`; `external`: \
+             a managed Redis outside the cluster (on no Kubernetes node, so `redis.node` is not used and node or \
+             zone losses do not take it), whose outage lasts at most `timings.external_redis_failover_s`",
+        );
     REDIS_NODE = Field::new(
         "cluster.redis.node",
         Kind::Text { pattern: Some("^node-[1-9][0-9]*$"), check: None },
@@ -359,6 +397,30 @@ fields! {
         "live mode only: Redis' password (1-128 printable ASCII characters, no spaces, quotes or backslashes); \
          `FTSIM_REDIS_PASSWORD` overrides it; reports record it as `[REDACTED]`",
     );
+    NODE_POOLS = Field::new("cluster.node_pools", Kind::Objects, Slot::Other)
+        .default(Derived("one pool `default` of the `k8s_nodes` nodes in zone `default`"))
+        .means(
+            "node pools, at most 100: nodes are numbered across them in order (`node-1`.. in the first); \
+             `k8s_nodes`, when given, must equal their sum; recorded in reports only when given",
+        );
+    NODE_POOL_NAME = Field::new(
+        "cluster.node_pools[].name",
+        Kind::Text { pattern: Some(DNS_LABEL), check: Some(check_label) },
+        Slot::Other,
+    )
+    .means("pool name: a lowercase DNS label, unique");
+    NODE_POOL_NODES = Field::new("cluster.node_pools[].nodes", Kind::Int { lo: 1, hi: d::MAX_NODES }, Slot::Other)
+        .means("nodes of the pool");
+    NODE_POOL_ZONE = Field::new(
+        "cluster.node_pools[].zone",
+        Kind::Text { pattern: Some(DNS_LABEL), check: Some(check_label) },
+        Slot::Other,
+    )
+    .default(Derived("the pool's name"))
+    .means("the zone of the pool's nodes (`topology.kubernetes.io/zone`); pools may share a zone");
+    HEAD_POOL = Field::new("cluster.head_pool", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .default(Derived("the first pool"))
+        .means("the pool the head pod runs on");
 
     DEPLOYMENT = Field::new(
         "serve.deployment",
@@ -531,6 +593,8 @@ fields! {
     FAULT_NETWORK = Field::new("faults[].network", Kind::Choice(&["unreachable", "refused"]), Slot::Other)
         .default(Text("unreachable"))
         .means("how a lost node looks: black-holed calls hang, refused ones fail at once");
+    FAULT_ZONE = Field::new("faults[].zone", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .means("`zone_outage`: a zone of `cluster.node_pools`");
     FAULT_REASON = Field::new("faults[].reason", Kind::Choice(&["oom_killed", "error"]), Slot::Other)
         .default(Text("oom_killed"))
         .means("why the container died (`OOMKilled`, exit 137, or `Error`): recorded only, both restart alike");
@@ -591,6 +655,12 @@ fields! {
         .source(Guess("time for a recreated pod to be ready, by default about 40 s"));
     FAILURE_NODES = Field::new("failures[].nodes", Kind::TextList, Slot::Other)
         .means("the nodes of the zone, `node-1` to `node-<k8s_nodes>`, each once");
+    FAILURE_POOL = Field::new("failures[].pool", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .default(Absent("every node"))
+        .means("`node_loss`: only the nodes of this pool fail");
+    FAILURE_ZONE = Field::new("failures[].zone", Kind::Text { pattern: None, check: None }, Slot::Other)
+        .default(Absent("every node"))
+        .means("`node_loss`: only the nodes of this zone fail; `zone_loss`: the zone that fails");
 
     MIN_SUCCESS_RATIO = Field::new("slo.min_success_ratio", Kind::Ratio, slot!(F64, slo.min_success_ratio))
         .default(Num(0.99))
@@ -814,6 +884,16 @@ fields! {
         .default(s(30))
         .means("a highly available Redis promotes a replica this long after its primary fails")
         .source(Guess("Redis Sentinel's sample `down-after-milliseconds` is 30000; managed Redis is often faster"));
+    EXTERNAL_REDIS_FAILOVER_S = Field::new("timings.external_redis_failover_s", Kind::SECS, Slot::Other)
+        .default(s(15))
+        .means(
+            "a managed Redis outside the cluster (`cluster.redis.mode` = `external`) is back this long after its \
+             primary fails (automatic failover to a replica in another zone); recorded in reports only when given",
+        )
+        .source(Vendor(
+            "Azure Cache for Redis, \"Failover and patching\" (learn.microsoft.com/azure/azure-cache-for-redis/\
+             cache-failover): an unplanned failover typically completes within 10 to 15 seconds; the upper bound",
+        ));
     SERVE_KV_TIMEOUT_S = Field::new("timings.serve_kv_timeout_s", Kind::POSITIVE_SECS, Slot::Other)
         .default(s(5))
         .means(

@@ -3,16 +3,17 @@
 
 use serde_json::json;
 
+use super::gcs::Address;
 use super::{Level, Reader, items, shown, whole};
 use crate::scenario::error::JsonPath;
 use crate::scenario::yaml::{Node, Value};
 
-/// Reads the head group and the worker groups; returns whether the head's environment gives a
-/// Redis address (`RAY_REDIS_ADDRESS`).
-pub(super) fn read(r: &mut Reader<'_>, spec: &Node, path: &JsonPath) -> bool {
+/// Reads the head group and the worker groups; returns the Redis address the head's
+/// environment gives (`RAY_REDIS_ADDRESS`), if any.
+pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> Option<Address<'n>> {
     let mut pods: u64 = 1;
     let head_path = path.key("headGroupSpec");
-    let mut head_address = false;
+    let mut head_address = None;
     match r.take(spec, "headGroupSpec") {
         Some(head) => {
             if let Some(replicas) = r.take(head, "replicas") {
@@ -142,7 +143,7 @@ fn check_bounds(
 /// environment gives a Redis address.
 struct Pod<'n> {
     cpus: Option<(f64, &'n Node, JsonPath)>,
-    redis_address: bool,
+    redis_address: Option<Address<'n>>,
 }
 
 /// `rayStartParams` and `template`: `num-cpus` wins over the Ray container's cpu limit, which
@@ -152,7 +153,7 @@ fn read_pod<'n>(r: &mut Reader<'_>, group: &'n Node, path: &JsonPath) -> Pod<'n>
     if let Some(params) = r.take(group, "rayStartParams") {
         cpus = start_params(r, params, &path.key("rayStartParams"));
     }
-    let mut redis_address = false;
+    let mut redis_address = None;
     let template_path = path.key("template").key("spec").key("containers");
     let containers = r.take(group, "template").and_then(|t| r.take(t, "spec")).and_then(|s| r.take(s, "containers"));
     for (i, container) in containers.map(items).unwrap_or_default().iter().enumerate() {

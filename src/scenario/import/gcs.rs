@@ -17,15 +17,47 @@ const FT_ANNOTATION: &str = "ray.io/ft-enabled";
 const PASSWORD_SEEN: &str = "a Redis password is set here: not copied (ftsim never copies a secret); \
     live mode generates its own (cluster.redis.password, FTSIM_REDIS_PASSWORD)";
 
+/// A Redis address as the manifest gives it: its text, node and path.
+pub(super) struct Address<'n> {
+    text: String,
+    node: &'n Node,
+    path: JsonPath,
+}
+
+impl Address<'_> {
+    /// The host: the address without its scheme, credentials, port and path.
+    fn host(&self) -> &str {
+        let rest = self.text.split_once("://").map_or(self.text.as_str(), |(_, rest)| rest);
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+        host.split(':').next().unwrap_or_default()
+    }
+
+    /// Whether the host names one of `services` (`name`, `name.namespace`, `name.namespace.svc`..).
+    fn names_a_service(&self, services: &[String]) -> bool {
+        let first = self.host().split('.').next().unwrap_or_default();
+        services.iter().any(|s| s == first)
+    }
+}
+
 /// Reads GCS fault tolerance for the Ray object `ray` whose cluster spec is `spec` at `path`;
-/// `head_address` tells whether the head's environment gives a Redis address.
-pub(super) fn read(r: &mut Reader<'_>, ray: &Node, spec: &Node, path: &JsonPath, head_address: bool) {
+/// `head_address` is the Redis address the head's environment gives; `services` are the names of
+/// the manifest's Services. An address whose host is none of them is a Redis outside the
+/// cluster: `cluster.redis.mode` = `external`.
+pub(super) fn read<'n>(
+    r: &mut Reader<'_>,
+    ray: &Node,
+    spec: &'n Node,
+    path: &JsonPath,
+    head_address: Option<Address<'n>>,
+    services: &[String],
+) {
     let annotation = annotation(r, ray);
     let options_path = path.key("gcsFaultToleranceOptions");
     let options = r.take(spec, "gcsFaultToleranceOptions");
     let mut address = head_address;
     if let Some(options) = options {
-        address |= options_fields(r, options, &options_path);
+        address = options_fields(r, options, &options_path).or(address);
     }
     let params_path = path.key("headGroupSpec").key("rayStartParams");
     if let Some(node) =
@@ -46,9 +78,22 @@ pub(super) fn read(r: &mut Reader<'_>, ray: &Node, spec: &Node, path: &JsonPath,
     match enabled {
         Some((on, node, p)) => {
             r.set("cluster.gcs_fault_tolerance", json!(on), node, &p);
-            if on && !address {
-                let msg = "GCS fault tolerance without a Redis address (RAY_REDIS_ADDRESS or redisAddress): KubeRay needs one";
-                r.notice(Level::Warning, node, &p, msg);
+            match address {
+                None if on => {
+                    let msg = "GCS fault tolerance without a Redis address (RAY_REDIS_ADDRESS or redisAddress): KubeRay needs one";
+                    r.notice(Level::Warning, node, &p, msg);
+                }
+                Some(a) if on && !a.host().is_empty() && !a.names_a_service(services) => {
+                    r.set("cluster.redis.mode", json!("external"), a.node, &a.path);
+                    let msg = format!(
+                        "the Redis host {} is not a Service of this file: a managed Redis outside the cluster \
+                         (cluster.redis.mode = external: no node or zone loss takes it; an outage lasts at most \
+                         timings.external_redis_failover_s)",
+                        crate::scenario::show::text(a.host())
+                    );
+                    r.notice(Level::Note, a.node, &a.path, msg);
+                }
+                _ => {}
             }
         }
         None => {
@@ -84,12 +129,13 @@ fn annotation<'n>(r: &mut Reader<'_>, ray: &'n Node) -> Option<(bool, &'n Node, 
     found
 }
 
-/// `gcsFaultToleranceOptions`: whether it gives a Redis address.
-fn options_fields(r: &mut Reader<'_>, options: &Node, path: &JsonPath) -> bool {
-    let address = r.take(options, "redisAddress");
-    if let Some(a) = address {
-        redis_address(r, a, &path.key("redisAddress"));
-    }
+/// `gcsFaultToleranceOptions`: the Redis address it gives, if any.
+fn options_fields<'n>(r: &mut Reader<'_>, options: &'n Node, path: &JsonPath) -> Option<Address<'n>> {
+    let address = r.take(options, "redisAddress").map(|a| {
+        let path = path.key("redisAddress");
+        redis_address(r, a, &path);
+        Address { text: a.as_str().unwrap_or_default().to_string(), node: a, path }
+    });
     if let Some(password) = r.take(options, "redisPassword") {
         r.use_node(password);
         r.notice(Level::Warning, password, &path.key("redisPassword"), PASSWORD_SEEN);
@@ -99,7 +145,7 @@ fn options_fields(r: &mut Reader<'_>, options: &Node, path: &JsonPath) -> bool {
             r.notice(Level::Note, node, &path.key(key), "no bearing on the model: not used");
         }
     }
-    address.is_some()
+    address
 }
 
 /// A Redis address: a `redis://user:password@host` one holds a password.
@@ -112,19 +158,23 @@ fn redis_address(r: &mut Reader<'_>, node: &Node, path: &JsonPath) {
 }
 
 /// A Ray container's environment: `RAY_REDIS_ADDRESS` and a password are read (the password
-/// only to say it is not copied); other `RAY_` settings have no place. Whether an address is set.
-pub(super) fn env_entries(r: &mut Reader<'_>, env: &Node, path: &JsonPath) -> bool {
+/// only to say it is not copied); other `RAY_` settings have no place. The address, if set.
+pub(super) fn env_entries<'n>(r: &mut Reader<'_>, env: &'n Node, path: &JsonPath) -> Option<Address<'n>> {
     r.use_node(env);
-    let mut address = false;
+    let mut address = None;
     for (i, entry) in items(env).iter().enumerate() {
         let p = path.index(i);
         let name = entry.get("name").and_then(Node::as_str).unwrap_or_default();
         match name {
             "RAY_REDIS_ADDRESS" => {
-                address = true;
-                if let Some(value) = entry.get("value") {
-                    redis_address(r, value, &p.key("value"));
-                }
+                let (node, text) = match entry.get("value") {
+                    Some(value) => {
+                        redis_address(r, value, &p.key("value"));
+                        (value, value.as_str().unwrap_or_default().to_string())
+                    }
+                    None => (entry, String::new()),
+                };
+                address = Some(Address { text, node, path: p.key("value") });
             }
             "RAY_REDIS_PASSWORD" | "REDIS_PASSWORD" => r.notice(Level::Warning, entry, &p, PASSWORD_SEEN),
             n if n.starts_with("RAY_") => {

@@ -66,17 +66,19 @@ pub(super) fn read(r: &mut Reader<'_>, docs: &[Node]) -> Result<RayObject, Scena
     r.set("description", description.into(), ray, &root);
     let spec = r.take(ray, "spec");
     let spec_path = root.key("spec");
+    let services: Vec<String> =
+        objects.iter().filter(|d| kind(d) == Some("Service")).map(|d| self::name(d).to_string()).collect();
     match (kind(ray), spec) {
         (Some("RayService"), Some(spec)) => {
             let cluster_path = spec_path.key("rayClusterConfig");
             match r.take(spec, "rayClusterConfig") {
-                Some(c) => read_cluster(r, ray, c, &cluster_path),
+                Some(c) => read_cluster(r, ray, c, &cluster_path, &services),
                 None => r.error(spec, &cluster_path, "expected `rayClusterConfig` (the Ray cluster), found none"),
             }
             serve::read(r, spec, &spec_path);
         }
         (_, Some(spec)) => {
-            read_cluster(r, ray, spec, &spec_path);
+            read_cluster(r, ray, spec, &spec_path, &services);
             r.notice(Level::Warning, ray, &root, "a RayCluster has no Serve config: the scenario's Serve defaults apply (the guide's SleepyPid, 6 replicas)");
         }
         (_, None) => r.error(ray, &spec_path, "expected `spec`, found none"),
@@ -87,10 +89,11 @@ pub(super) fn read(r: &mut Reader<'_>, docs: &[Node]) -> Result<RayObject, Scena
     Ok(RayObject { name, path: (root, (ray.line, ray.col)) })
 }
 
-/// The Ray cluster: its groups, then its GCS fault tolerance.
-fn read_cluster(r: &mut Reader<'_>, ray: &Node, spec: &Node, path: &JsonPath) {
+/// The Ray cluster: its groups, then its GCS fault tolerance (`services`: the manifest's
+/// Services, which an in-cluster Redis address names).
+fn read_cluster(r: &mut Reader<'_>, ray: &Node, spec: &Node, path: &JsonPath, services: &[String]) {
     let head_address = cluster::read(r, spec, path);
-    gcs::read(r, ray, spec, path, head_address);
+    gcs::read(r, ray, spec, path, head_address, services);
 }
 
 /// `metadata`: the name and the annotations are read (GCS fault tolerance reads its own).

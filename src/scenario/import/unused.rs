@@ -44,7 +44,8 @@ const NO_BEARING: &[&str] = &[
 const REASONS: &[(&[&str], &str)] = &[
     (
         &["nodeSelector", "affinity", "tolerations", "topologySpreadConstraints"],
-        "pod placement has no place in the model",
+        "pod placement is not read: give the scenario node pools (cluster.node_pools) and each group its pool \
+         (worker_groups[].pool) by hand",
     ),
     (&["livenessProbe", "readinessProbe"], "the model has KubeRay's default probes (timings.readiness_*)"),
     (&["enableInTreeAutoscaling", "autoscalerOptions", "idleTimeoutSeconds"], "the model has no autoscaler"),

@@ -1,8 +1,9 @@
 //! `cluster`: nodes, worker groups, GCS fault tolerance and Redis.
 
 use super::check::{Checker, r};
+use super::pools;
 use super::{d, f};
-use crate::scenario::model::{Cluster, Manager, RedisMode, WorkerGroup};
+use crate::scenario::model::{Cluster, Manager, NodePool, RedisMode, WorkerGroup};
 use crate::scenario::raw::{RawManager, RawRedisMode, RawScenario, RawWorkerGroup};
 use crate::scenario::show;
 
@@ -13,7 +14,8 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
     let c = &raw.cluster;
     let k8s_nodes = f::K8S_NODES.int(raw);
     let ray_pods_per_node = f::RAY_PODS_PER_NODE.int(raw);
-    let worker_groups = worker_groups(ck, &r(&c.worker_groups))?;
+    let node_pools = pools::pools(ck, c, k8s_nodes)?;
+    let worker_groups = worker_groups(ck, &r(&c.worker_groups), &node_pools)?;
     let gp = f::WORKER_GROUPS.json_path();
     let ray_pods: u64 = 1 + worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
     if ray_pods - 1 > d::MAX_WORKER_PODS {
@@ -23,13 +25,9 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
         );
         return None;
     }
-    if ray_pods > u64::from(k8s_nodes) * u64::from(ray_pods_per_node) && ck.errors.is_empty() {
-        ck.err(
-            f::K8S_NODES.json_path(),
-            format!(
-                "the cluster does not fit: {ray_pods} Ray pods need more than {k8s_nodes} nodes x {ray_pods_per_node} Ray pods per node"
-            ),
-        );
+    let head_pool = pools::pool_index(ck, &node_pools, f::HEAD_POOL.json_path(), c.head_pool.as_deref());
+    if ck.errors.is_empty() {
+        pools::check_fit(ck, &node_pools, head_pool, &worker_groups, ray_pods_per_node);
     }
     let redis_node_name = r(&c.redis.node);
     let redis_node = parse_indexed(&redis_node_name, "node-", k8s_nodes).unwrap_or_else(|| {
@@ -54,14 +52,17 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
         redis_mode: match r(&c.redis.mode) {
             RawRedisMode::Single => RedisMode::Single,
             RawRedisMode::Ha => RedisMode::Ha,
+            RawRedisMode::External => RedisMode::External,
         },
         redis_node,
+        node_pools,
+        head_pool,
         redis_password: c.redis.password.clone(),
     })
 }
 
 /// The worker groups; `None` when there are too many to check.
-fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup]) -> Option<Vec<WorkerGroup>> {
+fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup], pools: &[NodePool]) -> Option<Vec<WorkerGroup>> {
     let gp = f::WORKER_GROUPS.json_path();
     if raw_groups.len() > d::MAX_WORKER_GROUPS {
         ck.err(gp, format!("expected at most {} worker groups, found {}", d::MAX_WORKER_GROUPS, raw_groups.len()));
@@ -76,7 +77,8 @@ fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup]) -> Option<Vec<
         }
         let replicas = ck.int(&f::WORKER_GROUP_REPLICAS, p.key("replicas"), g.replicas);
         let cpus_milli = ck.cpus(&f::WORKER_GROUP_NUM_CPUS, p.key("num_cpus"), r(&g.num_cpus));
-        groups.push(WorkerGroup { name: g.name.clone(), replicas, cpus_milli });
+        let pool = pools::pool_index(ck, pools, p.key("pool"), g.pool.as_deref());
+        groups.push(WorkerGroup { name: g.name.clone(), replicas, cpus_milli, pool });
     }
     Some(groups)
 }

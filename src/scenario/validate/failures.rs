@@ -100,9 +100,11 @@ fn validate_process(ck: &mut Checker, fp: &JsonPath, raw: &RawFailure, b: &Bound
         Some(FailureKind::Renewal { faults: vec![fault], instances, ttf: ttf?, ttr: None, min_gap })
     };
     let (name, kind) = match raw {
-        RawFailure::NodeLoss { name, ttf, min_gap_s, network } => {
-            let fault = FaultKind::NodeLoss { target: None, unreachable: r(network) == RawNetwork::Unreachable };
-            (name, renewal(ck, fault, b.cluster.k8s_nodes, ttf, min_gap_s))
+        RawFailure::NodeLoss { name, ttf, min_gap_s, network, pool, zone } => {
+            let among = node_scope(ck, fp, b.cluster, pool.as_deref(), zone.as_deref());
+            let instances = among.as_ref().map_or(b.cluster.k8s_nodes, |n| n.len() as u32);
+            let fault = FaultKind::NodeLoss { target: None, among, unreachable: r(network) == RawNetwork::Unreachable };
+            (name, renewal(ck, fault, instances, ttf, min_gap_s))
         }
         RawFailure::WorkerPodDeletion { name, ttf, min_gap_s } => {
             if workers == 0 {
@@ -158,12 +160,26 @@ fn validate_process(ck: &mut Checker, fp: &JsonPath, raw: &RawFailure, b: &Bound
             };
             (name, Some(kind))
         }
-        RawFailure::ZoneLoss { name, nodes, ttf, min_gap_s, network } => {
+        RawFailure::ZoneLoss { name, nodes, zone, ttf, min_gap_s, network } => {
             let unreachable = r(network) == RawNetwork::Unreachable;
-            let faults = zone_nodes(ck, &fp.key("nodes"), nodes, b.cluster.k8s_nodes)
-                .into_iter()
-                .map(|n| FaultKind::NodeLoss { target: Some(n), unreachable })
-                .collect();
+            let faults = match (nodes, zone) {
+                (Some(nodes), None) => zone_nodes(ck, &fp.key("nodes"), nodes, b.cluster.k8s_nodes)
+                    .into_iter()
+                    .map(|n| FaultKind::NodeLoss { target: Some(n), among: None, unreachable })
+                    .collect(),
+                (None, Some(zone)) => {
+                    let nodes = super::faults::zone_nodes(ck, fp.key("zone"), b.cluster, zone);
+                    vec![FaultKind::ZoneOutage { zone: zone.clone(), nodes, unreachable }]
+                }
+                (Some(_), Some(_)) => {
+                    ck.err(fp.key("zone"), "expected either nodes or zone, found both");
+                    Vec::new()
+                }
+                (None, None) => {
+                    ck.err(fp.clone(), "missing field `nodes` or `zone`");
+                    Vec::new()
+                }
+            };
             let ttf = read_ttf(ck, ttf);
             let min_gap = gap(ck, min_gap_s);
             (&Some(name.clone()), ttf.map(|ttf| FailureKind::Renewal { faults, instances: 1, ttf, ttr: None, min_gap }))
@@ -183,6 +199,34 @@ fn with_ttr(kind: Option<FailureKind>, ttr: Option<Option<Dist>>) -> Option<Fail
             Some(FailureKind::Renewal { faults, instances, ttf, ttr, min_gap })
         }
         other => Some(other),
+    }
+}
+
+/// The nodes a `node_loss` process is restricted to: those of `pool` or of `zone` (at most one of
+/// the two), `None` for every node.
+fn node_scope(
+    ck: &mut Checker,
+    fp: &JsonPath,
+    cluster: &Cluster,
+    pool: Option<&str>,
+    zone: Option<&str>,
+) -> Option<Vec<String>> {
+    match (pool, zone) {
+        (None, None) => None,
+        (Some(_), Some(_)) => {
+            ck.err(fp.key("zone"), "expected either pool or zone, found both");
+            None
+        }
+        (Some(pool), None) => match cluster.node_pools.iter().position(|p| p.name == pool) {
+            Some(p) => Some(cluster.pool_node_names(p)),
+            None => {
+                let known: Vec<String> = cluster.node_pools.iter().map(|p| p.name.clone()).collect();
+                let msg = format!("unknown node pool {}; expected one of: {}", show::text(pool), show::list(&known));
+                ck.err(fp.key("pool"), msg);
+                None
+            }
+        },
+        (None, Some(zone)) => Some(super::faults::zone_nodes(ck, fp.key("zone"), cluster, zone)),
     }
 }
 

@@ -77,6 +77,7 @@ fn at_s(fault: &RawFault) -> f64 {
         | RawFault::ProxyCrash { at_s, .. }
         | RawFault::WorkerPodDeletion { at_s, .. }
         | RawFault::NodeLoss { at_s, .. }
+        | RawFault::ZoneOutage { at_s, .. }
         | RawFault::HeadPodCrash { at_s }
         | RawFault::RedisOutage { at_s, .. }
         | RawFault::GcsCrash { at_s }
@@ -128,6 +129,12 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
         }
         RawFault::NodeLoss { target: tg, network, .. } => FaultKind::NodeLoss {
             target: target(tg, &t.nodes, "node"),
+            among: None,
+            unreachable: r(network) == RawNetwork::Unreachable,
+        },
+        RawFault::ZoneOutage { zone, network, .. } => FaultKind::ZoneOutage {
+            nodes: zone_nodes(ck, fp.key("zone"), b.cluster, zone),
+            zone: zone.clone(),
             unreachable: r(network) == RawNetwork::Unreachable,
         },
         RawFault::HeadPodCrash { .. } => FaultKind::HeadPodCrash,
@@ -175,6 +182,16 @@ fn constructor_failures(
             None
         }
     }
+}
+
+/// The nodes of `zone` at `path`, in node order; an error when the cluster has no such zone.
+pub(super) fn zone_nodes(ck: &mut Checker, path: JsonPath, cluster: &Cluster, zone: &str) -> Vec<String> {
+    let nodes = cluster.zone_node_names(zone);
+    if nodes.is_empty() {
+        let msg = format!("unknown zone {}; expected one of: {}", show::text(zone), show::list(&cluster.zones()));
+        ck.err(path, msg);
+    }
+    nodes
 }
 
 fn check_target(ck: &mut Checker, path: JsonPath, target: &Option<String>, allowed: &[String], what: &str) {

@@ -11,6 +11,7 @@ mod failures;
 mod faults;
 mod ingress;
 mod plain;
+mod pools;
 mod serve;
 mod slo;
 mod timings;

@@ -43,6 +43,7 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Timings {
         orphan_pod_gc: f::ORPHAN_POD_GC_S.secs(raw),
         node_provisioning: f::NODE_PROVISIONING_S.secs(raw),
         redis_failover: f::REDIS_FAILOVER_S.secs(raw),
+        external_redis_failover: unrecorded(ck, &f::EXTERNAL_REDIS_FAILOVER_S, raw.timings.external_redis_failover_s),
         serve_kv_timeout: unrecorded(ck, &f::SERVE_KV_TIMEOUT_S, raw.timings.serve_kv_timeout_s),
         long_poll_timeout_min: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MIN_S, raw.timings.long_poll_timeout_min_s),
         long_poll_timeout_max: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MAX_S, raw.timings.long_poll_timeout_max_s),
