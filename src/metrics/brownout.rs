@@ -7,6 +7,9 @@
 
 use crate::engine::{SimDuration, SimTime};
 
+/// The widths of the windows whose success ratio is judged: a second and a minute.
+pub const WINDOW_WIDTHS: [SimDuration; 2] = [SimDuration::from_secs(1), SimDuration::from_secs(60)];
+
 /// One brownout episode: from the start of its first bad second to the end of its last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Brownout {
@@ -111,8 +114,8 @@ impl BrownoutTracker {
             min_success_ratio,
             merge_gap,
             end,
-            seconds: Windows::new(SimDuration::from_secs(1)),
-            minutes: Windows::new(SimDuration::from_secs(60)),
+            seconds: Windows::new(WINDOW_WIDTHS[0]),
+            minutes: Windows::new(WINDOW_WIDTHS[1]),
             out: TimeIndicators::default(),
             open: None,
             gap: (0, 0),
@@ -124,8 +127,9 @@ impl BrownoutTracker {
         self.add_many(arrival, ok, 1);
     }
 
-    /// Takes the next `n` requests in arrival order, all in the 1 s window of `arrival` and
-    /// all successes or all failures.
+    /// Takes the next `n` requests in arrival order, all successes or all failures, as if all
+    /// in the 1 s and the 60 s window of `arrival` (for successes that span several windows,
+    /// see [`super::observations::RequestSink::successes`]).
     pub fn add_many(&mut self, arrival: SimTime, ok: bool, n: u64) {
         if let Some(second) = self.seconds.add(arrival, ok, n) {
             self.close_second(second);

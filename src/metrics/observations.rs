@@ -135,10 +135,13 @@ pub trait RequestSink {
     fn request(&mut self, record: RequestRecord);
 
     /// `count` (> 0) requests of counted traffic (`scenario::traffic_mode`), each a success
-    /// whose latency is one service time, not yet drawn: all arrived in one 1 s window and one
-    /// time-series bucket, after every request already passed; the first of them at `first`
-    /// when it is the first of its stretch, else at `first` or later (only its window and bucket
-    /// matter then: no episode is open within a stretch).
+    /// whose latency is one service time, not yet drawn: all arrived in one time-series bucket,
+    /// at `first` or later and before the next call's `first`, after every request already
+    /// passed; the first of them at `first` when it is the first of its stretch (else only
+    /// `first`'s windows and bucket matter: no episode is open within a stretch). A call spans
+    /// several 1 s or 60 s windows ([`super::brownout::WINDOW_WIDTHS`]) only when each of them
+    /// holds nothing but counted successes: taking them all in `first`'s windows then changes
+    /// no bad second or minute and no brownout's request count.
     fn successes(&mut self, first: SimTime, count: u64);
 
     /// `at` may bound a fault's window (an injection, a detection or a change of the levels):
@@ -153,7 +156,7 @@ impl RequestSink for Vec<RequestRecord> {
         self.push(record);
     }
 
-    /// Counted requests have no latency yet: each is recorded as ending at its arrival.
+    /// Counted requests have no latency yet: each is recorded as arriving and ending at `first`.
     fn successes(&mut self, first: SimTime, count: u64) {
         let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success };
         self.extend(std::iter::repeat_n(record, count as usize));
