@@ -8,5 +8,6 @@
 pub mod failures;
 pub mod kubelet;
 pub mod kuberay;
+pub mod load_balancer;
 pub mod redis;
 pub mod targets;

@@ -29,6 +29,7 @@ bundled!(
     "gcs-crash-gcs-ft",
     "gcs-crash-no-gcs-ft",
     "worker-container-oom-kill",
+    "worker-failures-behind-load-balancer",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

@@ -143,6 +143,8 @@ pub enum Source {
     KubeRay(&'static str),
     /// A Kubernetes default not verified in those repositories.
     Kubernetes(&'static str),
+    /// A cloud provider's documented default, with its URL.
+    Cloud(&'static str),
     /// The guide's working example.
     Guide(&'static str),
     /// ftsim's own choice.
@@ -245,6 +247,14 @@ impl Field {
         match self.default {
             Default::Bool(v) => v,
             _ => panic!("{} has no boolean default", self.path),
+        }
+    }
+
+    /// The default of an integer field. Panics when it has none (a unit test reads every default).
+    pub fn default_u64(&self) -> u64 {
+        match self.default {
+            Default::Int(v) => v,
+            _ => panic!("{} has no integer default", self.path),
         }
     }
 
