@@ -1,7 +1,7 @@
 //! A cloud load balancer's rules, shared by the simulator and live mode: how a backend's probes
 //! move it in and out of rotation, and how a new connection picks a backend.
 //!
-//! GCP health checks (https://cloud.google.com/load-balancing/docs/health-check-concepts): a
+//! GCP health checks (<https://cloud.google.com/load-balancing/docs/health-check-concepts>): a
 //! backend becomes unhealthy after `unhealthy_threshold` failed probes in a row and healthy
 //! again after `healthy_threshold` passed probes in a row; a probe with no answer within the
 //! timeout fails. Spread: GCP backend services balance `ROUND_ROBIN` by default (AWS ALB too);

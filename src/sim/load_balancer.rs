@@ -3,8 +3,8 @@
 //! Each backend is one initial Ray pod; when KubeRay replaces that pod, the new pod takes the
 //! backend (as a GCP network endpoint group or an AWS target group gains the new pod's address).
 //! The load balancer probes every backend every `period` with an HTTP GET of the proxy's
-//! `/-/healthz` (the rule of [`World::pod_serves_http`]): a refused or non-200 probe fails at
-//! once, one to a black-holed pod fails when its `timeout` expires. `unhealthy_threshold` failures
+//! `/-/healthz` (the readiness probe's rule, `World::pod_serves_http`): a refused or non-200
+//! probe fails at once, one to a black-holed pod fails when its `timeout` expires. `unhealthy_threshold` failures
 //! in a row take a healthy backend out of rotation, `healthy_threshold` passes in a row put it
 //! back; a replaced backend starts unhealthy. New connections spread over the healthy backends
 //! in turn or at random, drawn from the load balancer's own random stream. With no healthy
