@@ -35,6 +35,8 @@ pub enum Component {
     Replica,
     /// A Kubernetes Service endpoint (readiness).
     Endpoint,
+    /// A cloud load balancer's backend (its health checks).
+    LoadBalancer,
     /// The KubeRay operator.
     Kuberay,
     /// An injected fault.
@@ -59,6 +61,7 @@ impl Component {
             Component::Proxy => "proxy",
             Component::Replica => "replica",
             Component::Endpoint => "endpoint",
+            Component::LoadBalancer => "lb-backend",
             Component::Kuberay => "kuberay",
             Component::Fault => "fault",
             Component::Sim => "sim",

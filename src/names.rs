@@ -53,6 +53,8 @@ pub mod stream {
     pub const HEALTH: &str = "health-check-jitter";
     /// The Service ingress' choice of endpoint.
     pub const INGRESS: &str = "ingress";
+    /// A cloud load balancer's spread and the phases of its health checks.
+    pub const LOAD_BALANCER: &str = "load-balancer";
     /// Raylets' reconnect delays.
     pub const RECONNECT: &str = "raylet-reconnect";
 

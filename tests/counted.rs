@@ -53,7 +53,7 @@ fn merge(into: &mut Value, from: Value) {
 fn run(sc: &Scenario, mode: RunMode) -> (Metrics, u64) {
     let mut stream = MetricsStream::new(sc);
     let run = ftsim::sim::run_in_mode(sc, mode, &mut std::io::sink(), &mut stream).expect("run");
-    (stream.finish(&run.levels, &run.faults), run.events_processed)
+    (stream.finish(&run.levels, &run.faults, &run.entry_points), run.events_processed)
 }
 
 /// Welch's t statistic of the means of `a` and `b` (0 when neither varies and the means agree).

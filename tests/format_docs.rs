@@ -156,7 +156,7 @@ const EVERY_FIELD: &str = r#"{
               "readiness_initial_delay_s": 1, "readiness_period_s": 1, "rayservice_reconcile_s": 1,
               "node_monitor_grace_s": 1, "orphan_pod_gc_s": 1, "node_provisioning_s": 1, "redis_failover_s": 1,
               "external_redis_failover_s": 1, "serve_kv_timeout_s": 1, "long_poll_timeout_min_s": 1, "long_poll_timeout_max_s": 2},
-  "ingress": {"kind": "pinned", "pod": "g-1"},
+  "ingress": "INGRESS",
   "traffic": {"arrivals": "constant", "rate_per_s": 5, "shape": {"kind": "SHAPE"},
               "service_time": {"kind": "SERVICE_TIME"}, "client_timeout_s": 30},
   "faults": [
@@ -209,8 +209,15 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         r#""csv", "csv": "tests/fixtures/rates.csv", "unit": "per_min""#,
     ];
     let mut given = String::new();
-    for (st, shape) in service_times.iter().cycle().zip(shapes) {
-        let text = EVERY_FIELD.replace(r#""SERVICE_TIME""#, st).replace(r#""SHAPE""#, shape);
+    let ingresses = [
+        r#"{"kind": "pinned", "pod": "g-1"}"#,
+        r#"{"kind": "load_balancer", "backends": ["head", "g"], "spread": "random",
+            "health_check": {"enabled": true, "period_s": 5, "timeout_s": 2, "unhealthy_threshold": 3,
+                             "healthy_threshold": 1}}"#,
+    ];
+    for ((st, shape), ingress) in service_times.iter().cycle().zip(shapes).zip(ingresses.iter().cycle()) {
+        let text =
+            EVERY_FIELD.replace(r#""SERVICE_TIME""#, st).replace(r#""SHAPE""#, shape).replace(r#""INGRESS""#, ingress);
         given.push_str(&text);
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(schema_errors(&v, &doc), Vec::<String>::new(), "{st}");

@@ -81,10 +81,10 @@ fn slo_brownout_merge_gap_s_decides_what_merges() {
                 let arrival = SimTime::from_micros(i * 100_000);
                 let failed = matches!(i / 10, 10 | 15);
                 let outcome = if failed { Outcome::Failure(FailureCause::Timeout) } else { Outcome::Success };
-                RequestRecord { arrival, end: arrival, outcome }
+                RequestRecord { arrival, end: arrival, outcome, entry: None }
             })
             .collect();
-        let obs = Observations { requests, levels: Vec::new(), faults: Vec::new() };
+        let obs = Observations { requests, levels: Vec::new(), faults: Vec::new(), entry_points: Vec::new() };
         Metrics::compute(&sc, &obs).time.brownouts.len()
     };
     assert_eq!(episodes(3.0), 2);

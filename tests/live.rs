@@ -408,6 +408,37 @@ fn plain_ray_never_recreates_a_lost_worker_and_serve_moves_its_replicas() {
         ensure!(last_level(r, "pods_ready") == Some(2), "Ray nodes at the end: {:?}", last_level(r, "pods_ready"));
         let running = last_level(r, "replicas_running");
         ensure!(running == Some(6), "replicas running at the end: {running:?}, not moved to the other nodes");
+
+/// A worker pod deleted behind a cloud load balancer (GCP's health checks: 5 s apart, out after
+/// 2 failures, back after 2 passes): the orchestrator's real GETs of `/-/healthz` take the
+/// draining pod's backend out of rotation within 2 x 5 s (+ slack), no request fails after that
+/// and the other backends lose nothing; KubeRay's replacement takes the backend and returns to
+/// rotation once its probes pass.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn a_deleted_worker_s_backend_leaves_the_load_balancer_and_returns_with_its_replacement() {
+    let edit = |b: common::Build| {
+        b.set("duration_s", json!(75))
+            .set("faults", json!([{"kind": "worker_pod_deletion", "at_s": 10, "target": "small-group-2"}]))
+    };
+    live_checked("worker-failures-behind-load-balancer", 25000, edit, |r| {
+        let entries = r.report["entry_points"].as_array().cloned().unwrap_or_default();
+        let failed = |name: &str| entries.iter().find(|e| e["name"] == name).and_then(|e| e["failures"].as_u64());
+        ensure!(failed("head") == Some(0) && failed("small-group-1") == Some(0), "other backends failed: {entries:?}");
+        let times = |needle: &str| -> Vec<f64> {
+            let lines = r.events.lines().filter(|l| l.contains(needle));
+            lines.filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect()
+        };
+        let out = times("lb-backend small-group-2: HEALTHY -> UNHEALTHY");
+        ensure!(out.first().is_some_and(|&t| (10.0..=25.0).contains(&t)), "out of rotation at {out:?}");
+        let (_, late) = requests_between(r, out[0] + 1.0, 75.0);
+        ensure!(late == 0, "{late} requests failed after the backend left the rotation");
+        let replaced = times("lb-backend small-group-2: now pod small-group-3");
+        let back = times("lb-backend small-group-2: UNHEALTHY -> HEALTHY");
+        ensure!(
+            replaced.len() == 1 && back.last().is_some_and(|&t| t > replaced[0]),
+            "replaced at {replaced:?}, back at {back:?}"
+        );
         Ok(())
     });
 }

@@ -180,4 +180,29 @@ fn on_plain_ray_the_operators_recreate_restart_and_resubmit_nothing() {
     assert!(!r.events_log.contains("created by KubeRay"), "{}", r.events_log);
     assert!(r.events_log.contains("small-group-2: gone for good: nothing recreates it (plain Ray)"));
     assert!(r.events_log.contains("small-group-1: RUNNING -> GONE (Ray container OOMKilled"), "{}", r.events_log);
+
+/// Times [s] of the events.log lines containing `needle`.
+fn log_times(r: &Rehearsal, needle: &str) -> Vec<f64> {
+    let lines = r.events_log.lines().filter(|l| l.contains(needle));
+    lines.map(|l| l.split_whitespace().next().unwrap().parse().unwrap()).collect()
+}
+
+/// Live mode plays the cloud load balancer: a deleted pod's backend goes to KubeRay's
+/// replacement, out of rotation until its probes pass, then back in rotation.
+#[test]
+fn a_load_balancer_takes_a_deleted_pod_s_backend_out_and_gives_it_to_the_replacement() {
+    let sc = scenario(
+        r#"{"duration_s": 120, "ingress": {"kind": "load_balancer"},
+            "faults": [{"kind": "worker_pod_deletion", "at_s": 30, "target": "small-group-2"}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    r.result.as_ref().expect("the run completes");
+    // The fake drains at once: the pod is replaced before two probes can fail, and its backend
+    // leaves the rotation with it.
+    let out = log_times(&r, "lb-backend small-group-2: now pod small-group-3 (HEALTHY -> UNHEALTHY");
+    assert!(out.len() == 1 && (30.0..=31.0).contains(&out[0]), "{out:?}\n{}", r.events_log);
+    let started = 30.0 + sc.timings.pod_start.as_secs_f64();
+    let back = log_times(&r, "lb-backend small-group-2: UNHEALTHY -> HEALTHY (passed 2 probes in a row)");
+    assert!(back.len() == 1 && (started..=started + 16.0).contains(&back[0]), "{back:?}\n{}", r.events_log);
+    assert!(log_times(&r, "lb-backend head").is_empty() && log_times(&r, "lb-backend small-group-1").is_empty());
 }

@@ -228,7 +228,7 @@ pub(super) fn run(
         source: &source,
         loaded: &loaded,
         mode: "simulation",
-        metrics: stream.finish(&output.levels, &output.faults),
+        metrics: stream.finish(&output.levels, &output.faults, &output.entry_points),
         events_processed: Some(output.events_processed),
     };
     finish(finished, dir, print)

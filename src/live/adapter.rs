@@ -90,6 +90,9 @@ pub trait ClusterAdapter {
     fn observe(&mut self) -> Result<Snapshot, LiveError>;
     /// The HTTP endpoint of each pod's proxy, by pod name.
     fn endpoints(&self) -> BTreeMap<String, String>;
+    /// A load balancer's health check of `pod`'s proxy: an HTTP GET of `/-/healthz`; true when
+    /// it answers 200 within `timeout`.
+    fn probe_proxy_health(&mut self, pod: &str, timeout: std::time::Duration) -> bool;
     /// Tears everything down and checks that nothing is left; returns a summary line.
     fn teardown(self: Box<Self>) -> Result<String, LiveError>;
 }

@@ -292,6 +292,11 @@ impl ClusterAdapter for FakeCluster {
         self.pods.iter().map(|p| (p.name.clone(), format!("http://fake/{}", p.name))).collect()
     }
 
+    /// A running pod's proxy answers, unless it was just killed.
+    fn probe_proxy_health(&mut self, pod: &str, _timeout: Duration) -> bool {
+        self.pods.iter().any(|p| p.name == pod && p.process == Process::Running && !p.proxy_down)
+    }
+
     fn teardown(self: Box<Self>) -> Result<String, LiveError> {
         Ok("fake cluster: nothing to tear down".into())
     }

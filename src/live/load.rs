@@ -13,20 +13,57 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::metrics::entry_points::{EntryId, EntryNames};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::names::stream;
-use crate::scenario::Scenario;
+use crate::policy::load_balancer;
+use crate::scenario::{Scenario, Spread};
 use crate::traffic::ArrivalStream;
+
+/// One way in: an entry point and the proxy URL behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The entry point's name (a pod's, or a load balancer's backend's).
+    pub entry: String,
+    /// The proxy's URL; `None` when no pod is behind it (a request fails with `no_endpoint`).
+    pub url: Option<String>,
+}
 
 /// Where new connections go; updated by the orchestrator as pods come and go.
 #[derive(Clone, Debug, Default)]
 pub struct Endpoints {
-    /// Pinned ingress: the pinned pod's proxy URL, `None` once that pod is gone for good.
-    pub pinned: Option<String>,
-    /// Service ingress: proxy URLs of the ready pods.
-    pub ready: Vec<String>,
+    /// Pinned ingress: the pinned pod's proxy (no URL once that pod is gone for good).
+    pub pinned: Option<Target>,
+    /// Service ingress: the proxies of the ready pods.
+    pub ready: Vec<Target>,
     /// True for a Service ingress.
     pub service: bool,
+    /// Load-balancer ingress: its spread and every backend, with whether it is in rotation.
+    pub lb: Option<(Spread, Vec<(Target, bool)>)>,
+}
+
+/// The load's side of the ingress: the entry points named so far, and the random streams and
+/// round-robin cursor of its choices (the simulator's).
+struct Chooser {
+    entries: EntryNames,
+    service_rng: RngStream,
+    lb_rng: RngStream,
+    cursor: usize,
+}
+
+impl Chooser {
+    /// The target of the next request, or none (no endpoint).
+    fn choose(&mut self, e: &Endpoints) -> Option<Target> {
+        if let Some((spread, backends)) = &e.lb {
+            let in_rotation: Vec<usize> = (0..backends.len()).filter(|&b| backends[b].1).collect();
+            let b = load_balancer::pick(*spread, &in_rotation, &mut self.cursor, &mut self.lb_rng)?;
+            return Some(backends[b].0.clone());
+        }
+        if e.service {
+            return (!e.ready.is_empty()).then(|| e.ready[self.service_rng.below(e.ready.len())].clone());
+        }
+        e.pinned.clone()
+    }
 }
 
 /// One request as the client saw it.
@@ -55,18 +92,24 @@ fn micros(d: Duration) -> SimTime {
     SimTime::from_micros(d.as_micros() as u64)
 }
 
+/// What the load measured: every request in send order, and the names of the entry points its
+/// records' ids stand for.
+pub type Measured = (Vec<LiveRequest>, Vec<String>);
+
 /// Sends every request of the schedule, relative to `t0`; returns the records in send order.
 /// `timeout` bounds each request (the client timeout, or the drain window without one). When
 /// `stop` is set (Ctrl-C) it sends no more requests, abandons those in flight and returns the
-/// ones already answered, within a tenth of a second.
+/// ones already answered, within a tenth of a second. `entry_points` are named first, in order
+/// (the scenario's [`crate::scenario::Ingress::initial_entry_points`]).
 pub fn run(
     schedule: Vec<SimDuration>,
     t0: Instant,
     endpoints: Arc<Mutex<Endpoints>>,
     timeout: Duration,
     seed: u64,
+    entry_points: Vec<String>,
     stop: Arc<AtomicBool>,
-) -> Result<Vec<LiveRequest>, String> {
+) -> Result<Measured, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .enable_io()
@@ -78,7 +121,15 @@ pub fn run(
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let mut ingress_rng = RngStream::new(seed, stream::INGRESS);
+        let mut chooser = Chooser {
+            entries: EntryNames::default(),
+            service_rng: RngStream::new(seed, stream::INGRESS),
+            lb_rng: RngStream::new(seed, stream::LOAD_BALANCER),
+            cursor: 0,
+        };
+        for name in &entry_points {
+            chooser.entries.id(name);
+        }
         let mut tasks = Vec::with_capacity(schedule.len());
         for at in schedule {
             let when = t0 + Duration::from(at);
@@ -86,16 +137,11 @@ pub fn run(
                 _ = tokio::time::sleep_until(when.into()) => {}
                 _ = stopped(&stop) => break,
             }
-            let url = {
-                let e = endpoints.lock().expect("endpoints lock");
-                if e.service {
-                    (!e.ready.is_empty()).then(|| e.ready[ingress_rng.below(e.ready.len())].clone())
-                } else {
-                    e.pinned.clone()
-                }
-            };
+            let target = chooser.choose(&endpoints.lock().expect("endpoints lock"));
+            let entry = target.as_ref().map(|t| chooser.entries.id(&t.entry));
+            let url = target.and_then(|t| t.url);
             let client = client.clone();
-            tasks.push(tokio::spawn(async move { one_request(&client, url, at, t0).await }));
+            tasks.push(tokio::spawn(async move { one_request(&client, url, (at, entry), t0).await }));
         }
         let mut out = Vec::with_capacity(tasks.len());
         let mut tasks = tasks.into_iter();
@@ -109,7 +155,7 @@ pub fn run(
                 }
             }
         }
-        Ok(out)
+        Ok((out, chooser.entries.into_names()))
     })
 }
 
@@ -120,10 +166,16 @@ async fn stopped(stop: &AtomicBool) {
     }
 }
 
-async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDuration, t0: Instant) -> LiveRequest {
+async fn one_request(
+    client: &reqwest::Client,
+    url: Option<String>,
+    (at, entry): (SimDuration, Option<EntryId>),
+    t0: Instant,
+) -> LiveRequest {
     let arrival = SimTime::ZERO + at;
     let Some(url) = url else {
-        let record = RequestRecord { arrival, end: arrival, outcome: Outcome::Failure(FailureCause::NoEndpoint) };
+        let outcome = Outcome::Failure(FailureCause::NoEndpoint);
+        let record = RequestRecord { arrival, end: arrival, outcome, entry };
         return LiveRequest { record, pid: None };
     };
     let result = client.get(&url).send().await;
@@ -143,7 +195,7 @@ async fn one_request(client: &reqwest::Client, url: Option<String>, at: SimDurat
         Err(_) => (Outcome::Failure(FailureCause::ProxyUnavailable), None),
     };
     let end = micros(t0.elapsed()).max(arrival);
-    LiveRequest { record: RequestRecord { arrival, end, outcome }, pid }
+    LiveRequest { record: RequestRecord { arrival, end, outcome, entry }, pid }
 }
 
 #[cfg(test)]
@@ -182,7 +234,8 @@ mod tests {
         // A proxy that accepts connections and never answers.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        let endpoints = Arc::new(Mutex::new(Endpoints { pinned: Some(url), ..Endpoints::default() }));
+        let pinned = Target { entry: "head".to_string(), url: Some(url) };
+        let endpoints = Arc::new(Mutex::new(Endpoints { pinned: Some(pinned), ..Endpoints::default() }));
         let schedule = [0, 100, 60_000].map(SimDuration::from_millis).to_vec();
         let stop = Arc::new(AtomicBool::new(false));
         let stopper = {
@@ -192,7 +245,7 @@ mod tests {
                 stop.store(true, Ordering::SeqCst);
             })
         };
-        let out = run(schedule, Instant::now(), endpoints, Duration::from_secs(60), 1, stop).unwrap();
+        let (out, _) = run(schedule, Instant::now(), endpoints, Duration::from_secs(60), 1, Vec::new(), stop).unwrap();
         stopper.join().unwrap();
         assert!(out.is_empty(), "no request was answered, and the last was never sent: {out:?}");
         drop(listener);

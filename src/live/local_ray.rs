@@ -280,6 +280,10 @@ impl ClusterAdapter for LocalRay {
         self.endpoints.clone()
     }
 
+    fn probe_proxy_health(&mut self, pod: &str, timeout: Duration) -> bool {
+        self.endpoints.get(pod).is_some_and(|url| super::healthz::answers_200(url, timeout))
+    }
+
     fn teardown(self: Box<Self>) -> Result<String, LiveError> {
         let Some(v) = self.helper.shutdown()? else {
             return Ok("torn down after Ctrl-C: none left".into());

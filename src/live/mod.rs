@@ -23,6 +23,7 @@
 pub mod adapter;
 pub mod env;
 pub mod fake;
+pub mod healthz;
 pub mod helper;
 pub mod load;
 pub mod local_ray;
@@ -179,10 +180,11 @@ fn run_on(
     let schedule = load::arrival_schedule(sc);
     let seed = sc.seed;
     let load_stop = stop.clone();
-    let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed, load_stop));
+    let entry_points = sc.ingress.initial_entry_points();
+    let load = std::thread::spawn(move || load::run(schedule, t0, endpoints, timeout, seed, entry_points, load_stop));
     let until = Duration::from(sc.duration);
     let timeline = orchestrator.run(until, stop, || load.is_finished(), events_log);
-    let requests =
+    let (requests, entry_points) =
         load.join().map_err(|_| LiveError::Helper("the load generator panicked".into()))?.map_err(LiveError::Helper)?;
     let timeline = timeline?;
     let pids = requests.iter().map(|r| r.pid).collect();
@@ -190,6 +192,7 @@ fn run_on(
         requests: requests.into_iter().map(|r| r.record).collect(),
         levels: timeline.levels,
         faults: timeline.faults,
+        entry_points,
     };
     Ok((observations, pids))
 }

@@ -80,6 +80,20 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
             "spread over the Service's ready endpoints (readiness probe every {} on the proxy's health, first after {}; a lost node's pods leave after {})",
             sc.timings.readiness_period, sc.timings.readiness_initial_delay, sc.timings.node_monitor_grace
         ),
+        Ingress::LoadBalancer(lb) => {
+            let spread = match lb.spread {
+                crate::scenario::Spread::RoundRobin => "round-robin",
+                crate::scenario::Spread::Random => "random",
+            };
+            let checks = match lb.health_check {
+                None => "no health checks: every backend gets traffic, dead or alive".to_string(),
+                Some(hc) => format!(
+                    "GET /-/healthz every {} (timeout {}), out after {} failures in a row, back after {} passes",
+                    hc.period, hc.timeout, hc.unhealthy_threshold, hc.healthy_threshold
+                ),
+            };
+            format!("a load balancer ({spread}) over the proxies of {}; {checks}", lb.backends.join(", "))
+        }
     };
     let rate = match sc.traffic.shape {
         None => format!("{} requests/s", sc.traffic.rate_per_s),

@@ -5,6 +5,7 @@
 
 pub mod brownout;
 pub mod downtime;
+pub mod entry_points;
 pub mod failure_marks;
 pub mod faults;
 pub mod latency;
@@ -50,6 +51,8 @@ pub struct Metrics {
     pub error_budget_consumed: Option<f64>,
     /// SLO verdict.
     pub slo: SloVerdict,
+    /// Requests and failures per entry point ([`entry_points::EntryTally::finish`]).
+    pub entry_points: Vec<entry_points::EntryPoint>,
 }
 
 impl Metrics {
@@ -67,7 +70,7 @@ impl Metrics {
         for r in &obs.requests {
             stream.request(*r);
         }
-        stream.finish(&obs.levels, &obs.faults)
+        stream.finish(&obs.levels, &obs.faults, &obs.entry_points)
     }
 
     /// Failed requests.

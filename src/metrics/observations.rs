@@ -66,6 +66,8 @@ pub struct RequestRecord {
     pub end: SimTime,
     /// Success or failure with a cause.
     pub outcome: Outcome,
+    /// The entry point it went through, if it reached one.
+    pub entry: Option<super::entry_points::EntryId>,
 }
 
 /// Component levels at one instant. "At target" means the cluster is back to its steady state.
@@ -125,6 +127,8 @@ pub struct Observations {
     pub levels: Vec<(SimTime, Levels)>,
     /// Injected faults, in injection order.
     pub faults: Vec<FaultRecord>,
+    /// The names of the entry points, indexed by [`super::entry_points::EntryId`].
+    pub entry_points: Vec<String>,
 }
 
 /// Where a run's finished requests go, as they finish: the simulator streams into one, live mode
@@ -158,7 +162,7 @@ impl RequestSink for Vec<RequestRecord> {
 
     /// Counted requests have no latency yet: each is recorded as arriving and ending at `first`.
     fn successes(&mut self, first: SimTime, count: u64) {
-        let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success };
+        let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None };
         self.extend(std::iter::repeat_n(record, count as usize));
     }
 

@@ -11,6 +11,7 @@ use crate::scenario::{Scenario, ServiceTime, Slo};
 
 use super::brownout::BrownoutTracker;
 use super::downtime::EpisodeTracker;
+use super::entry_points::EntryTally;
 use super::failure_marks::FailureMarks;
 use super::latency::LatencyHistogram;
 use super::observations::{FaultRecord, Levels, Outcome, RequestRecord, RequestSink};
@@ -32,6 +33,7 @@ pub struct MetricsStream {
     buckets: BucketCounter,
     failures: FailureMarks,
     brownouts: BrownoutTracker,
+    entries: EntryTally,
 }
 
 impl MetricsStream {
@@ -50,12 +52,13 @@ impl MetricsStream {
             buckets: BucketCounter::new(scenario.bucket, end),
             failures: FailureMarks::default(),
             brownouts: BrownoutTracker::new(scenario.slo.min_success_ratio, scenario.slo.brownout_merge_gap, end),
+            entries: EntryTally::default(),
         }
     }
 
-    /// Every metric, once every request has been streamed: `levels` and `faults` are the run's
-    /// level changes and injected faults.
-    pub fn finish(mut self, levels: &[(SimTime, Levels)], faults: &[FaultRecord]) -> Metrics {
+    /// Every metric, once every request has been streamed: `levels`, `faults` and
+    /// `entry_points` are the run's level changes, injected faults and entry-point names.
+    pub fn finish(mut self, levels: &[(SimTime, Levels)], faults: &[FaultRecord], entry_points: &[String]) -> Metrics {
         self.failures.finish();
         let mut rng = RngStream::new(self.service.1, stream::COUNTED_LATENCY);
         self.latency.draw_undrawn(self.service.0, &mut rng);
@@ -75,6 +78,7 @@ impl MetricsStream {
                 self.slo.min_success_ratio,
             ),
             slo: slo::SloVerdict { holds: true, checks: Vec::new() },
+            entry_points: self.entries.finish(entry_points),
         };
         m.slo = slo::evaluate(&self.slo, &m);
         m
@@ -106,6 +110,7 @@ impl RequestSink for MetricsStream {
         self.buckets.add(&r);
         self.failures.add(r.arrival, r.outcome != Outcome::Success);
         self.brownouts.add(r.arrival, r.outcome == Outcome::Success);
+        self.entries.add(&r);
     }
 
     fn successes(&mut self, first: SimTime, count: u64) {
@@ -114,11 +119,12 @@ impl RequestSink for MetricsStream {
         self.latency.add_service_times(count);
         // Only the first success of a stretch can end an episode, and successes change no
         // failure count: one record stands for all of them there.
-        let first_record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success };
+        let first_record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None };
         self.episodes.add(&first_record);
         self.failures.add(first, false);
         self.buckets.add_successes(first, count);
         self.brownouts.add_many(first, true, count);
+        self.entries.add_counted(count);
     }
 
     fn mark(&mut self, at: SimTime) {

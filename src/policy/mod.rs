@@ -8,6 +8,7 @@
 pub mod failures;
 pub mod kubelet;
 pub mod kuberay;
+pub mod load_balancer;
 pub mod manager;
 pub mod redis;
 pub mod targets;

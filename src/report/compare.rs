@@ -78,7 +78,7 @@ impl Row {
 /// The comparison table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
-    /// Rows: headline metrics first, then per fault.
+    /// Rows: headline metrics first, then per fault, then per entry point.
     pub rows: Vec<Row>,
 }
 
@@ -149,7 +149,31 @@ pub fn table(reports: &[&Report]) -> Table {
             timed(|f| Some(f.failed_requests as f64)),
         ));
     }
+    rows.extend(entry_point_rows(reports));
     Table { rows }
+}
+
+/// Per entry point (matched by name, in order of first appearance): requests and failures.
+fn entry_point_rows(reports: &[&Report]) -> Vec<Row> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in reports {
+        for e in &r.entry_points {
+            if !names.contains(&e.name.as_str()) {
+                names.push(&e.name);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for name in names {
+        let cell = |get: fn(&super::json::EntryPointJson) -> u64| {
+            move |r: &Report| {
+                r.entry_points.iter().find(|e| e.name == name).map_or(Cell::Absent, |e| Cell::Value(get(e) as f64))
+            }
+        };
+        rows.push(row(format!("entry {name}: requests"), Format::Count, reports, cell(|e| e.requests)));
+        rows.push(row(format!("entry {name}: failed requests"), Format::Count, reports, cell(|e| e.failures)));
+    }
+    rows
 }
 
 /// A value as printed.

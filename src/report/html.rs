@@ -158,6 +158,8 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
     table(&mut b, &head.map(String::from), &faults, |_| false);
     b.push_str("</section>\n");
 
+    entry_points_section(&mut b, &r.entry_points);
+
     b.push_str("<section id=\"episodes\">\n<h2>Downtime episodes</h2>\n");
     if r.downtime_episodes.is_empty() {
         b.push_str("<p>None: no request failed.</p>\n");
@@ -181,6 +183,27 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
 
     scenario_section(&mut b, &r.scenario, &r.scenario_sha256);
     page(&format!("ftsim: {}", r.scenario_name), &b)
+}
+
+/// Requests and failures per entry point, with the causes that occurred (rows with failures
+/// highlighted); nothing for reports from before the breakdown existed.
+fn entry_points_section(b: &mut String, entries: &[super::json::EntryPointJson]) {
+    if entries.is_empty() {
+        return;
+    }
+    b.push_str("<section id=\"entry-points\">\n<h2>Entry points</h2>\n");
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let causes: Vec<String> =
+                e.failures_by_cause.iter().filter(|(_, n)| **n > 0).map(|(c, n)| format!("{c} {n}")).collect();
+            let causes = if causes.is_empty() { "-".to_string() } else { causes.join(", ") };
+            vec![e.name.clone(), e.requests.to_string(), e.failures.to_string(), causes]
+        })
+        .collect();
+    let head = ["entry point", "requests", "failed requests", "failures by cause"];
+    table(b, &head.map(String::from), &rows, |i| entries[i].failures > 0);
+    b.push_str("</section>\n");
 }
 
 /// The scenario section: its description and the resolved scenario, folded.

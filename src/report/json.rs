@@ -37,6 +37,9 @@ pub struct Report {
     #[serde(default)]
     pub brownout_episodes: Vec<BrownoutJson>,
     pub faults: Vec<FaultJson>,
+    /// Requests and failures per entry point (absent from reports before it existed).
+    #[serde(default)]
+    pub entry_points: Vec<EntryPointJson>,
     pub slo: SloJson,
     /// Engine events processed (simulation only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +147,17 @@ pub struct FaultJson {
     pub failed_requests: u64,
 }
 
+/// One entry point: the pinned pod, a Service's endpoint pod, a load balancer's backend, or
+/// the requests that reached none (`(no entry point)`) or were counted (`(counted)`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EntryPointJson {
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+    /// Every cause, zero included.
+    pub failures_by_cause: std::collections::BTreeMap<String, u64>,
+}
+
 /// The SLO verdict.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SloJson {
@@ -190,10 +204,15 @@ pub fn scenario_sha256(resolved: &RawScenario) -> String {
     sha2::Sha256::digest(&scenario_json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Counts in [`FailureCause::ALL`] order, by cause name.
+fn causes(counts: &[u64; 6]) -> std::collections::BTreeMap<String, u64> {
+    FailureCause::ALL.iter().zip(counts).map(|(c, n)| (c.name().to_string(), *n)).collect()
+}
+
 /// Builds the report.
 pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
     let scenario_sha256 = scenario_sha256(info.resolved);
-    let failures_by_cause = FailureCause::ALL.iter().map(|c| (c.name().to_string(), m.failures_of(*c))).collect();
+    let failures_by_cause = causes(&m.failures_by_cause);
     Report {
         schema_version: SCHEMA_VERSION,
         ftsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -262,6 +281,16 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
                 time_to_detect_s: f.record.detected_at.map(|t| d(t.saturating_since(f.record.injected_at))),
                 time_to_recover_s: f.recovered_at.map(|t| d(t.saturating_since(f.record.injected_at))),
                 failed_requests: f.failed_requests,
+            })
+            .collect(),
+        entry_points: m
+            .entry_points
+            .iter()
+            .map(|e| EntryPointJson {
+                name: e.name.clone(),
+                requests: e.requests,
+                failures: e.failures(),
+                failures_by_cause: causes(&e.failures_by_cause),
             })
             .collect(),
         slo: SloJson {

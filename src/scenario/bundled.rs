@@ -30,6 +30,7 @@ bundled!(
     "gcs-crash-no-gcs-ft",
     "worker-container-oom-kill",
     "zone-outage",
+    "worker-failures-behind-load-balancer",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

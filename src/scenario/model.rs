@@ -234,6 +234,64 @@ pub enum Ingress {
     },
     /// A Kubernetes Service balancing over the pods whose readiness passes.
     Service,
+    /// A cloud load balancer over the Ray pods' proxies, with its own health checks.
+    LoadBalancer(LoadBalancer),
+}
+
+impl Ingress {
+    /// The entry points named before any request, in report order: the pinned pod, or the load
+    /// balancer's backends (a Service's endpoints are named as requests reach them).
+    pub fn initial_entry_points(&self) -> Vec<String> {
+        match self {
+            Ingress::Pinned { pod } => vec![pod.clone()],
+            Ingress::Service => Vec::new(),
+            Ingress::LoadBalancer(lb) => lb.backends.clone(),
+        }
+    }
+}
+
+/// A cloud load balancer in front of the proxies (GCP's backend services by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// One backend per initial pod name, in the order given; a pod KubeRay recreates in place of
+    /// one takes its backend.
+    pub backends: Vec<String>,
+    /// How new connections spread over the healthy backends.
+    pub spread: Spread,
+    /// The load balancer's health checks, or `None`: every backend gets traffic, dead or alive.
+    pub health_check: Option<LbHealthCheck>,
+}
+
+/// How a load balancer picks a backend for a new connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spread {
+    /// In turn (GCP backend services' `localityLbPolicy` `ROUND_ROBIN`, AWS ALB's default).
+    RoundRobin,
+    /// Uniformly at random (the flow hash of passthrough network load balancers).
+    Random,
+}
+
+/// A load balancer's health checks of each backend: an HTTP GET of the proxy's `/-/healthz`
+/// every `period`; a probe fails when it is refused, answers non-200 or has no answer within
+/// `timeout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LbHealthCheck {
+    /// Between two probes of a backend.
+    pub period: SimDuration,
+    /// How long a probe waits for its answer (at most `period`).
+    pub timeout: SimDuration,
+    /// Failed probes in a row that make a healthy backend unhealthy.
+    pub unhealthy_threshold: u32,
+    /// Passed probes in a row that make an unhealthy backend healthy.
+    pub healthy_threshold: u32,
+}
+
+impl LbHealthCheck {
+    /// The longest a dead backend keeps getting traffic once its proxy refuses connections: up to
+    /// one period before the first failed probe, then `unhealthy_threshold - 1` more periods.
+    pub fn detection_bound(&self) -> SimDuration {
+        self.period.saturating_mul(u64::from(self.unhealthy_threshold))
+    }
 }
 
 /// Arrival process.

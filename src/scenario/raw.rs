@@ -246,14 +246,49 @@ pub struct RawIngress {
     pub kind: Option<RawIngressKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    /// Load balancer only: pod names or worker-group names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backends: Option<Vec<String>>,
+    /// Load balancer only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<RawSpread>,
+    /// Load balancer only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<RawLbHealthCheck>,
 }
 
-/// Pinned to one pod (`kubectl port-forward`) or a Kubernetes Service over ready pods.
+/// Pinned to one pod (`kubectl port-forward`), a Kubernetes Service over ready pods, or a cloud
+/// load balancer over the proxies.
 #[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawIngressKind {
     Pinned,
     Service,
+    LoadBalancer,
+}
+
+/// A load balancer's spread over its healthy backends.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSpread {
+    RoundRobin,
+    Random,
+}
+
+/// A load balancer's health checks.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLbHealthCheck {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<u64>,
 }
 
 /// Client load.

@@ -136,8 +136,31 @@ fn resolve_ingress(raw: &mut RawScenario) {
         .filter(|_| raw.serve.proxy_location != Some(RawProxyLocation::HeadOnly))
         .unwrap_or_else(|| "head".to_string());
     let kind = *raw.ingress.kind.get_or_insert_with(|| f::INGRESS_KIND.default_as());
-    if kind == RawIngressKind::Pinned {
-        raw.ingress.pod.get_or_insert(first_worker);
+    match kind {
+        RawIngressKind::Pinned => {
+            raw.ingress.pod.get_or_insert(first_worker);
+        }
+        RawIngressKind::Service => {}
+        RawIngressKind::LoadBalancer => resolve_load_balancer(raw),
+    }
+}
+
+/// A load balancer's defaults: every Ray pod a backend, GCP's health checks and spread (filled
+/// here, not from the table's slots, so that other ingress kinds record none of them).
+fn resolve_load_balancer(raw: &mut RawScenario) {
+    let groups = raw.cluster.worker_groups.as_deref().unwrap_or_default();
+    let mut every_pod = vec![crate::names::HEAD_POD.to_string()];
+    every_pod.extend(groups.iter().map(|g| g.name.clone()));
+    let ing = &mut raw.ingress;
+    ing.backends.get_or_insert(every_pod);
+    ing.spread.get_or_insert_with(|| f::INGRESS_SPREAD.default_as());
+    let hc = ing.health_check.get_or_insert_with(Default::default);
+    let enabled = *hc.enabled.get_or_insert(f::INGRESS_HEALTH_CHECK_ENABLED.default_bool());
+    if enabled {
+        hc.period_s = hc.period_s.or(f::INGRESS_HEALTH_CHECK_PERIOD_S.default_f64());
+        hc.timeout_s = hc.timeout_s.or(f::INGRESS_HEALTH_CHECK_TIMEOUT_S.default_f64());
+        hc.unhealthy_threshold.get_or_insert(f::INGRESS_HEALTH_CHECK_UNHEALTHY_THRESHOLD.default_u64());
+        hc.healthy_threshold.get_or_insert(f::INGRESS_HEALTH_CHECK_HEALTHY_THRESHOLD.default_u64());
     }
 }
 

@@ -108,6 +108,7 @@ mod tests {
             ("$.failures[].ttr", true),
             ("$.faults[]", false),
             ("$.ingress", false),
+            ("$.ingress.health_check", false),
             ("$.serve", false),
             ("$.slo", false),
             ("$.timings", false),

@@ -112,6 +112,8 @@ impl Event {
                 | Event::ProxyHealthCheck { .. }
                 | Event::ProxyHealthCheckTimeout { .. }
                 | Event::ReadinessProbe { .. }
+                | Event::LbProbe { .. }
+                | Event::LbProbeTimeout { .. }
         )
     }
 }
@@ -179,10 +181,8 @@ impl World {
                 Some(i) => vec![PodId(i as u32)],
                 None => return false,
             },
-            crate::scenario::Ingress::Service => (0..self.k8s.pods.len())
-                .map(|i| PodId(i as u32))
-                .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-                .collect(),
+            crate::scenario::Ingress::Service => self.ready_endpoints(),
+            crate::scenario::Ingress::LoadBalancer(_) => self.lb_pods_in_rotation(),
         };
         let mut checked: Option<*const ReplicaId> = None;
         !pods.is_empty()

@@ -77,6 +77,10 @@ pub enum Event {
     ProxyDrained { proxy: ProxyId, inc: u32 },
     /// The controller's routing update reaches the proxies.
     RoutingBroadcast,
+    /// A cloud load balancer probes a backend's proxy (load-balancer ingress only).
+    LbProbe { backend: u32 },
+    /// A load balancer's probe of a black-holed backend times out.
+    LbProbeTimeout { backend: u32, inc: u32 },
     /// Kubernetes readiness probe of a pod (Service ingress only).
     ReadinessProbe { pod: PodId, inc: u32 },
 }

@@ -397,12 +397,13 @@ impl World {
         if self.k8s.head == Some(pod) {
             self.k8s.head = None;
         }
-        self.recreate_pod(role);
+        let new = self.recreate_pod(role);
+        self.lb_pod_replaced(pod, new);
         self.schedule_pending_pods();
     }
 
     /// KubeRay's reconcile: one new pod for one that is gone.
-    fn recreate_pod(&mut self, role: PodRole) {
+    fn recreate_pod(&mut self, role: PodRole) -> PodId {
         let (name, cpus) = match role {
             PodRole::Head => {
                 self.k8s.head_generation += 1;
@@ -418,6 +419,7 @@ impl World {
         if role == PodRole::Head {
             self.k8s.head = Some(id);
         }
+        id
     }
 
     /// Kubernetes readiness probe (RayService workers: failureThreshold 1): ready when Ray runs and

@@ -20,6 +20,7 @@ pub mod faults;
 pub mod ids;
 pub mod k8s;
 pub mod lazy;
+pub mod load_balancer;
 mod nodes;
 pub mod observed;
 pub mod pod_index;

@@ -29,7 +29,7 @@ pub enum Retired {
 
 /// What a retired request reads as.
 const RETIRED: Request =
-    Request { arrival: SimTime::ZERO, service: SimDuration::ZERO, state: ReqState::Done, record: None };
+    Request { arrival: SimTime::ZERO, service: SimDuration::ZERO, state: ReqState::Done, record: None, entry: None };
 
 /// Requests from the oldest open one to the newest, indexed by absolute id.
 #[derive(Debug, Default)]
@@ -111,13 +111,24 @@ mod tests {
     use crate::metrics::observations::Outcome;
 
     fn open(t: u64) -> Request {
-        Request { arrival: SimTime::from_micros(t), service: SimDuration::ZERO, state: ReqState::Hanging, record: None }
+        Request {
+            arrival: SimTime::from_micros(t),
+            service: SimDuration::ZERO,
+            state: ReqState::Hanging,
+            record: None,
+            entry: None,
+        }
     }
 
     fn finish(w: &mut RequestWindow, id: ReqId) {
         let r = &mut w[id.ix()];
         r.state = ReqState::Done;
-        r.record = Some(RequestRecord { arrival: r.arrival, end: SimTime::from_micros(9), outcome: Outcome::Success });
+        r.record = Some(RequestRecord {
+            arrival: r.arrival,
+            end: SimTime::from_micros(9),
+            outcome: Outcome::Success,
+            entry: None,
+        });
     }
 
     #[test]

@@ -25,6 +25,7 @@ use super::faults::Injection;
 use super::ids::{NodeId, PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::{Kubernetes, NodeState, PodPhase, PodRole, Raylet};
 use super::lazy::LazyChecks;
+use super::load_balancer::LbState;
 use super::observed::Observed;
 use super::ray::RayCore;
 use super::requests::Retired;
@@ -122,6 +123,8 @@ pub struct SimRun {
     pub levels: Vec<(SimTime, Levels)>,
     /// Injected faults, in injection order.
     pub faults: Vec<FaultRecord>,
+    /// The names of the entry points requests went through, indexed by their ids.
+    pub entry_points: Vec<String>,
     /// Events processed by the engine.
     pub events_processed: u64,
 }
@@ -172,6 +175,8 @@ pub struct World {
     pub(super) counting: Option<Counting>,
     /// Parked periodic checks, in counted mode.
     pub(super) lazy: Option<LazyChecks>,
+    /// The cloud load balancer, with a load-balancer ingress.
+    pub(super) lb: Option<LbState>,
 }
 
 /// Where a run's output streams to while it runs.
@@ -221,7 +226,7 @@ pub fn run(scenario: &Scenario) -> Result<SimOutput, SimError> {
     let mut requests = Vec::new();
     let run = run_in_mode(scenario, RunMode::PerRequest, &mut log, &mut requests)?;
     Ok(SimOutput {
-        observations: Observations { requests, levels: run.levels, faults: run.faults },
+        observations: Observations { requests, levels: run.levels, faults: run.faults, entry_points: run.entry_points },
         events_log: String::from_utf8(log).expect("events.log is UTF-8"),
         events_processed: run.events_processed,
     })
@@ -253,6 +258,7 @@ impl World {
             observed: Observed::new(scenario.faults.len()),
             counting: None,
             lazy: None,
+            lb: None,
             scenario,
         }
     }
@@ -319,6 +325,7 @@ impl World {
                 self.schedule_in(phase, Event::ReadinessProbe { pod, inc });
             }
         }
+        self.init_entry_points();
         self.schedule_next_arrival();
         for i in 0..self.scenario.faults.len() {
             let at = self.scenario.faults[i].at;
@@ -445,6 +452,8 @@ impl World {
             Event::ProxyDrained { proxy, inc } => self.on_proxy_drained(proxy, inc),
             Event::RoutingBroadcast => self.on_routing_broadcast(),
             Event::ReadinessProbe { pod, inc } => self.if_current(pod, inc, Self::on_readiness_probe),
+            Event::LbProbe { backend } => self.on_lb_probe(backend),
+            Event::LbProbeTimeout { backend, inc } => self.on_lb_probe_timeout(backend, inc),
         }
     }
 
@@ -480,6 +489,7 @@ impl World {
         Ok(SimRun {
             levels: self.observed.levels,
             faults: self.observed.faults,
+            entry_points: self.traffic.entries.into_names(),
             events_processed: self.events_processed,
         })
     }
@@ -492,7 +502,8 @@ impl World {
         let end = self.hard_stop();
         let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
-        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome: Outcome::Failure(FailureCause::Unfinished) });
+        let outcome = Outcome::Failure(FailureCause::Unfinished);
+        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome, entry: r.entry });
         self.traffic.doomed += 1;
     }
 

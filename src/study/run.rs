@@ -45,7 +45,7 @@ pub fn run_one(scenario: &Scenario, index: u64) -> Result<Replication, StudyErro
     let mut stream = MetricsStream::new(&sc);
     let run = crate::sim::run_streaming(&sc, &mut std::io::sink(), &mut stream)
         .map_err(|error| StudyError::Replication { index, seed, error })?;
-    let metrics = stream.finish(&run.levels, &run.faults);
+    let metrics = stream.finish(&run.levels, &run.faults, &run.entry_points);
     Ok(Replication::from_metrics(index, seed, &sc, &metrics))
 }
 

@@ -152,7 +152,7 @@ impl Run {
 pub fn streamed(sc: &Scenario, events_log: &mut dyn std::io::Write) -> (SimRun, Metrics) {
     let mut requests = MetricsStream::new(sc);
     let run = ftsim::sim::run_streaming(sc, events_log, &mut requests).expect("the simulation runs");
-    let metrics = requests.finish(&run.levels, &run.faults);
+    let metrics = requests.finish(&run.levels, &run.faults, &run.entry_points);
     (run, metrics)
 }
 

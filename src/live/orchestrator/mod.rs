@@ -9,11 +9,13 @@
 //! Each part owns its state: [`timeline`] the clock and the scheduled tasks, `operators` the
 //! pods as Kubernetes, the kubelet, KubeRay and RayService see them, `injection` the faults'
 //! random streams and what they armed, `observation` the polls, levels, detection and the
-//! events log, `service` the Service's readiness probes and endpoints.
+//! events log, `service` the Service's readiness probes and endpoints, `load_balancer` a cloud
+//! load balancer's health checks and backends.
 
 mod aliases;
 mod changes;
 mod injection;
+mod load_balancer;
 mod observation;
 mod operators;
 mod service;
@@ -62,6 +64,8 @@ pub struct Orchestrator<'a> {
     ops: Operators,
     inj: Injection,
     obs: Observation,
+    /// The cloud load balancer, with a load-balancer ingress.
+    lb: Option<load_balancer::LiveLb>,
 }
 
 impl<'a> Orchestrator<'a> {
@@ -80,6 +84,7 @@ impl<'a> Orchestrator<'a> {
             schedule.push(Duration::from(f.at - SimTime::ZERO), Task::Fault(i));
         }
         let ops = Operators::new(sc, &mut schedule);
+        let lb = load_balancer::LiveLb::new(sc, &mut schedule);
         Ok(Orchestrator {
             sc,
             adapter,
@@ -89,6 +94,7 @@ impl<'a> Orchestrator<'a> {
             ops,
             inj: Injection::new(sc.seed, faults),
             obs: Observation::default(),
+            lb,
         })
     }
 
@@ -188,6 +194,10 @@ impl<'a> Orchestrator<'a> {
                 Ok(())
             }
             Task::DrainDeadline(name) => self.drain_deadline(&name),
+            Task::LbProbe(b) => {
+                self.lb_probe(b);
+                Ok(())
+            }
         }
     }
 }

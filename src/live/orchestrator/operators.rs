@@ -252,6 +252,7 @@ impl Orchestrator<'_> {
         let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };
         self.ops.pods.insert(new_name.clone(), pod);
         self.note(Component::Pod, &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
+        self.lb_pod_replaced(name, &new_name);
         self.start_after(&new_name, delay);
     }
 

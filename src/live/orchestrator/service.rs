@@ -8,6 +8,7 @@ use super::aliases::adapter_pod;
 use super::timeline::Task;
 use crate::engine::SimDuration;
 use crate::journal::Component;
+use crate::live::load::Target;
 use crate::names;
 use crate::scenario::{Ingress, Scenario};
 
@@ -39,15 +40,17 @@ impl Orchestrator<'_> {
         self.schedule(period, Task::ReadinessProbe { pod: name.to_string(), start });
     }
 
-    /// Points the load at the current proxies: the pinned pod's (until it is deleted), or every
-    /// pod whose proxy is healthy (the Service's ready endpoints).
+    /// Points the load at the current proxies: the pinned pod's (until it is deleted), every
+    /// pod whose proxy is healthy (the Service's ready endpoints), or the load balancer's
+    /// backends in rotation.
     pub(super) fn refresh_endpoints(&mut self) {
         let urls = self.adapter.endpoints();
         let mut e = self.endpoints.lock().expect("endpoints lock");
         match &self.sc.ingress {
             Ingress::Pinned { pod } => {
                 let gone = self.ops.pods.get(pod).is_none_or(|p| p.gone);
-                e.pinned = if gone { None } else { urls.get(adapter_pod(pod)).cloned() };
+                let url = if gone { None } else { urls.get(adapter_pod(pod)).cloned() };
+                e.pinned = Some(Target { entry: pod.clone(), url });
             }
             Ingress::Service => {
                 e.service = true;
@@ -56,8 +59,14 @@ impl Orchestrator<'_> {
                     .in_creation_order()
                     .into_iter()
                     .filter(|(_, s)| s.endpoint_ready)
-                    .filter_map(|(pod, _)| urls.get(adapter_pod(pod)).cloned())
+                    .filter_map(|(pod, _)| {
+                        let url = urls.get(adapter_pod(pod)).cloned()?;
+                        Some(Target { entry: pod.clone(), url: Some(url) })
+                    })
                     .collect();
+            }
+            Ingress::LoadBalancer(_) => {
+                e.lb = self.lb_spread().map(|spread| (spread, self.lb_targets(&urls)));
             }
         }
     }

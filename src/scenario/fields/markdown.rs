@@ -147,11 +147,11 @@ pub(super) fn source_of(source: &Source) -> String {
         Source::Ray(s) => format!("Ray 2.60: {s}"),
         Source::KubeRay(s) => format!("KubeRay: {s}"),
         Source::Kubernetes(s) => format!("**K8S** {s}"),
+        Source::Cloud(s) => format!("cloud: {s}"),
         Source::Guide(s) => format!("the guide: {s}"),
         Source::Ftsim("") => "ftsim's choice".to_string(),
         Source::Ftsim(s) => format!("ftsim's choice: {s}"),
         Source::Guess(s) => format!("**GUESS** — {s}"),
-        Source::Vendor(s) => format!("vendor docs: {s}"),
         Source::None => String::new(),
     }
 }

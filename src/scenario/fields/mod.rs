@@ -143,12 +143,12 @@ pub enum Source {
     KubeRay(&'static str),
     /// A Kubernetes default not verified in those repositories.
     Kubernetes(&'static str),
+    /// A cloud provider's documented default (a load balancer's, a managed service's), with its URL.
+    Cloud(&'static str),
     /// The guide's working example.
     Guide(&'static str),
     /// ftsim's own choice.
     Ftsim(&'static str),
-    /// A managed service's documentation (a cloud vendor's).
-    Vendor(&'static str),
     /// A number no source gives: the first to override when you know your cluster.
     Guess(&'static str),
     /// Nothing to cite.
@@ -247,6 +247,14 @@ impl Field {
         match self.default {
             Default::Bool(v) => v,
             _ => panic!("{} has no boolean default", self.path),
+        }
+    }
+
+    /// The default of an integer field. Panics when it has none (a unit test reads every default).
+    pub fn default_u64(&self) -> u64 {
+        match self.default {
+            Default::Int(v) => v,
+            _ => panic!("{} has no integer default", self.path),
         }
     }
 

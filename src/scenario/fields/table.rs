@@ -4,7 +4,7 @@
 //! Kubernetes, as collected in `docs/ray-defaults.md`.
 
 use super::Default::{Absent, Derived, Int, Json, MilliCpus, Num, Secs, Text};
-use super::Source::{Ftsim, Guess, Guide, KubeRay, Kubernetes, Ray, Vendor};
+use super::Source::{Cloud, Ftsim, Guess, Guide, KubeRay, Kubernetes, Ray};
 use super::{Default, Field, Kind, Slot, Variant, slot};
 use crate::engine::SimDuration;
 use crate::scenario::defaults as d;
@@ -20,6 +20,10 @@ const fn ms(v: u64) -> Default {
 /// `timings.worker_gcs_reconnect_timeout_s` with GCS fault tolerance: KubeRay's
 /// `DefaultWorkerRayGcsReconnectTimeoutS` (see [`WORKER_GCS_RECONNECT_TIMEOUT_S`]).
 pub const WORKER_GCS_RECONNECT_TIMEOUT_FT: SimDuration = SimDuration::from_secs(600);
+
+/// Where the load balancer's health-check defaults come from.
+const HEALTH_CHECK_SOURCE: &str = "GCP health checks (`checkIntervalSec`, `timeoutSec`, `unhealthyThreshold`, `healthyThreshold`), \
+     https://cloud.google.com/compute/docs/reference/rest/v1/healthChecks";
 
 /// Declares each field as a constant and [`FIELDS`], the list of them all.
 macro_rules! fields {
@@ -490,9 +494,12 @@ fields! {
         .means("`EveryNode` (the head and every node with a replica) or `HeadOnly`")
         .source(Ray("`EveryNode`"));
 
-    INGRESS_KIND = Field::new("ingress.kind", Kind::Choice(&["pinned", "service"]), Slot::Other)
+    INGRESS_KIND = Field::new("ingress.kind", Kind::Choice(&["pinned", "service", "load_balancer"]), Slot::Other)
         .default(Text("pinned"))
-        .means("`pinned` (`kubectl port-forward` to one pod) or `service` (a Kubernetes Service over ready pods)")
+        .means(
+            "`pinned` (`kubectl port-forward` to one pod), `service` (a Kubernetes Service over ready pods) or \
+             `load_balancer` (a cloud load balancer over the Ray pods' proxies, with its own health checks)",
+        )
         .source(Guide("`kubectl port-forward`"));
     INGRESS_POD = Field::new("ingress.pod", Kind::Text { pattern: None, check: None }, Slot::Other)
         .default(Derived(
@@ -502,6 +509,45 @@ fields! {
             "pinned pod; a port-forward follows neither a recreated pod nor a lost node; with `HeadOnly` only \
              `head` is accepted (no other pod ever runs a proxy)",
         );
+    INGRESS_BACKENDS = Field::new("ingress.backends", Kind::TextList, Slot::Other)
+        .default(Derived("every Ray pod, head included; `load_balancer` only"))
+        .means(
+            "the load balancer's backends: initial pod names (`head`, `small-group-1`) or worker-group names (every \
+             pod of the group), one backend per pod; a pod KubeRay recreates takes its predecessor's backend",
+        );
+    INGRESS_SPREAD = Field::new("ingress.spread", Kind::Choice(&["round_robin", "random"]), Slot::Other)
+        .default(Text("round_robin"))
+        .means(
+            "how new connections spread over the healthy backends: `round_robin` (GCP backend services, AWS ALB) or \
+             `random` (the flow hash of passthrough network load balancers); `load_balancer` only",
+        )
+        .source(Cloud(
+            "GCP backend service `localityLbPolicy` `ROUND_ROBIN`, \
+             https://cloud.google.com/compute/docs/reference/rest/v1/backendServices",
+        ));
+    INGRESS_HEALTH_CHECK_ENABLED = Field::new("ingress.health_check.enabled", Kind::Bool, Slot::Other)
+        .default(Default::Bool(true))
+        .means("`false`: no health checks, every backend gets traffic, dead or alive; `load_balancer` only");
+    INGRESS_HEALTH_CHECK_PERIOD_S =
+        Field::new("ingress.health_check.period_s", Kind::POSITIVE_SECS, Slot::Other)
+            .default(s(5))
+            .means("between two probes (HTTP GET of the proxy's `/-/healthz`) of a backend")
+            .source(Cloud(HEALTH_CHECK_SOURCE));
+    INGRESS_HEALTH_CHECK_TIMEOUT_S =
+        Field::new("ingress.health_check.timeout_s", Kind::POSITIVE_SECS, Slot::Other)
+            .default(s(5))
+            .means("how long a probe waits for its answer; at most `period_s`")
+            .source(Cloud(HEALTH_CHECK_SOURCE));
+    INGRESS_HEALTH_CHECK_UNHEALTHY_THRESHOLD =
+        Field::new("ingress.health_check.unhealthy_threshold", Kind::Int { lo: 1, hi: 100 }, Slot::Other)
+            .default(Int(2))
+            .means("failed probes in a row before a backend gets no more new connections")
+            .source(Cloud(HEALTH_CHECK_SOURCE));
+    INGRESS_HEALTH_CHECK_HEALTHY_THRESHOLD =
+        Field::new("ingress.health_check.healthy_threshold", Kind::Int { lo: 1, hi: 100 }, Slot::Other)
+            .default(Int(2))
+            .means("passed probes in a row before an unhealthy (or new) backend gets connections again")
+            .source(Cloud(HEALTH_CHECK_SOURCE));
 
     ARRIVALS = Field::new("traffic.arrivals", Kind::Choice(&["poisson", "constant"]), Slot::Other)
         .default(Text("poisson"))
@@ -890,9 +936,10 @@ fields! {
             "a managed Redis outside the cluster (`cluster.redis.mode` = `external`) is back this long after its \
              primary fails (automatic failover to a replica in another zone); recorded in reports only when given",
         )
-        .source(Vendor(
+        .source(Cloud(
             "Azure Cache for Redis, \"Failover and patching\" (learn.microsoft.com/azure/azure-cache-for-redis/\
-             cache-failover): an unplanned failover typically completes within 10 to 15 seconds; the upper bound",
+             cache-failover): an unplanned failover typically completes within 10 to 15 seconds; the upper bound \
+             (that sentence not re-read for this release: see docs/ray-defaults.md §11)",
         ));
     SERVE_KV_TIMEOUT_S = Field::new("timings.serve_kv_timeout_s", Kind::POSITIVE_SECS, Slot::Other)
         .default(s(5))
@@ -963,7 +1010,9 @@ pub const SECTIONS: &[Section] = &[
     Section {
         key: "ingress",
         title: "Ingress (`ingress.*`)",
-        intro: "How clients reach the Serve proxies. A pinned pod must be able to run a proxy.",
+        intro: "How clients reach the Serve proxies (choosing one: docs/model.md, \"Entry points\"). A pinned pod \
+                must be able to run a proxy; a load balancer needs at least one backend, and its probes' timeout is at \
+                most their period.",
         outro: "",
     },
     Section { key: "traffic", title: "Traffic (`traffic.*`)", intro: "Client load.", outro: "" },

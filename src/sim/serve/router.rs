@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 
 use crate::engine::{RngStream, SimDuration, SimTime};
+use crate::metrics::entry_points::{EntryId, EntryNames};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::scenario::{Ingress, ServiceTime};
 use crate::sim::event::Event;
@@ -33,6 +34,8 @@ pub struct Traffic {
     pub unresolved: u64,
     /// Of the unresolved requests, those recorded already as `unfinished` (`World::doom`).
     pub doomed: u64,
+    /// The entry points named so far.
+    pub entries: EntryNames,
 }
 
 impl Traffic {
@@ -44,6 +47,7 @@ impl Traffic {
             requests: RequestWindow::default(),
             unresolved: 0,
             doomed: 0,
+            entries: EntryNames::default(),
         }
     }
 }
@@ -92,6 +96,8 @@ pub struct Request {
     pub state: ReqState,
     /// Its final record, once done.
     pub record: Option<RequestRecord>,
+    /// The entry point it went through, once it reached one.
+    pub entry: Option<EntryId>,
 }
 
 impl World {
@@ -121,40 +127,68 @@ impl World {
             return;
         }
         let service = self.draw_service_time();
-        let id =
-            self.traffic.requests.push(Request { arrival: self.now, service, state: ReqState::Hanging, record: None });
+        let request = Request { arrival: self.now, service, state: ReqState::Hanging, record: None, entry: None };
+        let id = self.traffic.requests.push(request);
         self.traffic.unresolved += 1;
         self.schedule_next_arrival();
         if let Some(timeout) = self.scenario.traffic.client_timeout {
             self.schedule_in(timeout, Event::ClientTimeout(id));
         }
+        let pinned = match &self.scenario.ingress {
+            Ingress::Pinned { pod } => Some(self.traffic.entries.id(pod)),
+            _ => None,
+        };
+        self.traffic.requests[id.ix()].entry = pinned;
         match self.ingress_pod() {
             Err(cause) => self.fail_request(id, cause),
-            Ok(pod) => self.enter_pod(id, pod),
+            Ok((pod, entry)) => {
+                self.traffic.requests[id.ix()].entry = Some(entry);
+                self.enter_pod(id, pod);
+            }
         }
     }
 
-    /// The pod a new connection goes to, or why there is none.
-    fn ingress_pod(&mut self) -> Result<PodId, FailureCause> {
+    /// Names the entry points known before any request: the pinned pod, the load balancer's
+    /// backends (a Service's endpoints are named as requests reach them).
+    pub(crate) fn init_entry_points(&mut self) {
+        for name in self.scenario.ingress.initial_entry_points() {
+            self.traffic.entries.id(&name);
+        }
+        self.init_load_balancer();
+    }
+
+    /// The pods in a Service's endpoints.
+    pub(crate) fn ready_endpoints(&self) -> Vec<PodId> {
+        (0..self.k8s.pods.len())
+            .map(|i| PodId(i as u32))
+            .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
+            .collect()
+    }
+
+    /// The pod a new connection goes to and its entry point, or why there is none.
+    fn ingress_pod(&mut self) -> Result<(PodId, EntryId), FailureCause> {
         match &self.scenario.ingress {
             Ingress::Pinned { pod } => {
                 // kubectl port-forward follows neither a recreated pod nor a lost node.
                 let found = self.k8s.pods.iter().position(|p| &p.name == pod).map(|i| PodId(i as u32));
                 match found {
-                    Some(p) if !matches!(self.k8s.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost) => Ok(p),
+                    Some(p) if !matches!(self.k8s.pods[p.ix()].phase, PodPhase::Gone | PodPhase::Lost) => {
+                        let entry = self.traffic.entries.id(pod);
+                        Ok((p, entry))
+                    }
                     _ => Err(FailureCause::NoEndpoint),
                 }
             }
             Ingress::Service => {
-                let ready: Vec<PodId> = (0..self.k8s.pods.len())
-                    .map(|i| PodId(i as u32))
-                    .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-                    .collect();
+                let ready = self.ready_endpoints();
                 if ready.is_empty() {
                     return Err(FailureCause::NoEndpoint);
                 }
-                Ok(ready[self.rng.ingress.below(ready.len())])
+                let pod = ready[self.rng.ingress.below(ready.len())];
+                let entry = self.traffic.entries.id(&self.k8s.pods[pod.ix()].name);
+                Ok((pod, entry))
             }
+            Ingress::LoadBalancer(_) => self.lb_pick().ok_or(FailureCause::NoEndpoint),
         }
     }
 
@@ -343,7 +377,7 @@ impl World {
     fn complete(&mut self, req: ReqId, outcome: Outcome) {
         let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
-        r.record = Some(RequestRecord { arrival: r.arrival, end: self.now, outcome });
+        r.record = Some(RequestRecord { arrival: r.arrival, end: self.now, outcome, entry: r.entry });
         self.traffic.unresolved -= 1;
     }
 

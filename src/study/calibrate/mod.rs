@@ -97,7 +97,7 @@ pub fn simulate(run: &LiveRun, seed: u64, overrides: &[Override]) -> Result<RunF
     let mut stream = MetricsStream::new(sc);
     let out = crate::sim::run_streaming(sc, &mut std::io::sink(), &mut stream)
         .map_err(|e| CalibrateError(format!("{}: simulation with seed {seed}: {e}", run.label)))?;
-    let metrics = stream.finish(&out.levels, &out.faults);
+    let metrics = stream.finish(&out.levels, &out.faults, &out.entry_points);
     let since = |f: &crate::metrics::faults::FaultOutcome, t: crate::engine::SimTime| {
         t.saturating_since(f.record.injected_at).as_secs_f64()
     };

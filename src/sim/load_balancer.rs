@@ -1,0 +1,151 @@
+//! A cloud load balancer in front of the Ray pods' proxies (`ingress.kind` `load_balancer`).
+//!
+//! Each backend is one initial Ray pod; when KubeRay replaces that pod, the new pod takes the
+//! backend (as a GCP network endpoint group or an AWS target group gains the new pod's address).
+//! The load balancer probes every backend every `period` with an HTTP GET of the proxy's
+//! `/-/healthz` (the readiness probe's rule, `World::pod_serves_http`): a refused or non-200
+//! probe fails at once, one to a black-holed pod fails when its `timeout` expires. `unhealthy_threshold` failures
+//! in a row take a healthy backend out of rotation, `healthy_threshold` passes in a row put it
+//! back; a replaced backend starts unhealthy. New connections spread over the healthy backends
+//! in turn or at random, drawn from the load balancer's own random stream. With no healthy
+//! backend a request fails at once (`no_endpoint`, the 502/503 of an HTTP load balancer). With
+//! health checks off every backend is in rotation, dead or alive.
+
+use crate::engine::{RngStream, SimDuration};
+use crate::journal::Component;
+use crate::metrics::entry_points::EntryId;
+use crate::names::stream;
+use crate::policy::load_balancer::{self, BackendHealth};
+use crate::scenario::{LbHealthCheck, LoadBalancer};
+
+use super::event::Event;
+use super::ids::PodId;
+use super::k8s::PodPhase;
+use super::world::World;
+
+/// One backend: the pod that holds it now and its health as the load balancer sees it.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    /// Its name: the initial pod's.
+    pub name: String,
+    /// Its entry point in the report.
+    pub entry: EntryId,
+    /// The pod behind it now.
+    pub pod: PodId,
+    /// In rotation or not.
+    pub health: BackendHealth,
+    /// Bumped when the pod is replaced: a timed-out probe of the old pod is stale.
+    inc: u32,
+}
+
+/// The load balancer's state.
+#[derive(Clone, Debug)]
+pub struct LbState {
+    /// Its backends, in the scenario's order.
+    pub backends: Vec<Backend>,
+    /// The next backend in turn (round robin).
+    cursor: usize,
+    /// Its spread and probe phases.
+    rng: RngStream,
+}
+
+impl World {
+    /// The scenario's load balancer, if its ingress is one.
+    fn lb_config(&self) -> Option<&LoadBalancer> {
+        match &self.scenario.ingress {
+            crate::scenario::Ingress::LoadBalancer(lb) => Some(lb),
+            _ => None,
+        }
+    }
+
+    fn lb_health_check(&self) -> Option<LbHealthCheck> {
+        self.lb_config().and_then(|lb| lb.health_check)
+    }
+
+    /// Sets up the load balancer over the initial pods, every backend healthy, each one's probes
+    /// at a random phase; names its entry points.
+    pub(super) fn init_load_balancer(&mut self) {
+        let Some(lb) = self.lb_config().cloned() else { return };
+        let mut rng = RngStream::new(self.scenario.seed, stream::LOAD_BALANCER);
+        let backends: Vec<Backend> = lb
+            .backends
+            .iter()
+            .filter_map(|name| {
+                let pod = self.k8s.pods.iter().position(|p| &p.name == name)?;
+                let entry = self.traffic.entries.id(name);
+                let health = BackendHealth::new(true);
+                Some(Backend { name: name.clone(), entry, pod: PodId(pod as u32), health, inc: 0 })
+            })
+            .collect();
+        if let Some(hc) = lb.health_check {
+            for b in 0..backends.len() {
+                let phase = SimDuration::from_micros(rng.range_inclusive(0, hc.period.as_micros()));
+                self.schedule_in(phase, Event::LbProbe { backend: b as u32 });
+            }
+        }
+        self.lb = Some(LbState { backends, cursor: 0, rng });
+    }
+
+    /// The backend a new connection goes to: its pod and entry point, or `None` when no backend
+    /// is in rotation.
+    pub(super) fn lb_pick(&mut self) -> Option<(PodId, EntryId)> {
+        let spread = self.lb_config()?.spread;
+        let lb = self.lb.as_mut()?;
+        let healthy: Vec<usize> = (0..lb.backends.len()).filter(|&b| lb.backends[b].health.healthy).collect();
+        let b = load_balancer::pick(spread, &healthy, &mut lb.cursor, &mut lb.rng)?;
+        Some((lb.backends[b].pod, lb.backends[b].entry))
+    }
+
+    /// The pods of the backends in rotation (counted mode's check that every way in answers).
+    pub(super) fn lb_pods_in_rotation(&self) -> Vec<PodId> {
+        self.lb.iter().flat_map(|lb| lb.backends.iter().filter(|b| b.health.healthy).map(|b| b.pod)).collect()
+    }
+
+    /// A probe of backend `b`: it passes or fails now, or, to a black-holed pod, times out later;
+    /// the next one is due a period later.
+    pub(super) fn on_lb_probe(&mut self, b: u32) {
+        let (Some(hc), Some(lb)) = (self.lb_health_check(), self.lb.as_ref()) else { return };
+        let backend = &lb.backends[b as usize];
+        let pod = &self.k8s.pods[backend.pod.ix()];
+        if pod.unreachable_since.is_some() && pod.phase != PodPhase::Gone {
+            let inc = backend.inc;
+            self.schedule_in(hc.timeout, Event::LbProbeTimeout { backend: b, inc });
+        } else {
+            let passed = self.pod_running(backend.pod) && self.pod_serves_http(backend.pod);
+            self.lb_probe_result(b as usize, passed, hc);
+        }
+        self.schedule_in(hc.period, Event::LbProbe { backend: b });
+    }
+
+    /// A probe of backend `b` had no answer within the timeout.
+    pub(super) fn on_lb_probe_timeout(&mut self, b: u32, inc: u32) {
+        let (Some(hc), Some(lb)) = (self.lb_health_check(), self.lb.as_ref()) else { return };
+        if lb.backends[b as usize].inc == inc {
+            self.lb_probe_result(b as usize, false, hc);
+        }
+    }
+
+    fn lb_probe_result(&mut self, b: usize, passed: bool, hc: LbHealthCheck) {
+        let Some(lb) = self.lb.as_mut() else { return };
+        let backend = &mut lb.backends[b];
+        let Some(n) = backend.health.probed(passed, &hc) else { return };
+        let name = backend.name.clone();
+        let what = if passed { "UNHEALTHY -> HEALTHY (passed" } else { "HEALTHY -> UNHEALTHY (failed" };
+        self.log(Component::LoadBalancer, &name, format_args!("{what} {n} probes in a row)"));
+    }
+
+    /// KubeRay replaced pod `old` with `new`: a backend held by `old` now holds `new`, out of
+    /// rotation until its probes pass (in rotation at once with health checks off).
+    pub(super) fn lb_pod_replaced(&mut self, old: PodId, new: PodId) {
+        let checked = self.lb_health_check().is_some();
+        let Some(lb) = self.lb.as_mut() else { return };
+        let Some(backend) = lb.backends.iter_mut().find(|b| b.pod == old) else { return };
+        backend.pod = new;
+        backend.inc += 1;
+        let (health, state) = load_balancer::replaced(checked, backend.health.healthy);
+        backend.health = health;
+        let name = backend.name.clone();
+        let pod = self.k8s.pods[new.ix()].name.clone();
+        self.log(Component::LoadBalancer, &name, format_args!("now pod {pod} ({state})"));
+    }
+}
