@@ -168,10 +168,7 @@ impl World {
                 Some(i) => vec![PodId(i as u32)],
                 None => return false,
             },
-            crate::scenario::Ingress::Service => (0..self.k8s.pods.len())
-                .map(|i| PodId(i as u32))
-                .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-                .collect(),
+            crate::scenario::Ingress::Service => self.k8s.endpoints.pods().to_vec(),
         };
         let mut checked: Option<*const ReplicaId> = None;
         !pods.is_empty()

@@ -146,10 +146,7 @@ impl World {
                 }
             }
             Ingress::Service => {
-                let ready: Vec<PodId> = (0..self.k8s.pods.len())
-                    .map(|i| PodId(i as u32))
-                    .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-                    .collect();
+                let ready = self.k8s.endpoints.pods();
                 if ready.is_empty() {
                     return Err(FailureCause::NoEndpoint);
                 }
