@@ -8,7 +8,7 @@
 //! (one 1 s window and one time-series bucket) instead of one event per request, and handed to
 //! the requests sink in arrival order; the metrics draw their latencies at the end of the run.
 //! The last margin before a change, and every moment the cluster is not quiet, run request by
-//! request, so every request in service at a change is simulated. See [`World::quiet_until`]
+//! request, so every request in service at a change is simulated. See `World::quiet_until`
 //! for the two kinds of quiet cluster and their horizons.
 
 use crate::engine::{RngStream, SimDuration, SimTime};
