@@ -144,6 +144,26 @@ fn a_proxy_crash_behind_a_service_costs_the_same_in_both_modes() {
 }
 
 #[test]
+fn a_replica_crash_while_a_deleted_pod_is_replaced_costs_the_same_in_both_modes() {
+    // small-group-2 is deleted at 10 s: it leaves the Service at once, its replicas keep serving
+    // until their replacements run (about 20 s), and its replacement pod runs Ray at about 50 s.
+    // Meanwhile the cluster is short of its target (a pod, then its proxy) yet routes only to
+    // live replicas: counted mode counts there (the weaker quiet test), up to the replica crash
+    // at 30 s and after it. A short service time (0.02 s at 200 requests/s: 4 in flight) keeps
+    // the margin before each change short (1.4 s), so most of that time is counted.
+    let (failures, events) = compare(
+        "replica crash while a deleted pod is replaced",
+        json!({"ingress": {"kind": "service"},
+               "traffic": {"rate_per_s": 200, "service_time": {"kind": "exponential", "mean_s": 0.02}},
+               "faults": [{"kind": "worker_pod_deletion", "at_s": 10, "target": "small-group-2"},
+                          {"kind": "replica_crash", "at_s": 30}]}),
+    );
+    assert!(failures[0] > SEEDS as f64 / 2.0, "{failures:?}");
+    // Counting only at the target gave 3.29 M events over the seeds (per-request: 6.41 M).
+    assert!(events[1] < 3_000_000, "counted mode counts while short of the target: {events:?}");
+}
+
+#[test]
 fn hanging_replicas_time_out_the_same_in_both_modes() {
     let (failures, _) = compare(
         "hanging health check, client timeout",

@@ -16,6 +16,7 @@ impl World {
             self.check_requests();
             self.check_serve_index();
             self.check_pod_index();
+            self.check_endpoints();
         }
         for (i, rep) in self.serve.replicas.iter().enumerate() {
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);

@@ -1,17 +1,18 @@
 //! Counted traffic (`traffic.mode`; see `scenario::traffic_mode` and docs/model.md).
 //!
-//! While the cluster is quiet (every component at its target, every open request in service on
-//! a live replica, every way in routing to live replicas), a request's outcome depends on no
-//! other request: it succeeds, its latency one service time. At an arrival in a quiet cluster
-//! the arrivals from now until the horizon (the next event that may change the routing state,
-//! or the end of arrivals, less [`counted_margin`]) are drawn as counts per cell instead of one
-//! event per request, and handed to the requests sink in arrival order; the metrics draw their
-//! latencies at the end of the run. A cell is one time-series bucket's part of the stretch, but
-//! for the 1 s and 60 s windows that the stretch shares with requests before or after it: their
-//! parts are cells of their own (see `cell_end`). Counts of disjoint spans of a Poisson
-//! process are independent Poisson counts, so the cells are exact whatever their size. The last margin
-//! before a change, and every moment the cluster is not quiet, run request by request, so every
-//! request in service at a change is simulated.
+//! While the cluster is quiet (at least its target number of replicas running, every open
+//! request in service on a live replica, every way in routing to live replicas), a request's
+//! outcome depends on no other request: it succeeds, its latency one service time. At an arrival
+//! in a quiet cluster the arrivals from now until the horizon (the next event that may change the
+//! routing state, or the end of arrivals, less [`counted_margin`]) are drawn as counts per cell
+//! instead of one event per request, and handed to the requests sink in arrival order; the
+//! metrics draw their latencies at the end of the run. A cell is one time-series bucket's part of
+//! the stretch, but for the 1 s and 60 s windows that the stretch shares with requests before or
+//! after it: their parts are cells of their own (see `cell_end`). Counts of disjoint spans of a
+//! Poisson process are independent Poisson counts, so the cells are exact whatever their size.
+//! The last margin before a change, and every moment the cluster is not quiet, run request by
+//! request, so every request in service at a change is simulated. See `World::quiet_until` for
+//! the two kinds of quiet cluster and their horizons.
 
 use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::brownout::WINDOW_WIDTHS;
@@ -97,24 +98,27 @@ fn cell_end(t: SimTime, span: CountedSpan, bucket: SimDuration) -> SimTime {
 }
 
 impl Event {
-    /// True for the events that change nothing in a quiet cluster: requests, and the periodic
-    /// checks of healthy components.
+    /// True for the events of requests: in a quiet cluster they change no component.
+    fn is_request(&self) -> bool {
+        matches!(self, Event::Arrival | Event::RequestDone(_) | Event::ClientTimeout(_))
+    }
+
+    /// True for the events that change nothing in a quiet cluster at its target: requests, and
+    /// the periodic checks of healthy components.
     fn leaves_quiet_alone(&self) -> bool {
-        matches!(
-            self,
-            Event::Arrival
-                | Event::RequestDone(_)
-                | Event::ClientTimeout(_)
-                | Event::ControllerTick
-                | Event::RayServiceReconcile
-                | Event::ReplicaHealthCheck { .. }
-                | Event::ReplicaHealthCheckTimeout { .. }
-                | Event::ProxyHealthCheck { .. }
-                | Event::ProxyHealthCheckTimeout { .. }
-                | Event::ReadinessProbe { .. }
-                | Event::LbProbe { .. }
-                | Event::LbProbeTimeout { .. }
-        )
+        self.is_request()
+            || matches!(
+                self,
+                Event::ControllerTick
+                    | Event::RayServiceReconcile
+                    | Event::ReplicaHealthCheck { .. }
+                    | Event::ReplicaHealthCheckTimeout { .. }
+                    | Event::ProxyHealthCheck { .. }
+                    | Event::ProxyHealthCheckTimeout { .. }
+                    | Event::ReadinessProbe { .. }
+                    | Event::LbProbe { .. }
+                    | Event::LbProbeTimeout { .. }
+            )
     }
 }
 
@@ -146,10 +150,31 @@ impl World {
         }
     }
 
-    /// When the cluster is quiet: the first time something may change it (the earliest pending
-    /// event that is not a request or a periodic check, or the end of arrivals).
+    /// When the cluster is quiet: the first time something may change it, or the end of
+    /// arrivals.
+    ///
+    /// Quiet: at least the target number of replicas running (the capacity the error bound of
+    /// `scenario::traffic_mode` assumes), no request waiting in a proxy or hanging, every request
+    /// in flight served by a replica that answers, and every pod a new connection may reach
+    /// routing only to replicas that answer. Two kinds:
+    ///
+    /// - *At its target* (every level of the report): the periodic checks of healthy components
+    ///   change nothing, so the horizon is the earliest pending event that is neither a request
+    ///   nor such a check.
+    /// - *Short of its target* (a pod, a proxy, the GCS, Redis or the controller missing, say a
+    ///   lost node's pod waiting for its replacement node): a periodic check or a controller
+    ///   tick may act (start a proxy, mark a pod ready), so the horizon is the earliest pending
+    ///   event that is not a request. Until then no event but requests runs, and a request event
+    ///   changes no component: an arrival is counted (none is simulated in the stretch), a
+    ///   completion frees a slot on a live replica (it cannot finish a drain: that replica is
+    ///   alive), a client timeout fails its own request. Every component, the Service endpoints
+    ///   and every routing table therefore stay as they are now until the horizon (a parked
+    ///   check is woken only by a change), so each counted request enters a pod that answers and
+    ///   is served by a replica that answers, with at least the target's capacity: its outcome
+    ///   depends on no other request, as at the target.
     fn quiet_until(&self) -> Option<SimTime> {
-        if !self.levels().at_target() || !self.traffic.waiting_proxies.is_empty() {
+        let levels = self.levels();
+        if levels.replicas_running < levels.replicas_target || !self.traffic.waiting_proxies.is_empty() {
             return None;
         }
         let in_service = |state: ReqState| match state {
@@ -161,7 +186,9 @@ impl World {
             return None;
         }
         let end = SimTime::ZERO + self.scenario.duration;
-        Some(self.pending_events().filter(|(_, ev)| !ev.leaves_quiet_alone()).map(|(t, _)| t).fold(end, SimTime::min))
+        let changes: fn(&Event) -> bool =
+            if levels.at_target() { |ev| !ev.leaves_quiet_alone() } else { |ev| !ev.is_request() };
+        Some(self.pending_events().filter(|(_, ev)| changes(ev)).map(|(t, _)| t).fold(end, SimTime::min))
     }
 
     /// The replica is running, alive, answers its calls and its pod is reachable.
@@ -181,7 +208,7 @@ impl World {
                 Some(i) => vec![PodId(i as u32)],
                 None => return false,
             },
-            crate::scenario::Ingress::Service => self.ready_endpoints(),
+            crate::scenario::Ingress::Service => self.k8s.endpoints.pods().to_vec(),
             crate::scenario::Ingress::LoadBalancer(_) => self.lb_pods_in_rotation(),
         };
         let mut checked: Option<*const ReplicaId> = None;

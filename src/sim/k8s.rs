@@ -15,6 +15,7 @@ use crate::names;
 use crate::policy::{kubelet, manager};
 use crate::scenario::Cluster;
 
+use super::endpoints::Endpoints;
 use super::event::Event;
 use super::ids::{NodeId, PodId};
 use super::pod_index::PodIndex;
@@ -126,8 +127,9 @@ pub struct Pod {
     pub backoff: kubelet::BackOff,
     /// CPUs offered to Ray, milli-CPUs.
     pub cpus_milli: u64,
-    /// Member of the serve Service's ready endpoints.
-    pub endpoint_ready: bool,
+    /// Passed its last readiness probe: a member of the serve Service's endpoints unless gone
+    /// (set only through `World::set_endpoint_ready`, which keeps [`Endpoints`] up to date).
+    endpoint_ready: bool,
     /// Ray is draining this node (pod deletion): no new replicas, proxy draining.
     pub draining: bool,
     /// The node vanished without closing connections: calls hang instead of failing.
@@ -146,6 +148,11 @@ impl Pod {
     pub fn ray_alive(&self) -> bool {
         matches!(self.raylet, Raylet::Alive { .. } | Raylet::Disconnected { .. })
     }
+
+    /// True when its last readiness probe passed (see [`Endpoints`] for the Service's members).
+    pub fn endpoint_ready(&self) -> bool {
+        self.endpoint_ready
+    }
 }
 
 /// What Kubernetes and the KubeRay operator hold: nodes, pods, the scheduling index and the
@@ -158,6 +165,8 @@ pub struct Kubernetes {
     pub pods: Vec<Pod>,
     /// Scheduling index over pods and nodes, kept by their transitions.
     pub pod_index: PodIndex,
+    /// The serve Service's ready endpoints, kept by readiness and phase changes.
+    pub endpoints: Endpoints,
     /// The current head pod (none between its removal and its recreation).
     pub head: Option<PodId>,
     /// Number of the current head pod's name (`head`, `head-2`, ...).
@@ -182,6 +191,7 @@ impl Kubernetes {
             nodes,
             pods: Vec::new(),
             pod_index,
+            endpoints: Endpoints::default(),
             head: None,
             head_generation: 1,
             worker_generation: vec![0; cluster.worker_groups.len()],
@@ -206,8 +216,15 @@ impl World {
         let name = p.name.clone();
         let (node, pool) = (p.node, p.pool);
         self.k8s.pod_index.pod_phase_changed(pod, pool, node, from, phase);
+        self.k8s.endpoints.update(pod, &self.k8s.pods[pod.ix()]);
         self.log(Component::Pod, &name, format_args!("{} -> {} ({why})", from.label(), phase.label()));
         self.observed.levels_dirty = true;
+    }
+
+    /// Sets whether a pod passed its readiness probe, keeping the Service's endpoints up to date.
+    pub(super) fn set_endpoint_ready(&mut self, pod: PodId, ready: bool) {
+        self.k8s.pods[pod.ix()].endpoint_ready = ready;
+        self.k8s.endpoints.update(pod, &self.k8s.pods[pod.ix()]);
     }
 
     /// Creates a new Ray pod object (KubeRay) and schedules it if a node has room.
@@ -325,10 +342,10 @@ impl World {
             self.log(Component::Pod, &name, format_args!("already terminating; deletion changes nothing"));
             return;
         }
+        self.set_endpoint_ready(pod, false);
         let p = &mut self.k8s.pods[pod.ix()];
         p.fault = fault;
         p.inc += 1;
-        p.endpoint_ready = false;
         if p.phase != PodPhase::Running || !p.ray_alive() {
             self.remove_pod(pod, "deleted");
             return;
@@ -389,9 +406,9 @@ impl World {
         if let Some(f) = self.k8s.pods[pod.ix()].fault {
             self.detect(f);
         }
+        self.set_endpoint_ready(pod, false);
         let p = &mut self.k8s.pods[pod.ix()];
         p.inc += 1;
-        p.endpoint_ready = false;
         let role = p.role;
         self.set_pod_phase(pod, PodPhase::Gone, why);
         if self.k8s.head == Some(pod) {
@@ -432,7 +449,7 @@ impl World {
         }
         let ready = self.pod_serves_http(pod);
         if ready != p.endpoint_ready {
-            self.k8s.pods[pod.ix()].endpoint_ready = ready;
+            self.set_endpoint_ready(pod, ready);
             let name = self.k8s.pods[pod.ix()].name.clone();
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };
             self.log(Component::Endpoint, &name, format_args!("{what}"));

@@ -15,6 +15,7 @@
 #[cfg(debug_assertions)]
 mod check;
 pub mod counted;
+pub mod endpoints;
 pub mod event;
 pub mod faults;
 pub mod ids;

@@ -75,8 +75,8 @@ impl World {
             self.detect(f);
         }
         for i in 0..self.k8s.pods.len() {
-            if self.k8s.pods[i].node == Some(node) && self.k8s.pods[i].endpoint_ready {
-                self.k8s.pods[i].endpoint_ready = false;
+            if self.k8s.pods[i].node == Some(node) && self.k8s.pods[i].endpoint_ready() {
+                self.set_endpoint_ready(PodId(i as u32), false);
                 let name = self.k8s.pods[i].name.clone();
                 self.log(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
             }

@@ -317,7 +317,8 @@ impl World {
         self.serve.broadcast_pending = false;
         for i in 0..self.k8s.pods.len() {
             let pod = PodId(i as u32);
-            self.k8s.pods[i].endpoint_ready = self.pod_serves_http(pod);
+            let ready = self.pod_serves_http(pod);
+            self.set_endpoint_ready(pod, ready);
             if self.readiness_probes_enabled() {
                 let period = self.scenario.timings.readiness_period.as_micros();
                 let phase = SimDuration::from_micros(self.rng.ingress.range_inclusive(0, period));

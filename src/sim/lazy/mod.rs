@@ -198,7 +198,7 @@ impl World {
             if parked.inc == p.inc && p.phase == PodPhase::Running {
                 assert_eq!(
                     self.pod_serves_http(*pod),
-                    p.endpoint_ready,
+                    p.endpoint_ready(),
                     "t={at}: pod {} changed readiness with its probe parked",
                     p.name
                 );

@@ -157,14 +157,6 @@ impl World {
         self.init_load_balancer();
     }
 
-    /// The pods in a Service's endpoints.
-    pub(crate) fn ready_endpoints(&self) -> Vec<PodId> {
-        (0..self.k8s.pods.len())
-            .map(|i| PodId(i as u32))
-            .filter(|p| self.k8s.pods[p.ix()].endpoint_ready && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
-            .collect()
-    }
-
     /// The pod a new connection goes to and its entry point, or why there is none.
     fn ingress_pod(&mut self) -> Result<(PodId, EntryId), FailureCause> {
         match &self.scenario.ingress {
@@ -180,7 +172,7 @@ impl World {
                 }
             }
             Ingress::Service => {
-                let ready = self.ready_endpoints();
+                let ready = self.k8s.endpoints.pods();
                 if ready.is_empty() {
                     return Err(FailureCause::NoEndpoint);
                 }
