@@ -408,6 +408,9 @@ fn plain_ray_never_recreates_a_lost_worker_and_serve_moves_its_replicas() {
         ensure!(last_level(r, "pods_ready") == Some(2), "Ray nodes at the end: {:?}", last_level(r, "pods_ready"));
         let running = last_level(r, "replicas_running");
         ensure!(running == Some(6), "replicas running at the end: {running:?}, not moved to the other nodes");
+        Ok(())
+    });
+}
 
 /// A worker pod deleted behind a cloud load balancer (GCP's health checks: 5 s apart, out after
 /// 2 failures, back after 2 passes): the orchestrator's real GETs of `/-/healthz` take the

@@ -180,6 +180,7 @@ fn on_plain_ray_the_operators_recreate_restart_and_resubmit_nothing() {
     assert!(!r.events_log.contains("created by KubeRay"), "{}", r.events_log);
     assert!(r.events_log.contains("small-group-2: gone for good: nothing recreates it (plain Ray)"));
     assert!(r.events_log.contains("small-group-1: RUNNING -> GONE (Ray container OOMKilled"), "{}", r.events_log);
+}
 
 /// Times [s] of the events.log lines containing `needle`.
 fn log_times(r: &Rehearsal, needle: &str) -> Vec<f64> {
