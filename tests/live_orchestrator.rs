@@ -207,3 +207,22 @@ fn a_load_balancer_takes_a_deleted_pod_s_backend_out_and_gives_it_to_the_replace
     assert!(back.len() == 1 && (started..=started + 16.0).contains(&back[0]), "{back:?}\n{}", r.events_log);
     assert!(log_times(&r, "lb-backend head").is_empty() && log_times(&r, "lb-backend small-group-1").is_empty());
 }
+
+/// Regression (a live run of 2026-11-29: 223 `no_endpoint` failures, none simulated): while the
+/// GCS is away after a head crash with GCS fault tolerance, the worker pods stay in the Service.
+/// Their readiness probe asks the proxy itself (`GET /-/healthz`), as the kubelet's does, not the
+/// GCS-backed snapshot that answers nothing while the head restarts.
+#[test]
+fn a_head_crash_with_gcs_ft_takes_no_worker_out_of_the_service() {
+    let sc = scenario(
+        r#"{"duration_s": 120, "ingress": {"kind": "service"}, "cluster": {"gcs_fault_tolerance": true},
+            "faults": [{"kind": "head_pod_crash", "at_s": 30}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    r.result.as_ref().expect("the run completes");
+    for worker in ["small-group-1", "small-group-2"] {
+        let removed = format!("endpoint {worker}: removed");
+        assert!(!r.events_log.contains(&removed), "{removed}\n{}", r.events_log);
+    }
+    assert!(r.events_log.contains("endpoint head-2: added (readiness passed)"), "{}", r.events_log);
+}

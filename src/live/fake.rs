@@ -177,7 +177,8 @@ impl FakeCluster {
                     Process::Killed => "killed",
                 }
                 .into(),
-                node_state: Some(if p.process == Process::Running { "ALIVE" } else { "DEAD" }.into()),
+                // Node states come from the GCS: unknown while it does not answer, as live.
+                node_state: gcs.then(|| if p.process == Process::Running { "ALIVE" } else { "DEAD" }.into()),
                 ..PodView::default()
             })
             .collect();
@@ -195,7 +196,8 @@ impl FakeCluster {
         let proxies = self
             .pods
             .iter()
-            .filter(|p| p.process == Process::Running)
+            // Proxy states come from the controller: none while it does not answer, as live.
+            .filter(|p| controller && p.process == Process::Running)
             .map(|p| ProxyView {
                 pod: Some(p.name.clone()),
                 status: Some(if p.proxy_down { "UNHEALTHY" } else { "HEALTHY" }.into()),

@@ -64,8 +64,7 @@ impl Orchestrator<'_> {
     pub(super) fn lb_probe(&mut self, b: usize) {
         let (Some(hc), Some(lb)) = (self.lb_health_check(), self.lb.as_ref()) else { return };
         let pod = lb.backends[b].pod.clone();
-        let alive = self.ops.pods.get(&pod).is_some_and(|p| !p.gone && !p.expect_exit);
-        let passed = alive && self.adapter.probe_proxy_health(adapter_pod(&pod), Duration::from(hc.timeout));
+        let passed = self.proxy_answers_healthz(&pod, Duration::from(hc.timeout));
         let Some(lb) = self.lb.as_mut() else { return };
         let backend = &mut lb.backends[b];
         if let Some(n) = backend.health.probed(passed, &hc) {
