@@ -1,4 +1,4 @@
-//! The scenario format is said once, in the field table (`src/scenario/fields/table.rs`); this
+//! The scenario format is said once, in the field table (`src/scenario/fields/table/`); this
 //! checks what is derived from it: docs/scenario-format.md must be what the table generates, and
 //! the JSON Schema that `ftsim schema` prints must be a valid draft 2020-12 schema that accepts
 //! every bundled scenario and rejects what ftsim rejects field by field.

@@ -30,7 +30,7 @@ pub fn markdown() -> String {
     let mut out = String::from(HEADER);
     let _ = writeln!(
         out,
-        "\n<!-- Generated from src/scenario/fields/table.rs by `ftsim schema --markdown`; do not edit.\n     \
+        "\n<!-- Generated from src/scenario/fields/table/ by `ftsim schema --markdown`; do not edit.\n     \
          Regenerate: {REGENERATE} -->"
     );
     for section in SECTIONS {

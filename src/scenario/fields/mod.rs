@@ -11,6 +11,7 @@
 //! the model. Its default, limit checks, documentation and schema then follow; regenerate
 //! `docs/scenario-format.md` with `FTSIM_BLESS=1 cargo test --test format_docs`.
 
+pub mod kinds;
 pub mod markdown;
 pub mod schema;
 pub mod table;
@@ -19,6 +20,7 @@ use super::raw::RawScenario;
 use super::show;
 use crate::engine::SimDuration;
 
+pub use kinds::*;
 pub use table::*;
 
 /// One field of the scenario format.
