@@ -227,7 +227,18 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
         // `$schema` is for editors only: the resolved scenario recorded in reports leaves it out.
         assert!(!serde_json::to_string(&loaded.resolved).unwrap().contains("$schema"));
     }
-    // Every field of the table appears in the file, under its path (array items and variants
+    // `serve.applications` excludes the deployment fields at the top of `serve`: its own file.
+    let text = r#"{"serve": {"proxy_location": "EveryNode", "applications": [
+        {"name": "a", "route_prefix": "/a", "share": 0.25, "deployment": "A", "num_replicas": 1,
+         "num_cpus_per_replica": 0.5, "max_replicas_per_node": 2, "max_ongoing_requests": 4, "constructor_s": 1,
+         "health_check_period_s": 5, "health_check_timeout_s": 6, "graceful_shutdown_timeout_s": 7,
+         "max_constructor_retry_count": 8},
+        {"name": "b", "route_prefix": "/b", "share": 0.75}]}}"#;
+    let doc: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(schema_errors(&v, &doc), Vec::<String>::new());
+    assert_eq!(parse(text, "applications.json").unwrap().scenario.serve.applications.len(), 2);
+    given.push_str(text);
+    // Every field of the table appears in the files, under its path (array items and variants
     // by their last key).
     for f in FIELDS {
         let key = f.path.rsplit(['.', ']']).next().unwrap();

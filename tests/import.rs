@@ -11,6 +11,9 @@ use harness::{Outcome, ftsim};
 /// The passwords in the fixtures: no output may show them.
 const SECRETS: [&str; 3] = ["5241590000000000", "s3cr3t-inline-env-value", "s3cr3t-in-a-Secret-object"];
 
+/// The fixture with two Serve applications.
+const TWO_APPLICATIONS: &str = "gpu-two-apps.yaml";
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
 }
@@ -42,7 +45,9 @@ fn warned(stderr: &str, line: usize, fragment: &str) -> bool {
         .any(|l| l.starts_with("ftsim: warning: ") && l.contains(&format!(".yaml:{line}:")) && l.contains(fragment))
 }
 
-/// Writes the scenario of a fixture to `out` in `dir`, then validates and runs it briefly.
+/// Writes the scenario of a fixture to `out` in `dir`, then validates and runs it briefly; a
+/// scenario of several applications is refused by `ftsim run` (exit 2, saying why), as the
+/// simulator runs one application for now.
 fn import_validate_run(dir: &Path, name: &str, out: &str) {
     let o = import(dir, name, &["--out", out]);
     assert_eq!(o.code, Some(0), "{o:?}");
@@ -50,6 +55,12 @@ fn import_validate_run(dir: &Path, name: &str, out: &str) {
     let v = ftsim(dir, &["validate", out]);
     assert_eq!(v.code, Some(0), "{v:?}");
     let r = ftsim(dir, &["run", out, "--set", "duration_s=30", "--out", "run", "--quiet"]);
+    if name == TWO_APPLICATIONS {
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(r.stderr.contains("$.serve.applications: 2 applications; the simulator runs one application"), "{r:?}");
+        assert!(!dir.join("run").exists(), "a refused run writes nothing");
+        return;
+    }
     assert!(matches!(r.code, Some(0 | 1)), "{r:?}");
     assert!(dir.join("run/report.json").is_file());
     let written = std::fs::read_to_string(dir.join(out)).unwrap();
@@ -146,18 +157,30 @@ fn a_raycluster_with_gcs_fault_tolerance_options() {
 }
 
 #[test]
-fn gpus_autoscaling_and_a_second_application_are_warned_about() {
+fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applications_imported() {
     let (s, stderr) = imported("gpu-two-apps.yaml");
     assert_eq!(s["cluster"]["gcs_fault_tolerance"], false);
-    assert_eq!(s["serve"]["num_replicas"], 4, "autoscaling's initial_replicas");
-    assert_eq!(s["serve"]["deployment"], "Api");
-    assert_eq!(s["serve"]["max_replicas_per_node"], 2);
+    let apps = &s["serve"]["applications"];
+    assert_eq!(apps.as_array().map(Vec::len), Some(2), "{s}");
+    assert_eq!(apps[0]["num_replicas"], 4, "autoscaling's initial_replicas");
+    assert_eq!(apps[0]["deployment"], "Api");
+    assert_eq!(apps[0]["max_replicas_per_node"], 2);
+    assert_eq!(
+        (&apps[0]["name"], &apps[0]["route_prefix"], &apps[0]["share"]),
+        (&"api".into(), &"/api".into(), &0.5.into())
+    );
+    assert_eq!(
+        apps[1],
+        serde_json::json!({"name": "embeddings", "route_prefix": "/embed", "share": 0.5, "deployment": "Embedder", "num_replicas": 2})
+    );
+    assert!(s["serve"].get("num_replicas").is_none(), "no shorthand beside the applications: {s}");
     for (line, fragment) in [
         (11, "upgradeStrategy: upgrades have no place"),
         (15, "http_options.request_timeout_s: no place in the model"),
         (28, "autoscaling_config: Serve autoscaling has no place in the model: the deployment keeps the 4 replicas"),
         (34, "deployments[1]: deployment Ranker: the model has one deployment"),
-        (38, "applications[1]: application embeddings: the model has one application"),
+        (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
+        (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
         (45, "enableInTreeAutoscaling: the model has no autoscaler"),
         (71, "rayStartParams.num-gpus"),
         (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
@@ -181,7 +204,7 @@ fn the_scenario_written_is_valid_and_runs_in_json_and_yaml() {
 fn a_yaml_scenario_runs_byte_for_byte_as_its_json_twin() {
     let dir = tempfile::tempdir().unwrap();
     for out in ["twin.json", "twin.yaml"] {
-        assert_eq!(import(dir.path(), "gpu-two-apps.yaml", &["--out", out]).code, Some(0));
+        assert_eq!(import(dir.path(), "rayservice-v1alpha1.yaml", &["--out", out]).code, Some(0));
         let set = ["--set", "duration_s=60", "--set", r#"faults=[{"kind":"node_loss","at_s":20}]"#];
         let o = ftsim(dir.path(), &[&["run", out, "--out", out.replace('.', "-").as_str(), "-q"][..], &set].concat());
         assert!(matches!(o.code, Some(0 | 1)), "{o:?}");

@@ -119,7 +119,7 @@ fn without_gcs_ft_rayservice_resubmits_once_the_new_head_is_ready() {
     // The empty cluster has its replicas back after the resubmission, not before.
     let full = |at: SimTime| out.levels.iter().rev().find(|(t, _)| *t <= at).map(|(_, l)| l.replicas_running);
     assert_eq!(full(SimTime::from_micros(ready.as_micros() - 1_000_000)), Some(0));
-    assert_eq!(out.levels.last().map(|(_, l)| l.replicas_running), Some(sc.serve.num_replicas));
+    assert_eq!(out.levels.last().map(|(_, l)| l.replicas_running), Some(sc.serve.first().num_replicas));
 }
 
 #[test]

@@ -231,7 +231,7 @@ impl Default for FakeCluster {
 impl ClusterAdapter for FakeCluster {
     fn start(&mut self, sc: &Scenario) -> Result<(), LiveError> {
         self.gcs_ft = sc.cluster.gcs_fault_tolerance;
-        self.num_replicas = sc.serve.num_replicas;
+        self.num_replicas = sc.serve.first().num_replicas;
         self.pods = sc
             .initial_ray_pods()
             .into_iter()

@@ -169,7 +169,8 @@ impl LocalRay {
     /// recovers the application from its checkpoints, as after RayService's re-submission of an
     /// unchanged config: a `serve.run` of the same application would replace every replica).
     fn deploy(&mut self, start_only: bool) -> Result<f64, LiveError> {
-        let s = self.scenario().serve.clone();
+        let serve = self.scenario().serve.clone();
+        let s = serve.first();
         let args = p::Deploy {
             num_replicas: s.num_replicas,
             constructor_s: secs(s.constructor),
@@ -179,7 +180,7 @@ impl LocalRay {
             health_check_timeout_s: secs(s.health_check_timeout),
             max_ongoing_requests: s.max_ongoing_requests,
             max_replicas_per_node: s.max_replicas_per_node,
-            proxy_location: match s.proxy_location {
+            proxy_location: match serve.proxy_location {
                 ProxyLocation::EveryNode => p::ProxyLocation::EveryNode,
                 ProxyLocation::HeadOnly => p::ProxyLocation::HeadOnly,
             },
@@ -194,7 +195,7 @@ impl LocalRay {
     /// Every Ray pod hosts at least one replica (the simulator's spread steady state)?
     fn spread_ok(&mut self, pods: &[String]) -> Result<bool, LiveError> {
         let snap = self.observe()?;
-        let n = self.scenario().serve.num_replicas as usize;
+        let n = self.scenario().serve.total_replicas() as usize;
         if n < pods.len() {
             return Ok(true);
         }
@@ -216,7 +217,7 @@ impl ClusterAdapter for LocalRay {
         // simulator's steady state has a replica on every pod. Redeploy until it matches.
         for attempt in 1..=4 {
             self.deploy(false)?;
-            let n = scenario.serve.num_replicas;
+            let n = scenario.serve.first().num_replicas;
             self.helper.request(&p::WaitReady { timeout_s: 240.0, num_replicas: n }, Duration::from_secs(260))?;
             if self.spread_ok(&pods)? || attempt == 4 {
                 break;

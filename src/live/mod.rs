@@ -113,8 +113,16 @@ pub struct LiveOutput {
 
 /// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
 /// pools, no zones but the one of every node), so a scenario with several node pools cannot run
-/// live; a `zone_outage` of that one zone runs as node losses of its nodes.
+/// live; a `zone_outage` of that one zone runs as node losses of its nodes. Live mode deploys
+/// one Serve application, so a scenario with several cannot run live either.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if sc.serve.applications.len() > 1 {
+        return Err(LiveError::Unsupported(format!(
+            "serve.applications: live mode deploys one Serve application, so the {} applications of this \
+             scenario cannot run live; keep one application to run it live",
+            sc.serve.applications.len()
+        )));
+    }
     if sc.cluster.node_pools.len() > 1 {
         return Err(LiveError::Unsupported(format!(
             "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \

@@ -63,11 +63,11 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
         let what = if pod == "head" { "ray start --head (GCS, controller)" } else { "ray start (worker)" };
         let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://127.0.0.2:{port}/");
     }
-    let s = &sc.serve;
+    let s = sc.serve.first();
     let _ = writeln!(
         o,
         "  Serve app {}: {} replicas, constructor {}, health check every {} (timeout {}), GCS fault tolerance {}",
-        s.deployment,
+        s.name,
         s.num_replicas,
         s.constructor,
         s.health_check_period,

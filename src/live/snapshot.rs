@@ -235,7 +235,7 @@ impl Snapshot {
             };
         Levels {
             replicas_running,
-            replicas_target: scenario.serve.num_replicas,
+            replicas_target: scenario.serve.first().num_replicas,
             proxies_up,
             proxies_expected,
             pods_ready,

@@ -301,7 +301,7 @@ mod tests {
     #[test]
     fn empty_object_is_the_guide_example() {
         let l = parse("{}", "t.json").unwrap();
-        assert_eq!(l.scenario.serve.num_replicas, 6);
+        assert_eq!(l.scenario.serve.first().num_replicas, 6);
         assert_eq!(l.scenario.initial_ray_pods(), ["head", "small-group-1", "small-group-2"]);
         assert!(l.scenario.cluster.gcs_fault_tolerance);
     }

@@ -122,11 +122,56 @@ pub enum ProxyLocation {
     HeadOnly,
 }
 
-/// The Serve deployment.
+/// Ray Serve: its applications and where it runs proxies.
 #[derive(Clone, Debug)]
 pub struct Serve {
+    /// The applications, in file order: one when the file gives the shorthand (`serve.*`), with
+    /// route prefix `/` and every request.
+    pub applications: Vec<Application>,
+    /// Proxy placement.
+    pub proxy_location: ProxyLocation,
+}
+
+impl Serve {
+    /// The first application's deployment: the only one of a single-application scenario.
+    pub fn first(&self) -> &Deployment {
+        &self.applications[0].deployment
+    }
+
+    /// Every application's deployment, in file order.
+    pub fn deployments(&self) -> impl Iterator<Item = &Deployment> {
+        self.applications.iter().map(|a| &a.deployment)
+    }
+
+    /// Replica names at the start of the run, deployment by deployment.
+    pub fn initial_replicas(&self) -> Vec<String> {
+        self.deployments().flat_map(|d| (1..=d.num_replicas).map(|i| format!("{}#{i}", d.name))).collect()
+    }
+
+    /// Replicas every deployment targets, summed.
+    pub fn total_replicas(&self) -> u32 {
+        self.deployments().map(|d| d.num_replicas).sum()
+    }
+}
+
+/// A Serve application: one deployment, its ingress (model composition is not modelled).
+#[derive(Clone, Debug)]
+pub struct Application {
+    /// Application name.
+    pub name: String,
+    /// The HTTP route prefix the proxies route to it.
+    pub route_prefix: String,
+    /// Its share of the requests (the shares sum to 1).
+    pub share: f64,
+    /// Its deployment.
+    pub deployment: Deployment,
+}
+
+/// A Serve deployment: one replica set with its own options.
+#[derive(Clone, Debug)]
+pub struct Deployment {
     /// Deployment name; replicas are `<name>#<n>`.
-    pub deployment: String,
+    pub name: String,
     /// Target replica count.
     pub num_replicas: u32,
     /// CPUs per replica, milli-CPUs.
@@ -145,11 +190,9 @@ pub struct Serve {
     pub graceful_shutdown_timeout: SimDuration,
     /// Deployment-level constructor retry cap.
     pub max_constructor_retry_count: u32,
-    /// Proxy placement.
-    pub proxy_location: ProxyLocation,
 }
 
-impl Serve {
+impl Deployment {
     /// Constructor failures after which a deployment that never started a replica is
     /// `DEPLOY_FAILED`: min(max_constructor_retry_count, 3 x num_replicas).
     pub fn failed_to_start_threshold(&self) -> u32 {
@@ -607,8 +650,7 @@ pub struct Slo {
 impl Scenario {
     /// The traffic mode this run uses, and why.
     pub fn traffic_mode(&self) -> super::traffic_mode::ModeChoice {
-        let serve = &self.serve;
-        super::traffic_mode::choose(self.duration, &self.traffic, serve.num_replicas, serve.max_ongoing_requests)
+        super::traffic_mode::choose_for(self.duration, &self.traffic, &self.serve)
     }
 
     /// Names of the Ray pods at the start of the run: `head`, then each group's pods.
@@ -620,10 +662,5 @@ impl Scenario {
             }
         }
         v
-    }
-
-    /// Replica names at the start of the run.
-    pub fn initial_replicas(&self) -> Vec<String> {
-        (1..=self.serve.num_replicas).map(|i| format!("{}#{i}", self.serve.deployment)).collect()
     }
 }

@@ -479,12 +479,12 @@ mod tests {
     fn applied_values_reach_the_scenario_and_the_resolved_record() {
         let sets = ["serve.num_replicas=3", "cluster.gcs_fault_tolerance=false", "cluster.worker_groups[0].replicas=1"];
         let l = load("{}", &sets).unwrap();
-        assert_eq!(l.scenario.serve.num_replicas, 3);
+        assert_eq!(l.scenario.serve.first().num_replicas, 3);
         assert!(!l.scenario.cluster.gcs_fault_tolerance);
         assert_eq!(l.resolved.cluster.worker_groups.as_ref().unwrap()[0].replicas, 1);
         let with_mode = load("{}", &["cluster.redis.mode=ha", "traffic.rate_per_s=20"]).unwrap();
         assert_eq!(with_mode.scenario.traffic.rate_per_s, 20.0);
-        assert_eq!(load("{}", &[]).unwrap().scenario.serve.num_replicas, 6, "nothing set, the file as is");
+        assert_eq!(load("{}", &[]).unwrap().scenario.serve.first().num_replicas, 6, "nothing set, the file as is");
     }
 
     #[test]

@@ -123,32 +123,87 @@ pub enum RawRedisMode {
     External,
 }
 
-/// The Serve application: one deployment, as in the guide's working example.
-#[derive(Debug, Deserialize, Serialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawServe {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployment: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub num_replicas: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub num_cpus_per_replica: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_replicas_per_node: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_ongoing_requests: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub constructor_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health_check_period_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health_check_timeout_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub graceful_shutdown_timeout_s: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_constructor_retry_count: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_location: Option<RawProxyLocation>,
+/// Declares a struct with the deployment options (those of the shorthand at the top of `serve`
+/// and of each item of `serve.applications`) between its fields `$before` and `$after`.
+macro_rules! with_deployment_options {
+    ($(#[$meta:meta])* pub struct $name:ident { $($before:tt)* } { $($after:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($before)*
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub deployment: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub num_replicas: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub num_cpus_per_replica: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub max_replicas_per_node: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub max_ongoing_requests: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub constructor_s: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub health_check_period_s: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub health_check_timeout_s: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub graceful_shutdown_timeout_s: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub max_constructor_retry_count: Option<u64>,
+            $($after)*
+        }
+    };
+}
+
+with_deployment_options! {
+    /// Ray Serve: one application whose deployment the top-level fields describe (the shorthand,
+    /// as in the guide's working example), or `applications`.
+    #[derive(Debug, Deserialize, Serialize, Default, Clone)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawServe {
+        /// Recorded only when given, so that reports of single-application scenarios stay as before.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub applications: Option<Vec<RawApplication>>,
+    } {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub proxy_location: Option<RawProxyLocation>,
+    }
+}
+
+impl RawServe {
+    /// The top-level deployment fields as the one application they stand for (no name, route
+    /// prefix or share: those are the single application's defaults).
+    pub fn shorthand(&self) -> RawApplication {
+        RawApplication {
+            name: String::new(),
+            route_prefix: None,
+            share: None,
+            deployment: self.deployment.clone(),
+            num_replicas: self.num_replicas,
+            num_cpus_per_replica: self.num_cpus_per_replica,
+            max_replicas_per_node: self.max_replicas_per_node,
+            max_ongoing_requests: self.max_ongoing_requests,
+            constructor_s: self.constructor_s,
+            health_check_period_s: self.health_check_period_s,
+            health_check_timeout_s: self.health_check_timeout_s,
+            graceful_shutdown_timeout_s: self.graceful_shutdown_timeout_s,
+            max_constructor_retry_count: self.max_constructor_retry_count,
+        }
+    }
+}
+
+with_deployment_options! {
+    /// One Serve application of `serve.applications`: its name, route, share of the requests and
+    /// its deployment's options (the same as the shorthand's).
+    #[derive(Debug, Deserialize, Serialize, Default, Clone)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawApplication {
+        pub name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub route_prefix: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub share: Option<f64>,
+    } {}
 }
 
 /// Where Serve runs proxies.

@@ -14,12 +14,20 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     if let Some(pools) = &raw.cluster.node_pools {
         raw.cluster.k8s_nodes.get_or_insert(pools.iter().map(|p| p.nodes).fold(0, u64::saturating_add));
     }
-    for field in FIELDS {
+    // With `serve.applications`, each application has its defaults and the shorthand none.
+    let shorthand = f::deployment_fields().map(|(short, _)| short.path).collect::<Vec<_>>();
+    let several = raw.serve.applications.is_some();
+    for field in FIELDS.iter().filter(|f| !(several && shorthand.contains(&f.path))) {
         field.fill_default(&mut raw);
     }
     resolve_cluster(&mut raw.cluster);
     let s = &mut raw.serve;
-    s.deployment.get_or_insert_with(|| f::DEPLOYMENT.default_as());
+    match &mut s.applications {
+        None => {
+            s.deployment.get_or_insert_with(|| f::DEPLOYMENT.default_as());
+        }
+        Some(apps) => resolve_applications(apps),
+    }
     s.proxy_location.get_or_insert_with(|| f::PROXY_LOCATION.default_as());
     // KubeRay raises the workers' timeout with GCS fault tolerance; plain `ray start` keeps Ray's.
     let worker_reconnect = match (raw.cluster.gcs_fault_tolerance, raw.cluster.manager) {
@@ -53,6 +61,27 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
         resolve_failure(failure);
     }
     raw
+}
+
+/// Each application's defaults: its deployment named after it, the shorthand's defaults for its
+/// options, and route `/` with every request when it is the only one.
+fn resolve_applications(apps: &mut [RawApplication]) {
+    let only = apps.len() == 1;
+    for app in apps.iter_mut() {
+        app.deployment.get_or_insert_with(|| app.name.clone());
+        app.num_replicas.get_or_insert(f::NUM_REPLICAS.default_u64());
+        app.num_cpus_per_replica.get_or_insert(f::NUM_CPUS_PER_REPLICA.default_f64().unwrap_or_default());
+        app.max_ongoing_requests.get_or_insert(f::MAX_ONGOING_REQUESTS.default_u64());
+        app.constructor_s.get_or_insert(f::CONSTRUCTOR_S.default_f64().unwrap_or_default());
+        app.health_check_period_s.get_or_insert(f::HEALTH_CHECK_PERIOD_S.default_f64().unwrap_or_default());
+        app.health_check_timeout_s.get_or_insert(f::HEALTH_CHECK_TIMEOUT_S.default_f64().unwrap_or_default());
+        app.graceful_shutdown_timeout_s.get_or_insert(f::GRACEFUL_SHUTDOWN_TIMEOUT_S.default_f64().unwrap_or_default());
+        app.max_constructor_retry_count.get_or_insert(f::MAX_CONSTRUCTOR_RETRY_COUNT.default_u64());
+        if only {
+            app.route_prefix.get_or_insert_with(|| "/".to_string());
+            app.share.get_or_insert(1.0);
+        }
+    }
 }
 
 /// A failure process with its defaults: its name, minimum gap, network, mode and rolling-restart
@@ -126,7 +155,10 @@ fn resolve_cluster(c: &mut RawCluster) {
 /// The default pinned pod is the guide's (the first worker that can host a replica, and so run
 /// a proxy), unless only the head runs a proxy (`HeadOnly`); see `validate::ingress`.
 fn resolve_ingress(raw: &mut RawScenario) {
-    let replica_cpus = raw.serve.num_cpus_per_replica.unwrap_or(0.0);
+    let replica_cpus = match &raw.serve.applications {
+        None => raw.serve.num_cpus_per_replica.unwrap_or(0.0),
+        Some(apps) => apps.iter().filter_map(|a| a.num_cpus_per_replica).fold(f64::INFINITY, f64::min),
+    };
     let first_worker = raw
         .cluster
         .worker_groups

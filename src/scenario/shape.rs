@@ -110,6 +110,7 @@ mod tests {
             ("$.ingress", false),
             ("$.ingress.health_check", false),
             ("$.serve", false),
+            ("$.serve.applications[]", false),
             ("$.slo", false),
             ("$.timings", false),
             ("$.traffic", false),

@@ -20,7 +20,7 @@
 //! the mean.
 
 use super::defaults::MAX_DURATION;
-use super::model::{ServiceTime, Traffic};
+use super::model::{Serve, ServiceTime, Traffic};
 use crate::engine::SimDuration;
 
 /// `traffic.mode` as written.
@@ -189,6 +189,21 @@ pub fn choose(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoi
         }
     };
     ModeChoice { requested, mode, error_bound, reason }
+}
+
+/// The mode of a run of `duration` with this traffic on these applications: [`choose`] on the
+/// deployment of a single application; per-request with several, since counted mode models one
+/// replica set (a scenario that asks for `counted` with several is refused by validation).
+pub fn choose_for(duration: SimDuration, traffic: &Traffic, serve: &Serve) -> ModeChoice {
+    match serve.applications.as_slice() {
+        [app] => choose(duration, traffic, app.deployment.num_replicas, app.deployment.max_ongoing_requests),
+        apps => ModeChoice {
+            requested: traffic.mode,
+            mode: RunMode::PerRequest,
+            error_bound: 0.0,
+            reason: format!("{} applications: counted mode models one replica set", apps.len()),
+        },
+    }
 }
 
 #[cfg(test)]

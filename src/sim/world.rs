@@ -97,6 +97,8 @@ pub enum SimError {
     EventsLog(String),
     /// The failure processes drew more faults than a run may hold.
     TooManyFaults(TooManyFaults),
+    /// The scenario has several Serve applications, which the simulator does not run yet.
+    SeveralApplications(usize),
 }
 
 impl std::fmt::Display for SimError {
@@ -109,6 +111,11 @@ impl std::fmt::Display for SimError {
             ),
             SimError::EventsLog(e) => write!(f, "cannot write events.log: {e}"),
             SimError::TooManyFaults(e) => e.fmt(f),
+            SimError::SeveralApplications(n) => write!(
+                f,
+                "$.serve.applications: {n} applications; the simulator runs one application for now \
+                 (the format and `ftsim import` accept several)"
+            ),
         }
     }
 }
@@ -206,6 +213,9 @@ pub fn run_in_mode(
     events_log: &mut dyn Write,
     requests: &mut dyn RequestSink,
 ) -> Result<SimRun, SimError> {
+    if scenario.serve.applications.len() > 1 {
+        return Err(SimError::SeveralApplications(scenario.serve.applications.len()));
+    }
     let mut out = Sinks { events_log, requests };
     // The scripted faults and those the failure processes draw for this seed.
     let faults = failures::expand(scenario).map_err(SimError::TooManyFaults)?;
@@ -291,17 +301,18 @@ impl World {
         self.serve.controller.state = ControllerState::Running;
         self.serve.controller.ever_started = true;
         let mut pool = self.placement_pool();
-        for _ in 0..self.scenario.serve.num_replicas {
+        for _ in 0..self.scenario.serve.first().num_replicas {
             let r = self.new_replica(&mut pool);
             self.serve.replicas[r.ix()].constructed = true;
             self.set_replica_state(r, ReplicaState::Running, "initial");
         }
         // The control loop and each replica's health checks start at a random phase.
-        let sweep = self.scenario.serve.health_check_sweep().as_micros();
+        let sweep = self.scenario.serve.first().health_check_sweep().as_micros();
         self.serve.controller.sweep_anchor = SimTime::from_micros(self.rng.health.range_inclusive(0, sweep));
         for r in 0..self.serve.replicas.len() {
             let id = ReplicaId(r as u32);
-            let offset = self.rng.health.range_inclusive(0, self.scenario.serve.health_check_period.as_micros());
+            let offset =
+                self.rng.health.range_inclusive(0, self.scenario.serve.first().health_check_period.as_micros());
             self.schedule_health_check_after(id, SimDuration::from_micros(offset));
         }
         self.reconcile_proxies();

@@ -149,18 +149,28 @@ impl<'a> Reader<'a> {
         found
     }
 
-    /// Sets the scenario field `field` (dotted, e.g. `serve.num_replicas`) to `value`, which
-    /// came from `node` at `path`.
+    /// Sets the scenario field `field` (dotted, e.g. `serve.num_replicas`; a key may end with an
+    /// array index, e.g. `serve.applications[1].share`) to `value`, which came from `node` at
+    /// `path`.
     pub(crate) fn set(&mut self, field: &str, value: Json, node: &Node, path: &JsonPath) {
         let mut here = &mut self.scenario;
         let mut field_path = JsonPath::root();
-        for key in field.split('.') {
+        for segment in field.split('.') {
+            let (key, index) = match segment.strip_suffix(']').and_then(|s| s.split_once('[')) {
+                Some((key, i)) => (key, i.parse::<usize>().ok()),
+                None => (segment, None),
+            };
             field_path = field_path.key(key);
-            here = here
-                .as_object_mut()
-                .expect("scenario fields nest in objects")
-                .entry(key.to_string())
-                .or_insert_with(|| Json::Object(Default::default()));
+            here =
+                here.as_object_mut().expect("scenario fields nest in objects").entry(key.to_string()).or_insert_with(
+                    || if index.is_some() { Json::Array(Vec::new()) } else { Json::Object(Default::default()) },
+                );
+            if let Some(i) = index {
+                field_path = field_path.index(i);
+                let items = here.as_array_mut().expect("an indexed scenario field is an array");
+                items.resize_with(items.len().max(i + 1), || Json::Object(Default::default()));
+                here = &mut items[i];
+            }
         }
         *here = value;
         self.origin(field_path, node, path);

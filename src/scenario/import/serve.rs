@@ -1,6 +1,9 @@
 //! The Serve config of a RayService: `serveConfigV2` (a YAML document in a string) or the old
-//! `serveConfig` of `ray.io/v1alpha1` (camelCase fields). The model has one application with one
-//! deployment: the first of each is imported, a warning names each further one.
+//! `serveConfig` of `ray.io/v1alpha1` (camelCase fields). One application is imported as the
+//! shorthand (`serve.*`); several as `serve.applications`, each with its route prefix and an
+//! equal share of the requests (a warning says that the shares are a guess: nothing in a
+//! RayService gives them). The model has one deployment per application, its ingress: the first
+//! listed is imported, a warning names each further one.
 
 use serde_json::json;
 
@@ -48,7 +51,7 @@ pub(super) fn read(r: &mut Reader<'_>, spec: &Node, path: &JsonPath) {
         }
     } else if let Some(config) = r.take(spec, "serveConfig") {
         let p = path.key("serveConfig");
-        application(r, config, &p, Spelling::V1);
+        application(r, config, &p, Spelling::V1, "serve");
     } else {
         let msg =
             "no serveConfigV2 or serveConfig: the scenario's Serve defaults apply (the guide's SleepyPid, 6 replicas)";
@@ -112,23 +115,40 @@ fn config_v2(r: &mut Reader<'_>, config: &Node, path: &JsonPath) {
         r.notice(Level::Warning, config, path, "no applications: the scenario's Serve defaults apply");
         return;
     };
-    for (i, app) in items(apps).iter().enumerate() {
+    let apps = items(apps);
+    if let [app] = apps {
+        application(r, app, &apps_path.index(0), Spelling::V2, "serve");
+        return;
+    }
+    for (i, app) in apps.iter().enumerate() {
         let p = apps_path.index(i);
-        if i == 0 {
-            application(r, app, &p, Spelling::V2);
-        } else {
-            r.use_node(app);
-            let name = app.get("name").and_then(Node::as_str).unwrap_or("?");
-            let msg = format!(
-                "application {name}: the model has one application, the first is imported; this one is not used"
-            );
-            r.notice(Level::Warning, app, &p, msg);
+        let prefix = format!("serve.applications[{i}]");
+        match r.take(app, "name") {
+            Some(name) => r.set(&format!("{prefix}.name"), name.to_json(), name, &p.key("name")),
+            None => r.error(app, &p.key("name"), "expected the application's `name`, found none"),
         }
+        match r.take(app, "route_prefix") {
+            Some(route) => r.set(&format!("{prefix}.route_prefix"), route.to_json(), route, &p.key("route_prefix")),
+            None => {
+                let msg = "no route_prefix (Serve's default is `/`): `/` is imported; several applications need distinct prefixes";
+                r.notice(Level::Warning, app, &p, msg);
+                r.set(&format!("{prefix}.route_prefix"), json!("/"), app, &p);
+            }
+        }
+        let share = 1.0 / apps.len() as f64;
+        r.set(&format!("{prefix}.share"), json!(share), app, &p);
+        let msg = format!(
+            "share {share}: a RayService does not say how requests split over its applications, so each gets an \
+             equal share; set serve.applications[{i}].share to your traffic's"
+        );
+        r.notice(Level::Warning, app, &p, msg);
+        application(r, app, &p, Spelling::V2, &prefix);
     }
 }
 
-/// An application: its first deployment.
-fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelling) {
+/// An application: its first deployment, whose fields go under `prefix` (`serve` for the
+/// shorthand, `serve.applications[i]`).
+fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     let deployments_path = path.key("deployments");
     let Some(deployments) = r.take(app, "deployments") else {
         let msg = "no deployments listed (the code sets their options): the scenario's Serve defaults apply";
@@ -138,21 +158,24 @@ fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelli
     for (i, d) in items(deployments).iter().enumerate() {
         let p = deployments_path.index(i);
         if i == 0 {
-            deployment(r, d, &p, spelling);
+            deployment(r, d, &p, spelling, prefix);
         } else {
             r.use_node(d);
             let name = d.get("name").and_then(Node::as_str).unwrap_or("?");
-            let msg =
-                format!("deployment {name}: the model has one deployment, the first is imported; this one is not used");
+            let msg = format!(
+                "deployment {name}: the model has one deployment per application (its ingress, the first listed \
+                    is imported; model composition is not modelled); this one is not used"
+            );
             r.notice(Level::Warning, d, &p, msg);
         }
     }
 }
 
-/// A deployment's options: those the model has, replicas from autoscaling, CPUs per replica.
-fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+/// A deployment's options, set under `prefix`: those the model has, replicas from autoscaling,
+/// CPUs per replica.
+fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     match r.take(d, "name") {
-        Some(name) => r.set("serve.deployment", name.to_json(), name, &path.key("name")),
+        Some(name) => r.set(&format!("{prefix}.deployment"), name.to_json(), name, &path.key("name")),
         None => r.error(d, &path.key("name"), "expected the deployment's `name`, found none"),
     }
     for (field, v2, v1) in OPTIONS {
@@ -161,15 +184,17 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling)
             if *field == "num_replicas" && node.as_str() == Some("auto") {
                 continue;
             }
-            r.set(&format!("serve.{field}"), node.to_json(), node, &path.key(key));
+            r.set(&format!("{prefix}.{field}"), node.to_json(), node, &path.key(key));
         }
     }
-    replicas_from_autoscaling(r, d, path, spelling);
+    replicas_from_autoscaling(r, d, path, spelling, prefix);
     let options_key = spelling.pick("ray_actor_options", "rayActorOptions");
     let cpus_key = spelling.pick("num_cpus", "numCpus");
     let cpus = r.take(d, options_key).and_then(|o| r.take(o, cpus_key));
     match cpus {
-        Some(node) => r.set("serve.num_cpus_per_replica", node.to_json(), node, &path.key(options_key).key(cpus_key)),
+        Some(node) => {
+            r.set(&format!("{prefix}.num_cpus_per_replica"), node.to_json(), node, &path.key(options_key).key(cpus_key))
+        }
         None => {
             let msg = "no ray_actor_options.num_cpus (the code may set it; Serve's own default is 1): \
                 the scenario's default, 0 (the guide's), applies";
@@ -187,7 +212,7 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling)
 
 /// `num_replicas: auto` or an `autoscaling_config`: the model does not autoscale, so the
 /// deployment keeps the replicas it starts with.
-fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     let replicas_key = spelling.pick("num_replicas", "numReplicas");
     let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
     let fixed = d.get(replicas_key).filter(|n| n.as_str() != Some("auto"));
@@ -217,7 +242,7 @@ fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spel
         .find_map(|k| node.get(k).and_then(|n| n.to_json().as_u64()))
         .unwrap_or(1)
         .max(1);
-    r.set("serve.num_replicas", json!(start), node, &p);
+    r.set(&format!("{prefix}.num_replicas"), json!(start), node, &p);
     let msg = format!(
         "Serve autoscaling has no place in the model: the deployment keeps the {start} replicas it starts with"
     );

@@ -118,7 +118,7 @@ fn validate_process(ck: &mut Checker, fp: &JsonPath, raw: &RawFailure, b: &Bound
         }
         RawFailure::ReplicaCrash { name, ttf, min_gap_s } => {
             let fault = FaultKind::ReplicaCrash { target: None };
-            (name, renewal(ck, fault, b.serve.num_replicas, ttf, min_gap_s))
+            (name, renewal(ck, fault, b.serve.total_replicas(), ttf, min_gap_s))
         }
         RawFailure::ProxyCrash { name, ttf, min_gap_s } => {
             (name, renewal(ck, FaultKind::ProxyCrash { target: None }, proxies, ttf, min_gap_s))
@@ -132,7 +132,7 @@ fn validate_process(ck: &mut Checker, fp: &JsonPath, raw: &RawFailure, b: &Bound
                 RawHealthMode::Hang => HealthMode::Hang,
             };
             let fault = FaultKind::ReplicaHealthCheckFailure { target: None, mode, duration: None };
-            let kind = renewal(ck, fault, b.serve.num_replicas, ttf, min_gap_s);
+            let kind = renewal(ck, fault, b.serve.total_replicas(), ttf, min_gap_s);
             let ttr = ttr.as_ref().map(|t| validate_dist(ck, &fp.key("ttr"), t, b.base_dir));
             (name, with_ttr(kind, ttr))
         }

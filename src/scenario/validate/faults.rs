@@ -40,13 +40,13 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, b: &Bounds) -> Vec<F
     let targets = Targets {
         workers: pods.iter().filter(|p| *p != "head").cloned().collect(),
         pods,
-        replicas: (1..=b.serve.num_replicas).map(|i| format!("{}#{i}", b.serve.deployment)).collect(),
+        replicas: b.serve.initial_replicas(),
         nodes: (1..=b.cluster.k8s_nodes).map(|i| format!("node-{i}")).collect(),
     };
     let retries = RetryBound {
         run_end: SimTime::ZERO + b.duration + b.traffic.client_timeout.unwrap_or(SimDuration::from_secs(60)),
-        attempt: b.timings.actor_start + b.serve.constructor,
-        slots: b.serve.num_replicas,
+        attempt: b.timings.actor_start + b.serve.deployments().map(|d| d.constructor).max().unwrap_or_default(),
+        slots: b.serve.total_replicas(),
     };
     let mut faults = Vec::new();
     let mut constructor_failures = 0u64;

@@ -148,12 +148,13 @@ fn never_runs_a_proxy(pod: &str, cluster: &Cluster, serve: &Serve) -> Option<Str
         return Some("with serve.proxy_location \"HeadOnly\" only the head does".to_string());
     }
     let group = cluster.worker_groups.iter().find(|g| (1..=g.replicas).any(|i| pod == format!("{}-{i}", g.name)))?;
-    (group.cpus_milli < serve.cpus_per_replica_milli).then(|| {
+    let needs = serve.deployments().map(|d| d.cpus_per_replica_milli).min().unwrap_or_default();
+    (group.cpus_milli < needs).then(|| {
         format!(
             "its group {} has {} CPUs per pod, a replica needs {}, so it never hosts a replica (nor, with \"EveryNode\", a proxy)",
             show::text(&group.name),
             group.cpus_milli as f64 / 1000.0,
-            serve.cpus_per_replica_milli as f64 / 1000.0
+            needs as f64 / 1000.0
         )
     })
 }

@@ -1,25 +1,32 @@
-//! `serve`: the deployment, and whether its replicas fit in the cluster.
+//! `serve`: the applications and their deployments, and whether their replicas fit in the
+//! cluster.
 
 use super::check::{Checker, r};
 use super::f;
-use crate::scenario::model::{Cluster, ProxyLocation, Serve};
-use crate::scenario::raw::{RawProxyLocation, RawScenario};
+use crate::scenario::error::JsonPath;
+use crate::scenario::model::{Application, Cluster, Deployment, ProxyLocation, Serve};
+use crate::scenario::raw::{RawApplication, RawProxyLocation, RawScenario};
+use crate::scenario::show;
+
+/// Most applications of a scenario.
+const MAX_APPLICATIONS: usize = 100;
+
+/// How far the shares' sum may be from 1.
+const SHARE_TOLERANCE: f64 = 1e-9;
 
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -> Serve {
-    let deployment = r(&raw.serve.deployment);
-    ck.text(&f::DEPLOYMENT, f::DEPLOYMENT.json_path(), &deployment);
-    ck.section(raw, "serve");
+    let applications = match &raw.serve.applications {
+        None => {
+            let deployment = deployment(ck, &JsonPath::root().key("serve"), &raw.serve.shorthand());
+            vec![Application { name: String::new(), route_prefix: "/".to_string(), share: 1.0, deployment }]
+        }
+        Some(apps) => {
+            no_shorthand(ck, raw);
+            applications(ck, apps)
+        }
+    };
     let serve = Serve {
-        deployment,
-        num_replicas: f::NUM_REPLICAS.int(raw),
-        cpus_per_replica_milli: f::NUM_CPUS_PER_REPLICA.milli_cpus_of(f::NUM_CPUS_PER_REPLICA.f64(raw)),
-        max_replicas_per_node: f::MAX_REPLICAS_PER_NODE.get_u64(raw).map(|v| f::MAX_REPLICAS_PER_NODE.int_of(v)),
-        max_ongoing_requests: f::MAX_ONGOING_REQUESTS.int(raw),
-        constructor: f::CONSTRUCTOR_S.secs(raw),
-        health_check_period: f::HEALTH_CHECK_PERIOD_S.secs(raw),
-        health_check_timeout: f::HEALTH_CHECK_TIMEOUT_S.secs(raw),
-        graceful_shutdown_timeout: f::GRACEFUL_SHUTDOWN_TIMEOUT_S.secs(raw),
-        max_constructor_retry_count: f::MAX_CONSTRUCTOR_RETRY_COUNT.int(raw),
+        applications,
         proxy_location: match r(&raw.serve.proxy_location) {
             RawProxyLocation::EveryNode => ProxyLocation::EveryNode,
             RawProxyLocation::HeadOnly => ProxyLocation::HeadOnly,
@@ -29,34 +36,190 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
     serve
 }
 
-/// The replicas must fit: under `max_replicas_per_node`, and in the cluster's CPUs.
-fn check_placement(ck: &mut Checker, serve: &Serve, cluster: &Cluster) {
-    let num_replicas = serve.num_replicas;
-    let ray_pods: u64 = 1 + cluster.worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
-    if let Some(cap) = serve.max_replicas_per_node
-        && u64::from(num_replicas) > u64::from(cap) * ray_pods
-    {
+/// With `serve.applications`, a deployment field at the top of `serve` is an error: it would be
+/// unclear whether it applies to one application or to all.
+fn no_shorthand(ck: &mut Checker, raw: &RawScenario) {
+    let given = serde_json::to_value(&raw.serve).unwrap_or_default();
+    let keys = given.as_object().into_iter().flat_map(|o| o.keys());
+    for key in keys.filter(|k| !matches!(k.as_str(), "applications" | "proxy_location")) {
         ck.err(
-            f::NUM_REPLICAS.json_path(),
+            JsonPath::root().key("serve").key(key),
             format!(
-                "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
-                u64::from(cap) * ray_pods
+                "`serve.{key}` describes the deployment of a single application (the shorthand); with \
+                 `serve.applications`, give it in each application instead"
             ),
         );
     }
-    let per_replica = serve.cpus_per_replica_milli;
-    if per_replica > 0 {
-        let total: u64 = cluster.head_cpus_milli
-            + cluster.worker_groups.iter().map(|g| g.cpus_milli * u64::from(g.replicas)).sum::<u64>();
-        if u64::from(num_replicas) * per_replica > total {
+}
+
+/// The applications of `serve.applications`: names, deployment names and route prefixes
+/// distinct, a route prefix and a share for each when there are several, the shares summing to 1.
+fn applications(ck: &mut Checker, apps: &[RawApplication]) -> Vec<Application> {
+    let base = f::APPLICATIONS.json_path();
+    if apps.is_empty() || apps.len() > MAX_APPLICATIONS {
+        ck.err(base.clone(), format!("expected 1 to {MAX_APPLICATIONS} applications, found {}", apps.len()));
+    }
+    let mut out: Vec<Application> = Vec::new();
+    for (i, app) in apps.iter().enumerate() {
+        let p = base.index(i);
+        ck.text(&f::APP_NAME, p.key("name"), &app.name);
+        let route_prefix = required(ck, &p, "route_prefix", app.route_prefix.clone()).unwrap_or_default();
+        ck.text(&f::APP_ROUTE_PREFIX, p.key("route_prefix"), &route_prefix);
+        let share = required(ck, &p, "share", app.share).map_or(0.0, |v| ck.num(&f::APP_SHARE, p.key("share"), v));
+        let deployment = deployment(ck, &p, app);
+        let clash = |what: &str, key: &str, same: &dyn Fn(&Application) -> bool, v: &str| {
+            out.iter().any(same).then(|| (p.key(key), format!("duplicate {what} {}", show::text(v))))
+        };
+        let clashes = [
+            clash("application name", "name", &|o| o.name == app.name, &app.name),
+            clash("route prefix", "route_prefix", &|o| o.route_prefix == route_prefix, &route_prefix),
+            clash("deployment name", "deployment", &|o| o.deployment.name == deployment.name, &deployment.name),
+        ];
+        for (path, msg) in clashes.into_iter().flatten() {
+            ck.err(path, msg);
+        }
+        out.push(Application { name: app.name.clone(), route_prefix, share, deployment });
+    }
+    let sum: f64 = out.iter().map(|a| a.share).sum();
+    if apps.iter().all(|a| a.share.is_some()) && (sum - 1.0).abs() > SHARE_TOLERANCE {
+        ck.err(base, format!("expected the applications' shares to sum to 1, found {}", show::num(sum)));
+    }
+    out
+}
+
+/// A value every application must give when there are several (resolution fills it in for the
+/// only one); an error at `p.key` when absent.
+fn required<T>(ck: &mut Checker, p: &JsonPath, key: &str, v: Option<T>) -> Option<T> {
+    if v.is_none() {
+        ck.err(p.key(key), format!("expected `{key}`: every application needs one when there are several"));
+    }
+    v
+}
+
+/// The deployment options of `app`, at `p` (`serve` for the shorthand).
+fn deployment(ck: &mut Checker, p: &JsonPath, app: &RawApplication) -> Deployment {
+    let name = r(&app.deployment);
+    ck.text(&f::DEPLOYMENT, p.key("deployment"), &name);
+    let max_per_node = app.max_replicas_per_node;
+    // The option `$v` of `app`, checked against the field `$f` at `p.$v` by the checker's `$m`.
+    macro_rules! option {
+        ($m:ident, $f:ident, $v:ident) => {
+            ck.$m(&f::$f, p.key(stringify!($v)), r(&app.$v))
+        };
+    }
+    Deployment {
+        name,
+        num_replicas: option!(int, NUM_REPLICAS, num_replicas),
+        cpus_per_replica_milli: option!(cpus, NUM_CPUS_PER_REPLICA, num_cpus_per_replica),
+        max_replicas_per_node: max_per_node
+            .map(|v| ck.int(&f::MAX_REPLICAS_PER_NODE, p.key("max_replicas_per_node"), v)),
+        max_ongoing_requests: option!(int, MAX_ONGOING_REQUESTS, max_ongoing_requests),
+        constructor: option!(secs, CONSTRUCTOR_S, constructor_s),
+        health_check_period: option!(secs, HEALTH_CHECK_PERIOD_S, health_check_period_s),
+        health_check_timeout: option!(secs, HEALTH_CHECK_TIMEOUT_S, health_check_timeout_s),
+        graceful_shutdown_timeout: option!(secs, GRACEFUL_SHUTDOWN_TIMEOUT_S, graceful_shutdown_timeout_s),
+        max_constructor_retry_count: option!(int, MAX_CONSTRUCTOR_RETRY_COUNT, max_constructor_retry_count),
+    }
+}
+
+/// The replicas must fit: each deployment under its `max_replicas_per_node`, and every
+/// deployment's replicas together in the cluster's CPUs.
+fn check_placement(ck: &mut Checker, serve: &Serve, cluster: &Cluster) {
+    let ray_pods: u64 = 1 + cluster.worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
+    let total: u64 = cluster.head_cpus_milli
+        + cluster.worker_groups.iter().map(|g| g.cpus_milli * u64::from(g.replicas)).sum::<u64>();
+    let mut used = 0u64;
+    for (i, app) in serve.applications.iter().enumerate() {
+        let d = &app.deployment;
+        let path = match &serve.applications[..] {
+            [_] => f::NUM_REPLICAS.json_path(),
+            _ => f::APPLICATIONS.json_path().index(i).key("num_replicas"),
+        };
+        let num_replicas = d.num_replicas;
+        if let Some(cap) = d.max_replicas_per_node
+            && u64::from(num_replicas) > u64::from(cap) * ray_pods
+        {
             ck.err(
-                f::NUM_REPLICAS.json_path(),
+                path.clone(),
                 format!(
-                    "{num_replicas} replicas x {} CPUs do not fit in the cluster's {} CPUs",
+                    "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
+                    u64::from(cap) * ray_pods
+                ),
+            );
+        }
+        let per_replica = d.cpus_per_replica_milli;
+        used += u64::from(num_replicas) * per_replica;
+        if per_replica > 0 && used > total {
+            let what = if i == 0 { "" } else { " with the applications before" };
+            ck.err(
+                path,
+                format!(
+                    "{num_replicas} replicas x {} CPUs do not fit in the cluster's {} CPUs{what}",
                     per_replica as f64 / 1000.0,
                     total as f64 / 1000.0
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse;
+
+    #[test]
+    fn each_application_gets_the_shorthands_defaults_and_its_deployment_is_named_after_it() {
+        let src = r#"{"serve": {"proxy_location": "HeadOnly", "applications": [
+            {"name": "light", "route_prefix": "/light", "share": 0.2, "num_replicas": 2},
+            {"name": "heavy", "route_prefix": "/heavy", "share": 0.8, "deployment": "Heavy", "constructor_s": 3}]}}"#;
+        let loaded = parse(src, "s.json").unwrap();
+        let serve = &loaded.scenario.serve;
+        let short = parse("{}", "s.json").unwrap().scenario.serve.first().clone();
+        let [light, heavy] = &serve.applications[..] else { panic!("{serve:?}") };
+        assert_eq!((light.name.as_str(), light.route_prefix.as_str(), light.share), ("light", "/light", 0.2));
+        assert_eq!((light.deployment.name.as_str(), light.deployment.num_replicas), ("light", 2));
+        assert_eq!((heavy.deployment.name.as_str(), heavy.deployment.num_replicas), ("Heavy", short.num_replicas));
+        assert_eq!(heavy.deployment.constructor.as_secs_f64(), 3.0);
+        assert_eq!(light.deployment.health_check_period, short.health_check_period);
+        assert_eq!(light.deployment.max_ongoing_requests, short.max_ongoing_requests);
+        assert_eq!(serve.total_replicas(), 2 + short.num_replicas);
+        assert_eq!(serve.initial_replicas()[..3], ["light#1", "light#2", "Heavy#1"]);
+        // The resolved scenario records each application's defaults, and no shorthand.
+        let recorded = serde_json::to_value(&loaded.resolved).unwrap();
+        assert_eq!(recorded["serve"]["applications"][0]["max_ongoing_requests"], short.max_ongoing_requests);
+        assert!(recorded["serve"].get("num_replicas").is_none(), "{recorded}");
+    }
+
+    #[test]
+    fn a_single_application_defaults_to_route_slash_and_every_request() {
+        let loaded = parse(r#"{"serve": {"applications": [{"name": "only"}]}}"#, "s.json").unwrap();
+        let app = &loaded.scenario.serve.applications[0];
+        assert_eq!((app.route_prefix.as_str(), app.share, app.deployment.name.as_str()), ("/", 1.0, "only"));
+        assert_eq!(loaded.scenario.traffic_mode().mode, crate::scenario::traffic_mode::RunMode::PerRequest);
+    }
+
+    #[test]
+    fn the_shorthand_is_one_application_on_route_slash() {
+        let serve = parse(r#"{"serve": {"deployment": "D", "num_replicas": 3}}"#, "s.json").unwrap().scenario.serve;
+        assert_eq!(serve.applications.len(), 1);
+        assert_eq!((serve.applications[0].route_prefix.as_str(), serve.applications[0].share), ("/", 1.0));
+        assert_eq!(serve.initial_replicas(), ["D#1", "D#2", "D#3"]);
+    }
+
+    #[test]
+    fn several_applications_run_per_request_and_asking_for_counted_mode_is_refused() {
+        let apps = r#""applications": [{"name": "a", "route_prefix": "/a", "share": 0.5},
+            {"name": "b", "route_prefix": "/b", "share": 0.5}]"#;
+        let loaded = parse(&format!(r#"{{"serve": {{{apps}}}}}"#), "s.json").unwrap();
+        let mode = loaded.scenario.traffic_mode();
+        assert_eq!(
+            (mode.mode, mode.reason.as_str()),
+            (crate::scenario::traffic_mode::RunMode::PerRequest, "2 applications: counted mode models one replica set")
+        );
+        let e = parse(&format!(r#"{{"serve": {{{apps}}}, "traffic": {{"mode": "counted"}}}}"#), "s.json").unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "s.json:2:86: $.traffic.mode: counted mode models one replica set: with 2 applications, use per_request or auto"
+        );
     }
 }

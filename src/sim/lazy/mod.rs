@@ -64,11 +64,11 @@ pub struct LazyChecks {
 impl LazyChecks {
     /// The lazy checks of a counted run of `sc`.
     pub fn new(sc: &Scenario) -> Self {
-        let period = sc.serve.health_check_period;
+        let period = sc.serve.first().health_check_period;
         let jitter = HEALTH_CHECK_JITTER_PERCENT;
         LazyChecks {
             replica_law: GridRenewal::new(
-                sc.serve.health_check_sweep(),
+                sc.serve.first().health_check_sweep(),
                 period.scale(100 - jitter, 100),
                 period.scale(100 + jitter, 100),
             ),

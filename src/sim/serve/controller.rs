@@ -356,7 +356,7 @@ impl World {
         if !self.controller_running() || !self.gcs_up() {
             return;
         }
-        let target = self.scenario.serve.num_replicas as usize;
+        let target = self.scenario.serve.first().num_replicas as usize;
         let active = self.serve.index.replicas_active();
         if !self.serve.controller.deploy_failed && active < target {
             let mut pool = self.placement_pool();
@@ -382,7 +382,7 @@ impl World {
     /// Schedules the next health check of `r`, at least `min_gap` from now: after
     /// `period x U(0.9, 1.1)`, snapped up to the controller's sweep grid.
     pub(crate) fn schedule_health_check_after(&mut self, r: ReplicaId, min_gap: SimDuration) {
-        let period = self.scenario.serve.health_check_period;
+        let period = self.scenario.serve.first().health_check_period;
         let jitter = crate::scenario::defaults::HEALTH_CHECK_JITTER_PERCENT;
         let lo = period.scale(100 - jitter, 100).as_micros();
         let hi = period.scale(100 + jitter, 100).as_micros();
@@ -391,8 +391,8 @@ impl World {
         } else {
             min_gap
         };
-        let due =
-            (self.now + gap).ceil_to_grid(self.serve.controller.sweep_anchor, self.scenario.serve.health_check_sweep());
+        let due = (self.now + gap)
+            .ceil_to_grid(self.serve.controller.sweep_anchor, self.scenario.serve.first().health_check_sweep());
         let rep = &mut self.serve.replicas[r.ix()];
         rep.hc_seq += 1;
         let check = rep.hc_seq;
@@ -430,7 +430,7 @@ impl World {
             }
         }
         if !self.serve.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) {
-            let timeout = self.scenario.serve.health_check_timeout;
+            let timeout = self.scenario.serve.first().health_check_timeout;
             self.schedule_in(timeout, Event::ReplicaHealthCheckTimeout { replica: r, ctl_inc, check });
             return;
         }
@@ -499,7 +499,7 @@ impl World {
         self.detect(fault);
         let c = &mut self.serve.controller;
         c.failure_count += 1;
-        let threshold = self.scenario.serve.failed_to_start_threshold();
+        let threshold = self.scenario.serve.first().failed_to_start_threshold();
         if !c.ever_started && c.failure_count >= threshold && !c.deploy_failed {
             c.deploy_failed = true;
             let n = c.failure_count;
@@ -512,7 +512,7 @@ impl World {
     /// failure counter.
     pub(crate) fn on_replica_running(&mut self) {
         self.serve.controller.ever_started = true;
-        if self.serve.index.replicas_running() >= self.scenario.serve.num_replicas {
+        if self.serve.index.replicas_running() >= self.scenario.serve.first().num_replicas {
             self.serve.controller.failure_count = 0;
         }
     }

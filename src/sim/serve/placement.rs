@@ -45,7 +45,7 @@ impl World {
     /// The pods that can take a replica now: RUNNING, not draining, raylet registered, under
     /// `max_replicas_per_node` and with CPUs for one more replica.
     pub(crate) fn placement_pool(&self) -> PlacementPool {
-        let serve = &self.scenario.serve;
+        let serve = self.scenario.serve.first();
         let cap = serve.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
         let mut pool = PlacementPool { by_count: BTreeMap::new(), limit: vec![0; self.k8s.pods.len()] };
         for (i, p) in self.k8s.pods.iter().enumerate() {

@@ -101,7 +101,7 @@ impl World {
     pub(crate) fn new_replica(&mut self, pool: &mut PlacementPool) -> ReplicaId {
         self.serve.replicas_created += 1;
         let id = ReplicaId(self.serve.replicas.len() as u32);
-        let name = format!("{}#{}", self.scenario.serve.deployment, self.serve.replicas_created);
+        let name = format!("{}#{}", self.scenario.serve.first().name, self.serve.replicas_created);
         self.serve.replicas.push(Replica {
             name,
             pod: None,
@@ -150,7 +150,7 @@ impl World {
         });
         let inc = self.serve.replicas[r.ix()].inc;
         self.set_replica_state(r, ReplicaState::Starting, "scheduled");
-        let delay = self.scenario.timings.actor_start + self.scenario.serve.constructor;
+        let delay = self.scenario.timings.actor_start + self.scenario.serve.first().constructor;
         self.schedule_in(delay, Event::ReplicaConstructed { replica: r, inc });
     }
 
@@ -251,7 +251,7 @@ impl World {
             self.set_replica_state(r, ReplicaState::Dead, "already dead");
             return;
         }
-        let serve = &self.scenario.serve;
+        let serve = self.scenario.serve.first();
         let poll = crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP.min(serve.graceful_shutdown_timeout);
         let timeout = serve.graceful_shutdown_timeout;
         self.schedule_in(poll, Event::ReplicaDrainPoll { replica: r });

@@ -240,7 +240,7 @@ impl World {
     /// `None` when every candidate is full. Costs the replicas of the proxy's pod, plus a scan of
     /// the table only when both choices among all replicas are full.
     fn pick_replica(&mut self, proxy: ProxyId) -> Option<ReplicaId> {
-        let max = self.scenario.serve.max_ongoing_requests as usize;
+        let max = self.scenario.serve.first().max_ongoing_requests as usize;
         let replicas = &self.serve.replicas;
         let load = |r: ReplicaId| replicas[r.ix()].ongoing.len();
         let has_room = |r: &ReplicaId| load(*r) < max;

@@ -177,9 +177,18 @@ pub const SECTIONS: &[Section] = &[
     Section {
         key: "serve",
         title: "Serve (`serve.*`)",
-        intro: "The Serve application: one deployment, as in the guide's working example. The replicas must fit \
-                under `max_replicas_per_node` and in the cluster's CPUs.",
-        outro: "",
+        intro: "The Serve applications, each with one deployment (its ingress; model composition, an ingress \
+                calling other deployments, is not modelled). One application, as in the guide's working example, \
+                is written with the shorthand: the deployment fields at the top of `serve` (route prefix `/`, every \
+                request). Several are written as `serve.applications`, each with its name, route prefix, share of \
+                the requests and deployment options (the same fields, with the same defaults); the top-level \
+                deployment fields are then an error, never silently mixed in: give each application its own. \
+                `proxy_location` stays serve-wide. Every deployment's replicas must fit under its \
+                `max_replicas_per_node`, and all of them together in the cluster's CPUs.",
+        outro: "Deployment names must be distinct across applications (replicas are `<deployment>#k`); a fault \
+                that names a replica may name any deployment's. The simulator and live mode run one application \
+                for now: a scenario with several is validated (and written by `ftsim import`) but `ftsim run` and \
+                `ftsim live` refuse it with exit code 2.",
     },
     Section {
         key: "ingress",

@@ -1,6 +1,12 @@
-//! The fields of `serve`: the deployment.
+//! The fields of `serve`: the deployment of the one application (the shorthand), or several
+//! applications, each with its deployment.
 
 use super::*;
+
+/// The field `f` of the shorthand as a field of each item of `serve.applications` at `path`.
+const fn per_app(f: Field, path: &'static str) -> Field {
+    Field { path, slot: Slot::Other, ..f }
+}
 
 fields! {
     SERVE_FIELDS;
@@ -72,4 +78,68 @@ fields! {
         .default(Text("EveryNode"))
         .means("`EveryNode` (the head and every node with a replica) or `HeadOnly`")
         .source(Ray("`EveryNode`"));
+    APPLICATIONS = Field::new("serve.applications", Kind::Objects, Slot::Other)
+        .default(Absent("one application, whose deployment the fields above describe"))
+        .means("the Serve applications, each with one deployment (its ingress), at most 100; with this list the deployment fields above must be absent (each application gives its own)");
+    APP_NAME = Field::new(
+        "serve.applications[].name",
+        Kind::Text { pattern: Some("^[A-Za-z0-9_-]{1,100}$"), check: Some(check_deployment) },
+        Slot::Other,
+    )
+    .means("application name, unique");
+    APP_ROUTE_PREFIX = Field::new(
+        "serve.applications[].route_prefix",
+        Kind::Text { pattern: Some("^/"), check: Some(check_route_prefix) },
+        Slot::Other,
+    )
+    .default(Derived("`/` for the only application; required and unique with several"))
+    .means("HTTP route prefix the proxies route to the application")
+    .source(Ray("`route_prefix` defaults to `/`"));
+    APP_SHARE = Field::new("serve.applications[].share", Kind::Ratio, Slot::Other)
+        .default(Derived("1 for the only application; required with several, the shares summing to 1"))
+        .means("the application's share of the requests")
+        .source(Ftsim("client traffic is not in the Serve config"));
+    APP_DEPLOYMENT = per_app(DEPLOYMENT, "serve.applications[].deployment")
+        .default(Derived("the application's name"))
+        .means("deployment name, unique across applications; replicas are `<deployment>#1`..")
+        .source(Ftsim("one deployment per application"));
+    APP_NUM_REPLICAS = per_app(NUM_REPLICAS, "serve.applications[].num_replicas");
+    APP_NUM_CPUS_PER_REPLICA = per_app(NUM_CPUS_PER_REPLICA, "serve.applications[].num_cpus_per_replica");
+    APP_MAX_REPLICAS_PER_NODE = per_app(MAX_REPLICAS_PER_NODE, "serve.applications[].max_replicas_per_node");
+    APP_MAX_ONGOING_REQUESTS = per_app(MAX_ONGOING_REQUESTS, "serve.applications[].max_ongoing_requests");
+    APP_CONSTRUCTOR_S = per_app(CONSTRUCTOR_S, "serve.applications[].constructor_s");
+    APP_HEALTH_CHECK_PERIOD_S = per_app(HEALTH_CHECK_PERIOD_S, "serve.applications[].health_check_period_s");
+    APP_HEALTH_CHECK_TIMEOUT_S = per_app(HEALTH_CHECK_TIMEOUT_S, "serve.applications[].health_check_timeout_s");
+    APP_GRACEFUL_SHUTDOWN_TIMEOUT_S =
+        per_app(GRACEFUL_SHUTDOWN_TIMEOUT_S, "serve.applications[].graceful_shutdown_timeout_s");
+    APP_MAX_CONSTRUCTOR_RETRY_COUNT =
+        per_app(MAX_CONSTRUCTOR_RETRY_COUNT, "serve.applications[].max_constructor_retry_count");
+}
+
+/// `route_prefix`: starts with `/`, no whitespace, at most 200 characters.
+fn check_route_prefix(prefix: &str) -> Result<(), String> {
+    let ok = prefix.starts_with('/') && prefix.len() <= 200 && !prefix.chars().any(char::is_whitespace);
+    ok.then_some(()).ok_or_else(|| {
+        format!(
+            "expected a route prefix starting with '/', without spaces, found {}",
+            crate::scenario::show::text(prefix)
+        )
+    })
+}
+
+/// The deployment options: each field of the shorthand with its field in `serve.applications[]`.
+pub fn deployment_fields() -> impl Iterator<Item = (Field, Field)> {
+    [
+        (DEPLOYMENT, APP_DEPLOYMENT),
+        (NUM_REPLICAS, APP_NUM_REPLICAS),
+        (NUM_CPUS_PER_REPLICA, APP_NUM_CPUS_PER_REPLICA),
+        (MAX_REPLICAS_PER_NODE, APP_MAX_REPLICAS_PER_NODE),
+        (MAX_ONGOING_REQUESTS, APP_MAX_ONGOING_REQUESTS),
+        (CONSTRUCTOR_S, APP_CONSTRUCTOR_S),
+        (HEALTH_CHECK_PERIOD_S, APP_HEALTH_CHECK_PERIOD_S),
+        (HEALTH_CHECK_TIMEOUT_S, APP_HEALTH_CHECK_TIMEOUT_S),
+        (GRACEFUL_SHUTDOWN_TIMEOUT_S, APP_GRACEFUL_SHUTDOWN_TIMEOUT_S),
+        (MAX_CONSTRUCTOR_RETRY_COUNT, APP_MAX_CONSTRUCTOR_RETRY_COUNT),
+    ]
+    .into_iter()
 }
