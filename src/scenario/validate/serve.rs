@@ -2,8 +2,18 @@
 
 use super::check::{Checker, r};
 use super::f;
+use super::resources::{self, Given, ResourceFields};
+use crate::scenario::error::JsonPath;
 use crate::scenario::model::{Cluster, ProxyLocation, Serve};
 use crate::scenario::raw::{RawProxyLocation, RawScenario};
+use crate::scenario::resources::Shortfall;
+
+/// A replica's resource fields.
+const REPLICA_FIELDS: ResourceFields = ResourceFields {
+    gpus: &f::NUM_GPUS_PER_REPLICA,
+    memory: &f::MEMORY_PER_REPLICA,
+    custom: &f::RESOURCES_PER_REPLICA,
+};
 
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -> Serve {
     let deployment = r(&raw.serve.deployment);
@@ -12,7 +22,17 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
     let serve = Serve {
         deployment,
         num_replicas: f::NUM_REPLICAS.int(raw),
-        cpus_per_replica_milli: f::NUM_CPUS_PER_REPLICA.milli_cpus_of(f::NUM_CPUS_PER_REPLICA.f64(raw)),
+        replica_resources: resources::resources(
+            ck,
+            &REPLICA_FIELDS,
+            &JsonPath::root().key("serve"),
+            f::NUM_CPUS_PER_REPLICA.units_of(f::NUM_CPUS_PER_REPLICA.f64(raw)),
+            &Given {
+                gpus: raw.serve.num_gpus_per_replica,
+                memory: raw.serve.memory_per_replica.as_ref(),
+                custom: raw.serve.resources_per_replica.as_ref(),
+            },
+        ),
         max_replicas_per_node: f::MAX_REPLICAS_PER_NODE.get_u64(raw).map(|v| f::MAX_REPLICAS_PER_NODE.int_of(v)),
         max_ongoing_requests: f::MAX_ONGOING_REQUESTS.int(raw),
         constructor: f::CONSTRUCTOR_S.secs(raw),
@@ -29,7 +49,8 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
     serve
 }
 
-/// The replicas must fit: under `max_replicas_per_node`, and in the cluster's CPUs.
+/// The replicas must fit: under `max_replicas_per_node`, each on some pod (every resource it
+/// needs there together), and all in the cluster's resources.
 fn check_placement(ck: &mut Checker, serve: &Serve, cluster: &Cluster) {
     let num_replicas = serve.num_replicas;
     let ray_pods: u64 = 1 + cluster.worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
@@ -44,19 +65,32 @@ fn check_placement(ck: &mut Checker, serve: &Serve, cluster: &Cluster) {
             ),
         );
     }
-    let per_replica = serve.cpus_per_replica_milli;
-    if per_replica > 0 {
-        let total: u64 = cluster.head_cpus_milli
-            + cluster.worker_groups.iter().map(|g| g.cpus_milli * u64::from(g.replicas)).sum::<u64>();
-        if u64::from(num_replicas) * per_replica > total {
-            ck.err(
-                f::NUM_REPLICAS.json_path(),
-                format!(
-                    "{num_replicas} replicas x {} CPUs do not fit in the cluster's {} CPUs",
-                    per_replica as f64 / 1000.0,
-                    total as f64 / 1000.0
-                ),
-            );
+    let need = &serve.replica_resources;
+    let placeable = resources::check_placeable(ck, cluster, need, |name| match name {
+        "CPU" => f::NUM_CPUS_PER_REPLICA.json_path(),
+        "GPU" => f::NUM_GPUS_PER_REPLICA.json_path(),
+        "memory" => f::MEMORY_PER_REPLICA.json_path(),
+        custom => f::RESOURCES_PER_REPLICA.json_path().key(custom),
+    });
+    if !placeable {
+        return;
+    }
+    let mut total = cluster.head_resources.clone();
+    for g in &cluster.worker_groups {
+        for _ in 0..g.replicas {
+            total.add(&g.resources);
         }
+    }
+    let all = u64::from(num_replicas);
+    if let Some((name, n, bytes)) = need.amounts().find(|&(name, n, _)| n.saturating_mul(all) > total.amount(name)) {
+        let short = Shortfall { name: name.to_string(), have: total.amount(name), need: n, bytes };
+        ck.err(
+            f::NUM_REPLICAS.json_path(),
+            format!(
+                "{num_replicas} replicas x {} do not fit in the cluster's {}",
+                short.show(short.need),
+                short.show(short.have)
+            ),
+        );
     }
 }

@@ -22,6 +22,17 @@ fields! {
             .default(MilliCpus(0))
             .means("CPUs per replica")
             .source(Guide("`ray_actor_options: num_cpus: 0`"));
+    NUM_GPUS_PER_REPLICA = Field::new("serve.num_gpus_per_replica", Kind::Gpus, Slot::Other)
+        .default(Absent("no GPUs"))
+        .means("GPUs per replica (`ray_actor_options: num_gpus`): a replica goes only to a pod with that many free")
+        .source(Ray("a whole number or a fraction below 1 (`ray_option_utils.py`)"));
+    MEMORY_PER_REPLICA = Field::new("serve.memory_per_replica", Kind::Memory, Slot::Other)
+        .default(Absent("no memory"))
+        .means("memory per replica (`ray_actor_options: memory`): bytes, or a quantity such as `\"2Gi\"`");
+    RESOURCES_PER_REPLICA = Field::new("serve.resources_per_replica", Kind::ResourceMap, Slot::Other)
+        .default(Absent("no custom resources"))
+        .means("custom resources per replica (`ray_actor_options: resources`)")
+        .source(Ray("amounts in steps of 0.0001 (`MIN_RESOURCE_GRANULARITY`)"));
     MAX_REPLICAS_PER_NODE = Field::new(
         "serve.max_replicas_per_node",
         Kind::Int { lo: 1, hi: d::MAX_REPLICAS_PER_NODE_MAX_VALUE },
