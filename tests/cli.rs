@@ -292,6 +292,18 @@ fn mc_bad_arguments_exit_2_with_a_clear_message_and_write_nothing() {
 }
 
 #[test]
+fn live_mode_refuses_gpus_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "gpu-worker-loss", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("GPUs, memory and custom resources: the local cluster's nodes offer CPUs only"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn live_mode_refuses_several_node_pools_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = ftsim(dir.path(), &["live", "zone-outage", "--dry-run"]);

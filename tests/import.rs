@@ -73,7 +73,12 @@ fn the_guides_working_example_maps_to_its_cluster_and_serve_config() {
     let c = &s["cluster"];
     assert_eq!(c["gcs_fault_tolerance"], true);
     assert_eq!(c["head_num_cpus"], 2.0);
-    assert_eq!(c["worker_groups"], serde_json::json!([{"name": "small-group", "replicas": 2, "num_cpus": 1.0}]));
+    // The containers' memory limits, 2Gi, are Ray's memory resource (KubeRay's `--memory`).
+    assert_eq!(c["head_memory"], 2147483648u64);
+    assert_eq!(
+        c["worker_groups"],
+        serde_json::json!([{"name": "small-group", "replicas": 2, "num_cpus": 1.0, "memory": 2147483648u64}])
+    );
     assert_eq!((c["k8s_nodes"].as_u64(), c["ray_pods_per_node"].as_u64()), (Some(3), Some(1)));
     assert_eq!(
         s["serve"],
@@ -84,7 +89,7 @@ fn the_guides_working_example_maps_to_its_cluster_and_serve_config() {
     assert!(warned(&stderr, 12, "$.data.redis.conf: a Redis password is set here: not copied"), "{stderr}");
     assert!(warned(&stderr, 91, "rayStartParams.redis-password: a Redis password is set here"), "{stderr}");
     assert!(warned(&stderr, 123, "workerGroupSpecs[0].minReplicas: the model has no autoscaler"), "{stderr}");
-    assert!(warned(&stderr, 108, "resources.limits.memory"), "{stderr}");
+    assert!(!stderr.contains("resources.limits.memory"), "{stderr}");
     // A field inside serveConfigV2 is placed on its line of the file.
     assert!(stderr.contains(".yaml:76:23: $.spec.serveConfigV2.applications[0].route_prefix: no bearing"), "{stderr}");
     assert!(!s.to_string().contains("password"), "{s}");
@@ -182,17 +187,46 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
         (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
         (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
         (45, "enableInTreeAutoscaling: the model has no autoscaler"),
-        (71, "rayStartParams.num-gpus"),
         (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
-        (82, "nvidia.com/gpu`: GPUs have no place in the model"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");
     }
+    // GPUs and memory are imported: `num-gpus` wins over the container's `nvidia.com/gpu`.
+    assert!(!stderr.contains("num-gpus") && !stderr.contains("nvidia.com/gpu"), "{stderr}");
+    assert_eq!(
+        s["cluster"]["worker_groups"],
+        serde_json::json!([{"name": "cpu", "replicas": 3, "num_cpus": 4.0, "memory": 8589934592u64},
+            {"name": "gpu", "replicas": 1, "num_cpus": 8.0, "num_gpus": 1.0}])
+    );
+}
+
+#[test]
+fn gpus_memory_and_custom_resources_are_imported() {
+    let (s, stderr) = imported("gpu-resources.yaml");
+    // rayStartParams `memory` and `resources` win over the container's memory limit.
+    assert_eq!(
+        s["cluster"]["worker_groups"],
+        serde_json::json!([{"name": "cpu", "replicas": 2, "num_cpus": 4.0, "memory": 8589934592u64},
+            {"name": "gpu", "replicas": 1, "num_cpus": 8.0, "num_gpus": 2.0, "memory": 17179869184u64,
+             "resources": {"accel": 2.0}}])
+    );
+    assert_eq!(
+        s["serve"],
+        serde_json::json!({"deployment": "Ranker", "num_replicas": 2, "num_cpus_per_replica": 1,
+            "num_gpus_per_replica": 0.5, "memory_per_replica": 2147483648u64, "resources_per_replica": {"accel": 1}})
+    );
+    assert!(!stderr.contains("no place in the model"), "{stderr}");
 }
 
 #[test]
 fn the_scenario_written_is_valid_and_runs_in_json_and_yaml() {
-    for name in ["guide-working-example.yaml", "rayservice-v1alpha1.yaml", "raycluster.yaml", "gpu-two-apps.yaml"] {
+    for name in [
+        "guide-working-example.yaml",
+        "rayservice-v1alpha1.yaml",
+        "raycluster.yaml",
+        "gpu-two-apps.yaml",
+        "gpu-resources.yaml",
+    ] {
         for out in ["s.json", "s.yaml"] {
             let dir = tempfile::tempdir().unwrap();
             import_validate_run(dir.path(), name, out);
@@ -270,6 +304,12 @@ fn bad_values_are_errors_at_their_line_and_column() {
         &[
             "bad-num-replicas.yaml:12:27: $.spec.serveConfigV2.applications[0].deployments[0].num_replicas: invalid type: string \"many\"",
             "(scenario field `serve.num_replicas`)",
+        ],
+    );
+    refused(
+        "bad-custom-resources.yaml",
+        &[
+            "bad-custom-resources.yaml:9:18: $.spec.headGroupSpec.rayStartParams.resources: expected custom resources as a JSON object in a string",
         ],
     );
     refused(

@@ -861,3 +861,44 @@ mod worker_failures_behind_load_balancer {
         assert_eq!(random.failures(), 0);
     }
 }
+
+mod gpu_worker_loss {
+    use super::*;
+
+    /// Ray places a replica only where every resource it needs is free: GPU replicas go to the
+    /// GPU pod only, and while it is gone they stay pending although the CPU group has room,
+    /// until KubeRay's new GPU pod registers.
+    #[test]
+    fn gpu_replicas_stay_pending_until_the_gpu_pod_returns() {
+        let run = Build::bundled("gpu-worker-loss").run();
+        let placed: Vec<&str> =
+            run.out.events_log.lines().filter(|l| l.contains("PENDING_ALLOCATION -> STARTING on ")).collect();
+        assert_eq!(placed.len(), 4, "two initial replicas, two replacements: {placed:?}");
+        assert!(placed.iter().all(|l| l.contains(" on gpu-group-")), "a GPU replica on a CPU pod: {placed:?}");
+        let dead = run.log_times("RUNNING -> DEAD on gpu-group-1");
+        let registered = run.first("raylet gpu-group-2: ALIVE");
+        assert_eq!(dead.len(), 2);
+        assert!(dead[1] < registered, "the replicas died at {dead:?}, before the new GPU pod at {registered}");
+        // Pending from their replacement until the GPU pod registers, then placed at once.
+        assert_eq!(run.log_times("PENDING_ALLOCATION -> STARTING on gpu-group-2"), [registered, registered]);
+        assert_eq!(run.min_level(dead[1], registered, |l| l.replicas_target), 2);
+        let running = |l: &ftsim::metrics::observations::Levels| 2 - l.replicas_running.min(2);
+        assert_eq!(run.min_level(dead[1], registered, running), 2, "no replica runs while the GPU pod is gone");
+        // The CPU group has room all along: its two pods stay registered.
+        assert!(run.min_level(60.0, registered, |l| l.pods_ready) >= 3);
+        assert_eq!(run.failures_between(dead[1], registered), run.requests_between(dead[1], registered));
+        let back = run.first("replica SleepyPid#4: STARTING -> RUNNING on gpu-group-2");
+        assert_eq!(run.failures_between(back + 15.0, 300.0), 0, "served again once the GPU replicas run");
+    }
+
+    /// The same loss with CPU-only replicas: the controller replaces them on the CPU group as
+    /// soon as they are found dead, so the pending above comes from the GPUs.
+    #[test]
+    fn cpu_replicas_move_to_the_cpu_group_at_once() {
+        let run = Build::bundled("gpu-worker-loss").set("serve.num_gpus_per_replica", json!(0)).run();
+        let dead = run.log_times("RUNNING -> DEAD on gpu-group-1");
+        let moved = run.log_times("PENDING_ALLOCATION -> STARTING on cpu-group-");
+        assert!(!moved.is_empty() && moved[0] <= dead[0] + 1e-6, "replaced at {moved:?}, dead at {dead:?}");
+        assert!(moved.iter().all(|&t| t < run.first("raylet gpu-group-2: ALIVE")));
+    }
+}

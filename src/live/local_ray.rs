@@ -126,7 +126,7 @@ impl LocalRay {
         let ft = sc.cluster.gcs_fault_tolerance;
         let timeout = Duration::from_secs(200);
         let r = if pod == "head" {
-            let cpus = (sc.cluster.head_cpus_milli / 1000).max(1);
+            let cpus = (sc.cluster.head_resources.cpus / crate::scenario::resources::UNIT).max(1);
             let args = p::StartHead {
                 gcs_ft: ft,
                 num_cpus: Some(cpus),

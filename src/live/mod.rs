@@ -114,7 +114,9 @@ pub struct LiveOutput {
 /// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
 /// pools, no zones but the one of every node), so a scenario with several node pools cannot run
 /// live; a `zone_outage` of that one zone runs as node losses of its nodes. Live mode deploys
-/// one Serve application, so a scenario with several cannot run live either.
+/// one Serve application, so a scenario with several cannot run live either. Its nodes offer
+/// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
+/// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     if sc.serve.applications.len() > 1 {
         return Err(LiveError::Unsupported(format!(
@@ -122,6 +124,17 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
              scenario cannot run live; keep one application to run it live",
             sc.serve.applications.len()
         )));
+    }
+    let c = &sc.cluster;
+    let cpus_only = |r: &crate::scenario::Resources| r.gpus == 0 && r.memory == 0 && r.custom.is_empty();
+    let pods = std::iter::once(&c.head_resources).chain(c.worker_groups.iter().map(|g| &g.resources));
+    if !(cpus_only(&sc.serve.first().replica_resources) && pods.into_iter().all(cpus_only)) {
+        return Err(LiveError::Unsupported(
+            "GPUs, memory and custom resources: the local cluster's nodes offer CPUs only and its replicas ask for \
+             none of these, so Ray's placement by them cannot be reproduced live; remove them to run it live, or \
+             simulate it with ftsim run"
+                .to_string(),
+        ));
     }
     if sc.cluster.node_pools.len() > 1 {
         return Err(LiveError::Unsupported(format!(

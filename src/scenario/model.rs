@@ -4,6 +4,8 @@
 use crate::engine::{SimDuration, SimTime};
 use crate::names;
 
+pub use super::resources::Resources;
+
 /// A complete, validated scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -46,8 +48,8 @@ pub struct Cluster {
     pub ray_pods_per_node: u32,
     /// What manages the Ray cluster: KubeRay on Kubernetes, or nothing (plain `ray start`).
     pub manager: Manager,
-    /// Head `num-cpus` in milli-CPUs.
-    pub head_cpus_milli: u64,
+    /// The head's Ray resources (`num-cpus`, `num-gpus`, `memory`, `resources`).
+    pub head_resources: Resources,
     /// Worker groups in file order.
     pub worker_groups: Vec<WorkerGroup>,
     /// GCS fault tolerance with an external Redis.
@@ -84,8 +86,8 @@ pub struct WorkerGroup {
     pub name: String,
     /// Desired pods.
     pub replicas: u32,
-    /// `num-cpus` of each pod, milli-CPUs.
-    pub cpus_milli: u64,
+    /// The Ray resources of each pod (`num-cpus`, `num-gpus`, `memory`, `resources`).
+    pub resources: Resources,
     /// Index of the node pool its pods run on.
     pub pool: usize,
 }
@@ -174,8 +176,9 @@ pub struct Deployment {
     pub name: String,
     /// Target replica count.
     pub num_replicas: u32,
-    /// CPUs per replica, milli-CPUs.
-    pub cpus_per_replica_milli: u64,
+    /// What each replica needs (`ray_actor_options` `num_cpus`, `num_gpus`, `memory`,
+    /// `resources`).
+    pub replica_resources: Resources,
     /// Hard cap of replicas per Ray node.
     pub max_replicas_per_node: Option<u32>,
     /// Per-replica concurrency cap.

@@ -6,6 +6,8 @@
 //! field's default and limits from the table of [`super::fields`]. Times are seconds (`_s`
 //! suffix).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A whole scenario file.
@@ -57,6 +59,14 @@ pub struct RawCluster {
     pub manager: Option<RawManager>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_num_cpus: Option<f64>,
+    /// The head's GPUs, memory and custom resources: recorded only when given, so that reports
+    /// of CPU-only scenarios stay as before (also below).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_num_gpus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_memory: Option<RawQuantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_resources: Option<BTreeMap<String, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_groups: Option<Vec<RawWorkerGroup>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +108,12 @@ pub struct RawWorkerGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub num_cpus: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_gpus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<RawQuantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<BTreeMap<String, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
 }
 
@@ -136,6 +152,12 @@ macro_rules! with_deployment_options {
             pub num_replicas: Option<u64>,
             #[serde(skip_serializing_if = "Option::is_none")]
             pub num_cpus_per_replica: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub num_gpus_per_replica: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub memory_per_replica: Option<RawQuantity>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub resources_per_replica: Option<BTreeMap<String, f64>>,
             #[serde(skip_serializing_if = "Option::is_none")]
             pub max_replicas_per_node: Option<u64>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,6 +203,9 @@ impl RawServe {
             deployment: self.deployment.clone(),
             num_replicas: self.num_replicas,
             num_cpus_per_replica: self.num_cpus_per_replica,
+            num_gpus_per_replica: self.num_gpus_per_replica,
+            memory_per_replica: self.memory_per_replica.clone(),
+            resources_per_replica: self.resources_per_replica.clone(),
             max_replicas_per_node: self.max_replicas_per_node,
             max_ongoing_requests: self.max_ongoing_requests,
             constructor_s: self.constructor_s,
@@ -204,6 +229,39 @@ with_deployment_options! {
         #[serde(skip_serializing_if = "Option::is_none")]
         pub share: Option<f64>,
     } {}
+}
+
+/// An amount of memory: bytes, or a Kubernetes quantity (`"8Gi"`).
+#[derive(Debug, Serialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum RawQuantity {
+    Bytes(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawQuantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Quantity;
+        impl serde::de::Visitor<'_> for Quantity {
+            type Value = RawQuantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a memory size: bytes (a number) or a Kubernetes quantity (a string such as \"8Gi\")")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Bytes(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Bytes(v as f64))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Bytes(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawQuantity, E> {
+                Ok(RawQuantity::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Quantity)
+    }
 }
 
 /// Where Serve runs proxies.

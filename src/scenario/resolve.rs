@@ -4,6 +4,8 @@
 use super::defaults::DEFAULT_BUCKETS;
 use super::fields::{self as f, FIELDS};
 use super::raw::*;
+use super::resources::{Resources, units_of};
+use std::collections::BTreeMap;
 
 /// Fills every default into `raw`.
 pub fn resolve(mut raw: RawScenario) -> RawScenario {
@@ -152,18 +154,45 @@ fn resolve_cluster(c: &mut RawCluster) {
     c.redis.node.get_or_insert_with(|| default_redis_node.to_string());
 }
 
+/// Resources as written, before they are checked (an invalid amount counts as none): enough to
+/// pick a default that validation then checks.
+fn rough_resources(
+    cpus: Option<f64>,
+    gpus: Option<f64>,
+    memory: &Option<RawQuantity>,
+    custom: &Option<BTreeMap<String, f64>>,
+) -> Resources {
+    let units = |v: Option<f64>| v.filter(|v| (0.0..=super::fields::MAX_CPUS).contains(v)).map_or(0, units_of);
+    Resources {
+        cpus: units(cpus),
+        gpus: units(gpus),
+        memory: memory.as_ref().map_or(0, |m| m.bytes().unwrap_or(0)),
+        custom: custom.iter().flatten().map(|(k, v)| (k.clone(), units(Some(*v)))).collect(),
+    }
+}
+
 /// The default pinned pod is the guide's (the first worker that can host a replica, and so run
 /// a proxy), unless only the head runs a proxy (`HeadOnly`); see `validate::ingress`.
 fn resolve_ingress(raw: &mut RawScenario) {
-    let replica_cpus = match &raw.serve.applications {
-        None => raw.serve.num_cpus_per_replica.unwrap_or(0.0),
-        Some(apps) => apps.iter().filter_map(|a| a.num_cpus_per_replica).fold(f64::INFINITY, f64::min),
+    let replica_need = |a: &RawApplication| {
+        rough_resources(a.num_cpus_per_replica, a.num_gpus_per_replica, &a.memory_per_replica, &a.resources_per_replica)
+    };
+    let needs: Vec<Resources> = match &raw.serve.applications {
+        None => vec![replica_need(&raw.serve.shorthand())],
+        Some(apps) => apps.iter().map(replica_need).collect(),
     };
     let first_worker = raw
         .cluster
         .worker_groups
         .as_ref()
-        .and_then(|g| g.iter().find(|g| g.replicas > 0 && g.num_cpus.unwrap_or(0.0) >= replica_cpus))
+        .and_then(|g| {
+            g.iter().find(|g| {
+                g.replicas > 0 && {
+                    let has = rough_resources(g.num_cpus, g.num_gpus, &g.memory, &g.resources);
+                    needs.iter().any(|need| has.fits(need))
+                }
+            })
+        })
         .map(|g| format!("{}-1", g.name))
         .filter(|_| raw.serve.proxy_location != Some(RawProxyLocation::HeadOnly))
         .unwrap_or_else(|| "head".to_string());

@@ -32,6 +32,11 @@ impl Cluster {
         group.map_or(self.head_pool, |g| self.worker_groups[g].pool)
     }
 
+    /// The Ray resources of a pod of worker group `group`, or of the head with `None`.
+    pub fn resources_of_group(&self, group: Option<usize>) -> &super::Resources {
+        group.map_or(&self.head_resources, |g| &self.worker_groups[g].resources)
+    }
+
     /// The names of the nodes of pool `pool`, in node order.
     pub fn pool_node_names(&self, pool: usize) -> Vec<String> {
         self.pool_nodes(pool).map(|n| names::node(n + 1)).collect()

@@ -54,6 +54,16 @@ pub enum PodRole {
     Worker(usize),
 }
 
+impl PodRole {
+    /// The worker group index, `None` for the head.
+    pub fn group(self) -> Option<usize> {
+        match self {
+            PodRole::Head => None,
+            PodRole::Worker(g) => Some(g),
+        }
+    }
+}
+
 /// A pod's lifecycle phase (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodPhase {
@@ -125,8 +135,6 @@ pub struct Pod {
     pub restarts: u32,
     /// The kubelet's back-off record of its container.
     pub backoff: kubelet::BackOff,
-    /// CPUs offered to Ray, milli-CPUs.
-    pub cpus_milli: u64,
     /// Passed its last readiness probe: a member of the serve Service's endpoints unless gone
     /// (set only through `World::set_endpoint_ready`, which keeps [`Endpoints`] up to date).
     endpoint_ready: bool,
@@ -228,12 +236,9 @@ impl World {
     }
 
     /// Creates a new Ray pod object (KubeRay) and schedules it if a node has room.
-    pub(super) fn create_pod(&mut self, name: String, role: PodRole, cpus_milli: u64) -> PodId {
+    pub(super) fn create_pod(&mut self, name: String, role: PodRole) -> PodId {
         let id = PodId(self.k8s.pods.len() as u32);
-        let pool = self.scenario.cluster.pool_of_group(match role {
-            PodRole::Head => None,
-            PodRole::Worker(g) => Some(g),
-        });
+        let pool = self.scenario.cluster.pool_of_group(role.group());
         self.k8s.pods.push(Pod {
             name: name.clone(),
             role,
@@ -244,7 +249,6 @@ impl World {
             inc: 0,
             restarts: 0,
             backoff: kubelet::BackOff::default(),
-            cpus_milli,
             endpoint_ready: false,
             draining: false,
             unreachable_since: None,
@@ -421,18 +425,17 @@ impl World {
 
     /// KubeRay's reconcile: one new pod for one that is gone.
     fn recreate_pod(&mut self, role: PodRole) -> PodId {
-        let (name, cpus) = match role {
+        let name = match role {
             PodRole::Head => {
                 self.k8s.head_generation += 1;
-                (names::head_pod(self.k8s.head_generation), self.scenario.cluster.head_cpus_milli)
+                names::head_pod(self.k8s.head_generation)
             }
             PodRole::Worker(g) => {
                 self.k8s.worker_generation[g] += 1;
-                let group = &self.scenario.cluster.worker_groups[g];
-                (names::worker_pod(&group.name, self.k8s.worker_generation[g]), group.cpus_milli)
+                names::worker_pod(&self.scenario.cluster.worker_groups[g].name, self.k8s.worker_generation[g])
             }
         };
-        let id = self.create_pod(name, role, cpus);
+        let id = self.create_pod(name, role);
         if role == PodRole::Head {
             self.k8s.head = Some(id);
         }

@@ -278,17 +278,13 @@ impl World {
     /// proxies healthy, endpoints ready.
     pub(super) fn init_steady_state(&mut self) {
         self.log(Component::Sim, "ftsim", format_args!("steady state: all pods, replicas and proxies up"));
-        let head = self.create_pod(names::HEAD_POD.to_string(), PodRole::Head, self.scenario.cluster.head_cpus_milli);
+        let head = self.create_pod(names::HEAD_POD.to_string(), PodRole::Head);
         self.k8s.head = Some(head);
         for g in 0..self.scenario.cluster.worker_groups.len() {
             let group = self.scenario.cluster.worker_groups[g].clone();
             for _ in 0..group.replicas {
                 self.k8s.worker_generation[g] += 1;
-                self.create_pod(
-                    names::worker_pod(&group.name, self.k8s.worker_generation[g]),
-                    PodRole::Worker(g),
-                    group.cpus_milli,
-                );
+                self.create_pod(names::worker_pod(&group.name, self.k8s.worker_generation[g]), PodRole::Worker(g));
             }
         }
         // Bypass start-up delays: everything is already running.

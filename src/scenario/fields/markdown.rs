@@ -82,6 +82,7 @@ fn type_of(f: &Field) -> String {
     let t = match f.kind {
         Kind::Secs { .. }
         | Kind::Cpus
+        | Kind::Gpus
         | Kind::Ratio
         | Kind::Probability
         | Kind::Rate
@@ -91,6 +92,8 @@ fn type_of(f: &Field) -> String {
         | Kind::Number => "number",
         Kind::Int { .. } | Kind::Count => "integer",
         Kind::Bool => "boolean",
+        Kind::Memory => "number or string",
+        Kind::ResourceMap => "object of numbers",
         Kind::Text { .. } | Kind::Choice(_) => "string",
         Kind::Objects => "array of objects",
         Kind::TextList => "array of strings",
@@ -124,7 +127,8 @@ pub fn limits_of(kind: &Kind) -> String {
         Kind::Secs { zero: false, max } => format!("0.000001 to {}", max.as_secs_f64()),
         Kind::Int { lo, hi } => format!("{lo} to {hi}"),
         Kind::Count => format!("0 to {}", u64::MAX),
-        Kind::Cpus => format!("0 to {}", super::MAX_CPUS),
+        Kind::Cpus | Kind::Gpus | Kind::ResourceMap => format!("0 to {}", super::MAX_CPUS),
+        Kind::Memory => format!("0 to {} (1 EiB)", super::super::quantity::MAX_BYTES),
         Kind::Ratio | Kind::Probability => "0 to 1".to_string(),
         Kind::Rate => format!("1/{max_s} to {MAX_RATE_PER_S}"),
         Kind::ShapeRate => format!("0 to {MAX_RATE_PER_S}"),

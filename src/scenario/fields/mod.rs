@@ -60,8 +60,16 @@ pub enum Kind {
     },
     /// Any unsigned integer.
     Count,
-    /// A CPU count from 0 to 100000, rounded to the milli-CPU.
+    /// A CPU count from 0 to 100000, rounded to Ray's 1/10000.
     Cpus,
+    /// A GPU count from 0 to 100000, rounded to Ray's 1/10000: a whole number or a fraction
+    /// below 1 (Ray's rule for GPUs).
+    Gpus,
+    /// Memory: bytes, or a Kubernetes quantity (`"8Gi"`).
+    Memory,
+    /// Custom Ray resources: an object of names to amounts from 0 to 100000, rounded to Ray's
+    /// 1/10000.
+    ResourceMap,
     /// A ratio from 0 to 1.
     Ratio,
     /// A probability from 0 to 1.
@@ -219,6 +227,8 @@ impl Field {
             Kind::Rate | Kind::ShapeRate => "1/s",
             Kind::Hour => "h",
             Kind::Cpus => "CPUs",
+            Kind::Gpus => "GPUs",
+            Kind::Memory => "bytes",
             _ => "",
         }
     }
@@ -322,9 +332,9 @@ impl Field {
         }
     }
 
-    /// The CPU count `v` of this field in milli-CPUs; zero when out of limits.
-    pub fn milli_cpus_of(&self, v: f64) -> u64 {
-        if self.kind.check_f64(v).is_ok() { (v * 1000.0).round() as u64 } else { 0 }
+    /// The CPU or GPU count `v` of this field in Ray's 1/10000 units; zero when out of limits.
+    pub fn units_of(&self, v: f64) -> u64 {
+        if self.kind.check_f64(v).is_ok() { super::resources::units_of(v) } else { 0 }
     }
 }
 
@@ -369,6 +379,13 @@ impl Kind {
             Kind::Cpus if !(0.0..=MAX_CPUS).contains(&v) => {
                 Err(format!("expected a CPU count between 0 and {MAX_CPUS}, found {}", show::num(v)))
             }
+            Kind::Gpus | Kind::ResourceMap if !(0.0..=MAX_CPUS).contains(&v) => {
+                Err(format!("expected an amount between 0 and {MAX_CPUS}, found {}", show::num(v)))
+            }
+            Kind::Gpus if v > 1.0 && v.fract() != 0.0 => Err(format!(
+                "expected a whole number of GPUs or a fraction below 1 (Ray's rule for GPUs), found {}",
+                show::num(v)
+            )),
             Kind::Ratio if !(0.0..=1.0).contains(&v) => {
                 Err(format!("expected a ratio from 0 to 1, found {}", show::num(v)))
             }

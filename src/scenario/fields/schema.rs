@@ -83,7 +83,12 @@ fn kind(f: &Field) -> Value {
         }
         Kind::Int { lo, hi } => json!({"type": "integer", "minimum": lo, "maximum": hi}),
         Kind::Count => json!({"type": "integer", "minimum": 0}),
-        Kind::Cpus => json!({"type": "number", "minimum": 0, "maximum": super::MAX_CPUS}),
+        Kind::Cpus | Kind::Gpus => json!({"type": "number", "minimum": 0, "maximum": super::MAX_CPUS}),
+        Kind::Memory => json!({"type": ["number", "string"], "minimum": 0, "pattern": super::super::quantity::PATTERN}),
+        Kind::ResourceMap => json!({
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": super::MAX_CPUS},
+        }),
         Kind::Ratio | Kind::Probability => json!({"type": "number", "minimum": 0, "maximum": 1}),
         Kind::Rate => json!({"type": "number", "minimum": super::min_rate(), "maximum": MAX_RATE_PER_S}),
         Kind::ShapeRate => json!({"type": "number", "minimum": 0, "maximum": MAX_RATE_PER_S}),

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::gcs::Address;
 use super::{Level, Reader, items, shown, whole};
 use crate::scenario::error::JsonPath;
+use crate::scenario::quantity;
 use crate::scenario::yaml::{Node, Value};
 
 /// Reads the head group and the worker groups; returns the Redis address the head's
@@ -21,6 +22,13 @@ pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> O
                 r.notice(Level::Note, replicas, &head_path.key("replicas"), msg);
             }
             let pod = read_pod(r, head, &head_path);
+            for (field, given) in
+                [("head_num_gpus", &pod.gpus), ("head_memory", &pod.memory), ("head_resources", &pod.custom)]
+            {
+                if let Some((value, node, p)) = given {
+                    r.set(&format!("cluster.{field}"), value.clone(), node, p);
+                }
+            }
             if let Some(cpus) = pod.cpus {
                 r.set("cluster.head_num_cpus", json!(cpus.0), cpus.1, &cpus.2);
             } else {
@@ -104,6 +112,12 @@ fn worker_group(
     }
     let pod = read_pod(r, group, path);
     let mut entry = json!({"name": name, "replicas": replicas});
+    for (key, given) in [("num_gpus", &pod.gpus), ("memory", &pod.memory), ("resources", &pod.custom)] {
+        if let Some((value, node, p)) = given {
+            entry[key] = value.clone();
+            r.origin(field.key(key), node, p);
+        }
+    }
     if let Some((cpus, node, cpus_path)) = pod.cpus {
         entry["num_cpus"] = json!(cpus);
         r.origin(field.key("num_cpus"), node, &cpus_path);
@@ -139,21 +153,28 @@ fn check_bounds(
     Some(())
 }
 
-/// What a group's pod says: its Ray CPUs (value, node, path), and whether its Ray container's
-/// environment gives a Redis address.
+/// A value the import read, with its node and path.
+type Read<'n, T> = Option<(T, &'n Node, JsonPath)>;
+
+/// What a group's pod says: its Ray resources (each a value, its node and path), and whether
+/// its Ray container's environment gives a Redis address.
+#[derive(Default)]
 struct Pod<'n> {
-    cpus: Option<(f64, &'n Node, JsonPath)>,
+    cpus: Read<'n, f64>,
+    gpus: Read<'n, serde_json::Value>,
+    memory: Read<'n, serde_json::Value>,
+    custom: Read<'n, serde_json::Value>,
     redis_address: Option<Address<'n>>,
 }
 
-/// `rayStartParams` and `template`: `num-cpus` wins over the Ray container's cpu limit, which
-/// wins over its request (KubeRay's order, rounded up to a whole CPU as KubeRay does).
+/// `rayStartParams` and `template`: `num-cpus`, `num-gpus` and `memory` win over the Ray
+/// container's limits (`cpu`, `nvidia.com/gpu`, `memory`), which win over its requests
+/// (KubeRay's order; CPUs rounded up to a whole CPU as KubeRay does).
 fn read_pod<'n>(r: &mut Reader<'_>, group: &'n Node, path: &JsonPath) -> Pod<'n> {
-    let mut cpus = None;
+    let mut pod = Pod::default();
     if let Some(params) = r.take(group, "rayStartParams") {
-        cpus = start_params(r, params, &path.key("rayStartParams"));
+        start_params(r, params, &path.key("rayStartParams"), &mut pod);
     }
-    let mut redis_address = None;
     let template_path = path.key("template").key("spec").key("containers");
     let containers = r.take(group, "template").and_then(|t| r.take(t, "spec")).and_then(|s| r.take(s, "containers"));
     for (i, container) in containers.map(items).unwrap_or_default().iter().enumerate() {
@@ -164,42 +185,100 @@ fn read_pod<'n>(r: &mut Reader<'_>, group: &'n Node, path: &JsonPath) -> Pod<'n>
             r.notice(Level::Warning, container, &c_path, msg);
             continue;
         }
-        let limit = resources(r, container, &c_path);
-        if cpus.is_none() {
-            cpus = limit.map(|(v, node, p)| (v.ceil(), node, p));
+        let limits = resources(r, container, &c_path);
+        if pod.cpus.is_none() {
+            pod.cpus = limits.cpus.map(|(v, node, p)| (v.ceil(), node, p));
         }
+        pod.gpus = pod.gpus.or(limits.gpus);
+        pod.memory = pod.memory.or(limits.memory);
         if let Some(env) = r.take(container, "env") {
-            redis_address = super::gcs::env_entries(r, env, &c_path.key("env"));
+            pod.redis_address = super::gcs::env_entries(r, env, &c_path.key("env"));
         }
     }
-    Pod { cpus, redis_address }
+    pod
 }
 
-/// `rayStartParams`: `num-cpus` is read; GPUs, memory and custom resources have no place;
-/// `redis-password` is a secret (GCS fault tolerance reads it).
-fn start_params<'n>(r: &mut Reader<'_>, params: &'n Node, path: &JsonPath) -> Option<(f64, &'n Node, JsonPath)> {
-    let mut cpus = None;
+/// `rayStartParams`: `num-cpus`, `num-gpus`, `memory` (bytes) and `resources` (a JSON object in
+/// a string) are read; `redis-password` is a secret (GCS fault tolerance reads it).
+fn start_params<'n>(r: &mut Reader<'_>, params: &'n Node, path: &JsonPath, pod: &mut Pod<'n>) {
     if let Some(node) = r.take(params, "num-cpus") {
         let p = path.key("num-cpus");
         match cpu_quantity(node) {
-            Some(v) => cpus = Some((v, node, p)),
+            Some(v) => pod.cpus = Some((v, node, p)),
             None => r.error(node, &p, format!("expected a number of CPUs, found {}", shown(node))),
         }
     }
-    for key in ["num-gpus", "resources", "memory", "object-store-memory"] {
-        if let Some(node) = r.take(params, key) {
-            let msg = format!("`{key}`: GPUs, memory and custom resources have no place in the model: not used");
-            r.notice(Level::Warning, node, &path.key(key), msg);
+    if let Some(node) = r.take(params, "num-gpus") {
+        let p = path.key("num-gpus");
+        match number(node) {
+            Some(v) => pod.gpus = Some((json!(v), node, p)),
+            None => r.error(node, &p, format!("expected a number of GPUs, found {}", shown(node))),
         }
     }
-    cpus
+    if let Some(node) = r.take(params, "memory") {
+        pod.memory = memory(r, node, &path.key("memory"));
+    }
+    if let Some(node) = r.take(params, "resources") {
+        let p = path.key("resources");
+        match node.as_str().and_then(custom_resources) {
+            Some(map) => pod.custom = Some((map, node, p)),
+            None => r.error(
+                node,
+                &p,
+                format!(
+                    "expected custom resources as a JSON object in a string ('{{\"accel\": 1}}'), found {}",
+                    shown(node)
+                ),
+            ),
+        }
+    }
+    if let Some(node) = r.take(params, "object-store-memory") {
+        let msg = "`object-store-memory`: the object store has no place in the model: not used";
+        r.notice(Level::Warning, node, &path.key("object-store-memory"), msg);
+    }
 }
 
-/// The Ray container's resources: its cpu limit (else request) with its node and path; memory,
-/// GPUs and other resources are listed as not used.
-fn resources<'n>(r: &mut Reader<'_>, container: &'n Node, path: &JsonPath) -> Option<(f64, &'n Node, JsonPath)> {
-    let res = r.take(container, "resources")?;
-    let mut cpu = None;
+/// A memory amount (bytes, or a Kubernetes quantity) as the scenario's bytes.
+fn memory<'n>(r: &mut Reader<'_>, node: &'n Node, path: &JsonPath) -> Read<'n, serde_json::Value> {
+    let bytes = match &node.value {
+        Value::Number(n) => n.as_f64().map_or_else(|| Err(String::new()), quantity::bytes_in_range),
+        Value::String(s) => quantity::bytes_of(s),
+        _ => Err(format!("expected a memory size, found {}", shown(node))),
+    };
+    match bytes {
+        Ok(b) => Some((json!(b), node, path.clone())),
+        Err(msg) => {
+            r.error(node, path, msg);
+            None
+        }
+    }
+}
+
+/// KubeRay's `resources` start parameter: a JSON object in a string, often quoted once more
+/// (`'"{\"accel\": 1}"'`).
+fn custom_resources(s: &str) -> Option<serde_json::Value> {
+    let s = s.trim();
+    let unquoted = match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\""),
+        None => s.to_string(),
+    };
+    let map: std::collections::BTreeMap<String, f64> = serde_json::from_str(&unquoted).ok()?;
+    Some(json!(map))
+}
+
+/// What the Ray container's `resources` give (limits first, else requests).
+#[derive(Default)]
+struct Limits<'n> {
+    cpus: Read<'n, f64>,
+    gpus: Read<'n, serde_json::Value>,
+    memory: Read<'n, serde_json::Value>,
+}
+
+/// The Ray container's resources: cpu, GPUs (`<vendor>/gpu`) and memory, each its limit else
+/// its request, with its node and path; other resources are listed as not used.
+fn resources<'n>(r: &mut Reader<'_>, container: &'n Node, path: &JsonPath) -> Limits<'n> {
+    let mut out = Limits::default();
+    let Some(res) = r.take(container, "resources") else { return out };
     for kind in ["limits", "requests"] {
         let Some(section) = r.take(res, kind) else { continue };
         let Value::Map(entries) = &section.value else { continue };
@@ -208,7 +287,7 @@ fn resources<'n>(r: &mut Reader<'_>, container: &'n Node, path: &JsonPath) -> Op
             r.use_node(node);
             if key == "cpu" {
                 match cpu_quantity(node) {
-                    Some(v) if cpu.is_none() => cpu = Some((v, node, p)),
+                    Some(v) if out.cpus.is_none() => out.cpus = Some((v, node, p)),
                     Some(_) => {}
                     None => r.error(
                         node,
@@ -216,14 +295,33 @@ fn resources<'n>(r: &mut Reader<'_>, container: &'n Node, path: &JsonPath) -> Op
                         format!("expected a CPU quantity (2, \"1.5\", \"500m\"), found {}", shown(node)),
                     ),
                 }
+            } else if key.ends_with("/gpu") {
+                match number(node) {
+                    Some(v) if out.gpus.is_none() => out.gpus = Some((json!(v), node, p)),
+                    Some(_) => {}
+                    None => r.error(node, &p, format!("expected a number of GPUs, found {}", shown(node))),
+                }
+            } else if key == "memory" {
+                if out.memory.is_none() {
+                    out.memory = memory(r, node, &p);
+                }
             } else {
-                let what = if key.ends_with("/gpu") { "GPUs have" } else { "this resource has" };
-                let msg = format!("`{key}`: {what} no place in the model: not used");
+                let msg = format!("`{key}`: this resource has no place in the model: not used");
                 r.notice(Level::Warning, node, &p, msg);
             }
         }
     }
-    cpu
+    out
+}
+
+/// A plain number, written as a number or a string (`1`, `"2"`).
+fn number(node: &Node) -> Option<f64> {
+    let v = match &node.value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (v.is_finite() && v >= 0.0).then_some(v)
 }
 
 /// A Kubernetes CPU quantity (`2`, `1.5`, `"500m"`, `"2"`) in CPUs.

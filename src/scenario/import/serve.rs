@@ -172,7 +172,7 @@ fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelli
 }
 
 /// A deployment's options, set under `prefix`: those the model has, replicas from autoscaling,
-/// CPUs per replica.
+/// the resources of a replica (`ray_actor_options` CPUs, GPUs, memory, custom resources).
 fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     match r.take(d, "name") {
         Some(name) => r.set(&format!("{prefix}.deployment"), name.to_json(), name, &path.key("name")),
@@ -189,24 +189,27 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
     }
     replicas_from_autoscaling(r, d, path, spelling, prefix);
     let options_key = spelling.pick("ray_actor_options", "rayActorOptions");
+    let options = r.take(d, options_key);
     let cpus_key = spelling.pick("num_cpus", "numCpus");
-    let cpus = r.take(d, options_key).and_then(|o| r.take(o, cpus_key));
-    match cpus {
-        Some(node) => {
-            r.set(&format!("{prefix}.num_cpus_per_replica"), node.to_json(), node, &path.key(options_key).key(cpus_key))
-        }
-        None => {
-            let msg = "no ray_actor_options.num_cpus (the code may set it; Serve's own default is 1): \
-                the scenario's default, 0 (the guide's), applies";
-            r.notice(Level::Warning, d, path, msg);
-        }
-    }
     let gpus_key = spelling.pick("num_gpus", "numGpus");
-    for (key, what) in [(gpus_key, "GPUs"), ("memory", "memory"), ("resources", "custom resources")] {
-        if let Some(node) = d.get(options_key).and_then(|o| r.take(o, key)) {
-            let msg = format!("{what} per replica have no place in the model: not used");
-            r.notice(Level::Warning, node, &path.key(options_key).key(key), msg);
+    let taken = [
+        (cpus_key, "num_cpus_per_replica"),
+        (gpus_key, "num_gpus_per_replica"),
+        ("memory", "memory_per_replica"),
+        ("resources", "resources_per_replica"),
+    ]
+    .map(|(key, field)| {
+        let node = options.and_then(|o| r.take(o, key));
+        if let Some(node) = node {
+            r.use_node(node);
+            r.set(&format!("{prefix}.{field}"), node.to_json(), node, &path.key(options_key).key(key));
         }
+        node.is_some()
+    });
+    if !taken[0] {
+        let msg = "no ray_actor_options.num_cpus (the code may set it; Serve's own default is 1): \
+            the scenario's default, 0 (the guide's), applies";
+        r.notice(Level::Warning, d, path, msg);
     }
 }
 

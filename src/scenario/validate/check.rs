@@ -56,10 +56,10 @@ impl Checker {
         f.int_of(v)
     }
 
-    /// Checks a CPU count `v` of field `f` at `path`, in milli-CPUs; zero when out of limits.
+    /// Checks a CPU count `v` of field `f` at `path`, in Ray's 1/10000; zero when out of limits.
     pub fn cpus(&mut self, f: &Field, path: JsonPath, v: f64) -> u64 {
         self.check(path, f.kind.check_f64(v));
-        f.milli_cpus_of(v)
+        f.units_of(v)
     }
 
     /// Checks a number `v` of field `f` at `path` (a probability, a ratio).

@@ -2,10 +2,22 @@
 
 use super::check::{Checker, r};
 use super::pools;
+use super::resources::{self, Given, ResourceFields};
 use super::{d, f};
+use crate::scenario::error::JsonPath;
 use crate::scenario::model::{Cluster, Manager, NodePool, RedisMode, WorkerGroup};
 use crate::scenario::raw::{RawManager, RawRedisMode, RawScenario, RawWorkerGroup};
 use crate::scenario::show;
+
+/// The head's resource fields.
+const HEAD_FIELDS: ResourceFields =
+    ResourceFields { gpus: &f::HEAD_NUM_GPUS, memory: &f::HEAD_MEMORY, custom: &f::HEAD_RESOURCES };
+/// A worker group's resource fields.
+const GROUP_FIELDS: ResourceFields = ResourceFields {
+    gpus: &f::WORKER_GROUP_NUM_GPUS,
+    memory: &f::WORKER_GROUP_MEMORY,
+    custom: &f::WORKER_GROUP_RESOURCES,
+};
 
 /// The validated cluster; `None` when it is too large to check further (the checks after it cost
 /// time in proportion to its groups and pods).
@@ -46,7 +58,13 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
             RawManager::KubeRay => Manager::KubeRay,
             RawManager::Plain => Manager::Plain,
         },
-        head_cpus_milli: f::HEAD_NUM_CPUS.milli_cpus_of(f::HEAD_NUM_CPUS.f64(raw)),
+        head_resources: resources::resources(
+            ck,
+            &HEAD_FIELDS,
+            &JsonPath::root().key("cluster"),
+            f::HEAD_NUM_CPUS.units_of(f::HEAD_NUM_CPUS.f64(raw)),
+            &Given { gpus: c.head_num_gpus, memory: c.head_memory.as_ref(), custom: c.head_resources.as_ref() },
+        ),
         worker_groups,
         gcs_fault_tolerance: r(&c.gcs_fault_tolerance),
         redis_mode: match r(&c.redis.mode) {
@@ -76,9 +94,11 @@ fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup], pools: &[NodeP
             ck.err(p.key("name"), format!("duplicate worker group name {}", show::text(&g.name)));
         }
         let replicas = ck.int(&f::WORKER_GROUP_REPLICAS, p.key("replicas"), g.replicas);
-        let cpus_milli = ck.cpus(&f::WORKER_GROUP_NUM_CPUS, p.key("num_cpus"), r(&g.num_cpus));
+        let cpus = ck.cpus(&f::WORKER_GROUP_NUM_CPUS, p.key("num_cpus"), r(&g.num_cpus));
+        let given = Given { gpus: g.num_gpus, memory: g.memory.as_ref(), custom: g.resources.as_ref() };
+        let resources = resources::resources(ck, &GROUP_FIELDS, &p, cpus, &given);
         let pool = pools::pool_index(ck, pools, p.key("pool"), g.pool.as_deref());
-        groups.push(WorkerGroup { name: g.name.clone(), replicas, cpus_milli, pool });
+        groups.push(WorkerGroup { name: g.name.clone(), replicas, resources, pool });
     }
     Some(groups)
 }

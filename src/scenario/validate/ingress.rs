@@ -138,7 +138,7 @@ fn health_check(ck: &mut Checker, hc: &RawLbHealthCheck) -> Option<LbHealthCheck
 /// Why pod `pod` (an initial pod name) can never run a Serve proxy, if it cannot. Ray 2.60
 /// (`proxy_state.py` `_resolved_proxy_location`, `controller.py` `_update_proxy_nodes`): the
 /// head always runs one; with `HeadOnly` no other node does; with `EveryNode` a worker node
-/// runs one only while it hosts a replica, which a pod with fewer CPUs than a replica needs
+/// runs one only while it hosts a replica, which a pod with less of a resource than a replica needs
 /// never does.
 fn never_runs_a_proxy(pod: &str, cluster: &Cluster, serve: &Serve) -> Option<String> {
     if pod == "head" {
@@ -148,13 +148,15 @@ fn never_runs_a_proxy(pod: &str, cluster: &Cluster, serve: &Serve) -> Option<Str
         return Some("with serve.proxy_location \"HeadOnly\" only the head does".to_string());
     }
     let group = cluster.worker_groups.iter().find(|g| (1..=g.replicas).any(|i| pod == format!("{}-{i}", g.name)))?;
-    let needs = serve.deployments().map(|d| d.cpus_per_replica_milli).min().unwrap_or_default();
-    (group.cpus_milli < needs).then(|| {
+    if serve.deployments().any(|d| group.resources.fits(&d.replica_resources)) {
+        return None;
+    }
+    group.resources.shortfall(&serve.first().replica_resources).map(|s| {
         format!(
-            "its group {} has {} CPUs per pod, a replica needs {}, so it never hosts a replica (nor, with \"EveryNode\", a proxy)",
+            "its group {} has {} per pod, a replica needs {}, so it never hosts a replica (nor, with \"EveryNode\", a proxy)",
             show::text(&group.name),
-            group.cpus_milli as f64 / 1000.0,
-            needs as f64 / 1000.0
+            s.show(s.have),
+            s.show(s.need)
         )
     })
 }

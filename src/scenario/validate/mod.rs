@@ -12,6 +12,7 @@ mod faults;
 mod ingress;
 mod plain;
 mod pools;
+mod resources;
 mod serve;
 mod slo;
 mod timings;

@@ -3,10 +3,19 @@
 
 use super::check::{Checker, r};
 use super::f;
+use super::resources::{self, Given, ResourceFields};
 use crate::scenario::error::JsonPath;
 use crate::scenario::model::{Application, Cluster, Deployment, ProxyLocation, Serve};
 use crate::scenario::raw::{RawApplication, RawProxyLocation, RawScenario};
+use crate::scenario::resources::Shortfall;
 use crate::scenario::show;
+
+/// A replica's resource fields.
+const REPLICA_FIELDS: ResourceFields = ResourceFields {
+    gpus: &f::NUM_GPUS_PER_REPLICA,
+    memory: &f::MEMORY_PER_REPLICA,
+    custom: &f::RESOURCES_PER_REPLICA,
+};
 
 /// Most applications of a scenario.
 const MAX_APPLICATIONS: usize = 100;
@@ -107,10 +116,16 @@ fn deployment(ck: &mut Checker, p: &JsonPath, app: &RawApplication) -> Deploymen
             ck.$m(&f::$f, p.key(stringify!($v)), r(&app.$v))
         };
     }
+    let cpus = option!(cpus, NUM_CPUS_PER_REPLICA, num_cpus_per_replica);
+    let given = Given {
+        gpus: app.num_gpus_per_replica,
+        memory: app.memory_per_replica.as_ref(),
+        custom: app.resources_per_replica.as_ref(),
+    };
     Deployment {
         name,
         num_replicas: option!(int, NUM_REPLICAS, num_replicas),
-        cpus_per_replica_milli: option!(cpus, NUM_CPUS_PER_REPLICA, num_cpus_per_replica),
+        replica_resources: resources::resources(ck, &REPLICA_FIELDS, p, cpus, &given),
         max_replicas_per_node: max_per_node
             .map(|v| ck.int(&f::MAX_REPLICAS_PER_NODE, p.key("max_replicas_per_node"), v)),
         max_ongoing_requests: option!(int, MAX_ONGOING_REQUESTS, max_ongoing_requests),
@@ -122,41 +137,60 @@ fn deployment(ck: &mut Checker, p: &JsonPath, app: &RawApplication) -> Deploymen
     }
 }
 
-/// The replicas must fit: each deployment under its `max_replicas_per_node`, and every
-/// deployment's replicas together in the cluster's CPUs.
+/// The replicas must fit: each deployment under its `max_replicas_per_node` and each of its
+/// replicas on some pod (every resource it needs there together), and every deployment's
+/// replicas together in the cluster's resources.
 fn check_placement(ck: &mut Checker, serve: &Serve, cluster: &Cluster) {
     let ray_pods: u64 = 1 + cluster.worker_groups.iter().map(|g| u64::from(g.replicas)).sum::<u64>();
-    let total: u64 = cluster.head_cpus_milli
-        + cluster.worker_groups.iter().map(|g| g.cpus_milli * u64::from(g.replicas)).sum::<u64>();
-    let mut used = 0u64;
+    let mut total = cluster.head_resources.clone();
+    for g in &cluster.worker_groups {
+        for _ in 0..g.replicas {
+            total.add(&g.resources);
+        }
+    }
+    let mut used = crate::scenario::Resources::default();
     for (i, app) in serve.applications.iter().enumerate() {
         let d = &app.deployment;
-        let path = match &serve.applications[..] {
-            [_] => f::NUM_REPLICAS.json_path(),
-            _ => f::APPLICATIONS.json_path().index(i).key("num_replicas"),
+        let base = match &serve.applications[..] {
+            [_] => JsonPath::root().key("serve"),
+            _ => f::APPLICATIONS.json_path().index(i),
         };
         let num_replicas = d.num_replicas;
         if let Some(cap) = d.max_replicas_per_node
             && u64::from(num_replicas) > u64::from(cap) * ray_pods
         {
             ck.err(
-                path.clone(),
+                base.key("num_replicas"),
                 format!(
                     "{num_replicas} replicas cannot be placed: max_replicas_per_node = {cap} allows at most {} on {ray_pods} Ray pods",
                     u64::from(cap) * ray_pods
                 ),
             );
         }
-        let per_replica = d.cpus_per_replica_milli;
-        used += u64::from(num_replicas) * per_replica;
-        if per_replica > 0 && used > total {
+        let need = &d.replica_resources;
+        let placeable = resources::check_placeable(ck, cluster, need, &base, |name| match name {
+            "CPU" => base.key(resources::key_of(&f::NUM_CPUS_PER_REPLICA)),
+            "GPU" => base.key(resources::key_of(&f::NUM_GPUS_PER_REPLICA)),
+            "memory" => base.key(resources::key_of(&f::MEMORY_PER_REPLICA)),
+            custom => base.key(resources::key_of(&f::RESOURCES_PER_REPLICA)).key(custom),
+        });
+        if !placeable {
+            continue;
+        }
+        for _ in 0..num_replicas {
+            used.add(need);
+        }
+        if let Some((name, n, bytes)) =
+            need.amounts().find(|&(name, n, _)| n > 0 && used.amount(name) > total.amount(name))
+        {
+            let short = Shortfall { name: name.to_string(), have: total.amount(name), need: n, bytes };
             let what = if i == 0 { "" } else { " with the applications before" };
             ck.err(
-                path,
+                base.key("num_replicas"),
                 format!(
-                    "{num_replicas} replicas x {} CPUs do not fit in the cluster's {} CPUs{what}",
-                    per_replica as f64 / 1000.0,
-                    total as f64 / 1000.0
+                    "{num_replicas} replicas x {} do not fit in the cluster's {}{what}",
+                    short.show(short.need),
+                    short.show(short.have)
                 ),
             );
         }

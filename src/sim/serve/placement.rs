@@ -17,7 +17,7 @@ use crate::sim::world::World;
 pub struct PlacementPool {
     /// Pods with room, by replica count; each list in pod order.
     by_count: BTreeMap<usize, Vec<PodId>>,
-    /// Replicas each pod can hold (the per-node cap and its CPUs), by pod index.
+    /// Replicas each pod can hold (the per-node cap and its resources), by pod index.
     limit: Vec<usize>,
 }
 
@@ -43,7 +43,8 @@ impl PlacementPool {
 
 impl World {
     /// The pods that can take a replica now: RUNNING, not draining, raylet registered, under
-    /// `max_replicas_per_node` and with CPUs for one more replica.
+    /// `max_replicas_per_node` and with room for one more replica: every resource it needs
+    /// (CPUs, GPUs, memory, custom) is free in the pod's resources minus what its replicas use.
     pub(crate) fn placement_pool(&self) -> PlacementPool {
         let serve = self.scenario.serve.first();
         let cap = serve.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
@@ -52,10 +53,13 @@ impl World {
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
-            let by_cpus = p.cpus_milli.checked_div(serve.cpus_per_replica_milli).map_or(usize::MAX, |n| n as usize);
             let pod = PodId(i as u32);
-            pool.limit[i] = cap.min(by_cpus);
             let count = self.serve.index.replicas_on(pod);
+            let mut room = self.scenario.cluster.resources_of_group(p.role.group()).clone();
+            for _ in 0..count {
+                room.sub(&serve.replica_resources);
+            }
+            pool.limit[i] = cap.min(count.saturating_add(room.how_many(&serve.replica_resources)));
             if count < pool.limit[i] {
                 pool.by_count.entry(count).or_default().push(pod);
             }

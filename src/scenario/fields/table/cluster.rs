@@ -27,6 +27,15 @@ fields! {
         .default(MilliCpus(2_000))
         .means("head `num-cpus`")
         .source(Guide("k8s_config.yaml `num-cpus: '2'`"));
+    HEAD_NUM_GPUS = Field::new("cluster.head_num_gpus", Kind::Gpus, Slot::Other)
+        .default(Absent("no GPUs"))
+        .means("head `num-gpus`: logical GPUs Ray may give replicas (docs/model.md, \"Resources and placement\")");
+    HEAD_MEMORY = Field::new("cluster.head_memory", Kind::Memory, Slot::Other)
+        .default(Absent("no memory resource: replicas that ask for memory do not go there"))
+        .means("head `memory` (Ray's logical memory resource): bytes, or a Kubernetes quantity such as `\"8Gi\"`");
+    HEAD_RESOURCES = Field::new("cluster.head_resources", Kind::ResourceMap, Slot::Other)
+        .default(Absent("no custom resources"))
+        .means("head `resources`: custom resources by name (`{\"accel\": 2}`)");
     WORKER_GROUPS = Field::new("cluster.worker_groups", Kind::Objects, Slot::Other)
         .default(Json(r#"[{"name": "small-group", "replicas": 2}]"#))
         .means("KubeRay worker groups, at most 100 with at most 1000 pods in all; pods `<name>-1`..")
@@ -44,6 +53,15 @@ fields! {
         .default(MilliCpus(1_000))
         .means("`num-cpus` of each pod")
         .source(Guide("the container limit, `cpu: \"1\"`"));
+    WORKER_GROUP_NUM_GPUS = Field::new("cluster.worker_groups[].num_gpus", Kind::Gpus, Slot::Other)
+        .default(Absent("no GPUs"))
+        .means("`num-gpus` of each pod (KubeRay takes it from the container's `nvidia.com/gpu` limit)");
+    WORKER_GROUP_MEMORY = Field::new("cluster.worker_groups[].memory", Kind::Memory, Slot::Other)
+        .default(Absent("no memory resource"))
+        .means("`memory` of each pod (Ray's logical memory resource): bytes, or a quantity such as `\"8Gi\"`");
+    WORKER_GROUP_RESOURCES = Field::new("cluster.worker_groups[].resources", Kind::ResourceMap, Slot::Other)
+        .default(Absent("no custom resources"))
+        .means("`resources` of each pod: custom resources by name");
     WORKER_GROUP_POOL = Field::new("cluster.worker_groups[].pool", Kind::Text { pattern: None, check: None }, Slot::Other)
         .default(Derived("the first pool"))
         .means("the node pool the group's pods run on (its `nodeSelector`): they are scheduled only there");

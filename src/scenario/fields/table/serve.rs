@@ -28,6 +28,17 @@ fields! {
             .default(MilliCpus(0))
             .means("CPUs per replica")
             .source(Guide("`ray_actor_options: num_cpus: 0`"));
+    NUM_GPUS_PER_REPLICA = Field::new("serve.num_gpus_per_replica", Kind::Gpus, Slot::Other)
+        .default(Absent("no GPUs"))
+        .means("GPUs per replica (`ray_actor_options: num_gpus`): a replica goes only to a pod with that many free")
+        .source(Ray("a whole number or a fraction below 1 (`ray_option_utils.py`)"));
+    MEMORY_PER_REPLICA = Field::new("serve.memory_per_replica", Kind::Memory, Slot::Other)
+        .default(Absent("no memory"))
+        .means("memory per replica (`ray_actor_options: memory`): bytes, or a quantity such as `\"2Gi\"`");
+    RESOURCES_PER_REPLICA = Field::new("serve.resources_per_replica", Kind::ResourceMap, Slot::Other)
+        .default(Absent("no custom resources"))
+        .means("custom resources per replica (`ray_actor_options: resources`)")
+        .source(Ray("amounts in steps of 0.0001 (`MIN_RESOURCE_GRANULARITY`)"));
     MAX_REPLICAS_PER_NODE = Field::new(
         "serve.max_replicas_per_node",
         Kind::Int { lo: 1, hi: d::MAX_REPLICAS_PER_NODE_MAX_VALUE },
@@ -105,6 +116,9 @@ fields! {
         .source(Ftsim("one deployment per application"));
     APP_NUM_REPLICAS = per_app(NUM_REPLICAS, "serve.applications[].num_replicas");
     APP_NUM_CPUS_PER_REPLICA = per_app(NUM_CPUS_PER_REPLICA, "serve.applications[].num_cpus_per_replica");
+    APP_NUM_GPUS_PER_REPLICA = per_app(NUM_GPUS_PER_REPLICA, "serve.applications[].num_gpus_per_replica");
+    APP_MEMORY_PER_REPLICA = per_app(MEMORY_PER_REPLICA, "serve.applications[].memory_per_replica");
+    APP_RESOURCES_PER_REPLICA = per_app(RESOURCES_PER_REPLICA, "serve.applications[].resources_per_replica");
     APP_MAX_REPLICAS_PER_NODE = per_app(MAX_REPLICAS_PER_NODE, "serve.applications[].max_replicas_per_node");
     APP_MAX_ONGOING_REQUESTS = per_app(MAX_ONGOING_REQUESTS, "serve.applications[].max_ongoing_requests");
     APP_CONSTRUCTOR_S = per_app(CONSTRUCTOR_S, "serve.applications[].constructor_s");
@@ -133,6 +147,9 @@ pub fn deployment_fields() -> impl Iterator<Item = (Field, Field)> {
         (DEPLOYMENT, APP_DEPLOYMENT),
         (NUM_REPLICAS, APP_NUM_REPLICAS),
         (NUM_CPUS_PER_REPLICA, APP_NUM_CPUS_PER_REPLICA),
+        (NUM_GPUS_PER_REPLICA, APP_NUM_GPUS_PER_REPLICA),
+        (MEMORY_PER_REPLICA, APP_MEMORY_PER_REPLICA),
+        (RESOURCES_PER_REPLICA, APP_RESOURCES_PER_REPLICA),
         (MAX_REPLICAS_PER_NODE, APP_MAX_REPLICAS_PER_NODE),
         (MAX_ONGOING_REQUESTS, APP_MAX_ONGOING_REQUESTS),
         (CONSTRUCTOR_S, APP_CONSTRUCTOR_S),
