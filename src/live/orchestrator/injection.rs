@@ -255,8 +255,10 @@ impl Orchestrator<'_> {
             self.act(if unreachable { Action::FreezePod { pod } } else { Action::KillPod { pod } })?;
         }
         self.refresh_endpoints();
-        let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
-        let delay = Duration::from(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize, self.now()).is_some();
+        let lost = self.sim_now();
+        let start = kuberay::replacement_start_after_node_loss(lost, &self.sc.timings, room_elsewhere);
+        let delay = Duration::from(start.saturating_since(lost));
         // Without Kubernetes (plain Ray) the VMs are not replaced and nobody marks them NotReady.
         let lifecycle = self.repairs().node_lifecycle;
         if lifecycle {
@@ -288,7 +290,10 @@ impl Orchestrator<'_> {
             self.act(Action::StopRedis)?;
         }
         self.ops.redis_down += 1;
-        if let Some(back) = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings, self.repairs()) {
+        let lost = self.sim_now();
+        if let Some(back) =
+            redis::back_after_node_loss(self.sc.cluster.redis_mode, lost, &self.sc.timings, self.repairs())
+        {
             self.schedule(Duration::from(back), Task::RedisBack);
         }
         Ok(())

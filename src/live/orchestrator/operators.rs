@@ -109,9 +109,12 @@ impl Operators {
         pods
     }
 
-    /// A Ready node with room for one more pod, the first by number.
-    pub(super) fn free_node(&self, per_node: usize) -> Option<usize> {
-        (0..self.nodes_ready.len()).find(|&n| self.nodes_ready[n] && self.pods_on(n) < per_node)
+    /// A node Ready at `at` (Ready now, or a lost node's replacement back by then) with room for
+    /// one more pod, the first by number: where the simulator's scheduler binds a pod created
+    /// at `at`.
+    pub(super) fn free_node(&self, per_node: usize, at: Duration) -> Option<usize> {
+        let ready = |n: usize| self.nodes_ready[n] || self.node_back_at.iter().any(|&(t, b)| b == n && t <= at);
+        (0..self.nodes_ready.len()).find(|&n| ready(n) && self.pods_on(n) < per_node)
     }
 
     /// The node a pod that waits for one gets: the first lost node to be back (the
@@ -246,7 +249,11 @@ impl Orchestrator<'_> {
             }
         };
         let per_node = self.sc.cluster.ray_pods_per_node as usize;
-        let node = self.ops.free_node(per_node).or_else(|| self.ops.returning_node(per_node)).unwrap_or(state.node);
+        // KubeRay creates the pod (and the scheduler binds it) a pod start before it starts.
+        let created_at = self.now() + delay.saturating_sub(Duration::from(self.sc.timings.pod_start));
+        let node = (self.ops.free_node(per_node, created_at))
+            .or_else(|| self.ops.returning_node(per_node))
+            .unwrap_or(state.node);
         let created = self.ops.created;
         self.ops.created += 1;
         let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };
