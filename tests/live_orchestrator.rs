@@ -76,6 +76,21 @@ fn with_a_spare_node_a_lost_nodes_pods_wait_only_for_the_node_deletion_and_gc() 
     assert_eq!(starts_of(&r, "small-group-3"), [want]);
 }
 
+/// Pods are placed by pool as in the simulator: zone-a's lost group-a pods wait for pool-a's
+/// replacement nodes (150 s) though pool-b has room; group-b's are untouched.
+#[test]
+fn a_zone_outages_pods_are_recreated_only_on_their_pools_nodes() {
+    let (name, json) = ftsim::scenario::bundled::by_name("zone-outage").unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["cluster"]["node_pools"][1]["nodes"] = serde_json::json!(4);
+    let sc = ftsim::scenario::parse(&v.to_string(), name).unwrap().scenario;
+    let r = run(&sc, FakeCluster::new());
+    let back = secs(150) + d(sc.timings.pod_start);
+    assert_eq!(starts_of(&r, "group-a-3"), [back]);
+    assert_eq!(starts_of(&r, "group-a-4"), [back]);
+    assert!(starts_of(&r, "group-b-3").is_empty());
+}
+
 #[test]
 fn a_container_that_keeps_exiting_is_restarted_at_once_then_with_back_off() {
     let sc = scenario(r#"{"duration_s": 300, "faults": [{"kind": "head_pod_crash", "at_s": 60}]}"#);

@@ -31,7 +31,6 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         let code = if matches!(e, LiveError::Interrupted) { 130 } else { EXIT_BAD_INPUT };
         Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
     };
-    live::check_supported(sc).map_err(fail)?;
     if a.dry_run {
         print_stdout(&live::plan::render(sc, a.base_port, a.shared_network));
         return Ok(super::EXIT_OK);

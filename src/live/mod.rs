@@ -111,20 +111,6 @@ pub struct LiveOutput {
     pub teardown: String,
 }
 
-/// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
-/// pools, no zones but the one of every node), so a scenario with several node pools cannot run
-/// live; a `zone_outage` of that one zone runs as node losses of its nodes.
-pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
-    if sc.cluster.node_pools.len() > 1 {
-        return Err(LiveError::Unsupported(format!(
-            "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \
-             pools of this scenario cannot run live; keep one pool to run it live, or simulate it with ftsim run",
-            sc.cluster.node_pools.len()
-        )));
-    }
-    Ok(())
-}
-
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
 /// events.log streams to `events_log` while the run goes on.
 pub fn run(
@@ -133,7 +119,6 @@ pub fn run(
     stop: &Arc<AtomicBool>,
     events_log: &mut dyn std::io::Write,
 ) -> Result<LiveOutput, LiveError> {
-    check_supported(sc)?;
     let redis_password = env::redis_password(sc)?;
     let python = env::check(sc, opts.base_port)?;
     let _lock = env::lock()?;
