@@ -64,14 +64,31 @@ fn a_lost_nodes_pods_come_back_after_gc_and_provisioning_then_the_pod_start() {
 }
 
 #[test]
-fn with_a_spare_node_a_lost_nodes_pods_wait_only_for_gc() {
+fn with_a_spare_node_a_lost_nodes_pods_wait_only_for_the_node_deletion_and_gc() {
     let sc = scenario(
         r#"{"cluster": {"k8s_nodes": 4},
             "faults": [{"kind": "node_loss", "at_s": 60, "target": "node-3", "network": "refused"}]}"#,
     );
     let r = run(&sc, FakeCluster::new());
-    let want = secs(60) + d(sc.timings.orphan_pod_gc) + d(sc.timings.pod_start);
+    // NotReady at 100 s, the Node deleted by the cloud controller then, PodGC's quarantine to
+    // 140 s, then the pod start: as the simulator (`policy::node_lifecycle`).
+    let want = secs(140) + d(sc.timings.pod_start);
     assert_eq!(starts_of(&r, "small-group-3"), [want]);
+}
+
+/// Pods are placed by pool as in the simulator: zone-a's lost group-a pods wait for pool-a's
+/// replacement nodes (150 s) though pool-b has room; group-b's are untouched.
+#[test]
+fn a_zone_outages_pods_are_recreated_only_on_their_pools_nodes() {
+    let (name, json) = ftsim::scenario::bundled::by_name("zone-outage").unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["cluster"]["node_pools"][1]["nodes"] = serde_json::json!(4);
+    let sc = ftsim::scenario::parse(&v.to_string(), name).unwrap().scenario;
+    let r = run(&sc, FakeCluster::new());
+    let back = secs(150) + d(sc.timings.pod_start);
+    assert_eq!(starts_of(&r, "group-a-3"), [back]);
+    assert_eq!(starts_of(&r, "group-a-4"), [back]);
+    assert!(starts_of(&r, "group-b-3").is_empty());
 }
 
 #[test]
@@ -145,9 +162,10 @@ fn losing_the_redis_node_stops_redis_until_its_pod_is_back_or_a_replica_is_promo
         ));
         let r = run(&sc, FakeCluster::new());
         let t = &sc.timings;
-        let after = if ha { t.redis_failover } else { t.orphan_pod_gc + t.pod_start };
+        // A single Redis's pod is deleted at 140 s (NotReady, Node deletion, PodGC), then starts.
+        let back = if ha { secs(60) + d(t.redis_failover) } else { secs(140) + d(t.pod_start) };
         assert_eq!(times(&r, |a| matches!(a, Action::StopRedis)), [secs(60)], "{mode}");
-        assert_eq!(times(&r, |a| matches!(a, Action::StartRedis)), [secs(60) + d(after)], "{mode}");
+        assert_eq!(times(&r, |a| matches!(a, Action::StartRedis)), [back], "{mode}");
     }
 }
 

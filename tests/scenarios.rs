@@ -381,6 +381,41 @@ mod head_pod_crash_gcs_ft {
     }
 }
 
+mod head_node_loss_gcs_ft {
+    use super::*;
+
+    /// Guide ("kill the head pod or the head node"): with GCS fault tolerance "your worker pod can
+    /// continue serving traffic without restarting when the head pod crashes and recovers". The
+    /// head's node lost: the pinned worker serves every request and is never restarted; the head
+    /// pod is recreated only once Kubernetes has deleted the lost one (NotReady at 100 s, the Node
+    /// deleted then, PodGC 40 s later), on the node's replacement (150 s), and its GCS reloads
+    /// the cluster from Redis.
+    #[test]
+    fn the_pinned_worker_serves_throughout_and_the_head_comes_back_after_the_gc() {
+        let run = Build::bundled("head-node-loss-gcs-ft").run();
+        assert_eq!(run.failures(), 0);
+        assert_eq!(run.first("pod head: LOST -> GONE (pod object garbage-collected)"), 140.0);
+        assert_eq!(run.first("pod head-2: created by KubeRay"), 140.0);
+        assert_eq!(run.first("pod head-2: PENDING -> CREATING (scheduled on node-1)"), 150.0);
+        let gcs_up = run.first("DOWN -> UP(cluster 1) (tables loaded from Redis)");
+        assert_eq!(run.log_times("reconnected to the restarted GCS").len(), 2, "the workers were not restarted");
+        assert!(run.log_times("small-group-1: RUNNING ->").is_empty(), "the pinned worker pod never left RUNNING");
+        assert!(run.min_level(60.0, gcs_up, |l| l.replicas_running) == 4, "the 2 head replicas wait for the GCS");
+        assert_eq!(run.time_to_recover(0), 120.0);
+    }
+
+    /// Without GCS fault tolerance the same loss restarts the cluster empty: the workers' raylets
+    /// give up after their 60 s reconnect timeout (their containers restart), the new head's GCS
+    /// starts cluster 2 with no application, and the pinned traffic fails until KubeRay resubmits
+    /// it (1,235 failed, 61 s down with seed 1).
+    #[test]
+    fn without_gcs_ft_the_new_head_starts_an_empty_cluster() {
+        let run = Build::bundled("head-node-loss-gcs-ft").set("cluster.gcs_fault_tolerance", json!(false)).run();
+        assert!(run.first("DOWN -> UP(cluster 2)") > 150.0);
+        assert!(run.failures() > 0);
+    }
+}
+
 mod head_pod_crash_no_gcs_ft {
     use super::*;
 

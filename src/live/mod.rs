@@ -111,10 +111,9 @@ pub struct LiveOutput {
     pub teardown: String,
 }
 
-/// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
-/// pools, no zones but the one of every node), so a scenario with several node pools cannot run
-/// live; a `zone_outage` of that one zone runs as node losses of its nodes. Live mode deploys
-/// one Serve application, so a scenario with several cannot run live either. Its nodes offer
+/// Refuses a scenario the local cluster cannot represent (node pools and zones it can: its nodes
+/// are the orchestrator's bookkeeping). Live mode deploys one Serve application, so a scenario
+/// with several cannot run live. Its nodes offer
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
@@ -135,13 +134,6 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
              simulate it with ftsim run"
                 .to_string(),
         ));
-    }
-    if sc.cluster.node_pools.len() > 1 {
-        return Err(LiveError::Unsupported(format!(
-            "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \
-             pools of this scenario cannot run live; keep one pool to run it live, or simulate it with ftsim run",
-            sc.cluster.node_pools.len()
-        )));
     }
     Ok(())
 }

@@ -157,8 +157,8 @@ mod tests {
         let got: Vec<&str> = p.lines().filter(|l| l.starts_with("  at ") && !l.contains(": fault #")).collect();
         assert_eq!(got, want);
         let t = &sc.timings;
-        let back =
-            crate::engine::SimTime::from_micros(60_000_000) + t.orphan_pod_gc.max(t.node_provisioning) + t.pod_start;
+        let lost = crate::engine::SimTime::from_micros(60_000_000);
+        let back = crate::policy::kuberay::replacement_start_after_node_loss(lost, t, false);
         assert!(p.contains(&format!("at {back} s: ray start of worker pod small-group-3")), "{p}");
     }
 }

@@ -1,16 +1,20 @@
 //! KubeRay's reactions: when a lost node's pods are replaced, and when RayService resubmits the
 //! Serve application (to a new, empty cluster, or to one whose controller was killed for good).
 
-use crate::engine::{SimDuration, SimTime};
+use super::node_lifecycle;
+use crate::engine::SimTime;
 use crate::scenario::Timings;
 
-/// How long after a node loss its pods' replacements start: KubeRay recreates a pod once its
-/// object is garbage-collected (`orphan_pod_gc_s`); the replacement is scheduled at once on a
-/// Ready node with room, else on the lost node's replacement (`node_provisioning_s`); then its
-/// container is created (`pod_start_s`). The simulator reaches the same delay through its
-/// events (pod removal, node provisioned, pod started).
-pub fn replacement_start_after_node_loss(t: &Timings, room_elsewhere: bool) -> SimDuration {
-    let scheduled = if room_elsewhere { t.orphan_pod_gc } else { t.orphan_pod_gc.max(t.node_provisioning) };
+/// When the replacements of the pods of a VM lost at `lost_at` start: KubeRay counts every
+/// listed pod of a group, Terminating ones included (`raycluster_controller.go`
+/// `reconcilePods`), so it recreates a pod only once Kubernetes has deleted its object
+/// ([`node_lifecycle::pods_deleted_at`]); the replacement is scheduled at once on a Ready node
+/// with room, else on the lost node's replacement (`node_provisioning_s`); then its container is
+/// created (`pod_start_s`). The simulator reaches the same instant through its events (pod
+/// removal, node provisioned, pod started).
+pub fn replacement_start_after_node_loss(lost_at: SimTime, t: &Timings, room_elsewhere: bool) -> SimTime {
+    let deleted = node_lifecycle::pods_deleted_at(lost_at, t);
+    let scheduled = if room_elsewhere { deleted } else { deleted.max(lost_at + t.node_provisioning) };
     scheduled + t.pod_start
 }
 
@@ -43,10 +47,15 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_nodes_pods_wait_for_gc_and_for_a_node() {
-        let t = timings(r#"{"timings": {"orphan_pod_gc_s": 40, "node_provisioning_s": 90, "pod_start_s": 5}}"#);
-        assert_eq!(replacement_start_after_node_loss(&t, true), SimDuration::from_secs(45));
-        assert_eq!(replacement_start_after_node_loss(&t, false), SimDuration::from_secs(95));
+    fn a_lost_nodes_pods_wait_for_the_node_deletion_the_gc_and_a_node() {
+        let t = timings(
+            r#"{"timings": {"node_monitor_grace_s": 40, "orphan_pod_gc_s": 40, "node_provisioning_s": 150,
+                "pod_start_s": 5}}"#,
+        );
+        let at = |s: u64| SimTime::from_micros(s * 1_000_000);
+        // NotReady at 100 s, the Node deleted at 100 s, its pods at 140 s.
+        assert_eq!(replacement_start_after_node_loss(at(60), &t, true), at(145));
+        assert_eq!(replacement_start_after_node_loss(at(60), &t, false), at(215));
     }
 
     #[test]

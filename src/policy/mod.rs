@@ -10,5 +10,6 @@ pub mod kubelet;
 pub mod kuberay;
 pub mod load_balancer;
 pub mod manager;
+pub mod node_lifecycle;
 pub mod redis;
 pub mod targets;

@@ -1,7 +1,8 @@
 //! Redis outages: how long the GCS's store is away.
 
 use super::manager::Repairs;
-use crate::engine::SimDuration;
+use super::node_lifecycle;
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{RedisMode, Timings};
 
 /// How long a Redis outage of `duration` lasts for its clients: a single Redis is down for the
@@ -17,13 +18,16 @@ pub fn outage_length(duration: SimDuration, mode: RedisMode, t: &Timings) -> Sim
 
 /// How long Redis is away when the node that hosts its pod is lost (GCS fault tolerance): an HA
 /// Redis promotes a replica after `redis_failover_s`; a single Redis pod is back once Kubernetes
-/// has collected the lost pod and its replacement has started (`orphan_pod_gc_s` +
-/// `pod_start_s`); without Kubernetes (plain Ray on VMs) nothing brings a single Redis back. A
-/// Redis outside the cluster is on no node: no node loss takes it.
-pub fn back_after_node_loss(mode: RedisMode, t: &Timings, repairs: Repairs) -> Option<SimDuration> {
+/// has deleted the lost pod ([`node_lifecycle::pods_deleted_at`]: its Deployment's ReplicaSet
+/// then counts it no more) and its replacement has started (`pod_start_s`); without Kubernetes
+/// (plain Ray on VMs) nothing brings a single Redis back. A Redis outside the cluster is on no
+/// node: no node loss takes it. `lost_at`: when the node was lost.
+pub fn back_after_node_loss(mode: RedisMode, lost_at: SimTime, t: &Timings, repairs: Repairs) -> Option<SimDuration> {
     match mode {
         RedisMode::Ha => Some(t.redis_failover),
-        RedisMode::Single => repairs.pod_recreation.then(|| t.orphan_pod_gc + t.pod_start),
+        RedisMode::Single => repairs
+            .pod_recreation
+            .then(|| node_lifecycle::pods_deleted_at(lost_at, t).saturating_since(lost_at) + t.pod_start),
         RedisMode::External => Some(SimDuration::ZERO),
     }
 }
@@ -48,10 +52,13 @@ mod tests {
     fn a_lost_redis_node_costs_a_failover_or_a_recreated_pod() {
         let t = crate::scenario::parse("{}", "t.json").unwrap().scenario.timings;
         let kuberay = super::super::manager::repairs(crate::scenario::Manager::KubeRay);
-        assert_eq!(back_after_node_loss(RedisMode::Ha, &t, kuberay), Some(t.redis_failover));
-        assert_eq!(back_after_node_loss(RedisMode::Single, &t, kuberay), Some(t.orphan_pod_gc + t.pod_start));
+        let lost = SimTime::from_micros(60_000_000);
+        assert_eq!(back_after_node_loss(RedisMode::Ha, lost, &t, kuberay), Some(t.redis_failover));
+        // NotReady 40 s, the Node deleted then, PodGC's quarantine 40 s, the pod's start.
+        let back = SimDuration::from_secs(80) + t.pod_start;
+        assert_eq!(back_after_node_loss(RedisMode::Single, lost, &t, kuberay), Some(back));
         let plain = super::super::manager::repairs(crate::scenario::Manager::Plain);
-        assert_eq!(back_after_node_loss(RedisMode::Ha, &t, plain), Some(t.redis_failover));
-        assert_eq!(back_after_node_loss(RedisMode::Single, &t, plain), None, "nothing recreates it");
+        assert_eq!(back_after_node_loss(RedisMode::Ha, lost, &t, plain), Some(t.redis_failover));
+        assert_eq!(back_after_node_loss(RedisMode::Single, lost, &t, plain), None, "nothing recreates it");
     }
 }

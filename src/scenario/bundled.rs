@@ -21,6 +21,7 @@ bundled!(
     "worker-node-loss",
     "head-pod-crash-gcs-ft",
     "head-pod-crash-no-gcs-ft",
+    "head-node-loss-gcs-ft",
     "redis-outage",
     "redis-outage-during-head-crash",
     "replica-crash-while-controller-down",

@@ -243,6 +243,10 @@ pub struct Timings {
     pub readiness_period: SimDuration,
     pub rayservice_reconcile: SimDuration,
     pub node_monitor_grace: SimDuration,
+    /// The cloud node lifecycle controller's period (`--node-monitor-period`).
+    pub cloud_node_monitor: SimDuration,
+    /// PodGC's pass period (`gcCheckPeriod`).
+    pub pod_gc_period: SimDuration,
     pub orphan_pod_gc: SimDuration,
     pub node_provisioning: SimDuration,
     pub redis_failover: SimDuration,

@@ -349,6 +349,10 @@ pub struct RawTimings {
     pub long_poll_timeout_min_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub long_poll_timeout_max_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_node_monitor_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_gc_period_s: Option<f64>,
 }
 
 /// How client traffic reaches the Serve proxies.

@@ -554,16 +554,17 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_node_loses_its_pod_which_is_collected_after_40_s_and_recreated_when_a_node_returns() {
+    fn a_lost_node_loses_its_pod_which_is_collected_after_80_s_and_recreated_when_a_node_returns() {
         let mut t = world(r#"{ "kind": "node_loss", "at_s": 60, "target": "node-3" }"#);
         t.run_until(secs(60));
         assert_eq!(t.world().k8s.nodes[2].state, NodeState::Lost);
         assert_eq!(t.pod("small-group-2").phase, PodPhase::Lost);
         assert_eq!(t.pod("small-group-2").raylet, Raylet::Down);
-        // Node NotReady and pod garbage collection both 40 s later; the replacement waits for
-        // a node: node-3 is provisioned again 90 s after the loss.
+        // Node NotReady 40 s later, deleted by the cloud controller then, its pods by PodGC 40 s
+        // after that; the replacement waits for a node: node-3 is provisioned again 90 s after
+        // the loss.
         let gone = t.run_until_true(|w| w.k8s.pods[2].phase == PodPhase::Gone);
-        assert_eq!(gone, secs(100));
+        assert_eq!(gone, secs(140));
         assert_eq!(t.pod("small-group-3").phase, PodPhase::Pending);
         let scheduled = t.run_until_true(|w| w.k8s.pods.last().unwrap().phase == PodPhase::Creating);
         assert_eq!(scheduled, secs(150));

@@ -2,6 +2,7 @@
 //! or a whole zone with their pods, and the replacement nodes.
 
 use crate::journal::Component;
+use crate::policy::node_lifecycle;
 
 use super::event::Event;
 use super::ids::{NodeId, PodId};
@@ -40,6 +41,8 @@ impl World {
             .map(|i| PodId(i as u32))
             .filter(|p| self.k8s.pods[p.ix()].node == Some(node) && self.k8s.pods[p.ix()].phase != PodPhase::Gone)
             .collect();
+        // The cloud controller deletes the Node once NotReady, then PodGC the pods bound to it.
+        let pods_deleted = node_lifecycle::pods_deleted_at(self.now, &self.scenario.timings);
         for pod in pods {
             let p = &mut self.k8s.pods[pod.ix()];
             p.fault = Some(fault);
@@ -56,12 +59,12 @@ impl World {
                 self.schedule_in(detect, Event::GcsNodeDeath(pod));
             }
             if self.repairs().node_lifecycle {
-                self.schedule_in(self.scenario.timings.orphan_pod_gc, Event::PodRemoved { pod, inc });
+                self.schedule_at(pods_deleted, Event::PodRemoved { pod, inc });
             }
         }
         // Without Kubernetes nobody marks the VM NotReady or replaces it: only the GCS notices.
         if self.repairs().node_lifecycle {
-            self.schedule_in(self.scenario.timings.node_monitor_grace, Event::NodeNotReady(node));
+            self.schedule_at(node_lifecycle::not_ready_at(self.now, &self.scenario.timings), Event::NodeNotReady(node));
             self.schedule_in(self.scenario.timings.node_provisioning, Event::NodeProvisioned(node));
         }
     }
@@ -114,7 +117,7 @@ mod tests {
     use super::*;
     use crate::scenario::bundled;
     use crate::sim::serve::replica::ReplicaState;
-    use crate::sim::testing::{TestWorld, secs};
+    use crate::sim::testing::{TestWorld, millis, secs};
 
     /// The bundled `zone-outage` scenario with `edit` applied to its JSON.
     fn zone_outage(edit: impl FnOnce(&mut serde_json::Value)) -> TestWorld {
@@ -128,6 +131,19 @@ mod tests {
     fn running_replica_pools(w: &World) -> Vec<usize> {
         let running = w.serve.replicas.iter().filter(|r| r.state == ReplicaState::Running && r.actor_alive);
         running.map(|r| w.k8s.pods[r.pod.expect("placed").ix()].pool).collect()
+    }
+
+    #[test]
+    fn a_lost_vms_pods_are_deleted_after_notready_the_node_deletion_and_podgcs_quarantine() {
+        // Lost at 61 s: NotReady at 101 s, the cloud controller deletes the Node at its pass at
+        // 105 s, PodGC quarantines it at its pass at 120 s and deletes the pods at 160 s.
+        let mut t = TestWorld::guide(r#""faults": [{"kind": "node_loss", "at_s": 61, "target": "node-3"}]"#);
+        t.run_until(millis(159_999));
+        assert_eq!(t.pod("small-group-2").phase, PodPhase::Lost, "KubeRay still counts the pod object");
+        assert!(!t.world().k8s.pods.iter().any(|p| p.name == "small-group-3"), "no replacement yet");
+        t.run_until(secs(160));
+        assert_eq!(t.pod("small-group-2").phase, PodPhase::Gone);
+        assert!(t.log().contains("pod object garbage-collected"), "{}", t.log());
     }
 
     #[test]

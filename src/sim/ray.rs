@@ -303,8 +303,8 @@ impl World {
             return;
         }
         self.redis_outage_begins(&format!("its node was lost (fault #{fault})"));
-        let back =
-            redis::back_after_node_loss(self.scenario.cluster.redis_mode, &self.scenario.timings, self.repairs());
+        let (mode, t) = (self.scenario.cluster.redis_mode, &self.scenario.timings);
+        let back = redis::back_after_node_loss(mode, self.now, t, self.repairs());
         if let Some(back) = back {
             self.schedule_in(back, Event::RedisPodRestored);
         }
@@ -474,8 +474,9 @@ mod tests {
     #[test]
     fn losing_the_redis_node_takes_redis_down_until_its_pod_is_recreated_or_a_replica_is_promoted() {
         // Redis runs on node-2 by default: a single Redis comes back with its recreated pod
-        // (orphan GC 40 s + pod start 5 s), an HA one after the failover (30 s).
-        for (mode, back) in [("single", secs(105)), ("ha", secs(90))] {
+        // (NotReady 40 s, the Node deleted, PodGC's quarantine 40 s, pod start 5 s), an HA one
+        // after the failover (30 s).
+        for (mode, back) in [("single", secs(145)), ("ha", secs(90))] {
             let mut t = TestWorld::guide(&format!(
                 r#""cluster": {{ "redis": {{ "mode": "{mode}" }} }},
                    "faults": [{{ "kind": "node_loss", "at_s": 60, "target": "node-2", "network": "refused" }}]"#

@@ -255,8 +255,16 @@ impl Orchestrator<'_> {
             self.act(if unreachable { Action::FreezePod { pod } } else { Action::KillPod { pod } })?;
         }
         self.refresh_endpoints();
-        let room_elsewhere = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize).is_some();
-        let delay = Duration::from(kuberay::replacement_start_after_node_loss(&self.sc.timings, room_elsewhere));
+        let lost = self.sim_now();
+        // Each replacement waits for a node of its pod's pool with room, as the scheduler binds it.
+        let delays: Vec<Duration> = (victims.iter())
+            .map(|pod| {
+                let pool = self.sc.cluster.pool_of_group(self.ops.pods.get(pod).and_then(|p| p.group));
+                let room = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize, self.now(), pool).is_some();
+                let start = kuberay::replacement_start_after_node_loss(lost, &self.sc.timings, room);
+                Duration::from(start.saturating_since(lost))
+            })
+            .collect();
         // Without Kubernetes (plain Ray) the VMs are not replaced and nobody marks them NotReady.
         let lifecycle = self.repairs().node_lifecycle;
         if lifecycle {
@@ -264,8 +272,8 @@ impl Orchestrator<'_> {
                 self.ops.node_back_at.push((self.now() + provisioning, node));
             }
         }
-        for pod in victims {
-            self.recreate_after(&pod, delay);
+        for (pod, delay) in victims.iter().zip(delays) {
+            self.recreate_after(pod, delay);
         }
         let redis = self.sc.cluster.redis_pod_node().map(|n| n as usize);
         if self.sc.cluster.gcs_fault_tolerance && redis.is_some_and(|n| nodes.contains(&n)) {
@@ -288,7 +296,10 @@ impl Orchestrator<'_> {
             self.act(Action::StopRedis)?;
         }
         self.ops.redis_down += 1;
-        if let Some(back) = redis::back_after_node_loss(self.sc.cluster.redis_mode, &self.sc.timings, self.repairs()) {
+        let lost = self.sim_now();
+        if let Some(back) =
+            redis::back_after_node_loss(self.sc.cluster.redis_mode, lost, &self.sc.timings, self.repairs())
+        {
             self.schedule(Duration::from(back), Task::RedisBack);
         }
         Ok(())

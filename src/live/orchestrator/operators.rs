@@ -47,6 +47,8 @@ pub(super) struct Operators {
     pub worker_generation: Vec<u32>,
     /// Whether each Kubernetes node is Ready.
     pub nodes_ready: Vec<bool>,
+    /// The node pool of each Kubernetes node.
+    pub node_pool: Vec<usize>,
     /// Lost nodes and when their replacement is provisioned.
     pub node_back_at: Vec<(Duration, usize)>,
     /// Redis outages in force.
@@ -68,6 +70,8 @@ impl Operators {
         let mut pods = BTreeMap::new();
         let per_node = sc.cluster.ray_pods_per_node as usize;
         let initial = sc.initial_ray_pods();
+        let node_pool: Vec<usize> = (0..sc.cluster.k8s_nodes).map(|n| sc.cluster.pool_of_node(n)).collect();
+        let mut bound = vec![0; node_pool.len()];
         for (i, name) in initial.iter().enumerate() {
             let group = sc
                 .cluster
@@ -75,8 +79,12 @@ impl Operators {
                 .iter()
                 .position(|g| name.strip_prefix(&g.name).is_some_and(|r| r.starts_with('-')));
             let ready = sc.ingress == Ingress::Service;
-            let state =
-                PodState { node: i / per_node, group, endpoint_ready: ready, created: i, ..PodState::default() };
+            // As the simulator's scheduler: the lowest-numbered node of the pod's pool with room.
+            let pool = sc.cluster.pool_of_group(group);
+            let node =
+                (0..node_pool.len()).find(|&n| node_pool[n] == pool && bound[n] < per_node).unwrap_or(i / per_node);
+            bound[node] += 1;
+            let state = PodState { node, group, endpoint_ready: ready, created: i, ..PodState::default() };
             pods.insert(name.clone(), state);
         }
         if sc.ingress == Ingress::Service {
@@ -93,6 +101,7 @@ impl Operators {
             created: initial.len(),
             worker_generation: sc.cluster.worker_groups.iter().map(|g| g.replicas).collect(),
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
+            node_pool,
             node_back_at: Vec::new(),
             redis_down: 0,
             head_waiting_for_redis: None,
@@ -109,19 +118,22 @@ impl Operators {
         pods
     }
 
-    /// A Ready node with room for one more pod, the first by number.
-    pub(super) fn free_node(&self, per_node: usize) -> Option<usize> {
-        (0..self.nodes_ready.len()).find(|&n| self.nodes_ready[n] && self.pods_on(n) < per_node)
+    /// A node of pool `pool` Ready at `at` (Ready now, or a lost node's replacement back by
+    /// then) with room for one more pod, the first by number: where the simulator's scheduler
+    /// binds a pod of that pool created at `at`.
+    pub(super) fn free_node(&self, per_node: usize, at: Duration, pool: usize) -> Option<usize> {
+        let ready = |n: usize| self.nodes_ready[n] || self.node_back_at.iter().any(|&(t, b)| b == n && t <= at);
+        (0..self.nodes_ready.len()).find(|&n| self.node_pool[n] == pool && ready(n) && self.pods_on(n) < per_node)
     }
 
     /// The node a pod that waits for one gets: the first lost node to be back (the
     /// lowest-numbered of those back at once) not yet promised to `per_node` pods, as the
     /// simulator's scheduler binds pending pods in creation order to the nodes that return
     /// (several come back at once after a zone outage).
-    pub(super) fn returning_node(&self, per_node: usize) -> Option<usize> {
+    pub(super) fn returning_node(&self, per_node: usize, pool: usize) -> Option<usize> {
         let mut back = self.node_back_at.clone();
         back.sort();
-        back.into_iter().map(|(_, n)| n).find(|&n| self.pods_on(n) < per_node)
+        back.into_iter().map(|(_, n)| n).find(|&n| self.node_pool[n] == pool && self.pods_on(n) < per_node)
     }
 
     /// Pods on node `n` that are not gone (running, or promised to it).
@@ -246,7 +258,12 @@ impl Orchestrator<'_> {
             }
         };
         let per_node = self.sc.cluster.ray_pods_per_node as usize;
-        let node = self.ops.free_node(per_node).or_else(|| self.ops.returning_node(per_node)).unwrap_or(state.node);
+        // KubeRay creates the pod (and the scheduler binds it) a pod start before it starts.
+        let created_at = self.now() + delay.saturating_sub(Duration::from(self.sc.timings.pod_start));
+        let pool = self.sc.cluster.pool_of_group(state.group);
+        let node = (self.ops.free_node(per_node, created_at, pool))
+            .or_else(|| self.ops.returning_node(per_node, pool))
+            .unwrap_or(state.node);
         let created = self.ops.created;
         self.ops.created += 1;
         let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };

@@ -40,6 +40,8 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Timings {
         readiness_period: f::READINESS_PERIOD_S.secs(raw),
         rayservice_reconcile: f::RAYSERVICE_RECONCILE_S.secs(raw),
         node_monitor_grace: f::NODE_MONITOR_GRACE_S.secs(raw),
+        cloud_node_monitor: unrecorded(ck, &f::CLOUD_NODE_MONITOR_S, raw.timings.cloud_node_monitor_s),
+        pod_gc_period: unrecorded(ck, &f::POD_GC_PERIOD_S, raw.timings.pod_gc_period_s),
         orphan_pod_gc: f::ORPHAN_POD_GC_S.secs(raw),
         node_provisioning: f::NODE_PROVISIONING_S.secs(raw),
         redis_failover: f::REDIS_FAILOVER_S.secs(raw),

@@ -120,6 +120,8 @@ pub const PARAMETERS: &[Parameter] = &[
 pub const NOT_IDENTIFIABLE: &[(&str, &str)] = &[
     ("timings.pod_start_s", "live mode has no Kubernetes: a pod's start is its own timer on this value"),
     ("timings.node_monitor_grace_s", "live mode's NotReady is its own timer on this value"),
+    ("timings.cloud_node_monitor_s", "live mode's Node deletion is its own timer on this value"),
+    ("timings.pod_gc_period_s", "live mode's pod garbage collection is its own timer on this value"),
     ("timings.orphan_pod_gc_s", "live mode's pod garbage collection is its own timer on this value"),
     ("timings.node_provisioning_s", "live mode's replacement node is its own timer on this value"),
     (

@@ -196,13 +196,32 @@ fields! {
             .default(s(40))
             .means("a node whose kubelet stops reporting becomes NotReady after this; its pods leave Service endpoints")
             .source(Kubernetes("node-monitor-grace-period"));
+    CLOUD_NODE_MONITOR_S =
+        Field::new("timings.cloud_node_monitor_s", Kind::POSITIVE_SECS, Slot::Other)
+            .default(s(5))
+            .means(
+                "the cloud node lifecycle controller's period: at its first pass after a lost VM's node turns \
+                 NotReady it finds the instance gone and deletes the Node object; recorded in reports only when given",
+            )
+            .source(Kubernetes(
+                "k8s.io/cloud-provider `controllers/nodelifecycle` `MonitorNodes` (skips Ready nodes), \
+                 cloud-controller-manager `--node-monitor-period` = 5 s",
+            ));
+    POD_GC_PERIOD_S = Field::new("timings.pod_gc_period_s", Kind::POSITIVE_SECS, Slot::Other)
+        .default(s(20))
+        .means("PodGC's pass period: the first pass after a Node's deletion quarantines its pods' node name; recorded in reports only when given")
+        .source(Kubernetes("`gcCheckPeriod` = 20 s, `pkg/controller/podgc/gc_controller.go`"));
     ORPHAN_POD_GC_S = Field::new("timings.orphan_pod_gc_s", Kind::SECS, slot!(F64, timings.orphan_pod_gc_s))
         .default(s(40))
         .means(
-            "pods bound to a deleted node are garbage-collected after this; only then does KubeRay, which counts \
-             listed pods, create a replacement",
+            "pods bound to a deleted Node are force-deleted this long after the PodGC pass that found the Node \
+             gone; only then does KubeRay, which counts every listed pod (Terminating ones included), create a \
+             replacement",
         )
-        .source(Kubernetes("PodGC quarantine"));
+        .source(Kubernetes(
+            "`quarantineTime` = 40 s, `gcOrphaned`, `pkg/controller/podgc/gc_controller.go`; KubeRay \
+             `reconcilePods` counts listed worker pods",
+        ));
     NODE_PROVISIONING_S =
         Field::new("timings.node_provisioning_s", Kind::SECS, slot!(F64, timings.node_provisioning_s))
             .default(s(90))
