@@ -115,6 +115,11 @@ pub struct LiveOutput {
 /// pools, no zones but the one of every node), so a scenario with several node pools cannot run
 /// live; a `zone_outage` of that one zone runs as node losses of its nodes.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if let Some(i) =
+        sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
+    {
+        return Err(partition_unsupported(i));
+    }
     if sc.cluster.node_pools.len() > 1 {
         return Err(LiveError::Unsupported(format!(
             "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \
@@ -123,6 +128,16 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
         )));
     }
     Ok(())
+}
+
+/// Why fault `i`, a `network_partition`, cannot run live.
+pub(crate) fn partition_unsupported(i: usize) -> LiveError {
+    LiveError::Unsupported(format!(
+        "faults[{i}]: a network_partition cannot run live: this machine has no packet filter (iptables, nft) to \
+         cut a pod off from the other pods while clients still reach it, and stopping its raylet (SIGSTOP) would \
+         be a hung raylet, not a partition (the other proxies would still reach its replicas); simulate it with \
+         ftsim run"
+    ))
 }
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.

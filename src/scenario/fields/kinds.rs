@@ -94,6 +94,16 @@ pub const FAULT_KINDS: &[Variant] = &[
                   processes and the kubelet restarts it in place with back-off (same pod, same node); a worker's \
                   restarted raylet joins as a new node, the head's is a head crash without a new pod",
     },
+    Variant {
+        tag: "network_partition",
+        fields: &[("at_s", true), ("target", false), ("duration_s", false)],
+        meaning: "a worker pod's Ray node (`target`: a worker pod name) is cut off from the head and the other \
+                  Ray nodes for `duration_s` (at least the GCS's detection time; default: not within the run); \
+                  its processes run on and the Service or load balancer still reaches it: the GCS marks it dead \
+                  after its health checks, its replicas are replaced elsewhere, its own proxy serves what reaches \
+                  it with its own replicas; when it heals its raylet exits and the kubelet restarts the container \
+                  in place",
+    },
 ];
 
 /// Failure processes (`failures[].kind`): the fault kinds a component class fails with, and

@@ -98,6 +98,10 @@ impl World {
     /// True when `pod`'s proxy answers `/-/healthz` with 200: healthy, not draining, and on a
     /// worker at least one replica in its routing table.
     pub(crate) fn pod_serves_http(&self, pod: PodId) -> bool {
+        if let Some(partition) = self.partition_of(pod) {
+            // Cut off from the controller, its proxy answers with the routes it had.
+            return partition.serves_http;
+        }
         let Some(p) = self.accepting_proxy_on(pod) else { return false };
         let px = &self.serve.proxies[p.ix()];
         px.state == ProxyState::Healthy

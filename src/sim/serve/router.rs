@@ -186,6 +186,10 @@ impl World {
 
     /// The connection reaches `pod`: its proxy takes it, or it is refused (or hangs).
     fn enter_pod(&mut self, req: ReqId, pod: PodId) {
+        if let Some(partition) = self.partition_of(pod) {
+            self.enter_partitioned_pod(req, partition);
+            return;
+        }
         if self.k8s.pods[pod.ix()].unreachable_since.is_some() {
             self.hang_request(req);
             return;
@@ -364,6 +368,11 @@ impl World {
         }
         self.detach(req);
         self.complete(req, Outcome::Failure(cause));
+    }
+
+    /// A request answered by a replica the router does not track (a partitioned node's own).
+    pub(crate) fn succeed_request(&mut self, req: ReqId) {
+        self.complete(req, Outcome::Success);
     }
 
     fn complete(&mut self, req: ReqId, outcome: Outcome) {
