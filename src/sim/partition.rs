@@ -12,8 +12,8 @@
 //! `health_check_failure_threshold` 5: `ray_config_def.h`, `gcs_health_check_manager.cc`) declare
 //! it dead after period + (threshold - 1) x period + threshold x timeout (65 s by default), then
 //! its actors are dead for Serve: the controller replaces its replicas elsewhere and removes its
-//! proxy (it may have replaced them sooner through its own replica health checks, which time
-//! out). The pod itself is still Running for Kubernetes: its proxy answers `/-/healthz` with the
+//! proxy (its own health checks of them time out meanwhile; three failed proxy checks usually
+//! remove the proxy first). The pod itself is still Running for Kubernetes: its proxy answers `/-/healthz` with the
 //! routing table it had (no long-poll update reaches it), so it stays in the Service and behind
 //! the load balancer, and Serve's prefer-local routing sends the requests it receives to the
 //! replicas on its own node, which serve them. With no local replica its router's picks are all
