@@ -232,7 +232,7 @@ impl World {
                     .filter(|p| self.k8s.pods[p.ix()].phase == PodPhase::Running && self.k8s.pods[p.ix()].ray_alive());
                 match cut {
                     Some(pod) => {
-                        self.partition_pod(pod, i);
+                        self.partition_pod(pod, i, duration);
                         if let Some(d) = duration {
                             self.schedule_in(d, Event::FaultEnd(i));
                         }

@@ -27,16 +27,31 @@
 //! place (KubeRay's pod, same name); its new raylet joins as a new node. The model applies this
 //! at the moment of healing.
 //!
-//! Simplifications: the partitioned node serves what reaches it without a bound on its
-//! replicas' concurrency; a partition shorter than the GCS's detection time is refused at
-//! validation (the model would have to bring its actors back); a raylet that cannot reach the
-//! GCS for longer than `gcs_rpc_server_reconnect_timeout_s` is not made to exit on its own (when
-//! its gRPC channel notices a black-holed GCS is not modelled).
+//! A partition that heals before the GCS's verdict (the commonest: a network blip of 10-30 s)
+//! kills nothing: the node's actors live on and their deaths are never declared. Calls across
+//! the cut hang — other proxies' calls to its replicas while their routers trust their cached
+//! queue lengths (`RAY_SERVE_QUEUE_LENGTH_CACHE_TIMEOUT_S`, 10 s; afterwards their probes time
+//! out and the routers leave those replicas out until the next routing update), its own proxy's
+//! calls to replicas elsewhere, and the controller's health checks, which fail at their timeout
+//! (`serve.health_check_timeout_s` for replicas, 3 in a row mark one unhealthy: Serve's
+//! `REPLICA_HEALTH_CHECK_UNHEALTHY_THRESHOLD`; 3 failed proxy checks remove a proxy). Its own
+//! proxy routes to its local replicas as usual, within `max_ongoing_requests`. When the cut
+//! heals the hung calls are delivered: each completes after its service time unless its client
+//! gave up, the routers get the controller's table again, and no process restarts.
+//!
+//! Simplifications: a partition that outlasts the verdict leaves the partitioned node serving
+//! what reaches it without a bound on its replicas' concurrency (the model has killed them for
+//! the rest of the cluster); a proxy the controller replaces during a short cut (3 failed checks,
+//! cuts of about 40 s or more) is replaced at once, as if the new actor could start across the
+//! cut; a raylet that cannot reach the GCS for longer than `gcs_rpc_server_reconnect_timeout_s`
+//! is not made to exit on its own (when its gRPC channel notices a black-holed GCS is not
+//! modelled).
 
+use crate::engine::{SimDuration, SimTime};
 use crate::journal::Component;
 
 use super::event::Event;
-use super::ids::{PodId, ReqId};
+use super::ids::{PodId, ProxyId, ReplicaId, ReqId};
 use super::k8s::PodPhase;
 use super::serve::replica::ReplicaState;
 use super::serve::router::ReqState;
@@ -51,26 +66,81 @@ pub struct Partition {
     pub local_replicas: bool,
     /// Its proxy answered `/-/healthz`: probes from outside keep passing.
     pub serves_http: bool,
+    /// It lasts at least the GCS's detection time (or for good): the GCS declares the node
+    /// dead. Otherwise the node's actors live on and calls across the cut hang until it heals.
+    pub outlasts_verdict: bool,
+}
+
+/// A short partition that a call between two pods crosses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cut {
+    /// The `network_partition` fault.
+    pub fault: usize,
+    /// When the partition began.
+    pub since: SimTime,
 }
 
 impl World {
-    /// Fault `fault` cuts `pod` off from the head and the other Ray nodes.
-    pub(super) fn partition_pod(&mut self, pod: PodId, fault: usize) {
+    /// Fault `fault` cuts `pod` off from the head and the other Ray nodes for `duration` (for
+    /// good with none).
+    pub(super) fn partition_pod(&mut self, pod: PodId, fault: usize, duration: Option<SimDuration>) {
+        let detect = self.scenario.timings.gcs_node_death_detection(true);
+        let outlasts_verdict = duration.is_none_or(|d| d >= detect);
         let local_replicas = self.serve.index.replicas_hosted_on(pod).into_iter().any(|r| {
             let rep = &self.serve.replicas[r.ix()];
             rep.actor_alive && rep.state == ReplicaState::Running
         });
         let serves_http = self.pod_serves_http(pod);
         let p = &mut self.k8s.pods[pod.ix()];
-        p.partition = Some(Partition { fault, local_replicas, serves_http });
+        p.partition = Some(Partition { fault, local_replicas, serves_http, outlasts_verdict });
         p.fault = Some(fault);
         p.unreachable_since = Some(self.now);
         let name = p.name.clone();
         self.log(Component::Raylet, &name, format_args!("cut off from the head and the other nodes (fault #{fault})"));
+        if !outlasts_verdict {
+            // The controller's checks of its replicas and proxy now hang: parked ones run again.
+            for r in self.serve.index.replicas_hosted_on(pod) {
+                self.wake_replica_check(r);
+            }
+            if let Some(proxy) = self.live_proxy_on(pod) {
+                self.wake_proxy_check(proxy);
+            }
+            self.hang_calls_across_cut(fault);
+            return;
+        }
         // For the rest of the cluster its actors are as good as gone, their deaths unknown.
         self.kill_ray_processes(pod, Cause::Partitioned, false);
-        let detect = self.scenario.timings.gcs_node_death_detection(true);
         self.schedule_in(detect, Event::GcsNodeDeath(pod));
+    }
+
+    /// The short partition that a call from `proxy` to replica `r` crosses, if any: exactly one
+    /// of their pods is cut off.
+    pub(crate) fn cut_between(&self, proxy: ProxyId, r: ReplicaId) -> Option<Cut> {
+        let from = self.serve.proxies[proxy.ix()].pod;
+        let to = self.serve.replicas[r.ix()].pod?;
+        if from == to {
+            return None;
+        }
+        [from, to].into_iter().find_map(|pod| {
+            let p = &self.k8s.pods[pod.ix()];
+            let partition = p.partition.filter(|q| !q.outlasts_verdict)?;
+            Some(Cut { fault: partition.fault, since: p.unreachable_since? })
+        })
+    }
+
+    /// A short partition begins: the requests in service across it hang (their answers cannot
+    /// come back) until it heals.
+    fn hang_calls_across_cut(&mut self, fault: usize) {
+        let crossing: Vec<ReqId> = (self.traffic.requests.iter())
+            .filter(|(_, rec)| match rec.state {
+                ReqState::Serving(proxy, r) => self.cut_between(proxy, r).is_some_and(|c| c.fault == fault),
+                _ => false,
+            })
+            .map(|(req, _)| req)
+            .collect();
+        for req in crossing {
+            self.hang_across_cut(req, fault);
+        }
     }
 
     /// The partition of `pod`, while one holds.
@@ -98,18 +168,26 @@ impl World {
         }
     }
 
-    /// Fault `fault`'s partition heals: each of its pods' raylets learns that the GCS marked its
-    /// node dead and exits; the kubelet restarts the container in place.
+    /// Fault `fault`'s partition heals. After the GCS's verdict each of its pods' raylets learns
+    /// that its node was marked dead and exits, and the kubelet restarts the container in place;
+    /// before it, the calls that hung across the cut are delivered.
     pub(super) fn heal_partition(&mut self, fault: usize) {
         for i in 0..self.k8s.pods.len() {
             let pod = PodId(i as u32);
-            if self.partition_of(pod).is_none_or(|p| p.fault != fault) {
-                continue;
-            }
+            let Some(partition) = self.partition_of(pod).filter(|p| p.fault == fault) else { continue };
             let p = &mut self.k8s.pods[i];
             p.partition = None;
             p.unreachable_since = None;
-            if p.phase == PodPhase::Running {
+            if !partition.outlasts_verdict {
+                p.fault = None;
+                let name = p.name.clone();
+                self.log(
+                    Component::Raylet,
+                    &name,
+                    format_args!("partition healed before the GCS's verdict: hung calls complete, nothing restarts"),
+                );
+                self.deliver_calls_across_cut(fault);
+            } else if p.phase == PodPhase::Running {
                 self.container_crashed(
                     pod,
                     "partition healed: the raylet learns its node was marked dead and exits \
@@ -118,11 +196,27 @@ impl World {
             }
         }
     }
+
+    /// The calls that hung across fault `fault`'s cut get through: each request is answered
+    /// after its service time unless its client gave up, and the routers get the controller's
+    /// table back (they left out the replicas whose probes timed out).
+    fn deliver_calls_across_cut(&mut self, fault: usize) {
+        let (released, kept) = std::mem::take(&mut self.traffic.across_cut).into_iter().partition(|&(f, _)| f == fault);
+        self.traffic.across_cut = kept;
+        let released: Vec<(usize, ReqId)> = released;
+        for (_, req) in released {
+            if self.traffic.requests[req.ix()].state == ReqState::Hanging {
+                let service = self.traffic.requests[req.ix()].service;
+                self.schedule_in(service, Event::PartitionServed(req));
+            }
+        }
+        self.request_broadcast();
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::metrics::observations::Outcome;
+    use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
     use crate::sim::k8s::{PodPhase, Raylet};
     use crate::sim::serve::replica::ReplicaState;
     use crate::sim::testing::{TestWorld, secs};
@@ -130,12 +224,107 @@ mod tests {
     /// The guide's cluster behind a load balancer, small-group-2 partitioned at 60 s for
     /// `duration` seconds.
     fn partitioned(duration: u64) -> TestWorld {
+        partitioned_in("", duration, 10)
+    }
+
+    /// As [`partitioned`], with `cluster` and `serve` sections, and clients that give up after
+    /// `timeout` seconds.
+    fn partitioned_in(sections: &str, duration: u64, timeout: u64) -> TestWorld {
         TestWorld::guide(&format!(
-            r#""ingress": {{ "kind": "load_balancer" }},
-               "traffic": {{ "rate_per_s": 20, "client_timeout_s": 10 }},
+            r#"{sections}
+               "ingress": {{ "kind": "load_balancer" }},
+               "traffic": {{ "rate_per_s": 20, "client_timeout_s": {timeout} }},
                "faults": [{{ "kind": "network_partition", "at_s": 60, "target": "small-group-2",
                             "duration_s": {duration} }}]"#
         ))
+    }
+
+    /// As [`partitioned`], with no replica on the head (one CPU each, three per worker): the
+    /// head's proxy routes over all six, three of them across the cut.
+    fn head_routes_across(duration: u64, timeout: u64) -> TestWorld {
+        partitioned_in(
+            r#""cluster": { "head_num_cpus": 0,
+                            "worker_groups": [{ "name": "small-group", "replicas": 2, "num_cpus": 3 }] },
+               "serve": { "num_cpus_per_replica": 1 },"#,
+            duration,
+            timeout,
+        )
+    }
+
+    /// The requests that entered through a pod other than small-group-2 (the cut-off one).
+    fn through_other_proxies(t: &mut TestWorld) -> Vec<RequestRecord> {
+        let sg2 = t.world_mut().traffic.entries.id("small-group-2");
+        (t.requests().iter()).filter(|rec| rec.entry.is_some_and(|e| e != sg2)).cloned().collect()
+    }
+
+    #[test]
+    fn a_30_s_cut_heals_before_the_gcs_verdict_and_nothing_restarts() {
+        let mut t = partitioned(30);
+        let before: Vec<_> = (t.world().serve.replicas.iter()).map(|r| (r.pod, r.actor_alive)).collect();
+        t.run_until(secs(300));
+        let log = t.log();
+        assert!(log.contains("partition healed before the GCS's verdict"), "{log}");
+        assert!(!log.contains("marked DEAD"), "the GCS declares no node dead");
+        assert!(!log.contains("mistakenly been marked as dead"), "no raylet exits");
+        let p = t.pod("small-group-2");
+        assert_eq!((p.phase, p.restarts, p.partition), (PodPhase::Running, 0, None), "no container restart");
+        assert!(matches!(p.raylet, Raylet::Alive { .. }));
+        let after: Vec<_> = (t.world().serve.replicas.iter()).map(|r| (r.pod, r.actor_alive)).collect();
+        assert_eq!(before, after, "no replica replaced: the controller's checks failed fewer than 3 times in a row");
+        assert!(t.world().serve.replicas.iter().all(|r| r.state == ReplicaState::Running));
+    }
+
+    #[test]
+    fn requests_through_other_proxies_to_the_cut_replicas_hang_during_the_cut_only() {
+        // Clients give up after 10 s: the calls that hung (routers trusting their cache for
+        // 10 s) fail, and only those.
+        let mut t = head_routes_across(30, 10);
+        t.run_until(secs(300));
+        let others = through_other_proxies(&mut t);
+        let failed: Vec<_> = others.iter().filter(|rec| rec.outcome != Outcome::Success).collect();
+        assert!(!failed.is_empty(), "calls to the cut-off replicas hang");
+        for rec in &failed {
+            assert_eq!(rec.outcome, Outcome::Failure(FailureCause::Timeout));
+            assert!(rec.arrival >= secs(60) && rec.arrival < secs(70), "within the cache's 10 s: {:?}", rec.arrival);
+        }
+        let late = others.iter().filter(|rec| rec.arrival >= secs(70));
+        assert!(late.clone().all(|rec| rec.outcome == Outcome::Success), "then the routers leave them out");
+        assert!(late.count() > 1000);
+        // The cut-off pod's own proxy serves what reaches it with its local replicas.
+        let sg2 = t.world_mut().traffic.entries.id("small-group-2");
+        let entered: Vec<_> = t.requests().iter().filter(|rec| rec.entry == Some(sg2)).collect();
+        assert!(entered.iter().filter(|rec| rec.arrival >= secs(60) && rec.arrival < secs(90)).count() > 100);
+        assert!(entered.iter().all(|rec| rec.outcome == Outcome::Success));
+    }
+
+    #[test]
+    fn calls_hung_across_a_short_cut_complete_when_it_heals() {
+        // Clients wait 60 s: every hung call is answered after the heal at 90 s.
+        let mut t = head_routes_across(30, 60);
+        t.run_until(secs(300));
+        let others = through_other_proxies(&mut t);
+        assert!(others.iter().all(|rec| rec.outcome == Outcome::Success), "nothing fails");
+        let hung: Vec<_> = others.iter().filter(|rec| rec.end >= secs(90) && rec.arrival < secs(90)).collect();
+        assert!(hung.len() > 10, "calls made during the cut were answered after it: {}", hung.len());
+        assert!(
+            hung.iter().all(|rec| rec.arrival >= secs(60) && rec.arrival < secs(70)),
+            "while routers trusted their cache"
+        );
+        assert!(hung.iter().all(|rec| rec.end < secs(91)), "within a service time of the heal");
+        assert!(t.world().traffic.across_cut.is_empty());
+    }
+
+    #[test]
+    fn the_gcs_verdict_at_65_s_separates_a_blip_from_a_node_loss() {
+        let mut blip = partitioned(64);
+        blip.run_until(secs(300));
+        assert!(!blip.log().contains("marked DEAD"));
+        assert_eq!(blip.pod("small-group-2").restarts, 0);
+        let mut loss = partitioned(65);
+        loss.run_until(secs(300));
+        assert!(loss.log().contains("node of pod small-group-2 marked DEAD"));
+        assert!(loss.log().contains("mistakenly been marked as dead"));
+        assert_eq!(loss.pod("small-group-2").restarts, 1);
     }
 
     #[test]

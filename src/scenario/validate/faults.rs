@@ -158,7 +158,7 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
         },
         RawFault::NetworkPartition { target: tg, duration_s, .. } => FaultKind::NetworkPartition {
             target: target(tg, &t.workers, "worker pod"),
-            duration: partition_duration(ck, fp, b.timings, *duration_s),
+            duration: duration(ck, *duration_s),
         },
     };
     // The stream is named once the faults are in time order (see `validate`).
@@ -187,23 +187,6 @@ fn constructor_failures(
             None
         }
     }
-}
-
-/// A `network_partition`'s duration: at least the GCS's detection time, since the model brings
-/// no actor back from a partition the GCS did not notice.
-fn partition_duration(ck: &mut Checker, fp: &JsonPath, timings: &Timings, v: Option<f64>) -> Option<SimDuration> {
-    let duration = ck.secs(&f::FAULT_DURATION_S, fp.key("duration_s"), v?);
-    let detection = timings.gcs_node_death_detection(true);
-    if duration < detection {
-        let msg = format!(
-            "expected at least the GCS's detection time of a cut-off node ({detection}: \
-             gcs_health_check_period_s x gcs_health_check_failure_threshold + gcs_health_check_timeout_s x \
-             gcs_health_check_failure_threshold), found {}; a shorter partition is not modelled",
-            show::num(v?)
-        );
-        ck.err(fp.key("duration_s"), msg);
-    }
-    Some(duration)
 }
 
 /// The nodes of `zone` at `path`, in node order; an error when the cluster has no such zone.

@@ -213,22 +213,23 @@ impl World {
         if ctl_inc != self.serve.controller.inc || !self.controller_running() {
             return;
         }
-        let px = &mut self.serve.proxies[p.ix()];
+        let px = &self.serve.proxies[p.ix()];
         if matches!(px.state, ProxyState::Removed | ProxyState::Starting) {
-            return;
-        }
-        if px.actor_alive {
-            px.hc_failures = 0;
-            if !self.park_proxy_check(p) {
-                self.schedule_proxy_health_check(p);
-            }
             return;
         }
         let pod = &self.k8s.pods[px.pod.ix()];
         if pod.unreachable_since.is_some() && !pod.gcs_knows_dead {
-            // A black-holed call: the check fails only when its timeout expires.
+            // A black-holed call (a dead actor's, or a live one's across a partition): the check
+            // fails only when its timeout expires.
             let timeout = self.scenario.timings.proxy_health_check_timeout;
             self.schedule_in(timeout, Event::ProxyHealthCheckTimeout { proxy: p, ctl_inc });
+            return;
+        }
+        if px.actor_alive {
+            self.serve.proxies[p.ix()].hc_failures = 0;
+            if !self.park_proxy_check(p) {
+                self.schedule_proxy_health_check(p);
+            }
             return;
         }
         self.proxy_health_check_failed(p);
