@@ -42,8 +42,8 @@
 //! Simplifications: a partition that outlasts the verdict leaves the partitioned node serving
 //! what reaches it without a bound on its replicas' concurrency (the model has killed them for
 //! the rest of the cluster); a proxy the controller replaces during a short cut (3 failed checks,
-//! cuts of about 40 s or more) is replaced at once, as if the new actor could start across the
-//! cut; a raylet that cannot reach the GCS for longer than `gcs_rpc_server_reconnect_timeout_s`
+//! the third begun before the heal: cuts of 40-50 s or more) is replaced at once, as if the new
+//! actor could start across the cut; a raylet that cannot reach the GCS for longer than `gcs_rpc_server_reconnect_timeout_s`
 //! is not made to exit on its own (when its gRPC channel notices a black-holed GCS is not
 //! modelled).
 
