@@ -291,16 +291,26 @@ fn mc_bad_arguments_exit_2_with_a_clear_message_and_write_nothing() {
     assert!(!dir.path().join("r").exists() && !dir.path().join("output").exists(), "nothing written");
 }
 
-#[test]
-fn live_mode_refuses_gpus_with_exit_2() {
+/// `ftsim live SCENARIO --dry-run` exits 2 with every one of `needles` in its error.
+fn live_refuses(scenario: &str, needles: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let out = ftsim(dir.path(), &["live", "gpu-worker-loss", "--dry-run"]);
+    let out = ftsim(dir.path(), &["live", scenario, "--dry-run"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("GPUs, memory and custom resources: the local cluster's nodes offer CPUs only"),
-        "{stderr}"
-    );
+    for needle in needles {
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+}
+
+#[test]
+fn live_mode_refuses_gpus_with_exit_2() {
+    live_refuses("gpu-worker-loss", &["GPUs, memory and custom resources: the local cluster's nodes offer CPUs only"]);
+}
+
+#[test]
+fn live_mode_refuses_a_network_partition_with_exit_2() {
+    // No packet filter here, and a stopped raylet would not be a partition (docs/live-mode.md).
+    live_refuses("worker-node-partition", &["faults[0]: a network_partition cannot run live", "not a partition"]);
 }
 
 #[test]

@@ -129,6 +129,9 @@ fn every_bundled_scenario_is_planned_as_it_is_simulated() {
     for (name, json) in ftsim::scenario::bundled::BUNDLED {
         for json in [json.to_string(), untargeted(json)] {
             let sc = ftsim::scenario::parse(&json, name).expect("bundled scenarios are valid").scenario;
+            if ftsim::live::check_supported(&sc).is_err() {
+                continue; // refused before any plan (a network partition)
+            }
             let (sim, live) = sim_and_live(&sc);
             assert_eq!(sim.len(), ftsim::policy::failures::expand(&sc).unwrap().len(), "{name}");
             assert_eq!(comparable(&sc, live), comparable(&sc, sim), "{name}: {json}");

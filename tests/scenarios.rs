@@ -810,7 +810,7 @@ mod worker_failures_behind_load_balancer {
     const NAME: &str = "worker-failures-behind-load-balancer";
 
     /// Arrival times [s] of the requests that went through entry point `entry`, failed or not.
-    fn arrivals(run: &common::Run, entry: &str, failed: bool) -> Vec<f64> {
+    pub(super) fn arrivals(run: &common::Run, entry: &str, failed: bool) -> Vec<f64> {
         let names = &run.out.observations.entry_points;
         let id = names.iter().position(|n| n == entry).unwrap_or_else(|| panic!("no entry {entry}: {names:?}"));
         run.out
@@ -935,5 +935,58 @@ mod gpu_worker_loss {
         let moved = run.log_times("PENDING_ALLOCATION -> STARTING on cpu-group-");
         assert!(!moved.is_empty() && moved[0] <= dead[0] + 1e-6, "replaced at {moved:?}, dead at {dead:?}");
         assert!(moved.iter().all(|&t| t < run.first("raylet gpu-group-2: ALIVE")));
+    }
+}
+
+/// A worker pod cut off from the head and the other Ray nodes (`docs/model.md`, "Network
+/// partitions"; `docs/ray-defaults.md` section 8).
+mod worker_node_partition {
+    use super::worker_failures_behind_load_balancer::arrivals;
+    use super::*;
+
+    const NAME: &str = "worker-node-partition";
+
+    /// The GCS declares the node dead after period + (threshold - 1) x period + threshold x
+    /// timeout of failed health checks (3 + 4 x 3 + 5 x 10 = 65 s, `ray_config_def.h`), and
+    /// the controller replaces its replicas on the other pods; Kubernetes sees nothing.
+    #[test]
+    fn the_gcs_marks_the_node_dead_after_65_s_and_its_replicas_are_replaced_elsewhere() {
+        let run = Build::bundled(NAME).run();
+        assert_eq!(run.first("node of pod small-group-2 marked DEAD"), 125.0);
+        let replaced = run.log_times("PENDING_ALLOCATION -> STARTING on");
+        let replaced: Vec<f64> = replaced.into_iter().filter(|&t| t > 60.0).collect();
+        assert_eq!(replaced.len(), 2, "{}", run.out.events_log);
+        assert!(replaced.iter().all(|&t| (125.0..140.0).contains(&t)), "{replaced:?}");
+        let on_cut_off = run.log_times("STARTING on small-group-2 (scheduled)");
+        assert!(on_cut_off.iter().all(|&t| t < 60.0), "none on the cut-off pod: {on_cut_off:?}");
+        assert!(run.log_times("pod small-group-2: RUNNING ->").iter().all(|&t| t >= 180.0), "the pod runs on");
+    }
+
+    /// The load balancer still reaches the cut-off pod and its proxy, answering its health
+    /// checks with the routes it had, serves the requests with the pod's own replicas: nothing
+    /// fails during the partition, through any entry point.
+    #[test]
+    fn traffic_through_the_cut_off_pod_is_served_by_its_own_replicas_during_the_partition() {
+        for seed in seeds().take(5) {
+            let run = Build::bundled(NAME).set("seed", json!(seed)).run();
+            let served = arrivals(&run, "small-group-2", false);
+            assert!(served.iter().filter(|&&t| (60.0..180.0).contains(&t)).count() > 500, "seed {seed}");
+            assert_eq!(run.failures_between(0.0, 180.0), 0, "seed {seed}");
+        }
+    }
+
+    /// When the partition heals the raylet exits (it was marked dead), the kubelet restarts the
+    /// container in place, and the requests sent to its backend fail only until the load
+    /// balancer's probes take it out (2 x 5 s).
+    #[test]
+    fn when_it_heals_the_container_restarts_in_place_and_only_its_backend_fails_briefly() {
+        let run = Build::bundled(NAME).run();
+        assert_eq!(run.first("mistakenly been marked as dead"), 180.0);
+        assert!(!run.out.events_log.contains("small-group-3"), "KubeRay created no pod");
+        let failed = arrivals(&run, "small-group-2", true);
+        assert!(!failed.is_empty());
+        assert!(failed.iter().all(|&t| (180.0..191.0).contains(&t)), "{failed:?}");
+        assert_eq!(run.failures(), failed.len() as u64, "the other backends lose nothing");
+        assert_eq!(run.failures_of(FailureCause::ProxyUnavailable), run.failures());
     }
 }

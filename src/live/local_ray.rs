@@ -20,7 +20,9 @@ use crate::scenario::{Manager, ProxyLocation, Scenario, Timings};
 pub const HELPER_PACKAGE: &[(&str, &str)] = &[
     ("__init__.py", include_str!("../../python/ftsim_helper/__init__.py")),
     ("__main__.py", include_str!("../../python/ftsim_helper/__main__.py")),
+    ("checking.py", include_str!("../../python/ftsim_helper/checking.py")),
     ("cleanup.py", include_str!("../../python/ftsim_helper/cleanup.py")),
+    ("commands.py", include_str!("../../python/ftsim_helper/commands.py")),
     ("driver.py", include_str!("../../python/ftsim_helper/driver.py")),
     ("fault_cmds.py", include_str!("../../python/ftsim_helper/fault_cmds.py")),
     ("helper.py", include_str!("../../python/ftsim_helper/helper.py")),
@@ -34,6 +36,7 @@ pub const HELPER_PACKAGE: &[(&str, &str)] = &[
     ("protocol.py", include_str!("../../python/ftsim_helper/protocol.py")),
     ("redis_client.py", include_str!("../../python/ftsim_helper/redis_client.py")),
     ("redis_cmds.py", include_str!("../../python/ftsim_helper/redis_cmds.py")),
+    ("replies.py", include_str!("../../python/ftsim_helper/replies.py")),
     ("serve_cmds.py", include_str!("../../python/ftsim_helper/serve_cmds.py")),
     ("serve_driver.py", include_str!("../../python/ftsim_helper/serve_driver.py")),
     ("serve_view.py", include_str!("../../python/ftsim_helper/serve_view.py")),

@@ -117,6 +117,11 @@ pub struct LiveOutput {
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if let Some(i) =
+        sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
+    {
+        return Err(partition_unsupported(i));
+    }
     if sc.serve.applications.len() > 1 {
         return Err(LiveError::Unsupported(format!(
             "serve.applications: live mode deploys one Serve application, so the {} applications of this \
@@ -136,6 +141,16 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
         ));
     }
     Ok(())
+}
+
+/// Why fault `i`, a `network_partition`, cannot run live.
+pub(crate) fn partition_unsupported(i: usize) -> LiveError {
+    LiveError::Unsupported(format!(
+        "faults[{i}]: a network_partition cannot run live: this machine has no packet filter (iptables, nft) to \
+         cut a pod off from the other pods while clients still reach it, and stopping its raylet (SIGSTOP) would \
+         be a hung raylet, not a partition (the other proxies would still reach its replicas); simulate it with \
+         ftsim run"
+    ))
 }
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.

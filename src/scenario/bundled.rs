@@ -33,6 +33,7 @@ bundled!(
     "zone-outage",
     "worker-failures-behind-load-balancer",
     "gpu-worker-loss",
+    "worker-node-partition",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

@@ -599,6 +599,14 @@ pub enum FaultKind {
         /// Why it died; both are restarted alike.
         reason: CrashReason,
     },
+    /// A worker pod's Ray node is cut off from the head and the other Ray nodes (its processes
+    /// run on, Kubernetes still reaches it) for `duration`, or for good.
+    NetworkPartition {
+        /// Worker pod name, or random among the running worker pods.
+        target: Option<String>,
+        /// How long until it heals; `None`: not within the run.
+        duration: Option<SimDuration>,
+    },
 }
 
 /// Why a container died: Kubernetes records the reason and exit code, and restarts both
@@ -637,6 +645,7 @@ impl FaultKind {
             FaultKind::RedisOutage { .. } => "redis_outage",
             FaultKind::GcsCrash => "gcs_crash",
             FaultKind::ContainerCrash { .. } => "container_crash",
+            FaultKind::NetworkPartition { .. } => "network_partition",
         }
     }
 }

@@ -565,6 +565,13 @@ pub enum RawFault {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<RawCrashReason>,
     },
+    NetworkPartition {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_s: Option<f64>,
+    },
 }
 
 /// Why a pod's Ray container died (`container_crash`).

@@ -100,7 +100,7 @@ fn cell_end(t: SimTime, span: CountedSpan, bucket: SimDuration) -> SimTime {
 impl Event {
     /// True for the events of requests: in a quiet cluster they change no component.
     fn is_request(&self) -> bool {
-        matches!(self, Event::Arrival | Event::RequestDone(_) | Event::ClientTimeout(_))
+        matches!(self, Event::Arrival | Event::RequestDone(_) | Event::ClientTimeout(_) | Event::PartitionServed(_))
     }
 
     /// True for the events that change nothing in a quiet cluster at its target: requests, and

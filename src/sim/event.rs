@@ -15,6 +15,8 @@ pub enum Event {
     RequestDone(ReqId),
     /// A client's timeout expires.
     ClientTimeout(ReqId),
+    /// A replica on a partitioned node answers a request that entered through its own proxy.
+    PartitionServed(ReqId),
     /// Fault number `n` of the scenario is injected.
     FaultInject(usize),
     /// Fault number `n` ends (health check healthy again, Redis back, probability window over).

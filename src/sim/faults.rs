@@ -225,6 +225,21 @@ impl World {
                     self.log(Component::Fault, &format!("#{i}"), format_args!("no GCS process to kill"));
                 }
             }
+            FaultKind::NetworkPartition { target, duration } => {
+                let pod = self.resolve_pod(i, &target, true, false);
+                self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
+                let cut = pod
+                    .filter(|p| self.k8s.pods[p.ix()].phase == PodPhase::Running && self.k8s.pods[p.ix()].ray_alive());
+                match cut {
+                    Some(pod) => {
+                        self.partition_pod(pod, i, duration);
+                        if let Some(d) = duration {
+                            self.schedule_in(d, Event::FaultEnd(i));
+                        }
+                    }
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("no running Ray pod to cut off")),
+                }
+            }
             FaultKind::ContainerCrash { target, reason } => {
                 let pod = self.resolve_pod(i, &target, false, false);
                 self.record_fault(i, pod.map(|p| self.k8s.pods[p.ix()].name.clone()).or(target));
@@ -256,6 +271,7 @@ impl World {
                 }
             }
             FaultKind::RedisOutage { .. } => self.redis_outage_ends(&format!("fault #{i} over")),
+            FaultKind::NetworkPartition { .. } => self.heal_partition(i),
             _ => {}
         }
     }

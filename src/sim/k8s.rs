@@ -144,6 +144,8 @@ pub struct Pod {
     pub unreachable_since: Option<SimTime>,
     /// The fault that took this pod down, if any.
     pub fault: Option<usize>,
+    /// Cut off from the head and the other Ray nodes by a network partition, while one holds.
+    pub partition: Option<super::partition::Partition>,
     /// The GCS has published this pod's node as dead.
     pub gcs_knows_dead: bool,
     /// The GCS's health checks would have declared this pod's node dead while the GCS was
@@ -252,6 +254,7 @@ impl World {
             endpoint_ready: false,
             draining: false,
             unreachable_since: None,
+            partition: None,
             fault: None,
             gcs_knows_dead: false,
             gcs_death_due: false,

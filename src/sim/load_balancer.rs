@@ -107,7 +107,7 @@ impl World {
         let (Some(hc), Some(lb)) = (self.lb_health_check(), self.lb.as_ref()) else { return };
         let backend = &lb.backends[b as usize];
         let pod = &self.k8s.pods[backend.pod.ix()];
-        if pod.unreachable_since.is_some() && pod.phase != PodPhase::Gone {
+        if pod.unreachable_since.is_some() && pod.phase != PodPhase::Gone && pod.partition.is_none() {
             let inc = backend.inc;
             self.schedule_in(hc.timeout, Event::LbProbeTimeout { backend: b, inc });
         } else {

@@ -5,7 +5,7 @@
 //! blocks: [`k8s`] nodes, pods, kubelet and the KubeRay operator ([`k8s::Kubernetes`]); [`ray`]
 //! the GCS, Redis and raylets ([`ray::RayCore`]); [`serve`] the controller, proxies and
 //! replicas ([`serve::Serve`]) and the routers and requests ([`serve::router::Traffic`]);
-//! [`faults`] injection ([`faults::Injection`]); [`observed`] the levels and fault records a run
+//! [`faults`] injection ([`faults::Injection`]) and [`partition`] the network partitions; [`observed`] the levels and fault records a run
 //! keeps; `check` whole-cluster invariants. Each component is a state machine whose transitions
 //! write one record each to the events log ([`crate::journal`]); the rules it shares with live
 //! mode are in [`crate::policy`], [`crate::names`] and [`crate::traffic`]. Unit tests of each
@@ -24,6 +24,7 @@ pub mod lazy;
 pub mod load_balancer;
 mod nodes;
 pub mod observed;
+pub mod partition;
 pub mod pod_index;
 pub mod ray;
 pub mod requests;

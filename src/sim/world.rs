@@ -58,6 +58,8 @@ pub enum Cause {
     Stopped,
     /// The cluster it belonged to is gone (new GCS without fault tolerance).
     ClusterLost,
+    /// Its node is cut off from the head (alive, but unreachable for the rest of the cluster).
+    Partitioned,
 }
 
 impl Cause {
@@ -73,6 +75,7 @@ impl Cause {
             Cause::ConstructorFailed => "constructor raised".to_string(),
             Cause::Stopped => "stopped".to_string(),
             Cause::ClusterLost => "cluster state lost".to_string(),
+            Cause::Partitioned => "cut off by a network partition".to_string(),
         }
     }
 
@@ -417,6 +420,7 @@ impl World {
             Event::Arrival => self.on_arrival(),
             Event::RequestDone(req) => self.on_request_done(req),
             Event::ClientTimeout(req) => self.on_client_timeout(req),
+            Event::PartitionServed(req) => self.on_partition_served(req),
             Event::FaultInject(i) => self.inject_fault(i),
             Event::FaultEnd(i) => self.end_fault(i),
             Event::NodeProvisioned(node) => self.on_node_provisioned(node),

@@ -94,6 +94,17 @@ pub const FAULT_KINDS: &[Variant] = &[
                   processes and the kubelet restarts it in place with back-off (same pod, same node); a worker's \
                   restarted raylet joins as a new node, the head's is a head crash without a new pod",
     },
+    Variant {
+        tag: "network_partition",
+        fields: &[("at_s", true), ("target", false), ("duration_s", false)],
+        meaning: "a worker pod's Ray node (`target`: a worker pod name) is cut off from the head and the other \
+                  Ray nodes for `duration_s` (default: not within the run); its processes run on and the \
+                  Service or load balancer still reaches it, its own proxy serves what reaches it with its own \
+                  replicas. Shorter than the GCS's detection time (65 s by default): calls across the cut hang \
+                  and complete when it heals, nothing restarts. Longer: the GCS marks it dead after its health \
+                  checks, its replicas are replaced elsewhere, and when it heals its raylet exits and the kubelet \
+                  restarts the container in place",
+    },
 ];
 
 /// Failure processes (`failures[].kind`): the fault kinds a component class fails with, and

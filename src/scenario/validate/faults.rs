@@ -81,7 +81,8 @@ fn at_s(fault: &RawFault) -> f64 {
         | RawFault::HeadPodCrash { at_s }
         | RawFault::RedisOutage { at_s, .. }
         | RawFault::GcsCrash { at_s }
-        | RawFault::ContainerCrash { at_s, .. } => *at_s,
+        | RawFault::ContainerCrash { at_s, .. }
+        | RawFault::NetworkPartition { at_s, .. } => *at_s,
     }
 }
 
@@ -154,6 +155,10 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
                 RawCrashReason::OomKilled => CrashReason::OomKilled,
                 RawCrashReason::Error => CrashReason::Error,
             },
+        },
+        RawFault::NetworkPartition { target: tg, duration_s, .. } => FaultKind::NetworkPartition {
+            target: target(tg, &t.workers, "worker pod"),
+            duration: duration(ck, *duration_s),
         },
     };
     // The stream is named once the faults are in time order (see `validate`).

@@ -429,7 +429,8 @@ impl World {
                 streak.push(f);
             }
         }
-        if !self.serve.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) {
+        // A call to a replica on a cut-off node hangs too, alive or not.
+        if !self.serve.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) || unreachable {
             let timeout = self.scenario.serve.first().health_check_timeout;
             self.schedule_in(timeout, Event::ReplicaHealthCheckTimeout { replica: r, ctl_inc, check });
             return;

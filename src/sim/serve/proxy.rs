@@ -98,6 +98,10 @@ impl World {
     /// True when `pod`'s proxy answers `/-/healthz` with 200: healthy, not draining, and on a
     /// worker at least one replica in its routing table.
     pub(crate) fn pod_serves_http(&self, pod: PodId) -> bool {
+        if let Some(partition) = self.partition_of(pod) {
+            // Cut off from the controller, its proxy answers with the routes it had.
+            return partition.serves_http;
+        }
         let Some(p) = self.accepting_proxy_on(pod) else { return false };
         let px = &self.serve.proxies[p.ix()];
         px.state == ProxyState::Healthy
@@ -209,22 +213,23 @@ impl World {
         if ctl_inc != self.serve.controller.inc || !self.controller_running() {
             return;
         }
-        let px = &mut self.serve.proxies[p.ix()];
+        let px = &self.serve.proxies[p.ix()];
         if matches!(px.state, ProxyState::Removed | ProxyState::Starting) {
-            return;
-        }
-        if px.actor_alive {
-            px.hc_failures = 0;
-            if !self.park_proxy_check(p) {
-                self.schedule_proxy_health_check(p);
-            }
             return;
         }
         let pod = &self.k8s.pods[px.pod.ix()];
         if pod.unreachable_since.is_some() && !pod.gcs_knows_dead {
-            // A black-holed call: the check fails only when its timeout expires.
+            // A black-holed call (a dead actor's, or a live one's across a partition): the check
+            // fails only when its timeout expires.
             let timeout = self.scenario.timings.proxy_health_check_timeout;
             self.schedule_in(timeout, Event::ProxyHealthCheckTimeout { proxy: p, ctl_inc });
+            return;
+        }
+        if px.actor_alive {
+            self.serve.proxies[p.ix()].hc_failures = 0;
+            if !self.park_proxy_check(p) {
+                self.schedule_proxy_health_check(p);
+            }
             return;
         }
         self.proxy_health_check_failed(p);

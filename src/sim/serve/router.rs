@@ -36,6 +36,9 @@ pub struct Traffic {
     pub doomed: u64,
     /// The entry points named so far.
     pub entries: EntryNames,
+    /// Requests whose call hangs across a short network partition, with its fault, in the
+    /// order they hung; delivered when it heals.
+    pub across_cut: Vec<(usize, ReqId)>,
 }
 
 impl Traffic {
@@ -48,6 +51,7 @@ impl Traffic {
             unresolved: 0,
             doomed: 0,
             entries: EntryNames::default(),
+            across_cut: Vec::new(),
         }
     }
 }
@@ -186,9 +190,18 @@ impl World {
 
     /// The connection reaches `pod`: its proxy takes it, or it is refused (or hangs).
     fn enter_pod(&mut self, req: ReqId, pod: PodId) {
-        if self.k8s.pods[pod.ix()].unreachable_since.is_some() {
-            self.hang_request(req);
-            return;
+        match self.partition_of(pod) {
+            Some(partition) if partition.outlasts_verdict => {
+                self.enter_partitioned_pod(req, partition);
+                return;
+            }
+            // A short partition: its proxy routes as usual; calls across the cut hang.
+            Some(_) => {}
+            None if self.k8s.pods[pod.ix()].unreachable_since.is_some() => {
+                self.hang_request(req);
+                return;
+            }
+            None => {}
         }
         let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
             let cause = unreachable_pod_cause(self.k8s.pods[pod.ix()].phase);
@@ -218,6 +231,15 @@ impl World {
                 return Routed::NoSlot;
             }
             let Some(r) = self.pick_replica(proxy) else { return Routed::NoSlot };
+            if let Some(cut) = self.cut_between(proxy, r) {
+                if self.now < cut.since + self.scenario.timings.queue_len_cache {
+                    self.hang_across_cut(req, cut.fault);
+                    return Routed::Done;
+                }
+                // Its queue-length probes time out: left out until the next routing update.
+                self.leave_out(proxy, r);
+                continue;
+            }
             let rep = &self.serve.replicas[r.ix()];
             if rep.actor_alive {
                 self.assign(req, proxy, r);
@@ -230,9 +252,14 @@ impl World {
                 self.assign(req, proxy, r);
                 return Routed::Done;
             }
-            self.serve.proxies[proxy.ix()].view.remove(r);
-            self.wake_readiness_probe(self.serve.proxies[proxy.ix()].pod);
+            self.leave_out(proxy, r);
         }
+    }
+
+    /// The proxy's router drops replica `r` from its table.
+    fn leave_out(&mut self, proxy: ProxyId, r: ReplicaId) {
+        self.serve.proxies[proxy.ix()].view.remove(r);
+        self.wake_readiness_probe(self.serve.proxies[proxy.ix()].pod);
     }
 
     /// Power of two choices among the proxy's candidates: replicas on its own node when it has
@@ -345,6 +372,14 @@ impl World {
         self.traffic.requests[req.ix()].state = ReqState::Hanging;
     }
 
+    /// The request's call crosses fault `fault`'s short partition: it hangs until the cut heals
+    /// (or its client gives up), whether or not the client has a timeout.
+    pub(crate) fn hang_across_cut(&mut self, req: ReqId, fault: usize) {
+        self.detach(req);
+        self.traffic.requests[req.ix()].state = ReqState::Hanging;
+        self.traffic.across_cut.push((fault, req));
+    }
+
     /// Removes a request from the replica and proxy that hold it.
     fn detach(&mut self, req: ReqId) {
         match self.req(req).state {
@@ -364,6 +399,11 @@ impl World {
         }
         self.detach(req);
         self.complete(req, Outcome::Failure(cause));
+    }
+
+    /// A request answered by a replica the router does not track (a partitioned node's own).
+    pub(crate) fn succeed_request(&mut self, req: ReqId) {
+        self.complete(req, Outcome::Success);
     }
 
     fn complete(&mut self, req: ReqId, outcome: Outcome) {
