@@ -299,3 +299,12 @@ fn live_mode_refuses_several_node_pools_with_exit_2() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("cluster.node_pools: the local cluster has no node pools or zones"), "{stderr}");
 }
+
+#[test]
+fn live_mode_refuses_serve_autoscaling_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "autoscaling-peak", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("serve.autoscaling: live mode deploys a fixed num_replicas"), "{stderr}");
+}

@@ -146,16 +146,19 @@ fn a_raycluster_with_gcs_fault_tolerance_options() {
 }
 
 #[test]
-fn gpus_autoscaling_and_a_second_application_are_warned_about() {
+fn gpus_and_a_second_application_are_warned_about_and_serve_autoscaling_is_imported() {
     let (s, stderr) = imported("gpu-two-apps.yaml");
     assert_eq!(s["cluster"]["gcs_fault_tolerance"], false);
-    assert_eq!(s["serve"]["num_replicas"], 4, "autoscaling's initial_replicas");
+    let autoscaling =
+        serde_json::json!({"min_replicas": 2, "initial_replicas": 4, "max_replicas": 20, "target_ongoing_requests": 2});
+    assert_eq!(s["serve"]["autoscaling"], autoscaling);
+    assert!(s["serve"].get("num_replicas").is_none(), "the initial count is autoscaling's: {s}");
+    assert!(!stderr.contains("autoscaling_config"), "{stderr}");
     assert_eq!(s["serve"]["deployment"], "Api");
     assert_eq!(s["serve"]["max_replicas_per_node"], 2);
     for (line, fragment) in [
         (11, "upgradeStrategy: upgrades have no place"),
         (15, "http_options.request_timeout_s: no place in the model"),
-        (28, "autoscaling_config: Serve autoscaling has no place in the model: the deployment keeps the 4 replicas"),
         (34, "deployments[1]: deployment Ranker: the model has one deployment"),
         (38, "applications[1]: application embeddings: the model has one application"),
         (45, "enableInTreeAutoscaling: the model has no autoscaler"),

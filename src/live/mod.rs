@@ -113,8 +113,16 @@ pub struct LiveOutput {
 
 /// Refuses a scenario the local cluster cannot represent: it has one pool of nodes (no node
 /// pools, no zones but the one of every node), so a scenario with several node pools cannot run
-/// live; a `zone_outage` of that one zone runs as node losses of its nodes.
+/// live; a `zone_outage` of that one zone runs as node losses of its nodes. Serve autoscaling
+/// is not driven live (the helper deploys a fixed `num_replicas`), so it is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if sc.serve.autoscaling.is_some() {
+        return Err(LiveError::Unsupported(
+            "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
+             scenario cannot run live; remove serve.autoscaling to run it live, or simulate it with ftsim run"
+                .to_string(),
+        ));
+    }
     if sc.cluster.node_pools.len() > 1 {
         return Err(LiveError::Unsupported(format!(
             "cluster.node_pools: the local cluster has no node pools or zones (its nodes are one pool), so the {} \

@@ -31,6 +31,7 @@ bundled!(
     "worker-container-oom-kill",
     "zone-outage",
     "worker-failures-behind-load-balancer",
+    "autoscaling-peak",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

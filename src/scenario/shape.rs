@@ -110,6 +110,7 @@ mod tests {
             ("$.ingress", false),
             ("$.ingress.health_check", false),
             ("$.serve", false),
+            ("$.serve.autoscaling", false),
             ("$.slo", false),
             ("$.timings", false),
             ("$.traffic", false),

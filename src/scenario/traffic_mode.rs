@@ -20,7 +20,7 @@
 //! the mean.
 
 use super::defaults::MAX_DURATION;
-use super::model::{ServiceTime, Traffic};
+use super::model::{Serve, ServiceTime, Traffic};
 use crate::engine::SimDuration;
 
 /// `traffic.mode` as written.
@@ -156,6 +156,23 @@ pub fn error_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_
     let block = poisson_tail_bound(in_service, u64::from(replicas) * u64::from(max_ongoing));
     let tail = if matches!(traffic.service_time, ServiceTime::Exponential(_)) { EXPONENTIAL_TAIL } else { 0.0 };
     requests * (block + tail + timeout_chance(traffic)).min(1.0)
+}
+
+/// The mode of a run of `duration` with this traffic and deployment: per-request whenever Serve
+/// autoscales (its policy reads the ongoing requests of each replica and router, which counted
+/// stretches do not hold; `counted` is then refused by validation), else [`choose`].
+pub fn choose_for(duration: SimDuration, traffic: &Traffic, serve: &Serve) -> ModeChoice {
+    if serve.autoscaling.is_some() {
+        let reason =
+            "serve.autoscaling: the policy reads every replica's ongoing requests, which only per_request holds";
+        return ModeChoice {
+            requested: traffic.mode,
+            mode: RunMode::PerRequest,
+            error_bound: 0.0,
+            reason: reason.into(),
+        };
+    }
+    choose(duration, traffic, serve.num_replicas, serve.max_ongoing_requests)
 }
 
 /// The mode of a run of `duration` with this traffic on `replicas` replicas.

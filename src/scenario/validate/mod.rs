@@ -43,7 +43,8 @@ pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenari
     let timings = timings::validate(&mut ck, raw);
     let ingress = ingress::validate(&mut ck, raw, &cluster, &serve);
     let traffic = traffic::validate(&mut ck, raw, duration, base_dir);
-    let mode = super::traffic_mode::choose(duration, &traffic, serve.num_replicas, serve.max_ongoing_requests);
+    let mode = super::traffic_mode::choose_for(duration, &traffic, &serve);
+    serve::autoscaled_traffic(&mut ck, &serve, &traffic);
     traffic::per_request_limits(&mut ck, duration, &traffic, &mode);
     let bounds = faults::Bounds { duration, cluster: &cluster, serve: &serve, timings: &timings, traffic: &traffic };
     let faults = faults::validate(&mut ck, raw, &bounds);

@@ -2,8 +2,9 @@
 
 use super::check::{Checker, r};
 use super::f;
-use crate::scenario::model::{Cluster, ProxyLocation, Serve};
-use crate::scenario::raw::{RawProxyLocation, RawScenario};
+use crate::scenario::model::{AutoscalingConfig, Cluster, ProxyLocation, Serve, Traffic};
+use crate::scenario::raw::{RawAutoscaling, RawProxyLocation, RawScenario};
+use crate::scenario::traffic_mode::TrafficMode;
 
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -> Serve {
     let deployment = r(&raw.serve.deployment);
@@ -24,9 +25,62 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
             RawProxyLocation::EveryNode => ProxyLocation::EveryNode,
             RawProxyLocation::HeadOnly => ProxyLocation::HeadOnly,
         },
+        autoscaling: None,
     };
+    let serve = Serve { autoscaling: raw.serve.autoscaling.as_ref().map(|a| autoscaling(ck, a, &serve)), ..serve };
     check_placement(ck, &serve, cluster);
     serve
+}
+
+/// `serve.autoscaling`: each value in its limits, `min_replicas <= initial_replicas <=
+/// max_replicas`, and `num_replicas`, if given, the initial count (Ray refuses both).
+fn autoscaling(ck: &mut Checker, a: &RawAutoscaling, serve: &Serve) -> AutoscalingConfig {
+    let int = |ck: &mut Checker, field: &f::Field, v: &Option<u64>| ck.int(field, field.json_path(), r(v));
+    let min_replicas = int(ck, &f::AUTOSCALING_MIN_REPLICAS, &a.min_replicas);
+    let max_replicas = int(ck, &f::AUTOSCALING_MAX_REPLICAS, &a.max_replicas);
+    let initial_replicas = int(ck, &f::AUTOSCALING_INITIAL_REPLICAS, &a.initial_replicas);
+    let secs = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.secs(field, field.json_path(), r(v));
+    let num = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.num(field, field.json_path(), r(v));
+    let config = AutoscalingConfig {
+        min_replicas,
+        max_replicas,
+        initial_replicas,
+        target_ongoing_requests: num(ck, &f::AUTOSCALING_TARGET_ONGOING_REQUESTS, &a.target_ongoing_requests),
+        metrics_interval: secs(ck, &f::AUTOSCALING_METRICS_INTERVAL_S, &a.metrics_interval_s),
+        look_back_period: secs(ck, &f::AUTOSCALING_LOOK_BACK_PERIOD_S, &a.look_back_period_s),
+        upscale_delay: secs(ck, &f::AUTOSCALING_UPSCALE_DELAY_S, &a.upscale_delay_s),
+        downscale_delay: secs(ck, &f::AUTOSCALING_DOWNSCALE_DELAY_S, &a.downscale_delay_s),
+        upscaling_factor: num(ck, &f::AUTOSCALING_UPSCALING_FACTOR, &a.upscaling_factor),
+        downscaling_factor: num(ck, &f::AUTOSCALING_DOWNSCALING_FACTOR, &a.downscaling_factor),
+    };
+    if max_replicas < min_replicas {
+        let msg = format!("expected at least min_replicas ({min_replicas}), found {max_replicas}");
+        ck.err(f::AUTOSCALING_MAX_REPLICAS.json_path(), msg);
+    } else if !(min_replicas..=max_replicas).contains(&initial_replicas) {
+        let msg = format!(
+            "expected from min_replicas ({min_replicas}) to max_replicas ({max_replicas}), found {initial_replicas}"
+        );
+        ck.err(f::AUTOSCALING_INITIAL_REPLICAS.json_path(), msg);
+    }
+    if serve.num_replicas != initial_replicas {
+        let msg = format!(
+            "expected no num_replicas with serve.autoscaling (Ray refuses both; the initial count is \
+             autoscaling.initial_replicas, {initial_replicas}), found {}",
+            serve.num_replicas
+        );
+        ck.err(f::NUM_REPLICAS.json_path(), msg);
+    }
+    config
+}
+
+/// An autoscaled deployment needs per-request traffic: its policy reads every replica's ongoing
+/// requests, which counted stretches do not hold.
+pub(super) fn autoscaled_traffic(ck: &mut Checker, serve: &Serve, traffic: &Traffic) {
+    if serve.autoscaling.is_some() && traffic.mode == TrafficMode::Counted {
+        let msg = "expected auto or per_request with serve.autoscaling (its policy reads every replica's ongoing \
+                   requests, which counted mode does not hold), found \"counted\"";
+        ck.err(f::TRAFFIC_MODE.json_path(), msg);
+    }
 }
 
 /// The replicas must fit: under `max_replicas_per_node`, and in the cluster's CPUs.
