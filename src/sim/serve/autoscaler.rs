@@ -78,7 +78,7 @@ impl World {
         let Some(a) = self.serve.autoscaler.as_mut() else { return };
         a.samples.push((now, ongoing));
         if now >= a.next_push {
-            a.next_push = a.next_push + a.config.metrics_interval;
+            a.next_push += a.config.metrics_interval;
             let look_back = a.config.look_back_period;
             a.samples.retain(|&(t, _)| now.saturating_since(t) < look_back);
             a.metric = Some(autoscaling::look_back_mean(&a.samples, now, look_back));
@@ -143,7 +143,6 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::sim::testing::{TestWorld, secs};
 
     /// Constant arrivals of 1 s requests: 4 req/s until 100 s, 10 req/s until 300 s, then 4 again
