@@ -343,3 +343,12 @@ fn several_applications_validate_but_run_mc_and_live_refuse_them_with_exit_2() {
         assert!(!dir.path().join("r").exists(), "{args:?} wrote its output");
     }
 }
+
+#[test]
+fn live_mode_refuses_serve_autoscaling_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "autoscaling-peak", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("serve.autoscaling: live mode deploys a fixed num_replicas"), "{stderr}");
+}

@@ -182,11 +182,11 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
     for (line, fragment) in [
         (11, "upgradeStrategy: upgrades have no place"),
         (15, "http_options.request_timeout_s: no place in the model"),
-        (28, "autoscaling_config: Serve autoscaling has no place in the model: the deployment keeps the 4 replicas"),
         (34, "deployments[1]: deployment Ranker: the model has one deployment"),
         (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
         (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
         (45, "enableInTreeAutoscaling: the model has no autoscaler"),
+        (28, "autoscaling several applications is not modelled: the deployment keeps the 4 replicas it starts with"),
         (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");

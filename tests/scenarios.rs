@@ -990,3 +990,76 @@ mod worker_node_partition {
         assert_eq!(run.failures_of(FailureCause::ProxyUnavailable), run.failures());
     }
 }
+
+/// Serve autoscaling through a traffic peak (`docs/model.md`, "Serve autoscaling").
+mod autoscaling_peak {
+    use super::*;
+
+    const NAME: &str = "autoscaling-peak";
+
+    /// The replica target as a step function: (time, target) at each change.
+    fn targets(run: &common::Run) -> Vec<(f64, u32)> {
+        let mut out: Vec<(f64, u32)> = Vec::new();
+        for (t, l) in &run.out.observations.levels {
+            if out.last().is_none_or(|&(_, v)| v != l.replicas_target) {
+                out.push((t.as_secs_f64(), l.replicas_target));
+            }
+        }
+        out
+    }
+
+    /// Ray's policy (`autoscaling_policy.py`): replicas rise with the load one upscale delay
+    /// (30 s) after the first push (every 10 s) whose look-back average (30 s) asks for more,
+    /// so within 30 + 10 + 30 s of the load's step; they fall only after the downscale delay
+    /// (120 s here) of decisions to scale down, which a rise resets; the target never leaves
+    /// [min_replicas, max_replicas], nor do the running replicas exceed max_replicas.
+    #[test]
+    fn replicas_follow_the_peak_within_the_delays_and_stay_within_min_and_max() {
+        for seed in seeds().take(6) {
+            let run = Build::bundled(NAME).set("seed", json!(seed)).run();
+            let targets = targets(&run);
+            assert_eq!(targets[0], (0.0, 2), "seed {seed}: starts at min_replicas");
+            assert!(targets.iter().all(|&(_, v)| (2..=10).contains(&v)), "seed {seed}: {targets:?}");
+            let levels = &run.out.observations.levels;
+            assert!(levels.iter().all(|(_, l)| l.replicas_running <= 10), "seed {seed}");
+            // 4 req/s x 0.5 s = 2 in service until the first step (8 req/s, 4 in service) at 200 s.
+            let first_rise = targets.iter().find(|&&(_, v)| v > 2).expect("a rise").0;
+            assert!(first_rise > 200.0 + 30.0 && first_rise <= 200.0 + 30.0 + 10.0 + 30.0, "seed {seed}: {targets:?}");
+            let mut last_rise = None;
+            for w in targets.windows(2) {
+                let (t, from, to) = (w[1].0, w[0].1, w[1].1);
+                if to > from {
+                    last_rise = Some(t);
+                } else if let Some(rise) = last_rise {
+                    assert!(t - rise > 120.0, "seed {seed}: fall at {t} s, {} s after a rise: {targets:?}", t - rise);
+                }
+            }
+            // At the peak (26 req/s, 13 in service) at least 6 replicas run.
+            assert!(run.min_level(600.0, 650.0, |l| l.replicas_running) >= 6, "seed {seed}: {targets:?}");
+            // The load falls at 650 s: the target is back at the trough's 2 by the downscale delay
+            // after the first push that sees it (a decision to scale down may have begun earlier).
+            let fall = targets.iter().find(|&&(t, v)| t >= 650.0 && v == 2).expect("a fall").0;
+            assert!(fall > 650.0 && fall <= 660.0 + 120.0, "seed {seed}: {targets:?}");
+        }
+    }
+
+    /// The point: a failure during a traffic peak meets the capacity the cluster really
+    /// has. At 500 s the replicas fill most of the cluster's CPUs, so the deleted pod's replicas
+    /// cannot all migrate and the survivors (with no headroom: max_ongoing_requests 2) queue
+    /// until the new pod's replicas run; the same deletion off-peak (100 s, two replicas)
+    /// migrates make-before-break and costs nothing.
+    #[test]
+    fn the_worker_pod_deletion_costs_more_during_the_peak_than_off_peak() {
+        for seed in seeds().take(6) {
+            let peak = Build::bundled(NAME).set("seed", json!(seed)).run();
+            let off_peak = Build::bundled(NAME)
+                .set("seed", json!(seed))
+                .set("faults", json!([{"kind": "worker_pod_deletion", "at_s": 100, "target": "small-group-2"}]))
+                .run();
+            let (on, off) = (peak.failures_between(500.0, 560.0), off_peak.failures_between(100.0, 160.0));
+            assert_eq!(off, 0, "seed {seed}: {}", off_peak.out.events_log);
+            assert!(on > off, "seed {seed}: {on} failed at the peak: {}", peak.out.events_log);
+            assert!(peak.time_to_recover(0) > off_peak.time_to_recover(0), "seed {seed}");
+        }
+    }
+}

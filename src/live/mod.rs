@@ -113,7 +113,8 @@ pub struct LiveOutput {
 
 /// Refuses a scenario the local cluster cannot represent (node pools and zones it can: its nodes
 /// are the orchestrator's bookkeeping). Live mode deploys one Serve application, so a scenario
-/// with several cannot run live. Its nodes offer
+/// with several cannot run live. Serve autoscaling is not driven live (the helper deploys a
+/// fixed `num_replicas`). Its nodes offer
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
@@ -121,6 +122,13 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
         sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
     {
         return Err(partition_unsupported(i));
+    }
+    if sc.serve.first().autoscaling.is_some() {
+        return Err(LiveError::Unsupported(
+            "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
+             scenario cannot run live; remove serve.autoscaling to run it live, or simulate it with ftsim run"
+                .to_string(),
+        ));
     }
     if sc.serve.applications.len() > 1 {
         return Err(LiveError::Unsupported(format!(

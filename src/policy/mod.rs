@@ -5,6 +5,7 @@
 //!
 //! Each function is pure: it takes the state it needs and returns the decision.
 
+pub mod autoscaling;
 pub mod failures;
 pub mod kubelet;
 pub mod kuberay;

@@ -34,6 +34,7 @@ bundled!(
     "worker-failures-behind-load-balancer",
     "gpu-worker-loss",
     "worker-node-partition",
+    "autoscaling-peak",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

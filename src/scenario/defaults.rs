@@ -80,3 +80,7 @@ pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_BUCKETS: u64 = 1_000_000;
 /// Most events one run may process before it stops with an error.
 pub const MAX_EVENTS: u64 = 500_000_000;
+
+/// How often the routers record their ongoing requests for autoscaling. Ray:
+/// `RAY_SERVE_HANDLE_AUTOSCALING_METRIC_RECORD_INTERVAL_S` = 0.5 s (`serve/_private/constants.py`).
+pub const AUTOSCALING_METRIC_RECORD_INTERVAL: SimDuration = SimDuration::from_millis(500);

@@ -193,6 +193,35 @@ pub struct Deployment {
     pub graceful_shutdown_timeout: SimDuration,
     /// Deployment-level constructor retry cap.
     pub max_constructor_retry_count: u32,
+    /// Serve autoscaling; `None`: a fixed `num_replicas`. With it, `num_replicas` is the
+    /// initial count.
+    pub autoscaling: Option<AutoscalingConfig>,
+}
+
+/// Serve's `autoscaling_config` (Ray's `AutoscalingConfig`); see [`crate::scenario::fields`]
+/// for each default and its source.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AutoscalingConfig {
+    /// Lower bound of the target replica count.
+    pub min_replicas: u32,
+    /// Upper bound of the target replica count.
+    pub max_replicas: u32,
+    /// Replicas at the start.
+    pub initial_replicas: u32,
+    /// Ongoing requests per replica the policy aims at.
+    pub target_ongoing_requests: f64,
+    /// How often the routers push their samples to the controller.
+    pub metrics_interval: SimDuration,
+    /// The window the samples are averaged over.
+    pub look_back_period: SimDuration,
+    /// How long a scale-up decision must hold before it applies.
+    pub upscale_delay: SimDuration,
+    /// How long a scale-down decision must hold before it applies.
+    pub downscale_delay: SimDuration,
+    /// Gain on an upscaling step.
+    pub upscaling_factor: f64,
+    /// Gain on a downscaling step.
+    pub downscaling_factor: f64,
 }
 
 impl Deployment {

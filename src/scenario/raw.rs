@@ -189,6 +189,10 @@ with_deployment_options! {
     } {
         #[serde(skip_serializing_if = "Option::is_none")]
         pub proxy_location: Option<RawProxyLocation>,
+        /// The shorthand's deployment's autoscaling; recorded only when given, so that reports
+        /// of fixed-size deployments stay as before.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub autoscaling: Option<RawAutoscaling>,
     }
 }
 
@@ -262,6 +266,32 @@ impl<'de> Deserialize<'de> for RawQuantity {
         }
         d.deserialize_any(Quantity)
     }
+}
+
+/// Serve's `autoscaling_config` of the deployment.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_replicas: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_ongoing_requests: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_interval_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub look_back_period_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upscale_delay_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downscale_delay_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upscaling_factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downscaling_factor: Option<f64>,
 }
 
 /// Where Serve runs proxies.

@@ -16,6 +16,10 @@ pub fn resolve(mut raw: RawScenario) -> RawScenario {
     if let Some(pools) = &raw.cluster.node_pools {
         raw.cluster.k8s_nodes.get_or_insert(pools.iter().map(|p| p.nodes).fold(0, u64::saturating_add));
     }
+    if let Some(a) = raw.serve.autoscaling.as_mut().filter(|_| raw.serve.applications.is_none()) {
+        let initial = resolve_autoscaling(a);
+        raw.serve.num_replicas.get_or_insert(initial);
+    }
     // With `serve.applications`, each application has its defaults and the shorthand none.
     let shorthand = f::deployment_fields().map(|(short, _)| short.path).collect::<Vec<_>>();
     let several = raw.serve.applications.is_some();
@@ -121,6 +125,23 @@ fn resolve_failure(failure: &mut RawFailure) {
             network.get_or_insert_with(|| f::FAILURE_NETWORK.default_as());
         }
     }
+}
+
+/// Serve autoscaling's defaults; returns the initial replica count (`min_replicas` unless
+/// given), which `serve.num_replicas` defaults to.
+fn resolve_autoscaling(a: &mut RawAutoscaling) -> u64 {
+    let min = *a.min_replicas.get_or_insert(f::AUTOSCALING_MIN_REPLICAS.default_u64());
+    a.max_replicas.get_or_insert(f::AUTOSCALING_MAX_REPLICAS.default_u64());
+    let initial = *a.initial_replicas.get_or_insert(min);
+    let num = |v: &mut Option<f64>, field: &f::Field| *v = v.or(field.default_f64());
+    num(&mut a.target_ongoing_requests, &f::AUTOSCALING_TARGET_ONGOING_REQUESTS);
+    num(&mut a.metrics_interval_s, &f::AUTOSCALING_METRICS_INTERVAL_S);
+    num(&mut a.look_back_period_s, &f::AUTOSCALING_LOOK_BACK_PERIOD_S);
+    num(&mut a.upscale_delay_s, &f::AUTOSCALING_UPSCALE_DELAY_S);
+    num(&mut a.downscale_delay_s, &f::AUTOSCALING_DOWNSCALE_DELAY_S);
+    num(&mut a.upscaling_factor, &f::AUTOSCALING_UPSCALING_FACTOR);
+    num(&mut a.downscaling_factor, &f::AUTOSCALING_DOWNSCALING_FACTOR);
+    initial
 }
 
 /// The default time-series bucket of a run of `duration_s`: 1 s, or for long runs a whole

@@ -111,6 +111,7 @@ mod tests {
             ("$.ingress.health_check", false),
             ("$.serve", false),
             ("$.serve.applications[]", false),
+            ("$.serve.autoscaling", false),
             ("$.slo", false),
             ("$.timings", false),
             ("$.traffic", false),

@@ -193,9 +193,19 @@ pub fn choose(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoi
 
 /// The mode of a run of `duration` with this traffic on these applications: [`choose`] on the
 /// deployment of a single application; per-request with several, since counted mode models one
-/// replica set (a scenario that asks for `counted` with several is refused by validation).
+/// replica set, and whenever Serve autoscales (its policy reads the ongoing requests of each
+/// replica and router, which counted stretches do not hold). Validation refuses `counted` in
+/// both cases.
 pub fn choose_for(duration: SimDuration, traffic: &Traffic, serve: &Serve) -> ModeChoice {
     match serve.applications.as_slice() {
+        [app] if app.deployment.autoscaling.is_some() => ModeChoice {
+            requested: traffic.mode,
+            mode: RunMode::PerRequest,
+            error_bound: 0.0,
+            reason:
+                "serve.autoscaling: the policy reads every replica's ongoing requests, which only per_request holds"
+                    .into(),
+        },
         [app] => choose(duration, traffic, app.deployment.num_replicas, app.deployment.max_ongoing_requests),
         apps => ModeChoice {
             requested: traffic.mode,

@@ -57,7 +57,7 @@ impl World {
             })
             .count();
         assert!(
-            starting_or_running <= self.scenario.serve.first().num_replicas as usize,
+            starting_or_running <= self.target_replicas() as usize,
             "t={at}: {starting_or_running} replicas exceed the target"
         );
         let running = self
@@ -71,10 +71,7 @@ impl World {
                     && r.generation == self.serve.controller.generation
             })
             .count();
-        assert!(
-            running <= self.scenario.serve.first().num_replicas as usize,
-            "t={at}: {running} replicas RUNNING over target"
-        );
+        assert!(running <= self.target_replicas() as usize, "t={at}: {running} replicas RUNNING over target");
         if self.gcs_up() {
             let head = self.k8s.head.expect("a GCS runs on a head pod");
             assert!(matches!(self.k8s.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");

@@ -57,6 +57,8 @@ pub enum Event {
     ControllerReady { inc: u32 },
     /// One iteration of the Serve controller's control loop.
     ControllerTick,
+    /// The routers record their ongoing requests for autoscaling (and push them, when due).
+    AutoscalerTick,
     /// KubeRay's RayService reconcile: resubmit the Serve application if it is missing.
     RayServiceReconcile,
     /// A replica's actor has started and its constructor has returned (or raised).

@@ -337,6 +337,7 @@ impl World {
             }
         }
         self.init_entry_points();
+        self.start_autoscaler();
         self.schedule_next_arrival();
         for i in 0..self.scenario.faults.len() {
             let at = self.scenario.faults[i].at;
@@ -448,6 +449,7 @@ impl World {
                 self.serve.tick_pending = false;
                 self.reconcile();
             }
+            Event::AutoscalerTick => self.on_autoscaler_tick(),
             Event::RayServiceReconcile => self.on_rayservice_reconcile(),
             Event::ReplicaConstructed { replica, inc } => self.on_replica_constructed(replica, inc),
             Event::ReplicaHealthCheck { replica, ctl_inc, check } => {

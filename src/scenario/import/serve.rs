@@ -171,8 +171,9 @@ fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelli
     }
 }
 
-/// A deployment's options, set under `prefix`: those the model has, replicas from autoscaling,
-/// the resources of a replica (`ray_actor_options` CPUs, GPUs, memory, custom resources).
+/// A deployment's options, set under `prefix`: those the model has, its autoscaling (the
+/// shorthand's only), the resources of a replica (`ray_actor_options` CPUs, GPUs, memory,
+/// custom resources).
 fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     match r.take(d, "name") {
         Some(name) => r.set(&format!("{prefix}.deployment"), name.to_json(), name, &path.key("name")),
@@ -187,7 +188,11 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
             r.set(&format!("{prefix}.{field}"), node.to_json(), node, &path.key(key));
         }
     }
-    replicas_from_autoscaling(r, d, path, spelling, prefix);
+    if prefix == "serve" {
+        autoscaling(r, d, path, spelling);
+    } else {
+        replicas_from_autoscaling(r, d, path, spelling, prefix);
+    }
     let options_key = spelling.pick("ray_actor_options", "rayActorOptions");
     let options = r.take(d, options_key);
     let cpus_key = spelling.pick("num_cpus", "numCpus");
@@ -213,8 +218,8 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
     }
 }
 
-/// `num_replicas: auto` or an `autoscaling_config`: the model does not autoscale, so the
-/// deployment keeps the replicas it starts with.
+/// `num_replicas: auto` or an `autoscaling_config` of one of several applications: the model
+/// autoscales the shorthand's deployment only, so this one keeps the replicas it starts with.
 fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     let replicas_key = spelling.pick("num_replicas", "numReplicas");
     let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
@@ -235,7 +240,7 @@ fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spel
             Level::Warning,
             node,
             &p,
-            "Serve autoscaling has no place in the model: the deployment keeps num_replicas",
+            "autoscaling several applications is not modelled: the deployment keeps num_replicas",
         );
         return;
     }
@@ -247,7 +252,121 @@ fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spel
         .max(1);
     r.set(&format!("{prefix}.num_replicas"), json!(start), node, &p);
     let msg = format!(
-        "Serve autoscaling has no place in the model: the deployment keeps the {start} replicas it starts with"
+        "autoscaling several applications is not modelled: the deployment keeps the {start} replicas it starts with"
     );
     r.notice(Level::Warning, node, &p, msg);
+}
+
+/// An `autoscaling_config` option read into `serve.autoscaling`: its field, its name in
+/// `serveConfigV2`, its name in the old `serveConfig`. Older names come after the current ones.
+const AUTOSCALING: &[(&str, &str, &str)] = &[
+    ("min_replicas", "min_replicas", "minReplicas"),
+    ("max_replicas", "max_replicas", "maxReplicas"),
+    ("initial_replicas", "initial_replicas", "initialReplicas"),
+    ("target_ongoing_requests", "target_ongoing_requests", "targetOngoingRequests"),
+    ("target_ongoing_requests", "target_num_ongoing_requests_per_replica", "targetNumOngoingRequestsPerReplica"),
+    ("metrics_interval_s", "metrics_interval_s", "metricsIntervalS"),
+    ("look_back_period_s", "look_back_period_s", "lookBackPeriodS"),
+    ("upscale_delay_s", "upscale_delay_s", "upscaleDelayS"),
+    ("downscale_delay_s", "downscale_delay_s", "downscaleDelayS"),
+    ("upscaling_factor", "upscaling_factor", "upscalingFactor"),
+    ("upscaling_factor", "upscale_smoothing_factor", "upscaleSmoothingFactor"),
+    ("upscaling_factor", "smoothing_factor", "smoothingFactor"),
+    ("downscaling_factor", "downscaling_factor", "downscalingFactor"),
+    ("downscaling_factor", "downscale_smoothing_factor", "downscaleSmoothingFactor"),
+    ("downscaling_factor", "smoothing_factor", "smoothingFactor"),
+];
+
+/// `num_replicas: auto` or an `autoscaling_config` becomes `serve.autoscaling`. `auto` is Ray's
+/// `AutoscalingConfig.default()` (1 to 100 replicas, 2 ongoing requests per replica) under the
+/// given config; a fixed `num_replicas` beside an `autoscaling_config` is an error, as in Ray.
+fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+    let replicas_key = spelling.pick("num_replicas", "numReplicas");
+    let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
+    let fixed = d.get(replicas_key).filter(|n| n.as_str() != Some("auto"));
+    let auto = d.get(replicas_key).filter(|n| n.as_str() == Some("auto"));
+    let config = r.take(d, auto_key);
+    match (config, fixed, auto) {
+        (None, None, None) => {
+            let msg = "no num_replicas (the code may set it): the scenario's default, 6 (the guide's), applies";
+            r.notice(Level::Warning, d, path, msg);
+        }
+        (None, Some(_), _) => {}
+        (Some(config), Some(_), _) => r.error(
+            config,
+            &path.key(auto_key),
+            format!("expected no {auto_key} with a fixed {replicas_key} (Serve refuses both)"),
+        ),
+        (config, None, auto) => {
+            let (node, p) = match config {
+                Some(c) => (c, path.key(auto_key)),
+                None => (auto.expect("one of the two"), path.key(replicas_key)),
+            };
+            if auto.is_some() {
+                r.set("serve.autoscaling.min_replicas", json!(1), node, &p);
+                r.set("serve.autoscaling.max_replicas", json!(100), node, &p);
+            }
+            for (field, v2, v1) in AUTOSCALING.iter().rev() {
+                let key = spelling.pick(v2, v1);
+                if let Some(value) = config.and_then(|c| r.take(c, key)) {
+                    r.set(&format!("serve.autoscaling.{field}"), value.to_json(), value, &p.key(key));
+                }
+            }
+            if let Some(zero) = config.and_then(|c| c.get(spelling.pick("min_replicas", "minReplicas")))
+                && zero.to_json().as_u64() == Some(0)
+            {
+                let key = p.key(spelling.pick("min_replicas", "minReplicas"));
+                r.set("serve.autoscaling.min_replicas", json!(1), zero, &key);
+                r.notice(Level::Warning, zero, &key, "scale to zero is not modelled: min_replicas 1");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::import::import;
+
+    /// A RayService whose one deployment has `options` (YAML lines at the deployment's indent);
+    /// the deployment's first option is on line 12.
+    fn service(options: &str) -> String {
+        let options: String = options.lines().map(|l| format!("            {l}\n")).collect();
+        let head = "apiVersion: ray.io/v1\nkind: RayService\nmetadata:\n  name: s\nspec:\n  serveConfigV2: |\n    \
+                    applications:\n      - name: app\n        import_path: a:b\n        deployments:\n          - name: D\n";
+        let tail = "            ray_actor_options:\n              num_cpus: 0\n  rayClusterConfig:\n    headGroupSpec:\n      \
+                    rayStartParams: {}\n      template:\n        spec:\n          containers:\n            - name: h\n";
+        format!("{head}{options}{tail}")
+    }
+
+    #[test]
+    fn num_replicas_auto_is_rays_default_autoscaling_under_the_given_config() {
+        let got = import(&service("num_replicas: auto\n"), "s.yaml").unwrap();
+        assert_eq!(got.scenario["serve"]["autoscaling"], serde_json::json!({"min_replicas": 1, "max_replicas": 100}));
+        let got = import(&service("num_replicas: auto\nautoscaling_config:\n  max_replicas: 7\n  smoothing_factor: 0.5\n  upscaling_factor: 2\n"), "s.yaml").unwrap();
+        let expected =
+            serde_json::json!({"min_replicas": 1, "max_replicas": 7, "upscaling_factor": 2, "downscaling_factor": 0.5});
+        assert_eq!(got.scenario["serve"]["autoscaling"], expected, "the current name wins over smoothing_factor");
+    }
+
+    #[test]
+    fn a_fixed_num_replicas_beside_an_autoscaling_config_is_an_error_at_the_config() {
+        let e = import(&service("num_replicas: 3\nautoscaling_config:\n  max_replicas: 7\n"), "s.yaml").unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        let text = e[0].to_string();
+        assert!(text.starts_with("s.yaml:14:15: ") && text.contains("deployments[0].autoscaling_config"), "{text}");
+        assert!(text.contains("expected no autoscaling_config with a fixed num_replicas"), "{text}");
+    }
+
+    #[test]
+    fn scale_to_zero_is_imported_as_one_replica_with_a_warning() {
+        let got = import(
+            &service("autoscaling_config:\n  min_replicas: 0\n  max_replicas: 3\n  downscale_to_zero_delay_s: 5\n"),
+            "s.yaml",
+        )
+        .unwrap();
+        assert_eq!(got.scenario["serve"]["autoscaling"]["min_replicas"], 1);
+        let notices: Vec<&str> = got.notices.iter().map(|n| n.message.as_str()).collect();
+        assert!(notices.contains(&"scale to zero is not modelled: min_replicas 1"), "{notices:?}");
+        assert!(got.notices.iter().any(|n| n.path.to_string().ends_with("downscale_to_zero_delay_s")), "{notices:?}");
+    }
 }

@@ -151,7 +151,7 @@ fn never_runs_a_proxy(pod: &str, cluster: &Cluster, serve: &Serve) -> Option<Str
     if serve.deployments().any(|d| group.resources.fits(&d.replica_resources)) {
         return None;
     }
-    group.resources.shortfall(&serve.first().replica_resources).map(|s| {
+    group.resources.shortfall(&serve.deployments().next()?.replica_resources).map(|s| {
         format!(
             "its group {} has {} per pod, a replica needs {}, so it never hosts a replica (nor, with \"EveryNode\", a proxy)",
             show::text(&group.name),

@@ -52,6 +52,7 @@ pub fn validate(raw: &RawScenario, base_dir: &std::path::Path) -> Result<Scenari
             format!("counted mode models one replica set: with {n} applications, use per_request or auto"),
         );
     }
+    serve::autoscaled_traffic(&mut ck, &serve, &traffic);
     traffic::per_request_limits(&mut ck, duration, &traffic, &mode);
     let bounds = faults::Bounds { duration, cluster: &cluster, serve: &serve, timings: &timings, traffic: &traffic };
     let faults = faults::validate(&mut ck, raw, &bounds);

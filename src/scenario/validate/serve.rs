@@ -5,10 +5,11 @@ use super::check::{Checker, r};
 use super::f;
 use super::resources::{self, Given, ResourceFields};
 use crate::scenario::error::JsonPath;
-use crate::scenario::model::{Application, Cluster, Deployment, ProxyLocation, Serve};
-use crate::scenario::raw::{RawApplication, RawProxyLocation, RawScenario};
+use crate::scenario::model::{Application, AutoscalingConfig, Cluster, Deployment, ProxyLocation, Serve, Traffic};
+use crate::scenario::raw::{RawApplication, RawAutoscaling, RawProxyLocation, RawScenario};
 use crate::scenario::resources::Shortfall;
 use crate::scenario::show;
+use crate::scenario::traffic_mode::TrafficMode;
 
 /// A replica's resource fields.
 const REPLICA_FIELDS: ResourceFields = ResourceFields {
@@ -26,7 +27,8 @@ const SHARE_TOLERANCE: f64 = 1e-9;
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -> Serve {
     let applications = match &raw.serve.applications {
         None => {
-            let deployment = deployment(ck, &JsonPath::root().key("serve"), &raw.serve.shorthand());
+            let mut deployment = deployment(ck, &JsonPath::root().key("serve"), &raw.serve.shorthand());
+            deployment.autoscaling = raw.serve.autoscaling.as_ref().map(|a| autoscaling(ck, a, &deployment));
             vec![Application { name: String::new(), route_prefix: "/".to_string(), share: 1.0, deployment }]
         }
         Some(apps) => {
@@ -45,12 +47,70 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
     serve
 }
 
+/// `serve.autoscaling`: each value in its limits, `min_replicas <= initial_replicas <=
+/// max_replicas`, and `num_replicas`, if given, the initial count (Ray refuses both).
+fn autoscaling(ck: &mut Checker, a: &RawAutoscaling, serve: &Deployment) -> AutoscalingConfig {
+    let int = |ck: &mut Checker, field: &f::Field, v: &Option<u64>| ck.int(field, field.json_path(), r(v));
+    let min_replicas = int(ck, &f::AUTOSCALING_MIN_REPLICAS, &a.min_replicas);
+    let max_replicas = int(ck, &f::AUTOSCALING_MAX_REPLICAS, &a.max_replicas);
+    let initial_replicas = int(ck, &f::AUTOSCALING_INITIAL_REPLICAS, &a.initial_replicas);
+    let secs = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.secs(field, field.json_path(), r(v));
+    let num = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.num(field, field.json_path(), r(v));
+    let config = AutoscalingConfig {
+        min_replicas,
+        max_replicas,
+        initial_replicas,
+        target_ongoing_requests: num(ck, &f::AUTOSCALING_TARGET_ONGOING_REQUESTS, &a.target_ongoing_requests),
+        metrics_interval: secs(ck, &f::AUTOSCALING_METRICS_INTERVAL_S, &a.metrics_interval_s),
+        look_back_period: secs(ck, &f::AUTOSCALING_LOOK_BACK_PERIOD_S, &a.look_back_period_s),
+        upscale_delay: secs(ck, &f::AUTOSCALING_UPSCALE_DELAY_S, &a.upscale_delay_s),
+        downscale_delay: secs(ck, &f::AUTOSCALING_DOWNSCALE_DELAY_S, &a.downscale_delay_s),
+        upscaling_factor: num(ck, &f::AUTOSCALING_UPSCALING_FACTOR, &a.upscaling_factor),
+        downscaling_factor: num(ck, &f::AUTOSCALING_DOWNSCALING_FACTOR, &a.downscaling_factor),
+    };
+    if max_replicas < min_replicas {
+        let msg = format!("expected at least min_replicas ({min_replicas}), found {max_replicas}");
+        ck.err(f::AUTOSCALING_MAX_REPLICAS.json_path(), msg);
+    } else if !(min_replicas..=max_replicas).contains(&initial_replicas) {
+        let msg = format!(
+            "expected from min_replicas ({min_replicas}) to max_replicas ({max_replicas}), found {initial_replicas}"
+        );
+        ck.err(f::AUTOSCALING_INITIAL_REPLICAS.json_path(), msg);
+    }
+    if serve.num_replicas != initial_replicas {
+        let msg = format!(
+            "expected no num_replicas with serve.autoscaling (Ray refuses both; the initial count is \
+             autoscaling.initial_replicas, {initial_replicas}), found {}",
+            serve.num_replicas
+        );
+        ck.err(f::NUM_REPLICAS.json_path(), msg);
+    }
+    config
+}
+
+/// An autoscaled deployment needs per-request traffic: its policy reads every replica's ongoing
+/// requests, which counted stretches do not hold.
+pub(super) fn autoscaled_traffic(ck: &mut Checker, serve: &Serve, traffic: &Traffic) {
+    let autoscaled = serve.deployments().any(|d| d.autoscaling.is_some());
+    if autoscaled && traffic.mode == TrafficMode::Counted {
+        let msg = "expected auto or per_request with serve.autoscaling (its policy reads every replica's ongoing \
+                   requests, which counted mode does not hold), found \"counted\"";
+        ck.err(f::TRAFFIC_MODE.json_path(), msg);
+    }
+}
+
 /// With `serve.applications`, a deployment field at the top of `serve` is an error: it would be
 /// unclear whether it applies to one application or to all.
 fn no_shorthand(ck: &mut Checker, raw: &RawScenario) {
     let given = serde_json::to_value(&raw.serve).unwrap_or_default();
     let keys = given.as_object().into_iter().flat_map(|o| o.keys());
     for key in keys.filter(|k| !matches!(k.as_str(), "applications" | "proxy_location")) {
+        if key == "autoscaling" {
+            let msg = "`serve.autoscaling` scales the deployment of a single application (the shorthand); \
+                       autoscaling several applications is not modelled yet";
+            ck.err(JsonPath::root().key("serve").key(key), msg.to_string());
+            continue;
+        }
         ck.err(
             JsonPath::root().key("serve").key(key),
             format!(
@@ -134,6 +194,7 @@ fn deployment(ck: &mut Checker, p: &JsonPath, app: &RawApplication) -> Deploymen
         health_check_timeout: option!(secs, HEALTH_CHECK_TIMEOUT_S, health_check_timeout_s),
         graceful_shutdown_timeout: option!(secs, GRACEFUL_SHUTDOWN_TIMEOUT_S, graceful_shutdown_timeout_s),
         max_constructor_retry_count: option!(int, MAX_CONSTRUCTOR_RETRY_COUNT, max_constructor_retry_count),
+        autoscaling: None,
     }
 }
 

@@ -356,7 +356,7 @@ impl World {
         if !self.controller_running() || !self.gcs_up() {
             return;
         }
-        let target = self.scenario.serve.first().num_replicas as usize;
+        let target = self.target_replicas() as usize;
         let active = self.serve.index.replicas_active();
         if !self.serve.controller.deploy_failed && active < target {
             let mut pool = self.placement_pool();
@@ -513,7 +513,7 @@ impl World {
     /// failure counter.
     pub(crate) fn on_replica_running(&mut self) {
         self.serve.controller.ever_started = true;
-        if self.serve.index.replicas_running() >= self.scenario.serve.first().num_replicas {
+        if self.serve.index.replicas_running() >= self.target_replicas() {
             self.serve.controller.failure_count = 0;
         }
     }

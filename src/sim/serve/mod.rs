@@ -1,5 +1,6 @@
 //! Ray Serve: the controller, proxies (with their routers) and replicas.
 
+pub mod autoscaler;
 pub mod controller;
 pub mod index;
 pub mod placement;
@@ -32,4 +33,6 @@ pub struct Serve {
     pub broadcast_pending: bool,
     /// A control-loop iteration is scheduled.
     pub tick_pending: bool,
+    /// Serve autoscaling, when the deployment has it.
+    pub autoscaler: Option<autoscaler::Autoscaler>,
 }

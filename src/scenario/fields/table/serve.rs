@@ -89,6 +89,64 @@ fields! {
         .default(Text("EveryNode"))
         .means("`EveryNode` (the head and every node with a replica) or `HeadOnly`")
         .source(Ray("`EveryNode`"));
+    AUTOSCALING_MIN_REPLICAS = Field::new(
+        "serve.autoscaling.min_replicas",
+        Kind::Int { lo: 1, hi: d::MAX_REPLICAS },
+        Slot::Other,
+    )
+    .default(Int(1))
+    .means("lower bound of the target replica count (0, scale to zero, is not modelled)")
+    .source(Ray("`AutoscalingConfig.min_replicas` = 1 (`serve/config.py`)"));
+    AUTOSCALING_MAX_REPLICAS = Field::new(
+        "serve.autoscaling.max_replicas",
+        Kind::Int { lo: 1, hi: d::MAX_REPLICAS },
+        Slot::Other,
+    )
+    .default(Int(1))
+    .means("upper bound of the target replica count, at least `min_replicas`")
+    .source(Ray("`AutoscalingConfig.max_replicas` = 1 (`serve/config.py`)"));
+    AUTOSCALING_INITIAL_REPLICAS = Field::new(
+        "serve.autoscaling.initial_replicas",
+        Kind::Int { lo: 1, hi: d::MAX_REPLICAS },
+        Slot::Other,
+    )
+    .default(Derived("`min_replicas`"))
+    .means("replicas at the start of the run, from `min_replicas` to `max_replicas`; `serve.num_replicas` is this")
+    .source(Ray("`AutoscalingConfig.initial_replicas` = None: the deployment starts at `min_replicas`"));
+    AUTOSCALING_TARGET_ONGOING_REQUESTS =
+        Field::new("serve.autoscaling.target_ongoing_requests", Kind::Positive, Slot::Other)
+            .default(Num(2.0))
+            .means("ongoing requests per replica (running and queued, averaged over the look-back) the policy aims at")
+            .source(Ray("`DEFAULT_TARGET_ONGOING_REQUESTS` = 2 (`serve/_private/constants.py`, since 2.32)"));
+    AUTOSCALING_METRICS_INTERVAL_S =
+        Field::new("serve.autoscaling.metrics_interval_s", Kind::POSITIVE_SECS, Slot::Other)
+            .default(s(10))
+            .means("how often the routers push their ongoing-request samples (taken every 0.5 s) to the controller")
+            .source(Ray(
+                "`DEFAULT_METRICS_INTERVAL_S` = 10 (`serve/config.py`); the same 10 s as \
+                 `RAY_SERVE_HANDLE_AUTOSCALING_METRIC_PUSH_INTERVAL_S`",
+            ));
+    AUTOSCALING_LOOK_BACK_PERIOD_S =
+        Field::new("serve.autoscaling.look_back_period_s", Kind::POSITIVE_SECS, Slot::Other)
+            .default(s(30))
+            .means("the window the ongoing-request samples are averaged over")
+            .source(Ray("`AutoscalingConfig.look_back_period_s` = 30 (`serve/config.py`)"));
+    AUTOSCALING_UPSCALE_DELAY_S = Field::new("serve.autoscaling.upscale_delay_s", Kind::SECS, Slot::Other)
+        .default(s(30))
+        .means("how long the policy must keep asking for more replicas before the target rises")
+        .source(Ray("`AutoscalingConfig.upscale_delay_s` = 30 (`serve/config.py`)"));
+    AUTOSCALING_DOWNSCALE_DELAY_S = Field::new("serve.autoscaling.downscale_delay_s", Kind::SECS, Slot::Other)
+        .default(s(600))
+        .means("how long the policy must keep asking for fewer replicas before the target falls")
+        .source(Ray("`AutoscalingConfig.downscale_delay_s` = 600 (`serve/config.py`)"));
+    AUTOSCALING_UPSCALING_FACTOR = Field::new("serve.autoscaling.upscaling_factor", Kind::Positive, Slot::Other)
+        .default(Num(1.0))
+        .means("gain on each upscaling step: the target moves this fraction of the way to the desired count")
+        .source(Ray("`upscaling_factor` = None: `smoothing_factor` = 1 (`serve/config.py`)"));
+    AUTOSCALING_DOWNSCALING_FACTOR = Field::new("serve.autoscaling.downscaling_factor", Kind::Positive, Slot::Other)
+        .default(Num(1.0))
+        .means("gain on each downscaling step (at least one replica less when it would round to none)")
+        .source(Ray("`downscaling_factor` = None: `smoothing_factor` = 1 (`serve/config.py`)"));
     APPLICATIONS = Field::new("serve.applications", Kind::Objects, Slot::Other)
         .default(Absent("one application, whose deployment the fields above describe"))
         .means("the Serve applications, each with one deployment (its ingress), at most 100; with this list the deployment fields above must be absent (each application gives its own)");
