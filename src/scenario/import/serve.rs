@@ -188,11 +188,7 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
             r.set(&format!("{prefix}.{field}"), node.to_json(), node, &path.key(key));
         }
     }
-    if prefix == "serve" {
-        autoscaling(r, d, path, spelling);
-    } else {
-        replicas_from_autoscaling(r, d, path, spelling, prefix);
-    }
+    autoscaling(r, d, path, spelling, prefix);
     let options_key = spelling.pick("ray_actor_options", "rayActorOptions");
     let options = r.take(d, options_key);
     let cpus_key = spelling.pick("num_cpus", "numCpus");
@@ -218,45 +214,6 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
     }
 }
 
-/// `num_replicas: auto` or an `autoscaling_config` of one of several applications: the model
-/// autoscales the shorthand's deployment only, so this one keeps the replicas it starts with.
-fn replicas_from_autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
-    let replicas_key = spelling.pick("num_replicas", "numReplicas");
-    let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
-    let fixed = d.get(replicas_key).filter(|n| n.as_str() != Some("auto"));
-    let auto = d.get(replicas_key).filter(|n| n.as_str() == Some("auto"));
-    let Some((node, p)) =
-        r.take(d, auto_key).map(|n| (n, path.key(auto_key))).or_else(|| auto.map(|n| (n, path.key(replicas_key))))
-    else {
-        if fixed.is_none() {
-            let msg = "no num_replicas (the code may set it): the scenario's default, 6 (the guide's), applies";
-            r.notice(Level::Warning, d, path, msg);
-        }
-        return;
-    };
-    r.use_node(node);
-    if fixed.is_some() {
-        r.notice(
-            Level::Warning,
-            node,
-            &p,
-            "autoscaling several applications is not modelled: the deployment keeps num_replicas",
-        );
-        return;
-    }
-    // Serve starts initial_replicas, else min_replicas (1 with `auto`); the model needs one.
-    let start = ["initial_replicas", "initialReplicas", "min_replicas", "minReplicas"]
-        .iter()
-        .find_map(|k| node.get(k).and_then(|n| n.to_json().as_u64()))
-        .unwrap_or(1)
-        .max(1);
-    r.set(&format!("{prefix}.num_replicas"), json!(start), node, &p);
-    let msg = format!(
-        "autoscaling several applications is not modelled: the deployment keeps the {start} replicas it starts with"
-    );
-    r.notice(Level::Warning, node, &p, msg);
-}
-
 /// An `autoscaling_config` option read into `serve.autoscaling`: its field, its name in
 /// `serveConfigV2`, its name in the old `serveConfig`. Older names come after the current ones.
 const AUTOSCALING: &[(&str, &str, &str)] = &[
@@ -280,7 +237,9 @@ const AUTOSCALING: &[(&str, &str, &str)] = &[
 /// `num_replicas: auto` or an `autoscaling_config` becomes `serve.autoscaling`. `auto` is Ray's
 /// `AutoscalingConfig.default()` (1 to 100 replicas, 2 ongoing requests per replica) under the
 /// given config; a fixed `num_replicas` beside an `autoscaling_config` is an error, as in Ray.
-fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling) {
+/// The model autoscales the shorthand's deployment only: a deployment of one of several
+/// applications (`prefix` not `serve`) keeps the replicas it starts with, and a warning says so.
+fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     let replicas_key = spelling.pick("num_replicas", "numReplicas");
     let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
     let fixed = d.get(replicas_key).filter(|n| n.as_str() != Some("auto"));
@@ -292,6 +251,11 @@ fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling
             r.notice(Level::Warning, d, path, msg);
         }
         (None, Some(_), _) => {}
+        (Some(config), Some(_), _) if prefix != "serve" => {
+            r.use_node(config);
+            let msg = "autoscaling several applications is not modelled: the deployment keeps num_replicas";
+            r.notice(Level::Warning, config, &path.key(auto_key), msg);
+        }
         (Some(config), Some(_), _) => r.error(
             config,
             &path.key(auto_key),
@@ -302,6 +266,22 @@ fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling
                 Some(c) => (c, path.key(auto_key)),
                 None => (auto.expect("one of the two"), path.key(replicas_key)),
             };
+            if prefix != "serve" {
+                r.use_node(node);
+                // Serve starts initial_replicas, else min_replicas (1 with `auto`); the model needs one.
+                let start = ["initial_replicas", "initialReplicas", "min_replicas", "minReplicas"]
+                    .iter()
+                    .find_map(|k| node.get(k).and_then(|n| n.to_json().as_u64()))
+                    .unwrap_or(1)
+                    .max(1);
+                r.set(&format!("{prefix}.num_replicas"), json!(start), node, &p);
+                let msg = format!(
+                    "autoscaling several applications is not modelled: the deployment keeps the {start} replicas it \
+                     starts with"
+                );
+                r.notice(Level::Warning, node, &p, msg);
+                return;
+            }
             if auto.is_some() {
                 r.set("serve.autoscaling.min_replicas", json!(1), node, &p);
                 r.set("serve.autoscaling.max_replicas", json!(100), node, &p);
