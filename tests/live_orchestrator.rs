@@ -244,3 +244,31 @@ fn a_head_crash_with_gcs_ft_takes_no_worker_out_of_the_service() {
     }
     assert!(r.events_log.contains("endpoint head-2: added (readiness passed)"), "{}", r.events_log);
 }
+
+/// `SleepyPid#k` names the k-th replica that appeared, for the whole run, in live mode as in the
+/// simulator: once #3 has died and been replaced, a second fault aimed at #3 hits nothing (it
+/// used to hit whichever replica was then third), and #4 is still the fourth original replica.
+#[test]
+fn a_replica_name_keeps_its_replica_after_a_replacement_as_in_the_simulator() {
+    let sc = scenario(
+        r#"{"faults": [{"kind": "replica_crash", "at_s": 10, "target": "SleepyPid#3"},
+                       {"kind": "replica_crash", "at_s": 30, "target": "SleepyPid#3"},
+                       {"kind": "replica_crash", "at_s": 40, "target": "SleepyPid#4"}]}"#,
+    );
+    let r = run(&sc, FakeCluster::new());
+    let killed: Vec<&str> = r
+        .actions
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::KillReplica { replica_id } => Some(replica_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    // The fake names replicas replica-1.. and places them round-robin over head, small-group-1,
+    // small-group-2; live names them by (pod, id): #1 replica-1, #2 replica-4, #3 replica-2,
+    // #4 replica-5.
+    assert_eq!(killed, ["replica-2", "replica-5"], "{}", r.events_log);
+    assert_eq!(r.events_log.matches("no live replica to hit").count(), 1, "{}", r.events_log);
+    let sim = ftsim::sim::run(&sc).expect("the simulation runs");
+    assert_eq!(sim.events_log.matches("no live replica to kill").count(), 1, "{}", sim.events_log);
+}

@@ -167,23 +167,28 @@ impl ReplicaView {
 }
 
 impl Snapshot {
-    /// The running replicas sorted by (pod, replica id): the order in which live mode maps the
-    /// simulator's names `<deployment>#k` onto real replicas.
+    /// The running replicas sorted by (pod, replica id).
     pub fn running_replicas(&self) -> Vec<&ReplicaView> {
-        self.replicas_in_naming_order(ReplicaView::running)
+        self.replicas_sorted(ReplicaView::running)
     }
 
-    /// The replicas a fault can target, in the same order: the running ones, or while the
+    /// Every replica sorted by (pod, replica id): the order in which live mode names the replicas
+    /// new in a snapshot `<deployment>#k` ([`crate::policy::targets::ReplicaLedger`]).
+    pub fn replicas_in_naming_order(&self) -> Vec<&ReplicaView> {
+        self.replicas_sorted(|_| true)
+    }
+
+    /// The replicas a fault can target, sorted by (pod, replica id): the running ones, or while the
     /// controller does not answer (its states unknown), those whose actor is alive.
     pub fn targetable_replicas(&self) -> Vec<&ReplicaView> {
         if self.controller.answering == Some(true) {
             return self.running_replicas();
         }
-        self.replicas_in_naming_order(|r| r.state.is_none() && r.actor_state.as_deref() == Some("ALIVE"))
+        self.replicas_sorted(|r| r.state.is_none() && r.actor_state.as_deref() == Some("ALIVE"))
     }
 
     /// The replicas that pass `keep`, sorted by (pod, replica id).
-    fn replicas_in_naming_order(&self, keep: impl Fn(&ReplicaView) -> bool) -> Vec<&ReplicaView> {
+    fn replicas_sorted(&self, keep: impl Fn(&ReplicaView) -> bool) -> Vec<&ReplicaView> {
         let mut v: Vec<&ReplicaView> = self.replicas.iter().filter(|r| keep(r)).collect();
         v.sort_by(|a, b| (a.pod.as_deref(), &a.replica_id).cmp(&(b.pod.as_deref(), &b.replica_id)));
         v

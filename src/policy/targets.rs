@@ -47,6 +47,47 @@ pub fn pick_or_oldest<T: Clone>(rng: &mut RngStream, candidates: &[T], oldest: b
     if oldest { candidates.first().cloned() } else { pick(rng, candidates) }
 }
 
+/// The replicas' names `<deployment>#k`, given in the order the replicas appeared: `#k` names
+/// the k-th replica ever started, for the whole run, whatever happened to it since. The simulator
+/// names each replica at its creation; live mode, which learns of replicas from its snapshots,
+/// records those new in each snapshot (in the snapshot's order, by pod then id). Either way a
+/// name keeps its replica after replacements: a fault aimed at `SleepyPid#2` after that replica
+/// died hits nothing, as in the simulator, and not whichever replica is now second.
+#[derive(Clone, Debug)]
+pub struct ReplicaLedger<T> {
+    seen: Vec<T>,
+}
+
+impl<T> Default for ReplicaLedger<T> {
+    fn default() -> Self {
+        ReplicaLedger { seen: Vec::new() }
+    }
+}
+
+impl<T: PartialEq> ReplicaLedger<T> {
+    /// Records the replicas of `present` not seen before, in the order given.
+    pub fn record(&mut self, present: impl IntoIterator<Item = T>) {
+        for r in present {
+            if !self.seen.contains(&r) {
+                self.seen.push(r);
+            }
+        }
+    }
+
+    /// The replica named `name` (`<deployment>#k`, k from 1), if that many have appeared.
+    pub fn by_name(&self, name: &str) -> Option<&T> {
+        let k: usize = name.rsplit_once('#')?.1.parse().ok()?;
+        self.seen.get(k.checked_sub(1)?)
+    }
+
+    /// `candidates` in the order their replicas appeared (those never recorded last, in the
+    /// order given): the creation order target resolution draws from.
+    pub fn in_creation_order<'a, U>(&self, mut candidates: Vec<&'a U>, id: impl Fn(&U) -> &T) -> Vec<&'a U> {
+        candidates.sort_by_key(|c| self.seen.iter().position(|r| r == id(c)).unwrap_or(usize::MAX));
+        candidates
+    }
+}
+
 /// Each fault's random stream (named by [`crate::scenario::Fault::stream`]), created at its first
 /// use: a run with many generated faults holds only the streams it draws from.
 #[derive(Clone, Debug)]
@@ -113,5 +154,23 @@ mod tests {
         assert_eq!(pick::<u32>(&mut a, &[]), None);
         let got = pick(&mut a, &[10, 20, 30]).unwrap();
         assert_eq!(got, [10, 20, 30][b.below(3)]);
+    }
+
+    #[test]
+    fn a_replicas_name_stays_with_it_after_others_appear_and_it_dies() {
+        let mut ledger = ReplicaLedger::default();
+        ledger.record(["b", "a"]);
+        ledger.record(["a", "c", "b"]);
+        assert_eq!(ledger.by_name("SleepyPid#1"), Some(&"b"));
+        assert_eq!(ledger.by_name("SleepyPid#3"), Some(&"c"));
+        // "b" died and "d" replaced it: #1 is still "b", the replacement is #4.
+        ledger.record(["a", "c", "d"]);
+        assert_eq!(ledger.by_name("SleepyPid#1"), Some(&"b"));
+        assert_eq!(ledger.by_name("SleepyPid#4"), Some(&"d"));
+        assert_eq!(ledger.by_name("SleepyPid#5"), None);
+        assert_eq!(ledger.by_name("SleepyPid#0"), None);
+        assert_eq!(ledger.by_name("SleepyPid"), None);
+        let (c, a, d, x) = ("c", "a", "d", "x");
+        assert_eq!(ledger.in_creation_order(vec![&x, &d, &c, &a], |r| r), [&a, &c, &d, &x]);
     }
 }

@@ -10,7 +10,7 @@ use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::metrics::observations::FaultRecord;
 use crate::names;
-use crate::policy::targets::{self, FaultStreams, NodeView, PodView};
+use crate::policy::targets::{self, FaultStreams, NodeView, PodView, ReplicaLedger};
 use crate::policy::{kuberay, redis};
 use crate::scenario::{ConstructorFailures, Fault, FaultKind};
 
@@ -22,12 +22,19 @@ pub(super) struct Injection {
     rng: FaultStreams,
     /// (fault, pid) of the replicas whose health checks a fault made fail.
     health_pids: Vec<(usize, u32)>,
+    /// Every replica id seen, in the order they appeared: what `<deployment>#k` names.
+    pub(super) replicas: ReplicaLedger<String>,
 }
 
 impl Injection {
     /// The run's `faults`, each with its random stream under `seed`.
     pub(super) fn new(seed: u64, faults: Vec<Fault>) -> Self {
-        Injection { rng: FaultStreams::new(seed, &faults), faults, health_pids: Vec::new() }
+        Injection {
+            rng: FaultStreams::new(seed, &faults),
+            faults,
+            health_pids: Vec::new(),
+            replicas: ReplicaLedger::default(),
+        }
     }
 }
 
@@ -56,22 +63,23 @@ impl Orchestrator<'_> {
         }
     }
 
-    /// Resolves `<deployment>#k` to the k-th running replica (by pod, then id); `None` picks one
-    /// with the fault's random stream.
+    /// Resolves `<deployment>#k` to the k-th replica that appeared in the run, if it can be hit
+    /// now (running); `None` draws one of the running replicas in the order they appeared with
+    /// the fault's random stream, as the simulator draws among its replicas in creation order.
     fn pick_replica(&mut self, i: usize, target: &Option<String>) -> Result<Option<(String, Option<u32>)>, LiveError> {
         let snap = self.observe()?;
-        let running: Vec<(String, Option<u32>)> =
-            snap.targetable_replicas().into_iter().map(|r| (r.replica_id.clone(), r.pid)).collect();
-        if running.is_empty() {
-            return Ok(None);
-        }
-        let k = match target {
-            Some(t) => {
-                t.rsplit('#').next().and_then(|n| n.parse::<usize>().ok()).map(|n| (n.max(1) - 1) % running.len())
+        let running = self.inj.replicas.in_creation_order(snap.targetable_replicas(), |r| &r.replica_id);
+        let picked = match target {
+            Some(name) => {
+                let id = self.inj.replicas.by_name(name);
+                running.into_iter().find(|r| Some(&r.replica_id) == id)
             }
-            None => Some(self.inj.rng.get(i).below(running.len())),
+            None => targets::pick(self.inj.rng.get(i), &running),
         };
-        Ok(k.map(|k| running[k].clone()))
+        if picked.is_none() {
+            self.note(Component::Fault, &format!("#{i}"), format_args!("no live replica to hit"));
+        }
+        Ok(picked.map(|r| (r.replica_id.clone(), r.pid)))
     }
 
     /// The pod fault `i` hits: `target`, or a running pod (a worker when `workers_only`) in
