@@ -22,12 +22,14 @@ pub(super) struct Injection {
     rng: FaultStreams,
     /// (fault, pid) of the replicas whose health checks a fault made fail.
     health_pids: Vec<(usize, u32)>,
+    /// (fault, pod) of the pods a fault has cut off, until it heals.
+    partitioned: Vec<(usize, String)>,
 }
 
 impl Injection {
     /// The run's `faults`, each with its random stream under `seed`.
     pub(super) fn new(seed: u64, faults: Vec<Fault>) -> Self {
-        Injection { rng: FaultStreams::new(seed, &faults), faults, health_pids: Vec::new() }
+        Injection { rng: FaultStreams::new(seed, &faults), faults, health_pids: Vec::new(), partitioned: Vec::new() }
     }
 }
 
@@ -214,7 +216,26 @@ impl Orchestrator<'_> {
                 self.record_fault(i, Some("gcs".into()), Some(Detector::GcsDown));
                 self.act(Action::KillGcs)?;
             }
-            FaultKind::NetworkPartition { .. } => return Err(crate::live::partition_unsupported(i)),
+            FaultKind::NetworkPartition { target, duration } => {
+                let Some(pod) = self.resolve_pod(i, target, true, false) else {
+                    return self.no_target(i);
+                };
+                if !self.ops.pods.get(&pod).is_some_and(|p| !p.gone && !p.expect_exit) {
+                    self.record_fault(i, Some(pod), None);
+                    self.note(Component::Fault, &format!("#{i}"), format_args!("no running Ray pod to cut off"));
+                    return Ok(());
+                }
+                // Detected when the GCS marks its node dead or the controller gives up on its
+                // proxy, as in the simulator (a cut that heals first may go undetected).
+                let proxied = if self.obs.proxy_serves(&pod) { vec![pod.clone()] } else { Vec::new() };
+                let detector = Detector::NodeLost { pods: vec![pod.clone()], proxied };
+                self.record_fault(i, Some(pod.clone()), Some(detector));
+                self.act(Action::PartitionPod { pod: pod.clone(), on: true })?;
+                self.inj.partitioned.push((i, pod));
+                if let Some(d) = duration {
+                    self.schedule(Duration::from(d), Task::FaultEnd(i));
+                }
+            }
             FaultKind::ContainerCrash { target, reason } => {
                 let Some(pod) = self.resolve_pod(i, target, false, false) else {
                     return self.no_target(i);
@@ -324,6 +345,12 @@ impl Orchestrator<'_> {
                 }
             }
             FaultKind::ConstructorFailure { .. } => self.act(Action::FailConstructorsProbability(0.0))?,
+            FaultKind::NetworkPartition { .. } => {
+                if let Some(k) = self.inj.partitioned.iter().position(|(f, _)| *f == i) {
+                    let (_, pod) = self.inj.partitioned.remove(k);
+                    self.act(Action::PartitionPod { pod, on: false })?;
+                }
+            }
             _ => {}
         }
         Ok(())
