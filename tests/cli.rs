@@ -308,9 +308,17 @@ fn live_mode_refuses_gpus_with_exit_2() {
 }
 
 #[test]
-fn live_mode_refuses_a_network_partition_with_exit_2() {
-    // No packet filter here, and a stopped raylet would not be a partition (docs/live-mode.md).
-    live_refuses("worker-node-partition", &["faults[0]: a network_partition cannot run live", "not a partition"]);
+fn live_mode_plans_a_network_partition_on_pod_networks_but_not_in_the_hosts_network() {
+    // The pods' networks (a bridge, veth pairs) are made only inside live mode's own namespace.
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "worker-node-partition", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("pod small-group-2 cut off from the other pods"), "{}", text(&out.stdout));
+    let out = ftsim(dir.path(), &["live", "worker-node-partition", "--dry-run", "--shared-network"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("faults[0]: a network_partition needs each pod in a network of its own"), "{stderr}");
+    assert!(stderr.contains("drop --shared-network"), "{stderr}");
 }
 
 #[test]

@@ -369,6 +369,47 @@ fn an_oom_killed_worker_container_restarts_in_place() {
     });
 }
 
+/// A worker pod cut off from the head and the other pods (each pod in a network namespace of its
+/// own, the cut a black hole between them; the load balancer still reaches it) for longer than
+/// the GCS's verdict, here shortened to 2 + 2 x 2 + 3 x 2 = 10 s (`timings.gcs_health_check_*`,
+/// passed to the head's `gcs_server`; constructors of 2 s): the GCS marks its node dead, Serve starts its replicas on
+/// the other nodes, the other entry points lose nothing, and the bridge, veths and pod networks
+/// leave nothing on the host.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn a_partitioned_worker_is_marked_dead_and_its_replicas_move_while_the_other_entry_points_serve() {
+    let edit = |b: common::Build| {
+        b.set("duration_s", json!(32))
+            .set("serve.constructor_s", json!(2))
+            .set("faults.0.at_s", json!(3))
+            .set("faults.0.duration_s", json!(22))
+            .set("timings.gcs_health_check_period_s", json!(2))
+            .set("timings.gcs_health_check_timeout_s", json!(2))
+            .set("timings.gcs_health_check_failure_threshold", json!(3))
+    };
+    live_checked("worker-node-partition", 24000, edit, |r| {
+        let (injected, detected) = (fault(r, 0, "injected_at_s"), fault(r, 0, "detected_at_s"));
+        let after = detected.zip(injected).map(|(d, i)| d - i);
+        ensure!(after.is_some_and(|d| (8.0..=25.0).contains(&d)), "node marked dead after {after:?} s, not 10");
+        ensure!(r.events.contains("pod small-group-2: process running -> running, node ALIVE -> DEAD"), "not dead");
+        let at = |l: &str| l.split_whitespace().next().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+        let moved = (r.events.lines())
+            .filter(|l| l.contains("STARTING -> RUNNING on ") && !l.contains("small-group-2"))
+            .filter(|l| detected.is_some_and(|d| at(l) >= d));
+        ensure!(moved.count() >= 2, "the cut-off node's replicas were not started elsewhere");
+        let entries = r.report["entry_points"].as_array().cloned().unwrap_or_default();
+        let failed = |name: &str| entries.iter().find(|e| e["name"] == name).and_then(|e| e["failures"].as_u64());
+        ensure!(
+            failed("head") == Some(0) && failed("small-group-1") == Some(0),
+            "other entry points failed: {entries:?}"
+        );
+        Ok(())
+    });
+    let links = Command::new("ip").args(["-br", "link"]).output().expect("ip link");
+    let links = String::from_utf8_lossy(&links.stdout);
+    assert!(!links.contains("ftsim0") && !links.contains("ftv"), "pod network links left on the host: {links}");
+}
+
 /// The last time-series bucket's value of column `name`.
 fn last_level(r: &LiveRun, name: &str) -> Option<u64> {
     let mut lines = r.timeseries.lines();

@@ -67,6 +67,7 @@ impl Cluster {
             redis_password: None,
             namespace: "ftsim".into(),
             keep_logs: None,
+            pod_netns: None,
         };
         helper.request(&init, Duration::from_secs(30)).unwrap();
         // The binary (about 120 MB in a debug build) goes through each node's object store.

@@ -8,13 +8,18 @@ ping {}
     -> {"pid", "protocol_version": 1, "ray_version": str|null, "initialised": bool}
 
 init {"run_dir": str, "base_port": int, "redis_password": str|null,
-      "namespace": str, "keep_logs": bool = false}
+      "namespace": str, "keep_logs": bool = false, "pod_netns": bool = false}
     Must come first (only ping/shutdown work before it). Creates run_dir (and
     wipes the helper's own subdirectories ray/, redis/, flags/ from an earlier run
     in it, so an old Redis file cannot resurrect an old cluster). "namespace" is
     the GCS-FT storage namespace (RAY_external_storage_namespace) and the driver's
     Ray namespace. base_port: see the port layout below; the whole range must lie
     in 1024..32767 (below Linux's ephemeral range) and avoid Ray's defaults.
+    pod_netns (runs with partition_pod; the helper must run in a private network
+    namespace, as root): each pod gets a network namespace of its own, node IP
+    10.77.0.(2 + slot) on a veth pair to the bridge ftsim0 (10.77.0.1) made here
+    (netns.py); proxies bind 0.0.0.0 of their pod's network, Redis also binds
+    10.77.0.1, and the driver joins the head pod's network.
     -> {"run_dir", "ray_temp_root", "base_port", "port_span", "redis_port",
         "gcs_address", "head_ip", "max_pods", "layout": {...}}
 
@@ -88,6 +93,13 @@ kill_gcs {}
     the head's other processes and exits 1 (observe then shows the head
     "exited").
     -> {"pod": "head", "pid", "elapsed_s"}
+partition_pod {"name": str, "on": bool}
+    Cuts the pod off from every other running pod (on) or heals the cut (off):
+    in each pair's pod networks, the other's address is black-holed (netns.py),
+    so the traffic between them hangs as behind a dropping firewall, while the
+    helper, Redis and the load generator still reach every pod. Needs init with
+    pod_netns. Pods started later are not cut off from it.
+    -> {"pod", "peers": [str], "elapsed_s"}
 terminate_pod {"name": str}
     SIGTERM to the pod's `ray start --block` only, as the kubelet does on pod
     deletion: Ray 2.60 drains the node (RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S)
@@ -226,6 +238,7 @@ class InitArgs:
     redis_password: str | None
     namespace: str
     keep_logs: bool = False
+    pod_netns: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,6 +344,14 @@ class KillProxyArgs:
 
 
 @dataclasses.dataclass(frozen=True)
+class PartitionPodArgs:
+    """partition_pod: the pod cut off from the others (or healed)."""
+
+    name: str
+    on: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class FailHealthArgs:
     """fail_health: one replica's health check fails (or passes again)."""
 
@@ -371,6 +392,7 @@ REQUESTS: dict[str, type] = {
     "kill_pod": PodArgs,
     "freeze_pod": PodArgs,
     "terminate_pod": PodArgs,
+    "partition_pod": PartitionPodArgs,
     "kill_gcs": KillGcsArgs,
     "undeploy": UndeployArgs,
     "deploy": DeployArgs,

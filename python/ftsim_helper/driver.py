@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from .layout import HEAD_IP
+from .layout import HEAD_NAME
 from .logs import log
 from .procs import Child, helper_argv, spawn
 from .protocol import CommandError, DriverState, DriverStateName, ProcessRef
@@ -49,8 +49,10 @@ class Driver:
         h = self.run
         self.kill()
         cfg = {
-            "gcs_address": f"{HEAD_IP}:{h.lay.gcs}",
-            "node_ip": HEAD_IP,
+            "gcs_address": f"{h.lay.head_ip}:{h.lay.gcs}",
+            "node_ip": h.lay.head_ip,
+            # With pod networks the driver joins the head pod's, as on the head node.
+            "netns_pid": h.pods[HEAD_NAME].proc.pid if h.lay.pod_netns else None,
             "namespace": h.namespace,
             "run_dir": h.run_dir,
         }

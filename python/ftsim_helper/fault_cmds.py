@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from . import protocol as proto
-from .layout import HEAD_IP
 from .procs import kill_pid, tcp_open
 from .protocol import CommandError
 from .serve_view import CONTROLLER_NAME, RayView
@@ -70,7 +69,7 @@ class FaultCommands(CommandArea):
     """kill_replica, kill_controller, kill_proxy, fail_health and fail_constructors."""
 
     def _snapshot_for_kill(self) -> RayView:
-        if not tcp_open(HEAD_IP, self.run.lay.gcs):
+        if not tcp_open(self.run.lay.head_ip, self.run.lay.gcs):
             raise CommandError("GCS is not reachable: cannot look up actors")
         return self.run.snapshot(1.0, 8)
 

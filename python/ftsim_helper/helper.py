@@ -6,6 +6,7 @@ command's typed arguments:
     redis_cmds   start_redis, stop_redis, restart_redis
     pod_cmds     start_head, start_worker, kill_pod, freeze_pod, terminate_pod, kill_gcs
     serve_cmds   deploy, undeploy, wait_ready
+    partition_cmds partition_pod
     fault_cmds   kill_replica, kill_controller, kill_proxy, fail_health, fail_constructors
     observe      observe
     teardown     shutdown (and the teardown at EOF or a signal)
@@ -21,6 +22,7 @@ from . import protocol as proto
 from .fault_cmds import FaultCommands
 from .logs import redact, redact_obj
 from .observe import ObserveCommands
+from .partition_cmds import PartitionCommands
 from .pod_cmds import PodCommands
 from .redis_cmds import RedisCommands
 from .serve_cmds import ServeCommands
@@ -34,6 +36,7 @@ AREAS: tuple[type[CommandArea], ...] = (
     PodCommands,
     ServeCommands,
     FaultCommands,
+    PartitionCommands,
     ObserveCommands,
 )
 """The command areas, each constructed on the run's state."""

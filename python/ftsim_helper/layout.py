@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from . import netns
 from .protocol import LayoutInfo
 
 HEAD_IP = "127.0.0.2"
@@ -68,12 +69,14 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
 class Layout:
-    """The ports of a run from its base port."""
+    """The ports of a run from its base port, and its addresses: loopback ones, or with
+    `pod_netns` (a run that partitions pods) each pod's own network (netns.py)."""
 
-    def __init__(self, base: int):
+    def __init__(self, base: int, pod_netns: bool = False):
         self.base = base
         self.redis = base
         self.gcs = base + 1
+        self.pod_netns = pod_netns
 
     def slot_base(self, slot: int) -> int:
         return self.base + PORT_BLOCK * (slot + 1)
@@ -82,9 +85,35 @@ class Layout:
         b = self.slot_base(slot)
         return {k: b + off for k, off in SLOT_OFFSETS.items()}
 
-    @staticmethod
-    def slot_ip(slot: int) -> str:
-        return f"127.0.0.{2 + slot}"
+    def slot_ip(self, slot: int) -> str:
+        """The node IP of a pod on `slot`."""
+        return f"{self.ip_prefix}{2 + slot}"
+
+    @property
+    def ip_prefix(self) -> str:
+        """The node IPs' first three bytes, with the dot."""
+        return netns.SUBNET_PREFIX if self.pod_netns else "127.0.0."
+
+    @property
+    def head_ip(self) -> str:
+        """The head's node IP (the GCS's address)."""
+        return self.slot_ip(0)
+
+    @property
+    def proxy_host(self) -> str:
+        """Serve's http_options.host: the head IP (every proxy on its own port of it), or
+        every address of each pod's own network."""
+        return "0.0.0.0" if self.pod_netns else HEAD_IP
+
+    def proxy_url(self, slot: int) -> str:
+        """The URL of the Serve proxy of the pod on `slot`."""
+        host = self.slot_ip(slot) if self.pod_netns else HEAD_IP
+        return f"http://{host}:{self.slot_ports(slot)['serve_http']}/"
+
+    @property
+    def redis_host(self) -> str:
+        """Where Ray finds Redis: loopback, or the bridge in front of the pods' networks."""
+        return netns.BRIDGE_IP if self.pod_netns else "127.0.0.1"
 
     def describe(self) -> LayoutInfo:
         return {
@@ -92,7 +121,7 @@ class Layout:
             "gcs": self.gcs,
             "port_block": PORT_BLOCK,
             "slot_base": f"base_port + {PORT_BLOCK} * (slot + 1)",
-            "slot_ip": "127.0.0.(2 + slot)",
+            "slot_ip": f"{self.ip_prefix}(2 + slot)",
             "slot_offsets": SLOT_OFFSETS,
             "max_slots": MAX_SLOTS,
             "range": [self.base, self.base + PORT_SPAN - 1],

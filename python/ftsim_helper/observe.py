@@ -11,7 +11,6 @@ from typing import Literal
 
 from . import protocol as proto
 from .driver import DriverError
-from .layout import HEAD_IP
 from .pods import Pod
 from .procs import all_procs, reap_children, tcp_open
 from .redis_cmds import redis_answering
@@ -95,7 +94,7 @@ class ObserveCommands(CommandArea):
             "pid": s.redis_proc.pid if running else None,
             "answering": redis_answering(s, 0.25) if running else False,
         }
-        gcs: proto.GcsState = {"port_open": tcp_open(HEAD_IP, s.lay.gcs), "answering": None}
+        gcs: proto.GcsState = {"port_open": tcp_open(s.lay.head_ip, s.lay.gcs), "answering": None}
         view: RayView | None = None
         error: str | None = None
         if not gcs["port_open"]:

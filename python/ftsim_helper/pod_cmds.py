@@ -9,8 +9,9 @@ import signal
 import time
 from typing import Literal
 
+from . import netns
 from . import protocol as proto
-from .layout import HEAD_IP, HEAD_NAME, MAX_SLOTS, NAME_RE
+from .layout import HEAD_NAME, MAX_SLOTS, NAME_RE
 from .logs import log
 from .pod_launch import needed_ports, pod_env, ray_start_argv
 from .pods import Pod
@@ -113,6 +114,8 @@ class PodCommands(CommandArea):
         role: Literal["head", "worker"] = "head" if slot == 0 else "worker"
         pod = Pod(name, role, slot, incarnation, L, temp_dir, log_path, a.gcs_ft)
         env = pod_env(s.base_env(), pod, L, a, s.namespace, s.password)
+        if L.pod_netns:
+            env[netns.POD_NETWORK_ENV] = f"{pod.ip} {os.getpid()}"
         argv = ray_start_argv(pod, L, a)
         if slot == 0:
             # A new head: the driver attached to the old one is stale.
@@ -161,7 +164,7 @@ class PodCommands(CommandArea):
         s.save_state()
         elapsed = time.monotonic() - t0
         log(f"pod {name} started in {elapsed:.1f} s")
-        return pod.started(f"{HEAD_IP}:{L.gcs}", round(elapsed, 3))
+        return pod.started(f"{L.head_ip}:{L.gcs}", round(elapsed, 3))
 
     def _named_pod(self, a: proto.PodArgs) -> Pod:
         """The started pod that `a` names."""

@@ -4,7 +4,7 @@ environment (pure functions of the layout, the pod and the start_* arguments).""
 from __future__ import annotations
 
 from . import protocol as proto
-from .layout import HEAD_IP, Layout
+from .layout import Layout
 from .pods import Pod
 from .procs import helper_argv
 
@@ -61,7 +61,7 @@ def ray_start_argv(pod: Pod, layout: Layout, a: proto.StartHeadArgs) -> list[str
             f"--ray-client-server-port={ports['ray_client_server']}",
         ]
     else:
-        argv += [f"--address={HEAD_IP}:{layout.gcs}"]
+        argv += [f"--address={layout.head_ip}:{layout.gcs}"]
     return argv
 
 
@@ -88,7 +88,7 @@ def pod_env(
     )
     if pod.slot == 0:
         if a.gcs_ft:
-            env["RAY_REDIS_ADDRESS"] = f"127.0.0.1:{layout.redis}"
+            env["RAY_REDIS_ADDRESS"] = f"{layout.redis_host}:{layout.redis}"
             env["RAY_external_storage_namespace"] = namespace
             if password:
                 env["FTSIM_REDIS_PASSWORD"] = password

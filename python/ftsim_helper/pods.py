@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from .layout import HEAD_IP, Layout
+from .layout import Layout
 from .procs import Child
 from .protocol import CommandError, PodStartedReply, ProcessState
 
@@ -28,6 +28,7 @@ class Pod:
         self.name, self.role, self.slot, self.incarnation = name, role, slot, incarnation
         self.ip = layout.slot_ip(slot)
         self.ports = layout.slot_ports(slot)
+        self.url = layout.proxy_url(slot)
         self.temp_dir, self.log_path, self.gcs_ft = temp_dir, log_path, gcs_ft
         self.child: Child | None = None
         self.frozen = False
@@ -40,8 +41,7 @@ class Pod:
 
     def proxy_url(self) -> str:
         """The URL of this pod's Serve proxy."""
-        # All proxies bind Serve's http_options.host (the head IP) on their own port.
-        return f"http://{HEAD_IP}:{self.proxy_port}/"
+        return self.url
 
     @property
     def proc(self) -> Child:

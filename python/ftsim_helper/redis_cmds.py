@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 
+from . import netns
 from . import protocol as proto
 from .logs import log
 from .procs import helper_argv, port_in_use, spawn
@@ -16,12 +17,15 @@ from .redis_client import RedisError, redis_command
 from .state import CommandArea, RunState
 
 
-def redis_conf_lines(port: int, redis_dir: str, logfile: str, password: str | None) -> list[str]:
-    """The lines of redis.conf: loopback only, in the foreground, every write appended and
-    fsynced to redis_dir (no snapshots), with `password` required when given."""
+def redis_conf_lines(
+    port: int, redis_dir: str, logfile: str, password: str | None, also_bind: str | None = None
+) -> list[str]:
+    """The lines of redis.conf: loopback only (and `also_bind`, the pods' bridge when they
+    have networks of their own), in the foreground, every write appended and fsynced to
+    redis_dir (no snapshots), with `password` required when given."""
     lines = [
         f"port {port}",
-        "bind 127.0.0.1",
+        f"bind 127.0.0.1 {also_bind}" if also_bind else "bind 127.0.0.1",
         "protected-mode yes",
         "daemonize no",
         f'dir "{redis_dir}"',
@@ -61,7 +65,11 @@ class RedisCommands(CommandArea):
         rdir = os.path.join(s.run_dir, "redis")
         s.redis_conf = os.path.join(rdir, "redis.conf")
         lines = redis_conf_lines(
-            s.lay.redis, rdir, os.path.join(s.run_dir, "logs", "redis.log"), s.password
+            s.lay.redis,
+            rdir,
+            os.path.join(s.run_dir, "logs", "redis.log"),
+            s.password,
+            netns.BRIDGE_IP if s.lay.pod_netns else None,
         )
         fd = os.open(s.redis_conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

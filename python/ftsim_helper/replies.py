@@ -184,6 +184,12 @@ class KillProxyReply(TypedDict):
     elapsed_s: float
 
 
+class PartitionPodReply(TypedDict):
+    pod: str
+    peers: list[str]
+    elapsed_s: float
+
+
 class FailHealthReply(TypedDict):
     pid: int
     on: bool
@@ -293,6 +299,7 @@ REPLIES: dict[str, Any] = {
     "kill_pod": KillPodReply,
     "freeze_pod": FreezePodReply,
     "terminate_pod": TerminatePodReply,
+    "partition_pod": PartitionPodReply,
     "kill_gcs": KillGcsReply,
     "undeploy": UndeployReply,
     "deploy": DeployReply,

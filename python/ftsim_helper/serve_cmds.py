@@ -11,7 +11,7 @@ import urllib.request
 
 from . import protocol as proto
 from .driver import DriverError
-from .layout import HEAD_IP, HEAD_NAME
+from .layout import HEAD_NAME
 from .protocol import CommandError
 from .serve_view import RayView
 from .state import CommandArea
@@ -72,7 +72,7 @@ class ServeCommands(CommandArea):
             {
                 **dataclasses.asdict(a),
                 "flags_dir": os.path.join(s.run_dir, "flags"),
-                "http_host": HEAD_IP,
+                "http_host": s.lay.proxy_host,
                 "http_port": s.pods[HEAD_NAME].proxy_port,
             },
             timeout=60,

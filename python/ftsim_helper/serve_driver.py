@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import Any
 
+from . import netns
 from .procs import set_pdeathsig
 from .serve_view import CONTROLLER_NAME, PROXY_PREFIX, REPLICA_PREFIX
 
@@ -39,6 +40,8 @@ def driver_main() -> int:
     set_pdeathsig()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cfg = json.loads(os.environ.pop("FTSIM_DRIVER_CONFIG"))
+    if cfg.get("netns_pid"):
+        netns.enter(cfg["netns_pid"])
 
     def send(msg: dict[str, Any]) -> None:
         out.write(json.dumps(jsonable(msg), separators=(",", ":")) + "\n")

@@ -8,8 +8,9 @@ import re
 import shutil
 import tempfile
 
+from . import netns
 from . import protocol as proto
-from .layout import HEAD_IP, MAX_SLOTS, PORT_SPAN, Layout, check_base_port
+from .layout import MAX_SLOTS, PORT_SPAN, Layout, check_base_port
 from .logs import add_secret, log
 from .procs import listening_ports
 from .protocol import CommandError
@@ -104,7 +105,12 @@ class SetupCommands(CommandArea):
             os.makedirs(ray_root, exist_ok=True)
             s.ray_temp_root = ray_root
         s.run_dir = run_dir
-        s.layout = Layout(base)
+        s.layout = Layout(base, a.pod_netns)
+        if a.pod_netns:
+            try:
+                netns.make_bridge()
+            except RuntimeError as e:
+                raise CommandError(f"cannot make the pods' bridge: {e}") from None
         s.namespace = a.namespace
         s.password = pw
         s.keep_logs = a.keep_logs
@@ -117,8 +123,8 @@ class SetupCommands(CommandArea):
             "base_port": base,
             "port_span": PORT_SPAN,
             "redis_port": s.lay.redis,
-            "gcs_address": f"{HEAD_IP}:{s.lay.gcs}",
-            "head_ip": HEAD_IP,
+            "gcs_address": f"{s.lay.head_ip}:{s.lay.gcs}",
+            "head_ip": s.lay.head_ip,
             "max_pods": MAX_SLOTS,
             "layout": s.lay.describe(),
         }

@@ -105,6 +105,8 @@ class RunState:
         self.past_pods: list[Pod] = []
         self.next_slot = 1
         self.incarnations: dict[str, int] = {}
+        self.cuts: dict[str, list[tuple[int, str]]] = {}
+        """Per cut-off pod: (pid whose network holds the entry, black-holed address)."""
         self.redis: Child | None = None
         self.redis_conf = ""
         self.driver = Driver(self)

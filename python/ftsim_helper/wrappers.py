@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from . import netns
 from .procs import set_pdeathsig
 
 
@@ -25,6 +26,7 @@ def ray_start_main(argv: list[str]) -> int:
     in-process, and the gcs_server receives it as FLAGS_redis_password (gflags
     --tryfromenv) instead of --redis_password=...; other children never get it."""
     set_pdeathsig()
+    netns.join_from_env(os.environ)
     pw = os.environ.pop("FTSIM_REDIS_PASSWORD", None)
     if pw:
         from ray._private import services

@@ -32,6 +32,7 @@ pub(super) fn live(a: LiveArgs) -> Result<u8, Failure> {
         Failure { lines: vec![format!("live run of {}: {e}", source.label)], code }
     };
     live::check_supported(sc).map_err(fail)?;
+    live::check_network(sc, a.shared_network).map_err(fail)?;
     if a.dry_run {
         print_stdout(&live::plan::render(sc, a.base_port, a.shared_network));
         return Ok(super::EXIT_OK);

@@ -34,6 +34,9 @@ pub enum Action {
     FreezePod { pod: String },
     /// SIGKILL of the head's `gcs_server` alone (`ray start --block` then stops the head).
     KillGcs,
+    /// Cut a pod off from every other pod (`on`: packets between them black-holed; clients
+    /// still reach it), or heal the cut.
+    PartitionPod { pod: String, on: bool },
     /// Start (or restart) a worker pod.
     StartWorker { pod: String },
     /// Start (or restart) the head pod.
@@ -70,6 +73,10 @@ impl std::fmt::Display for Action {
             Action::KillPod { pod } => write!(f, "SIGKILL of pod {pod}'s process tree"),
             Action::FreezePod { pod } => write!(f, "SIGSTOP of pod {pod}'s process tree (its node black-holed)"),
             Action::KillGcs => write!(f, "SIGKILL of the head's gcs_server process"),
+            Action::PartitionPod { pod, on: true } => {
+                write!(f, "pod {pod} cut off from the other pods (packets between them black-holed)")
+            }
+            Action::PartitionPod { pod, on: false } => write!(f, "the cut between pod {pod} and the other pods heals"),
             Action::StartWorker { pod } => write!(f, "ray start of worker pod {pod}"),
             Action::StartHead => write!(f, "ray start --head (GCS, controller)"),
             Action::StopRedis => write!(f, "SIGKILL of redis-server"),

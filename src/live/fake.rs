@@ -251,7 +251,8 @@ impl ClusterAdapter for FakeCluster {
         }
         match action {
             Action::KillReplica { replica_id } => self.replicas.retain(|r| &r.id != replica_id),
-            Action::FailHealth { .. } | Action::FailConstructorsProbability(_) => {}
+            // A cut's effects (the GCS's verdict, the raylet's exit when it heals) are Ray's own.
+            Action::FailHealth { .. } | Action::FailConstructorsProbability(_) | Action::PartitionPod { .. } => {}
             Action::FailConstructorsCount(n) => self.failing_constructors = *n,
             Action::KillController { .. } => self.controller_down = true,
             Action::KillProxy { pod } => {

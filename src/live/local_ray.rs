@@ -28,7 +28,9 @@ pub const HELPER_PACKAGE: &[(&str, &str)] = &[
     ("helper.py", include_str!("../../python/ftsim_helper/helper.py")),
     ("layout.py", include_str!("../../python/ftsim_helper/layout.py")),
     ("logs.py", include_str!("../../python/ftsim_helper/logs.py")),
+    ("netns.py", include_str!("../../python/ftsim_helper/netns.py")),
     ("observe.py", include_str!("../../python/ftsim_helper/observe.py")),
+    ("partition_cmds.py", include_str!("../../python/ftsim_helper/partition_cmds.py")),
     ("pod_cmds.py", include_str!("../../python/ftsim_helper/pod_cmds.py")),
     ("pod_launch.py", include_str!("../../python/ftsim_helper/pod_launch.py")),
     ("pods.py", include_str!("../../python/ftsim_helper/pods.py")),
@@ -76,6 +78,8 @@ pub struct LocalRayConfig {
     pub redis_password: Secret,
     /// Keep Ray's logs under the run directory after teardown.
     pub keep_logs: bool,
+    /// Give each pod a network namespace of its own (a scenario that partitions pods).
+    pub pod_netns: bool,
     /// Set by Ctrl-C: the helper's calls give up at once.
     pub stop: Arc<AtomicBool>,
 }
@@ -114,6 +118,7 @@ impl LocalRay {
             redis_password: Some(cfg.redis_password.expose().to_string()),
             namespace: "ftsim".into(),
             keep_logs: Some(cfg.keep_logs),
+            pod_netns: cfg.pod_netns.then_some(true),
         };
         helper.request(&init, Duration::from_secs(30))?;
         Ok(LocalRay { helper, scenario: None, endpoints: BTreeMap::new() })
@@ -135,7 +140,7 @@ impl LocalRay {
                 num_cpus: Some(cpus),
                 timeout_s: Some(180.0),
                 exit_ok: Some(true),
-                env: Some(serve_env(&sc.timings)),
+                env: Some(serve_env(&sc.timings).into_iter().chain(gcs_health_check_env(&sc.timings)).collect()),
                 ..p::StartHead::default()
             };
             self.helper.request(&args, timeout)?
@@ -264,6 +269,9 @@ impl ClusterAdapter for LocalRay {
             Action::KillPod { pod: name } => Some(h.request(&p::KillPod { name: name.clone() }, t)?.elapsed_s),
             Action::FreezePod { pod: name } => Some(h.request(&p::FreezePod { name: name.clone() }, t)?.elapsed_s),
             Action::KillGcs => Some(h.request(&p::KillGcs {}, t)?.elapsed_s),
+            Action::PartitionPod { pod: name, on } => {
+                Some(h.request(&p::PartitionPod { name: name.clone(), on: *on }, t)?.elapsed_s)
+            }
             Action::StartWorker { pod: name } => Some(self.start_pod(name)?),
             Action::StartHead => Some(self.start_pod("head")?),
             Action::StopRedis => Some(h.request(&p::StopRedis::default(), t)?.elapsed_s),
@@ -309,6 +317,17 @@ fn serve_env(t: &Timings) -> BTreeMap<String, String> {
         ("RAY_SERVE_KV_TIMEOUT_S".to_string(), secs(t.serve_kv_timeout)),
         ("LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND".to_string(), secs(t.long_poll_timeout_min)),
         ("LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_UPPER_BOUND".to_string(), secs(t.long_poll_timeout_max)),
+    ])
+}
+
+/// The GCS's health checks of the raylets as the scenario times them (Ray's defaults unless it
+/// sets `timings.gcs_health_check_*`), for the head, whose `gcs_server` runs them.
+fn gcs_health_check_env(t: &Timings) -> BTreeMap<String, String> {
+    let ms = |d: crate::engine::SimDuration| (d.as_micros() / 1000).to_string();
+    BTreeMap::from([
+        ("RAY_health_check_period_ms".to_string(), ms(t.gcs_health_check_period)),
+        ("RAY_health_check_timeout_ms".to_string(), ms(t.gcs_health_check_timeout)),
+        ("RAY_health_check_failure_threshold".to_string(), t.gcs_health_check_failure_threshold.to_string()),
     ])
 }
 

@@ -118,11 +118,6 @@ pub struct LiveOutput {
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
-    if let Some(i) =
-        sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
-    {
-        return Err(partition_unsupported(i));
-    }
     if sc.serve.first().autoscaling.is_some() {
         return Err(LiveError::Unsupported(
             "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
@@ -151,14 +146,27 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     Ok(())
 }
 
-/// Why fault `i`, a `network_partition`, cannot run live.
-pub(crate) fn partition_unsupported(i: usize) -> LiveError {
-    LiveError::Unsupported(format!(
-        "faults[{i}]: a network_partition cannot run live: this machine has no packet filter (iptables, nft) to \
-         cut a pod off from the other pods while clients still reach it, and stopping its raylet (SIGSTOP) would \
-         be a hung raylet, not a partition (the other proxies would still reach its replicas); simulate it with \
-         ftsim run"
-    ))
+/// Whether `sc` runs each pod in a network namespace of its own: only a scenario that cuts
+/// pods off (`network_partition`) does; every other keeps the one loopback network.
+pub fn pod_networks(sc: &Scenario) -> bool {
+    first_partition(sc).is_some()
+}
+
+/// The index of the scenario's first `network_partition` fault.
+fn first_partition(sc: &Scenario) -> Option<usize> {
+    sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
+}
+
+/// Refuses `--shared-network` for a scenario that needs per-pod networks: they are made (a
+/// bridge, veth pairs) only inside live mode's own network namespace, never in the host's.
+pub fn check_network(sc: &Scenario, shared_network: bool) -> Result<(), LiveError> {
+    match first_partition(sc) {
+        Some(i) if shared_network => Err(LiveError::Unsupported(format!(
+            "faults[{i}]: a network_partition needs each pod in a network of its own, made only inside live \
+             mode's private network namespace; drop --shared-network to run it live"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Runs `sc` on a local Ray cluster. `stop` is set by Ctrl-C.
@@ -184,6 +192,7 @@ pub fn run(
         base_port: opts.base_port,
         redis_password,
         keep_logs: opts.keep_logs.is_some(),
+        pod_netns: pod_networks(sc),
         stop: stop.clone(),
     };
     let mut cluster: Box<dyn ClusterAdapter> = Box::new(local_ray::LocalRay::new(&cfg)?);

@@ -35,8 +35,12 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
         "live plan for scenario {} (seed {}), {} of load after the cluster serves",
         sc.name, sc.seed, sc.duration
     );
+    let pod_networks = super::pod_networks(sc);
     let network = if shared_network {
         "the host's network (--shared-network: Ray's servers listen on every interface)"
+    } else if pod_networks {
+        "a private network namespace, each pod in a network namespace of its own, joined by veth pairs to a \
+         bridge 10.77.0.1/24 there (for the network partition)"
     } else {
         "a private network namespace with loopback only"
     };
@@ -58,10 +62,12 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
         }
     }
     for (i, pod) in sc.initial_ray_pods().iter().enumerate() {
-        let ip = format!("127.0.0.{}", 2 + i);
+        let ip = format!("{}.{}", if pod_networks { "10.77.0" } else { "127.0.0" }, 2 + i);
+        // Without pod networks every proxy listens on the head's address, each on its own port.
+        let proxy_host = if pod_networks { ip.as_str() } else { "127.0.0.2" };
         let port = base_port as u32 + 100 * (i as u32 + 1) + 10;
         let what = if pod == "head" { "ray start --head (GCS, controller)" } else { "ray start (worker)" };
-        let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://127.0.0.2:{port}/");
+        let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://{proxy_host}:{port}/");
     }
     let s = sc.serve.first();
     let _ = writeln!(
@@ -139,6 +145,19 @@ mod tests {
         );
         assert!(p.contains("at 60.000000 s: SIGKILL of redis-server\n"), "{p}");
         assert!(p.contains("at 90.000000 s: redis-server started again on the same data\n"), "{p}");
+    }
+
+    #[test]
+    fn a_partition_is_planned_on_pod_networks_as_a_cut_and_its_heal() {
+        let p = plan(
+            r#"{"faults": [{"kind": "network_partition", "at_s": 60, "target": "small-group-1", "duration_s": 30}]}"#,
+        );
+        assert!(p.contains("each pod in a network namespace of its own"), "{p}");
+        assert!(p.contains("node 10.77.0.3, proxy http://10.77.0.3:20210/"), "{p}");
+        assert!(p.contains("at 60.000000 s: pod small-group-1 cut off from the other pods"), "{p}");
+        assert!(p.contains("at 90.000000 s: the cut between pod small-group-1 and the other pods heals"), "{p}");
+        let q = plan(r#"{"faults": [{"kind": "proxy_crash", "at_s": 60}]}"#);
+        assert!(q.contains("loopback only") && q.contains("node 127.0.0.3, proxy http://127.0.0.2:20210/"), "{q}");
     }
 
     #[test]

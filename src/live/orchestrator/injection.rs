@@ -24,6 +24,8 @@ pub(super) struct Injection {
     health_pids: Vec<(usize, u32)>,
     /// Every replica id seen, in the order they appeared: what `<deployment>#k` names.
     pub(super) replicas: ReplicaLedger<String>,
+    /// (fault, pod) of the pods a fault has cut off, until it heals.
+    partitioned: Vec<(usize, String)>,
 }
 
 impl Injection {
@@ -34,6 +36,7 @@ impl Injection {
             faults,
             health_pids: Vec::new(),
             replicas: ReplicaLedger::default(),
+            partitioned: Vec::new(),
         }
     }
 }
@@ -222,7 +225,26 @@ impl Orchestrator<'_> {
                 self.record_fault(i, Some("gcs".into()), Some(Detector::GcsDown));
                 self.act(Action::KillGcs)?;
             }
-            FaultKind::NetworkPartition { .. } => return Err(crate::live::partition_unsupported(i)),
+            FaultKind::NetworkPartition { target, duration } => {
+                let Some(pod) = self.resolve_pod(i, target, true, false) else {
+                    return self.no_target(i);
+                };
+                if !self.ops.pods.get(&pod).is_some_and(|p| !p.gone && !p.expect_exit) {
+                    self.record_fault(i, Some(pod), None);
+                    self.note(Component::Fault, &format!("#{i}"), format_args!("no running Ray pod to cut off"));
+                    return Ok(());
+                }
+                // Detected when the GCS marks its node dead or the controller gives up on its
+                // proxy, as in the simulator (a cut that heals first may go undetected).
+                let proxied = if self.obs.proxy_serves(&pod) { vec![pod.clone()] } else { Vec::new() };
+                let detector = Detector::NodeLost { pods: vec![pod.clone()], proxied };
+                self.record_fault(i, Some(pod.clone()), Some(detector));
+                self.act(Action::PartitionPod { pod: pod.clone(), on: true })?;
+                self.inj.partitioned.push((i, pod));
+                if let Some(d) = duration {
+                    self.schedule(Duration::from(d), Task::FaultEnd(i));
+                }
+            }
             FaultKind::ContainerCrash { target, reason } => {
                 let Some(pod) = self.resolve_pod(i, target, false, false) else {
                     return self.no_target(i);
@@ -332,6 +354,12 @@ impl Orchestrator<'_> {
                 }
             }
             FaultKind::ConstructorFailure { .. } => self.act(Action::FailConstructorsProbability(0.0))?,
+            FaultKind::NetworkPartition { .. } => {
+                if let Some(k) = self.inj.partitioned.iter().position(|(f, _)| *f == i) {
+                    let (_, pod) = self.inj.partitioned.remove(k);
+                    self.act(Action::PartitionPod { pod, on: false })?;
+                }
+            }
             _ => {}
         }
         Ok(())

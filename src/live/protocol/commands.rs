@@ -15,6 +15,7 @@ command!(
         namespace: String,
     } [
         keep_logs: bool,
+        pod_netns: bool,
     ]
 );
 command!(
@@ -65,6 +66,10 @@ command!(
 command!(
     /// `terminate_pod`: SIGTERM to the pod's `ray start`, as the kubelet on pod deletion.
     TerminatePod = "terminate_pod" -> TerminatePodReply { name: String }
+);
+command!(
+    /// `partition_pod`: cuts the pod off from every other running pod (`on`), or heals the cut.
+    PartitionPod = "partition_pod" -> PartitionPodReply { name: String, on: bool }
 );
 command!(
     /// `kill_gcs`: SIGKILL of the head pod's `gcs_server` alone.

@@ -123,6 +123,10 @@ reply!(
     TerminatePodReply { pod: String, signalled: bool, #[serde(default, skip_serializing_if = "Option::is_none")] pid: Option<u32> }
 );
 reply!(
+    /// The result of `partition_pod`: the pods it was cut off from (or reconnected to).
+    PartitionPodReply { pod: String, peers: Vec<String>, elapsed_s: f64 }
+);
+reply!(
     /// The result of `kill_gcs`: the process killed.
     KillGcsReply { pod: String, pid: u32, elapsed_s: f64 }
 );

@@ -28,6 +28,7 @@ macro_rules! by_name {
             "freeze_pod" => $f::<FreezePod>($($arg),*),
             "terminate_pod" => $f::<TerminatePod>($($arg),*),
             "kill_gcs" => $f::<KillGcs>($($arg),*),
+            "partition_pod" => $f::<PartitionPod>($($arg),*),
             "undeploy" => $f::<Undeploy>($($arg),*),
             "deploy" => $f::<Deploy>($($arg),*),
             "wait_ready" => $f::<WaitReady>($($arg),*),
@@ -44,7 +45,7 @@ macro_rules! by_name {
 }
 
 /// Every command's name, as `by_name!` knows them.
-const COMMANDS: [&str; 21] = [
+const COMMANDS: [&str; 22] = [
     Ping::NAME,
     Init::NAME,
     StartRedis::NAME,
@@ -56,6 +57,7 @@ const COMMANDS: [&str; 21] = [
     FreezePod::NAME,
     TerminatePod::NAME,
     KillGcs::NAME,
+    PartitionPod::NAME,
     Undeploy::NAME,
     Deploy::NAME,
     WaitReady::NAME,
