@@ -79,7 +79,7 @@ fn the_groups_bounds_hold() {
     assert_eq!(most_pods_desired(&run), 1 + 3);
     assert!(run.first("kuberay autoscaler: small-group replicas 2 -> 3") > 0.0);
     let levels = &run.out.observations.levels;
-    assert!(levels.iter().all(|(_, l)| l.pods_desired >= 1 + 2), "min_replicas 2");
+    assert!(levels.iter().all(|(_, l)| l.pods_desired > 2), "min_replicas 2 (and the head)");
     // The replicas that fit nowhere stay pending: fewer run than Serve's target of 16.
     assert!(run.min_level(600.0, 700.0, |l| l.replicas_running) < 16);
 }
@@ -151,4 +151,18 @@ fn bad_bounds_and_settings_exit_2_naming_their_json_path() {
         assert_eq!(code, Some(2), "{json}: {stderr}");
         assert!(stderr.starts_with("ftsim: ") && stderr.contains(expected), "{json}: {stderr}");
     }
+}
+
+/// Live mode has no KubeRay to add pods: it refuses the autoscaler with exit 2.
+#[test]
+fn live_mode_refuses_the_autoscaler_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["live", NAME, "--dry-run"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cluster.autoscaler: the local cluster has a fixed set of Ray nodes"), "{stderr}");
 }

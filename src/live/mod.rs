@@ -123,6 +123,14 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     {
         return Err(partition_unsupported(i));
     }
+    if sc.cluster.autoscaler.enabled {
+        return Err(LiveError::Unsupported(
+            "cluster.autoscaler: the local cluster has a fixed set of Ray nodes and no KubeRay to add or remove \
+             worker pods, so the Ray autoscaler cannot run live; disable it to run the scenario live, or simulate \
+             it with ftsim run"
+                .to_string(),
+        ));
+    }
     if sc.serve.first().autoscaling.is_some() {
         return Err(LiveError::Unsupported(
             "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
