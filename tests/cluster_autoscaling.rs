@@ -166,3 +166,48 @@ fn live_mode_refuses_the_autoscaler_with_exit_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cluster.autoscaler: the local cluster has a fixed set of Ray nodes"), "{stderr}");
 }
+
+/// A RayCluster with KubeRay's autoscaler, `upscalingMode` `mode`.
+fn raycluster(mode: &str) -> String {
+    format!(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: auto\nspec:\n  enableInTreeAutoscaling: true\n  \
+         autoscalerOptions:\n    idleTimeoutSeconds: 120\n    upscalingMode: {mode}\n  headGroupSpec:\n    \
+         rayStartParams:\n      num-cpus: \"2\"\n  workerGroupSpecs:\n    - groupName: w\n      replicas: 1\n      \
+         minReplicas: 1\n      maxReplicas: 3\n      rayStartParams:\n        num-cpus: \"4\"\n"
+    )
+}
+
+/// `ftsim import` maps KubeRay's autoscaler and the groups' bounds; a bad `upscalingMode` is an
+/// exit 2 at its line and column.
+#[test]
+fn import_maps_the_autoscaler_and_refuses_an_unknown_upscaling_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.yaml"), raycluster("Conservative")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(["import", "c.yaml", "--out", "s.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("autoscal") && !stderr.contains("Replicas"), "{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let c = &s["cluster"];
+    assert_eq!(c["autoscaler"], json!({"enabled": true, "idle_timeout_s": 120, "upscaling_mode": "Conservative"}));
+    assert_eq!(
+        (&c["worker_groups"][0]["min_replicas"], &c["worker_groups"][0]["max_replicas"]),
+        (&json!(1), &json!(3))
+    );
+    std::fs::write(dir.path().join("c.yaml"), raycluster("Fast")).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ftsim")).args(["import", "c.yaml"]).current_dir(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "c.yaml:9:20: $.spec.autoscalerOptions.upscalingMode: expected Conservative, Default or Aggressive"
+        ),
+        "{stderr}"
+    );
+}
