@@ -77,7 +77,8 @@ fn the_guides_working_example_maps_to_its_cluster_and_serve_config() {
     assert_eq!(c["head_memory"], 2147483648u64);
     assert_eq!(
         c["worker_groups"],
-        serde_json::json!([{"name": "small-group", "replicas": 2, "num_cpus": 1.0, "memory": 2147483648u64}])
+        serde_json::json!([{"name": "small-group", "replicas": 2, "min_replicas": 2, "max_replicas": 2, "num_cpus": 1.0,
+            "memory": 2147483648u64}])
     );
     assert_eq!((c["k8s_nodes"].as_u64(), c["ray_pods_per_node"].as_u64()), (Some(3), Some(1)));
     assert_eq!(
@@ -88,7 +89,8 @@ fn the_guides_working_example_maps_to_its_cluster_and_serve_config() {
     // The password of the ConfigMap and of rayStartParams: seen, said, not copied.
     assert!(warned(&stderr, 12, "$.data.redis.conf: a Redis password is set here: not copied"), "{stderr}");
     assert!(warned(&stderr, 91, "rayStartParams.redis-password: a Redis password is set here"), "{stderr}");
-    assert!(warned(&stderr, 123, "workerGroupSpecs[0].minReplicas: the model has no autoscaler"), "{stderr}");
+    // minReplicas and maxReplicas are the group's bounds for the Ray autoscaler (off here).
+    assert!(!stderr.contains("minReplicas"), "{stderr}");
     assert!(!stderr.contains("resources.limits.memory"), "{stderr}");
     // A field inside serveConfigV2 is placed on its line of the file.
     assert!(stderr.contains(".yaml:76:23: $.spec.serveConfigV2.applications[0].route_prefix: no bearing"), "{stderr}");
@@ -125,7 +127,10 @@ fn a_v1alpha1_rayservice_with_the_old_serve_config() {
     assert_eq!(s["cluster"]["gcs_fault_tolerance"], true);
     assert_eq!(s["cluster"]["head_num_cpus"], 3.0);
     // 1500m requested, no limit: KubeRay's num-cpus rounds up to 2.
-    assert_eq!(s["cluster"]["worker_groups"], serde_json::json!([{"name": "workers", "replicas": 4, "num_cpus": 2.0}]));
+    assert_eq!(
+        s["cluster"]["worker_groups"],
+        serde_json::json!([{"name": "workers", "replicas": 4, "min_replicas": 1, "max_replicas": 5, "num_cpus": 2.0}])
+    );
     assert_eq!(
         s["serve"],
         serde_json::json!({"deployment": "MangoStand", "num_replicas": 3, "max_ongoing_requests": 50,
@@ -152,7 +157,8 @@ fn a_raycluster_with_gcs_fault_tolerance_options() {
     assert_eq!(c["head_num_cpus"], 0.0);
     assert_eq!(
         c["worker_groups"],
-        serde_json::json!([{"name": "small", "replicas": 2, "num_cpus": 2.0}, {"name": "large", "replicas": 1, "num_cpus": 4.0}])
+        serde_json::json!([{"name": "small", "replicas": 2, "num_cpus": 2.0}, {"name": "large", "replicas": 1, "min_replicas": 0, "max_replicas": 3,
+            "num_cpus": 4.0}])
     );
     assert_eq!(c["k8s_nodes"], 4);
     assert!(s.get("serve").is_none(), "{s}");
@@ -185,17 +191,20 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
         (34, "deployments[1]: deployment Ranker: the model has one deployment"),
         (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
         (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
-        (45, "enableInTreeAutoscaling: the model has no autoscaler"),
         (28, "autoscaling several applications is not modelled: the deployment keeps the 4 replicas it starts with"),
         (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");
     }
+    // KubeRay's autoscaler is imported, with the CPU group's bounds.
+    assert_eq!(s["cluster"]["autoscaler"], serde_json::json!({"enabled": true}));
+    assert!(!stderr.contains("enableInTreeAutoscaling") && !stderr.contains("maxReplicas"), "{stderr}");
     // GPUs and memory are imported: `num-gpus` wins over the container's `nvidia.com/gpu`.
     assert!(!stderr.contains("num-gpus") && !stderr.contains("nvidia.com/gpu"), "{stderr}");
     assert_eq!(
         s["cluster"]["worker_groups"],
-        serde_json::json!([{"name": "cpu", "replicas": 3, "num_cpus": 4.0, "memory": 8589934592u64},
+        serde_json::json!([{"name": "cpu", "replicas": 3, "min_replicas": 1, "max_replicas": 10, "num_cpus": 4.0,
+            "memory": 8589934592u64},
             {"name": "gpu", "replicas": 1, "num_cpus": 8.0, "num_gpus": 1.0}])
     );
 }

@@ -114,10 +114,18 @@ pub struct LiveOutput {
 /// Refuses a scenario the local cluster cannot represent (node pools and zones it can: its nodes
 /// are the orchestrator's bookkeeping). Live mode deploys one Serve application, so a scenario
 /// with several cannot run live. Serve autoscaling is not driven live (the helper deploys a
-/// fixed `num_replicas`). Its nodes offer
+/// fixed `num_replicas`), nor is KubeRay's Ray autoscaler (its Ray nodes are fixed). Its nodes offer
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
+    if sc.cluster.autoscaler.enabled {
+        return Err(LiveError::Unsupported(
+            "cluster.autoscaler: the local cluster has a fixed set of Ray nodes and no KubeRay to add or remove \
+             worker pods, so the Ray autoscaler cannot run live; disable it to run the scenario live, or simulate \
+             it with ftsim run"
+                .to_string(),
+        ));
+    }
     if sc.serve.first().autoscaling.is_some() {
         return Err(LiveError::Unsupported(
             "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \

@@ -12,5 +12,6 @@ pub mod kuberay;
 pub mod load_balancer;
 pub mod manager;
 pub mod node_lifecycle;
+pub mod ray_autoscaler;
 pub mod redis;
 pub mod targets;

@@ -66,6 +66,30 @@ pub struct Cluster {
     /// The Redis password live mode sets (`FTSIM_REDIS_PASSWORD` overrides it; generated when
     /// neither is given).
     pub redis_password: Option<super::secret::Secret>,
+    /// KubeRay's in-tree Ray autoscaler.
+    pub autoscaler: RayAutoscaler,
+}
+
+/// KubeRay's in-tree Ray autoscaler (`cluster.autoscaler`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RayAutoscaler {
+    /// `enableInTreeAutoscaling`.
+    pub enabled: bool,
+    /// `autoscalerOptions.idleTimeoutSeconds`.
+    pub idle_timeout: SimDuration,
+    /// `autoscalerOptions.upscalingMode`.
+    pub upscaling_mode: UpscalingMode,
+}
+
+/// KubeRay's `autoscalerOptions.upscalingMode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpscalingMode {
+    /// Upscaling speed 1.
+    Conservative,
+    /// Upscaling speed 1000 (the default).
+    Default,
+    /// Upscaling speed 1000, as `Default`.
+    Aggressive,
 }
 
 /// What runs and repairs the Ray cluster (`cluster.manager`).
@@ -84,8 +108,12 @@ pub enum Manager {
 pub struct WorkerGroup {
     /// Group name.
     pub name: String,
-    /// Desired pods.
+    /// Desired pods at the start.
     pub replicas: u32,
+    /// The Ray autoscaler keeps at least this many pods (`minReplicas`).
+    pub min_replicas: u32,
+    /// The Ray autoscaler keeps at most this many pods (`maxReplicas`).
+    pub max_replicas: u32,
     /// The Ray resources of each pod (`num-cpus`, `num-gpus`, `memory`, `resources`).
     pub resources: Resources,
     /// Index of the node pool its pods run on.
@@ -101,6 +129,8 @@ pub struct NodePool {
     pub nodes: u32,
     /// The zone its nodes are in.
     pub zone: String,
+    /// Its largest size: nodes added when pods find no room (at least `nodes`).
+    pub max_nodes: u32,
 }
 
 /// Redis topology.
@@ -281,6 +311,8 @@ pub struct Timings {
     pub redis_failover: SimDuration,
     /// Failover of a managed Redis outside the cluster (`redis.mode` = `external`).
     pub external_redis_failover: SimDuration,
+    /// The Ray autoscaler's update period (`AUTOSCALER_UPDATE_INTERVAL_S`).
+    pub ray_autoscaler_update: SimDuration,
     /// `RAY_SERVE_KV_TIMEOUT_S` of the live cluster.
     pub serve_kv_timeout: SimDuration,
     /// `LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_LOWER_BOUND` of the live cluster.

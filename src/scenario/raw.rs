@@ -78,6 +78,30 @@ pub struct RawCluster {
     pub node_pools: Option<Vec<RawNodePool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_pool: Option<String>,
+    /// KubeRay's in-tree Ray autoscaler: recorded only when given, so that reports of fixed-size
+    /// clusters stay as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaler: Option<RawRayAutoscaler>,
+}
+
+/// `cluster.autoscaler`: KubeRay's in-tree Ray autoscaler (`enableInTreeAutoscaling`).
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRayAutoscaler {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upscaling_mode: Option<RawUpscalingMode>,
+}
+
+/// KubeRay's `autoscalerOptions.upscalingMode`.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+pub enum RawUpscalingMode {
+    Conservative,
+    Default,
+    Aggressive,
 }
 
 /// A pool of Kubernetes nodes in one zone.
@@ -88,6 +112,9 @@ pub struct RawNodePool {
     pub nodes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// Recorded only when given (the pool then never grows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_nodes: Option<u64>,
 }
 
 /// KubeRay, or Ray started with plain `ray start`.
@@ -105,6 +132,11 @@ pub enum RawManager {
 pub struct RawWorkerGroup {
     pub name: String,
     pub replicas: u64,
+    /// The autoscaler's bounds: recorded only when given (both `replicas` by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub num_cpus: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -375,6 +407,8 @@ pub struct RawTimings {
     pub serve_kv_timeout_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_redis_failover_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ray_autoscaler_update_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub long_poll_timeout_min_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -100,6 +100,7 @@ mod tests {
         let expected = [
             ("$", false),
             ("$.cluster", false),
+            ("$.cluster.autoscaler", false),
             ("$.cluster.node_pools[]", false),
             ("$.cluster.redis", false),
             ("$.cluster.worker_groups[]", false),

@@ -81,19 +81,23 @@ impl World {
     }
 
     /// KubeRay keeps one pod object per desired pod (a pod is recreated only once its object is
-    /// gone) and pods sit on Ready nodes with room; when `full` (it sorts the names), live pod
+    /// gone; a pod the Ray autoscaler asked to delete may still be terminating) and pods sit on Ready nodes with room; when `full` (it sorts the names), live pod
     /// names are unique and the reported levels have no more pods ready than desired.
     fn check_pods(&self, full: bool) {
         let at = self.now;
         let cluster = &self.scenario.cluster;
         let mut per_group = vec![0u32; cluster.worker_groups.len()];
+        let mut terminating = vec![0u32; cluster.worker_groups.len()];
         let mut heads = 0u32;
         let mut per_node = vec![0u32; self.k8s.nodes.len()];
         let mut names: Vec<&str> = Vec::new();
         for p in self.k8s.pods.iter().filter(|p| p.phase != PodPhase::Gone) {
             match p.role {
                 PodRole::Head => heads += 1,
-                PodRole::Worker(g) => per_group[g] += 1,
+                PodRole::Worker(g) => {
+                    per_group[g] += 1;
+                    terminating[g] += u32::from(p.phase == PodPhase::Terminating);
+                }
             }
             if full {
                 names.push(&p.name);
@@ -107,8 +111,8 @@ impl World {
         }
         assert!(heads <= 1, "t={at}: {heads} head pods");
         for (g, &n) in per_group.iter().enumerate() {
-            let group = &cluster.worker_groups[g];
-            assert!(n <= group.replicas, "t={at}: {n} pods of group {} for {} desired", group.name, group.replicas);
+            let (name, desired) = (&cluster.worker_groups[g].name, self.k8s.group_target[g]);
+            assert!(n <= desired + terminating[g], "t={at}: {n} pods of group {name} for {desired} desired");
         }
         for (i, &n) in per_node.iter().enumerate() {
             assert!(n <= cluster.ray_pods_per_node, "t={at}: {n} pods on node {}", self.k8s.nodes[i].name);

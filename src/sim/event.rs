@@ -59,6 +59,8 @@ pub enum Event {
     ControllerTick,
     /// The routers record their ongoing requests for autoscaling (and push them, when due).
     AutoscalerTick,
+    /// One update of KubeRay's in-tree Ray autoscaler (only when it is enabled).
+    RayAutoscalerUpdate,
     /// KubeRay's RayService reconcile: resubmit the Serve application if it is missing.
     RayServiceReconcile,
     /// A replica's actor has started and its constructor has returned (or raised).

@@ -183,6 +183,9 @@ pub struct Kubernetes {
     pub head_generation: u32,
     /// Pods created so far in each worker group (the number in their names).
     pub worker_generation: Vec<u32>,
+    /// Each worker group's `replicas` in the RayCluster: the pod objects KubeRay keeps (the Ray
+    /// autoscaler changes it).
+    pub group_target: Vec<u32>,
 }
 
 impl Kubernetes {
@@ -205,6 +208,7 @@ impl Kubernetes {
             head: None,
             head_generation: 1,
             worker_generation: vec![0; cluster.worker_groups.len()],
+            group_target: cluster.worker_groups.iter().map(|g| g.replicas).collect(),
         }
     }
 }
@@ -421,13 +425,25 @@ impl World {
         if self.k8s.head == Some(pod) {
             self.k8s.head = None;
         }
-        let new = self.recreate_pod(role);
-        self.lb_pod_replaced(pod, new);
+        if self.kuberay_replaces(role) {
+            let new = self.recreate_pod(role);
+            self.lb_pod_replaced(pod, new);
+        }
         self.schedule_pending_pods();
     }
 
-    /// KubeRay's reconcile: one new pod for one that is gone.
-    fn recreate_pod(&mut self, role: PodRole) -> PodId {
+    /// Whether KubeRay replaces a gone pod of `role`: always the head; a worker while its group
+    /// has fewer pod objects than its `replicas` (not after the Ray autoscaler lowered them and
+    /// named the pod in `workersToDelete`).
+    fn kuberay_replaces(&self, role: PodRole) -> bool {
+        let Some(g) = role.group() else { return true };
+        let pods = self.k8s.pods.iter().filter(|p| p.role == role && p.phase != PodPhase::Gone).count();
+        pods < self.k8s.group_target[g] as usize
+    }
+
+    /// KubeRay's reconcile: one new pod for one that is gone, or for a group whose `replicas`
+    /// went up.
+    pub(super) fn recreate_pod(&mut self, role: PodRole) -> PodId {
         let name = match role {
             PodRole::Head => {
                 self.k8s.head_generation += 1;

@@ -27,6 +27,7 @@ pub mod observed;
 pub mod partition;
 pub mod pod_index;
 pub mod ray;
+pub mod ray_autoscaler;
 pub mod requests;
 pub mod serve;
 #[cfg(test)]

@@ -86,13 +86,18 @@ impl World {
         }
     }
 
-    /// A replacement node joins (same name, empty).
+    /// A replacement node joins (same name, empty), or a new node of a growing pool.
     pub(super) fn on_node_provisioned(&mut self, node: NodeId) {
         let n = &mut self.k8s.nodes[node.ix()];
+        let why = if n.state == NodeState::Provisioning {
+            "PROVISIONING -> READY (new node)"
+        } else {
+            "LOST -> READY (replacement provisioned)"
+        };
         n.state = NodeState::Ready;
         let name = n.name.clone();
         self.k8s.pod_index.node_ready_changed(node, true);
-        self.log(Component::Node, &name, format_args!("LOST -> READY (replacement provisioned)"));
+        self.log(Component::Node, &name, format_args!("{why}"));
         self.observed.levels_dirty = true;
         self.schedule_pending_pods();
     }

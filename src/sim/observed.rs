@@ -67,7 +67,7 @@ impl World {
             .iter()
             .filter(|p| p.phase == PodPhase::Running && matches!(p.raylet, Raylet::Alive { .. }))
             .count() as u32;
-        let pods_desired = 1 + self.scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
+        let pods_desired = 1 + self.k8s.group_target.iter().sum::<u32>();
         Levels {
             replicas_running: self.serve.index.replicas_running(),
             replicas_target: self.target_replicas(),

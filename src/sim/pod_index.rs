@@ -92,6 +92,13 @@ impl PodIndex {
         self.refresh(node);
     }
 
+    /// A new node of node pool `pool`, not Ready yet, was added with the next [`NodeId`].
+    pub fn node_added(&mut self, pool: usize) {
+        self.on_node.push(0);
+        self.ready.push(false);
+        self.node_pool.push(pool);
+    }
+
     /// `node` became Ready (or stopped being Ready).
     pub fn node_ready_changed(&mut self, node: NodeId, ready: bool) {
         self.ready[node.ix()] = ready;

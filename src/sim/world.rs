@@ -28,6 +28,7 @@ use super::lazy::LazyChecks;
 use super::load_balancer::LbState;
 use super::observed::Observed;
 use super::ray::RayCore;
+use super::ray_autoscaler::RayAutoscalerState;
 use super::requests::Retired;
 use super::serve::Serve;
 use super::serve::controller::ControllerState;
@@ -187,6 +188,8 @@ pub struct World {
     pub(super) lazy: Option<LazyChecks>,
     /// The cloud load balancer, with a load-balancer ingress.
     pub(super) lb: Option<LbState>,
+    /// KubeRay's in-tree Ray autoscaler's view of idle nodes.
+    pub(super) ray_autoscaler: RayAutoscalerState,
 }
 
 /// Where a run's output streams to while it runs.
@@ -272,6 +275,7 @@ impl World {
             counting: None,
             lazy: None,
             lb: None,
+            ray_autoscaler: RayAutoscalerState::default(),
             scenario,
         }
     }
@@ -338,6 +342,7 @@ impl World {
         }
         self.init_entry_points();
         self.start_autoscaler();
+        self.start_ray_autoscaler();
         self.schedule_next_arrival();
         for i in 0..self.scenario.faults.len() {
             let at = self.scenario.faults[i].at;
@@ -451,6 +456,7 @@ impl World {
             }
             Event::AutoscalerTick => self.on_autoscaler_tick(),
             Event::RayServiceReconcile => self.on_rayservice_reconcile(),
+            Event::RayAutoscalerUpdate => self.on_ray_autoscaler_update(),
             Event::ReplicaConstructed { replica, inc } => self.on_replica_constructed(replica, inc),
             Event::ReplicaHealthCheck { replica, ctl_inc, check } => {
                 self.on_replica_health_check(replica, ctl_inc, check)

@@ -51,6 +51,7 @@ pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> O
         }
     }
     r.set("cluster.worker_groups", json!(groups), spec, &groups_path);
+    autoscaler(r, spec, path);
     // KubeRay says nothing of Kubernetes nodes: one Ray pod per node, as in the guide.
     let nodes = pods.clamp(1, 1000);
     r.set("cluster.k8s_nodes", json!(nodes), spec, path);
@@ -97,13 +98,6 @@ fn worker_group(
             value
         }
     };
-    for (key, bound) in [("minReplicas", min), ("maxReplicas", max)] {
-        if let Some((_, node)) = bound {
-            let msg =
-                format!("the model has no autoscaler: the group keeps replicas ({replicas}), `{key}` is not used");
-            r.notice(Level::Warning, node, &path.key(key), msg);
-        }
-    }
     if let Some(hosts) = r.take(group, "numOfHosts")
         && !matches!(&hosts.value, Value::Number(n) if n.as_u64() == Some(1))
     {
@@ -112,6 +106,12 @@ fn worker_group(
     }
     let pod = read_pod(r, group, path);
     let mut entry = json!({"name": name, "replicas": replicas});
+    for (key, bound, to) in [("minReplicas", min, "min_replicas"), ("maxReplicas", max, "max_replicas")] {
+        if let Some((value, node)) = bound {
+            entry[to] = json!(value);
+            r.origin(field.key(to), node, &path.key(key));
+        }
+    }
     for (key, given) in [("num_gpus", &pod.gpus), ("memory", &pod.memory), ("resources", &pod.custom)] {
         if let Some((value, node, p)) = given {
             entry[key] = value.clone();
@@ -127,6 +127,36 @@ fn worker_group(
         r.notice(Level::Warning, group, path, msg);
     }
     Some((entry, replicas))
+}
+
+/// KubeRay's in-tree autoscaler: `enableInTreeAutoscaling` and `autoscalerOptions`'
+/// `idleTimeoutSeconds` and `upscalingMode` (its other options, the sidecar's image and
+/// resources, are left for the list of unused fields).
+fn autoscaler(r: &mut Reader<'_>, spec: &Node, path: &JsonPath) {
+    if let Some(node) = r.take(spec, "enableInTreeAutoscaling") {
+        let p = path.key("enableInTreeAutoscaling");
+        match node.value {
+            Value::Bool(on) => r.set("cluster.autoscaler.enabled", json!(on), node, &p),
+            _ => r.error(node, &p, format!("expected true or false, found {}", shown(node))),
+        }
+    }
+    let Some(options) = r.take(spec, "autoscalerOptions") else { return };
+    let path = path.key("autoscalerOptions");
+    if let Some(node) = r.take(options, "idleTimeoutSeconds") {
+        let p = path.key("idleTimeoutSeconds");
+        if let Some(s) = whole(r, node, &p, "idleTimeoutSeconds") {
+            r.set("cluster.autoscaler.idle_timeout_s", json!(s), node, &p);
+        }
+    }
+    if let Some(node) = r.take(options, "upscalingMode") {
+        let p = path.key("upscalingMode");
+        match node.as_str() {
+            Some(mode @ ("Conservative" | "Default" | "Aggressive")) => {
+                r.set("cluster.autoscaler.upscaling_mode", json!(mode), node, &p)
+            }
+            _ => r.error(node, &p, format!("expected Conservative, Default or Aggressive, found {}", shown(node))),
+        }
+    }
 }
 
 /// Replicas outside `minReplicas`..`maxReplicas` is an error.

@@ -48,7 +48,11 @@ const REASONS: &[(&[&str], &str)] = &[
          (worker_groups[].pool) by hand",
     ),
     (&["livenessProbe", "readinessProbe"], "the model has KubeRay's default probes (timings.readiness_*)"),
-    (&["enableInTreeAutoscaling", "autoscalerOptions", "idleTimeoutSeconds"], "the model has no autoscaler"),
+    (
+        &["idleTimeoutSeconds"],
+        "a worker group's own idle timeout has no place in the model (cluster.autoscaler.idle_timeout_s is the \
+         cluster's)",
+    ),
     (
         &["serviceUnhealthySecondThreshold", "deploymentUnhealthySecondThreshold"],
         "KubeRay's unhealthy thresholds have no place in the model",

@@ -1,5 +1,6 @@
 //! `cluster`: nodes, worker groups, GCS fault tolerance and Redis.
 
+use super::autoscaler;
 use super::check::{Checker, r};
 use super::pools;
 use super::resources::{self, Given, ResourceFields};
@@ -51,13 +52,15 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
     if let Some(password) = &c.redis.password {
         ck.text(&f::REDIS_PASSWORD, f::REDIS_PASSWORD.json_path(), password.expose());
     }
+    let manager = match c.manager.unwrap_or_else(|| f::MANAGER.default_as()) {
+        RawManager::KubeRay => Manager::KubeRay,
+        RawManager::Plain => Manager::Plain,
+    };
+    let autoscaler = autoscaler::validate(ck, c.autoscaler.as_ref(), &worker_groups, manager);
     Some(Cluster {
         k8s_nodes,
         ray_pods_per_node,
-        manager: match c.manager.unwrap_or_else(|| f::MANAGER.default_as()) {
-            RawManager::KubeRay => Manager::KubeRay,
-            RawManager::Plain => Manager::Plain,
-        },
+        manager,
         head_resources: resources::resources(
             ck,
             &HEAD_FIELDS,
@@ -76,6 +79,7 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Option<Cluster> {
         node_pools,
         head_pool,
         redis_password: c.redis.password.clone(),
+        autoscaler,
     })
 }
 
@@ -98,7 +102,8 @@ fn worker_groups(ck: &mut Checker, raw_groups: &[RawWorkerGroup], pools: &[NodeP
         let given = Given { gpus: g.num_gpus, memory: g.memory.as_ref(), custom: g.resources.as_ref() };
         let resources = resources::resources(ck, &GROUP_FIELDS, &p, cpus, &given);
         let pool = pools::pool_index(ck, pools, p.key("pool"), g.pool.as_deref());
-        groups.push(WorkerGroup { name: g.name.clone(), replicas, resources, pool });
+        let (min_replicas, max_replicas) = autoscaler::group_bounds(ck, &p, g, replicas);
+        groups.push(WorkerGroup { name: g.name.clone(), replicas, min_replicas, max_replicas, resources, pool });
     }
     Some(groups)
 }

@@ -4,6 +4,7 @@
 //! the checks that span fields. All semantic errors are collected, each with the JSON path of the
 //! offending value, so that a user sees every problem of a file at once.
 
+mod autoscaler;
 mod check;
 mod cluster;
 mod csv;

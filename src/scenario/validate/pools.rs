@@ -13,7 +13,12 @@ pub const DEFAULT_POOL: &str = "default";
 /// The pools of `c` (one pool of `k8s_nodes` nodes by default); `None` when there are too many.
 pub(super) fn pools(ck: &mut Checker, c: &RawCluster, k8s_nodes: u32) -> Option<Vec<NodePool>> {
     let Some(raw) = &c.node_pools else {
-        return Some(vec![NodePool { name: DEFAULT_POOL.into(), nodes: k8s_nodes, zone: DEFAULT_POOL.into() }]);
+        return Some(vec![NodePool {
+            name: DEFAULT_POOL.into(),
+            nodes: k8s_nodes,
+            zone: DEFAULT_POOL.into(),
+            max_nodes: k8s_nodes,
+        }]);
     };
     let path = f::NODE_POOLS.json_path();
     if raw.is_empty() || raw.len() > d::MAX_WORKER_GROUPS {
@@ -38,7 +43,11 @@ fn pool(ck: &mut Checker, p: &JsonPath, raw: &RawNodePool, before: &[RawNodePool
     let nodes = ck.int(&f::NODE_POOL_NODES, p.key("nodes"), raw.nodes);
     let zone = raw.zone.clone().unwrap_or_else(|| raw.name.clone());
     ck.text(&f::NODE_POOL_ZONE, p.key("zone"), &zone);
-    NodePool { name: raw.name.clone(), nodes, zone }
+    let max_nodes = raw.max_nodes.map_or(nodes, |m| ck.int(&f::NODE_POOL_MAX_NODES, p.key("max_nodes"), m));
+    if max_nodes < nodes {
+        ck.err(p.key("max_nodes"), format!("expected at least the pool's nodes ({nodes}), found {max_nodes}"));
+    }
+    NodePool { name: raw.name.clone(), nodes, zone, max_nodes }
 }
 
 /// The index of the pool named `name` at `path` (the first pool when absent).

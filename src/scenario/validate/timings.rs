@@ -46,6 +46,7 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Timings {
         node_provisioning: f::NODE_PROVISIONING_S.secs(raw),
         redis_failover: f::REDIS_FAILOVER_S.secs(raw),
         external_redis_failover: unrecorded(ck, &f::EXTERNAL_REDIS_FAILOVER_S, raw.timings.external_redis_failover_s),
+        ray_autoscaler_update: unrecorded(ck, &f::RAY_AUTOSCALER_UPDATE_S, raw.timings.ray_autoscaler_update_s),
         serve_kv_timeout: unrecorded(ck, &f::SERVE_KV_TIMEOUT_S, raw.timings.serve_kv_timeout_s),
         long_poll_timeout_min: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MIN_S, raw.timings.long_poll_timeout_min_s),
         long_poll_timeout_max: unrecorded(ck, &f::LONG_POLL_TIMEOUT_MAX_S, raw.timings.long_poll_timeout_max_s),
@@ -66,7 +67,7 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario) -> Timings {
 
 /// A span of a field that resolution leaves out when absent (so that reports of scenarios
 /// without it stay as they were): checked when given, else the table's default.
-fn unrecorded(ck: &mut Checker, field: &Field, v: Option<f64>) -> SimDuration {
+pub(super) fn unrecorded(ck: &mut Checker, field: &Field, v: Option<f64>) -> SimDuration {
     match v {
         Some(v) => ck.secs(field, field.json_path(), v),
         None => field.secs_of(field.default_f64().unwrap_or_default()),

@@ -49,6 +49,19 @@ fields! {
     WORKER_GROUP_REPLICAS =
         Field::new("cluster.worker_groups[].replicas", Kind::Int { lo: 0, hi: d::MAX_NODES }, Slot::Other)
             .means("pods of the group, `<name>-1` to `<name>-<replicas>`");
+    WORKER_GROUP_MIN_REPLICAS =
+        Field::new("cluster.worker_groups[].min_replicas", Kind::Int { lo: 0, hi: d::MAX_NODES }, Slot::Other)
+            .default(Derived("`replicas`"))
+            .means(
+                "KubeRay's `minReplicas`: the Ray autoscaler (`cluster.autoscaler`) never removes the group's pods \
+                 below this; at most `replicas`",
+            )
+            .source(KubeRay("`minReplicas`, read by Ray's `autoscaling_config.py` as the node type's `min_workers`"));
+    WORKER_GROUP_MAX_REPLICAS =
+        Field::new("cluster.worker_groups[].max_replicas", Kind::Int { lo: 0, hi: d::MAX_NODES }, Slot::Other)
+            .default(Derived("`replicas`"))
+            .means("KubeRay's `maxReplicas`: the Ray autoscaler never adds pods beyond this; at least `replicas`")
+            .source(KubeRay("`maxReplicas`, read by Ray's `autoscaling_config.py` as the node type's `max_workers`"));
     WORKER_GROUP_NUM_CPUS = Field::new("cluster.worker_groups[].num_cpus", Kind::Cpus, Slot::Other)
         .default(MilliCpus(1_000))
         .means("`num-cpus` of each pod")
@@ -116,7 +129,38 @@ fields! {
     )
     .default(Derived("the pool's name"))
     .means("the zone of the pool's nodes (`topology.kubernetes.io/zone`); pools may share a zone");
+    NODE_POOL_MAX_NODES =
+        Field::new("cluster.node_pools[].max_nodes", Kind::Int { lo: 1, hi: d::MAX_NODES }, Slot::Other)
+            .default(Derived("`nodes`: the pool never grows"))
+            .means(
+                "the pool's largest size (the cloud's node-pool autoscaler): a pod the autoscaler adds that finds no \
+                 node with room gets a new node `node-<N>` after `timings.node_provisioning_s`; at least `nodes`; \
+                 recorded in reports only when given",
+            );
     HEAD_POOL = Field::new("cluster.head_pool", Kind::Text { pattern: None, check: None }, Slot::Other)
         .default(Derived("the first pool"))
         .means("the pool the head pod runs on");
+    AUTOSCALER_ENABLED = Field::new("cluster.autoscaler.enabled", Kind::Bool, Slot::Other)
+        .default(Default::Bool(false))
+        .means(
+            "KubeRay's in-tree Ray autoscaler (`enableInTreeAutoscaling`): adds worker pods for replicas that fit \
+             nowhere and removes idle ones, within each group's `min_replicas`..`max_replicas` (docs/model.md, \
+             \"The Ray autoscaler\"); `cluster.autoscaler` is recorded in reports only when given",
+        )
+        .source(KubeRay("`enableInTreeAutoscaling` is off unless set"));
+    AUTOSCALER_IDLE_TIMEOUT_S = Field::new("cluster.autoscaler.idle_timeout_s", Kind::SECS, Slot::Other)
+        .default(s(60))
+        .means("a worker pod that hosts no replica for this long is removed (down to its group's `min_replicas`)")
+        .source(KubeRay(
+            "`autoscalerOptions.idleTimeoutSeconds`; without it Ray's `autoscaling_config.py` sets \
+             `idle_timeout_minutes` = 1.0",
+        ));
+    AUTOSCALER_UPSCALING_MODE =
+        Field::new("cluster.autoscaler.upscaling_mode", Kind::Choice(&["Conservative", "Default", "Aggressive"]), Slot::Other)
+            .default(Text("Default"))
+            .means(
+                "`autoscalerOptions.upscalingMode`: `Conservative` (upscaling speed 1: at most max(5, running pods) \
+                 of a group starting at once) or `Default` / `Aggressive` (speed 1000: no limit in practice)",
+            )
+            .source(Ray("`autoscaling_config.py`: Conservative -> `upscaling_speed` 1, otherwise 1000"));
 }

@@ -242,6 +242,14 @@ fields! {
              cache-failover): an unplanned failover typically completes within 10 to 15 seconds; the upper bound \
              (that sentence not re-read for this release: see docs/ray-defaults.md §11)",
         ));
+    RAY_AUTOSCALER_UPDATE_S = Field::new("timings.ray_autoscaler_update_s", Kind::POSITIVE_SECS, Slot::Other)
+        .default(s(5))
+        .means(
+            "the Ray autoscaler's update period (with `cluster.autoscaler.enabled`): each update reads the pending \
+             resource demands and the idle nodes and patches the RayCluster's worker groups; recorded in reports \
+             only when given",
+        )
+        .source(Ray("`AUTOSCALER_UPDATE_INTERVAL_S` = 5 (`python/ray/autoscaler/_private/constants.py`)"));
     SERVE_KV_TIMEOUT_S = Field::new("timings.serve_kv_timeout_s", Kind::POSITIVE_SECS, Slot::Other)
         .default(s(5))
         .means(
