@@ -303,8 +303,16 @@ fn live_refuses(scenario: &str, needles: &[&str]) {
 }
 
 #[test]
-fn live_mode_refuses_gpus_with_exit_2() {
-    live_refuses("gpu-worker-loss", &["GPUs, memory and custom resources: the local cluster's nodes offer CPUs only"]);
+fn live_mode_plans_gpus_but_refuses_a_fraction_of_one_on_a_pod_with_exit_2() {
+    // Ray's logical resources: each pod's `ray start` offers its group's, `--num-gpus` whole ones.
+    let dir = tempfile::tempdir().unwrap();
+    let out = ftsim(dir.path(), &["live", "gpu-worker-loss", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("offers 2 GPUs"), "{}", text(&out.stdout));
+    let half = dir.path().join("half.json");
+    std::fs::write(&half, r#"{"cluster": {"worker_groups": [{"name": "g", "replicas": 2, "num_gpus": 0.5}]}}"#)
+        .unwrap();
+    live_refuses(half.to_str().unwrap(), &["cluster.worker_groups[0].num_gpus: 0.5 GPUs", "takes whole GPUs"]);
 }
 
 #[test]

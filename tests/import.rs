@@ -192,7 +192,7 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
         (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
         (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
         (28, "autoscaling several applications is not modelled: the deployment keeps the 4 replicas it starts with"),
-        (75, "nodeSelector: pod placement is not read: give the scenario node pools"),
+        (75, "`cloud.google.com/gke-accelerator` is no node pool label"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");
     }
@@ -235,6 +235,7 @@ fn the_scenario_written_is_valid_and_runs_in_json_and_yaml() {
         "raycluster.yaml",
         "gpu-two-apps.yaml",
         "gpu-resources.yaml",
+        "node-pools.yaml",
     ] {
         for out in ["s.json", "s.yaml"] {
             let dir = tempfile::tempdir().unwrap();

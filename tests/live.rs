@@ -410,6 +410,39 @@ fn a_partitioned_worker_is_marked_dead_and_its_replicas_move_while_the_other_ent
     assert!(!links.contains("ftsim0") && !links.contains("ftv"), "pod network links left on the host: {links}");
 }
 
+/// Ray's own placement by logical resources (`gpu-worker-loss`, shortened to the head and the
+/// GPU pod without Redis, whose pod would share the lost node, on plain Ray so that nothing
+/// brings a GPU back): each pod's `ray start` offers its
+/// group's GPUs and the replicas ask for one each, so both run on the only GPU pod. Its VM is
+/// lost (connections refused): once the GCS has declared the node dead the controller's
+/// replacements fit nowhere and stay pending, although the head has room. About 90 s of wall
+/// time (84 s measured on 2026-11-29).
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn gpu_replicas_run_only_where_a_gpu_is_free_and_else_stay_pending() {
+    let edit = |b: common::Build| {
+        let faults = json!([{"kind": "node_loss", "at_s": 5, "target": "node-2", "network": "refused"}]);
+        b.set("duration_s", json!(35))
+            .set("cluster.manager", json!("plain"))
+            .set("cluster.k8s_nodes", json!(2))
+            .set("cluster.gcs_fault_tolerance", json!(false))
+            .set("cluster.worker_groups.0.replicas", json!(0))
+            .set("ingress", json!({"kind": "pinned", "pod": "head"}))
+            .set("serve.constructor_s", json!(1))
+            .set("faults", faults)
+    };
+    live_checked("gpu-worker-loss", 25000, edit, |r| {
+        let placed: Vec<&str> = r.events.lines().filter(|l| l.contains("-> RUNNING on ")).collect();
+        ensure!(placed.len() == 2, "not the two GPU replicas at the start: {placed:?}");
+        let elsewhere: Vec<&&str> = placed.iter().filter(|l| !l.ends_with("RUNNING on gpu-group-1")).collect();
+        ensure!(elsewhere.is_empty(), "a GPU replica ran on a pod without GPUs: {elsewhere:?}");
+        ensure!(r.events.contains("-> STARTING on -"), "no replacement was created unplaced");
+        let running = last_level(r, "replicas_running");
+        ensure!(running == Some(0), "{running:?} replicas running at the end, not pending");
+        Ok(())
+    });
+}
+
 /// The last time-series bucket's value of column `name`.
 fn last_level(r: &LiveRun, name: &str) -> Option<u64> {
     let mut lines = r.timeseries.lines();

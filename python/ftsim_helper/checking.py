@@ -119,3 +119,23 @@ def parse_args(cls: type[T], req: dict[str, Any]) -> T:
         ):
             raise CommandError(f"missing argument {name!r}")
     return cls(**values)
+
+
+RESERVED_RESOURCES = ("CPU", "GPU", "memory", "object_store_memory")
+"""Ray's own resource names, which a custom resource may not take."""
+
+
+def check_resources(num_gpus: float, memory: int | None, resources: dict[str, float]) -> None:
+    """CommandError unless the GPUs, memory (bytes; None: Ray measures it) and custom
+    resources of a pod or a replica are amounts Ray accepts: none negative or infinite, no
+    custom resource named as one of Ray's own."""
+    if not 0 <= num_gpus < float("inf") or (memory is not None and memory < 0):
+        raise CommandError("num_gpus and memory must be finite and >= 0")
+    for name, amount in resources.items():
+        if not name or name in RESERVED_RESOURCES:
+            raise CommandError(
+                f"resources: {name!r} is not a custom resource name (Ray's own:"
+                f" {', '.join(RESERVED_RESOURCES)})"
+            )
+        if not 0 <= amount < float("inf"):
+            raise CommandError(f"resources.{name}: must be finite and >= 0 (got {amount})")

@@ -40,7 +40,8 @@ restart_redis {"graceful": bool = false}
     -> {"stopped": {...}|null, "started": {...}}
 
 start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
-            "object_store_mb": int = 128, "env": {str: str} = {}, "exit_ok": bool = false}
+            "object_store_mb": int = 128, "env": {str: str} = {}, "exit_ok": bool = false,
+            "num_gpus": int = 0, "memory": int|null = null, "resources": {str: float} = {}}
     `ray start --head --block` in its own session (start_new_session), node IP
     127.0.0.2 (127.0.0.1 and "localhost" get rewritten by Ray to the host's network
     address), GCS on the fixed GCS port, dashboard off, private temp dir. With
@@ -49,9 +50,12 @@ start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
     environment, never argv; the gcs_server reads it with gflags --tryfromenv).
     A second start_head (after kill_pod "head", or after the head exited)
     removes <temp>/ray_current_cluster and reuses the same IP and ports, so
-    surviving workers reconnect (GCS FT). "env" adds/overrides RAY_*/FTSIM_*
-    (and Serve's LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_*) environment variables
-    for this pod. Waits until `ray start` reports
+    surviving workers reconnect (GCS FT). num_gpus, memory (bytes; null: Ray's own
+    measure of the machine) and resources (custom, by name) are the node's logical
+    resources (`ray start --num-gpus --memory --resources`): Ray accepts them on any
+    machine and its scheduler places actors by them; no GPU work is done. "env"
+    adds/overrides RAY_*/FTSIM_* (and Serve's LISTEN_FOR_CHANGE_REQUEST_TIMEOUT_S_*)
+    environment variables for this pod. Waits until `ray start` reports
     "Ray runtime started" (GCS up, head raylet registered); on timeout or early
     exit the pod is killed and an error with the (redacted) log tail returned.
     With "exit_ok" an early exit of `ray start` (e.g. it gave up on a GCS that
@@ -62,7 +66,8 @@ start_head {"gcs_ft": bool, "num_cpus": int = 2, "timeout_s": float = 120,
         "elapsed_s"}
 start_worker {"name": str, "gcs_ft": bool, "num_cpus": int = 2,
               "timeout_s": float = 120, "object_store_mb": int = 128,
-              "env": {str: str} = {}}
+              "env": {str: str} = {}, "num_gpus": int = 0, "memory": int|null = null,
+              "resources": {str: float} = {}}
     `ray start --address=<gcs> --block` for a worker pod. Each start (also the
     re-creation of a killed pod under the same name) gets a fresh slot: its own
     loopback IP (127.0.0.3, .4, ... in slot order), its own port block and temp
@@ -116,10 +121,13 @@ deploy {"num_replicas": int, "constructor_s": float,
         "max_constructor_retry_count": int|null = null,
         "graceful_shutdown_timeout_s": float|null = null,
         "constructor_fail_delay_s": float = 0, "app_name": str = "default",
-        "start_only": bool = false}
+        "start_only": bool = false, "num_gpus": float = 0, "memory": int = 0,
+        "resources": {str: float} = {}}
     serve.start(proxy_location=..., http_options={"host": "127.0.0.2",
     "port": <head proxy port>}) then a non-blocking serve.run of SleepyPid
-    (route "/", num_cpus 0). Returns once submitted; use wait_ready.
+    (route "/", ray_actor_options num_cpus 0 and the given num_gpus, memory (bytes)
+    and custom resources, so that Ray places each replica only on a node with them
+    free). Returns once submitted; use wait_ready.
     start_only: serve.start alone; when the controller was killed for good it
     starts a new one, which recovers the application from its checkpoints (a
     serve.run of the same application would replace every replica).
@@ -268,6 +276,9 @@ class StartHeadArgs:
     object_store_mb: int = 128
     env: dict[str, str] = dataclasses.field(default_factory=dict)
     exit_ok: bool = False
+    num_gpus: int = 0
+    memory: int | None = None
+    resources: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -307,6 +318,9 @@ class DeployArgs:
     constructor_fail_delay_s: float = 0.0
     app_name: str = "default"
     start_only: bool = False
+    num_gpus: float = 0.0
+    memory: int = 0
+    resources: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

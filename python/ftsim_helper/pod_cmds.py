@@ -11,6 +11,7 @@ from typing import Literal
 
 from . import netns
 from . import protocol as proto
+from .checking import check_resources
 from .layout import HEAD_NAME, MAX_SLOTS, NAME_RE
 from .logs import log
 from .pod_launch import needed_ports, pod_env, ray_start_argv
@@ -39,6 +40,7 @@ def check_pod_args(a: proto.StartHeadArgs) -> None:
             )
     if a.num_cpus < 0 or a.object_store_mb < 80:
         raise CommandError("num_cpus must be >= 0 and object_store_mb >= 80")
+    check_resources(a.num_gpus, a.memory, a.resources)
 
 
 def read_from(path: str, offset: int) -> str:

@@ -3,6 +3,8 @@ environment (pure functions of the layout, the pod and the start_* arguments).""
 
 from __future__ import annotations
 
+import json
+
 from . import protocol as proto
 from .layout import Layout
 from .pods import Pod
@@ -32,12 +34,14 @@ def needed_ports(layout: Layout, slot: int) -> list[int]:
 
 def ray_start_argv(pod: Pod, layout: Layout, a: proto.StartHeadArgs) -> list[str]:
     """The command line of `pod`'s `ray start --block` (through --ray-start): its address,
-    resources, temp dir and ports; the head's GCS port, a worker's head address."""
+    logical resources (CPUs, GPUs, memory when given, custom ones when any), temp dir and
+    ports; the head's GCS port, a worker's head address."""
     ports = pod.ports
     argv = [
         *helper_argv("--ray-start", "start", "--block"),
         f"--node-ip-address={pod.ip}",
         f"--num-cpus={a.num_cpus}",
+        f"--num-gpus={a.num_gpus}",
         f"--temp-dir={pod.temp_dir}",
         f"--object-store-memory={a.object_store_mb * 1024 * 1024}",
         f"--node-manager-port={ports['node_manager']}",
@@ -52,6 +56,10 @@ def ray_start_argv(pod: Pod, layout: Layout, a: proto.StartHeadArgs) -> list[str
         "--log-style=record",
         "--log-color=false",
     ]
+    if a.memory is not None:
+        argv.append(f"--memory={a.memory}")
+    if a.resources:
+        argv.append(f"--resources={json.dumps(a.resources, sort_keys=True)}")
     if pod.slot == 0:
         argv += [
             "--head",

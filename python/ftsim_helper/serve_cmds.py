@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 from . import protocol as proto
+from .checking import check_resources
 from .driver import DriverError
 from .layout import HEAD_NAME
 from .protocol import CommandError
@@ -64,6 +65,7 @@ class ServeCommands(CommandArea):
         s.require_init()
         if a.num_replicas < 0 or a.max_ongoing_requests < 1:
             raise CommandError("num_replicas must be >= 0 and max_ongoing_requests >= 1")
+        check_resources(a.num_gpus, a.memory, a.resources)
         if HEAD_NAME not in s.pods:
             raise CommandError("no head pod: start_head first")
         t0 = time.monotonic()

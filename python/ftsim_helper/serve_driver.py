@@ -32,6 +32,21 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def actor_options(req: dict[str, Any]) -> dict[str, Any]:
+    """The replicas' `ray_actor_options` from a deploy request: no CPUs (the controller's
+    spread steady state needs them anywhere), and the GPUs, memory (bytes) and custom
+    resources the scenario gives each replica, so that Ray places them only where these
+    are free; zero amounts are left out, as Serve leaves them."""
+    opts: dict[str, Any] = {"num_cpus": 0}
+    if req.get("num_gpus"):
+        opts["num_gpus"] = req["num_gpus"]
+    if req.get("memory"):
+        opts["memory"] = req["memory"]
+    if req.get("resources"):
+        opts["resources"] = dict(req["resources"])
+    return opts
+
+
 def driver_main() -> int:
     """Runs the driver until its stdin closes."""
     out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -135,7 +150,7 @@ def driver_main() -> int:
         opts = {
             "name": "SleepyPid",
             "num_replicas": req["num_replicas"],
-            "ray_actor_options": {"num_cpus": 0},
+            "ray_actor_options": actor_options(req),
             "max_ongoing_requests": req["max_ongoing_requests"],
             "health_check_period_s": req["health_check_period_s"],
             "health_check_timeout_s": req["health_check_timeout_s"],

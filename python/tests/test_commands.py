@@ -134,6 +134,29 @@ def test_pod_arguments_accept_only_ray_and_ftsim_variables() -> None:
         check_pod_args(proto.StartHeadArgs(gcs_ft=False, num_cpus=-1))
 
 
+def test_pod_resources_must_be_amounts_ray_accepts() -> None:
+    check_pod_args(proto.StartHeadArgs(gcs_ft=False, num_gpus=2, memory=0, resources={"x": 0.5}))
+    with pytest.raises(CommandError, match="num_gpus and memory must be finite and >= 0"):
+        check_pod_args(proto.StartHeadArgs(gcs_ft=False, num_gpus=-1))
+    with pytest.raises(CommandError, match="num_gpus and memory must be finite and >= 0"):
+        check_pod_args(proto.StartHeadArgs(gcs_ft=False, memory=-1))
+    with pytest.raises(CommandError, match="'GPU' is not a custom resource name"):
+        check_pod_args(proto.StartHeadArgs(gcs_ft=False, resources={"GPU": 1.0}))
+    with pytest.raises(CommandError, match=r"resources\.x: must be finite and >= 0"):
+        check_pod_args(proto.StartHeadArgs(gcs_ft=False, resources={"x": float("inf")}))
+
+
+def test_ray_start_offers_the_pods_gpus_memory_and_custom_resources() -> None:
+    a = proto.StartHeadArgs(gcs_ft=False, num_gpus=2, memory=8 << 30, resources={"b": 1.5, "a": 2})
+    argv = ray_start_argv(pod("w1", 1), L, a)
+    assert "--num-gpus=2" in argv
+    assert f"--memory={8 << 30}" in argv
+    assert '--resources={"a": 2, "b": 1.5}' in argv
+    plain = ray_start_argv(pod("w1", 1), L, proto.StartHeadArgs(gcs_ft=False))
+    assert "--num-gpus=0" in plain  # no GPU, whatever the machine has
+    assert not [x for x in plain if x.startswith(("--memory=", "--resources="))]
+
+
 def test_the_head_needs_the_gcs_and_ray_client_ports_free() -> None:
     worker = needed_ports(L, 1)
     head = needed_ports(L, 0)

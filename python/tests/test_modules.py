@@ -1,5 +1,6 @@
 """The helper's pure logic, without Ray: redaction, the command line, the cleanup's
-bookkeeping, the Ray-level view, the Redis wire format and the port layout."""
+bookkeeping, the Ray-level view, the Redis wire format, the port layout and the replicas'
+actor options."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ftsim_helper import layout, logs, redis_client
 from ftsim_helper.__main__ import main, parse_mode
 from ftsim_helper.cleanup import victims
 from ftsim_helper.procs import ProcInfo
+from ftsim_helper.serve_driver import actor_options
 from ftsim_helper.serve_view import ray_view
 
 
@@ -195,3 +197,15 @@ def test_the_port_layout_stays_clear_of_ray_defaults_and_ephemeral_ports() -> No
     for bad in (1000, 6000, 30000):
         with pytest.raises(ValueError):
             layout.check_base_port(bad)
+
+
+def test_replicas_ask_ray_for_the_scenarios_gpus_memory_and_custom_resources() -> None:
+    req = {"num_gpus": 0.5, "memory": 1 << 30, "resources": {"accel": 1.0}}
+    assert actor_options(req) == {
+        "num_cpus": 0,
+        "num_gpus": 0.5,
+        "memory": 1 << 30,
+        "resources": {"accel": 1.0},
+    }
+    none = {"num_gpus": 0.0, "memory": 0, "resources": {}}
+    assert actor_options(none) == {"num_cpus": 0}

@@ -76,3 +76,25 @@ def test_defaults_fill_what_the_request_leaves_out() -> None:
     args = protocol.parse_request({"id": 1, "cmd": "start_worker", "name": "w", "gcs_ft": False})
     assert args == protocol.StartWorkerArgs(gcs_ft=False, name="w")
     assert (args.num_cpus, args.timeout_s, args.env, args.exit_ok) == (2, 120.0, {}, False)
+
+
+def test_resources_are_typed_in_pod_starts_and_deploys() -> None:
+    args = protocol.parse_request(
+        {
+            "id": 1,
+            "cmd": "start_worker",
+            "name": "w",
+            "gcs_ft": False,
+            "num_gpus": 2,
+            "memory": 1024,
+            "resources": {"accel": 1},
+        }
+    )
+    assert (args.num_gpus, args.memory, args.resources) == (2, 1024, {"accel": 1.0})
+    assert protocol.StartWorkerArgs(gcs_ft=False, name="w").memory is None
+    with pytest.raises(protocol.CommandError, match="'num_gpus': expected int, found float"):
+        protocol.parse_request({"id": 1, "cmd": "start_head", "gcs_ft": False, "num_gpus": 0.5})
+    with pytest.raises(protocol.CommandError, match=r"'resources'\.accel: expected number"):
+        protocol.parse_request(
+            {"id": 1, "cmd": "start_head", "gcs_ft": False, "resources": {"accel": "1"}}
+        )

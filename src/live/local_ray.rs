@@ -12,8 +12,9 @@ use super::adapter::{Action, ClusterAdapter};
 use super::helper::Helper;
 use super::protocol::{self as p, PodStartReply};
 use super::snapshot::Snapshot;
+use crate::scenario::resources::UNIT;
 use crate::scenario::secret::Secret;
-use crate::scenario::{Manager, ProxyLocation, Scenario, Timings};
+use crate::scenario::{Manager, ProxyLocation, Resources, Scenario, Timings};
 
 /// The helper package (`python/ftsim_helper`), built into the binary: each module's file name
 /// and text. [`LocalRay::new`] writes it into the run directory.
@@ -133,14 +134,18 @@ impl LocalRay {
         let sc = self.scenario().clone();
         let ft = sc.cluster.gcs_fault_tolerance;
         let timeout = Duration::from_secs(200);
+        let res = NodeResources::of_pod(&sc, pod);
         let r = if pod == "head" {
-            let cpus = (sc.cluster.head_resources.cpus / crate::scenario::resources::UNIT).max(1);
+            let cpus = (sc.cluster.head_resources.cpus / UNIT).max(1);
             let args = p::StartHead {
                 gcs_ft: ft,
                 num_cpus: Some(cpus),
                 timeout_s: Some(180.0),
                 exit_ok: Some(true),
                 env: Some(serve_env(&sc.timings).into_iter().chain(gcs_health_check_env(&sc.timings)).collect()),
+                num_gpus: res.num_gpus,
+                memory: res.memory,
+                resources: res.custom,
                 ..p::StartHead::default()
             };
             self.helper.request(&args, timeout)?
@@ -158,6 +163,9 @@ impl LocalRay {
                 num_cpus: Some(1),
                 timeout_s: Some(180.0),
                 env: Some(env),
+                num_gpus: res.num_gpus,
+                memory: res.memory,
+                resources: res.custom,
                 ..p::StartWorker::default()
             };
             self.helper.request(&args, timeout)?
@@ -179,6 +187,7 @@ impl LocalRay {
     fn deploy(&mut self, start_only: bool) -> Result<f64, LiveError> {
         let serve = self.scenario().serve.clone();
         let s = serve.first();
+        let need = &s.replica_resources;
         let args = p::Deploy {
             num_replicas: s.num_replicas,
             constructor_s: secs(s.constructor),
@@ -196,18 +205,27 @@ impl LocalRay {
             graceful_shutdown_timeout_s: Some(secs(s.graceful_shutdown_timeout)),
             app_name: None,
             start_only: Some(start_only),
+            num_gpus: (need.gpus > 0).then(|| fraction(need.gpus)),
+            memory: (need.memory > 0).then_some(need.memory),
+            resources: custom(need),
         };
         Ok(self.helper.request(&args, Duration::from_secs(90))?.elapsed_s)
     }
 
-    /// Every Ray pod hosts at least one replica (the simulator's spread steady state)?
+    /// Every Ray pod that can host a replica hosts at least one (the simulator's spread steady
+    /// state)? A pod can host one when it has the GPUs, memory and custom resources a replica
+    /// asks for (CPUs are not asked for live).
     fn spread_ok(&mut self, pods: &[String]) -> Result<bool, LiveError> {
         let snap = self.observe()?;
-        let n = self.scenario().serve.total_replicas() as usize;
-        if n < pods.len() {
+        let sc = self.scenario();
+        let n = sc.serve.total_replicas() as usize;
+        let need = Resources { cpus: 0, ..sc.serve.first().replica_resources.clone() };
+        let hosts: Vec<&String> =
+            pods.iter().filter(|p| sc.cluster.resources_of_group(sc.cluster.group_of_pod(p)).fits(&need)).collect();
+        if n < hosts.len() {
             return Ok(true);
         }
-        Ok(pods.iter().all(|p| snap.running_replicas().iter().any(|r| r.pod.as_deref() == Some(p))))
+        Ok(hosts.iter().all(|p| snap.running_replicas().iter().any(|r| r.pod.as_deref() == Some(p.as_str()))))
     }
 }
 
@@ -307,6 +325,47 @@ impl ClusterAdapter for LocalRay {
         }
         Ok(format!("torn down: {} processes stopped, none left, no port bound", v.killed.len()))
     }
+}
+
+/// The logical resources a pod's `ray start` offers besides its CPUs: its group's GPUs, memory
+/// and custom resources, as the protocol's options (left out when the helper's default is
+/// right: no GPU, no custom resource). Memory is given only when the scenario uses it somewhere
+/// (else Ray measures the machine, as before resources were modelled).
+struct NodeResources {
+    num_gpus: Option<u64>,
+    memory: Option<u64>,
+    custom: Option<BTreeMap<String, f64>>,
+}
+
+impl NodeResources {
+    fn of_pod(sc: &Scenario, pod: &str) -> Self {
+        let c = &sc.cluster;
+        let have = c.resources_of_group(c.group_of_pod(pod));
+        NodeResources {
+            num_gpus: (have.gpus > 0).then_some(have.gpus / UNIT),
+            memory: uses_memory(sc).then_some(have.memory),
+            custom: custom(have),
+        }
+    }
+}
+
+/// Whether any pod or replica of `sc` has or asks for memory.
+fn uses_memory(sc: &Scenario) -> bool {
+    let c = &sc.cluster;
+    std::iter::once(&c.head_resources)
+        .chain(c.worker_groups.iter().map(|g| &g.resources))
+        .chain(sc.serve.applications.iter().map(|a| &a.deployment.replica_resources))
+        .any(|r| r.memory > 0)
+}
+
+/// Ray's float amount of `units` (1/10000 of a CPU, GPU or custom resource).
+fn fraction(units: u64) -> f64 {
+    units as f64 / UNIT as f64
+}
+
+/// The custom resources of `r` as Ray's amounts; `None` when there are none.
+fn custom(r: &Resources) -> Option<BTreeMap<String, f64>> {
+    (!r.custom.is_empty()).then(|| r.custom.iter().map(|(k, &v)| (k.clone(), fraction(v))).collect())
 }
 
 /// The Serve environment variables of every pod's `ray start`, which its raylet's workers (the

@@ -114,9 +114,9 @@ pub struct LiveOutput {
 /// Refuses a scenario the local cluster cannot represent (node pools and zones it can: its nodes
 /// are the orchestrator's bookkeeping). Live mode deploys one Serve application, so a scenario
 /// with several cannot run live. Serve autoscaling is not driven live (the helper deploys a
-/// fixed `num_replicas`), nor is KubeRay's Ray autoscaler (its Ray nodes are fixed). Its nodes offer
-/// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
-/// may give, so such a scenario is refused too.
+/// fixed `num_replicas`), nor is KubeRay's Ray autoscaler (its Ray nodes are fixed). GPUs, memory
+/// and custom resources it represents as Ray's logical resources (each pod's `ray start` offers its
+/// group's, each replica asks for the scenario's), except a fraction of a GPU on a pod.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     if sc.cluster.autoscaler.enabled {
         return Err(LiveError::Unsupported(
@@ -140,16 +140,24 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
             sc.serve.applications.len()
         )));
     }
-    let c = &sc.cluster;
-    let cpus_only = |r: &crate::scenario::Resources| r.gpus == 0 && r.memory == 0 && r.custom.is_empty();
-    let pods = std::iter::once(&c.head_resources).chain(c.worker_groups.iter().map(|g| &g.resources));
-    if !(cpus_only(&sc.serve.first().replica_resources) && pods.into_iter().all(cpus_only)) {
-        return Err(LiveError::Unsupported(
-            "GPUs, memory and custom resources: the local cluster's nodes offer CPUs only and its replicas ask for \
-             none of these, so Ray's placement by them cannot be reproduced live; remove them to run it live, or \
-             simulate it with ftsim run"
-                .to_string(),
-        ));
+    whole_gpus(&sc.cluster)
+}
+
+/// Refuses a pod with a fraction of a GPU: `ray start --num-gpus` takes whole GPUs (a replica
+/// may ask for a fraction; Ray places it by that).
+fn whole_gpus(c: &crate::scenario::Cluster) -> Result<(), LiveError> {
+    let unit = crate::scenario::resources::UNIT;
+    let pods = std::iter::once(("cluster.head_num_gpus".to_string(), &c.head_resources)).chain(
+        c.worker_groups.iter().enumerate().map(|(i, g)| (format!("cluster.worker_groups[{i}].num_gpus"), &g.resources)),
+    );
+    for (path, r) in pods {
+        if r.gpus % unit != 0 {
+            return Err(LiveError::Unsupported(format!(
+                "{path}: {} GPUs: live mode starts each pod with `ray start --num-gpus`, which takes whole GPUs; \
+                 give whole GPUs to run it live, or simulate it with ftsim run",
+                crate::scenario::resources::show_units(r.gpus)
+            )));
+        }
     }
     Ok(())
 }

@@ -9,7 +9,8 @@ use super::LiveError;
 use super::fake::FakeCluster;
 use super::rehearsal::rehearse;
 use crate::policy::kubelet;
-use crate::scenario::{Ingress, Scenario};
+use crate::scenario::resources::Shortfall;
+use crate::scenario::{Ingress, Resources, Scenario};
 
 /// Each injected fault and each action of a rehearsal of `sc`, by time (at equal times, faults
 /// first).
@@ -23,6 +24,17 @@ fn timeline(sc: &Scenario) -> Result<Vec<String>, LiveError> {
     let mut lines: Vec<_> = faults.chain(actions).collect();
     lines.sort_by_key(|(at, rank, _)| (*at, *rank));
     Ok(lines.into_iter().map(|(at, _, what)| format!("at {at} s: {what}")).collect())
+}
+
+/// The GPUs, memory and custom resources of `r` in words (`2 GPUs, 0.5 of "accel"`); `None`
+/// when it has CPUs only (live mode's replicas ask for no CPUs).
+fn beyond_cpus(r: &Resources) -> Option<String> {
+    let parts: Vec<String> = r
+        .amounts()
+        .filter(|&(name, n, _)| name != "CPU" && n > 0)
+        .map(|(name, n, bytes)| Shortfall { name: name.to_string(), have: n, need: n, bytes }.show(n))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The plan as text.
@@ -67,12 +79,16 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
         let proxy_host = if pod_networks { ip.as_str() } else { "127.0.0.2" };
         let port = base_port as u32 + 100 * (i as u32 + 1) + 10;
         let what = if pod == "head" { "ray start --head (GCS, controller)" } else { "ray start (worker)" };
-        let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://{proxy_host}:{port}/");
+        let offers = beyond_cpus(sc.cluster.resources_of_group(sc.cluster.group_of_pod(pod)))
+            .map(|r| format!(", offers {r}"))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://{proxy_host}:{port}/{offers}");
     }
     let s = sc.serve.first();
+    let asks = beyond_cpus(&s.replica_resources).map(|r| format!(", each asking for {r}")).unwrap_or_default();
     let _ = writeln!(
         o,
-        "  Serve app {}: {} replicas, constructor {}, health check every {} (timeout {}), GCS fault tolerance {}",
+        "  Serve app {}: {} replicas{asks}, constructor {}, health check every {} (timeout {}), GCS fault tolerance {}",
         s.name,
         s.num_replicas,
         s.constructor,
@@ -158,6 +174,18 @@ mod tests {
         assert!(p.contains("at 90.000000 s: the cut between pod small-group-1 and the other pods heals"), "{p}");
         let q = plan(r#"{"faults": [{"kind": "proxy_crash", "at_s": 60}]}"#);
         assert!(q.contains("loopback only") && q.contains("node 127.0.0.3, proxy http://127.0.0.2:20210/"), "{q}");
+    }
+
+    #[test]
+    fn the_plan_shows_what_each_pod_offers_and_each_replica_asks_for() {
+        let (name, json) = crate::scenario::bundled::by_name("gpu-worker-loss").unwrap();
+        let p = render(&crate::scenario::parse(json, name).unwrap().scenario, 20_000, false);
+        assert!(p.contains("pod gpu-group-1      ray start (worker), node 127.0.0.5, proxy http://127.0.0.2:20410/, offers 2 GPUs\n"), "{p}");
+        assert!(
+            p.contains("pod cpu-group-1      ray start (worker), node 127.0.0.3, proxy http://127.0.0.2:20210/\n"),
+            "{p}"
+        );
+        assert!(p.contains("Serve app SleepyPid: 2 replicas, each asking for 1 GPUs, constructor"), "{p}");
     }
 
     #[test]

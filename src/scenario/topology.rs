@@ -37,6 +37,16 @@ impl Cluster {
         group.map_or(&self.head_resources, |g| &self.worker_groups[g].resources)
     }
 
+    /// The worker group of pod `pod` (named `<group>-<n>` by [`names::worker_pod`]); `None` for
+    /// the head or a name of no group.
+    pub fn group_of_pod(&self, pod: &str) -> Option<usize> {
+        self.worker_groups.iter().position(|g| {
+            pod.strip_prefix(g.name.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    }
+
     /// The names of the nodes of pool `pool`, in node order.
     pub fn pool_node_names(&self, pool: usize) -> Vec<String> {
         self.pool_nodes(pool).map(|n| names::node(n + 1)).collect()
@@ -71,6 +81,18 @@ impl Cluster {
 mod tests {
     fn cluster(json: &str) -> super::Cluster {
         crate::scenario::parse(json, "t.json").unwrap_or_else(|e| panic!("{e:?}")).scenario.cluster
+    }
+
+    #[test]
+    fn a_pods_group_is_the_one_its_name_numbers() {
+        let c = cluster(
+            r#"{"cluster": {"k8s_nodes": 4, "worker_groups": [
+                {"name": "gpu", "replicas": 1}, {"name": "gpu-big", "replicas": 1}]}}"#,
+        );
+        assert_eq!(c.group_of_pod("gpu-3"), Some(0));
+        assert_eq!(c.group_of_pod("gpu-big-1"), Some(1));
+        assert_eq!(c.group_of_pod("head"), None);
+        assert_eq!(c.group_of_pod("gpu-"), None);
     }
 
     #[test]

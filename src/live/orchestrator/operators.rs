@@ -73,11 +73,7 @@ impl Operators {
         let node_pool: Vec<usize> = (0..sc.cluster.k8s_nodes).map(|n| sc.cluster.pool_of_node(n)).collect();
         let mut bound = vec![0; node_pool.len()];
         for (i, name) in initial.iter().enumerate() {
-            let group = sc
-                .cluster
-                .worker_groups
-                .iter()
-                .position(|g| name.strip_prefix(&g.name).is_some_and(|r| r.starts_with('-')));
+            let group = sc.cluster.group_of_pod(name);
             let ready = sc.ingress == Ingress::Service;
             // As the simulator's scheduler: the lowest-numbered node of the pod's pool with room.
             let pool = sc.cluster.pool_of_group(group);

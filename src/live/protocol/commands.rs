@@ -30,7 +30,9 @@ command!(
     /// `restart_redis`: stop (if running), then start on the same data.
     RestartRedis = "restart_redis" -> RestartRedisReply {} [graceful: bool]
 );
-/// Declares the two pod-starting commands: their own fields, then the options they share.
+/// Declares the two pod-starting commands: their own fields, then the options they share (the
+/// node's logical resources among them: `num_gpus`, `memory` in bytes, where `None` lets Ray
+/// measure the machine, and custom `resources`).
 macro_rules! start_pod {
     ($($(#[$doc:meta])* $name:ident = $wire:literal { $($own:ident : $oty:ty),* })*) => {$(
         command!(
@@ -44,6 +46,9 @@ macro_rules! start_pod {
                 object_store_mb: u32,
                 env: BTreeMap<String, String>,
                 exit_ok: bool,
+                num_gpus: u64,
+                memory: u64,
+                resources: BTreeMap<String, f64>,
             ]
         );
     )*};
@@ -80,7 +85,8 @@ command!(
     Undeploy = "undeploy" -> UndeployReply {} [app_name: String]
 );
 command!(
-    /// `deploy`: submits the SleepyPid application (returns once submitted).
+    /// `deploy`: submits the SleepyPid application (returns once submitted); its replicas ask
+    /// for `num_gpus`, `memory` (bytes) and custom `resources` (none when left out).
     Deploy = "deploy" -> DeployReply {
         num_replicas: u32,
         constructor_s: f64,
@@ -95,6 +101,9 @@ command!(
         constructor_fail_delay_s: f64,
         app_name: String,
         start_only: bool,
+        num_gpus: f64,
+        memory: u64,
+        resources: BTreeMap<String, f64>,
     ]
 );
 command!(

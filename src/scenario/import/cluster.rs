@@ -15,8 +15,10 @@ pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> O
     let mut pods: u64 = 1;
     let head_path = path.key("headGroupSpec");
     let mut head_address = None;
+    let mut head_placement = super::pools::Placement::default();
     match r.take(spec, "headGroupSpec") {
         Some(head) => {
+            head_placement = super::pools::placement(r, head, &head_path);
             if let Some(replicas) = r.take(head, "replicas") {
                 let msg = "the head group always has one pod: `replicas` is not used";
                 r.notice(Level::Note, replicas, &head_path.key("replicas"), msg);
@@ -41,12 +43,14 @@ pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> O
     }
     let groups_path = path.key("workerGroupSpecs");
     let mut groups = Vec::new();
+    let mut placements = Vec::new();
     if let Some(list) = r.take(spec, "workerGroupSpecs") {
         for (i, group) in items(list).iter().enumerate() {
             let field = JsonPath::root().key("cluster").key("worker_groups").index(groups.len());
             if let Some((entry, replicas)) = worker_group(r, group, &groups_path.index(i), &field) {
                 pods += replicas;
                 groups.push(entry);
+                placements.push((super::pools::placement(r, group, &groups_path.index(i)), replicas));
             }
         }
     }
@@ -61,6 +65,7 @@ pub(super) fn read<'n>(r: &mut Reader<'_>, spec: &'n Node, path: &JsonPath) -> O
          (cluster.k8s_nodes = {nodes}); set cluster.k8s_nodes and cluster.ray_pods_per_node to your nodes"
     );
     r.notice(Level::Warning, spec, path, msg);
+    super::pools::write(r, spec, path, head_placement, placements);
     head_address
 }
 

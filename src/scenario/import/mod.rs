@@ -11,6 +11,7 @@
 mod cluster;
 mod gcs;
 mod manifest;
+mod pools;
 mod serve;
 mod unused;
 

@@ -1,5 +1,6 @@
 //! The fields an import left over, each listed with its place: a note when it has no bearing on
-//! failures (an image, a port, a label), a warning otherwise. Values are never shown (one could
+//! failures (an image, a port, a label), a warning otherwise (with its reason when it has one
+//! and was not read at all; of a field read in part, the parts left over). Values are never shown (one could
 //! be a secret).
 
 use std::collections::BTreeSet;
@@ -44,8 +45,14 @@ const NO_BEARING: &[&str] = &[
 const REASONS: &[(&[&str], &str)] = &[
     (
         &["nodeSelector", "affinity", "tolerations", "topologySpreadConstraints"],
-        "pod placement is not read: give the scenario node pools (cluster.node_pools) and each group its pool \
+        "pod placement is not read here (only a Ray group's nodeSelector or required node affinity on a node-pool \
+         or zone label is): give the scenario node pools (cluster.node_pools) and each group its pool \
          (worker_groups[].pool) by hand",
+    ),
+    (&["podAffinity", "podAntiAffinity"], "pod (anti-)affinity has no place in the model (pods go to pools)"),
+    (
+        &["preferredDuringSchedulingIgnoredDuringExecution"],
+        "a preferred node affinity has no place in the model (only a required one places pods in pools)",
     ),
     (&["livenessProbe", "readinessProbe"], "the model has KubeRay's default probes (timings.readiness_*)"),
     (
@@ -95,7 +102,9 @@ pub(super) fn list_under(
         let key = key.unwrap_or_default();
         if NO_BEARING.contains(&key) {
             out.push(notice(Level::Note, child, &p, "no bearing on the model: not used"));
-        } else if let Some((_, why)) = REASONS.iter().find(|(keys, _)| keys.contains(&key)) {
+        } else if let Some((_, why)) = REASONS.iter().find(|(keys, _)| keys.contains(&key))
+            && !read.contains(&id(child))
+        {
             out.push(notice(Level::Warning, child, &p, &format!("{why}: not used")));
         } else {
             list_under(child, &p, read, whole, out);
