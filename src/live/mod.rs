@@ -118,10 +118,8 @@ pub struct LiveOutput {
 /// CPUs only and its replicas ask for none of the GPUs, memory or custom resources a scenario
 /// may give, so such a scenario is refused too.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
-    if let Some(i) =
-        sc.faults.iter().position(|f| matches!(f.kind, crate::scenario::FaultKind::NetworkPartition { .. }))
-    {
-        return Err(partition_unsupported(i));
+    if let Some(i) = sc.faults.iter().position(|f| unsupported_fault(&f.kind, 0).is_some()) {
+        return Err(unsupported_fault(&sc.faults[i].kind, i).expect("an unsupported fault"));
     }
     if sc.serve.first().autoscaling.is_some() {
         return Err(LiveError::Unsupported(
@@ -151,8 +149,26 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     Ok(())
 }
 
+/// Why fault `i` of kind `kind` cannot run live, if it cannot.
+pub(crate) fn unsupported_fault(kind: &crate::scenario::FaultKind, i: usize) -> Option<LiveError> {
+    use crate::scenario::FaultKind;
+    match kind {
+        FaultKind::NetworkPartition { .. } => Some(partition_unsupported(i)),
+        FaultKind::NodeUnreachable { .. } => Some(LiveError::Unsupported(format!(
+            "faults[{i}]: a node_unreachable cannot run live: this machine has no packet filter (iptables, nft) to \
+             cut a node's pods off from the other pods and from the clients, and stopping its processes (SIGSTOP) \
+             would be a hung node, not a cut network; simulate it with ftsim run"
+        ))),
+        FaultKind::NodeDelete { .. } => Some(LiveError::Unsupported(format!(
+            "faults[{i}]: a node_delete does not run live yet: the local cluster's fake Kubernetes has no PodGC \
+             pass for pods bound to a deleted Node; simulate it with ftsim run (node_loss runs live)"
+        ))),
+        _ => None,
+    }
+}
+
 /// Why fault `i`, a `network_partition`, cannot run live.
-pub(crate) fn partition_unsupported(i: usize) -> LiveError {
+fn partition_unsupported(i: usize) -> LiveError {
     LiveError::Unsupported(format!(
         "faults[{i}]: a network_partition cannot run live: this machine has no packet filter (iptables, nft) to \
          cut a pod off from the other pods while clients still reach it, and stopping its raylet (SIGSTOP) would \

@@ -35,6 +35,7 @@ bundled!(
     "gpu-worker-loss",
     "worker-node-partition",
     "autoscaling-peak",
+    "worker-node-unreachable",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

@@ -214,7 +214,9 @@ impl Orchestrator<'_> {
                 self.record_fault(i, Some("gcs".into()), Some(Detector::GcsDown));
                 self.act(Action::KillGcs)?;
             }
-            FaultKind::NetworkPartition { .. } => return Err(crate::live::partition_unsupported(i)),
+            FaultKind::NetworkPartition { .. } | FaultKind::NodeDelete { .. } | FaultKind::NodeUnreachable { .. } => {
+                return Err(crate::live::unsupported_fault(&kind, i).expect("refused by check_supported"));
+            }
             FaultKind::ContainerCrash { target, reason } => {
                 let Some(pod) = self.resolve_pod(i, target, false, false) else {
                     return self.no_target(i);
