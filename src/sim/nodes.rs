@@ -117,17 +117,7 @@ impl World {
         if self.k8s.nodes[node.ix()].state != NodeState::Ready {
             return;
         }
-        let n = &mut self.k8s.nodes[node.ix()];
-        n.state = NodeState::Deleted;
-        n.lost_by = Some(fault);
-        let name = n.name.clone();
-        self.k8s.pod_index.node_ready_changed(node, false);
-        self.log(
-            Component::Node,
-            &name,
-            format_args!("READY -> DELETED (kubectl delete node, fault #{fault}; VM runs on)"),
-        );
-        self.observed.levels_dirty = true;
+        self.take_node_out(node, NodeState::Deleted, fault, "DELETED (kubectl delete node");
         // The API server has it at once; nothing else changes until PodGC's pass.
         self.detect(fault);
         for pod in self.pods_on(node) {
@@ -151,6 +141,18 @@ impl World {
             let back = redis::back_after_pod_deletion(self.scenario.cluster.redis_mode, &self.scenario.timings);
             self.schedule_in(back, Event::RedisPodRestored);
         }
+    }
+
+    /// A Ready node whose VM runs on leaves the scheduler's reach (`to`: deleted or cut off) by
+    /// fault `fault`; `label` opens the events.log note.
+    pub(super) fn take_node_out(&mut self, node: NodeId, to: NodeState, fault: usize, label: &str) {
+        let n = &mut self.k8s.nodes[node.ix()];
+        n.state = to;
+        n.lost_by = Some(fault);
+        let name = n.name.clone();
+        self.k8s.pod_index.node_ready_changed(node, false);
+        self.log(Component::Node, &name, format_args!("READY -> {label}, fault #{fault}; VM runs on)"));
+        self.observed.levels_dirty = true;
     }
 
     /// A replacement node joins (same name, empty).

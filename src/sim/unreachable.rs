@@ -42,13 +42,7 @@ impl World {
             self.log(Component::Fault, &format!("#{fault}"), format_args!("the head pod runs there now: not modelled"));
             return;
         }
-        let n = &mut self.k8s.nodes[node.ix()];
-        n.state = NodeState::Unreachable;
-        n.lost_by = Some(fault);
-        let name = n.name.clone();
-        self.k8s.pod_index.node_ready_changed(node, false);
-        self.log(Component::Node, &name, format_args!("READY -> UNREACHABLE (fault #{fault}; VM runs on)"));
-        self.observed.levels_dirty = true;
+        self.take_node_out(node, NodeState::Unreachable, fault, "UNREACHABLE (network cut");
         let t = &self.scenario.timings;
         let (not_ready, evicted) = (node_lifecycle::not_ready_at(self.now, t), node_lifecycle::evicted_at(self.now, t));
         if !on_node.iter().any(|&p| self.k8s.pods[p.ix()].ray_alive()) {
