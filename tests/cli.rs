@@ -330,6 +330,11 @@ fn live_mode_plans_a_network_partition_on_pod_networks_but_not_in_the_hosts_netw
 }
 
 #[test]
+fn live_mode_refuses_a_node_unreachable_with_exit_2() {
+    live_refuses("worker-node-unreachable", &["faults[0]: a node_unreachable cannot run live", "not a cut network"]);
+}
+
+#[test]
 fn live_mode_plans_several_node_pools_and_a_zone_outage() {
     // The local cluster's nodes are the orchestrator's own bookkeeping: pools and zones too.
     let dir = tempfile::tempdir().unwrap();

@@ -220,7 +220,7 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
     let mut given = String::new();
     let ingresses = [
         r#"{"kind": "pinned", "pod": "g-1"}"#,
-        r#"{"kind": "load_balancer", "backends": ["head", "g"], "spread": "random",
+        r#"{"kind": "load_balancer", "backends": ["head", "g"], "spread": "random", "when_all_unhealthy": "reject",
             "health_check": {"enabled": true, "period_s": 5, "timeout_s": 2, "unhealthy_threshold": 3,
                              "healthy_threshold": 1}}"#,
     ];

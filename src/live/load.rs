@@ -38,7 +38,8 @@ pub struct Endpoints {
     pub ready: Vec<Target>,
     /// True for a Service ingress.
     pub service: bool,
-    /// Load-balancer ingress: its spread and every backend, with whether it is in rotation.
+    /// Load-balancer ingress: its spread and every backend, with whether new connections may go
+    /// to it (in rotation, or every backend of a load balancer failing open).
     pub lb: Option<(Spread, Vec<(Target, bool)>)>,
 }
 

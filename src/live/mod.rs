@@ -126,6 +126,9 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
                 .to_string(),
         ));
     }
+    if let Some(i) = sc.faults.iter().position(|f| unsupported_fault(&f.kind, 0).is_some()) {
+        return Err(unsupported_fault(&sc.faults[i].kind, i).expect("an unsupported fault"));
+    }
     if sc.serve.first().autoscaling.is_some() {
         return Err(LiveError::Unsupported(
             "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
@@ -182,6 +185,23 @@ pub fn check_network(sc: &Scenario, shared_network: bool) -> Result<(), LiveErro
              mode's private network namespace; drop --shared-network to run it live"
         ))),
         _ => Ok(()),
+    }
+}
+
+/// Why fault `i` of kind `kind` cannot run live, if it cannot.
+pub(crate) fn unsupported_fault(kind: &crate::scenario::FaultKind, i: usize) -> Option<LiveError> {
+    use crate::scenario::FaultKind;
+    match kind {
+        FaultKind::NodeUnreachable { .. } => Some(LiveError::Unsupported(format!(
+            "faults[{i}]: a node_unreachable cannot run live: live mode cuts pods off only from the other pods \
+             (network_partition), not from the clients and the Kubernetes API it plays itself, and stopping its \
+             processes (SIGSTOP) would be a hung node, not a cut network; simulate it with ftsim run"
+        ))),
+        FaultKind::NodeDelete { .. } => Some(LiveError::Unsupported(format!(
+            "faults[{i}]: a node_delete does not run live yet: the local cluster's fake Kubernetes has no PodGC \
+             pass for pods bound to a deleted Node; simulate it with ftsim run (node_loss runs live)"
+        ))),
+        _ => None,
     }
 }
 

@@ -5,10 +5,13 @@
 //! backend becomes unhealthy after `unhealthy_threshold` failed probes in a row and healthy
 //! again after `healthy_threshold` passed probes in a row; a probe with no answer within the
 //! timeout fails. Spread: GCP backend services balance `ROUND_ROBIN` by default (AWS ALB too);
-//! passthrough network load balancers hash each flow, which ftsim draws as uniform.
+//! passthrough network load balancers hash each flow, which ftsim draws as uniform. With every
+//! backend unhealthy, AWS ALB and NLB and GCP passthrough network load balancers "fail open"
+//! (new connections go to every backend), GCP Application Load Balancers answer an error
+//! (`ingress.when_all_unhealthy`).
 
 use crate::engine::RngStream;
-use crate::scenario::{LbHealthCheck, Spread};
+use crate::scenario::{LbHealthCheck, Spread, WhenAllUnhealthy};
 
 /// A backend's health as the load balancer sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +55,17 @@ pub fn replaced(checked: bool, healthy: bool) -> (BackendHealth, &'static str) {
         (true, false) => "UNHEALTHY until its probes pass",
     };
     (BackendHealth::new(!checked), note)
+}
+
+/// The backends (indices, in increasing order) a new connection may go to, given each one's
+/// health: those in rotation; when none is, every backend if the load balancer fails open, none
+/// if it rejects.
+pub fn candidates(healthy: &[bool], when_all_unhealthy: WhenAllUnhealthy) -> Vec<usize> {
+    let in_rotation: Vec<usize> = (0..healthy.len()).filter(|&b| healthy[b]).collect();
+    match when_all_unhealthy {
+        WhenAllUnhealthy::FailOpen if in_rotation.is_empty() => (0..healthy.len()).collect(),
+        _ => in_rotation,
+    }
 }
 
 /// The backend (an index among all backends) a new connection goes to, among `in_rotation`
@@ -102,5 +116,14 @@ mod tests {
             (0..5).map(|_| pick(Spread::RoundRobin, &[0, 2, 3], &mut cursor, &mut rng).unwrap()).collect();
         assert_eq!(picks, [0, 2, 3, 0, 2]);
         assert_eq!(pick(Spread::Random, &[], &mut cursor, &mut rng), None);
+    }
+
+    #[test]
+    fn with_every_backend_unhealthy_a_fail_open_balancer_uses_them_all_and_a_rejecting_one_none() {
+        use WhenAllUnhealthy::{FailOpen, Reject};
+        assert_eq!(candidates(&[false, true, false], FailOpen), [1]);
+        assert_eq!(candidates(&[false, true, false], Reject), [1]);
+        assert_eq!(candidates(&[false, false, false], FailOpen), [0, 1, 2]);
+        assert!(candidates(&[false, false, false], Reject).is_empty());
     }
 }

@@ -1,8 +1,25 @@
 //! Kubernetes' side of a lost VM: when its Node turns NotReady, when the cloud node lifecycle
-//! controller deletes the Node, and when PodGC deletes the pods still bound to it.
+//! controller deletes the Node, and when PodGC deletes the pods still bound to it; of a deleted
+//! Node (its pods' deletion by PodGC); and of a VM cut off from the API server (the taint
+//! manager's eviction of its pods).
 
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::Timings;
+
+/// How long a pod tolerates its node's `node.kubernetes.io/unreachable:NoExecute` taint before
+/// the taint manager evicts it: 300 s, the `tolerationSeconds` that the DefaultTolerationSeconds
+/// admission plugin gives every pod (`--default-unreachable-toleration-seconds`,
+/// `plugin/pkg/admission/defaulttolerationseconds`). KubeRay's pods set no toleration of their
+/// own.
+pub const UNREACHABLE_TOLERATION: SimDuration = SimDuration::from_secs(300);
+
+/// When the taint manager evicts (deletes, gracefully) the pods of a node cut off at `cut_at`:
+/// the node lifecycle controller taints it when it marks it NotReady, and each pod's toleration
+/// runs out [`UNREACHABLE_TOLERATION`] later (`pkg/controller/tainteviction`). With the kubelet
+/// out of reach nobody confirms the deletion: the pods stay Terminating.
+pub fn evicted_at(cut_at: SimTime, t: &Timings) -> SimTime {
+    not_ready_at(cut_at, t) + UNREACHABLE_TOLERATION
+}
 
 /// When the Node of a VM lost at `lost_at` turns NotReady: its kubelet stops posting status and
 /// the node lifecycle controller marks it after `--node-monitor-grace-period`
@@ -52,6 +69,18 @@ mod tests {
         assert_eq!(not_ready_at(lost, &t), SimTime::from_micros(100_000_000));
         assert_eq!(node_deleted_at(lost, &t), SimTime::from_micros(100_000_000));
         assert_eq!(pods_deleted_at(lost, &t), SimTime::from_micros(140_000_000));
+    }
+
+    #[test]
+    fn a_deleted_nodes_pods_go_40_to_60_s_later_and_a_cut_off_nodes_are_evicted_after_340_s() {
+        let t = timings();
+        let at = |s: u64| SimTime::from_micros(s * 1_000_000);
+        // `kubectl delete node` at 60 s: PodGC's pass at 60 s quarantines, + 40 s; at 61 s, the
+        // pass at 80 s.
+        assert_eq!(orphans_deleted_at(at(60), &t), at(100));
+        assert_eq!(orphans_deleted_at(at(61), &t), at(120));
+        // Cut off at 60 s: NotReady at 100 s, evicted 300 s later.
+        assert_eq!(evicted_at(at(60), &t), at(400));
     }
 
     #[test]

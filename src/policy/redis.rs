@@ -32,6 +32,17 @@ pub fn back_after_node_loss(mode: RedisMode, lost_at: SimTime, t: &Timings, repa
     }
 }
 
+/// How long a single Redis is away when its pod is deleted while its node runs on (PodGC after
+/// a `node_delete`): its ReplicaSet creates a new pod at once, which starts in `pod_start_s`; an
+/// HA Redis promotes a replica after `redis_failover_s`.
+pub fn back_after_pod_deletion(mode: RedisMode, t: &Timings) -> SimDuration {
+    match mode {
+        RedisMode::Ha => t.redis_failover,
+        RedisMode::Single => t.pod_start,
+        RedisMode::External => SimDuration::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

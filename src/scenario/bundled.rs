@@ -36,6 +36,7 @@ bundled!(
     "worker-node-partition",
     "autoscaling-peak",
     "cluster-autoscaling-peak",
+    "worker-node-unreachable",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

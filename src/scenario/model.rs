@@ -371,6 +371,19 @@ pub struct LoadBalancer {
     pub spread: Spread,
     /// The load balancer's health checks, or `None`: every backend gets traffic, dead or alive.
     pub health_check: Option<LbHealthCheck>,
+    /// What it does with a new connection when no backend passes its health checks.
+    pub when_all_unhealthy: WhenAllUnhealthy,
+}
+
+/// What a load balancer does with a new connection when every backend is unhealthy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenAllUnhealthy {
+    /// Sends it to any backend, healthy or not (AWS ALB and NLB, GCP passthrough network load
+    /// balancers: "fail open").
+    FailOpen,
+    /// Answers it with an error at once (GCP Application Load Balancers: 502
+    /// `failed_to_pick_backend`).
+    Reject,
 }
 
 /// How a load balancer picks a backend for a new connection.
@@ -668,6 +681,22 @@ pub enum FaultKind {
         /// How long until it heals; `None`: not within the run.
         duration: Option<SimDuration>,
     },
+    /// `kubectl delete node` while the VM and its kubelet run on: the pods serve until PodGC
+    /// deletes them, and the node takes no pod again within the run (its kubelet does not
+    /// register a deleted Node again).
+    NodeDelete {
+        /// Node name, or random among the Ready nodes running a Ray pod (the head's included).
+        target: Option<String>,
+    },
+    /// A node's VM is cut off from the API server and from every other node (a NIC or zone
+    /// network failure) for `duration`, or for good; its processes run on.
+    NodeUnreachable {
+        /// The node (not the head's nor the Redis pod's), or random among the Ready nodes
+        /// running a pod, the head's and the Redis pod's excepted.
+        target: Option<String>,
+        /// How long until the network heals; `None`: not within the run.
+        duration: Option<SimDuration>,
+    },
 }
 
 /// Why a container died: Kubernetes records the reason and exit code, and restarts both
@@ -707,6 +736,8 @@ impl FaultKind {
             FaultKind::GcsCrash => "gcs_crash",
             FaultKind::ContainerCrash { .. } => "container_crash",
             FaultKind::NetworkPartition { .. } => "network_partition",
+            FaultKind::NodeDelete { .. } => "node_delete",
+            FaultKind::NodeUnreachable { .. } => "node_unreachable",
         }
     }
 }

@@ -436,6 +436,18 @@ pub struct RawIngress {
     /// Load balancer only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check: Option<RawLbHealthCheck>,
+    /// Load balancer only; recorded only when given, so that reports of earlier scenarios stay
+    /// as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when_all_unhealthy: Option<RawWhenAllUnhealthy>,
+}
+
+/// What a load balancer does when no backend is healthy.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawWhenAllUnhealthy {
+    FailOpen,
+    Reject,
 }
 
 /// Pinned to one pod (`kubectl port-forward`), a Kubernetes Service over ready pods, or a cloud
@@ -630,6 +642,18 @@ pub enum RawFault {
         reason: Option<RawCrashReason>,
     },
     NetworkPartition {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_s: Option<f64>,
+    },
+    NodeDelete {
+        at_s: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    NodeUnreachable {
         at_s: f64,
         #[serde(skip_serializing_if = "Option::is_none")]
         target: Option<String>,

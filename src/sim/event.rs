@@ -37,6 +37,11 @@ pub enum Event {
     DrainDeadline { pod: PodId, inc: u32 },
     /// A node's kubelet has been silent for the node-monitor grace period.
     NodeNotReady(NodeId),
+    /// PodGC deletes the pods bound to a deleted Node (`node_delete`).
+    OrphansDeleted(NodeId),
+    /// The taint manager evicts the pods of a node that has been unreachable for the pods'
+    /// toleration (`node_unreachable`).
+    TaintEviction(NodeId),
     /// The GCS's health checks declare a silent raylet dead.
     GcsNodeDeath(PodId),
     /// A raylet of the old cluster reaches the new (empty) GCS and is rejected as unknown.

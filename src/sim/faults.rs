@@ -85,6 +85,24 @@ impl World {
         }
     }
 
+    /// The node fault `fault` hits: `target`, or one drawn with the fault's stream among the
+    /// Ready nodes running a pod (only among `among` when given).
+    fn resolve_node(&mut self, fault: usize, target: &Option<String>, among: Option<&[String]>) -> Option<NodeId> {
+        if let Some(n) = target {
+            return self.k8s.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32));
+        }
+        let in_scope = |n: &usize| among.is_none_or(|a| a.contains(&self.k8s.nodes[*n].name));
+        let nodes = targets::node_candidates((0..self.k8s.nodes.len()).filter(in_scope).map(|n| {
+            let id = NodeId(n as u32);
+            NodeView {
+                id,
+                ready: self.node_ready(id),
+                hosts_running_pod: self.k8s.pods.iter().any(|p| p.node == Some(id) && p.phase == PodPhase::Running),
+            }
+        }));
+        self.pick(fault, &nodes)
+    }
+
     /// Injects fault `i`.
     pub(crate) fn inject_fault(&mut self, i: usize) {
         let kind = self.scenario.faults[i].kind.clone();
@@ -157,25 +175,7 @@ impl World {
                 }
             }
             FaultKind::NodeLoss { target, among, unreachable } => {
-                let node = match &target {
-                    Some(n) => self.k8s.nodes.iter().position(|x| &x.name == n).map(|i| NodeId(i as u32)),
-                    None => {
-                        let in_scope = |n: &usize| among.as_ref().is_none_or(|a| a.contains(&self.k8s.nodes[*n].name));
-                        let nodes = targets::node_candidates((0..self.k8s.nodes.len()).filter(in_scope).map(|n| {
-                            let id = NodeId(n as u32);
-                            NodeView {
-                                id,
-                                ready: self.node_ready(id),
-                                hosts_running_pod: self
-                                    .k8s
-                                    .pods
-                                    .iter()
-                                    .any(|p| p.node == Some(id) && p.phase == PodPhase::Running),
-                            }
-                        }));
-                        self.pick(i, &nodes)
-                    }
-                };
+                let node = self.resolve_node(i, &target, among.as_deref());
                 self.record_fault(i, node.map(|n| self.k8s.nodes[n.ix()].name.clone()).or(target));
                 match node {
                     Some(n) => {
@@ -186,6 +186,29 @@ impl World {
                         self.lose_node(n, unreachable, i)
                     }
                     None => self.log(Component::Fault, &format!("#{i}"), format_args!("no node to lose")),
+                }
+            }
+            FaultKind::NodeDelete { target } => {
+                let node = self.resolve_node(i, &target, None);
+                self.record_fault(i, node.map(|n| self.k8s.nodes[n.ix()].name.clone()).or(target));
+                match node {
+                    Some(n) => self.delete_node(n, i),
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("no node to delete")),
+                }
+            }
+            FaultKind::NodeUnreachable { target, duration } => {
+                // Drawn among the nodes hosting neither the head nor the Redis pod.
+                let redis = self.scenario.cluster.redis_pod_node();
+                let head = self.k8s.head.and_then(|h| self.k8s.pods[h.ix()].node);
+                let eligible: Vec<String> = (0..self.k8s.nodes.len() as u32)
+                    .filter(|&n| Some(n) != redis && Some(NodeId(n)) != head)
+                    .map(|n| self.k8s.nodes[n as usize].name.clone())
+                    .collect();
+                let node = self.resolve_node(i, &target, Some(&eligible));
+                self.record_fault(i, node.map(|n| self.k8s.nodes[n.ix()].name.clone()).or(target));
+                match node {
+                    Some(n) => self.cut_node(n, i, duration),
+                    None => self.log(Component::Fault, &format!("#{i}"), format_args!("no node to cut off")),
                 }
             }
             FaultKind::ZoneOutage { zone, nodes, unreachable } => {
@@ -232,7 +255,7 @@ impl World {
                     .filter(|p| self.k8s.pods[p.ix()].phase == PodPhase::Running && self.k8s.pods[p.ix()].ray_alive());
                 match cut {
                     Some(pod) => {
-                        self.partition_pod(pod, i, duration);
+                        self.partition_pod(pod, i, duration, true);
                         if let Some(d) = duration {
                             self.schedule_in(d, Event::FaultEnd(i));
                         }
@@ -272,6 +295,11 @@ impl World {
             }
             FaultKind::RedisOutage { .. } => self.redis_outage_ends(&format!("fault #{i} over")),
             FaultKind::NetworkPartition { .. } => self.heal_partition(i),
+            FaultKind::NodeUnreachable { .. } => {
+                if let Some(n) = self.k8s.nodes.iter().position(|n| n.lost_by == Some(i)) {
+                    self.heal_node(NodeId(n as u32), i);
+                }
+            }
             _ => {}
         }
     }

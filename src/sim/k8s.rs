@@ -26,10 +26,16 @@ use super::world::{Cause, World};
 pub enum NodeState {
     /// Schedulable, kubelet reporting.
     Ready,
-    /// Gone (VM lost or node deleted).
+    /// Gone (VM lost).
     Lost,
     /// A replacement is being provisioned.
     Provisioning,
+    /// The Node object is deleted while its VM and kubelet run on (`node_delete`): nothing is
+    /// scheduled there, its pods run until PodGC deletes them.
+    Deleted,
+    /// Its VM is cut off from the API server and the other nodes (`node_unreachable`): nothing
+    /// is scheduled there, its pods run on out of reach.
+    Unreachable,
 }
 
 /// A Kubernetes node.
@@ -469,8 +475,10 @@ impl World {
         if p.phase != PodPhase::Running {
             return;
         }
+        // A kubelet cut off from the API server cannot report the result.
+        let reported = p.partition.is_none_or(|q| q.kubernetes_reaches);
         let ready = self.pod_serves_http(pod);
-        if ready != p.endpoint_ready {
+        if reported && ready != p.endpoint_ready {
             self.set_endpoint_ready(pod, ready);
             let name = self.k8s.pods[pod.ix()].name.clone();
             let what = if ready { "added (readiness passed)" } else { "removed (readiness failed)" };

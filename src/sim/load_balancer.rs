@@ -8,8 +8,9 @@
 //! in a row take a healthy backend out of rotation, `healthy_threshold` passes in a row put it
 //! back; a replaced backend starts unhealthy. New connections spread over the healthy backends
 //! in turn or at random, drawn from the load balancer's own random stream. With no healthy
-//! backend a request fails at once (`no_endpoint`, the 502/503 of an HTTP load balancer). With
-//! health checks off every backend is in rotation, dead or alive.
+//! backend a load balancer that fails open (the default) sends new connections to every backend,
+//! dead or alive; one that rejects fails them at once (`no_endpoint`, the 502 of an HTTP load
+//! balancer). With health checks off every backend is in rotation, dead or alive.
 
 use crate::engine::{RngStream, SimDuration};
 use crate::journal::Component;
@@ -87,12 +88,14 @@ impl World {
     }
 
     /// The backend a new connection goes to: its pod and entry point, or `None` when no backend
-    /// is in rotation.
+    /// is in rotation and the load balancer rejects then.
     pub(super) fn lb_pick(&mut self) -> Option<(PodId, EntryId)> {
-        let spread = self.lb_config()?.spread;
+        let config = self.lb_config()?;
+        let (spread, when_all_unhealthy) = (config.spread, config.when_all_unhealthy);
         let lb = self.lb.as_mut()?;
-        let healthy: Vec<usize> = (0..lb.backends.len()).filter(|&b| lb.backends[b].health.healthy).collect();
-        let b = load_balancer::pick(spread, &healthy, &mut lb.cursor, &mut lb.rng)?;
+        let healthy: Vec<bool> = lb.backends.iter().map(|b| b.health.healthy).collect();
+        let candidates = load_balancer::candidates(&healthy, when_all_unhealthy);
+        let b = load_balancer::pick(spread, &candidates, &mut lb.cursor, &mut lb.rng)?;
         Some((lb.backends[b].pod, lb.backends[b].entry))
     }
 
@@ -107,7 +110,8 @@ impl World {
         let (Some(hc), Some(lb)) = (self.lb_health_check(), self.lb.as_ref()) else { return };
         let backend = &lb.backends[b as usize];
         let pod = &self.k8s.pods[backend.pod.ix()];
-        if pod.unreachable_since.is_some() && pod.phase != PodPhase::Gone && pod.partition.is_none() {
+        let black_holed = pod.partition.is_none_or(|p| !p.kubernetes_reaches);
+        if pod.unreachable_since.is_some() && pod.phase != PodPhase::Gone && black_holed {
             let inc = backend.inc;
             self.schedule_in(hc.timeout, Event::LbProbeTimeout { backend: b, inc });
         } else {
@@ -147,5 +151,50 @@ impl World {
         let name = backend.name.clone();
         let pod = self.k8s.pods[new.ix()].name.clone();
         self.log(Component::LoadBalancer, &name, format_args!("now pod {pod} ({state})"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::observations::{FailureCause, Outcome};
+    use crate::sim::testing::{TestWorld, secs};
+
+    /// The guide's cluster behind a load balancer whose one backend, small-group-1, loses its
+    /// proxy at 60 s; `when` is `ingress.when_all_unhealthy`.
+    fn lone_backend_loses_its_proxy(when: &str) -> TestWorld {
+        let mut t = TestWorld::guide(&format!(
+            r#""ingress": {{ "kind": "load_balancer", "backends": ["small-group-1"], "when_all_unhealthy": "{when}" }},
+               "traffic": {{ "rate_per_s": 20 }},
+               "faults": [{{ "kind": "proxy_crash", "at_s": 60, "target": "small-group-1" }}]"#
+        ));
+        t.run_until(secs(200));
+        t
+    }
+
+    /// The failure causes of the requests that failed, each once, in report order.
+    fn causes(t: &TestWorld) -> Vec<FailureCause> {
+        let failed: Vec<FailureCause> = (t.requests().iter())
+            .filter_map(|r| match r.outcome {
+                Outcome::Failure(c) => Some(c),
+                Outcome::Success => None,
+            })
+            .collect();
+        FailureCause::ALL.into_iter().filter(|c| failed.contains(c)).collect()
+    }
+
+    #[test]
+    fn with_every_backend_unhealthy_fail_open_sends_to_them_and_reject_fails_at_once() {
+        let open = lone_backend_loses_its_proxy("fail_open");
+        let reject = lone_backend_loses_its_proxy("reject");
+        for t in [&open, &reject] {
+            assert!(t.log().contains("HEALTHY -> UNHEALTHY"), "the lone backend fails its probes: {}", t.log());
+        }
+        // Failing open, requests still reach the pod: refused while its proxy is down, served
+        // once the new proxy answers, before the probes put the backend back in rotation.
+        assert_eq!(causes(&open), [FailureCause::ProxyUnavailable]);
+        // Rejecting, the load balancer fails every request while the backend is out of rotation.
+        assert!(causes(&reject).contains(&FailureCause::NoEndpoint), "{:?}", causes(&reject));
+        let failed = |t: &TestWorld| t.requests().iter().filter(|r| r.outcome != Outcome::Success).count();
+        assert!(failed(&open) < failed(&reject), "{} vs {}", failed(&open), failed(&reject));
     }
 }

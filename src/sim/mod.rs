@@ -32,6 +32,7 @@ pub mod requests;
 pub mod serve;
 #[cfg(test)]
 pub(crate) mod testing;
+mod unreachable;
 pub mod world;
 
 pub use world::{SimError, SimOutput, SimRun, run, run_in_mode, run_streaming};

@@ -1,8 +1,19 @@
 //! Kubernetes nodes and their pools: binding pending pods to their pool's nodes, losing a node
-//! or a whole zone with their pods, and the replacement nodes.
+//! or a whole zone with their pods, the replacement nodes, and deleting a Node object whose VM
+//! runs on (`node_delete`).
+//!
+//! `kubectl delete node` removes the Node object only. Its pods stay bound to the missing node
+//! and keep running and serving; PodGC's first pass after the deletion quarantines the node name
+//! and the pass `timings.orphan_pod_gc_s` later force-deletes them (`gcOrphaned`,
+//! `pkg/controller/podgc/gc_controller.go`): 40-60 s. The kubelet, still running, sees its pods
+//! deleted and kills their containers (the raylet unregisters: the GCS knows at once), and KubeRay
+//! recreates them on nodes with room. The kubelet does not register its Node again: it
+//! registers once (`registerWithAPIServer` returns at once once `registrationCompleted`; each
+//! `syncNodeStatus` then fails to get the Node, `pkg/kubelet/kubelet_node_status.go`), so the
+//! node takes no pod until its kubelet restarts, which the model does not do within a run.
 
 use crate::journal::Component;
-use crate::policy::node_lifecycle;
+use crate::policy::{node_lifecycle, redis};
 
 use super::event::Event;
 use super::ids::{NodeId, PodId};
@@ -72,8 +83,22 @@ impl World {
     /// The node's kubelet has been silent for the node-monitor grace period: the node controller
     /// marks it NotReady (Kubernetes `pkg/controller/nodelifecycle`, `--node-monitor-grace-period`)
     /// and its pods leave the Service endpoints. Kubernetes has noticed the loss: the fault is
-    /// detected, even when the GCS that would also notice it was on that node.
+    /// detected, even when the GCS that would also notice it was on that node. A cut-off node is
+    /// tainted: its pods' tolerations start running out.
     pub(super) fn on_node_not_ready(&mut self, node: NodeId) {
+        match self.k8s.nodes[node.ix()].state {
+            // Reachable again before the grace period ran out.
+            NodeState::Ready => return,
+            NodeState::Unreachable => {
+                let name = self.k8s.nodes[node.ix()].name.clone();
+                self.log(
+                    Component::Node,
+                    &name,
+                    format_args!("NotReady, tainted node.kubernetes.io/unreachable:NoExecute"),
+                );
+            }
+            NodeState::Lost | NodeState::Provisioning | NodeState::Deleted => {}
+        }
         if let Some(f) = self.k8s.nodes[node.ix()].lost_by {
             self.detect(f);
         }
@@ -84,6 +109,50 @@ impl World {
                 self.log(Component::Endpoint, &name, format_args!("removed (node NotReady)"));
             }
         }
+    }
+
+    /// `kubectl delete node` (fault `fault`): the Node object goes, its VM and pods run on until
+    /// PodGC deletes them (see the module docs).
+    pub(super) fn delete_node(&mut self, node: NodeId, fault: usize) {
+        if self.k8s.nodes[node.ix()].state != NodeState::Ready {
+            return;
+        }
+        self.take_node_out(node, NodeState::Deleted, fault, "DELETED (kubectl delete node");
+        // The API server has it at once; nothing else changes until PodGC's pass.
+        self.detect(fault);
+        for pod in self.pods_on(node) {
+            self.k8s.pods[pod.ix()].fault = Some(fault);
+        }
+        self.schedule_at(
+            node_lifecycle::orphans_deleted_at(self.now, &self.scenario.timings),
+            Event::OrphansDeleted(node),
+        );
+    }
+
+    /// PodGC force-deletes the pods bound to deleted Node `node`; its kubelet kills their
+    /// containers and KubeRay recreates them elsewhere. A Redis pod among them is replaced by
+    /// its ReplicaSet.
+    pub(super) fn on_orphans_deleted(&mut self, node: NodeId) {
+        for pod in self.pods_on(node) {
+            self.remove_pod(pod, "deleted by PodGC (its Node is gone); the kubelet kills its containers");
+        }
+        if self.scenario.cluster.redis_pod_node() == Some(node.0) && self.scenario.cluster.gcs_fault_tolerance {
+            self.redis_outage_begins("its pod was deleted by PodGC (its Node is gone)");
+            let back = redis::back_after_pod_deletion(self.scenario.cluster.redis_mode, &self.scenario.timings);
+            self.schedule_in(back, Event::RedisPodRestored);
+        }
+    }
+
+    /// A Ready node whose VM runs on leaves the scheduler's reach (`to`: deleted or cut off) by
+    /// fault `fault`; `label` opens the events.log note.
+    pub(super) fn take_node_out(&mut self, node: NodeId, to: NodeState, fault: usize, label: &str) {
+        let n = &mut self.k8s.nodes[node.ix()];
+        n.state = to;
+        n.lost_by = Some(fault);
+        let name = n.name.clone();
+        self.k8s.pod_index.node_ready_changed(node, false);
+        self.log(Component::Node, &name, format_args!("READY -> {label}, fault #{fault}; VM runs on)"));
+        self.observed.levels_dirty = true;
     }
 
     /// A replacement node joins (same name, empty), or a new node of a growing pool.

@@ -69,6 +69,10 @@ pub struct Partition {
     /// It lasts at least the GCS's detection time (or for good): the GCS declares the node
     /// dead. Otherwise the node's actors live on and calls across the cut hang until it heals.
     pub outlasts_verdict: bool,
+    /// Kubernetes and clients still reach the pod (`network_partition`); `false` when its whole
+    /// node is cut off (`node_unreachable`): requests to it and probes of it hang, and its
+    /// kubelet's status updates are lost.
+    pub kubernetes_reaches: bool,
 }
 
 /// A short partition that a call between two pods crosses.
@@ -82,17 +86,23 @@ pub struct Cut {
 
 impl World {
     /// Fault `fault` cuts `pod` off from the head and the other Ray nodes for `duration` (for
-    /// good with none).
-    pub(super) fn partition_pod(&mut self, pod: PodId, fault: usize, duration: Option<SimDuration>) {
+    /// good with none), and from Kubernetes and the clients too unless `kubernetes_reaches`.
+    pub(super) fn partition_pod(
+        &mut self,
+        pod: PodId,
+        fault: usize,
+        duration: Option<SimDuration>,
+        kubernetes_reaches: bool,
+    ) {
         let detect = self.scenario.timings.gcs_node_death_detection(true);
         let outlasts_verdict = duration.is_none_or(|d| d >= detect);
         let local_replicas = self.serve.index.replicas_hosted_on(pod).into_iter().any(|r| {
             let rep = &self.serve.replicas[r.ix()];
             rep.actor_alive && rep.state == ReplicaState::Running
         });
-        let serves_http = self.pod_serves_http(pod);
+        let serves_http = kubernetes_reaches && self.pod_serves_http(pod);
         let p = &mut self.k8s.pods[pod.ix()];
-        p.partition = Some(Partition { fault, local_replicas, serves_http, outlasts_verdict });
+        p.partition = Some(Partition { fault, local_replicas, serves_http, outlasts_verdict, kubernetes_reaches });
         p.fault = Some(fault);
         p.unreachable_since = Some(self.now);
         let name = p.name.clone();

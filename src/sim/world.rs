@@ -442,6 +442,8 @@ impl World {
                 w.ray_exits(p, "raylet rejected by the new GCS as an unknown node; Ray exits")
             }),
             Event::NodeNotReady(node) => self.on_node_not_ready(node),
+            Event::OrphansDeleted(node) => self.on_orphans_deleted(node),
+            Event::TaintEviction(node) => self.on_taint_eviction(node),
             Event::GcsNodeDeath(pod) => self.on_gcs_node_death(pod),
             Event::RayletReconnectTimeout { pod, inc } => self.if_current(pod, inc, Self::on_raylet_reconnect_timeout),
             Event::HeadGcsExitNoticed { inc } => self.on_head_gcs_exit_noticed(inc),

@@ -245,6 +245,9 @@ impl Orchestrator<'_> {
                     self.schedule(Duration::from(d), Task::FaultEnd(i));
                 }
             }
+            FaultKind::NodeDelete { .. } | FaultKind::NodeUnreachable { .. } => {
+                return Err(crate::live::unsupported_fault(&kind, i).expect("refused by check_supported"));
+            }
             FaultKind::ContainerCrash { target, reason } => {
                 let Some(pod) = self.resolve_pod(i, target, false, false) else {
                     return self.no_target(i);

@@ -89,16 +89,20 @@ impl Orchestrator<'_> {
         self.note(Component::LoadBalancer, &name, format_args!("now pod {new} ({state})"));
     }
 
-    /// Every backend's target (no URL while its pod is gone or not started) and whether it is
-    /// in rotation.
+    /// Every backend's target (no URL while its pod is gone or not started) and whether new
+    /// connections may go to it: in rotation, or, with none in rotation, every backend of a load
+    /// balancer that fails open ([`load_balancer::candidates`]).
     pub(super) fn lb_targets(&self, urls: &std::collections::BTreeMap<String, String>) -> Vec<(Target, bool)> {
         let Some(lb) = &self.lb else { return Vec::new() };
+        let healthy: Vec<bool> = lb.backends.iter().map(|b| b.health.healthy).collect();
+        let candidates = load_balancer::candidates(&healthy, lb.config.when_all_unhealthy);
         lb.backends
             .iter()
-            .map(|b| {
+            .enumerate()
+            .map(|(i, b)| {
                 let up = self.ops.pods.get(&b.pod).is_some_and(|p| !p.gone && !p.start_pending);
                 let url = urls.get(adapter_pod(&b.pod)).filter(|_| up).cloned();
-                (Target { entry: b.name.clone(), url }, b.health.healthy)
+                (Target { entry: b.name.clone(), url }, candidates.contains(&i))
             })
             .collect()
     }

@@ -105,6 +105,29 @@ pub const FAULT_KINDS: &[Variant] = &[
                   checks, its replicas are replaced elsewhere, and when it heals its raylet exits and the kubelet \
                   restarts the container in place",
     },
+    Variant {
+        tag: "node_delete",
+        fields: &[("at_s", true), ("target", false)],
+        meaning: "`kubectl delete node` (`target`; default: drawn as for `node_loss`) while its VM and kubelet run \
+                  on, the guide's own node injection: nothing new is scheduled there, its pods keep serving \
+                  until PodGC deletes them (its first pass, every `timings.pod_gc_period_s`, then \
+                  `timings.orphan_pod_gc_s`: 40-60 s), the kubelet kills their containers and KubeRay recreates \
+                  them on nodes with room; the kubelet does not register the deleted Node again, so the node \
+                  takes no pod for the rest of the run",
+    },
+    Variant {
+        tag: "node_unreachable",
+        fields: &[("at_s", true), ("target", false), ("duration_s", false)],
+        meaning: "a worker node's VM (`target`: not the head's nor the Redis pod's; default: drawn among the Ready \
+                  nodes running a pod, those two excepted) is cut off from the API server \
+                  and every other node for `duration_s` (default: not within the run), its processes alive: \
+                  requests sent to its pods hang; NotReady after `timings.node_monitor_grace_s` (its pods leave \
+                  the Service); the GCS marks its raylets dead after its health checks (65 s) and Serve replaces \
+                  their replicas elsewhere; 300 s after NotReady the taint manager evicts its pods, which stay \
+                  Terminating (no kubelet confirms) and which KubeRay keeps counting: no replacement. When it \
+                  heals, the kubelet kills the evicted pods and KubeRay recreates them; pods not yet evicted \
+                  restart their container in place if the GCS declared them dead, else carry on",
+    },
 ];
 
 /// Failure processes (`failures[].kind`): the fault kinds a component class fails with, and

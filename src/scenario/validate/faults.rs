@@ -82,7 +82,9 @@ fn at_s(fault: &RawFault) -> f64 {
         | RawFault::RedisOutage { at_s, .. }
         | RawFault::GcsCrash { at_s }
         | RawFault::ContainerCrash { at_s, .. }
-        | RawFault::NetworkPartition { at_s, .. } => *at_s,
+        | RawFault::NetworkPartition { at_s, .. }
+        | RawFault::NodeDelete { at_s, .. }
+        | RawFault::NodeUnreachable { at_s, .. } => *at_s,
     }
 }
 
@@ -160,6 +162,14 @@ fn validate_fault(ck: &mut Checker, fp: &JsonPath, raw: &RawFault, b: &Bounds, t
             target: target(tg, &t.workers, "worker pod"),
             duration: duration(ck, *duration_s),
         },
+        RawFault::NodeDelete { target: tg, .. } => FaultKind::NodeDelete { target: target(tg, &t.nodes, "node") },
+        RawFault::NodeUnreachable { target: tg, duration_s, .. } => {
+            let node = target(tg, &t.nodes, "node");
+            if let Some(node) = &node {
+                refuse_unmodelled_unreachable_node(ck, fp.key("target"), b.cluster, node);
+            }
+            FaultKind::NodeUnreachable { target: node, duration: duration(ck, *duration_s) }
+        }
     };
     // The stream is named once the faults are in time order (see `validate`).
     Some(Fault { at: SimTime::ZERO + at, kind, stream: String::new() })
@@ -197,6 +207,27 @@ pub(super) fn zone_nodes(ck: &mut Checker, path: JsonPath, cluster: &Cluster, zo
         ck.err(path, msg);
     }
     nodes
+}
+
+/// A `node_unreachable` of the head's node (the GCS cut off from every raylet) or of the Redis
+/// pod's node (the GCS cut off from its store) is not modelled: an error at `path`.
+fn refuse_unmodelled_unreachable_node(ck: &mut Checker, path: JsonPath, cluster: &Cluster, node: &str) {
+    // The head is the first pod scheduled: on the first node of its pool.
+    let head_node = crate::names::node(cluster.pool_nodes(cluster.head_pool).start + 1);
+    let redis_node = cluster.redis_pod_node().map(|n| crate::names::node(n + 1));
+    let hosts = if node == head_node {
+        "the head pod"
+    } else if redis_node.as_deref() == Some(node) {
+        "the Redis pod"
+    } else {
+        return;
+    };
+    let msg = format!(
+        "{} hosts {hosts}: a node_unreachable of it is not modelled (cut a worker's node; node_loss \
+         loses this one)",
+        show::text(node)
+    );
+    ck.err(path, msg);
 }
 
 fn check_target(ck: &mut Checker, path: JsonPath, target: &Option<String>, allowed: &[String], what: &str) {

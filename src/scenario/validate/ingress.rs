@@ -4,8 +4,10 @@ use super::check::{Checker, r};
 use super::cluster::initial_pod_names;
 use super::f;
 use crate::scenario::JsonPath;
-use crate::scenario::model::{Cluster, Ingress, LbHealthCheck, LoadBalancer, ProxyLocation, Serve, Spread};
-use crate::scenario::raw::{RawIngress, RawIngressKind, RawLbHealthCheck, RawScenario, RawSpread};
+use crate::scenario::model::{
+    Cluster, Ingress, LbHealthCheck, LoadBalancer, ProxyLocation, Serve, Spread, WhenAllUnhealthy,
+};
+use crate::scenario::raw::{RawIngress, RawIngressKind, RawLbHealthCheck, RawScenario, RawSpread, RawWhenAllUnhealthy};
 use crate::scenario::show;
 
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster, serve: &Serve) -> Ingress {
@@ -52,6 +54,7 @@ fn refuse_load_balancer_fields(ck: &mut Checker, ing: &RawIngress) {
         (ing.backends.is_some(), "backends"),
         (ing.spread.is_some(), "spread"),
         (ing.health_check.is_some(), "health_check"),
+        (ing.when_all_unhealthy.is_some(), "when_all_unhealthy"),
     ];
     for (_, key) in given.iter().filter(|(given, _)| *given) {
         ck.err(ingress.key(key), "unexpected field: only a \"load_balancer\" ingress has it");
@@ -98,7 +101,12 @@ fn load_balancer(ck: &mut Checker, ing: &RawIngress, cluster: &Cluster) -> LoadB
         RawSpread::RoundRobin => Spread::RoundRobin,
         RawSpread::Random => Spread::Random,
     };
-    LoadBalancer { backends, spread, health_check: health_check(ck, &r(&ing.health_check)) }
+    let default = f::INGRESS_WHEN_ALL_UNHEALTHY.default_as::<RawWhenAllUnhealthy>();
+    let when_all_unhealthy = match ing.when_all_unhealthy.unwrap_or(default) {
+        RawWhenAllUnhealthy::FailOpen => WhenAllUnhealthy::FailOpen,
+        RawWhenAllUnhealthy::Reject => WhenAllUnhealthy::Reject,
+    };
+    LoadBalancer { backends, spread, health_check: health_check(ck, &r(&ing.health_check)), when_all_unhealthy }
 }
 
 /// The health checks, unless `enabled` is false; the timeout is at most the period.

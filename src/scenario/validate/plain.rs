@@ -22,9 +22,15 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, manager: Manager) {
     const NO_POD: &str = "cluster.manager is plain: a worker_pod_deletion deletes a Kubernetes pod and there is none \
                           (node_loss loses a VM, container_crash kills a node's Ray processes)";
     for (i, fault) in raw.faults.iter().enumerate() {
-        if matches!(fault, RawFault::WorkerPodDeletion { .. }) {
-            ck.err(f::FAULTS.json_path().index(i).key("kind"), NO_POD);
-        }
+        let why = match fault {
+            RawFault::WorkerPodDeletion { .. } => NO_POD,
+            RawFault::NodeDelete { .. } | RawFault::NodeUnreachable { .. } => {
+                "cluster.manager is plain: node_delete and node_unreachable act on Kubernetes Node objects and \
+                 there are none (node_loss loses a VM, network_partition cuts a node off)"
+            }
+            _ => continue,
+        };
+        ck.err(f::FAULTS.json_path().index(i).key("kind"), why);
     }
     for (i, failure) in raw.failures.iter().enumerate() {
         let why = match failure {

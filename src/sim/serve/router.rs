@@ -191,6 +191,11 @@ impl World {
     /// The connection reaches `pod`: its proxy takes it, or it is refused (or hangs).
     fn enter_pod(&mut self, req: ReqId, pod: PodId) {
         match self.partition_of(pod) {
+            // Its whole node is cut off: the connection hangs.
+            Some(partition) if !partition.kubernetes_reaches => {
+                self.hang_request(req);
+                return;
+            }
             Some(partition) if partition.outlasts_verdict => {
                 self.enter_partitioned_pod(req, partition);
                 return;

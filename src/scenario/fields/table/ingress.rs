@@ -59,4 +59,23 @@ fields! {
             .default(Int(2))
             .means("passed probes in a row before an unhealthy (or new) backend gets connections again")
             .source(Cloud(HEALTH_CHECK_SOURCE));
+    INGRESS_WHEN_ALL_UNHEALTHY =
+        Field::new("ingress.when_all_unhealthy", Kind::Choice(&["fail_open", "reject"]), Slot::Other)
+            .default(Text("fail_open"))
+            .means(
+                "what a new connection meets when no backend passes its health checks: `fail_open` sends it to \
+                 any backend, healthy or not (it fails there if that proxy is down), `reject` fails it at once \
+                 (`no_endpoint`); `load_balancer` only",
+            )
+            .source(Cloud(
+                "AWS ALB: \"if all targets fail health checks ... the load balancer fails open\" \
+                 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html); \
+                 AWS NLB: \"if the load balancer doesn't have enough healthy targets, it automatically sends traffic \
+                 to all registered targets (fail open)\" \
+                 (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/modify-target-group-health-settings.html); \
+                 GCP passthrough network load balancers distribute new connections among all backends when all are \
+                 unhealthy (https://cloud.google.com/load-balancing/docs/internal/int-netlb-traffic-distribution); \
+                 GCP Application Load Balancers answer 502 `failed_to_pick_backend` instead: `reject` \
+                 (https://cloud.google.com/load-balancing/docs/https/https-logging-monitoring)",
+            ));
 }
