@@ -35,6 +35,7 @@ bundled!(
     "gpu-worker-loss",
     "worker-node-partition",
     "autoscaling-peak",
+    "two-applications",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.
