@@ -1,5 +1,5 @@
 //! `cargo bench`: prints the engine's event rate on a hold model beside SimPy's (module `hold`), the cost per request as the
-//! cluster grows, an overloaded run, head crashes on a large cluster without GCS fault tolerance,
+//! cluster grows (and as its replicas split into two applications), an overloaded run, head crashes on a large cluster without GCS fault tolerance,
 //! and the wall time of every bundled scenario. Plain harness: each figure is the median of
 //! several repetitions, so a noisy shared machine skews it less; figures are printed, never
 //! asserted. `cargo bench -- WORD` runs only the rows whose name contains WORD.
@@ -70,20 +70,30 @@ fn main() {
     println!("cost per request as the cluster grows: 2 M requests (2,000 req/s for 1,000 s), no fault");
     println!("  {:<38} {:>10} {:>12} {:>12} {:>10}", "row", "wall ms", "requests", "ns/request", "vs 3 pods");
     let mut base_ns: Option<f64> = None;
-    for (pods, replicas) in [(3u32, 6u32), (100, 1_000), (1_000, 10_000)] {
-        let name = format!("scaling {pods} pods / {replicas} replicas");
-        if !wanted(&name) {
-            continue;
-        }
-        let sc =
-            parse(&cluster_json(pods, replicas, r#""duration_s": 1000, "traffic": {"rate_per_s": 2000}"#), "scaling");
-        let (secs, _, requests) = time_scenario(&sc, 3);
+    // `base`: the 3-pod row the others are compared with.
+    let mut scaling_row = |name: &str, json: String, base: bool| {
+        let (secs, _, requests) = time_scenario(&parse(&json, "scaling"), 3);
         let ns = secs * 1e9 / requests as f64;
         let ratio = base_ns.map_or("-".to_string(), |b| format!("{:.2}x", ns / b));
-        if pods == 3 {
+        if base {
             base_ns = Some(ns);
         }
         println!("  {name:<38} {:>10.0} {requests:>12} {ns:>12.0} {ratio:>10}", secs * 1e3);
+    };
+    let traffic = r#""duration_s": 1000, "traffic": {"rate_per_s": 2000}"#;
+    for (pods, replicas) in [(3u32, 6u32), (100, 1_000), (1_000, 10_000)] {
+        let name = format!("scaling {pods} pods / {replicas} replicas");
+        if wanted(&name) {
+            scaling_row(&name, cluster_json(pods, replicas, traffic), pods == 3);
+        }
+    }
+    // The same 3 pods and 6 replicas as two applications of 3 (shares 0.3 and 0.7): the cost of
+    // drawing each request's application and routing per deployment.
+    let name = "scaling 3 pods / 2 apps x 3 replicas";
+    if wanted(name) {
+        let apps = r#"{"applications": [{"name": "a", "route_prefix": "/a", "share": 0.3, "num_replicas": 3},
+                                        {"name": "b", "route_prefix": "/b", "share": 0.7, "num_replicas": 3}]}"#;
+        scaling_row(name, cluster_json(3, 6, traffic).replacen(r#"{"num_replicas": 6}"#, apps, 1), false);
     }
     println!();
 

@@ -57,6 +57,9 @@ pub mod stream {
     pub const LOAD_BALANCER: &str = "load-balancer";
     /// Raylets' reconnect delays.
     pub const RECONNECT: &str = "raylet-reconnect";
+    /// Each request's application, by the applications' shares (drawn only when there are
+    /// several).
+    pub const APPLICATION: &str = "application";
 
     /// Fault `i`'s own stream (its target when it has none, its probability draws).
     pub fn fault(i: usize) -> String {

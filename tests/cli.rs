@@ -345,24 +345,24 @@ fn live_mode_plans_several_node_pools_and_a_zone_outage() {
 }
 
 #[test]
-fn several_applications_validate_but_run_mc_and_live_refuse_them_with_exit_2() {
+fn several_applications_run_and_mc_but_live_refuses_them_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let two = r#"{"serve": {"applications": [{"name": "light", "route_prefix": "/light", "share": 0.2, "num_replicas": 2},
         {"name": "heavy", "route_prefix": "/heavy", "share": 0.8}]}}"#;
     std::fs::write(dir.path().join("two.json"), two).unwrap();
     let out = ftsim(dir.path(), &["validate", "two.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let simulator = "$.serve.applications: 2 applications; the simulator runs one application for now";
-    for (args, message) in [
-        (&["run", "two.json", "--out", "r", "-q"][..], simulator),
-        (&["mc", "two.json", "--runs", "2", "--out", "r"][..], simulator),
-        (&["live", "two.json", "--dry-run"][..], "serve.applications: live mode deploys one Serve application"),
+    for (args, report) in [
+        (&["run", "two.json", "--out", "r", "-q"][..], "r/report.json"),
+        (&["mc", "two.json", "--runs", "2", "--out", "m"][..], "m/mc.json"),
     ] {
         let out = ftsim(dir.path(), args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains(message), "{args:?}: {}", text(&out.stderr));
-        assert!(!dir.path().join("r").exists(), "{args:?} wrote its output");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert!(dir.path().join(report).exists(), "{args:?} wrote no {report}");
     }
+    let out = ftsim(dir.path(), &["live", "two.json", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("serve.applications: live mode deploys one Serve application"));
 }
 
 #[test]

@@ -81,7 +81,7 @@ fn slo_brownout_merge_gap_s_decides_what_merges() {
                 let arrival = SimTime::from_micros(i * 100_000);
                 let failed = matches!(i / 10, 10 | 15);
                 let outcome = if failed { Outcome::Failure(FailureCause::Timeout) } else { Outcome::Success };
-                RequestRecord { arrival, end: arrival, outcome, entry: None }
+                RequestRecord { arrival, end: arrival, outcome, entry: None, app: 0 }
             })
             .collect();
         let obs = Observations { requests, levels: Vec::new(), faults: Vec::new(), entry_points: Vec::new() };

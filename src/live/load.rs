@@ -176,7 +176,7 @@ async fn one_request(
     let arrival = SimTime::ZERO + at;
     let Some(url) = url else {
         let outcome = Outcome::Failure(FailureCause::NoEndpoint);
-        let record = RequestRecord { arrival, end: arrival, outcome, entry };
+        let record = RequestRecord { arrival, end: arrival, outcome, entry, app: 0 };
         return LiveRequest { record, pid: None };
     };
     let result = client.get(&url).send().await;
@@ -196,7 +196,7 @@ async fn one_request(
         Err(_) => (Outcome::Failure(FailureCause::ProxyUnavailable), None),
     };
     let end = micros(t0.elapsed()).max(arrival);
-    LiveRequest { record: RequestRecord { arrival, end, outcome, entry }, pid }
+    LiveRequest { record: RequestRecord { arrival, end, outcome, entry, app: 0 }, pid }
 }
 
 #[cfg(test)]

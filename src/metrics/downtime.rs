@@ -66,7 +66,7 @@ mod tests {
 
     fn rec(t: u64, ok: bool) -> RequestRecord {
         let outcome = if ok { Outcome::Success } else { Outcome::Failure(FailureCause::Timeout) };
-        RequestRecord { arrival: SimTime::from_micros(t), end: SimTime::from_micros(t), outcome, entry: None }
+        RequestRecord { arrival: SimTime::from_micros(t), end: SimTime::from_micros(t), outcome, entry: None, app: 0 }
     }
 
     fn episodes(reqs: &[RequestRecord], end: SimTime) -> Vec<Episode> {

@@ -118,7 +118,7 @@ mod tests {
     use crate::metrics::observations::FailureCause;
 
     fn rec(entry: Option<u32>, outcome: Outcome) -> RequestRecord {
-        RequestRecord { arrival: SimTime::ZERO, end: SimTime::ZERO, outcome, entry: entry.map(EntryId) }
+        RequestRecord { arrival: SimTime::ZERO, end: SimTime::ZERO, outcome, entry: entry.map(EntryId), app: 0 }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! verdict, accumulated as the requests stream past ([`stream::MetricsStream`]). This module
 //! knows neither the simulator nor live mode.
 
+pub mod applications;
 pub mod brownout;
 pub mod downtime;
 pub mod entry_points;
@@ -53,6 +54,8 @@ pub struct Metrics {
     pub slo: SloVerdict,
     /// Requests and failures per entry point ([`entry_points::EntryTally::finish`]).
     pub entry_points: Vec<entry_points::EntryPoint>,
+    /// Requests, failures and downtime per Serve application, in scenario order.
+    pub applications: Vec<applications::ApplicationResult>,
 }
 
 impl Metrics {

@@ -68,6 +68,8 @@ pub struct RequestRecord {
     pub outcome: Outcome,
     /// The entry point it went through, if it reached one.
     pub entry: Option<super::entry_points::EntryId>,
+    /// Its application, by index in the scenario's `serve.applications` (0 with one).
+    pub app: u16,
 }
 
 /// Component levels at one instant. "At target" means the cluster is back to its steady state.
@@ -75,7 +77,7 @@ pub struct RequestRecord {
 pub struct Levels {
     /// Replicas whose constructor has finished and whose actor is alive.
     pub replicas_running: u32,
-    /// The deployment's target replica count.
+    /// The target replica count, summed over the deployments.
     pub replicas_target: u32,
     /// Proxies that are up and healthy.
     pub proxies_up: u32,
@@ -162,7 +164,7 @@ impl RequestSink for Vec<RequestRecord> {
 
     /// Counted requests have no latency yet: each is recorded as arriving and ending at `first`.
     fn successes(&mut self, first: SimTime, count: u64) {
-        let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None };
+        let record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None, app: 0 };
         self.extend(std::iter::repeat_n(record, count as usize));
     }
 

@@ -9,6 +9,7 @@ use crate::engine::{RngStream, SimTime};
 use crate::names::stream;
 use crate::scenario::{Scenario, ServiceTime, Slo};
 
+use super::applications::ApplicationTally;
 use super::brownout::BrownoutTracker;
 use super::downtime::EpisodeTracker;
 use super::entry_points::EntryTally;
@@ -34,6 +35,7 @@ pub struct MetricsStream {
     failures: FailureMarks,
     brownouts: BrownoutTracker,
     entries: EntryTally,
+    applications: ApplicationTally,
 }
 
 impl MetricsStream {
@@ -53,6 +55,9 @@ impl MetricsStream {
             failures: FailureMarks::default(),
             brownouts: BrownoutTracker::new(scenario.slo.min_success_ratio, scenario.slo.brownout_merge_gap, end),
             entries: EntryTally::default(),
+            applications: ApplicationTally::new(
+                scenario.serve.applications.iter().map(|a| (a.name.clone(), a.route_prefix.clone(), a.share)),
+            ),
         }
     }
 
@@ -79,6 +84,7 @@ impl MetricsStream {
             ),
             slo: slo::SloVerdict { holds: true, checks: Vec::new() },
             entry_points: self.entries.finish(entry_points),
+            applications: self.applications.finish(self.end),
         };
         m.slo = slo::evaluate(&self.slo, &m);
         m
@@ -111,6 +117,7 @@ impl RequestSink for MetricsStream {
         self.failures.add(r.arrival, r.outcome != Outcome::Success);
         self.brownouts.add(r.arrival, r.outcome == Outcome::Success);
         self.entries.add(&r);
+        self.applications.add(&r);
     }
 
     fn successes(&mut self, first: SimTime, count: u64) {
@@ -119,12 +126,13 @@ impl RequestSink for MetricsStream {
         self.latency.add_service_times(count);
         // Only the first success of a stretch can end an episode, and successes change no
         // failure count: one record stands for all of them there.
-        let first_record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None };
+        let first_record = RequestRecord { arrival: first, end: first, outcome: Outcome::Success, entry: None, app: 0 };
         self.episodes.add(&first_record);
         self.failures.add(first, false);
         self.buckets.add_successes(first, count);
         self.brownouts.add_many(first, true, count);
         self.entries.add_counted(count);
+        self.applications.add_counted(first, count);
     }
 
     fn mark(&mut self, at: SimTime) {

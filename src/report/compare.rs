@@ -78,7 +78,8 @@ impl Row {
 /// The comparison table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
-    /// Rows: headline metrics first, then per fault, then per entry point.
+    /// Rows: headline metrics first, then per fault, then per application (with several), then
+    /// per entry point.
     pub rows: Vec<Row>,
 }
 
@@ -149,29 +150,58 @@ pub fn table(reports: &[&Report]) -> Table {
             timed(|f| Some(f.failed_requests as f64)),
         ));
     }
+    rows.extend(application_rows(reports));
     rows.extend(entry_point_rows(reports));
     Table { rows }
 }
 
 /// Per entry point (matched by name, in order of first appearance): requests and failures.
 fn entry_point_rows(reports: &[&Report]) -> Vec<Row> {
+    let metrics: [Metric<super::json::EntryPointJson>; 2] =
+        [("requests", Format::Count, |e| e.requests as f64), ("failed requests", Format::Count, |e| e.failures as f64)];
+    named_rows(reports, |r| &r.entry_points, |e| &e.name, "entry", &metrics)
+}
+
+/// Per Serve application (matched by name, in order of first appearance; reports with several
+/// applications only): requests, failed requests, success ratio and downtime.
+fn application_rows(reports: &[&Report]) -> Vec<Row> {
+    let metrics: [Metric<super::json::ApplicationJson>; 4] = [
+        ("requests", Format::Count, |a| a.requests as f64),
+        ("failed requests", Format::Count, |a| a.failures as f64),
+        ("success ratio", Format::Ratio, |a| a.success_ratio),
+        ("downtime [s]", Format::Seconds, |a| a.downtime_s),
+    ];
+    named_rows(reports, |r| &r.applications, |a| &a.name, "application", &metrics)
+}
+
+/// A per-item metric: its label, format and value.
+type Metric<T> = (&'static str, Format, fn(&T) -> f64);
+
+/// One row per item name (items matched by name across the reports, in order of first
+/// appearance) and metric, labelled `{kind} {name}: {metric}`; a report without the item has
+/// an absent cell.
+fn named_rows<T>(
+    reports: &[&Report],
+    items: fn(&Report) -> &[T],
+    name_of: fn(&T) -> &str,
+    kind: &str,
+    metrics: &[Metric<T>],
+) -> Vec<Row> {
     let mut names: Vec<&str> = Vec::new();
     for r in reports {
-        for e in &r.entry_points {
-            if !names.contains(&e.name.as_str()) {
-                names.push(&e.name);
+        for item in items(r) {
+            if !names.contains(&name_of(item)) {
+                names.push(name_of(item));
             }
         }
     }
     let mut rows = Vec::new();
     for name in names {
-        let cell = |get: fn(&super::json::EntryPointJson) -> u64| {
-            move |r: &Report| {
-                r.entry_points.iter().find(|e| e.name == name).map_or(Cell::Absent, |e| Cell::Value(get(e) as f64))
-            }
-        };
-        rows.push(row(format!("entry {name}: requests"), Format::Count, reports, cell(|e| e.requests)));
-        rows.push(row(format!("entry {name}: failed requests"), Format::Count, reports, cell(|e| e.failures)));
+        for &(label, format, get) in metrics {
+            let cell =
+                |r: &Report| items(r).iter().find(|i| name_of(i) == name).map_or(Cell::Absent, |i| Cell::Value(get(i)));
+            rows.push(row(format!("{kind} {name}: {label}"), format, reports, cell));
+        }
     }
     rows
 }

@@ -158,6 +158,7 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
     table(&mut b, &head.map(String::from), &faults, |_| false);
     b.push_str("</section>\n");
 
+    applications_section(&mut b, &r.applications);
     entry_points_section(&mut b, &r.entry_points);
 
     b.push_str("<section id=\"episodes\">\n<h2>Downtime episodes</h2>\n");
@@ -188,22 +189,67 @@ pub fn run_page(run: &RunData, svg: &str) -> String {
 /// Requests and failures per entry point, with the causes that occurred (rows with failures
 /// highlighted); nothing for reports from before the breakdown existed.
 fn entry_points_section(b: &mut String, entries: &[super::json::EntryPointJson]) {
-    if entries.is_empty() {
-        return;
-    }
-    b.push_str("<section id=\"entry-points\">\n<h2>Entry points</h2>\n");
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
-            let causes: Vec<String> =
-                e.failures_by_cause.iter().filter(|(_, n)| **n > 0).map(|(c, n)| format!("{c} {n}")).collect();
-            let causes = if causes.is_empty() { "-".to_string() } else { causes.join(", ") };
-            vec![e.name.clone(), e.requests.to_string(), e.failures.to_string(), causes]
+            vec![e.name.clone(), e.requests.to_string(), e.failures.to_string(), causes_cell(&e.failures_by_cause)]
         })
         .collect();
     let head = ["entry point", "requests", "failed requests", "failures by cause"];
-    table(b, &head.map(String::from), &rows, |i| entries[i].failures > 0);
+    table_section(b, ("entry-points", "Entry points"), &head, &rows, |i| entries[i].failures > 0);
+}
+
+/// A section titled `title` (with id `id`) holding one table, unless it has no row.
+fn table_section(
+    b: &mut String,
+    (id, title): (&str, &str),
+    head: &[&str],
+    rows: &[Vec<String>],
+    bad: impl Fn(usize) -> bool,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(b, "<section id=\"{id}\">\n<h2>{title}</h2>");
+    table(b, &head.iter().map(|h| h.to_string()).collect::<Vec<_>>(), rows, bad);
     b.push_str("</section>\n");
+}
+
+/// Requests, failures, success ratio and downtime per Serve application (rows with failures
+/// highlighted); nothing with a single application.
+fn applications_section(b: &mut String, apps: &[super::json::ApplicationJson]) {
+    let rows: Vec<Vec<String>> = apps
+        .iter()
+        .map(|a| {
+            vec![
+                a.name.clone(),
+                a.route_prefix.clone(),
+                format!("{:.3} ({:.3})", a.share, a.observed_share),
+                a.requests.to_string(),
+                a.failures.to_string(),
+                format!("{:.5}", a.success_ratio),
+                format!("{:.2} ({})", a.downtime_s, a.downtime_episodes),
+                causes_cell(&a.failures_by_cause),
+            ]
+        })
+        .collect();
+    let head = [
+        "application",
+        "route",
+        "share (observed)",
+        "requests",
+        "failed requests",
+        "success ratio",
+        "downtime [s] (episodes)",
+        "failures by cause",
+    ];
+    table_section(b, ("applications", "Applications"), &head, &rows, |i| apps[i].failures > 0);
+}
+
+/// The causes that occurred, `cause n` comma-separated, or `-`.
+fn causes_cell(by_cause: &std::collections::BTreeMap<String, u64>) -> String {
+    let causes: Vec<String> = by_cause.iter().filter(|(_, n)| **n > 0).map(|(c, n)| format!("{c} {n}")).collect();
+    if causes.is_empty() { "-".to_string() } else { causes.join(", ") }
 }
 
 /// The scenario section: its description and the resolved scenario, folded.

@@ -40,6 +40,10 @@ pub struct Report {
     /// Requests and failures per entry point (absent from reports before it existed).
     #[serde(default)]
     pub entry_points: Vec<EntryPointJson>,
+    /// Requests, failures and downtime per Serve application, with several applications only
+    /// (absent with one, whose figures are the summary's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<ApplicationJson>,
     pub slo: SloJson,
     /// Engine events processed (simulation only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +160,52 @@ pub struct EntryPointJson {
     pub failures: u64,
     /// Every cause, zero included.
     pub failures_by_cause: std::collections::BTreeMap<String, u64>,
+}
+
+/// One Serve application: its requests, failures by cause and success ratio (these sum over
+/// the applications to the summary's), and the downtime of its own requests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApplicationJson {
+    pub name: String,
+    pub route_prefix: String,
+    /// Its share of the requests in the scenario.
+    pub share: f64,
+    /// Its share of the run's requests.
+    pub observed_share: f64,
+    pub requests: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub success_ratio: f64,
+    /// Every cause, zero included.
+    pub failures_by_cause: std::collections::BTreeMap<String, u64>,
+    /// The downtime episodes of its requests: their number and total length.
+    pub downtime_episodes: usize,
+    pub downtime_s: f64,
+}
+
+impl ApplicationJson {
+    /// The report's rows of `m`'s applications: none with a single application.
+    fn rows(m: &Metrics) -> Vec<ApplicationJson> {
+        if m.applications.len() < 2 {
+            return Vec::new();
+        }
+        m.applications
+            .iter()
+            .map(|a| ApplicationJson {
+                name: a.name.clone(),
+                route_prefix: a.route_prefix.clone(),
+                share: a.share,
+                observed_share: a.observed_share(m.requests),
+                requests: a.requests,
+                successes: a.successes,
+                failures: a.failures(),
+                success_ratio: a.success_ratio(),
+                failures_by_cause: causes(&a.failures_by_cause),
+                downtime_episodes: a.episodes.len(),
+                downtime_s: d(a.downtime()),
+            })
+            .collect()
+    }
 }
 
 /// The SLO verdict.
@@ -293,6 +343,7 @@ pub fn build(info: RunInfo<'_>, m: &Metrics, duration: SimDuration) -> Report {
                 failures_by_cause: causes(&e.failures_by_cause),
             })
             .collect(),
+        applications: ApplicationJson::rows(m),
         slo: SloJson {
             holds: m.slo.holds,
             checks: m

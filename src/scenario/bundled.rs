@@ -37,6 +37,7 @@ bundled!(
     "autoscaling-peak",
     "cluster-autoscaling-peak",
     "worker-node-unreachable",
+    "two-applications",
 );
 
 /// The scenario `ftsim run` uses without a file: the guide's walkthrough.

@@ -1,8 +1,9 @@
 //! Whole-cluster invariants, checked after every event in tests and debug builds. A violation is
 //! a bug in the model, never bad input, so it panics with the time and the broken rule.
 
+use crate::sim::ids::DeploymentId;
 use crate::sim::k8s::{NodeState, PodPhase, PodRole, Raylet};
-use crate::sim::serve::replica::ReplicaState;
+use crate::sim::serve::replica::{Replica, ReplicaState};
 use crate::sim::serve::router::ReqState;
 use crate::sim::world::World;
 
@@ -11,7 +12,6 @@ impl World {
     /// only when `full` (they are linear in the run's length).
     pub(crate) fn check_invariants(&self, full: bool) {
         let at = self.now;
-        let max = self.scenario.serve.first().max_ongoing_requests as usize;
         if full {
             self.check_requests();
             self.check_serve_index();
@@ -19,6 +19,7 @@ impl World {
             self.check_endpoints();
         }
         for (i, rep) in self.serve.replicas.iter().enumerate() {
+            let max = self.scenario.serve.applications[rep.deployment.ix()].deployment.max_ongoing_requests as usize;
             assert!(rep.ongoing.len() <= max, "t={at}: replica {} over max_ongoing_requests", rep.name);
             if rep.actor_alive {
                 let pod = rep.pod.expect("a live replica is placed");
@@ -45,39 +46,31 @@ impl World {
                 assert!(self.k8s.pods[px.pod.ix()].raylet != Raylet::Down, "t={at}: proxy alive on a pod without Ray");
             }
         }
-        let starting_or_running = self
-            .serve
-            .replicas
-            .iter()
-            .filter(|r| {
-                r.actor_alive
-                    && matches!(r.state, ReplicaState::Starting | ReplicaState::Running)
-                    && !r.migrating
-                    && r.generation == self.serve.controller.generation
-            })
-            .count();
-        assert!(
-            starting_or_running <= self.target_replicas() as usize,
-            "t={at}: {starting_or_running} replicas exceed the target"
-        );
-        let running = self
-            .serve
-            .replicas
-            .iter()
-            .filter(|r| {
-                r.actor_alive
-                    && r.state == ReplicaState::Running
-                    && !r.migrating
-                    && r.generation == self.serve.controller.generation
-            })
-            .count();
-        assert!(running <= self.target_replicas() as usize, "t={at}: {running} replicas RUNNING over target");
+        for d in self.serve.deployment_ids() {
+            self.check_deployment_target(d);
+        }
         if self.gcs_up() {
             let head = self.k8s.head.expect("a GCS runs on a head pod");
             assert!(matches!(self.k8s.pods[head.ix()].raylet, Raylet::Alive { .. }), "t={at}: GCS up, head raylet not");
         }
         self.check_pods(full);
         self.check_parked();
+    }
+
+    /// Deployment `d`'s replicas of the current application, not migrating away, STARTING or
+    /// RUNNING, are at most its target; so are the RUNNING ones.
+    fn check_deployment_target(&self, d: DeploymentId) {
+        let at = self.now;
+        let target = self.target_replicas(d) as usize;
+        let current = |r: &&Replica| {
+            r.deployment == d && r.actor_alive && !r.migrating && r.generation == self.serve.controller.generation
+        };
+        let replicas = || self.serve.replicas.iter().filter(current);
+        let starting_or_running =
+            replicas().filter(|r| matches!(r.state, ReplicaState::Starting | ReplicaState::Running)).count();
+        assert!(starting_or_running <= target, "t={at}: {starting_or_running} replicas exceed the target");
+        let running = replicas().filter(|r| r.state == ReplicaState::Running).count();
+        assert!(running <= target, "t={at}: {running} replicas RUNNING over target");
     }
 
     /// KubeRay keeps one pod object per desired pod (a pod is recreated only once its object is

@@ -174,7 +174,7 @@ impl World {
     ///   depends on no other request, as at the target.
     fn quiet_until(&self) -> Option<SimTime> {
         let levels = self.levels();
-        if levels.replicas_running < levels.replicas_target || !self.traffic.waiting_proxies.is_empty() {
+        if levels.replicas_running < levels.replicas_target || !self.traffic.waiting_queues.is_empty() {
             return None;
         }
         let in_service = |state: ReqState| match state {
@@ -211,24 +211,27 @@ impl World {
             crate::scenario::Ingress::Service => self.k8s.endpoints.pods().to_vec(),
             crate::scenario::Ingress::LoadBalancer(_) => self.lb_pods_in_rotation(),
         };
-        let mut checked: Option<*const ReplicaId> = None;
+        let mut checked: Vec<*const ReplicaId> = Vec::new();
         !pods.is_empty()
             && pods.iter().all(|&pod| {
                 let p = &self.k8s.pods[pod.ix()];
                 let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
                     return false;
                 };
-                let view = &self.serve.proxies[proxy.ix()].view;
-                if p.phase != PodPhase::Running || p.unreachable_since.is_some() || view.is_empty() {
+                let tables = self.serve.proxies[proxy.ix()].view.tables();
+                if p.phase != PodPhase::Running || p.unreachable_since.is_some() || tables.iter().any(|t| t.is_empty())
+                {
                     return false;
                 }
                 // Proxies share the controller's broadcast: check each list once.
-                let list = view.all();
-                if checked == Some(list.as_ptr()) {
-                    return true;
-                }
-                checked = Some(list.as_ptr());
-                list.iter().all(|&r| self.replica_answers(r))
+                tables.iter().all(|t| {
+                    let list = t.all();
+                    if checked.contains(&list.as_ptr()) {
+                        return true;
+                    }
+                    checked.push(list.as_ptr());
+                    list.iter().all(|&r| self.replica_answers(r))
+                })
             })
     }
 }

@@ -36,3 +36,8 @@ id_type!(
     /// A client request.
     ReqId
 );
+id_type!(
+    /// A Serve deployment, by its application's index in `serve.applications` (one deployment
+    /// per application).
+    DeploymentId
+);

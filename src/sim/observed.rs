@@ -70,7 +70,7 @@ impl World {
         let pods_desired = 1 + self.k8s.group_target.iter().sum::<u32>();
         Levels {
             replicas_running: self.serve.index.replicas_running(),
-            replicas_target: self.target_replicas(),
+            replicas_target: self.total_target_replicas(),
             proxies_up: self.serve.index.proxies_up(),
             proxies_expected: self.expected_proxy_count(),
             pods_ready,

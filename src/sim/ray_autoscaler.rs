@@ -23,7 +23,7 @@ use crate::policy::ray_autoscaler::{self, Group, IdlePod};
 use crate::scenario::resources::Resources;
 
 use super::event::Event;
-use super::ids::{NodeId, PodId};
+use super::ids::{DeploymentId, NodeId, PodId};
 use super::k8s::{K8sNode, NodeState, PodPhase, PodRole, Raylet};
 use super::world::World;
 
@@ -99,24 +99,29 @@ impl World {
         }
     }
 
-    /// The resource demands Ray cannot place: one per replica pending allocation.
+    /// The resource demands Ray cannot place: one per replica pending allocation, its
+    /// deployment's.
     fn pending_demands(&self) -> Vec<Resources> {
-        let need = &self.scenario.serve.first().replica_resources;
-        vec![need.clone(); self.serve.index.replicas_pending().len()]
+        self.serve.index.replicas_pending().into_iter().map(|r| self.replica_resources(r).clone()).collect()
     }
 
-    /// The free resources of the worker pods up (under Serve's `max_replicas_per_node`) and the
-    /// whole resources of those launching.
+    /// The free resources of the worker pods up (under some deployment's `max_replicas_per_node`)
+    /// and the whole resources of those launching.
     fn free_resources(&self) -> Vec<Resources> {
-        let serve = self.scenario.serve.first();
-        let cap = serve.max_replicas_per_node.map_or(usize::MAX, |c| c as usize);
+        let apps = &self.scenario.serve.applications;
         let mut free = Vec::new();
         for (pod, g) in self.worker_pods() {
             let mut room = self.scenario.cluster.worker_groups[g].resources.clone();
+            let on = |d: usize| self.serve.index.replicas_of_on(DeploymentId(d as u32), pod);
+            let under_a_cap = apps.iter().enumerate().any(|(d, a)| {
+                a.deployment.max_replicas_per_node.is_none_or(|cap| on(d) < cap as usize)
+            });
             match self.standing(pod) {
-                Standing::Up if self.serve.index.replicas_on(pod) < cap => {
-                    for _ in 0..self.serve.index.replicas_on(pod) {
-                        room.sub(&serve.replica_resources);
+                Standing::Up if under_a_cap => {
+                    for (d, a) in apps.iter().enumerate() {
+                        for _ in 0..on(d) {
+                            room.sub(&a.deployment.replica_resources);
+                        }
                     }
                 }
                 Standing::Launching => {}

@@ -15,7 +15,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::metrics::observations::RequestRecord;
 
 use super::counted::CountedSpan;
-use super::ids::ReqId;
+use super::ids::{DeploymentId, ReqId};
 use super::serve::router::{ReqState, Request};
 
 /// What leaves the window, in arrival order.
@@ -28,8 +28,14 @@ pub enum Retired {
 }
 
 /// What a retired request reads as.
-const RETIRED: Request =
-    Request { arrival: SimTime::ZERO, service: SimDuration::ZERO, state: ReqState::Done, record: None, entry: None };
+const RETIRED: Request = Request {
+    arrival: SimTime::ZERO,
+    service: SimDuration::ZERO,
+    state: ReqState::Done,
+    record: None,
+    entry: None,
+    app: DeploymentId(0),
+};
 
 /// Requests from the oldest open one to the newest, indexed by absolute id.
 #[derive(Debug, Default)]
@@ -117,6 +123,7 @@ mod tests {
             state: ReqState::Hanging,
             record: None,
             entry: None,
+            app: DeploymentId(0),
         }
     }
 
@@ -128,6 +135,7 @@ mod tests {
             end: SimTime::from_micros(9),
             outcome: Outcome::Success,
             entry: None,
+            app: 0,
         });
     }
 

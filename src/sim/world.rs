@@ -101,8 +101,6 @@ pub enum SimError {
     EventsLog(String),
     /// The failure processes drew more faults than a run may hold.
     TooManyFaults(TooManyFaults),
-    /// The scenario has several Serve applications, which the simulator does not run yet.
-    SeveralApplications(usize),
 }
 
 impl std::fmt::Display for SimError {
@@ -115,11 +113,6 @@ impl std::fmt::Display for SimError {
             ),
             SimError::EventsLog(e) => write!(f, "cannot write events.log: {e}"),
             SimError::TooManyFaults(e) => e.fmt(f),
-            SimError::SeveralApplications(n) => write!(
-                f,
-                "$.serve.applications: {n} applications; the simulator runs one application for now \
-                 (the format and `ftsim import` accept several)"
-            ),
         }
     }
 }
@@ -219,9 +212,6 @@ pub fn run_in_mode(
     events_log: &mut dyn Write,
     requests: &mut dyn RequestSink,
 ) -> Result<SimRun, SimError> {
-    if scenario.serve.applications.len() > 1 {
-        return Err(SimError::SeveralApplications(scenario.serve.applications.len()));
-    }
     let mut out = Sinks { events_log, requests };
     // The scripted faults and those the failure processes draw for this seed.
     let faults = failures::expand(scenario).map_err(SimError::TooManyFaults)?;
@@ -268,7 +258,7 @@ impl World {
             events_processed: 0,
             k8s: Kubernetes::new(&scenario.cluster),
             ray: RayCore::new(),
-            serve: Serve::default(),
+            serve: Serve::new(scenario.serve.applications.len()),
             traffic: Traffic::new(&scenario),
             injection: Injection::default(),
             observed: Observed::new(scenario.faults.len()),
@@ -302,20 +292,23 @@ impl World {
             self.k8s.pods[i].raylet = Raylet::Alive { cluster: 1 };
         }
         self.serve.controller.state = ControllerState::Running;
-        self.serve.controller.ever_started = true;
-        let mut pool = self.placement_pool();
-        for _ in 0..self.scenario.serve.first().num_replicas {
-            let r = self.new_replica(&mut pool);
-            self.serve.replicas[r.ix()].constructed = true;
-            self.set_replica_state(r, ReplicaState::Running, "initial");
+        // Deployment by deployment, each placed by its own spread rule in the room the earlier
+        // ones left.
+        for d in self.serve.deployment_ids() {
+            let mut pool = self.placement_pool(d);
+            for _ in 0..self.scenario.serve.applications[d.ix()].deployment.num_replicas {
+                let r = self.new_replica(d, &mut pool);
+                self.serve.replicas[r.ix()].constructed = true;
+                self.set_replica_state(r, ReplicaState::Running, "initial");
+            }
         }
-        // The control loop and each replica's health checks start at a random phase.
+        // The control loop and each replica's health checks start at a random phase (the
+        // control loop's on the first deployment's sweep grid).
         let sweep = self.scenario.serve.first().health_check_sweep().as_micros();
         self.serve.controller.sweep_anchor = SimTime::from_micros(self.rng.health.range_inclusive(0, sweep));
         for r in 0..self.serve.replicas.len() {
             let id = ReplicaId(r as u32);
-            let offset =
-                self.rng.health.range_inclusive(0, self.scenario.serve.first().health_check_period.as_micros());
+            let offset = self.rng.health.range_inclusive(0, self.deployment_of(id).health_check_period.as_micros());
             self.schedule_health_check_after(id, SimDuration::from_micros(offset));
         }
         self.reconcile_proxies();
@@ -525,7 +518,7 @@ impl World {
         let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
         let outcome = Outcome::Failure(FailureCause::Unfinished);
-        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome, entry: r.entry });
+        r.record = Some(RequestRecord { arrival: r.arrival, end, outcome, entry: r.entry, app: r.app.0 as u16 });
         self.traffic.doomed += 1;
     }
 

@@ -62,7 +62,8 @@ pub struct LazyChecks {
 }
 
 impl LazyChecks {
-    /// The lazy checks of a counted run of `sc`.
+    /// The lazy checks of a counted run of `sc`: counted runs have a single application
+    /// (`scenario::traffic_mode::choose_for`), whose health-check law parked checks follow.
     pub fn new(sc: &Scenario) -> Self {
         let period = sc.serve.first().health_check_period;
         let jitter = HEALTH_CHECK_JITTER_PERCENT;

@@ -20,7 +20,7 @@ use crate::policy::autoscaling::{self, Trend};
 use crate::scenario::AutoscalingConfig;
 use crate::scenario::defaults::AUTOSCALING_METRIC_RECORD_INTERVAL;
 use crate::sim::event::Event;
-use crate::sim::ids::ReplicaId;
+use crate::sim::ids::{DeploymentId, ReplicaId};
 use crate::sim::serve::replica::ReplicaState;
 use crate::sim::world::World;
 
@@ -56,26 +56,45 @@ impl Autoscaler {
 }
 
 impl World {
-    /// The replica count the controller aims at: the autoscaler's target, or `num_replicas`.
-    pub(crate) fn target_replicas(&self) -> u32 {
-        self.serve.autoscaler.as_ref().map_or(self.scenario.serve.first().num_replicas, |a| a.target)
+    /// The replica count the controller aims at for deployment `d`: its autoscaler's target, or
+    /// its `num_replicas`.
+    pub(crate) fn target_replicas(&self, d: DeploymentId) -> u32 {
+        let fixed = self.scenario.serve.applications[d.ix()].deployment.num_replicas;
+        self.serve.autoscalers[d.ix()].as_ref().map_or(fixed, |a| a.target)
     }
 
-    /// Starts the record ticks when the deployment autoscales.
+    /// Every deployment's target, summed (the `replicas_target` level).
+    pub(crate) fn total_target_replicas(&self) -> u32 {
+        self.serve.deployment_ids().map(|d| self.target_replicas(d)).sum()
+    }
+
+    /// Starts the record ticks when some deployment autoscales (one tick serves them all).
     pub(crate) fn start_autoscaler(&mut self) {
-        if let Some(config) = self.scenario.serve.first().autoscaling {
-            self.serve.autoscaler = Some(Autoscaler::new(config));
+        for (d, app) in self.scenario.serve.applications.iter().enumerate() {
+            self.serve.autoscalers[d] = app.deployment.autoscaling.map(Autoscaler::new);
+        }
+        if self.serve.autoscalers.iter().any(Option::is_some) {
             self.schedule_in(AUTOSCALING_METRIC_RECORD_INTERVAL, Event::AutoscalerTick);
         }
     }
 
-    /// One record tick: a sample, a push when one is due, and the controller's decision.
+    /// One record tick: for each autoscaled deployment, a sample, a push when one is due, and
+    /// the controller's decision.
     pub(crate) fn on_autoscaler_tick(&mut self) {
         self.schedule_in(AUTOSCALING_METRIC_RECORD_INTERVAL, Event::AutoscalerTick);
-        let ongoing = self.ongoing_requests();
-        let (now, running) = (self.now, self.serve.index.replicas_running());
+        for d in self.serve.deployment_ids() {
+            if self.serve.autoscalers[d.ix()].is_some() {
+                self.autoscale(d);
+            }
+        }
+    }
+
+    /// Deployment `d`'s share of a record tick.
+    fn autoscale(&mut self, d: DeploymentId) {
+        let ongoing = self.ongoing_requests(d);
+        let (now, running) = (self.now, self.serve.index.deployment_running(d));
         let deciding = self.controller_running() && self.gcs_up();
-        let Some(a) = self.serve.autoscaler.as_mut() else { return };
+        let Some(a) = self.serve.autoscalers[d.ix()].as_mut() else { return };
         a.samples.push((now, ongoing));
         if now >= a.next_push {
             a.next_push += a.config.metrics_interval;
@@ -94,31 +113,38 @@ impl World {
         a.trend = decision.trend;
         if let Some(new) = decision.new_target {
             let old = std::mem::replace(&mut a.target, new);
+            let name = self.application_label("autoscaler", d);
             self.log(
                 Component::Serve,
-                "autoscaler",
+                &name,
                 format_args!("target {old} -> {new} replicas ({metric:.2} ongoing requests, {running} running)"),
             );
             self.observed.levels_dirty = true;
             if new < old {
-                self.stop_surplus_replicas();
+                self.stop_surplus_replicas(d);
             }
             self.request_reconcile();
         }
     }
 
-    /// The deployment's ongoing requests: in service at its replicas plus queued at the routers.
-    fn ongoing_requests(&self) -> u32 {
-        let serving: usize =
-            self.serve.replicas.iter().filter(|r| r.state != ReplicaState::Dead).map(|r| r.ongoing.len()).sum();
-        let queued: usize = self.serve.proxies.iter().map(|p| p.queue.len()).sum();
+    /// Deployment `d`'s ongoing requests: in service at its replicas plus queued at the routers.
+    fn ongoing_requests(&self, d: DeploymentId) -> u32 {
+        let serving: usize = self
+            .serve
+            .replicas
+            .iter()
+            .filter(|r| r.deployment == d && r.state != ReplicaState::Dead)
+            .map(|r| r.ongoing.len())
+            .sum();
+        let queued: usize = self.serve.proxies.iter().map(|p| p.queues[d.ix()].len()).sum();
         (serving + queued) as u32
     }
 
-    /// Stops the replicas above the target: pending and starting ones first (newest first),
-    /// then running ones on the pods with the fewest replicas, newest first.
-    fn stop_surplus_replicas(&mut self) {
-        let surplus = self.serve.index.replicas_active().saturating_sub(self.target_replicas() as usize);
+    /// Stops deployment `d`'s replicas above its target: pending and starting ones first
+    /// (newest first), then running ones on the pods with the fewest replicas of `d`, newest
+    /// first.
+    fn stop_surplus_replicas(&mut self, d: DeploymentId) {
+        let surplus = self.serve.index.replicas_active(d).saturating_sub(self.target_replicas(d) as usize);
         let generation = self.serve.controller.generation;
         let mut candidates: Vec<(u8, usize, std::cmp::Reverse<ReplicaId>)> = (0..self.serve.replicas.len())
             .map(|i| ReplicaId(i as u32))
@@ -130,8 +156,9 @@ impl World {
                     ReplicaState::Running => 2,
                     ReplicaState::Stopping | ReplicaState::Dead => return None,
                 };
-                let on_pod = rep.pod.map_or(0, |p| self.serve.index.replicas_on(p));
-                (rep.generation == generation && !rep.migrating).then_some((rank, on_pod, std::cmp::Reverse(r)))
+                let on_pod = rep.pod.map_or(0, |p| self.serve.index.replicas_of_on(d, p));
+                let ours = rep.deployment == d && rep.generation == generation && !rep.migrating;
+                ours.then_some((rank, on_pod, std::cmp::Reverse(r)))
             })
             .collect();
         candidates.sort();
@@ -159,7 +186,7 @@ mod tests {
     }
 
     fn target(t: &TestWorld) -> u32 {
-        t.world().target_replicas()
+        t.world().total_target_replicas()
     }
 
     #[test]
@@ -169,12 +196,12 @@ mod tests {
         assert_eq!((target(&t), t.world().serve.index.replicas_running()), (2, 2), "4 in service / 2 per replica");
         // The push at 110 s averages 10 s of the new load into the 30 s window: the policy asks
         // for more from then on, and the upscale delay (30 s) later the target rises.
-        let rose = t.run_until_true(|w| w.target_replicas() > 2);
+        let rose = t.run_until_true(|w| w.total_target_replicas() > 2);
         assert_eq!(rose, secs(140), "100 s + metrics interval 10 s + upscale delay 30 s");
         // By then the whole window holds the new load: 10 or 11 in service / 2 per replica.
         assert!((5..=6).contains(&target(&t)), "target {}", target(&t));
         assert!(t.log().contains("serve autoscaler: target 2 -> "), "{}", t.log());
-        let running = t.run_until_true(|w| w.serve.index.replicas_running() == w.target_replicas());
+        let running = t.run_until_true(|w| w.serve.index.replicas_running() == w.total_target_replicas());
         assert_eq!(running, secs(152), "the new replicas run after actor start (2 s) and the constructor (10 s)");
     }
 
@@ -186,10 +213,14 @@ mod tests {
         // The push at 310 s averages 20 s of 10 and 10 s of 4 in service: 8, still 4 replicas
         // (the max). The push at 320 s (6: 3 replicas) asks for fewer; 60 s later the target
         // falls, stopping the surplus replicas at once.
-        let fell = t.run_until_true(|w| w.target_replicas() < 4);
+        let fell = t.run_until_true(|w| w.total_target_replicas() < 4);
         assert_eq!(fell, secs(380));
         assert_eq!(target(&t), 2, "back to 4 in service / 2 per replica");
-        assert_eq!(t.world().serve.index.replicas_active(), 2, "the surplus is stopped in the same instant");
+        assert_eq!(
+            t.world().serve.index.replicas_active(crate::sim::ids::DeploymentId(0)),
+            2,
+            "the surplus is stopped in the same instant"
+        );
         t.run_until(secs(600));
         assert_eq!((target(&t), t.world().serve.index.replicas_running()), (2, 2), "no lower than min_replicas");
     }
@@ -206,7 +237,7 @@ mod tests {
         // Without the crash the target would rise at 140 s (see above); the controller is down
         // from 125 s to 128 s (actor start 2 s + recovery 1 s) and gets its first metric at the
         // push of 130 s: the upscale delay runs from there.
-        let rose = t.run_until_true(|w| w.target_replicas() > 2);
+        let rose = t.run_until_true(|w| w.total_target_replicas() > 2);
         assert_eq!(rose, secs(160));
     }
 }

@@ -22,7 +22,7 @@ use crate::journal::Component;
 use crate::policy::kuberay;
 use crate::scenario::HealthMode;
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ReplicaId};
+use crate::sim::ids::{DeploymentId, PodId, ReplicaId};
 use crate::sim::k8s::Raylet;
 use crate::sim::serve::proxy::ProxyState;
 use crate::sim::serve::replica::ReplicaState;
@@ -49,14 +49,10 @@ pub struct Controller {
     pub state: ControllerState,
     /// Bumped at every restart: health-check timers of an older incarnation are stale.
     pub inc: u32,
-    /// The application exists in this cluster (lost with the GCS without fault tolerance).
+    /// The applications exist in this cluster (lost with the GCS without fault tolerance).
     pub app_present: bool,
-    /// `DEPLOY_FAILED`: the retry budget ran out before any replica started.
-    pub deploy_failed: bool,
-    /// Constructor failures counted against the budget.
-    pub failure_count: u32,
-    /// Some replica of this deployment version has started.
-    pub ever_started: bool,
+    /// Each deployment's status, by [`DeploymentId`].
+    pub deployments: Vec<DeploymentStatus>,
     /// Origin of the health-check sweep grid (the control loop's start).
     pub sweep_anchor: SimTime,
     /// The fault that killed it.
@@ -68,27 +64,35 @@ pub struct Controller {
     pub generation: u32,
 }
 
+/// What the controller knows of one deployment's start: its constructor retry budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeploymentStatus {
+    /// `DEPLOY_FAILED`: the retry budget ran out before any replica started.
+    pub deploy_failed: bool,
+    /// Constructor failures counted against the budget.
+    pub failure_count: u32,
+    /// Some replica of this deployment version has started.
+    pub ever_started: bool,
+}
+
+impl DeploymentStatus {
+    /// A deployment that has started (the steady state).
+    const STARTED: DeploymentStatus = DeploymentStatus { deploy_failed: false, failure_count: 0, ever_started: true };
+}
+
 impl Controller {
-    /// A running controller of a deployed application.
-    pub fn new() -> Self {
+    /// A running controller of deployed applications with `deployments` deployments in all.
+    pub fn new(deployments: usize) -> Self {
         Controller {
             state: ControllerState::Running,
             inc: 1,
             app_present: true,
-            deploy_failed: false,
-            failure_count: 0,
-            ever_started: true,
+            deployments: vec![DeploymentStatus::STARTED; deployments],
             sweep_anchor: SimTime::ZERO,
             fault: None,
             resubmit_pending: false,
             generation: 0,
         }
-    }
-}
-
-impl Default for Controller {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -178,7 +182,8 @@ impl World {
         if inc != self.serve.controller.inc || self.serve.controller.state != ControllerState::Restarting {
             return;
         }
-        let how = if self.serve.controller.ever_started { "state recovered from the GCS" } else { "new application" };
+        let started = self.serve.controller.deployments.iter().any(|d| d.ever_started);
+        let how = if started { "state recovered from the GCS" } else { "new application" };
         self.set_controller_state(ControllerState::Running, how);
         self.serve.controller.sweep_anchor = self.now;
         for i in 0..self.serve.replicas.len() {
@@ -283,9 +288,9 @@ impl World {
             let c = &mut self.serve.controller;
             c.app_present = true;
             c.generation += 1;
-            c.deploy_failed = false;
-            c.failure_count = 0;
-            c.ever_started = false;
+            for d in &mut c.deployments {
+                *d = DeploymentStatus { deploy_failed: false, failure_count: 0, ever_started: false };
+            }
             self.rebuild_serve_index();
             self.start_controller("started by serve.run");
         } else {
@@ -356,33 +361,42 @@ impl World {
         if !self.controller_running() || !self.gcs_up() {
             return;
         }
-        let target = self.target_replicas() as usize;
-        let active = self.serve.index.replicas_active();
-        if !self.serve.controller.deploy_failed && active < target {
-            let mut pool = self.placement_pool();
+        for d in self.serve.deployment_ids() {
+            self.reconcile_deployment(d);
+        }
+        self.reconcile_proxies();
+    }
+
+    /// One deployment's share of the control loop: new replicas up to its target, migrations
+    /// finished once the target is settled, its pending replicas placed where room appeared.
+    fn reconcile_deployment(&mut self, d: DeploymentId) {
+        let target = self.target_replicas(d) as usize;
+        let active = self.serve.index.replicas_active(d);
+        if !self.serve.controller.deployments[d.ix()].deploy_failed && active < target {
+            let mut pool = self.placement_pool(d);
             for _ in active..target {
-                self.new_replica(&mut pool);
+                self.new_replica(d, &mut pool);
             }
         }
-        if self.serve.index.replicas_settled() >= target {
-            for r in self.serve.index.replicas_migrating() {
+        if self.serve.index.replicas_settled(d) >= target {
+            for r in self.serve.index.replicas_migrating(d) {
                 self.stop_replica(r, "migrated off the draining node");
             }
         }
-        let pending = self.serve.index.replicas_pending();
+        let pending = self.serve.index.replicas_pending_of(d);
         if !pending.is_empty() {
-            let mut pool = self.placement_pool();
+            let mut pool = self.placement_pool(d);
             for r in pending {
                 self.place_replica(r, &mut pool);
             }
         }
-        self.reconcile_proxies();
     }
 
     /// Schedules the next health check of `r`, at least `min_gap` from now: after
     /// `period x U(0.9, 1.1)`, snapped up to the controller's sweep grid.
     pub(crate) fn schedule_health_check_after(&mut self, r: ReplicaId, min_gap: SimDuration) {
-        let period = self.scenario.serve.first().health_check_period;
+        let deployment = self.deployment_of(r);
+        let (period, sweep) = (deployment.health_check_period, deployment.health_check_sweep());
         let jitter = crate::scenario::defaults::HEALTH_CHECK_JITTER_PERCENT;
         let lo = period.scale(100 - jitter, 100).as_micros();
         let hi = period.scale(100 + jitter, 100).as_micros();
@@ -391,8 +405,7 @@ impl World {
         } else {
             min_gap
         };
-        let due = (self.now + gap)
-            .ceil_to_grid(self.serve.controller.sweep_anchor, self.scenario.serve.first().health_check_sweep());
+        let due = (self.now + gap).ceil_to_grid(self.serve.controller.sweep_anchor, sweep);
         let rep = &mut self.serve.replicas[r.ix()];
         rep.hc_seq += 1;
         let check = rep.hc_seq;
@@ -431,7 +444,7 @@ impl World {
         }
         // A call to a replica on a cut-off node hangs too, alive or not.
         if !self.serve.replicas[r.ix()].actor_alive || mode == Some(HealthMode::Hang) || unreachable {
-            let timeout = self.scenario.serve.first().health_check_timeout;
+            let timeout = self.deployment_of(r).health_check_timeout;
             self.schedule_in(timeout, Event::ReplicaHealthCheckTimeout { replica: r, ctl_inc, check });
             return;
         }
@@ -496,25 +509,39 @@ impl World {
 
     /// A constructor raised: the failure counts against the budget; a deployment that never
     /// started a replica becomes DEPLOY_FAILED when the budget is spent.
-    pub(crate) fn on_constructor_failed(&mut self, fault: usize) {
+    pub(crate) fn on_constructor_failed(&mut self, d: DeploymentId, fault: usize) {
         self.detect(fault);
-        let c = &mut self.serve.controller;
+        let threshold = self.scenario.serve.applications[d.ix()].deployment.failed_to_start_threshold();
+        let c = &mut self.serve.controller.deployments[d.ix()];
         c.failure_count += 1;
-        let threshold = self.scenario.serve.first().failed_to_start_threshold();
         if !c.ever_started && c.failure_count >= threshold && !c.deploy_failed {
             c.deploy_failed = true;
             let n = c.failure_count;
-            self.log(Component::Serve, "application", format_args!("DEPLOY_FAILED after {n} constructor failures"));
+            let name = self.application_label("application", d);
+            self.log(Component::Serve, &name, format_args!("DEPLOY_FAILED after {n} constructor failures"));
             self.serve_waiting_requests();
         }
     }
 
-    /// A replica reached RUNNING: the version has started; a healthy deployment resets the
-    /// failure counter.
-    pub(crate) fn on_replica_running(&mut self) {
-        self.serve.controller.ever_started = true;
-        if self.serve.index.replicas_running() >= self.target_replicas() {
-            self.serve.controller.failure_count = 0;
+    /// A replica of deployment `d` reached RUNNING: the version has started; a healthy
+    /// deployment resets the failure counter.
+    pub(crate) fn on_replica_running(&mut self, d: DeploymentId) {
+        let running = self.serve.index.deployment_running(d);
+        let target = self.target_replicas(d);
+        let c = &mut self.serve.controller.deployments[d.ix()];
+        c.ever_started = true;
+        if running >= target {
+            c.failure_count = 0;
+        }
+    }
+
+    /// The events log's name of something of deployment `d`'s application: `what` alone with a
+    /// single application (as before several were modelled), `<what> <application>` with
+    /// several.
+    pub(crate) fn application_label(&self, what: &str, d: DeploymentId) -> String {
+        match self.scenario.serve.applications.as_slice() {
+            [_] => what.to_string(),
+            apps => format!("{what} {}", apps[d.ix()].name),
         }
     }
 }
@@ -581,7 +608,7 @@ mod tests {
         assert_eq!(running, secs(77));
         // The old proxies never hear of the replacement.
         let replacement = ReplicaId(6);
-        assert!(t.world().serve.proxies.iter().all(|px| !px.view.all().contains(&replacement)));
+        assert!(t.world().serve.proxies.iter().all(|px| !px.view.of(DeploymentId(0)).all().contains(&replacement)));
     }
 
     #[test]
@@ -633,9 +660,9 @@ mod tests {
         );
         // Resubmitted at 86, running at 89; each replica raises 12 s after it starts; the budget
         // is min(20, 3 x 1) = 3 failures.
-        let failed = t.run_until_true(|w| w.serve.controller.deploy_failed);
+        let failed = t.run_until_true(|w| w.serve.controller.deployments[0].deploy_failed);
         assert_eq!(failed, secs(89 + 3 * 12));
-        assert_eq!(t.world().serve.controller.failure_count, 3);
+        assert_eq!(t.world().serve.controller.deployments[0].failure_count, 3);
         assert_eq!(t.logged_at(secs(60), &["application", "DEPLOY_FAILED after 3 constructor failures"]), failed);
         t.run_until(failed + SimDuration::from_secs(30));
         assert!(t.world().serve.replicas.iter().all(|r| r.state == ReplicaState::Dead), "no more replacements");

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::sim::ids::{PodId, ProxyId, ReplicaId};
+use crate::sim::ids::{DeploymentId, PodId, ProxyId, ReplicaId};
 use crate::sim::serve::proxy::{Proxy, ProxyState};
 use crate::sim::serve::replica::{Replica, ReplicaState};
 use crate::sim::world::World;
@@ -16,6 +16,8 @@ use crate::sim::world::World;
 /// What one replica contributes to the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ReplicaKey {
+    /// Its deployment.
+    deployment: DeploymentId,
     /// Alive and RUNNING (the `replicas_running` level).
     running: bool,
     /// The pod it holds a proxy on: the current application's, alive, STARTING or RUNNING, not
@@ -39,6 +41,7 @@ struct ReplicaKey {
 impl ReplicaKey {
     /// A replica that contributes nothing.
     const NONE: ReplicaKey = ReplicaKey {
+        deployment: DeploymentId(0),
         running: false,
         placed_on: None,
         counted_on: None,
@@ -59,6 +62,7 @@ impl ReplicaKey {
         let current = rep.generation == generation && !rep.migrating;
         let pending = rep.state == ReplicaState::PendingAllocation;
         ReplicaKey {
+            deployment: rep.deployment,
             running,
             placed_on: rep.pod.filter(|_| placed),
             counted_on: rep.pod.filter(|_| counted),
@@ -89,16 +93,26 @@ impl ProxyKey {
     }
 }
 
-/// The indexes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ServeIndex {
+/// One deployment's replica counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct DeploymentCounts {
     running: u32,
     active: u32,
     settled: u32,
-    /// Replicas RUNNING on a draining node.
-    migrating: BTreeSet<ReplicaId>,
+}
+
+/// The indexes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeIndex {
+    running: u32,
+    /// Counts per deployment, by [`DeploymentId`].
+    deployments: Vec<DeploymentCounts>,
+    /// Replicas RUNNING on a draining node, by deployment.
+    migrating: BTreeSet<(DeploymentId, ReplicaId)>,
     /// Replicas PENDING_ALLOCATION.
     pending: BTreeSet<ReplicaId>,
+    /// Replicas PENDING_ALLOCATION, by deployment.
+    pending_by_deployment: BTreeSet<(DeploymentId, ReplicaId)>,
     /// Replicas ever placed on each pod, whatever their state.
     hosted: BTreeMap<PodId, BTreeSet<ReplicaId>>,
     proxies_up: u32,
@@ -106,6 +120,8 @@ pub struct ServeIndex {
     placed: BTreeMap<PodId, BTreeSet<ReplicaId>>,
     /// Replicas taking placement capacity, per pod.
     counted: BTreeMap<PodId, usize>,
+    /// Replicas taking placement capacity, per pod and deployment.
+    counted_by_deployment: BTreeMap<(PodId, DeploymentId), usize>,
     /// Pods hosting placed replicas, ordered by their lowest replica id.
     by_first: BTreeSet<(ReplicaId, PodId)>,
     /// The proxy Serve runs on each pod (not removed).
@@ -113,9 +129,27 @@ pub struct ServeIndex {
 }
 
 impl ServeIndex {
-    /// The index of `replicas` and `proxies`, built from scratch.
-    pub fn build(replicas: &[Replica], proxies: &[Proxy], generation: u32) -> Self {
-        let mut ix = ServeIndex::default();
+    /// The index of no replica and no proxy, for `deployments` deployments.
+    pub fn new(deployments: usize) -> Self {
+        ServeIndex {
+            running: 0,
+            deployments: vec![DeploymentCounts::default(); deployments],
+            migrating: BTreeSet::new(),
+            pending: BTreeSet::new(),
+            pending_by_deployment: BTreeSet::new(),
+            hosted: BTreeMap::new(),
+            proxies_up: 0,
+            placed: BTreeMap::new(),
+            counted: BTreeMap::new(),
+            counted_by_deployment: BTreeMap::new(),
+            by_first: BTreeSet::new(),
+            live_proxy: BTreeMap::new(),
+        }
+    }
+
+    /// The index of `replicas` (of `deployments` deployments) and `proxies`, built from scratch.
+    pub fn build(replicas: &[Replica], proxies: &[Proxy], generation: u32, deployments: usize) -> Self {
+        let mut ix = ServeIndex::new(deployments);
         for (i, rep) in replicas.iter().enumerate() {
             ix.replica_changed(ReplicaId(i as u32), ReplicaKey::NONE, rep, generation);
         }
@@ -130,20 +164,26 @@ impl ServeIndex {
         self.running
     }
 
-    /// Replicas counting toward the target: the current application's, PENDING_ALLOCATION,
-    /// STARTING or RUNNING, not migrating away.
-    pub fn replicas_active(&self) -> usize {
-        self.active as usize
+    /// Replicas of deployment `d` alive and RUNNING.
+    pub fn deployment_running(&self, d: DeploymentId) -> u32 {
+        self.deployments[d.ix()].running
     }
 
-    /// The current application's replicas alive and RUNNING, not migrating away.
-    pub fn replicas_settled(&self) -> usize {
-        self.settled as usize
+    /// Replicas of deployment `d` counting toward its target: the current application's,
+    /// PENDING_ALLOCATION, STARTING or RUNNING, not migrating away.
+    pub fn replicas_active(&self, d: DeploymentId) -> usize {
+        self.deployments[d.ix()].active as usize
     }
 
-    /// Replicas RUNNING on a draining node, in id order.
-    pub fn replicas_migrating(&self) -> Vec<ReplicaId> {
-        self.migrating.iter().copied().collect()
+    /// The current application's replicas of deployment `d` alive and RUNNING, not migrating
+    /// away.
+    pub fn replicas_settled(&self, d: DeploymentId) -> usize {
+        self.deployments[d.ix()].settled as usize
+    }
+
+    /// Replicas of deployment `d` RUNNING on a draining node, in id order.
+    pub fn replicas_migrating(&self, d: DeploymentId) -> Vec<ReplicaId> {
+        of_deployment(&self.migrating, d)
     }
 
     /// Replicas placed on `pod`, whatever their state, in id order.
@@ -156,9 +196,15 @@ impl ServeIndex {
         !self.pending.is_empty()
     }
 
-    /// Replicas PENDING_ALLOCATION, in id order.
+    /// Replicas PENDING_ALLOCATION, in id order (each needs
+    /// [`World::replica_resources`]).
     pub fn replicas_pending(&self) -> Vec<ReplicaId> {
         self.pending.iter().copied().collect()
+    }
+
+    /// Replicas of deployment `d` PENDING_ALLOCATION, in id order.
+    pub fn replicas_pending_of(&self, d: DeploymentId) -> Vec<ReplicaId> {
+        of_deployment(&self.pending_by_deployment, d)
     }
 
     /// Proxies alive and HEALTHY.
@@ -169,6 +215,11 @@ impl ServeIndex {
     /// Replicas alive and not DEAD on `pod`: the capacity they take for placement.
     pub fn replicas_on(&self, pod: PodId) -> usize {
         self.counted.get(&pod).copied().unwrap_or(0)
+    }
+
+    /// Replicas of deployment `d` alive and not DEAD on `pod`.
+    pub fn replicas_of_on(&self, d: DeploymentId, pod: PodId) -> usize {
+        self.counted_by_deployment.get(&(pod, d)).copied().unwrap_or(0)
     }
 
     /// Pods hosting a placed replica, ordered by their lowest replica id.
@@ -193,11 +244,16 @@ impl ServeIndex {
 
     fn replica_changed(&mut self, r: ReplicaId, before: ReplicaKey, rep: &Replica, generation: u32) {
         let after = ReplicaKey::of(rep, generation);
+        let d = after.deployment;
+        debug_assert!(before == ReplicaKey::NONE || before.deployment == d, "a replica keeps its deployment");
         count(&mut self.running, before.running, after.running);
-        count(&mut self.active, before.active, after.active);
-        count(&mut self.settled, before.settled, after.settled);
-        member(&mut self.migrating, r, before.migrating, after.migrating);
+        let counts = &mut self.deployments[d.ix()];
+        count(&mut counts.running, before.running, after.running);
+        count(&mut counts.active, before.active, after.active);
+        count(&mut counts.settled, before.settled, after.settled);
+        member(&mut self.migrating, (d, r), before.migrating, after.migrating);
         member(&mut self.pending, r, before.pending, after.pending);
+        member(&mut self.pending_by_deployment, (d, r), before.pending, after.pending);
         if before.on != after.on {
             if let Some(pod) = before.on {
                 let set = self.hosted.get_mut(&pod).expect("hosted before");
@@ -212,14 +268,12 @@ impl ServeIndex {
         }
         if before.counted_on != after.counted_on {
             if let Some(pod) = before.counted_on {
-                let n = self.counted.get_mut(&pod).expect("counted before");
-                *n -= 1;
-                if *n == 0 {
-                    self.counted.remove(&pod);
-                }
+                decrement(&mut self.counted, pod);
+                decrement(&mut self.counted_by_deployment, (pod, d));
             }
             if let Some(pod) = after.counted_on {
                 *self.counted.entry(pod).or_default() += 1;
+                *self.counted_by_deployment.entry((pod, d)).or_default() += 1;
             }
         }
         if before.placed_on != after.placed_on {
@@ -286,8 +340,22 @@ fn count(n: &mut u32, before: bool, after: bool) {
     }
 }
 
+/// Takes one from `key`'s count, dropping the key at zero.
+fn decrement<K: Ord>(counts: &mut BTreeMap<K, usize>, key: K) {
+    let n = counts.get_mut(&key).expect("counted before");
+    *n -= 1;
+    if *n == 0 {
+        counts.remove(&key);
+    }
+}
+
+/// The replicas of deployment `d` in a set ordered by deployment, in id order.
+fn of_deployment(set: &BTreeSet<(DeploymentId, ReplicaId)>, d: DeploymentId) -> Vec<ReplicaId> {
+    set.range((d, ReplicaId(0))..=(d, ReplicaId(u32::MAX))).map(|&(_, r)| r).collect()
+}
+
 /// Keeps the set of items with a property as item `r` gains or loses it.
-fn member(set: &mut BTreeSet<ReplicaId>, r: ReplicaId, before: bool, after: bool) {
+fn member<T: Ord>(set: &mut BTreeSet<T>, r: T, before: bool, after: bool) {
     match (before, after) {
         (false, true) => set.insert(r),
         (true, false) => set.remove(&r),
@@ -329,14 +397,19 @@ impl World {
 
     /// Rebuilds the index (after the application generation changed: every replica's share).
     pub(crate) fn rebuild_serve_index(&mut self) {
-        self.serve.index =
-            ServeIndex::build(&self.serve.replicas, &self.serve.proxies, self.serve.controller.generation);
+        self.serve.index = self.fresh_serve_index();
+    }
+
+    /// The index built from scratch.
+    fn fresh_serve_index(&self) -> ServeIndex {
+        let deployments = self.scenario.serve.applications.len();
+        ServeIndex::build(&self.serve.replicas, &self.serve.proxies, self.serve.controller.generation, deployments)
     }
 
     /// Panics unless the index equals one built from scratch.
     #[cfg(debug_assertions)]
     pub(crate) fn check_serve_index(&self) {
-        let fresh = ServeIndex::build(&self.serve.replicas, &self.serve.proxies, self.serve.controller.generation);
+        let fresh = self.fresh_serve_index();
         assert_eq!(self.serve.index, fresh, "t={}: the Serve index drifted from the replicas and proxies", self.now);
     }
 }
@@ -348,6 +421,7 @@ mod tests {
     fn replica(pod: u32, state: ReplicaState) -> Replica {
         Replica {
             name: String::new(),
+            deployment: DeploymentId(0),
             pod: Some(PodId(pod)),
             state,
             actor_alive: true,
@@ -372,7 +446,7 @@ mod tests {
             replica(1, ReplicaState::Starting),
             replica(2, ReplicaState::Running),
         ];
-        let mut ix = ServeIndex::build(&reps, &[], 0);
+        let mut ix = ServeIndex::build(&reps, &[], 0, 1);
         assert_eq!(ix.pods_with_replicas().collect::<Vec<_>>(), [PodId(2), PodId(1)]);
         assert_eq!(ix.replicas_running(), 2);
         let before = ReplicaKey::of(&reps[0], 0);
@@ -384,7 +458,7 @@ mod tests {
         ix.replica_changed(ReplicaId(2), before, &reps[2], 0);
         assert_eq!(ix.pods_with_replicas().collect::<Vec<_>>(), [PodId(1)]);
         assert!(!ix.hosts_replicas(PodId(2)));
-        assert_eq!(ix, ServeIndex::build(&reps, &[], 0));
-        assert_eq!(ServeIndex::build(&reps, &[], 1).pods_with_replicas_count(), 0, "another generation's");
+        assert_eq!(ix, ServeIndex::build(&reps, &[], 0, 1));
+        assert_eq!(ServeIndex::build(&reps, &[], 1, 1).pods_with_replicas_count(), 0, "another generation's");
     }
 }

@@ -1,14 +1,15 @@
 //! The candidates of replica placement (soft SPREAD), gathered once per control-loop pass instead
 //! of a scan of every pod per placed replica.
 //!
-//! A pool is valid while only its own placements change the pods' replica counts: it is built
-//! at the start of a batch of placements (a control-loop pass, the initial cluster) and dropped
-//! after it.
+//! A pool holds the candidates of one deployment, and is valid while only its own placements
+//! change the pods' replica counts: it is built at the start of a batch of that deployment's
+//! placements (its share of a control-loop pass, the initial cluster) and dropped after it, so
+//! that the next deployment's pool sees the room this one took.
 
 use std::collections::BTreeMap;
 
 use crate::engine::RngStream;
-use crate::sim::ids::PodId;
+use crate::sim::ids::{DeploymentId, PodId};
 use crate::sim::k8s::{PodPhase, Raylet};
 use crate::sim::world::World;
 
@@ -42,24 +43,30 @@ impl PlacementPool {
 }
 
 impl World {
-    /// The pods that can take a replica now: RUNNING, not draining, raylet registered, under
-    /// `max_replicas_per_node` and with room for one more replica: every resource it needs
-    /// (CPUs, GPUs, memory, custom) is free in the pod's resources minus what its replicas use.
-    pub(crate) fn placement_pool(&self) -> PlacementPool {
-        let serve = self.scenario.serve.first();
-        let cap = serve.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
+    /// The pods that can take a replica of deployment `d` now: RUNNING, not draining, raylet
+    /// registered, under `d`'s `max_replicas_per_node` and with room for one more of its
+    /// replicas: every resource it needs (CPUs, GPUs, memory, custom) is free in the pod's
+    /// resources minus what the replicas of every deployment on it use. Pods are ranked by their
+    /// replicas of `d` alone (SPREAD per deployment).
+    pub(crate) fn placement_pool(&self, d: DeploymentId) -> PlacementPool {
+        let serve = &self.scenario.serve;
+        let need = &serve.applications[d.ix()].deployment.replica_resources;
+        let cap = serve.applications[d.ix()].deployment.max_replicas_per_node.map_or(usize::MAX, |cap| cap as usize);
         let mut pool = PlacementPool { by_count: BTreeMap::new(), limit: vec![0; self.k8s.pods.len()] };
         for (i, p) in self.k8s.pods.iter().enumerate() {
             if p.phase != PodPhase::Running || p.draining || !matches!(p.raylet, Raylet::Alive { .. }) {
                 continue;
             }
             let pod = PodId(i as u32);
-            let count = self.serve.index.replicas_on(pod);
             let mut room = self.scenario.cluster.resources_of_group(p.role.group()).clone();
-            for _ in 0..count {
-                room.sub(&serve.replica_resources);
+            for other in self.serve.deployment_ids() {
+                let uses = &serve.applications[other.ix()].deployment.replica_resources;
+                for _ in 0..self.serve.index.replicas_of_on(other, pod) {
+                    room.sub(uses);
+                }
             }
-            pool.limit[i] = cap.min(count.saturating_add(room.how_many(&serve.replica_resources)));
+            let count = self.serve.index.replicas_of_on(d, pod);
+            pool.limit[i] = cap.min(count.saturating_add(room.how_many(need)));
             if count < pool.limit[i] {
                 pool.by_count.entry(count).or_default().push(pod);
             }

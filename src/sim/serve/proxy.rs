@@ -9,9 +9,9 @@ use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
 use crate::scenario::ProxyLocation;
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ProxyId, ReqId};
+use crate::sim::ids::{DeploymentId, PodId, ProxyId, ReqId};
 use crate::sim::k8s::{PodRole, Raylet};
-use crate::sim::serve::routing_table::RoutingTable;
+use crate::sim::serve::routing_table::RoutingTables;
 use crate::sim::world::{Cause, World};
 
 /// The controller's view of a proxy.
@@ -50,13 +50,15 @@ pub struct Proxy {
     pub actor_alive: bool,
     /// Bumped when pending timers become stale.
     pub inc: u32,
-    /// The replicas its router believes running (last broadcast, minus replicas it saw fail).
-    pub view: RoutingTable,
+    /// The replicas its routers believe running, per deployment (last broadcast, minus replicas
+    /// they saw fail).
+    pub view: RoutingTables,
     /// Its long-poll clients run: it hears the controller's broadcasts. They stop for good when
     /// a poll fails with `ActorDiedError` (the controller killed with `no_restart`).
     pub listening: bool,
-    /// Requests waiting for a replica slot, first come first served (ids grow with arrival).
-    pub queue: BTreeSet<ReqId>,
+    /// Requests waiting for a replica slot, per deployment, first come first served (ids grow
+    /// with arrival).
+    pub queues: Vec<BTreeSet<ReqId>>,
     /// Requests whose client connection is held by this proxy (waiting or being served).
     pub active: BTreeSet<ReqId>,
     /// Consecutive failed health checks.
@@ -171,9 +173,9 @@ impl World {
             state: ProxyState::Starting,
             actor_alive: true,
             inc: 0,
-            view: RoutingTable::default(),
+            view: RoutingTables::empty(self.scenario.serve.applications.len()),
             listening: true,
-            queue: BTreeSet::new(),
+            queues: vec![BTreeSet::new(); self.scenario.serve.applications.len()],
             active: BTreeSet::new(),
             hc_failures: 0,
             fault: None,
@@ -298,8 +300,10 @@ impl World {
         if self.serve.proxies[p.ix()].state == ProxyState::Starting {
             self.set_proxy_state(p, ProxyState::Removed, "died while starting");
         }
-        self.serve.proxies[p.ix()].queue.clear();
-        self.traffic.waiting_proxies.remove(&p);
+        for (d, queue) in self.serve.proxies[p.ix()].queues.iter_mut().enumerate() {
+            queue.clear();
+            self.traffic.waiting_queues.remove(&(p, DeploymentId(d as u32)));
+        }
         let active = std::mem::take(&mut self.serve.proxies[p.ix()].active);
         for req in active {
             if unreachable {

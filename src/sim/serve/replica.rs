@@ -8,10 +8,10 @@
 use crate::engine::SimDuration;
 use crate::journal::Component;
 use crate::metrics::observations::FailureCause;
-use crate::scenario::HealthMode;
+use crate::scenario::{Deployment, HealthMode, Resources};
 
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ReplicaId, ReqId};
+use crate::sim::ids::{DeploymentId, PodId, ReplicaId, ReqId};
 use crate::sim::serve::placement::PlacementPool;
 use crate::sim::serve::routing_table::Broadcast;
 use crate::sim::world::{Cause, World};
@@ -49,6 +49,8 @@ impl ReplicaState {
 pub struct Replica {
     /// `<deployment>#<n>`.
     pub name: String,
+    /// Its deployment.
+    pub deployment: DeploymentId,
     /// The pod it was placed on.
     pub pod: Option<PodId>,
     /// The controller's view.
@@ -97,13 +99,16 @@ impl Replica {
 }
 
 impl World {
-    /// Creates a replica and places it on a pod of `pool` if possible.
-    pub(crate) fn new_replica(&mut self, pool: &mut PlacementPool) -> ReplicaId {
-        self.serve.replicas_created += 1;
+    /// Creates a replica of deployment `d` and places it on a pod of `pool` (that deployment's
+    /// candidates) if possible.
+    pub(crate) fn new_replica(&mut self, d: DeploymentId, pool: &mut PlacementPool) -> ReplicaId {
+        self.serve.replicas_created[d.ix()] += 1;
         let id = ReplicaId(self.serve.replicas.len() as u32);
-        let name = format!("{}#{}", self.scenario.serve.first().name, self.serve.replicas_created);
+        let created = self.serve.replicas_created[d.ix()];
+        let name = format!("{}#{created}", self.scenario.serve.applications[d.ix()].deployment.name);
         self.serve.replicas.push(Replica {
             name,
+            deployment: d,
             pod: None,
             state: ReplicaState::PendingAllocation,
             actor_alive: false,
@@ -150,7 +155,7 @@ impl World {
         });
         let inc = self.serve.replicas[r.ix()].inc;
         self.set_replica_state(r, ReplicaState::Starting, "scheduled");
-        let delay = self.scenario.timings.actor_start + self.scenario.serve.first().constructor;
+        let delay = self.scenario.timings.actor_start + self.deployment_of(r).constructor;
         self.schedule_in(delay, Event::ReplicaConstructed { replica: r, inc });
     }
 
@@ -163,14 +168,14 @@ impl World {
         if let Some(fault) = self.constructor_should_fail() {
             self.update_replica(r, |rep| rep.actor_alive = false);
             self.set_replica_state(r, ReplicaState::Dead, &format!("constructor raised (fault #{fault})"));
-            self.on_constructor_failed(fault);
+            self.on_constructor_failed(self.serve.replicas[r.ix()].deployment, fault);
             self.request_reconcile();
             return;
         }
         self.serve.replicas[r.ix()].constructed = true;
         self.set_replica_state(r, ReplicaState::Running, "constructor returned");
         self.schedule_health_check_after(r, SimDuration::ZERO);
-        self.on_replica_running();
+        self.on_replica_running(self.serve.replicas[r.ix()].deployment);
         self.request_broadcast();
         self.request_reconcile();
     }
@@ -251,9 +256,8 @@ impl World {
             self.set_replica_state(r, ReplicaState::Dead, "already dead");
             return;
         }
-        let serve = self.scenario.serve.first();
-        let poll = crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP.min(serve.graceful_shutdown_timeout);
-        let timeout = serve.graceful_shutdown_timeout;
+        let timeout = self.deployment_of(r).graceful_shutdown_timeout;
+        let poll = crate::scenario::defaults::GRACEFUL_SHUTDOWN_WAIT_LOOP.min(timeout);
         self.schedule_in(poll, Event::ReplicaDrainPoll { replica: r });
         self.schedule_in(timeout, Event::ReplicaForceStop { replica: r });
     }
@@ -283,12 +287,16 @@ impl World {
         }
     }
 
-    /// The routing update the controller pushes to proxies: its running set.
+    /// The routing update the controller pushes to proxies: its running set, per deployment.
     pub(crate) fn broadcast(&self) -> Broadcast {
-        Broadcast::new(self.running_set(), |r| self.serve.replicas[r.ix()].pod)
+        let mut running = vec![Vec::new(); self.scenario.serve.applications.len()];
+        for r in self.running_set() {
+            running[self.serve.replicas[r.ix()].deployment.ix()].push(r);
+        }
+        Broadcast::new(running, |r| self.serve.replicas[r.ix()].pod)
     }
 
-    /// The set of replicas the controller broadcasts to routers (its own application's).
+    /// The set of replicas the controller broadcasts to routers (its own applications').
     pub(crate) fn running_set(&self) -> Vec<ReplicaId> {
         let generation = self.serve.controller.generation;
         (0..self.serve.replicas.len())
@@ -298,6 +306,18 @@ impl World {
                 rep.state == ReplicaState::Running && rep.generation == generation
             })
             .collect()
+    }
+
+    /// The options of replica `r`'s deployment.
+    pub(crate) fn deployment_of(&self, r: ReplicaId) -> &Deployment {
+        &self.scenario.serve.applications[self.serve.replicas[r.ix()].deployment.ix()].deployment
+    }
+
+    /// What replica `r` needs of a pod (its deployment's `ray_actor_options`): with
+    /// [`crate::sim::serve::index::ServeIndex::replicas_pending`], the demand of the replicas
+    /// that fit nowhere yet.
+    pub fn replica_resources(&self, r: ReplicaId) -> &Resources {
+        &self.deployment_of(r).replica_resources
     }
 }
 
@@ -360,10 +380,10 @@ mod tests {
         let raised = reaches(&mut t, "SleepyPid#7", ReplicaState::Dead);
         assert_eq!(raised, started + SimDuration::from_secs(12));
         assert_eq!(t.logged_at(raised, &["SleepyPid#7", "constructor raised (fault #0)"]), raised);
-        assert_eq!(t.world().serve.controller.failure_count, 1);
+        assert_eq!(t.world().serve.controller.deployments[0].failure_count, 1);
         // The count is spent: the next replacement starts in the same tick and runs.
         assert_eq!(reaches(&mut t, "SleepyPid#8", ReplicaState::Running), raised + SimDuration::from_secs(12));
-        assert_eq!(t.world().serve.controller.failure_count, 0, "reset once the target runs");
+        assert_eq!(t.world().serve.controller.deployments[0].failure_count, 0, "reset once the target runs");
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::entry_points::{EntryId, EntryNames};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::scenario::{Ingress, ServiceTime};
+use crate::sim::application_choice::ApplicationChoice;
 use crate::sim::event::Event;
-use crate::sim::ids::{PodId, ProxyId, ReplicaId, ReqId};
+use crate::sim::ids::{DeploymentId, PodId, ProxyId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
 use crate::sim::requests::RequestWindow;
 use crate::sim::world::World;
@@ -26,8 +27,9 @@ use crate::traffic::ArrivalStream;
 pub struct Traffic {
     /// When the next request arrives.
     pub arrivals: ArrivalStream,
-    /// Proxies whose queue holds waiting requests, so that a freed slot visits only those.
-    pub waiting_proxies: BTreeSet<ProxyId>,
+    /// The (proxy, deployment) queues that hold waiting requests, so that a freed slot visits
+    /// only those.
+    pub waiting_queues: BTreeSet<(ProxyId, DeploymentId)>,
     /// Requests not yet handed to the requests sink, in arrival order.
     pub requests: RequestWindow,
     /// Requests whose outcome is not final yet (the run drains until none is left).
@@ -39,6 +41,8 @@ pub struct Traffic {
     /// Requests whose call hangs across a short network partition, with its fault, in the
     /// order they hung; delivered when it heals.
     pub across_cut: Vec<(usize, ReqId)>,
+    /// The draw of each request's application, with several applications.
+    pub applications: Option<ApplicationChoice>,
 }
 
 impl Traffic {
@@ -46,12 +50,13 @@ impl Traffic {
     pub fn new(scenario: &crate::scenario::Scenario) -> Self {
         Traffic {
             arrivals: ArrivalStream::new(scenario),
-            waiting_proxies: BTreeSet::new(),
+            waiting_queues: BTreeSet::new(),
             requests: RequestWindow::default(),
             unresolved: 0,
             doomed: 0,
             entries: EntryNames::default(),
             across_cut: Vec::new(),
+            applications: ApplicationChoice::new(scenario.seed, &scenario.serve),
         }
     }
 }
@@ -102,6 +107,8 @@ pub struct Request {
     pub record: Option<RequestRecord>,
     /// The entry point it went through, once it reached one.
     pub entry: Option<EntryId>,
+    /// Its application's deployment.
+    pub app: DeploymentId,
 }
 
 impl World {
@@ -131,7 +138,8 @@ impl World {
             return;
         }
         let service = self.draw_service_time();
-        let request = Request { arrival: self.now, service, state: ReqState::Hanging, record: None, entry: None };
+        let app = self.traffic.applications.as_mut().map_or(DeploymentId(0), ApplicationChoice::pick);
+        let request = Request { arrival: self.now, service, state: ReqState::Hanging, record: None, entry: None, app };
         let id = self.traffic.requests.push(request);
         self.traffic.unresolved += 1;
         self.schedule_next_arrival();
@@ -217,25 +225,28 @@ impl World {
         if self.route(req, proxy) == Routed::NoSlot {
             // The newest request: its id is the largest, so the queue stays in arrival order.
             self.traffic.requests[req.ix()].state = ReqState::Waiting(proxy);
+            let d = self.req(req).app;
             let px = &mut self.serve.proxies[proxy.ix()];
-            px.queue.insert(req);
+            px.queues[d.ix()].insert(req);
             px.active.insert(req);
-            self.traffic.waiting_proxies.insert(proxy);
+            self.traffic.waiting_queues.insert((proxy, d));
         }
     }
 
-    /// The proxy's router picks a replica and assigns the request to it, fails it (an
-    /// application that failed to deploy), or finds no slot; the caller queues it then.
+    /// The proxy's router for the request's deployment picks a replica and assigns the request
+    /// to it, fails it (an application that failed to deploy), or finds no slot; the caller
+    /// queues it then.
     fn route(&mut self, req: ReqId, proxy: ProxyId) -> Routed {
+        let d = self.req(req).app;
         loop {
-            if self.serve.proxies[proxy.ix()].view.is_empty() {
-                if self.serve.controller.deploy_failed {
+            if self.serve.proxies[proxy.ix()].view.of(d).is_empty() {
+                if self.serve.controller.deployments[d.ix()].deploy_failed {
                     self.fail_request(req, FailureCause::DeploymentUnavailable);
                     return Routed::Done;
                 }
                 return Routed::NoSlot;
             }
-            let Some(r) = self.pick_replica(proxy) else { return Routed::NoSlot };
+            let Some(r) = self.pick_replica(proxy, d) else { return Routed::NoSlot };
             if let Some(cut) = self.cut_between(proxy, r) {
                 if self.now < cut.since + self.scenario.timings.queue_len_cache {
                     self.hang_across_cut(req, cut.fault);
@@ -263,20 +274,22 @@ impl World {
 
     /// The proxy's router drops replica `r` from its table.
     fn leave_out(&mut self, proxy: ProxyId, r: ReplicaId) {
-        self.serve.proxies[proxy.ix()].view.remove(r);
+        let d = self.serve.replicas[r.ix()].deployment;
+        self.serve.proxies[proxy.ix()].view.remove(d, r);
         self.wake_readiness_probe(self.serve.proxies[proxy.ix()].pod);
     }
 
-    /// Power of two choices among the proxy's candidates: replicas on its own node when it has
-    /// any with room, else all it knows (then, when both choices are full, the first with room).
-    /// `None` when every candidate is full. Costs the replicas of the proxy's pod, plus a scan of
-    /// the table only when both choices among all replicas are full.
-    fn pick_replica(&mut self, proxy: ProxyId) -> Option<ReplicaId> {
-        let max = self.scenario.serve.first().max_ongoing_requests as usize;
+    /// Power of two choices among the candidates of the proxy's router for deployment `d`:
+    /// replicas on its own node when it has any with room, else all it knows (then, when both
+    /// choices are full, the first with room). `None` when every candidate is full. Costs the
+    /// replicas of the proxy's pod, plus a scan of the table only when both choices among all
+    /// replicas are full.
+    fn pick_replica(&mut self, proxy: ProxyId, d: DeploymentId) -> Option<ReplicaId> {
+        let max = self.scenario.serve.applications[d.ix()].deployment.max_ongoing_requests as usize;
         let replicas = &self.serve.replicas;
         let load = |r: ReplicaId| replicas[r.ix()].ongoing.len();
         let has_room = |r: &ReplicaId| load(*r) < max;
-        let table = &self.serve.proxies[proxy.ix()].view;
+        let table = self.serve.proxies[proxy.ix()].view.of(d);
         let rng = &mut self.rng.routing;
         let local_with_room = table.local().iter().copied().filter(has_room).count();
         let (a, b) = if local_with_room > 0 {
@@ -313,10 +326,11 @@ impl World {
 
     /// Takes a waiting request out of its proxy's queue.
     fn dequeue(&mut self, req: ReqId, proxy: ProxyId) {
-        let queue = &mut self.serve.proxies[proxy.ix()].queue;
+        let d = self.req(req).app;
+        let queue = &mut self.serve.proxies[proxy.ix()].queues[d.ix()];
         queue.remove(&req);
         if queue.is_empty() {
-            self.traffic.waiting_proxies.remove(&proxy);
+            self.traffic.waiting_queues.remove(&(proxy, d));
         }
     }
 
@@ -345,12 +359,12 @@ impl World {
         self.serve.proxies[proxy.ix()].active.remove(&req);
     }
 
-    /// Routes queued requests again, oldest first, while slots are free; only proxies with
-    /// waiting requests are visited, in proxy order.
+    /// Routes queued requests again, oldest first, while slots are free; only the queues with
+    /// waiting requests are visited, in proxy order, then deployment order.
     pub(crate) fn serve_waiting_requests(&mut self) {
-        let waiting: Vec<ProxyId> = self.traffic.waiting_proxies.iter().copied().collect();
-        for proxy in waiting {
-            while let Some(&req) = self.serve.proxies[proxy.ix()].queue.first() {
+        let waiting: Vec<(ProxyId, DeploymentId)> = self.traffic.waiting_queues.iter().copied().collect();
+        for (proxy, d) in waiting {
+            while let Some(&req) = self.serve.proxies[proxy.ix()].queues[d.ix()].first() {
                 debug_assert_eq!(self.req(req).state, ReqState::Waiting(proxy), "queued request not waiting");
                 if self.route(req, proxy) == Routed::NoSlot {
                     break;
@@ -414,7 +428,8 @@ impl World {
     fn complete(&mut self, req: ReqId, outcome: Outcome) {
         let r = &mut self.traffic.requests[req.ix()];
         r.state = ReqState::Done;
-        r.record = Some(RequestRecord { arrival: r.arrival, end: self.now, outcome, entry: r.entry });
+        r.record =
+            Some(RequestRecord { arrival: r.arrival, end: self.now, outcome, entry: r.entry, app: r.app.0 as u16 });
         self.traffic.unresolved -= 1;
     }
 

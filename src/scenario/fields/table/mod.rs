@@ -186,9 +186,10 @@ pub const SECTIONS: &[Section] = &[
                 `proxy_location` stays serve-wide. Every deployment's replicas must fit under its \
                 `max_replicas_per_node`, and all of them together in the cluster's CPUs.",
         outro: "Deployment names must be distinct across applications (replicas are `<deployment>#k`); a fault \
-                that names a replica may name any deployment's. The simulator and live mode run one application \
-                for now: a scenario with several is validated (and written by `ftsim import`) but `ftsim run` and \
-                `ftsim live` refuse it with exit code 2.",
+                that names a replica may name any deployment's. Each request goes to one application, drawn by the \
+                shares; each deployment has its own replicas, placement (SPREAD per deployment) and routing, and \
+                report.json gives each application's figures (docs/model.md, \"Several applications\"). Live mode \
+                runs one application: `ftsim live` refuses several with exit code 2.",
     },
     Section {
         key: "ingress",
