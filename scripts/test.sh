@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's heading says how long the command has run so far, to see where CI's time goes.
+step() { printf '\n==> %s (at %d min %02d s)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 step "toolchain"
 cargo --version
@@ -41,3 +42,4 @@ bash scripts/setup-live.sh
 step "live mode against a real local Ray cluster; ftsim mc --ray against a local multi-node one"
 cargo test --locked --test live -- --ignored --test-threads=1
 cargo test --locked --test ray -- --ignored --test-threads=1
+step "done"
