@@ -145,3 +145,28 @@ fn the_report_compare_and_html_show_each_application() {
     let one = std::fs::read_to_string(dir.path().join("one/report.json")).unwrap();
     assert!(!one.contains("\"applications\": ["), "only with several applications");
 }
+
+/// Each application's `autoscaling` drives its own deployment: the busy one (180 requests/s of
+/// 50 ms on one replica, for a target of 1 ongoing request per replica) scales up to its maximum,
+/// the calm one (about 1 ongoing request, for a target of 2) keeps its one replica.
+#[test]
+fn each_application_autoscales_its_own_deployment() {
+    let run = Build {
+        json: json!({
+            "duration_s": 300,
+            "cluster": {"k8s_nodes": 4, "worker_groups": [{"name": "g", "replicas": 3, "num_cpus": 8}]},
+            "serve": {"applications": [
+                {"name": "busy", "route_prefix": "/busy", "share": 0.9,
+                 "autoscaling": {"min_replicas": 1, "max_replicas": 8, "target_ongoing_requests": 1}},
+                {"name": "calm", "route_prefix": "/calm", "share": 0.1,
+                 "autoscaling": {"min_replicas": 1, "max_replicas": 8, "target_ongoing_requests": 2}}]},
+            "ingress": {"kind": "service"},
+            "traffic": {"rate_per_s": 200, "service_time": {"kind": "exponential", "mean_s": 0.05}}
+        }),
+    }
+    .run();
+    assert!(!run.log_times("autoscaler busy: target 1 -> 8 replicas").is_empty(), "{}", run.out.events_log);
+    assert!(run.log_times("autoscaler calm: target").is_empty(), "{}", run.out.events_log);
+    assert!(!run.log_times("replica busy#2: STARTING -> RUNNING").is_empty(), "{}", run.out.events_log);
+    assert!(run.log_times("replica calm#2").is_empty(), "{}", run.out.events_log);
+}

@@ -242,7 +242,10 @@ fn a_scenario_that_gives_every_field_is_accepted_by_ftsim_and_by_the_schema() {
          "num_cpus_per_replica": 0.5, "max_replicas_per_node": 2, "max_ongoing_requests": 4, "constructor_s": 1,
          "health_check_period_s": 5, "health_check_timeout_s": 6, "graceful_shutdown_timeout_s": 7,
          "max_constructor_retry_count": 8},
-        {"name": "b", "route_prefix": "/b", "share": 0.75}]}}"#;
+        {"name": "b", "route_prefix": "/b", "share": 0.75,
+         "autoscaling": {"min_replicas": 1, "max_replicas": 4, "initial_replicas": 2, "target_ongoing_requests": 1.5,
+                         "metrics_interval_s": 5, "look_back_period_s": 20, "upscale_delay_s": 10,
+                         "downscale_delay_s": 60, "upscaling_factor": 1, "downscaling_factor": 0.5}}]}}"#;
     let doc: Value = serde_json::from_str(text).unwrap();
     assert_eq!(schema_errors(&v, &doc), Vec::<String>::new());
     assert_eq!(parse(text, "applications.json").unwrap().scenario.serve.applications.len(), 2);

@@ -170,7 +170,9 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
     assert_eq!(s["cluster"]["gcs_fault_tolerance"], false);
     let apps = &s["serve"]["applications"];
     assert_eq!(apps.as_array().map(Vec::len), Some(2), "{s}");
-    assert_eq!(apps[0]["num_replicas"], 4, "autoscaling's initial_replicas");
+    assert_eq!(apps[0]["autoscaling"]["initial_replicas"], 4, "each application keeps its autoscaling_config: {s}");
+    assert!(apps[0].get("num_replicas").is_none(), "the initial count is autoscaling's: {s}");
+    assert!(!stderr.contains("autoscaling several applications"), "{stderr}");
     assert_eq!(apps[0]["deployment"], "Api");
     assert_eq!(apps[0]["max_replicas_per_node"], 2);
     assert_eq!(
@@ -188,7 +190,6 @@ fn gpus_autoscaling_and_a_second_deployment_are_warned_about_and_both_applicatio
         (34, "deployments[1]: deployment Ranker: the model has one deployment"),
         (17, "applications[0]: share 0.5: a RayService does not say how requests split over its applications"),
         (38, "applications[1]: share 0.5: a RayService does not say how requests split over its applications"),
-        (28, "autoscaling several applications is not modelled: the deployment keeps the 4 replicas it starts with"),
         (75, "`cloud.google.com/gke-accelerator` is no node pool label"),
     ] {
         assert!(warned(&stderr, line, fragment), "no warning at line {line} with {fragment:?}:\n{stderr}");

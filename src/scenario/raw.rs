@@ -249,6 +249,7 @@ impl RawServe {
             health_check_timeout_s: self.health_check_timeout_s,
             graceful_shutdown_timeout_s: self.graceful_shutdown_timeout_s,
             max_constructor_retry_count: self.max_constructor_retry_count,
+            autoscaling: self.autoscaling.clone(),
         }
     }
 }
@@ -264,7 +265,11 @@ with_deployment_options! {
         pub route_prefix: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub share: Option<f64>,
-    } {}
+    } {
+        /// The deployment's autoscaling (`serve.autoscaling` for the shorthand).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub autoscaling: Option<RawAutoscaling>,
+    }
 }
 
 /// An amount of memory: bytes, or a Kubernetes quantity (`"8Gi"`).

@@ -75,6 +75,10 @@ fn resolve_applications(apps: &mut [RawApplication]) {
     let only = apps.len() == 1;
     for app in apps.iter_mut() {
         app.deployment.get_or_insert_with(|| app.name.clone());
+        if let Some(a) = app.autoscaling.as_mut() {
+            let initial = resolve_autoscaling(a);
+            app.num_replicas.get_or_insert(initial);
+        }
         app.num_replicas.get_or_insert(f::NUM_REPLICAS.default_u64());
         app.num_cpus_per_replica.get_or_insert(f::NUM_CPUS_PER_REPLICA.default_f64().unwrap_or_default());
         app.max_ongoing_requests.get_or_insert(f::MAX_ONGOING_REQUESTS.default_u64());
@@ -128,7 +132,7 @@ fn resolve_failure(failure: &mut RawFailure) {
 }
 
 /// Serve autoscaling's defaults; returns the initial replica count (`min_replicas` unless
-/// given), which `serve.num_replicas` defaults to.
+/// given), which the deployment's `num_replicas` defaults to.
 fn resolve_autoscaling(a: &mut RawAutoscaling) -> u64 {
     let min = *a.min_replicas.get_or_insert(f::AUTOSCALING_MIN_REPLICAS.default_u64());
     a.max_replicas.get_or_insert(f::AUTOSCALING_MAX_REPLICAS.default_u64());

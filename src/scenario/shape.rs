@@ -112,6 +112,7 @@ mod tests {
             ("$.ingress.health_check", false),
             ("$.serve", false),
             ("$.serve.applications[]", false),
+            ("$.serve.applications[].autoscaling", false),
             ("$.serve.autoscaling", false),
             ("$.slo", false),
             ("$.timings", false),

@@ -171,8 +171,7 @@ fn application(r: &mut Reader<'_>, app: &Node, path: &JsonPath, spelling: Spelli
     }
 }
 
-/// A deployment's options, set under `prefix`: those the model has, its autoscaling (the
-/// shorthand's only), the resources of a replica (`ray_actor_options` CPUs, GPUs, memory,
+/// A deployment's options, set under `prefix`: those the model has, its autoscaling, the resources of a replica (`ray_actor_options` CPUs, GPUs, memory,
 /// custom resources).
 fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     match r.take(d, "name") {
@@ -214,7 +213,7 @@ fn deployment(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling,
     }
 }
 
-/// An `autoscaling_config` option read into `serve.autoscaling`: its field, its name in
+/// An `autoscaling_config` option read into the deployment's `autoscaling`: its field, its name in
 /// `serveConfigV2`, its name in the old `serveConfig`. Older names come after the current ones.
 const AUTOSCALING: &[(&str, &str, &str)] = &[
     ("min_replicas", "min_replicas", "minReplicas"),
@@ -234,11 +233,10 @@ const AUTOSCALING: &[(&str, &str, &str)] = &[
     ("downscaling_factor", "smoothing_factor", "smoothingFactor"),
 ];
 
-/// `num_replicas: auto` or an `autoscaling_config` becomes `serve.autoscaling`. `auto` is Ray's
+/// `num_replicas: auto` or an `autoscaling_config` becomes the deployment's `autoscaling` (under
+/// `prefix`). `auto` is Ray's
 /// `AutoscalingConfig.default()` (1 to 100 replicas, 2 ongoing requests per replica) under the
 /// given config; a fixed `num_replicas` beside an `autoscaling_config` is an error, as in Ray.
-/// The model autoscales the shorthand's deployment only: a deployment of one of several
-/// applications (`prefix` not `serve`) keeps the replicas it starts with, and a warning says so.
 fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling, prefix: &str) {
     let replicas_key = spelling.pick("num_replicas", "numReplicas");
     let auto_key = spelling.pick("autoscaling_config", "autoscalingConfig");
@@ -251,11 +249,6 @@ fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling
             r.notice(Level::Warning, d, path, msg);
         }
         (None, Some(_), _) => {}
-        (Some(config), Some(_), _) if prefix != "serve" => {
-            r.use_node(config);
-            let msg = "autoscaling several applications is not modelled: the deployment keeps num_replicas";
-            r.notice(Level::Warning, config, &path.key(auto_key), msg);
-        }
         (Some(config), Some(_), _) => r.error(
             config,
             &path.key(auto_key),
@@ -266,37 +259,21 @@ fn autoscaling(r: &mut Reader<'_>, d: &Node, path: &JsonPath, spelling: Spelling
                 Some(c) => (c, path.key(auto_key)),
                 None => (auto.expect("one of the two"), path.key(replicas_key)),
             };
-            if prefix != "serve" {
-                r.use_node(node);
-                // Serve starts initial_replicas, else min_replicas (1 with `auto`); the model needs one.
-                let start = ["initial_replicas", "initialReplicas", "min_replicas", "minReplicas"]
-                    .iter()
-                    .find_map(|k| node.get(k).and_then(|n| n.to_json().as_u64()))
-                    .unwrap_or(1)
-                    .max(1);
-                r.set(&format!("{prefix}.num_replicas"), json!(start), node, &p);
-                let msg = format!(
-                    "autoscaling several applications is not modelled: the deployment keeps the {start} replicas it \
-                     starts with"
-                );
-                r.notice(Level::Warning, node, &p, msg);
-                return;
-            }
             if auto.is_some() {
-                r.set("serve.autoscaling.min_replicas", json!(1), node, &p);
-                r.set("serve.autoscaling.max_replicas", json!(100), node, &p);
+                r.set(&format!("{prefix}.autoscaling.min_replicas"), json!(1), node, &p);
+                r.set(&format!("{prefix}.autoscaling.max_replicas"), json!(100), node, &p);
             }
             for (field, v2, v1) in AUTOSCALING.iter().rev() {
                 let key = spelling.pick(v2, v1);
                 if let Some(value) = config.and_then(|c| r.take(c, key)) {
-                    r.set(&format!("serve.autoscaling.{field}"), value.to_json(), value, &p.key(key));
+                    r.set(&format!("{prefix}.autoscaling.{field}"), value.to_json(), value, &p.key(key));
                 }
             }
             if let Some(zero) = config.and_then(|c| c.get(spelling.pick("min_replicas", "minReplicas")))
                 && zero.to_json().as_u64() == Some(0)
             {
                 let key = p.key(spelling.pick("min_replicas", "minReplicas"));
-                r.set("serve.autoscaling.min_replicas", json!(1), zero, &key);
+                r.set(&format!("{prefix}.autoscaling.min_replicas"), json!(1), zero, &key);
                 r.notice(Level::Warning, zero, &key, "scale to zero is not modelled: min_replicas 1");
             }
         }

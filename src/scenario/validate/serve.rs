@@ -18,6 +18,14 @@ const REPLICA_FIELDS: ResourceFields = ResourceFields {
     custom: &f::RESOURCES_PER_REPLICA,
 };
 
+/// The option `$v` of the raw struct `$src`, checked against the field `$f` at `$at.$v` by the
+/// checker `$ck`'s method `$m`.
+macro_rules! option {
+    ($ck:ident.$m:ident($f:ident, $at:ident, $src:ident.$v:ident)) => {
+        $ck.$m(&f::$f, $at.key(stringify!($v)), r(&$src.$v))
+    };
+}
+
 /// Most applications of a scenario.
 const MAX_APPLICATIONS: usize = 100;
 
@@ -27,8 +35,7 @@ const SHARE_TOLERANCE: f64 = 1e-9;
 pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -> Serve {
     let applications = match &raw.serve.applications {
         None => {
-            let mut deployment = deployment(ck, &JsonPath::root().key("serve"), &raw.serve.shorthand());
-            deployment.autoscaling = raw.serve.autoscaling.as_ref().map(|a| autoscaling(ck, a, &deployment));
+            let deployment = deployment(ck, &JsonPath::root().key("serve"), &raw.serve.shorthand());
             vec![Application { name: String::new(), route_prefix: "/".to_string(), share: 1.0, deployment }]
         }
         Some(apps) => {
@@ -47,43 +54,42 @@ pub(super) fn validate(ck: &mut Checker, raw: &RawScenario, cluster: &Cluster) -
     serve
 }
 
-/// `serve.autoscaling`: each value in its limits, `min_replicas <= initial_replicas <=
-/// max_replicas`, and `num_replicas`, if given, the initial count (Ray refuses both).
-fn autoscaling(ck: &mut Checker, a: &RawAutoscaling, serve: &Deployment) -> AutoscalingConfig {
-    let int = |ck: &mut Checker, field: &f::Field, v: &Option<u64>| ck.int(field, field.json_path(), r(v));
-    let min_replicas = int(ck, &f::AUTOSCALING_MIN_REPLICAS, &a.min_replicas);
-    let max_replicas = int(ck, &f::AUTOSCALING_MAX_REPLICAS, &a.max_replicas);
-    let initial_replicas = int(ck, &f::AUTOSCALING_INITIAL_REPLICAS, &a.initial_replicas);
-    let secs = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.secs(field, field.json_path(), r(v));
-    let num = |ck: &mut Checker, field: &f::Field, v: &Option<f64>| ck.num(field, field.json_path(), r(v));
+/// A deployment's `autoscaling` at `p` (`serve` for the shorthand, else its application): each
+/// value in its limits, `min_replicas <= initial_replicas <= max_replicas`, and `num_replicas`,
+/// if given, the initial count (Ray refuses both).
+fn autoscaling(ck: &mut Checker, p: &JsonPath, a: &RawAutoscaling, num_replicas: u32) -> AutoscalingConfig {
+    let at = p.key("autoscaling");
+    let min_replicas = option!(ck.int(AUTOSCALING_MIN_REPLICAS, at, a.min_replicas));
+    let max_replicas = option!(ck.int(AUTOSCALING_MAX_REPLICAS, at, a.max_replicas));
+    let initial_replicas = option!(ck.int(AUTOSCALING_INITIAL_REPLICAS, at, a.initial_replicas));
     let config = AutoscalingConfig {
         min_replicas,
         max_replicas,
         initial_replicas,
-        target_ongoing_requests: num(ck, &f::AUTOSCALING_TARGET_ONGOING_REQUESTS, &a.target_ongoing_requests),
-        metrics_interval: secs(ck, &f::AUTOSCALING_METRICS_INTERVAL_S, &a.metrics_interval_s),
-        look_back_period: secs(ck, &f::AUTOSCALING_LOOK_BACK_PERIOD_S, &a.look_back_period_s),
-        upscale_delay: secs(ck, &f::AUTOSCALING_UPSCALE_DELAY_S, &a.upscale_delay_s),
-        downscale_delay: secs(ck, &f::AUTOSCALING_DOWNSCALE_DELAY_S, &a.downscale_delay_s),
-        upscaling_factor: num(ck, &f::AUTOSCALING_UPSCALING_FACTOR, &a.upscaling_factor),
-        downscaling_factor: num(ck, &f::AUTOSCALING_DOWNSCALING_FACTOR, &a.downscaling_factor),
+        target_ongoing_requests: option!(ck.num(AUTOSCALING_TARGET_ONGOING_REQUESTS, at, a.target_ongoing_requests)),
+        metrics_interval: option!(ck.secs(AUTOSCALING_METRICS_INTERVAL_S, at, a.metrics_interval_s)),
+        look_back_period: option!(ck.secs(AUTOSCALING_LOOK_BACK_PERIOD_S, at, a.look_back_period_s)),
+        upscale_delay: option!(ck.secs(AUTOSCALING_UPSCALE_DELAY_S, at, a.upscale_delay_s)),
+        downscale_delay: option!(ck.secs(AUTOSCALING_DOWNSCALE_DELAY_S, at, a.downscale_delay_s)),
+        upscaling_factor: option!(ck.num(AUTOSCALING_UPSCALING_FACTOR, at, a.upscaling_factor)),
+        downscaling_factor: option!(ck.num(AUTOSCALING_DOWNSCALING_FACTOR, at, a.downscaling_factor)),
     };
     if max_replicas < min_replicas {
         let msg = format!("expected at least min_replicas ({min_replicas}), found {max_replicas}");
-        ck.err(f::AUTOSCALING_MAX_REPLICAS.json_path(), msg);
+        ck.err(at.key("max_replicas"), msg);
     } else if !(min_replicas..=max_replicas).contains(&initial_replicas) {
         let msg = format!(
             "expected from min_replicas ({min_replicas}) to max_replicas ({max_replicas}), found {initial_replicas}"
         );
-        ck.err(f::AUTOSCALING_INITIAL_REPLICAS.json_path(), msg);
+        ck.err(at.key("initial_replicas"), msg);
     }
-    if serve.num_replicas != initial_replicas {
+    if num_replicas != initial_replicas {
         let msg = format!(
-            "expected no num_replicas with serve.autoscaling (Ray refuses both; the initial count is \
-             autoscaling.initial_replicas, {initial_replicas}), found {}",
-            serve.num_replicas
+            "expected no num_replicas with {} (Ray refuses both; the initial count is \
+             autoscaling.initial_replicas, {initial_replicas}), found {num_replicas}",
+            at.to_string().trim_start_matches("$.")
         );
-        ck.err(f::NUM_REPLICAS.json_path(), msg);
+        ck.err(p.key("num_replicas"), msg);
     }
     config
 }
@@ -105,12 +111,6 @@ fn no_shorthand(ck: &mut Checker, raw: &RawScenario) {
     let given = serde_json::to_value(&raw.serve).unwrap_or_default();
     let keys = given.as_object().into_iter().flat_map(|o| o.keys());
     for key in keys.filter(|k| !matches!(k.as_str(), "applications" | "proxy_location")) {
-        if key == "autoscaling" {
-            let msg = "`serve.autoscaling` scales the deployment of a single application (the shorthand); \
-                       autoscaling several applications is not modelled yet";
-            ck.err(JsonPath::root().key("serve").key(key), msg.to_string());
-            continue;
-        }
         ck.err(
             JsonPath::root().key("serve").key(key),
             format!(
@@ -170,32 +170,28 @@ fn deployment(ck: &mut Checker, p: &JsonPath, app: &RawApplication) -> Deploymen
     let name = r(&app.deployment);
     ck.text(&f::DEPLOYMENT, p.key("deployment"), &name);
     let max_per_node = app.max_replicas_per_node;
-    // The option `$v` of `app`, checked against the field `$f` at `p.$v` by the checker's `$m`.
-    macro_rules! option {
-        ($m:ident, $f:ident, $v:ident) => {
-            ck.$m(&f::$f, p.key(stringify!($v)), r(&app.$v))
-        };
-    }
-    let cpus = option!(cpus, NUM_CPUS_PER_REPLICA, num_cpus_per_replica);
+    let cpus = option!(ck.cpus(NUM_CPUS_PER_REPLICA, p, app.num_cpus_per_replica));
     let given = Given {
         gpus: app.num_gpus_per_replica,
         memory: app.memory_per_replica.as_ref(),
         custom: app.resources_per_replica.as_ref(),
     };
-    Deployment {
+    let mut deployment = Deployment {
         name,
-        num_replicas: option!(int, NUM_REPLICAS, num_replicas),
+        num_replicas: option!(ck.int(NUM_REPLICAS, p, app.num_replicas)),
         replica_resources: resources::resources(ck, &REPLICA_FIELDS, p, cpus, &given),
         max_replicas_per_node: max_per_node
             .map(|v| ck.int(&f::MAX_REPLICAS_PER_NODE, p.key("max_replicas_per_node"), v)),
-        max_ongoing_requests: option!(int, MAX_ONGOING_REQUESTS, max_ongoing_requests),
-        constructor: option!(secs, CONSTRUCTOR_S, constructor_s),
-        health_check_period: option!(secs, HEALTH_CHECK_PERIOD_S, health_check_period_s),
-        health_check_timeout: option!(secs, HEALTH_CHECK_TIMEOUT_S, health_check_timeout_s),
-        graceful_shutdown_timeout: option!(secs, GRACEFUL_SHUTDOWN_TIMEOUT_S, graceful_shutdown_timeout_s),
-        max_constructor_retry_count: option!(int, MAX_CONSTRUCTOR_RETRY_COUNT, max_constructor_retry_count),
+        max_ongoing_requests: option!(ck.int(MAX_ONGOING_REQUESTS, p, app.max_ongoing_requests)),
+        constructor: option!(ck.secs(CONSTRUCTOR_S, p, app.constructor_s)),
+        health_check_period: option!(ck.secs(HEALTH_CHECK_PERIOD_S, p, app.health_check_period_s)),
+        health_check_timeout: option!(ck.secs(HEALTH_CHECK_TIMEOUT_S, p, app.health_check_timeout_s)),
+        graceful_shutdown_timeout: option!(ck.secs(GRACEFUL_SHUTDOWN_TIMEOUT_S, p, app.graceful_shutdown_timeout_s)),
+        max_constructor_retry_count: option!(ck.int(MAX_CONSTRUCTOR_RETRY_COUNT, p, app.max_constructor_retry_count)),
         autoscaling: None,
-    }
+    };
+    deployment.autoscaling = app.autoscaling.as_ref().map(|a| autoscaling(ck, p, a, deployment.num_replicas));
+    deployment
 }
 
 /// The replicas must fit: each deployment under its `max_replicas_per_node` and each of its

@@ -186,6 +186,27 @@ fields! {
         per_app(GRACEFUL_SHUTDOWN_TIMEOUT_S, "serve.applications[].graceful_shutdown_timeout_s");
     APP_MAX_CONSTRUCTOR_RETRY_COUNT =
         per_app(MAX_CONSTRUCTOR_RETRY_COUNT, "serve.applications[].max_constructor_retry_count");
+    APP_AUTOSCALING_MIN_REPLICAS =
+        per_app(AUTOSCALING_MIN_REPLICAS, "serve.applications[].autoscaling.min_replicas");
+    APP_AUTOSCALING_MAX_REPLICAS =
+        per_app(AUTOSCALING_MAX_REPLICAS, "serve.applications[].autoscaling.max_replicas");
+    APP_AUTOSCALING_INITIAL_REPLICAS =
+        per_app(AUTOSCALING_INITIAL_REPLICAS, "serve.applications[].autoscaling.initial_replicas")
+            .means("replicas at the start of the run, from `min_replicas` to `max_replicas`; the application's `num_replicas` is this");
+    APP_AUTOSCALING_TARGET_ONGOING_REQUESTS =
+        per_app(AUTOSCALING_TARGET_ONGOING_REQUESTS, "serve.applications[].autoscaling.target_ongoing_requests");
+    APP_AUTOSCALING_METRICS_INTERVAL_S =
+        per_app(AUTOSCALING_METRICS_INTERVAL_S, "serve.applications[].autoscaling.metrics_interval_s");
+    APP_AUTOSCALING_LOOK_BACK_PERIOD_S =
+        per_app(AUTOSCALING_LOOK_BACK_PERIOD_S, "serve.applications[].autoscaling.look_back_period_s");
+    APP_AUTOSCALING_UPSCALE_DELAY_S =
+        per_app(AUTOSCALING_UPSCALE_DELAY_S, "serve.applications[].autoscaling.upscale_delay_s");
+    APP_AUTOSCALING_DOWNSCALE_DELAY_S =
+        per_app(AUTOSCALING_DOWNSCALE_DELAY_S, "serve.applications[].autoscaling.downscale_delay_s");
+    APP_AUTOSCALING_UPSCALING_FACTOR =
+        per_app(AUTOSCALING_UPSCALING_FACTOR, "serve.applications[].autoscaling.upscaling_factor");
+    APP_AUTOSCALING_DOWNSCALING_FACTOR =
+        per_app(AUTOSCALING_DOWNSCALING_FACTOR, "serve.applications[].autoscaling.downscaling_factor");
 }
 
 /// `route_prefix`: starts with `/`, no whitespace, at most 200 characters.
