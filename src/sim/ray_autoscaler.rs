@@ -111,24 +111,16 @@ impl World {
         let apps = &self.scenario.serve.applications;
         let mut free = Vec::new();
         for (pod, g) in self.worker_pods() {
-            let mut room = self.scenario.cluster.worker_groups[g].resources.clone();
             let on = |d: usize| self.serve.index.replicas_of_on(DeploymentId(d as u32), pod);
             let under_a_cap = apps
                 .iter()
                 .enumerate()
                 .any(|(d, a)| a.deployment.max_replicas_per_node.is_none_or(|cap| on(d) < cap as usize));
             match self.standing(pod) {
-                Standing::Up if under_a_cap => {
-                    for (d, a) in apps.iter().enumerate() {
-                        for _ in 0..on(d) {
-                            room.sub(&a.deployment.replica_resources);
-                        }
-                    }
-                }
-                Standing::Launching => {}
-                Standing::Up | Standing::Out => continue,
+                Standing::Up if under_a_cap => free.push(self.free_room(pod)),
+                Standing::Launching => free.push(self.scenario.cluster.worker_groups[g].resources.clone()),
+                Standing::Up | Standing::Out => {}
             }
-            free.push(room);
         }
         free
     }

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::engine::RngStream;
+use crate::scenario::resources::Resources;
 use crate::sim::ids::{DeploymentId, PodId};
 use crate::sim::k8s::{PodPhase, Raylet};
 use crate::sim::world::World;
@@ -58,13 +59,7 @@ impl World {
                 continue;
             }
             let pod = PodId(i as u32);
-            let mut room = self.scenario.cluster.resources_of_group(p.role.group()).clone();
-            for other in self.serve.deployment_ids() {
-                let uses = &serve.applications[other.ix()].deployment.replica_resources;
-                for _ in 0..self.serve.index.replicas_of_on(other, pod) {
-                    room.sub(uses);
-                }
-            }
+            let room = self.free_room(pod);
             let count = self.serve.index.replicas_of_on(d, pod);
             pool.limit[i] = cap.min(count.saturating_add(room.how_many(need)));
             if count < pool.limit[i] {
@@ -72,5 +67,18 @@ impl World {
             }
         }
         pool
+    }
+
+    /// What `pod`'s group offers less what the replicas of every deployment on it use.
+    pub(crate) fn free_room(&self, pod: PodId) -> Resources {
+        let p = &self.k8s.pods[pod.ix()];
+        let mut room = self.scenario.cluster.resources_of_group(p.role.group()).clone();
+        for d in self.serve.deployment_ids() {
+            let uses = &self.scenario.serve.applications[d.ix()].deployment.replica_resources;
+            for _ in 0..self.serve.index.replicas_of_on(d, pod) {
+                room.sub(uses);
+            }
+        }
+        room
     }
 }
