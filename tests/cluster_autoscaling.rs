@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{Build, Run};
+use ftsim::metrics::observations::Outcome;
 use serde_json::json;
 
 const NAME: &str = "cluster-autoscaling-peak";
@@ -91,6 +92,34 @@ fn a_pod_deleted_at_the_peak_is_recreated_at_the_groups_current_size() {
     assert!(run.first("pod small-group-5: created by KubeRay") > 560.0);
     let desired = run.out.observations.levels.iter().rev().find(|(t, _)| t.as_secs_f64() <= 600.0);
     assert_eq!(desired.map(|(_, l)| l.pods_desired), Some(1 + 4));
+}
+
+/// Behind a load balancer whose backends name the worker group (every group by default), the
+/// pods the autoscaler adds become backends (as a GCP network endpoint group or an AWS target
+/// group gains a new pod of the selected set): out of rotation until they pass their probes
+/// (GCP's defaults: 5 s apart, 2 passes), then they take their share of the traffic. A pod
+/// named alone (here only the head and the initial pods) brings no new backend.
+#[test]
+fn behind_a_load_balancer_the_pods_it_adds_become_backends_of_their_group() {
+    let lb = json!({"kind": "load_balancer"});
+    let run = Build::bundled(NAME).set("ingress", lb).run();
+    let joined =
+        run.first("lb-backend small-group-3: joins (a new pod of small-group; UNHEALTHY until its probes pass)");
+    assert_eq!(joined, run.first("pod small-group-3: created by KubeRay"));
+    let healthy = run.first("lb-backend small-group-3: UNHEALTHY -> HEALTHY");
+    assert!(healthy > run.first("proxy proxy@small-group-3: STARTING -> HEALTHY"), "{}", run.out.events_log);
+    let obs = &run.out.observations;
+    let id = obs.entry_points.iter().position(|e| e == "small-group-3").expect("the new pod is an entry point");
+    let through: Vec<_> = obs.requests.iter().filter(|r| r.entry.is_some_and(|e| e.0 as usize == id)).collect();
+    assert!(through.len() > 100, "{} requests through the new backend", through.len());
+    assert!(through.iter().all(|r| r.arrival.as_secs_f64() >= healthy), "routed to it before it was healthy");
+    let failed = through.iter().filter(|r| r.outcome != Outcome::Success).count();
+    assert_eq!(failed, 0, "a backend in rotation only once it serves");
+    let pinned = json!({"kind": "load_balancer", "backends": ["head", "small-group-1", "small-group-2"]});
+    let run = Build::bundled(NAME).set("ingress", pinned).run();
+    assert!(run.out.events_log.contains("pod small-group-3: created by KubeRay"));
+    assert!(!run.out.events_log.contains("lb-backend small-group-3"), "{}", run.out.events_log);
+    assert!(run.out.observations.entry_points.iter().all(|e| e != "small-group-3"));
 }
 
 /// Disabled, the autoscaler schedules no event and logs nothing: the run is the run without

@@ -2,6 +2,8 @@
 //!
 //! Each backend is one initial Ray pod; when KubeRay replaces that pod, the new pod takes the
 //! backend (as a GCP network endpoint group or an AWS target group gains the new pod's address).
+//! A pod the Ray autoscaler adds to a worker group the backends name by group name is a new
+//! backend, out of rotation until its probes pass; its first probe is a period after it joins.
 //! The load balancer probes every backend every `period` with an HTTP GET of the proxy's
 //! `/-/healthz` (the readiness probe's rule, `World::pod_serves_http`): a refused or non-200
 //! probe fails at once, one to a black-holed pod fails when its `timeout` expires. `unhealthy_threshold` failures
@@ -136,6 +138,26 @@ impl World {
         let name = backend.name.clone();
         let what = if passed { "UNHEALTHY -> HEALTHY (passed" } else { "HEALTHY -> UNHEALTHY (failed" };
         self.log(Component::LoadBalancer, &name, format_args!("{what} {n} probes in a row)"));
+    }
+
+    /// The Ray autoscaler added `pod` to its worker group: a new backend if the load balancer's
+    /// backends name the group, out of rotation until its probes pass (in rotation at once with
+    /// health checks off).
+    pub(super) fn lb_pod_added(&mut self, pod: PodId) {
+        let Some(group) = self.k8s.pods[pod.ix()].role.group() else { return };
+        let Some(config) = self.lb_config().filter(|lb| lb.groups.contains(&group)) else { return };
+        let hc = config.health_check;
+        let Some(lb) = self.lb.as_mut() else { return };
+        let name = self.k8s.pods[pod.ix()].name.clone();
+        let b = lb.backends.len() as u32;
+        let entry = self.traffic.entries.id(&name);
+        let (health, state) = load_balancer::replaced(hc.is_some(), false);
+        lb.backends.push(Backend { name: name.clone(), entry, pod, health, inc: 0 });
+        if let Some(hc) = hc {
+            self.schedule_in(hc.period, Event::LbProbe { backend: b });
+        }
+        let group = self.scenario.cluster.worker_groups[group].name.clone();
+        self.log(Component::LoadBalancer, &name, format_args!("joins (a new pod of {group}; {state})"));
     }
 
     /// KubeRay replaced pod `old` with `new`: a backend held by `old` now holds `new`, out of

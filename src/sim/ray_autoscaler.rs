@@ -161,7 +161,8 @@ impl World {
                 format_args!("{name} replicas {before} -> {} ({pending} replica(s) pending)", before + n),
             );
             for _ in 0..n {
-                self.recreate_pod(PodRole::Worker(g));
+                let pod = self.recreate_pod(PodRole::Worker(g));
+                self.lb_pod_added(pod);
             }
         }
     }

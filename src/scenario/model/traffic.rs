@@ -34,6 +34,9 @@ pub struct LoadBalancer {
     /// One backend per initial pod name, in the order given; a pod KubeRay recreates in place of
     /// one takes its backend.
     pub backends: Vec<String>,
+    /// The worker groups `backends` named by their group name: each pod the Ray autoscaler adds
+    /// to one of them becomes a backend too.
+    pub groups: Vec<usize>,
     /// How new connections spread over the healthy backends.
     pub spread: Spread,
     /// The load balancer's health checks, or `None`: every backend gets traffic, dead or alive.

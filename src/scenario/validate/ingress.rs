@@ -62,7 +62,8 @@ fn refuse_load_balancer_fields(ck: &mut Checker, ing: &RawIngress) {
 }
 
 /// A load balancer's backends (each a pod name or a group name, expanded to initial pod names,
-/// each once), spread and health checks.
+/// each once; the groups named kept for the pods the Ray autoscaler adds), spread and health
+/// checks.
 fn load_balancer(ck: &mut Checker, ing: &RawIngress, cluster: &Cluster) -> LoadBalancer {
     let path = f::INGRESS_BACKENDS.json_path();
     let names = r(&ing.backends);
@@ -70,10 +71,13 @@ fn load_balancer(ck: &mut Checker, ing: &RawIngress, cluster: &Cluster) -> LoadB
         ck.err(path.clone(), "a load balancer needs at least one backend (a pod or a worker-group name)");
     }
     let pods = initial_pod_names(cluster);
-    let mut backends: Vec<String> = Vec::new();
+    let (mut backends, mut groups): (Vec<String>, Vec<usize>) = (Vec::new(), Vec::new());
     for (i, name) in names.iter().enumerate() {
-        let group = cluster.worker_groups.iter().find(|g| &g.name == name);
-        let of_name: Vec<String> = match group {
+        let group = cluster.worker_groups.iter().position(|g| &g.name == name);
+        if let Some(g) = group.filter(|g| !groups.contains(g)) {
+            groups.push(g);
+        }
+        let of_name: Vec<String> = match group.map(|g| &cluster.worker_groups[g]) {
             Some(g) => (1..=g.replicas).map(|k| format!("{}-{k}", g.name)).collect(),
             None if pods.contains(name) => vec![name.clone()],
             None => {
@@ -106,7 +110,8 @@ fn load_balancer(ck: &mut Checker, ing: &RawIngress, cluster: &Cluster) -> LoadB
         RawWhenAllUnhealthy::FailOpen => WhenAllUnhealthy::FailOpen,
         RawWhenAllUnhealthy::Reject => WhenAllUnhealthy::Reject,
     };
-    LoadBalancer { backends, spread, health_check: health_check(ck, &r(&ing.health_check)), when_all_unhealthy }
+    let health_check = health_check(ck, &r(&ing.health_check));
+    LoadBalancer { backends, groups, spread, health_check, when_all_unhealthy }
 }
 
 /// The health checks, unless `enabled` is false; the timeout is at most the period.

@@ -24,7 +24,8 @@ fields! {
         .default(Derived("every Ray pod, head included; `load_balancer` only"))
         .means(
             "the load balancer's backends: initial pod names (`head`, `small-group-1`) or worker-group names (every \
-             pod of the group), one backend per pod; a pod KubeRay recreates takes its predecessor's backend",
+             pod of the group, and every pod the Ray autoscaler adds to it later), one backend per pod; a pod KubeRay \
+             recreates takes its predecessor's backend",
         );
     INGRESS_SPREAD = Field::new("ingress.spread", Kind::Choice(&["round_robin", "random"]), Slot::Other)
         .default(Text("round_robin"))
