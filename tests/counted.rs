@@ -212,3 +212,26 @@ fn constant_arrivals_with_steps_give_the_same_request_counts_per_run_and_per_buc
         json!({"arrivals": "constant", "rate_per_s": 37.3, "shape": {"kind": "steps", "steps": steps}}),
     );
 }
+
+#[test]
+fn a_node_loss_behind_a_service_costs_the_same_in_both_modes_while_replicas_are_short() {
+    // node-3 vanishes at 20 s: its pod stays a Service endpoint until the readiness probe fails
+    // (requests entering it hang until the client's 4 s timeout), routers still pick its
+    // replicas while their cached queue lengths are fresh (those requests hang too), then leave
+    // them out when they pick them, until the controller's broadcast drops them; its replicas
+    // are replaced later. With 100 slots a replica (4 requests in service on average) 3 of the
+    // 6 replicas keep the error bound of all 6, so while the lost replicas are replaced the
+    // cluster is short of replicas yet counted, and the routing tables hold dead replicas that
+    // the routers leave out. Counting while a router would still assign to a dead replica (its
+    // cached queue length fresh) would count as successes requests that hang and time out.
+    let (failures, events) = compare(
+        "node loss behind a Service, replicas short",
+        json!({"ingress": {"kind": "service"}, "serve": {"max_ongoing_requests": 100},
+               "traffic": {"rate_per_s": 200, "service_time": {"kind": "exponential", "mean_s": 0.02}},
+               "faults": [{"kind": "node_loss", "at_s": 20, "target": "node-3", "network": "unreachable"}]}),
+    );
+    assert!(failures[0] > SEEDS as f64, "requests hang and time out: {failures:?}");
+    // Counting only with every replica running gave 5.02 M events over the seeds (now 3.81 M;
+    // per-request: 6.08 M).
+    assert!(events[1] < 4_300_000, "counted mode counts while replicas are short: {events:?}");
+}

@@ -149,11 +149,30 @@ fn timeout_chance(traffic: &Traffic) -> f64 {
     }
 }
 
+/// The bound of the chance that a request finds `replicas` replicas full (see the module doc).
+fn block_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> f64 {
+    let in_service = traffic.peak_rate(duration) * mean_service_s(traffic.service_time);
+    poisson_tail_bound(in_service, u64::from(replicas) * u64::from(max_ongoing))
+}
+
+/// The fewest replicas whose bound of the chance of finding them all full is no larger than
+/// that of `replicas` (the target the error bound assumes): counted mode counts while a router
+/// reaches at least this many running replicas, and the error bound still holds. The bound does
+/// not grow with the replicas, so this is a binary search.
+pub fn fewest_replicas(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> u32 {
+    let target = block_bound(duration, traffic, replicas, max_ongoing);
+    let (mut lo, mut hi) = (1, replicas.max(1));
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if block_bound(duration, traffic, mid, max_ongoing) <= target { hi = mid } else { lo = mid + 1 }
+    }
+    hi
+}
+
 /// Counted mode's error bound for a run of `duration` (see the module doc).
 pub fn error_bound(duration: SimDuration, traffic: &Traffic, replicas: u32, max_ongoing: u32) -> f64 {
     let requests = traffic.expected_requests(duration);
-    let in_service = traffic.peak_rate(duration) * mean_service_s(traffic.service_time);
-    let block = poisson_tail_bound(in_service, u64::from(replicas) * u64::from(max_ongoing));
+    let block = block_bound(duration, traffic, replicas, max_ongoing);
     let tail = if matches!(traffic.service_time, ServiceTime::Exponential(_)) { EXPONENTIAL_TAIL } else { 0.0 };
     requests * (block + tail + timeout_chance(traffic)).min(1.0)
 }
@@ -247,6 +266,23 @@ mod tests {
         let bound = poisson_tail_bound(5.0, 30);
         assert!(bound >= exact && bound < exact * 1.1, "bound {bound}, exact {exact}");
         assert_eq!(poisson_tail_bound(5.0, 3), 1.0);
+    }
+
+    #[test]
+    fn the_fewest_replicas_keep_the_bound_of_the_target_and_one_fewer_does_not() {
+        let day = SimDuration::from_secs(86_400);
+        // 1,000 req/s at 5 ms: 5 in service on average; 10,000 replicas of 5 slots are far more
+        // than needed (the bound underflows to zero long before), 6 replicas are not.
+        for (replicas, rate) in [(10_000, 1000.0), (6, 1000.0), (6, 20.0), (1, 20.0)] {
+            let t = traffic(rate, TrafficMode::Counted);
+            let fewest = fewest_replicas(day, &t, replicas, 5);
+            let bound = |n| block_bound(day, &t, n, 5);
+            assert!(fewest >= 1 && fewest <= replicas, "{replicas} at {rate}: {fewest}");
+            assert!(bound(fewest) <= bound(replicas), "{replicas} at {rate}: {fewest}");
+            assert!(fewest == 1 || bound(fewest - 1) > bound(replicas), "{replicas} at {rate}: {fewest}");
+        }
+        assert!(fewest_replicas(day, &traffic(1000.0, TrafficMode::Counted), 10_000, 5) < 100);
+        assert_eq!(fewest_replicas(day, &traffic(1000.0, TrafficMode::Counted), 6, 5), 6);
     }
 
     #[test]

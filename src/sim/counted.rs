@@ -19,7 +19,7 @@ use crate::metrics::brownout::WINDOW_WIDTHS;
 use crate::metrics::observations::RequestSink;
 use crate::names::stream;
 use crate::scenario::Scenario;
-use crate::scenario::traffic_mode::counted_margin;
+use crate::scenario::traffic_mode::{counted_margin, fewest_replicas};
 use crate::traffic::ArrivalStream;
 
 use super::event::Event;
@@ -45,6 +45,9 @@ pub struct CountedSpan {
 pub struct Counting {
     /// Requests arriving this long before a change are simulated one by one.
     margin: SimDuration,
+    /// Counting needs every router to reach at least this many running replicas
+    /// (`traffic_mode::fewest_replicas`: the error bound holds).
+    min_replicas: u32,
     /// A cluster found not quiet is looked at again from this time on.
     next_check: SimTime,
     /// The stream the counts are drawn from.
@@ -54,8 +57,10 @@ pub struct Counting {
 impl Counting {
     /// Counted traffic for `sc`.
     pub fn new(sc: &Scenario) -> Self {
+        let app = sc.serve.first();
         Counting {
             margin: counted_margin(&sc.traffic),
+            min_replicas: fewest_replicas(sc.duration, &sc.traffic, app.num_replicas, app.max_ongoing_requests),
             next_check: SimTime::ZERO,
             rng: RngStream::new(sc.seed, stream::COUNTED),
         }
@@ -131,8 +136,8 @@ impl World {
         if self.now < counting.next_check {
             return false;
         }
-        let margin = counting.margin;
-        let horizon = self.quiet_until().and_then(|t| t.as_micros().checked_sub(margin.as_micros()));
+        let (margin, min_replicas) = (counting.margin, counting.min_replicas);
+        let horizon = self.quiet_until(min_replicas).and_then(|t| t.as_micros().checked_sub(margin.as_micros()));
         let now = self.now;
         match horizon.map(SimTime::from_micros) {
             Some(to) if to > now => {
@@ -153,28 +158,37 @@ impl World {
     /// When the cluster is quiet: the first time something may change it, or the end of
     /// arrivals.
     ///
-    /// Quiet: at least the target number of replicas running (the capacity the error bound of
-    /// `scenario::traffic_mode` assumes), no request waiting in a proxy or hanging, every request
-    /// in flight served by a replica that answers, and every pod a new connection may reach
-    /// routing only to replicas that answer. Two kinds:
+    /// Quiet: at least `min_replicas` replicas running (`traffic_mode::fewest_replicas`: the
+    /// capacity for which the error bound of `scenario::traffic_mode` holds), no request waiting
+    /// in a proxy or hanging, every request in flight served by a replica that answers, and every
+    /// pod a new connection may reach routing only to replicas that serve its request: at least
+    /// `min_replicas` that answer, and maybe dead ones its router leaves out when it picks them
+    /// (`World::dead_replica_left_out`: it then picks again, at no cost in the model, so the
+    /// request is served by one that answers). Two kinds:
     ///
     /// - *At its target* (every level of the report): the periodic checks of healthy components
     ///   change nothing, so the horizon is the earliest pending event that is neither a request
     ///   nor such a check.
-    /// - *Short of its target* (a pod, a proxy, the GCS, Redis or the controller missing, say a
-    ///   lost node's pod waiting for its replacement node): a periodic check or a controller
-    ///   tick may act (start a proxy, mark a pod ready), so the horizon is the earliest pending
-    ///   event that is not a request. Until then no event but requests runs, and a request event
-    ///   changes no component: an arrival is counted (none is simulated in the stretch), a
-    ///   completion frees a slot on a live replica (it cannot finish a drain: that replica is
-    ///   alive), a client timeout fails its own request. Every component, the Service endpoints
-    ///   and every routing table therefore stay as they are now until the horizon (a parked
-    ///   check is woken only by a change), so each counted request enters a pod that answers and
-    ///   is served by a replica that answers, with at least the target's capacity: its outcome
-    ///   depends on no other request, as at the target.
-    fn quiet_until(&self) -> Option<SimTime> {
+    /// - *Short of its target* (a replica, a pod, a proxy, the GCS, Redis or the controller
+    ///   missing, say a lost node's replicas and pod waiting for their replacements): a periodic
+    ///   check or a controller tick may act (start a proxy, mark a pod ready), so the horizon is
+    ///   the earliest pending event that is not a request. Until then no event but requests runs,
+    ///   and a request event changes no component: an arrival is counted (none is simulated in
+    ///   the stretch), a completion frees a slot on a live replica (it cannot finish a drain:
+    ///   that replica is alive), a client timeout fails its own request. Every component, the
+    ///   Service endpoints and every routing table therefore stay as they are now until the
+    ///   horizon (a parked check is woken only by a change), so each counted request enters a
+    ///   pod that answers and is served by a replica that answers, with at least `min_replicas`
+    ///   of capacity: its outcome depends on no other request, as at the target. The one thing a
+    ///   counted request does not do is what a simulated one does on picking a dead replica
+    ///   that its router leaves out: drop it from that router's table (and wake the pod's
+    ///   readiness probe, which finds the same answer: the table keeps replicas that answer).
+    ///   The table then keeps the dead replica until a simulated request picks it or the
+    ///   controller's next broadcast, which changes no outcome: a router leaves it out whenever
+    ///   it picks it.
+    fn quiet_until(&self, min_replicas: u32) -> Option<SimTime> {
         let levels = self.levels();
-        if levels.replicas_running < levels.replicas_target || !self.traffic.waiting_queues.is_empty() {
+        if levels.replicas_running < min_replicas || !self.traffic.waiting_queues.is_empty() {
             return None;
         }
         let in_service = |state: ReqState| match state {
@@ -182,7 +196,7 @@ impl World {
             ReqState::Done => true,
             ReqState::Waiting(_) | ReqState::Hanging => false,
         };
-        if !self.traffic.requests.iter().all(|(_, r)| in_service(r.state)) || !self.every_way_in_answers() {
+        if !self.traffic.requests.iter().all(|(_, r)| in_service(r.state)) || !self.every_way_in_answers(min_replicas) {
             return None;
         }
         let end = SimTime::ZERO + self.scenario.duration;
@@ -200,9 +214,19 @@ impl World {
             && rep.pod.is_some_and(|p| self.k8s.pods[p.ix()].unreachable_since.is_none())
     }
 
-    /// Every pod a new connection may reach has a proxy that accepts it and routes only to
-    /// replicas that answer.
-    fn every_way_in_answers(&self) -> bool {
+    /// The replica is dead and every router that picks it leaves it out: its death is known or
+    /// its cached queue length has expired, and no short partition hangs the call first (the
+    /// routers checked lie on reachable pods, so only the replica's side can be cut).
+    fn replica_left_out(&self, r: ReplicaId) -> bool {
+        let rep = &self.serve.replicas[r.ix()];
+        !rep.actor_alive
+            && rep.pod.is_none_or(|p| self.k8s.pods[p.ix()].partition.is_none())
+            && self.dead_replica_left_out(r)
+    }
+
+    /// Every pod a new connection may reach has a proxy that accepts it and routes to at least
+    /// `min_replicas` replicas that answer, and to no other but dead ones its router leaves out.
+    fn every_way_in_answers(&self, min_replicas: u32) -> bool {
         let pods: Vec<PodId> = match &self.scenario.ingress {
             crate::scenario::Ingress::Pinned { pod } => match self.k8s.pods.iter().position(|p| &p.name == pod) {
                 Some(i) => vec![PodId(i as u32)],
@@ -218,19 +242,23 @@ impl World {
                 let Some(proxy) = self.accepting_proxy_on(pod).filter(|_| self.pod_running(pod)) else {
                     return false;
                 };
-                let tables = self.serve.proxies[proxy.ix()].view.tables();
-                if p.phase != PodPhase::Running || p.unreachable_since.is_some() || tables.iter().any(|t| t.is_empty())
-                {
+                if p.phase != PodPhase::Running || p.unreachable_since.is_some() {
                     return false;
                 }
                 // Proxies share the controller's broadcast: check each list once.
-                tables.iter().all(|t| {
+                self.serve.proxies[proxy.ix()].view.tables().iter().all(|t| {
                     let list = t.all();
                     if checked.contains(&list.as_ptr()) {
                         return true;
                     }
                     checked.push(list.as_ptr());
-                    list.iter().all(|&r| self.replica_answers(r))
+                    let mut answering = 0u32;
+                    let serves = list.iter().all(|&r| {
+                        let answers = self.replica_answers(r);
+                        answering += u32::from(answers);
+                        answers || self.replica_left_out(r)
+                    });
+                    serves && answering >= min_replicas
                 })
             })
     }

@@ -256,20 +256,24 @@ impl World {
                 self.leave_out(proxy, r);
                 continue;
             }
-            let rep = &self.serve.replicas[r.ix()];
-            if rep.actor_alive {
-                self.assign(req, proxy, r);
-                return Routed::Done;
-            }
-            // A dead replica: its queue-length probe or the call itself fails before acceptance.
-            let vanished = rep.pod.and_then(|p| self.k8s.pods[p.ix()].unreachable_since);
-            let cached = vanished.is_some_and(|since| self.now < since + self.scenario.timings.queue_len_cache);
-            if cached && !rep.death_known {
+            // A dead replica: its queue-length probe or the call itself may fail before acceptance.
+            if self.serve.replicas[r.ix()].actor_alive || !self.dead_replica_left_out(r) {
                 self.assign(req, proxy, r);
                 return Routed::Done;
             }
             self.leave_out(proxy, r);
         }
+    }
+
+    /// For a dead replica `r` that a router picks (no short partition between them): true when
+    /// its queue-length probe or the call itself fails before acceptance, so that the router
+    /// leaves it out and picks again; false while its node has vanished for less than
+    /// `queue_len_cache_s` and its death is not known, when the router still assigns to it.
+    pub(crate) fn dead_replica_left_out(&self, r: ReplicaId) -> bool {
+        let rep = &self.serve.replicas[r.ix()];
+        let vanished = rep.pod.and_then(|p| self.k8s.pods[p.ix()].unreachable_since);
+        let cached = vanished.is_some_and(|since| self.now < since + self.scenario.timings.queue_len_cache);
+        !cached || rep.death_known
     }
 
     /// The proxy's router drops replica `r` from its table.
