@@ -81,7 +81,7 @@ class ServeCommands(CommandArea):
         )
         return {
             "app_name": a.app_name,
-            "route_prefix": "/",
+            "route_prefix": a.route_prefix,
             "submitted": True,
             "elapsed_s": round(time.monotonic() - t0, 3),
         }

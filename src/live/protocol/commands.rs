@@ -85,8 +85,11 @@ command!(
     Undeploy = "undeploy" -> UndeployReply {} [app_name: String]
 );
 command!(
-    /// `deploy`: submits the SleepyPid application (returns once submitted); its replicas ask
-    /// for `num_gpus`, `memory` (bytes) and custom `resources` (none when left out).
+    /// `deploy`: submits one SleepyPid application `app_name` at `route_prefix`, its deployment
+    /// named `deployment` (returns once submitted); its replicas ask for `num_gpus`, `memory`
+    /// (bytes) and custom `resources` (none when left out). With `autoscaling_config` (Serve's
+    /// `AutoscalingConfig` fields, e.g. `min_replicas`, `upscale_delay_s`) Serve's autoscaler
+    /// sets the replica count and `num_replicas` is not deployed.
     Deploy = "deploy" -> DeployReply {
         num_replicas: u32,
         constructor_s: f64,
@@ -104,6 +107,9 @@ command!(
         num_gpus: f64,
         memory: u64,
         resources: BTreeMap<String, f64>,
+        route_prefix: String,
+        deployment: String,
+        autoscaling_config: BTreeMap<String, f64>,
     ]
 );
 command!(
