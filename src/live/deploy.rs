@@ -2,13 +2,15 @@
 //! name, route prefix and deployment name with several; the shorthand's single application
 //! keeps Serve's `default` at `/`), each with its deployment's options, and
 //! `autoscaling_config` instead of a fixed `num_replicas` when the deployment autoscales, so
-//! that Ray Serve's own autoscaler sets the replica count.
+//! that Ray Serve's own autoscaler sets the replica count. Every replica holds each request for
+//! the scenario's service time, so that ongoing requests (what the autoscaler scales on) are
+//! the simulator's.
 
 use std::collections::BTreeMap;
 
 use super::protocol as p;
 use crate::scenario::resources::{Resources, UNIT};
-use crate::scenario::{Application, AutoscalingConfig, ProxyLocation, Scenario};
+use crate::scenario::{Application, AutoscalingConfig, ProxyLocation, Scenario, ServiceTime};
 
 /// Ray's float amount of `units` (1/10000 of a CPU, GPU or custom resource).
 pub fn fraction(units: u64) -> f64 {
@@ -56,6 +58,18 @@ fn request(sc: &Scenario, a: &Application, several: bool, start_only: bool) -> p
         route_prefix: several.then(|| a.route_prefix.clone()),
         deployment: Some(s.name.clone()),
         autoscaling_config: s.autoscaling.as_ref().map(autoscaling_config),
+        service_time: Some(service_time(sc.traffic.service_time)),
+    }
+}
+
+/// The scenario's service time as SleepyPid draws it, under the scenario's field names:
+/// `{"s"}` constant, `{"mean_s"}` exponential, `{"min_s", "max_s"}` uniform.
+pub fn service_time(t: ServiceTime) -> BTreeMap<String, f64> {
+    let field = |k: &str, d: crate::engine::SimDuration| (k.to_string(), d.as_secs_f64());
+    match t {
+        ServiceTime::Constant(d) => BTreeMap::from([field("s", d)]),
+        ServiceTime::Exponential(mean) => BTreeMap::from([field("mean_s", mean)]),
+        ServiceTime::Uniform(lo, hi) => BTreeMap::from([field("min_s", lo), field("max_s", hi)]),
     }
 }
 
@@ -134,6 +148,8 @@ mod tests {
         );
         assert_eq!((field("upscale_delay_s"), field("look_back_period_s")), (3.0, 2.0));
         assert_eq!((r[1].max_ongoing_requests, r[1].num_gpus), (2, None));
+        // The default service time: exponential, mean 5 ms.
+        assert_eq!(r[1].service_time, Some(BTreeMap::from([("mean_s".to_string(), 0.005)])));
         let undeploy: Vec<_> = undeploys(&sc).into_iter().map(|u| u.app_name).collect();
         assert_eq!(undeploy, [some("light"), some("heavy")]);
         let start = requests(&sc, true);

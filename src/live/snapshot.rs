@@ -35,6 +35,10 @@ pub struct Snapshot {
     /// Injected constructor failures that have raised so far.
     #[serde(default)]
     pub constructors_raised: u64,
+    /// Each replica's deployment, by replica id, from its actor's name
+    /// (`SERVE_REPLICA::<app>#<deployment>#<id>`).
+    #[serde(default)]
+    pub deployments: std::collections::BTreeMap<String, String>,
 }
 
 /// The Serve application (with several, the first not RUNNING, else the first).
@@ -121,9 +125,22 @@ fn wire_name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
+/// The deployment in a replica actor's name `SERVE_REPLICA::<app>#<deployment>#<id>`.
+fn deployment_of(actor_name: &str) -> Option<&str> {
+    let mut parts = actor_name.rsplitn(3, '#');
+    let (_id, deployment) = (parts.next()?, parts.next()?);
+    parts.next().map(|_| deployment)
+}
+
 impl From<protocol::ObserveReply> for Snapshot {
     fn from(r: protocol::ObserveReply) -> Self {
+        let deployments = r
+            .replicas
+            .iter()
+            .filter_map(|x| Some((x.replica_id.clone(), deployment_of(&x.actor_name)?.to_string())))
+            .collect();
         Snapshot {
+            deployments,
             time_unix_s: r.time_unix_s,
             redis: RedisView { running: r.redis.running, answering: r.redis.answering },
             gcs: GcsView { port_open: r.gcs.port_open, answering: r.gcs.answering },
@@ -180,10 +197,12 @@ impl Snapshot {
         self.replicas_sorted(ReplicaView::running)
     }
 
-    /// Every replica sorted by (pod, replica id): the order in which live mode names the replicas
-    /// new in a snapshot `<deployment>#k` ([`crate::policy::targets::ReplicaLedger`]).
-    pub fn replicas_in_naming_order(&self) -> Vec<&ReplicaView> {
-        self.replicas_sorted(|_| true)
+    /// Every replica sorted by (pod, replica id), with its deployment when known: the order in
+    /// which live mode names the replicas new in a snapshot `<deployment>#k`
+    /// ([`crate::policy::targets::ReplicaLedger`]).
+    pub fn replicas_in_naming_order(&self) -> Vec<(String, Option<String>)> {
+        let named = |r: &ReplicaView| (r.replica_id.clone(), self.deployments.get(&r.replica_id).cloned());
+        self.replicas_sorted(|_| true).into_iter().map(named).collect()
     }
 
     /// The replicas a fault can target, sorted by (pod, replica id): the running ones, or while the
@@ -352,6 +371,13 @@ mod tests {
         assert_eq!(levels.replicas_target, 7, "Serve's autoscaler's decision");
         let down = Snapshot { controller: ControllerView { answering: Some(false), ..up.clone() }, ..serving(None) };
         assert_eq!(down.levels(&scaled, Some(&levels), &[]).replicas_target, 7, "carried over");
+    }
+
+    #[test]
+    fn a_replicas_deployment_is_read_from_its_actors_name() {
+        assert_eq!(deployment_of("SERVE_REPLICA::heavy#Heavy#kl68zlg4"), Some("Heavy"));
+        assert_eq!(deployment_of("SERVE_REPLICA::default#SleepyPid#a"), Some("SleepyPid"));
+        assert_eq!(deployment_of("SERVE_REPLICA::odd"), None);
     }
 
     #[test]

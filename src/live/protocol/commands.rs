@@ -89,7 +89,8 @@ command!(
     /// named `deployment` (returns once submitted); its replicas ask for `num_gpus`, `memory`
     /// (bytes) and custom `resources` (none when left out). With `autoscaling_config` (Serve's
     /// `AutoscalingConfig` fields, e.g. `min_replicas`, `upscale_delay_s`) Serve's autoscaler
-    /// sets the replica count and `num_replicas` is not deployed.
+    /// sets the replica count and `num_replicas` is not deployed. Each request is held for a
+    /// `service_time` drawn as the scenario's (`{"s"}`, `{"mean_s"}` or `{"min_s", "max_s"}`).
     Deploy = "deploy" -> DeployReply {
         num_replicas: u32,
         constructor_s: f64,
@@ -110,6 +111,7 @@ command!(
         route_prefix: String,
         deployment: String,
         autoscaling_config: BTreeMap<String, f64>,
+        service_time: BTreeMap<String, f64>,
     ]
 );
 command!(
