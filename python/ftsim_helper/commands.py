@@ -333,10 +333,12 @@ class DeployArgs:
 
 @dataclasses.dataclass(frozen=True)
 class WaitReadyArgs:
-    """wait_ready: how long, and how many replicas make the application ready."""
+    """wait_ready: how long, how many replicas make the application ready, and the route
+    every proxy must answer (an application's route prefix)."""
 
     timeout_s: float
     num_replicas: int
+    route_prefix: str = "/"
 
 
 @dataclasses.dataclass(frozen=True)

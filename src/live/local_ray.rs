@@ -225,7 +225,9 @@ impl ClusterAdapter for LocalRay {
         for attempt in 1..=4 {
             self.deploy(false)?;
             let n = scenario.serve.total_replicas();
-            self.helper.request(&p::WaitReady { timeout_s: 240.0, num_replicas: n }, Duration::from_secs(260))?;
+            let route_prefix = Some(scenario.serve.applications[0].route_prefix.clone());
+            let wait = p::WaitReady { timeout_s: 240.0, num_replicas: n, route_prefix };
+            self.helper.request(&wait, Duration::from_secs(260))?;
             if self.spread_ok(&pods)? || attempt == 4 {
                 break;
             }

@@ -115,8 +115,9 @@ command!(
     ]
 );
 command!(
-    /// `wait_ready`: until the application runs `num_replicas` replicas and every proxy answers.
-    WaitReady = "wait_ready" -> WaitReadyReply { timeout_s: f64, num_replicas: u32 }
+    /// `wait_ready`: until the applications run `num_replicas` replicas and every proxy answers
+    /// at `route_prefix` (default `/`).
+    WaitReady = "wait_ready" -> WaitReadyReply { timeout_s: f64, num_replicas: u32 } [route_prefix: String]
 );
 command!(
     /// `kill_replica`: one replica (`None`: the first RUNNING one, on `pod` if given).
