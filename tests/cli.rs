@@ -345,7 +345,7 @@ fn live_mode_plans_several_node_pools_and_a_zone_outage() {
 }
 
 #[test]
-fn several_applications_run_and_mc_but_live_refuses_them_with_exit_2() {
+fn several_applications_run_mc_and_plan_live() {
     let dir = tempfile::tempdir().unwrap();
     let two = r#"{"serve": {"applications": [{"name": "light", "route_prefix": "/light", "share": 0.2, "num_replicas": 2},
         {"name": "heavy", "route_prefix": "/heavy", "share": 0.8}]}}"#;
@@ -360,16 +360,21 @@ fn several_applications_run_and_mc_but_live_refuses_them_with_exit_2() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
         assert!(dir.path().join(report).exists(), "{args:?} wrote no {report}");
     }
+    // Live mode deploys both (it used to refuse several applications with exit 2).
     let out = ftsim(dir.path(), &["live", "two.json", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("serve.applications: live mode deploys one Serve application"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Serve app light (application light at /light, 0.2 of the requests): 2 replicas"), "{plan}");
+    assert!(plan.contains("Serve app heavy (application heavy at /heavy, 0.8 of the requests): 6 replicas"), "{plan}");
 }
 
+/// Serve autoscaling runs live (Ray Serve's own autoscaler; it used to be refused with exit 2);
+/// KubeRay's Ray autoscaler does not (tests/cluster_autoscaling.rs).
 #[test]
-fn live_mode_refuses_serve_autoscaling_with_exit_2() {
+fn live_mode_plans_serve_autoscaling() {
     let dir = tempfile::tempdir().unwrap();
     let out = ftsim(dir.path(), &["live", "autoscaling-peak", "--dry-run"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("serve.autoscaling: live mode deploys a fixed num_replicas"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Serve's autoscaler from 2 replicas (2 to 10, 2 ongoing requests per replica"), "{plan}");
 }

@@ -512,6 +512,60 @@ fn a_deleted_worker_s_backend_leaves_the_load_balancer_and_returns_with_its_repl
 /// Ctrl-C 30 s in, while the cluster starts or its load runs (a start takes 20-45 s here,
 /// depending on the machine's load): ftsim abandons the step under way, stops the load, tears the
 /// cluster down, exits 130 and leaves nothing behind.
+/// The live scenario of [`two_applications_one_autoscaled_and_a_crash_in_one_leaves_the_other_untouched`]:
+/// `steady` (2 replicas) and `scaled` (Serve autoscaling from 1 to 4 replicas, 1 ongoing request
+/// per replica), half the requests each, every request held 0.2 s; the load steps from 10 to
+/// 40 requests/s at 8 s (`scaled`'s 20 requests/s keep about 4 ongoing), and `steady#1` is
+/// killed at 24 s; the load goes through the head's proxy.
+fn two_applications(b: common::Build) -> common::Build {
+    let app = |name: &str, extra: Value| {
+        let mut a = json!({"name": name, "route_prefix": format!("/{name}"), "share": 0.5, "constructor_s": 1,
+                           "max_ongoing_requests": 10});
+        a.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        a
+    };
+    let autoscaling = json!({"min_replicas": 1, "max_replicas": 4, "initial_replicas": 1, "target_ongoing_requests": 1,
+                             "upscale_delay_s": 1, "look_back_period_s": 2, "downscale_delay_s": 600});
+    let apps = json!([app("steady", json!({"num_replicas": 2})), app("scaled", json!({"autoscaling": autoscaling}))]);
+    let traffic = json!({"rate_per_s": 10, "client_timeout_s": 10, "service_time": {"kind": "constant", "s": 0.2},
+                         "shape": {"kind": "steps", "steps": [{"at_s": 8, "rate_per_s": 40}]}});
+    b.set("duration_s", json!(40))
+        .set("serve", json!({"applications": apps}))
+        .set("traffic", traffic)
+        .set("ingress", json!({"kind": "pinned", "pod": "head"}))
+        .set("faults", json!([{"kind": "replica_crash", "at_s": 24, "target": "steady#1"}]))
+}
+
+/// Several applications and Serve autoscaling live (issue 14): each request goes to its
+/// application's route, report.json gives each application's results, a replica crash in
+/// `steady` costs at most that application's requests in flight (the guide) while `scaled`
+/// loses nothing, and Ray Serve's own autoscaler scales `scaled` up under the load step.
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn two_applications_one_autoscaled_and_a_crash_in_one_leaves_the_other_untouched() {
+    live_checked("working-example", 28000, two_applications, |r| {
+        let apps = r.report["applications"].as_array().ok_or("no applications in report.json")?;
+        let names: Vec<&str> = apps.iter().filter_map(|a| a["name"].as_str()).collect();
+        ensure!(names == ["steady", "scaled"], "applications {names:?}");
+        let count = |i: usize, key: &str| apps[i][key].as_u64().unwrap_or(u64::MAX);
+        ensure!(count(0, "requests") > 300 && count(1, "requests") > 300, "{apps:?}");
+        // 20 requests/s held 0.2 s over 2 replicas: about 2 in flight on the crashed one.
+        ensure!(count(0, "failures") <= 8, "steady lost more than its in-flight requests: {}", apps[0]);
+        ensure!(count(1, "failures") == 0, "scaled lost requests to steady's crash: {}", apps[1]);
+        ensure!(
+            r.report["faults"][0]["target"].as_str().is_some_and(|t| t.starts_with("steady#1")),
+            "{}",
+            r.report["faults"]
+        );
+        // 2 steady replicas and 1 scaled at the start; the autoscaler adds scaled's.
+        let mut lines = r.timeseries.lines();
+        let col = lines.next().and_then(|h| h.split(',').position(|c| c == "replicas_running")).ok_or("no column")?;
+        let most = lines.filter_map(|l| l.split(',').nth(col)?.parse::<u64>().ok()).max().unwrap_or(0);
+        ensure!(most >= 5, "at most {most} replicas ran: scaled never scaled up");
+        Ok(())
+    });
+}
+
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn ctrl_c_tears_everything_down() {

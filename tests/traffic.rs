@@ -89,23 +89,34 @@ mod arrival_rate {
     }
 }
 
-/// Live mode sends exactly the requests the simulator simulates, at the same times, with a
-/// constant rate or a traffic shape.
+/// Live mode sends exactly the requests the simulator simulates, at the same times and to the
+/// same applications, with a constant rate or a traffic shape, one application or two.
 #[test]
 fn live_loads_schedule_is_the_simulators_arrival_stream() {
     let ramp = json!({"kind": "ramp", "at_s": 5, "span_s": 10, "to_per_s": 40});
-    for (kind, shape) in [("constant", None), ("poisson", None), ("constant", Some(&ramp)), ("poisson", Some(&ramp))] {
+    let two = json!({"applications": [
+        {"name": "a", "route_prefix": "/a", "share": 0.3},
+        {"name": "b", "route_prefix": "/b", "share": 0.7, "deployment": "Other"}]});
+    let cases = [("constant", None, None), ("poisson", None, None), ("constant", Some(&ramp), None)];
+    for (kind, shape, serve) in cases.into_iter().chain([("poisson", Some(&ramp), None), ("poisson", None, Some(&two))])
+    {
         let mut traffic = json!({"rate_per_s": 10, "arrivals": kind});
         if let Some(shape) = shape {
             traffic["shape"] = shape.clone();
         }
-        let sc = ftsim::scenario::parse(&json!({"duration_s": 30, "traffic": traffic}).to_string(), "t.json")
-            .unwrap()
-            .scenario;
-        let schedule: Vec<u64> = ftsim::live::load::arrival_schedule(&sc).iter().map(|d| d.as_micros()).collect();
+        let mut sc = json!({"duration_s": 30, "traffic": traffic});
+        if let Some(serve) = serve {
+            sc["serve"] = serve.clone();
+        }
+        let sc = ftsim::scenario::parse(&sc.to_string(), "t.json").unwrap().scenario;
+        let schedule: Vec<(u64, u16)> =
+            ftsim::live::load::arrival_schedule(&sc).iter().map(|a| (a.at.as_micros(), a.app)).collect();
         let sim = ftsim::sim::run(&sc).unwrap();
-        let arrivals: Vec<u64> = sim.observations.requests.iter().map(|r| r.arrival.as_micros()).collect();
-        assert_eq!(schedule, arrivals, "{kind} traffic, shape {shape:?}");
+        let arrivals: Vec<(u64, u16)> =
+            sim.observations.requests.iter().map(|r| (r.arrival.as_micros(), r.app)).collect();
+        assert_eq!(schedule, arrivals, "{kind} traffic, shape {shape:?}, serve {serve:?}");
+        let apps: std::collections::BTreeSet<u16> = schedule.iter().map(|a| a.1).collect();
+        assert_eq!(apps.len(), sc.serve.applications.len(), "every application gets requests");
     }
 }
 

@@ -190,7 +190,8 @@ observe {"timeout_s": float = 1.5}
                      "driver": {"state", "pid", "busy_s", "error"}},
         "controller": {"actor_state": str|null, "answering": bool|null,
                        "pid": int|null, "pod": str|null},
-        "app": {"status": str, "deployment_status": str}|null,
+        "app": {"status": str, "deployment_status": str,
+                "target_replicas": int|null}|null,
         "replicas": [{"replica_id", "actor_name", "state", "actor_state",
                       "pid", "node_ip", "pod"}],
         "proxies": [{"pod", "node_ip", "status", "actor_state", "actor_name",
@@ -304,7 +305,10 @@ class UndeployArgs:
 
 @dataclasses.dataclass(frozen=True)
 class DeployArgs:
-    """deploy: the SleepyPid deployment's options."""
+    """deploy: one application of a SleepyPid deployment, its route and its options; with
+    `autoscaling_config` (Serve's AutoscalingConfig fields) Serve's autoscaler sets the
+    replica count instead of `num_replicas`; each request is held for `service_time`
+    (SleepyPid.service_s)."""
 
     num_replicas: int
     constructor_s: float
@@ -321,14 +325,20 @@ class DeployArgs:
     num_gpus: float = 0.0
     memory: int = 0
     resources: dict[str, float] = dataclasses.field(default_factory=dict)
+    route_prefix: str = "/"
+    deployment: str = "SleepyPid"
+    autoscaling_config: dict[str, float] = dataclasses.field(default_factory=dict)
+    service_time: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class WaitReadyArgs:
-    """wait_ready: how long, and how many replicas make the application ready."""
+    """wait_ready: how long, how many replicas make the application ready, and the route
+    every proxy must answer (an application's route prefix)."""
 
     timeout_s: float
     num_replicas: int
+    route_prefix: str = "/"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -258,6 +258,7 @@ class AppState(TypedDict):
     status: str | None
     deployment_status: str
     message: str | None
+    target_replicas: int | None
 
 
 class ObserveReply(TypedDict):

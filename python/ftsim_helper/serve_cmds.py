@@ -81,7 +81,7 @@ class ServeCommands(CommandArea):
         )
         return {
             "app_name": a.app_name,
-            "route_prefix": "/",
+            "route_prefix": a.route_prefix,
             "submitted": True,
             "elapsed_s": round(time.monotonic() - t0, 3),
         }
@@ -111,7 +111,8 @@ class ServeCommands(CommandArea):
             answers = []
             all_ok = bool(healthy)
             for p in healthy:
-                status, body = http_get(p["url"], timeout=2.0) if p["url"] else (None, "no url")
+                url = p["url"].rstrip("/") + a.route_prefix if p["url"] else None
+                status, body = http_get(url, timeout=2.0) if url else (None, "no url")
                 answers.append(answered(p, status, body))
                 all_ok = all_ok and status == 200
             if not all_ok:

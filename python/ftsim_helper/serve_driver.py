@@ -47,6 +47,39 @@ def actor_options(req: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+AUTOSCALING_COUNTS = ("min_replicas", "max_replicas", "initial_replicas")
+"""The AutoscalingConfig fields that are replica counts (whole numbers)."""
+
+
+def deployment_options(req: dict[str, Any]) -> dict[str, Any]:
+    """The `serve.deployment` options of a deploy request: its name, replica count (or
+    `autoscaling_config`, whose counts are whole numbers, without `num_replicas`: Serve's
+    autoscaler then sets the count), actor options, concurrency cap and health checks, and
+    the options the request gives."""
+    opts: dict[str, Any] = {
+        "name": req.get("deployment", "SleepyPid"),
+        "ray_actor_options": actor_options(req),
+        "max_ongoing_requests": req["max_ongoing_requests"],
+        "health_check_period_s": req["health_check_period_s"],
+        "health_check_timeout_s": req["health_check_timeout_s"],
+    }
+    autoscaling = req.get("autoscaling_config")
+    if autoscaling:
+        opts["autoscaling_config"] = {
+            k: int(v) if k in AUTOSCALING_COUNTS else v for k, v in autoscaling.items()
+        }
+    else:
+        opts["num_replicas"] = req["num_replicas"]
+    for k in (
+        "max_replicas_per_node",
+        "max_constructor_retry_count",
+        "graceful_shutdown_timeout_s",
+    ):
+        if req.get(k) is not None:
+            opts[k] = req[k]
+    return opts
+
+
 def driver_main() -> int:
     """Runs the driver until its stdin closes."""
     out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -147,24 +180,14 @@ def driver_main() -> int:
         if req.get("start_only"):
             state["controller"] = None
             return {"submitted": True}
-        opts = {
-            "name": "SleepyPid",
-            "num_replicas": req["num_replicas"],
-            "ray_actor_options": actor_options(req),
-            "max_ongoing_requests": req["max_ongoing_requests"],
-            "health_check_period_s": req["health_check_period_s"],
-            "health_check_timeout_s": req["health_check_timeout_s"],
-        }
-        for k in (
-            "max_replicas_per_node",
-            "max_constructor_retry_count",
-            "graceful_shutdown_timeout_s",
-        ):
-            if req.get(k) is not None:
-                opts[k] = req[k]
-        dep = serve.deployment(sleepy.SleepyPid, **opts)
-        app = dep.bind(req["flags_dir"], req["constructor_s"], req["constructor_fail_delay_s"])
-        serve._run(app, _blocking=False, name=req["app_name"], route_prefix="/")
+        dep = serve.deployment(sleepy.SleepyPid, **deployment_options(req))
+        app = dep.bind(
+            req["flags_dir"],
+            req["constructor_s"],
+            req["constructor_fail_delay_s"],
+            req.get("service_time") or {},
+        )
+        serve._run(app, _blocking=False, name=req["app_name"], route_prefix=req["route_prefix"])
         state["controller"] = None
         return {"submitted": True}
 

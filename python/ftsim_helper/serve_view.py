@@ -1,6 +1,8 @@
 """The Ray-level view of the cluster: the driver's raw snapshot (GCS nodes and actor table,
-Serve's instance details) merged into the controller, application, replicas and proxies
-that observe reports, each placed on its pod."""
+Serve's instance details) merged into the controller, application (with several, the first
+not RUNNING, else the first; its target_replicas is every deployment's target_num_replicas
+summed, what Serve's autoscaler decided), replicas (of every application) and proxies that observe
+reports, each placed on its pod."""
 
 from __future__ import annotations
 
@@ -50,15 +52,24 @@ def ray_view(snap: dict[str, Any], pod_for_ip: PodOfIp, proxy_url_for_ip: PodOfI
     seen = set()
     if details is not None:
         apps = details.get("applications") or {}
+        targets = [
+            d.get("target_num_replicas")
+            for ad in apps.values()
+            for d in (ad.get("deployments") or {}).values()
+        ]
+        target = sum(targets) if targets and None not in targets else None
         for app_name, ad in sorted(apps.items()):
             deps = ad.get("deployments") or {}
             dep_status = ",".join(sorted(str(d.get("status")) for d in deps.values()))
-            if app is None:
+            # With several applications, the first that is not RUNNING stands for them all:
+            # "app RUNNING" then means every application runs.
+            if app is None or (app["status"] == "RUNNING" and ad.get("status") != "RUNNING"):
                 app = {
                     "name": app_name,
                     "status": ad.get("status"),
                     "deployment_status": dep_status,
                     "message": ad.get("message"),
+                    "target_replicas": target,
                 }
             for dep in deps.values():
                 for r in dep.get("replicas") or []:

@@ -1,7 +1,7 @@
 """The guide's working example, SleepyPid: a Serve deployment with a slow constructor
-that returns its replica's PID, with the fault-injection files of the fail_* commands
-(see protocol.py). Ray pickles this module by value (serve_driver.py), so every import is
-local to the method that needs it."""
+that returns its replica's PID after the scenario's service time, with the fault-injection
+files of the fail_* commands (see protocol.py). Ray pickles this module by value
+(serve_driver.py), so every import is local to the method that needs it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from __future__ import annotations
 class SleepyPid:
     """The guide's working example: slow constructor, returns the replica's PID."""
 
-    def __init__(self, flags_dir: str, constructor_s: float, fail_delay_s: float):
+    def __init__(
+        self,
+        flags_dir: str,
+        constructor_s: float,
+        fail_delay_s: float,
+        service_time: dict[str, float] | None = None,
+    ):
         import fcntl as _fcntl
         import json as _json
         import os as _os
@@ -17,6 +23,7 @@ class SleepyPid:
         import time as _time
 
         self._flags_dir = flags_dir
+        self._service_time = dict(service_time or {})
 
         def record(outcome: str) -> None:
             with open(_os.path.join(flags_dir, "constructors.jsonl"), "a") as f:
@@ -60,9 +67,30 @@ class SleepyPid:
             raise RuntimeError(f"ftsim: injected constructor failure ({outcome})")
         _time.sleep(constructor_s)
 
-    def __call__(self) -> int:
+    def service_s(self) -> float:
+        """One request's service time, drawn as the scenario's `traffic.service_time` says:
+        {"s"} constant, {"mean_s"} exponential, {"min_s", "max_s"} uniform; none: 0."""
+        import random as _random
+
+        t = self._service_time
+        if "s" in t:
+            return t["s"]
+        if "mean_s" in t:
+            return _random.expovariate(1.0 / t["mean_s"])
+        if "min_s" in t:
+            return _random.uniform(t["min_s"], t["max_s"])
+        return 0.0
+
+    async def __call__(self) -> int:
+        """Holds the request for its service time without blocking the replica's other
+        requests (up to max_ongoing_requests at once, as the simulator serves them), then
+        answers with the replica's PID."""
+        import asyncio as _asyncio
         import os as _os
 
+        wait = self.service_s()
+        if wait > 0:
+            await _asyncio.sleep(wait)
         return _os.getpid()
 
     def check_health(self) -> None:

@@ -227,6 +227,7 @@ def view(app_status: str | None, replicas: list[proto.ReplicaInfo]) -> RayView:
             "status": app_status,
             "deployment_status": "HEALTHY",
             "message": "",
+            "target_replicas": None,
         }
     controller: proto.ControllerState = {
         "actor_state": "ALIVE",

@@ -13,7 +13,7 @@ from ftsim_helper import layout, logs, redis_client
 from ftsim_helper.__main__ import main, parse_mode
 from ftsim_helper.cleanup import victims
 from ftsim_helper.procs import ProcInfo
-from ftsim_helper.serve_driver import actor_options
+from ftsim_helper.serve_driver import actor_options, deployment_options
 from ftsim_helper.serve_view import ray_view
 
 
@@ -162,6 +162,7 @@ def test_the_ray_view_places_replicas_and_proxies_on_pods() -> None:
         "status": "RUNNING",
         "deployment_status": "HEALTHY",
         "message": "",
+        "target_replicas": None,
     }
     # Serve's replica (its pid from the actor table), then the actor Serve did not list.
     assert [(r["replica_id"], r["state"], r["pid"]) for r in view["replicas"]] == [
@@ -209,3 +210,67 @@ def test_replicas_ask_ray_for_the_scenarios_gpus_memory_and_custom_resources() -
     }
     none = {"num_gpus": 0.0, "memory": 0, "resources": {}}
     assert actor_options(none) == {"num_cpus": 0}
+
+
+def _deploy_request(**extra: Any) -> dict[str, Any]:
+    return {
+        "num_replicas": 2,
+        "max_ongoing_requests": 5,
+        "health_check_period_s": 10.0,
+        "health_check_timeout_s": 30.0,
+        "max_replicas_per_node": None,
+        "graceful_shutdown_timeout_s": 20.0,
+        **extra,
+    }
+
+
+def test_a_deployment_is_named_and_fixed_or_autoscaled_as_the_request_says() -> None:
+    fixed = deployment_options(_deploy_request(deployment="Light"))
+    assert fixed == {
+        "name": "Light",
+        "num_replicas": 2,
+        "ray_actor_options": {"num_cpus": 0},
+        "max_ongoing_requests": 5,
+        "health_check_period_s": 10.0,
+        "health_check_timeout_s": 30.0,
+        "graceful_shutdown_timeout_s": 20.0,
+    }
+    autoscaling = {
+        "min_replicas": 1.0,
+        "max_replicas": 4.0,
+        "initial_replicas": 1.0,
+        "target_ongoing_requests": 2.0,
+        "upscale_delay_s": 3.0,
+    }
+    scaled = deployment_options(_deploy_request(autoscaling_config=autoscaling))
+    # Serve's autoscaler sets the count: no num_replicas, and its counts are whole numbers.
+    assert "num_replicas" not in scaled
+    assert scaled["name"] == "SleepyPid"
+    assert scaled["autoscaling_config"] == {
+        "min_replicas": 1,
+        "max_replicas": 4,
+        "initial_replicas": 1,
+        "target_ongoing_requests": 2.0,
+        "upscale_delay_s": 3.0,
+    }
+    assert all(
+        type(scaled["autoscaling_config"][k]) is int
+        for k in ("min_replicas", "max_replicas", "initial_replicas")
+    )
+
+
+def test_with_several_applications_the_app_is_the_first_not_running() -> None:
+    def app(status: str, target: int) -> dict[str, Any]:
+        deployments = {"D": {"status": "HEALTHY", "target_num_replicas": target}}
+        return {"status": status, "message": "", "deployments": deployments}
+
+    def view_of(apps: dict[str, Any]) -> Any:
+        snap = {"actors": [], "details": {"applications": apps}}
+        return ray_view(snap, lambda ip: None, lambda ip: None)["app"]
+
+    running = view_of({"b": app("RUNNING", 3), "a": app("RUNNING", 2)})
+    # The target is every deployment's, summed: what Serve's autoscaler decided.
+    assert (running["name"], running["status"], running["target_replicas"]) == ("a", "RUNNING", 5)
+    apps = {"a": app("RUNNING", 1), "b": app("DEPLOYING", 1), "c": app("UNHEALTHY", 1)}
+    deploying = view_of(apps)
+    assert (deploying["name"], deploying["status"]) == ("b", "DEPLOYING")

@@ -4,8 +4,10 @@ the replica's flag exists."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,23 @@ def outcomes(flags: Path) -> list[str]:
 
 def test_a_constructor_without_flags_succeeds_and_returns_its_pid(tmp_path: Path) -> None:
     app = SleepyPid(str(tmp_path), 0.0, 0.0)
-    assert app() == os.getpid()
+    assert asyncio.run(app()) == os.getpid()
     assert outcomes(tmp_path) == ["ok"]
+
+
+def test_a_request_is_held_for_the_scenarios_service_time(tmp_path: Path) -> None:
+    constant = SleepyPid(str(tmp_path), 0.0, 0.0, {"s": 0.2})
+    assert constant.service_s() == 0.2
+    t0 = time.monotonic()
+    assert asyncio.run(constant()) == os.getpid()
+    assert time.monotonic() - t0 >= 0.2
+    uniform = SleepyPid(str(tmp_path), 0.0, 0.0, {"min_s": 0.1, "max_s": 0.3})
+    assert all(0.1 <= uniform.service_s() <= 0.3 for _ in range(100))
+    exponential = SleepyPid(str(tmp_path), 0.0, 0.0, {"mean_s": 0.5})
+    draws = [exponential.service_s() for _ in range(4000)]
+    # Mean 0.5, sd of the mean 0.5/sqrt(4000) = 0.008: 6 sd either side.
+    assert all(d >= 0 for d in draws) and abs(sum(draws) / len(draws) - 0.5) < 0.05
+    assert SleepyPid(str(tmp_path), 0.0, 0.0).service_s() == 0.0
 
 
 def test_the_next_count_constructors_fail_then_they_succeed(tmp_path: Path) -> None:

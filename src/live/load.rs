@@ -1,6 +1,8 @@
 //! The load generator: requests at the scenario's rate and arrival process (the same seeded
 //! arrival stream as the simulator), sent over HTTP to the ingress, each recorded with its send
-//! time, outcome and cause, latency and the PID of the replica that answered.
+//! time, outcome and cause, latency and the PID of the replica that answered. With several
+//! Serve applications each request goes to its application's route prefix, the application
+//! drawn as the simulator draws it ([`ApplicationChoice`]), and its record carries it.
 //!
 //! Outcome mapping (the simulator's causes): HTTP 200 -> success; no endpoint (the pinned pod
 //! was deleted, or no ready pod behind the Service) -> `no_endpoint`; connection refused or
@@ -19,6 +21,7 @@ use crate::names::stream;
 use crate::policy::load_balancer;
 use crate::scenario::{Scenario, Spread};
 use crate::traffic::ArrivalStream;
+use crate::traffic::application_choice::ApplicationChoice;
 
 /// One way in: an entry point and the proxy URL behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,17 +79,53 @@ pub struct LiveRequest {
     pub pid: Option<u32>,
 }
 
-/// Send times of every request of the run, from the scenario's arrival stream.
-pub fn arrival_schedule(sc: &Scenario) -> Vec<SimDuration> {
+/// One request of the schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    /// Its send time, from the run's start.
+    pub at: SimDuration,
+    /// Its application, by index in `serve.applications` (0 with one).
+    pub app: u16,
+}
+
+/// Every request of the run: send times from the scenario's arrival stream, each with the
+/// application the simulator draws for that arrival.
+pub fn arrival_schedule(sc: &Scenario) -> Vec<Arrival> {
     let mut arrivals = ArrivalStream::new(sc);
+    let mut apps = ApplicationChoice::new(sc.seed, &sc.serve);
     let mut out = Vec::new();
     loop {
-        let t = arrivals.next_arrival() - SimTime::ZERO;
-        if t >= sc.duration {
+        let at = arrivals.next_arrival() - SimTime::ZERO;
+        if at >= sc.duration {
             return out;
         }
-        out.push(t);
+        out.push(Arrival { at, app: apps.as_mut().map_or(0, ApplicationChoice::pick) });
     }
+}
+
+/// What the load sends: every request of the run, and the applications' route prefixes in
+/// scenario order.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Every request, in send order.
+    pub arrivals: Vec<Arrival>,
+    /// Each application's route prefix, by index.
+    pub routes: Vec<String>,
+}
+
+impl Schedule {
+    /// The schedule of `sc`'s run.
+    pub fn of(sc: &Scenario) -> Self {
+        Schedule {
+            arrivals: arrival_schedule(sc),
+            routes: sc.serve.applications.iter().map(|a| a.route_prefix.clone()).collect(),
+        }
+    }
+}
+
+/// The URL of `route_prefix` on the proxy at `proxy` (`http://host:port/`).
+fn route_url(proxy: &str, route_prefix: &str) -> String {
+    format!("{}{route_prefix}", proxy.trim_end_matches('/'))
 }
 
 fn micros(d: Duration) -> SimTime {
@@ -97,13 +136,14 @@ fn micros(d: Duration) -> SimTime {
 /// records' ids stand for.
 pub type Measured = (Vec<LiveRequest>, Vec<String>);
 
-/// Sends every request of the schedule, relative to `t0`; returns the records in send order.
+/// Sends every request of the schedule, relative to `t0`, each to its application's route;
+/// returns the records in send order.
 /// `timeout` bounds each request (the client timeout, or the drain window without one). When
 /// `stop` is set (Ctrl-C) it sends no more requests, abandons those in flight and returns the
 /// ones already answered, within a tenth of a second. `entry_points` are named first, in order
 /// (the scenario's [`crate::scenario::Ingress::initial_entry_points`]).
 pub fn run(
-    schedule: Vec<SimDuration>,
+    schedule: Schedule,
     t0: Instant,
     endpoints: Arc<Mutex<Endpoints>>,
     timeout: Duration,
@@ -131,8 +171,9 @@ pub fn run(
         for name in &entry_points {
             chooser.entries.id(name);
         }
-        let mut tasks = Vec::with_capacity(schedule.len());
-        for at in schedule {
+        let Schedule { arrivals, routes } = schedule;
+        let mut tasks = Vec::with_capacity(arrivals.len());
+        for Arrival { at, app } in arrivals {
             let when = t0 + Duration::from(at);
             tokio::select! {
                 _ = tokio::time::sleep_until(when.into()) => {}
@@ -140,9 +181,9 @@ pub fn run(
             }
             let target = chooser.choose(&endpoints.lock().expect("endpoints lock"));
             let entry = target.as_ref().map(|t| chooser.entries.id(&t.entry));
-            let url = target.and_then(|t| t.url);
+            let url = target.and_then(|t| t.url).map(|u| route_url(&u, &routes[usize::from(app)]));
             let client = client.clone();
-            tasks.push(tokio::spawn(async move { one_request(&client, url, (at, entry), t0).await }));
+            tasks.push(tokio::spawn(async move { one_request(&client, url, (at, entry, app), t0).await }));
         }
         let mut out = Vec::with_capacity(tasks.len());
         let mut tasks = tasks.into_iter();
@@ -170,13 +211,13 @@ async fn stopped(stop: &AtomicBool) {
 async fn one_request(
     client: &reqwest::Client,
     url: Option<String>,
-    (at, entry): (SimDuration, Option<EntryId>),
+    (at, entry, app): (SimDuration, Option<EntryId>, u16),
     t0: Instant,
 ) -> LiveRequest {
     let arrival = SimTime::ZERO + at;
     let Some(url) = url else {
         let outcome = Outcome::Failure(FailureCause::NoEndpoint);
-        let record = RequestRecord { arrival, end: arrival, outcome, entry, app: 0 };
+        let record = RequestRecord { arrival, end: arrival, outcome, entry, app };
         return LiveRequest { record, pid: None };
     };
     let result = client.get(&url).send().await;
@@ -196,7 +237,7 @@ async fn one_request(
         Err(_) => (Outcome::Failure(FailureCause::ProxyUnavailable), None),
     };
     let end = micros(t0.elapsed()).max(arrival);
-    LiveRequest { record: RequestRecord { arrival, end, outcome, entry, app: 0 }, pid }
+    LiveRequest { record: RequestRecord { arrival, end, outcome, entry, app }, pid }
 }
 
 #[cfg(test)]
@@ -214,17 +255,53 @@ mod tests {
             );
             crate::scenario::parse(&json, "t").unwrap().scenario
         };
-        let halves = |schedule: &[SimDuration]| {
-            let first = schedule.iter().filter(|&&t| t < SimDuration::from_secs(30)).count();
+        let halves = |schedule: &[Arrival]| {
+            let first = schedule.iter().filter(|a| a.at < SimDuration::from_secs(30)).count();
             (first, schedule.len() - first)
         };
         assert_eq!(halves(&arrival_schedule(&shaped("constant"))), (59, 300));
         let sc = shaped("poisson");
         let schedule = arrival_schedule(&sc);
         let mut sim = ArrivalStream::new(&sc);
-        assert!(schedule.iter().all(|&t| sim.next_arrival() == SimTime::ZERO + t), "the simulator's arrivals");
+        assert!(schedule.iter().all(|a| sim.next_arrival() == SimTime::ZERO + a.at), "the simulator's arrivals");
         let (first, second) = halves(&schedule);
         assert!((35..=85).contains(&first) && (240..=360).contains(&second), "{first}, {second}");
+    }
+
+    /// Each request goes to its application's route prefix on the chosen proxy and its record
+    /// carries its application.
+    #[test]
+    fn each_request_goes_to_its_applications_route() {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            (0..3)
+                .map(|_| {
+                    let (conn, _) = listener.accept().unwrap();
+                    let mut line = String::new();
+                    BufReader::new(&conn).read_line(&mut line).unwrap();
+                    // The body (the "PID") says which route the request came to.
+                    let path = line.split(' ').nth(1).unwrap().to_string();
+                    let body = if path == "/light" { "7" } else { "9" };
+                    let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n{body}");
+                    (&conn).write_all(answer.as_bytes()).unwrap();
+                    path
+                })
+                .collect::<Vec<String>>()
+        });
+        let pinned = Target { entry: "head".to_string(), url: Some(url) };
+        let endpoints = Arc::new(Mutex::new(Endpoints { pinned: Some(pinned), ..Endpoints::default() }));
+        let arrivals =
+            [(0, 1), (300, 0), (600, 1)].map(|(ms, app)| Arrival { at: SimDuration::from_millis(ms), app }).to_vec();
+        let schedule = Schedule { arrivals, routes: vec!["/light".to_string(), "/heavy".to_string()] };
+        let stop = Arc::new(AtomicBool::new(false));
+        let (out, _) = run(schedule, Instant::now(), endpoints, Duration::from_secs(10), 1, Vec::new(), stop).unwrap();
+        let mut paths = server.join().unwrap();
+        paths.sort();
+        assert_eq!(paths, ["/heavy", "/heavy", "/light"]);
+        let got: Vec<(u16, Option<u32>)> = out.iter().map(|r| (r.record.app, r.pid)).collect();
+        assert_eq!(got, [(1, Some(9)), (0, Some(7)), (1, Some(9))]);
     }
 
     /// Ctrl-C stops the load at once: requests in flight are abandoned, later ones never sent.
@@ -237,7 +314,8 @@ mod tests {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let pinned = Target { entry: "head".to_string(), url: Some(url) };
         let endpoints = Arc::new(Mutex::new(Endpoints { pinned: Some(pinned), ..Endpoints::default() }));
-        let schedule = [0, 100, 60_000].map(SimDuration::from_millis).to_vec();
+        let arrivals = [0, 100, 60_000].map(|ms| Arrival { at: SimDuration::from_millis(ms), app: 0 }).to_vec();
+        let schedule = Schedule { arrivals, routes: vec!["/".to_string()] };
         let stop = Arc::new(AtomicBool::new(false));
         let stopper = {
             let stop = stop.clone();

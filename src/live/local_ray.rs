@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use super::LiveError;
 use super::adapter::{Action, ClusterAdapter};
+use super::deploy::{self, custom};
 use super::helper::Helper;
 use super::protocol::{self as p, PodStartReply};
 use super::snapshot::Snapshot;
 use crate::scenario::resources::UNIT;
 use crate::scenario::secret::Secret;
-use crate::scenario::{Manager, ProxyLocation, Resources, Scenario, Timings};
+use crate::scenario::{Manager, Resources, Scenario, Timings};
 
 /// The helper package (`python/ftsim_helper`), built into the binary: each module's file name
 /// and text. [`LocalRay::new`] writes it into the run directory.
@@ -90,10 +91,6 @@ pub struct LocalRay {
     helper: Helper,
     scenario: Option<Scenario>,
     endpoints: BTreeMap<String, String>,
-}
-
-fn secs(d: crate::engine::SimDuration) -> f64 {
-    d.as_secs_f64()
 }
 
 impl LocalRay {
@@ -181,47 +178,31 @@ impl LocalRay {
         }
     }
 
-    /// Submits the application; with `start_only`, `serve.start` alone (a new controller that
-    /// recovers the application from its checkpoints, as after RayService's re-submission of an
-    /// unchanged config: a `serve.run` of the same application would replace every replica).
+    /// Submits every application ([`super::deploy::requests`]); with `start_only`,
+    /// `serve.start` alone (a new controller that recovers the applications from its
+    /// checkpoints, as after RayService's re-submission of an unchanged config: a `serve.run` of
+    /// the same application would replace every replica). Returns the seconds it took.
     fn deploy(&mut self, start_only: bool) -> Result<f64, LiveError> {
-        let serve = self.scenario().serve.clone();
-        let s = serve.first();
-        let need = &s.replica_resources;
-        let args = p::Deploy {
-            num_replicas: s.num_replicas,
-            constructor_s: secs(s.constructor),
-            // As in the simulator: a failing constructor raises when its work is done.
-            constructor_fail_delay_s: Some(secs(s.constructor)),
-            health_check_period_s: secs(s.health_check_period),
-            health_check_timeout_s: secs(s.health_check_timeout),
-            max_ongoing_requests: s.max_ongoing_requests,
-            max_replicas_per_node: s.max_replicas_per_node,
-            proxy_location: match serve.proxy_location {
-                ProxyLocation::EveryNode => p::ProxyLocation::EveryNode,
-                ProxyLocation::HeadOnly => p::ProxyLocation::HeadOnly,
-            },
-            max_constructor_retry_count: Some(s.max_constructor_retry_count),
-            graceful_shutdown_timeout_s: Some(secs(s.graceful_shutdown_timeout)),
-            app_name: None,
-            start_only: Some(start_only),
-            num_gpus: (need.gpus > 0).then(|| fraction(need.gpus)),
-            memory: (need.memory > 0).then_some(need.memory),
-            resources: custom(need),
-        };
-        Ok(self.helper.request(&args, Duration::from_secs(90))?.elapsed_s)
+        let mut took = 0.0;
+        for args in deploy::requests(self.scenario(), start_only) {
+            took += self.helper.request(&args, Duration::from_secs(90))?.elapsed_s;
+        }
+        Ok(took)
     }
 
     /// Every Ray pod that can host a replica hosts at least one (the simulator's spread steady
-    /// state)? A pod can host one when it has the GPUs, memory and custom resources a replica
-    /// asks for (CPUs are not asked for live).
+    /// state)? A pod can host one when it has the GPUs, memory and custom resources a replica of
+    /// some application asks for (CPUs are not asked for live).
     fn spread_ok(&mut self, pods: &[String]) -> Result<bool, LiveError> {
         let snap = self.observe()?;
         let sc = self.scenario();
         let n = sc.serve.total_replicas() as usize;
-        let need = Resources { cpus: 0, ..sc.serve.first().replica_resources.clone() };
-        let hosts: Vec<&String> =
-            pods.iter().filter(|p| sc.cluster.resources_of_group(sc.cluster.group_of_pod(p)).fits(&need)).collect();
+        let needs: Vec<Resources> =
+            sc.serve.deployments().map(|d| Resources { cpus: 0, ..d.replica_resources.clone() }).collect();
+        let hosts: Vec<&String> = pods
+            .iter()
+            .filter(|p| needs.iter().any(|need| sc.cluster.resources_of_group(sc.cluster.group_of_pod(p)).fits(need)))
+            .collect();
         if n < hosts.len() {
             return Ok(true);
         }
@@ -243,12 +224,16 @@ impl ClusterAdapter for LocalRay {
         // simulator's steady state has a replica on every pod. Redeploy until it matches.
         for attempt in 1..=4 {
             self.deploy(false)?;
-            let n = scenario.serve.first().num_replicas;
-            self.helper.request(&p::WaitReady { timeout_s: 240.0, num_replicas: n }, Duration::from_secs(260))?;
+            let n = scenario.serve.total_replicas();
+            let route_prefix = Some(scenario.serve.applications[0].route_prefix.clone());
+            let wait = p::WaitReady { timeout_s: 240.0, num_replicas: n, route_prefix };
+            self.helper.request(&wait, Duration::from_secs(260))?;
             if self.spread_ok(&pods)? || attempt == 4 {
                 break;
             }
-            self.helper.request(&p::Undeploy::default(), Duration::from_secs(90))?;
+            for undeploy in deploy::undeploys(scenario) {
+                self.helper.request(&undeploy, Duration::from_secs(90))?;
+            }
         }
         Ok(())
     }
@@ -356,16 +341,6 @@ fn uses_memory(sc: &Scenario) -> bool {
         .chain(c.worker_groups.iter().map(|g| &g.resources))
         .chain(sc.serve.applications.iter().map(|a| &a.deployment.replica_resources))
         .any(|r| r.memory > 0)
-}
-
-/// Ray's float amount of `units` (1/10000 of a CPU, GPU or custom resource).
-fn fraction(units: u64) -> f64 {
-    units as f64 / UNIT as f64
-}
-
-/// The custom resources of `r` as Ray's amounts; `None` when there are none.
-fn custom(r: &Resources) -> Option<BTreeMap<String, f64>> {
-    (!r.custom.is_empty()).then(|| r.custom.iter().map(|(k, &v)| (k.clone(), fraction(v))).collect())
 }
 
 /// The Serve environment variables of every pod's `ray start`, which its raylet's workers (the

@@ -21,6 +21,7 @@
 //! virtual time (tests, `--dry-run`).
 
 pub mod adapter;
+pub mod deploy;
 pub mod env;
 pub mod fake;
 pub mod healthz;
@@ -112,11 +113,12 @@ pub struct LiveOutput {
 }
 
 /// Refuses a scenario the local cluster cannot represent (node pools and zones it can: its nodes
-/// are the orchestrator's bookkeeping). Live mode deploys one Serve application, so a scenario
-/// with several cannot run live. Serve autoscaling is not driven live (the helper deploys a
-/// fixed `num_replicas`), nor is KubeRay's Ray autoscaler (its Ray nodes are fixed). GPUs, memory
-/// and custom resources it represents as Ray's logical resources (each pod's `ray start` offers its
-/// group's, each replica asks for the scenario's), except a fraction of a GPU on a pod.
+/// are the orchestrator's bookkeeping). It deploys every Serve application, each at its route
+/// prefix, and an autoscaled deployment with its `autoscaling_config`, so that Ray Serve's own
+/// autoscaler acts ([`deploy`]); KubeRay's Ray autoscaler it cannot run (its Ray nodes are
+/// fixed). GPUs, memory and custom resources it represents as Ray's logical resources (each
+/// pod's `ray start` offers its group's, each replica asks for the scenario's), except a
+/// fraction of a GPU on a pod.
 pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     if sc.cluster.autoscaler.enabled {
         return Err(LiveError::Unsupported(
@@ -128,20 +130,6 @@ pub fn check_supported(sc: &Scenario) -> Result<(), LiveError> {
     }
     if let Some(i) = sc.faults.iter().position(|f| unsupported_fault(&f.kind, 0).is_some()) {
         return Err(unsupported_fault(&sc.faults[i].kind, i).expect("an unsupported fault"));
-    }
-    if sc.serve.first().autoscaling.is_some() {
-        return Err(LiveError::Unsupported(
-            "serve.autoscaling: live mode deploys a fixed num_replicas and does not run Serve's autoscaler, so this \
-             scenario cannot run live; remove serve.autoscaling to run it live, or simulate it with ftsim run"
-                .to_string(),
-        ));
-    }
-    if sc.serve.applications.len() > 1 {
-        return Err(LiveError::Unsupported(format!(
-            "serve.applications: live mode deploys one Serve application, so the {} applications of this \
-             scenario cannot run live; keep one application to run it live",
-            sc.serve.applications.len()
-        )));
     }
     whole_gpus(&sc.cluster)
 }
@@ -258,7 +246,7 @@ fn run_on(
     let t0 = Instant::now() + Duration::from_millis(200);
     let clock = Box::new(orchestrator::timeline::WallClock::new(t0));
     let orchestrator = orchestrator::Orchestrator::new(sc, cluster, endpoints.clone(), clock)?;
-    let schedule = load::arrival_schedule(sc);
+    let schedule = load::Schedule::of(sc);
     let seed = sc.seed;
     let load_stop = stop.clone();
     let entry_points = sc.ingress.initial_entry_points();

@@ -84,18 +84,37 @@ pub fn render(sc: &Scenario, base_port: u16, shared_network: bool) -> String {
             .unwrap_or_default();
         let _ = writeln!(o, "  pod {pod:<16} {what}, node {ip}, proxy http://{proxy_host}:{port}/{offers}");
     }
-    let s = sc.serve.first();
-    let asks = beyond_cpus(&s.replica_resources).map(|r| format!(", each asking for {r}")).unwrap_or_default();
-    let _ = writeln!(
-        o,
-        "  Serve app {}: {} replicas{asks}, constructor {}, health check every {} (timeout {}), GCS fault tolerance {}",
-        s.name,
-        s.num_replicas,
-        s.constructor,
-        s.health_check_period,
-        s.health_check_timeout,
-        if ft { "on" } else { "off" }
-    );
+    let several = sc.serve.applications.len() > 1;
+    for a in &sc.serve.applications {
+        let s = &a.deployment;
+        let asks = beyond_cpus(&s.replica_resources).map(|r| format!(", each asking for {r}")).unwrap_or_default();
+        let route = if several {
+            format!(" (application {} at {}, {} of the requests)", a.name, a.route_prefix, a.share)
+        } else {
+            String::new()
+        };
+        let replicas = match &s.autoscaling {
+            None => format!("{} replicas", s.num_replicas),
+            Some(c) => format!(
+                "Serve's autoscaler from {} replicas ({} to {}, {} ongoing requests per replica, up after {}, down after {})",
+                c.initial_replicas,
+                c.min_replicas,
+                c.max_replicas,
+                c.target_ongoing_requests,
+                c.upscale_delay,
+                c.downscale_delay
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "  Serve app {}{route}: {replicas}{asks}, constructor {}, health check every {} (timeout {}), GCS fault tolerance {}",
+            s.name,
+            s.constructor,
+            s.health_check_period,
+            s.health_check_timeout,
+            if ft { "on" } else { "off" }
+        );
+    }
     let ingress = match &sc.ingress {
         Ingress::Pinned { pod } => format!("pinned to pod {pod}'s proxy (like kubectl port-forward)"),
         Ingress::Service => format!(
@@ -186,6 +205,31 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("Serve app SleepyPid: 2 replicas, each asking for 1 GPUs, constructor"), "{p}");
+    }
+
+    /// Every application is planned, with its route, its share and its replicas: a fixed count,
+    /// or Serve's autoscaler with its bounds.
+    #[test]
+    fn the_plan_lists_every_application_and_its_autoscaling() {
+        let p = plan(
+            r#"{"serve": {"applications": [
+                {"name": "light", "route_prefix": "/light", "share": 0.25, "num_replicas": 2},
+                {"name": "heavy", "route_prefix": "/heavy", "share": 0.75, "deployment": "Heavy",
+                 "autoscaling": {"min_replicas": 1, "max_replicas": 4, "upscale_delay_s": 3}}]}}"#,
+        );
+        assert!(
+            p.contains(
+                "  Serve app light (application light at /light, 0.25 of the requests): 2 replicas, constructor"
+            ),
+            "{p}"
+        );
+        assert!(
+            p.contains(
+                "  Serve app Heavy (application heavy at /heavy, 0.75 of the requests): Serve's autoscaler from 1 replicas \
+                 (1 to 4, 2 ongoing requests per replica, up after 3s, down after 600s), constructor"
+            ),
+            "{p}"
+        );
     }
 
     #[test]

@@ -35,13 +35,21 @@ pub struct Snapshot {
     /// Injected constructor failures that have raised so far.
     #[serde(default)]
     pub constructors_raised: u64,
+    /// Each replica's deployment, by replica id, from its actor's name
+    /// (`SERVE_REPLICA::<app>#<deployment>#<id>`).
+    #[serde(default)]
+    pub deployments: std::collections::BTreeMap<String, String>,
 }
 
-/// The Serve application.
+/// The Serve application (with several, the first not RUNNING, else the first).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct AppView {
     pub status: Option<String>,
     pub deployment_status: Option<String>,
+    /// The replicas every deployment targets, summed: with Serve autoscaling, its autoscaler's
+    /// current decision.
+    #[serde(default)]
+    pub target_replicas: Option<u32>,
 }
 
 /// Redis as seen from outside.
@@ -117,9 +125,22 @@ fn wire_name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
+/// The deployment in a replica actor's name `SERVE_REPLICA::<app>#<deployment>#<id>`.
+fn deployment_of(actor_name: &str) -> Option<&str> {
+    let mut parts = actor_name.rsplitn(3, '#');
+    let (_id, deployment) = (parts.next()?, parts.next()?);
+    parts.next().map(|_| deployment)
+}
+
 impl From<protocol::ObserveReply> for Snapshot {
     fn from(r: protocol::ObserveReply) -> Self {
+        let deployments = r
+            .replicas
+            .iter()
+            .filter_map(|x| Some((x.replica_id.clone(), deployment_of(&x.actor_name)?.to_string())))
+            .collect();
         Snapshot {
+            deployments,
             time_unix_s: r.time_unix_s,
             redis: RedisView { running: r.redis.running, answering: r.redis.answering },
             gcs: GcsView { port_open: r.gcs.port_open, answering: r.gcs.answering },
@@ -128,7 +149,11 @@ impl From<protocol::ObserveReply> for Snapshot {
             controller: ControllerView { actor_state: r.controller.actor_state, answering: r.controller.answering },
             replicas: r.replicas.into_iter().map(ReplicaView::from).collect(),
             proxies: r.proxies.into_iter().map(ProxyView::from).collect(),
-            app: r.app.map(|a| AppView { status: a.status, deployment_status: Some(a.deployment_status) }),
+            app: r.app.map(|a| AppView {
+                status: a.status,
+                deployment_status: Some(a.deployment_status),
+                target_replicas: a.target_replicas,
+            }),
             constructors_raised: r.constructors_raised,
         }
     }
@@ -172,10 +197,12 @@ impl Snapshot {
         self.replicas_sorted(ReplicaView::running)
     }
 
-    /// Every replica sorted by (pod, replica id): the order in which live mode names the replicas
-    /// new in a snapshot `<deployment>#k` ([`crate::policy::targets::ReplicaLedger`]).
-    pub fn replicas_in_naming_order(&self) -> Vec<&ReplicaView> {
-        self.replicas_sorted(|_| true)
+    /// Every replica sorted by (pod, replica id), with its deployment when known: the order in
+    /// which live mode names the replicas new in a snapshot `<deployment>#k`
+    /// ([`crate::policy::targets::ReplicaLedger`]).
+    pub fn replicas_in_naming_order(&self) -> Vec<(String, Option<String>)> {
+        let named = |r: &ReplicaView| (r.replica_id.clone(), self.deployments.get(&r.replica_id).cloned());
+        self.replicas_sorted(|_| true).into_iter().map(named).collect()
     }
 
     /// The replicas a fault can target, sorted by (pod, replica id): the running ones, or while the
@@ -199,6 +226,18 @@ impl Snapshot {
         self.pods.iter().any(|p| p.name == name && p.process == "running" && p.node_state.as_deref() == Some("ALIVE"))
     }
 
+    /// The replicas every deployment targets, summed, as in the simulator: the scenario's counts,
+    /// or with Serve autoscaling the autoscaler's targets as Serve reports them (carried over from
+    /// `previous` while it cannot be observed; the initial counts before any).
+    fn replicas_target(&self, scenario: &Scenario, serve_seen: bool, previous: Option<&Levels>) -> u32 {
+        let fixed = scenario.serve.total_replicas();
+        if scenario.serve.deployments().all(|d| d.autoscaling.is_none()) {
+            return fixed;
+        }
+        let reported = self.app.as_ref().and_then(|a| a.target_replicas).filter(|_| serve_seen);
+        reported.or(previous.map(|p| p.replicas_target)).unwrap_or(fixed)
+    }
+
     /// The component levels, defined as in the simulator. When the Ray-level view is missing
     /// (GCS or controller unreachable), replica and proxy counts are carried over from
     /// `previous`: they cannot be observed then. Pods in `terminating` (deleted, draining) do
@@ -213,34 +252,34 @@ impl Snapshot {
         let pods_ready = self.pods.iter().filter(ready).count() as u32;
         let pods_desired = 1 + scenario.cluster.worker_groups.iter().map(|g| g.replicas).sum::<u32>();
         let redis_up = !scenario.cluster.gcs_fault_tolerance || self.redis.answering;
-        let (replicas_running, proxies_up, proxies_expected) =
-            if self.ray_view.available && self.controller.answering == Some(true) {
-                let running = self.running_replicas();
-                // The head's proxy, whatever KubeRay named the head (`head`, `head-2`, ...).
-                let head = self.pods.iter().find(|p| p.role == "head").map_or(names::HEAD_POD, |p| p.name.as_str());
-                let mut expected: Vec<&str> = vec![head];
-                if scenario.serve.proxy_location == ProxyLocation::EveryNode {
-                    for r in &running {
-                        if let Some(p) = r.pod.as_deref()
-                            && !expected.contains(&p)
-                        {
-                            expected.push(p);
-                        }
+        let serve_seen = self.ray_view.available && self.controller.answering == Some(true);
+        let (replicas_running, proxies_up, proxies_expected) = if serve_seen {
+            let running = self.running_replicas();
+            // The head's proxy, whatever KubeRay named the head (`head`, `head-2`, ...).
+            let head = self.pods.iter().find(|p| p.role == "head").map_or(names::HEAD_POD, |p| p.name.as_str());
+            let mut expected: Vec<&str> = vec![head];
+            if scenario.serve.proxy_location == ProxyLocation::EveryNode {
+                for r in &running {
+                    if let Some(p) = r.pod.as_deref()
+                        && !expected.contains(&p)
+                    {
+                        expected.push(p);
                     }
                 }
-                let up = self
-                    .proxies
-                    .iter()
-                    .filter(|p| p.status.as_deref() == Some("HEALTHY") && p.actor_state.as_deref() == Some("ALIVE"))
-                    .count() as u32;
-                (running.len() as u32, up, expected.len() as u32)
-            } else {
-                let p = previous.copied().unwrap_or_default();
-                (p.replicas_running, p.proxies_up, p.proxies_expected)
-            };
+            }
+            let up = self
+                .proxies
+                .iter()
+                .filter(|p| p.status.as_deref() == Some("HEALTHY") && p.actor_state.as_deref() == Some("ALIVE"))
+                .count() as u32;
+            (running.len() as u32, up, expected.len() as u32)
+        } else {
+            let p = previous.copied().unwrap_or_default();
+            (p.replicas_running, p.proxies_up, p.proxies_expected)
+        };
         Levels {
             replicas_running,
-            replicas_target: scenario.serve.first().num_replicas,
+            replicas_target: self.replicas_target(scenario, serve_seen, previous),
             proxies_up,
             proxies_expected,
             pods_ready,
@@ -302,6 +341,43 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(snap.levels(&sc, None, &[]).proxies_expected, 2);
+    }
+
+    /// The replica target is every deployment's summed (it was the first application's alone),
+    /// and with Serve autoscaling the autoscaler's as Serve reports it, carried over while the
+    /// controller does not answer.
+    #[test]
+    fn the_replica_target_sums_the_applications_and_follows_serves_autoscaler() {
+        let parse =
+            |serve: &str| crate::scenario::parse(&format!(r#"{{"serve": {serve}}}"#), "t.json").unwrap().scenario;
+        let two = |second: &str| {
+            parse(&format!(
+                r#"{{"applications": [{{"name": "a", "route_prefix": "/a", "share": 0.5, "num_replicas": 2}},
+                    {{"name": "b", "route_prefix": "/b", "share": 0.5, {second}}}]}}"#
+            ))
+        };
+        let up = ControllerView { actor_state: Some("ALIVE".into()), answering: Some(true) };
+        let serving = |target: Option<u32>| Snapshot {
+            ray_view: RayView { available: true },
+            controller: up.clone(),
+            app: Some(AppView { status: Some("RUNNING".into()), deployment_status: None, target_replicas: target }),
+            ..Snapshot::default()
+        };
+        let fixed = two(r#""num_replicas": 3"#);
+        assert_eq!(serving(Some(9)).levels(&fixed, None, &[]).replicas_target, 5, "the scenario's counts");
+        let scaled = two(r#""autoscaling": {"min_replicas": 1, "max_replicas": 6}"#);
+        assert_eq!(serving(None).levels(&scaled, None, &[]).replicas_target, 3, "the initial counts first");
+        let levels = serving(Some(7)).levels(&scaled, None, &[]);
+        assert_eq!(levels.replicas_target, 7, "Serve's autoscaler's decision");
+        let down = Snapshot { controller: ControllerView { answering: Some(false), ..up.clone() }, ..serving(None) };
+        assert_eq!(down.levels(&scaled, Some(&levels), &[]).replicas_target, 7, "carried over");
+    }
+
+    #[test]
+    fn a_replicas_deployment_is_read_from_its_actors_name() {
+        assert_eq!(deployment_of("SERVE_REPLICA::heavy#Heavy#kl68zlg4"), Some("Heavy"));
+        assert_eq!(deployment_of("SERVE_REPLICA::default#SleepyPid#a"), Some("SleepyPid"));
+        assert_eq!(deployment_of("SERVE_REPLICA::odd"), None);
     }
 
     #[test]

@@ -48,14 +48,16 @@ pub fn pick_or_oldest<T: Clone>(rng: &mut RngStream, candidates: &[T], oldest: b
 }
 
 /// The replicas' names `<deployment>#k`, given in the order the replicas appeared: `#k` names
-/// the k-th replica ever started, for the whole run, whatever happened to it since. The simulator
+/// the k-th replica of that deployment ever started, for the whole run, whatever happened to it
+/// since (a replica whose deployment is unknown counts for every deployment). The simulator
 /// names each replica at its creation; live mode, which learns of replicas from its snapshots,
 /// records those new in each snapshot (in the snapshot's order, by pod then id). Either way a
 /// name keeps its replica after replacements: a fault aimed at `SleepyPid#2` after that replica
 /// died hits nothing, as in the simulator, and not whichever replica is now second.
 #[derive(Clone, Debug)]
 pub struct ReplicaLedger<T> {
-    seen: Vec<T>,
+    /// Each replica seen, with its deployment when known.
+    seen: Vec<(T, Option<String>)>,
 }
 
 impl<T> Default for ReplicaLedger<T> {
@@ -65,25 +67,29 @@ impl<T> Default for ReplicaLedger<T> {
 }
 
 impl<T: PartialEq> ReplicaLedger<T> {
-    /// Records the replicas of `present` not seen before, in the order given.
-    pub fn record(&mut self, present: impl IntoIterator<Item = T>) {
-        for r in present {
-            if !self.seen.contains(&r) {
-                self.seen.push(r);
+    /// Records the replicas of `present` (each with its deployment, when known) not seen
+    /// before, in the order given.
+    pub fn record(&mut self, present: impl IntoIterator<Item = (T, Option<String>)>) {
+        for (r, deployment) in present {
+            if !self.seen.iter().any(|(s, _)| *s == r) {
+                self.seen.push((r, deployment));
             }
         }
     }
 
-    /// The replica named `name` (`<deployment>#k`, k from 1), if that many have appeared.
+    /// The replica named `name` (`<deployment>#k`, k from 1): the k-th of that deployment, if
+    /// that many have appeared.
     pub fn by_name(&self, name: &str) -> Option<&T> {
-        let k: usize = name.rsplit_once('#')?.1.parse().ok()?;
-        self.seen.get(k.checked_sub(1)?)
+        let (deployment, k) = name.rsplit_once('#')?;
+        let k: usize = k.parse().ok()?;
+        let of_it = self.seen.iter().filter(|(_, d)| d.as_deref().is_none_or(|d| d == deployment));
+        of_it.map(|(r, _)| r).nth(k.checked_sub(1)?)
     }
 
     /// `candidates` in the order their replicas appeared (those never recorded last, in the
     /// order given): the creation order target resolution draws from.
     pub fn in_creation_order<'a, U>(&self, mut candidates: Vec<&'a U>, id: impl Fn(&U) -> &T) -> Vec<&'a U> {
-        candidates.sort_by_key(|c| self.seen.iter().position(|r| r == id(c)).unwrap_or(usize::MAX));
+        candidates.sort_by_key(|c| self.seen.iter().position(|(r, _)| r == id(c)).unwrap_or(usize::MAX));
         candidates
     }
 }
@@ -158,13 +164,14 @@ mod tests {
 
     #[test]
     fn a_replicas_name_stays_with_it_after_others_appear_and_it_dies() {
+        let unknown = |ids: &[&'static str]| ids.iter().map(|&r| (r, None)).collect::<Vec<_>>();
         let mut ledger = ReplicaLedger::default();
-        ledger.record(["b", "a"]);
-        ledger.record(["a", "c", "b"]);
+        ledger.record(unknown(&["b", "a"]));
+        ledger.record(unknown(&["a", "c", "b"]));
         assert_eq!(ledger.by_name("SleepyPid#1"), Some(&"b"));
         assert_eq!(ledger.by_name("SleepyPid#3"), Some(&"c"));
         // "b" died and "d" replaced it: #1 is still "b", the replacement is #4.
-        ledger.record(["a", "c", "d"]);
+        ledger.record(unknown(&["a", "c", "d"]));
         assert_eq!(ledger.by_name("SleepyPid#1"), Some(&"b"));
         assert_eq!(ledger.by_name("SleepyPid#4"), Some(&"d"));
         assert_eq!(ledger.by_name("SleepyPid#5"), None);
@@ -172,5 +179,20 @@ mod tests {
         assert_eq!(ledger.by_name("SleepyPid"), None);
         let (c, a, d, x) = ("c", "a", "d", "x");
         assert_eq!(ledger.in_creation_order(vec![&x, &d, &c, &a], |r| r), [&a, &c, &d, &x]);
+    }
+
+    /// With several deployments, `<deployment>#k` is the k-th replica of that deployment (it was
+    /// the k-th of all, whichever deployment it belonged to).
+    #[test]
+    fn a_replicas_name_counts_within_its_deployment() {
+        let of = |d: &str| Some(d.to_string());
+        let mut ledger = ReplicaLedger::default();
+        ledger.record([("s1", of("Steady")), ("x1", of("Scaled")), ("s2", of("Steady"))]);
+        ledger.record([("x2", of("Scaled"))]);
+        assert_eq!(ledger.by_name("Steady#2"), Some(&"s2"));
+        assert_eq!(ledger.by_name("Scaled#1"), Some(&"x1"));
+        assert_eq!(ledger.by_name("Scaled#2"), Some(&"x2"));
+        assert_eq!(ledger.by_name("Scaled#3"), None);
+        assert_eq!(ledger.by_name("Other#1"), None);
     }
 }

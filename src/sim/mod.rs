@@ -12,7 +12,6 @@
 //! component's transitions sit in its module and drive a whole world event by event through
 //! `testing::TestWorld`.
 
-pub mod application_choice;
 #[cfg(debug_assertions)]
 mod check;
 pub mod counted;

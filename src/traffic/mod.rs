@@ -15,6 +15,7 @@
 //! when the integrated rate reaches n. Times are rounded down to the microsecond. A shape whose
 //! rate does not vary over the run is read as that constant rate, so it draws the same arrivals.
 
+pub mod application_choice;
 mod flat;
 mod shaped;
 

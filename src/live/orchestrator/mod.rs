@@ -169,7 +169,7 @@ impl<'a> Orchestrator<'a> {
     fn observe(&mut self) -> Result<Snapshot, LiveError> {
         let mut snap = self.adapter.observe()?;
         aliases::rename_head(&mut snap, &self.ops.adapter_head);
-        self.inj.replicas.record(snap.replicas_in_naming_order().into_iter().map(|r| r.replica_id.clone()));
+        self.inj.replicas.record(snap.replicas_in_naming_order());
         Ok(snap)
     }
 

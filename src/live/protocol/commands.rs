@@ -85,8 +85,12 @@ command!(
     Undeploy = "undeploy" -> UndeployReply {} [app_name: String]
 );
 command!(
-    /// `deploy`: submits the SleepyPid application (returns once submitted); its replicas ask
-    /// for `num_gpus`, `memory` (bytes) and custom `resources` (none when left out).
+    /// `deploy`: submits one SleepyPid application `app_name` at `route_prefix`, its deployment
+    /// named `deployment` (returns once submitted); its replicas ask for `num_gpus`, `memory`
+    /// (bytes) and custom `resources` (none when left out). With `autoscaling_config` (Serve's
+    /// `AutoscalingConfig` fields, e.g. `min_replicas`, `upscale_delay_s`) Serve's autoscaler
+    /// sets the replica count and `num_replicas` is not deployed. Each request is held for a
+    /// `service_time` drawn as the scenario's (`{"s"}`, `{"mean_s"}` or `{"min_s", "max_s"}`).
     Deploy = "deploy" -> DeployReply {
         num_replicas: u32,
         constructor_s: f64,
@@ -104,11 +108,16 @@ command!(
         num_gpus: f64,
         memory: u64,
         resources: BTreeMap<String, f64>,
+        route_prefix: String,
+        deployment: String,
+        autoscaling_config: BTreeMap<String, f64>,
+        service_time: BTreeMap<String, f64>,
     ]
 );
 command!(
-    /// `wait_ready`: until the application runs `num_replicas` replicas and every proxy answers.
-    WaitReady = "wait_ready" -> WaitReadyReply { timeout_s: f64, num_replicas: u32 }
+    /// `wait_ready`: until the applications run `num_replicas` replicas and every proxy answers
+    /// at `route_prefix` (default `/`).
+    WaitReady = "wait_ready" -> WaitReadyReply { timeout_s: f64, num_replicas: u32 } [route_prefix: String]
 );
 command!(
     /// `kill_replica`: one replica (`None`: the first RUNNING one, on `pod` if given).

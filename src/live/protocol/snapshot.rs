@@ -101,12 +101,14 @@ reply!(
     }
 );
 reply!(
-    /// The Serve application.
+    /// The Serve application (with several, the first not RUNNING, else the first), and the
+    /// replica count every deployment targets, summed (Serve's autoscaler's decision).
     AppState {
         name: String,
         #[serde(deserialize_with = "nullable")] status: Option<String>,
         deployment_status: String,
         #[serde(deserialize_with = "nullable")] message: Option<String>,
+        #[serde(deserialize_with = "nullable")] target_replicas: Option<u32>,
     }
 );
 reply!(

@@ -15,13 +15,13 @@ use crate::engine::{RngStream, SimDuration, SimTime};
 use crate::metrics::entry_points::{EntryId, EntryNames};
 use crate::metrics::observations::{FailureCause, Outcome, RequestRecord};
 use crate::scenario::{Ingress, ServiceTime};
-use crate::sim::application_choice::ApplicationChoice;
 use crate::sim::event::Event;
 use crate::sim::ids::{DeploymentId, PodId, ProxyId, ReplicaId, ReqId};
 use crate::sim::k8s::{PodPhase, unreachable_pod_cause};
 use crate::sim::requests::RequestWindow;
 use crate::sim::world::World;
 use crate::traffic::ArrivalStream;
+use crate::traffic::application_choice::ApplicationChoice;
 
 /// The clients' side: the arrival stream and the requests still open.
 pub struct Traffic {
@@ -138,7 +138,7 @@ impl World {
             return;
         }
         let service = self.draw_service_time();
-        let app = self.traffic.applications.as_mut().map_or(DeploymentId(0), ApplicationChoice::pick);
+        let app = DeploymentId(self.traffic.applications.as_mut().map_or(0, ApplicationChoice::pick).into());
         let request = Request { arrival: self.now, service, state: ReqState::Hanging, record: None, entry: None, app };
         let id = self.traffic.requests.push(request);
         self.traffic.unresolved += 1;

@@ -1,12 +1,12 @@
 //! Which application a request is for: with several applications, each arrival draws one by
 //! the applications' shares from its own stream ([`crate::names::stream::APPLICATION`]); with
 //! one, nothing is drawn (single-application runs draw exactly what they drew before several
-//! were modelled).
+//! were modelled). The simulator draws one per arrival, and live mode's load draws the same
+//! applications for the same arrivals.
 
 use crate::engine::RngStream;
 use crate::engine::rng::probability_threshold;
 use crate::scenario::Serve;
-use crate::sim::ids::DeploymentId;
 
 /// The draw of each request's application.
 #[derive(Debug)]
@@ -35,11 +35,11 @@ impl ApplicationChoice {
         Some(ApplicationChoice { stream: RngStream::new(seed, crate::names::stream::APPLICATION), cumulative })
     }
 
-    /// The application of the next request: application `k` with probability its share.
-    pub fn pick(&mut self) -> DeploymentId {
+    /// The application of the next request, by index in `serve.applications`: application `k`
+    /// with probability its share.
+    pub fn pick(&mut self) -> u16 {
         let draw = self.stream.range_inclusive(0, (1 << 32) - 1);
-        let k = self.cumulative.partition_point(|&t| t <= draw);
-        DeploymentId(k as u32)
+        self.cumulative.partition_point(|&t| t <= draw) as u16
     }
 }
 
@@ -60,7 +60,7 @@ mod tests {
         );
         let mut choice = ApplicationChoice::new(7, &two).expect("two applications");
         let n = 100_000;
-        let light = (0..n).filter(|_| choice.pick() == DeploymentId(0)).count();
+        let light = (0..n).filter(|_| choice.pick() == 0).count();
         // Binomial(100000, 0.2): sd 126; 5 sd either side.
         assert!((19_370..=20_630).contains(&light), "{light} of {n}");
     }
