@@ -314,11 +314,12 @@ fn controller_killed_for_good_is_replaced_through_rayservice_but_old_proxies_sta
 }
 
 /// Guide: with GCS fault tolerance, "Serve applications can still handle traffic via worker
-/// nodes" while the head recovers; traffic pinned to a worker is almost untouched.
+/// nodes" while the head recovers; traffic pinned to a worker is almost untouched. The cluster
+/// is back at its target 30 s after the crash simulated; the run gives it 73 s.
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
-    let edit = |b: common::Build| b.set("duration_s", json!(120)).set("faults.0.at_s", json!(25));
+    let edit = |b: common::Build| b.set("duration_s", json!(85)).set("faults.0.at_s", json!(12));
     live_checked("head-pod-crash-gcs-ft", 20000, edit, |r| {
         ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
         ensure!(r.events.contains("gcs gcs: port open no"), "the GCS never went down");
