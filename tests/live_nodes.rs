@@ -51,20 +51,6 @@ fn a_lost_nodes_replacement_starts_when_the_simulators_does_though_actions_take_
     assert_eq!(starts_of(&r, "small-group-3"), sim_start);
 }
 
-/// RayService's reconcile after a controller killed for good is on its 2 s grid from the fault's
-/// time: a kill at 30 s is seen at the reconcile of 30 s (just after the kill's 5 ms), not the
-/// next one at 32 s.
-#[test]
-fn rayservice_resubmits_at_the_simulators_reconcile_though_the_kill_takes_time() {
-    let sc = scenario(r#"{"faults": [{"kind": "controller_crash", "at_s": 30, "restart": false}]}"#);
-    let r = run_with_slow_actions(&sc);
-    let sim = sim_times(&sc, "rayservice: no Serve application found (no controller)");
-    assert_eq!(sim, [Duration::from_secs(30)]);
-    let resubmitted = times(&r, |a| *a == Action::StartServe);
-    let within_the_kill = sim[0]..sim[0] + Duration::from_millis(100);
-    assert!(resubmitted.len() == 1 && within_the_kill.contains(&resubmitted[0]), "{resubmitted:?}");
-}
-
 /// `kubectl delete node` with a spare node: the deleted Node's pod serves on until PodGC's pass
 /// 40 s after the deletion (60 s on its 20 s grid), is then killed and recreated on the spare
 /// node, starting when the simulator's does; a deletion just after a pass waits for the next.

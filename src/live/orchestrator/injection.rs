@@ -159,8 +159,11 @@ impl Orchestrator<'_> {
                 self.act(Action::KillController { restart })?;
                 if !restart && self.repairs().serve_resubmission {
                     // RayService's next reconcile finds no application and submits the config.
-                    let at = kuberay::next_reconcile(self.inj.faults[i].at, &self.sc.timings);
-                    self.schedule_at(at, Task::StartServe);
+                    // Timed from the end of the kill, not the fault's time as the simulator does:
+                    // `serve.start` right after `ray.kill(no_restart=True)` made no new controller
+                    // in two live runs (the old one was still being killed).
+                    let at = kuberay::next_reconcile(self.sim_now(), &self.sc.timings);
+                    self.schedule(Duration::from(at.saturating_since(self.sim_now())), Task::StartServe);
                 }
             }
             FaultKind::ProxyCrash { target } => {
