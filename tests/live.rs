@@ -250,16 +250,16 @@ fn fault(r: &LiveRun, i: usize, field: &str) -> Option<f64> {
 
 /// Guide: the controller replaces a crashed replica; only requests it was serving fail. Then
 /// (ray-defaults §5) a controller crash fails no request; Ray restarts it. Both faults share one
-/// cluster start, the controller's crash well after the replica's replacement.
+/// cluster start, the controller's crash 35 s after the replica's (replaced in 23 s simulated).
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn replica_crash_costs_at_most_in_flight_requests_and_a_controller_crash_none() {
     let edit = |b: common::Build| {
         let faults = json!([
-            {"kind": "replica_crash", "at_s": 25, "target": "SleepyPid#3"},
-            {"kind": "controller_crash", "at_s": 70}
+            {"kind": "replica_crash", "at_s": 10, "target": "SleepyPid#3"},
+            {"kind": "controller_crash", "at_s": 45}
         ]);
-        b.set("duration_s", json!(95)).set("faults", faults)
+        b.set("duration_s", json!(70)).set("faults", faults)
     };
     live_checked("replica-crash", 20000, edit, |r| {
         ensure!(summary(r, "failures") <= 5.0, "{}", r.report["summary"]);
@@ -268,7 +268,7 @@ fn replica_crash_costs_at_most_in_flight_requests_and_a_controller_crash_none() 
         ensure!(detect <= 20.0, "detected after {detect} s");
         let recover = fault(r, 0, "time_to_recover_s").ok_or("the replica was not replaced within the run")?;
         ensure!(recover <= 42.0, "recovered after {recover} s");
-        let (sent, failed) = requests_between(r, 70.0, 95.0);
+        let (sent, failed) = requests_between(r, 45.0, 70.0);
         ensure!(sent > 300 && failed == 0, "{failed} of {sent} requests failed after the controller crash");
         let back = fault(r, 1, "time_to_recover_s").ok_or("the controller did not come back")?;
         ensure!(back <= 20.0, "the controller recovered after {back} s");
@@ -314,11 +314,12 @@ fn controller_killed_for_good_is_replaced_through_rayservice_but_old_proxies_sta
 }
 
 /// Guide: with GCS fault tolerance, "Serve applications can still handle traffic via worker
-/// nodes" while the head recovers; traffic pinned to a worker is almost untouched.
+/// nodes" while the head recovers; traffic pinned to a worker is almost untouched. The cluster
+/// is back at its target 30 s after the crash simulated; the run gives it 73 s.
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
 fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
-    let edit = |b: common::Build| b.set("duration_s", json!(120)).set("faults.0.at_s", json!(25));
+    let edit = |b: common::Build| b.set("duration_s", json!(85)).set("faults.0.at_s", json!(12));
     live_checked("head-pod-crash-gcs-ft", 20000, edit, |r| {
         ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
         ensure!(r.events.contains("gcs gcs: port open no"), "the GCS never went down");
@@ -328,15 +329,22 @@ fn head_crash_with_gcs_ft_leaves_worker_traffic_flowing() {
 }
 
 /// ray-defaults §9 and Ray 2.60's `ray start --block`: the head's `gcs_server` alone is
-/// SIGKILLed; `ray start --block` sees it dead at its next 1 s poll and exits 1 (the head
+/// SIGKILLed at 10 s; `ray start --block` sees it dead at its next 1 s poll and exits 1 (the head
 /// container restarts in place, no new head pod); with GCS fault tolerance the worker raylets
-/// wait for it and traffic pinned to a worker keeps flowing.
+/// wait for it and traffic pinned to a worker keeps flowing. Then, in the same cluster start, the
+/// other worker's Ray container is OOM-killed at 35 s (SIGKILL of its whole tree, the pod not
+/// deleted): the kubelet's part restarts it in place at once, same pod name; traffic pinned to
+/// the first worker keeps flowing.
 #[test]
 #[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
-fn gcs_crash_stops_the_head_in_place_and_leaves_worker_traffic_flowing() {
-    let edit = |b: common::Build| b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25));
+fn gcs_crash_and_an_oom_killed_worker_container_restart_in_place_and_leave_worker_traffic_flowing() {
+    let edit = |b: common::Build| {
+        let oom = json!({"kind": "container_crash", "at_s": 35, "target": "small-group-2", "reason": "oom_killed"});
+        b.set("duration_s", json!(60)).set("faults", json!([{"kind": "gcs_crash", "at_s": 10}, oom]))
+    };
     live_checked("gcs-crash-gcs-ft", 24000, edit, |r| {
-        ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
+        let ratio = |from, to| requests_between(r, from, to).1 as f64 / requests_between(r, from, to).0.max(1) as f64;
+        ensure!(ratio(0.0, 35.0) <= 0.02 && ratio(35.0, 60.0) <= 0.02, "{}", r.report["summary"]);
         ensure!(r.events.contains("gcs gcs: port open no"), "the GCS never went down");
         let exited = r
             .events
@@ -344,23 +352,8 @@ fn gcs_crash_stops_the_head_in_place_and_leaves_worker_traffic_flowing() {
             .find(|l| l.contains("pod head: RUNNING -> CRASH_LOOP_BACKOFF (Ray exited"))
             .ok_or("ray start --block did not exit")?;
         let at: f64 = exited.split_whitespace().next().and_then(|t| t.parse().ok()).ok_or("no time")?;
-        ensure!((25.0..=28.0).contains(&at), "ray start --block exited at {at} s");
+        ensure!((10.0..=13.0).contains(&at), "ray start --block exited at {at} s");
         ensure!(!r.events.contains("head-2"), "KubeRay's part created a head pod");
-        Ok(())
-    });
-}
-
-/// A worker's Ray container OOM-killed (SIGKILL of its whole tree, the pod not deleted): the
-/// kubelet's part restarts it in place at once, same pod name; traffic pinned to the other
-/// worker keeps flowing.
-#[test]
-#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
-fn an_oom_killed_worker_container_restarts_in_place() {
-    let edit = |b: common::Build| {
-        b.set("duration_s", json!(90)).set("faults.0.at_s", json!(25)).set("faults.0.target", json!("small-group-2"))
-    };
-    live_checked("worker-container-oom-kill", 24000, edit, |r| {
-        ensure!(summary(r, "success_ratio") >= 0.98, "{}", r.report["summary"]);
         let oom = "pod small-group-2: RUNNING -> CRASH_LOOP_BACKOFF (Ray container OOMKilled, exit code 137";
         ensure!(r.events.contains(oom), "the container was not seen OOM-killed");
         ensure!(r.events.contains(r#"StartWorker { pod: "small-group-2" } done"#), "not restarted in place");
@@ -469,6 +462,45 @@ fn plain_ray_never_recreates_a_lost_worker_and_serve_moves_its_replicas() {
         ensure!(last_level(r, "pods_ready") == Some(2), "Ray nodes at the end: {:?}", last_level(r, "pods_ready"));
         let running = last_level(r, "replicas_running");
         ensure!(running == Some(6), "replicas running at the end: {running:?}, not moved to the other nodes");
+        Ok(())
+    });
+}
+
+/// A lost VM and a deleted Node at 5 s (Kubernetes' grace, PodGC's period and quarantine and
+/// provisioning shortened to 5, 10, 10 and 15 s; without GCS fault tolerance, so that Redis, on
+/// node-2, is not involved): the deleted Node's pod, the pinned one, serves on until PodGC's
+/// pass (20 s), then is killed and its replacement stays pending (no node has room); the lost
+/// VM's replacement starts when the simulator's does (25 s: the passes are timed from the
+/// fault's time, not the end of its SIGKILL, which used to miss a pass: 35 s).
+#[test]
+#[ignore = "needs the live environment (scripts/setup-live.sh); run by scripts/test.sh"]
+fn a_deleted_node_serves_until_podgc_and_a_lost_ones_pod_restarts_when_simulated() {
+    let edit = |b: common::Build| {
+        let faults = json!([{"kind": "node_loss", "at_s": 5, "target": "node-3", "network": "refused"},
+                            {"kind": "node_delete", "at_s": 5, "target": "node-2"}]);
+        let timings = json!({"node_monitor_grace_s": 5, "pod_gc_period_s": 10, "orphan_pod_gc_s": 10,
+                             "node_provisioning_s": 15});
+        let b = b.set("duration_s", json!(30)).set("cluster.gcs_fault_tolerance", json!(false));
+        b.set("timings", timings).set("faults", faults)
+    };
+    let sc = ftsim::scenario::parse(&edit(common::Build::bundled("worker-node-loss")).json.to_string(), "t").unwrap();
+    let sim = ftsim::sim::run(&sc.scenario).unwrap().events_log;
+    live_checked("worker-node-loss", 26000, edit, |r| {
+        let at = |log: &str, needle: &str| -> Vec<f64> {
+            let lines = log.lines().filter(|l| l.contains(needle));
+            lines.filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect()
+        };
+        let want = at(&sim, "small-group-3: CREATING ->");
+        let got = at(&r.events, r#"StartWorker { pod: "small-group-3" }"#);
+        let on_time = got.first().is_some_and(|t| want.first().is_some_and(|w| (*w..w + 1.0).contains(t)));
+        ensure!(want.len() == 1 && on_time, "small-group-3 started at {got:?}, simulated {want:?}");
+        let gc = at(&r.events, "small-group-1: deleted by PodGC");
+        ensure!(gc.first().is_some_and(|t| (20.0..21.0).contains(t)), "PodGC at {gc:?}, not 20 s");
+        ensure!(r.events.contains("small-group-4: created by KubeRay (PENDING"), "the replacement did not wait");
+        let (sent, failed) = requests_between(r, 10.0, 19.0);
+        ensure!(sent > 120 && failed == 0, "{failed} of {sent} requests through the deleted Node's pod failed");
+        let (sent, failed) = requests_between(r, 22.0, 30.0);
+        ensure!(sent > 0 && failed == sent, "the killed pod's port-forward answered {} of {sent}", sent - failed);
         Ok(())
     });
 }

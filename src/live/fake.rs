@@ -60,6 +60,8 @@ pub struct FakeCluster {
     constructors_raised: u64,
     exits_on_start: BTreeMap<String, u32>,
     interrupt: Option<(usize, Arc<AtomicBool>)>,
+    /// How long each action takes.
+    latency: Duration,
     /// Every action taken, with its time.
     pub actions: Vec<(Duration, Action)>,
 }
@@ -82,6 +84,7 @@ impl FakeCluster {
             constructors_raised: 0,
             exits_on_start: BTreeMap::new(),
             interrupt: None,
+            latency: Duration::ZERO,
             actions: Vec::new(),
         }
     }
@@ -95,6 +98,13 @@ impl FakeCluster {
     /// exit at once.
     pub fn exit_on_start(&mut self, pod: &str, times: u32) {
         self.exits_on_start.insert(pod.to_string(), times);
+    }
+
+    /// Each action takes `latency` of the clock's time from now on, as a real one takes a few
+    /// milliseconds (a signal, a helper's round trip): what follows an action happens that much
+    /// later than the action's scheduled time.
+    pub fn action_latency(&mut self, latency: Duration) {
+        self.latency = latency;
     }
 
     /// Sets `flag` (as Ctrl-C does) once `actions` actions have been taken.
@@ -244,6 +254,8 @@ impl ClusterAdapter for FakeCluster {
 
     fn act(&mut self, action: &Action) -> Result<String, LiveError> {
         self.actions.push((self.clock.now(), action.clone()));
+        let done = self.clock.now() + self.latency;
+        self.clock.wait_until(done);
         if let Some((n, flag)) = &self.interrupt
             && self.actions.len() >= *n
         {

@@ -185,10 +185,6 @@ pub(crate) fn unsupported_fault(kind: &crate::scenario::FaultKind, i: usize) -> 
              (network_partition), not from the clients and the Kubernetes API it plays itself, and stopping its \
              processes (SIGSTOP) would be a hung node, not a cut network; simulate it with ftsim run"
         ))),
-        FaultKind::NodeDelete { .. } => Some(LiveError::Unsupported(format!(
-            "faults[{i}]: a node_delete does not run live yet: the local cluster's fake Kubernetes has no PodGC \
-             pass for pods bound to a deleted Node; simulate it with ftsim run (node_loss runs live)"
-        ))),
         _ => None,
     }
 }

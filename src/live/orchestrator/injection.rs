@@ -6,12 +6,13 @@ use std::time::Duration;
 use super::observation::Detector;
 use super::timeline::Task;
 use super::{LiveError, Orchestrator};
+use crate::engine::SimTime;
 use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::metrics::observations::FaultRecord;
 use crate::names;
 use crate::policy::targets::{self, FaultStreams, NodeView, PodView, ReplicaLedger};
-use crate::policy::{kuberay, redis};
+use crate::policy::{kuberay, node_lifecycle, redis};
 use crate::scenario::{ConstructorFailures, Fault, FaultKind};
 
 /// The faults' own state.
@@ -158,6 +159,9 @@ impl Orchestrator<'_> {
                 self.act(Action::KillController { restart })?;
                 if !restart && self.repairs().serve_resubmission {
                     // RayService's next reconcile finds no application and submits the config.
+                    // Timed from the end of the kill, not the fault's time as the simulator does:
+                    // `serve.start` right after `ray.kill(no_restart=True)` made no new controller
+                    // in two live runs (the old one was still being killed).
                     let at = kuberay::next_reconcile(self.sim_now(), &self.sc.timings);
                     self.schedule(Duration::from(at.saturating_since(self.sim_now())), Task::StartServe);
                 }
@@ -245,7 +249,11 @@ impl Orchestrator<'_> {
                     self.schedule(Duration::from(d), Task::FaultEnd(i));
                 }
             }
-            FaultKind::NodeDelete { .. } | FaultKind::NodeUnreachable { .. } => {
+            FaultKind::NodeDelete { target } => match self.resolve_node(i, target.as_deref(), None) {
+                Some(node) => self.delete_node(i, node),
+                None => self.no_target(i)?,
+            },
+            FaultKind::NodeUnreachable { .. } => {
                 return Err(crate::live::unsupported_fault(&kind, i).expect("refused by check_supported"));
             }
             FaultKind::ContainerCrash { target, reason } => {
@@ -265,7 +273,9 @@ impl Orchestrator<'_> {
 
     /// Fault `i` (recorded with `target`) loses node indexes `nodes` at once: their pods are
     /// killed (or frozen when `unreachable`) and KubeRay recreates them after garbage collection
-    /// (and provisioning when no node has room) plus the pod start.
+    /// (and provisioning when no node has room) plus the pod start. The controllers' passes are
+    /// timed from the fault's scheduled time, as in the simulator, not from the end of the
+    /// actions (a few milliseconds later, which would miss a pass on their grids).
     fn lose_nodes(&mut self, i: usize, nodes: &[usize], target: String, unreachable: bool) -> Result<(), LiveError> {
         let victims: Vec<String> = (self.ops.in_creation_order().into_iter())
             .filter(|(_, p)| !p.gone && nodes.contains(&p.node))
@@ -277,9 +287,7 @@ impl Orchestrator<'_> {
         for &node in nodes {
             self.ops.nodes_ready[node] = false;
         }
-        let t = &self.sc.timings;
-        let provisioning = Duration::from(t.node_provisioning);
-        let grace = Duration::from(t.node_monitor_grace);
+        let provisioning = self.sc.timings.node_provisioning;
         for pod in &victims {
             if let Some(p) = self.ops.pods.get_mut(pod) {
                 p.gone = true;
@@ -289,21 +297,20 @@ impl Orchestrator<'_> {
             self.act(if unreachable { Action::FreezePod { pod } } else { Action::KillPod { pod } })?;
         }
         self.refresh_endpoints();
-        let lost = self.sim_now();
+        let lost = self.inj.faults[i].at;
         // Each replacement waits for a node of its pod's pool with room, as the scheduler binds it.
         let delays: Vec<Duration> = (victims.iter())
             .map(|pod| {
                 let pool = self.sc.cluster.pool_of_group(self.ops.pods.get(pod).and_then(|p| p.group));
                 let room = self.ops.free_node(self.sc.cluster.ray_pods_per_node as usize, self.now(), pool).is_some();
-                let start = kuberay::replacement_start_after_node_loss(lost, &self.sc.timings, room);
-                Duration::from(start.saturating_since(lost))
+                self.until(kuberay::replacement_start_after_node_loss(lost, &self.sc.timings, room))
             })
             .collect();
         // Without Kubernetes (plain Ray) the VMs are not replaced and nobody marks them NotReady.
         let lifecycle = self.repairs().node_lifecycle;
         if lifecycle {
             for &node in nodes {
-                self.ops.node_back_at.push((self.now() + provisioning, node));
+                self.ops.node_back_at.push((Duration::from(lost + provisioning - SimTime::ZERO), node));
             }
         }
         for (pod, delay) in victims.iter().zip(delays) {
@@ -316,10 +323,33 @@ impl Orchestrator<'_> {
         if lifecycle {
             for &node in nodes {
                 // Its pods stay Service endpoints until the node turns NotReady.
-                self.schedule(grace, Task::NodeNotReady(node));
+                self.schedule_at(node_lifecycle::not_ready_at(lost, &self.sc.timings), Task::NodeNotReady(node));
             }
         }
         Ok(())
+    }
+
+    /// Fault `i` deletes the Node object of node index `node` (`kubectl delete node`) while its
+    /// VM runs on: its pods keep serving until PodGC's pass force-deletes them
+    /// ([`node_lifecycle::orphans_deleted_at`], from the fault's scheduled time), and the node
+    /// takes no pod again, as in the simulator.
+    fn delete_node(&mut self, i: usize, node: usize) {
+        let name = names::node(node as u32 + 1);
+        // The API server has it at once: detected at once.
+        self.record_fault(i, Some(name.clone()), None);
+        if !self.ops.nodes_ready[node] {
+            self.note(Component::Fault, &format!("#{i}"), format_args!("{name} is not Ready: nothing to delete"));
+            return;
+        }
+        self.ops.nodes_ready[node] = false;
+        self.ops.nodes_deleted.push(node);
+        self.note(
+            Component::Node,
+            &name,
+            format_args!("READY -> DELETED (kubectl delete node, fault #{i}; VM runs on)"),
+        );
+        let at = node_lifecycle::orphans_deleted_at(self.inj.faults[i].at, &self.sc.timings);
+        self.schedule_at(at, Task::OrphansDeleted(node));
     }
 
     /// Fault `i` lost the node of the GCS's Redis: Redis is down until a replica is promoted or
@@ -330,11 +360,11 @@ impl Orchestrator<'_> {
             self.act(Action::StopRedis)?;
         }
         self.ops.redis_down += 1;
-        let lost = self.sim_now();
+        let lost = self.inj.faults[i].at;
         if let Some(back) =
             redis::back_after_node_loss(self.sc.cluster.redis_mode, lost, &self.sc.timings, self.repairs())
         {
-            self.schedule(Duration::from(back), Task::RedisBack);
+            self.schedule_at(lost + back, Task::RedisBack);
         }
         Ok(())
     }

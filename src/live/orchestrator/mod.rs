@@ -116,6 +116,17 @@ impl<'a> Orchestrator<'a> {
         self.schedule.push(at, task);
     }
 
+    /// Schedules `task` at `at` (at once if that has passed): for an instant computed from a
+    /// fault's scheduled time, as the simulator computes it.
+    fn schedule_at(&mut self, at: SimTime, task: Task) {
+        self.schedule.push(Duration::from(at - SimTime::ZERO), task);
+    }
+
+    /// How long from now until `at` (zero once it has passed).
+    fn until(&self, at: SimTime) -> Duration {
+        Duration::from(at.saturating_since(self.sim_now()))
+    }
+
     fn act(&mut self, action: Action) -> Result<(), LiveError> {
         self.note(Component::Live, "action", format_args!("{action:?}"));
         self.obs.actions.push((self.sim_now(), action.clone()));
@@ -195,6 +206,7 @@ impl<'a> Orchestrator<'a> {
                 Ok(())
             }
             Task::DrainDeadline(name) => self.drain_deadline(&name),
+            Task::OrphansDeleted(node) => self.orphans_deleted(node),
             Task::LbProbe(b) => {
                 self.lb_probe(b);
                 Ok(())

@@ -8,10 +8,11 @@ use std::time::Duration;
 use super::service::readiness_period;
 use super::timeline::{Schedule, Task};
 use super::{LiveError, Orchestrator};
+use crate::engine::SimTime;
 use crate::journal::Component;
 use crate::live::adapter::Action;
 use crate::names;
-use crate::policy::{kubelet, kuberay, manager};
+use crate::policy::{kubelet, kuberay, manager, redis};
 use crate::scenario::{Ingress, Scenario};
 
 /// One pod as the operators see it.
@@ -51,6 +52,8 @@ pub(super) struct Operators {
     pub node_pool: Vec<usize>,
     /// Lost nodes and when their replacement is provisioned.
     pub node_back_at: Vec<(Duration, usize)>,
+    /// Nodes whose Node object was deleted (`node_delete`): they take no pod again.
+    pub nodes_deleted: Vec<usize>,
     /// Redis outages in force.
     pub redis_down: u32,
     /// The GCS-FT head whose start waits for Redis.
@@ -99,6 +102,7 @@ impl Operators {
             nodes_ready: vec![true; sc.cluster.k8s_nodes as usize],
             node_pool,
             node_back_at: Vec::new(),
+            nodes_deleted: Vec::new(),
             redis_down: 0,
             head_waiting_for_redis: None,
             head_generation: 1,
@@ -199,6 +203,31 @@ impl Orchestrator<'_> {
         self.detect_node_lost(&on_node);
     }
 
+    /// PodGC force-deletes the pods bound to deleted Node `node`: the kubelet kills their
+    /// containers and KubeRay recreates them on nodes with room. A Redis pod among them is
+    /// replaced by its ReplicaSet ([`redis::back_after_pod_deletion`]), as in the simulator.
+    pub(super) fn orphans_deleted(&mut self, node: usize) -> Result<(), LiveError> {
+        let orphans: Vec<String> = (self.ops.in_creation_order().into_iter())
+            .filter(|(_, p)| p.node == node && !p.gone)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let deleted = self.sim_now();
+        for pod in orphans {
+            self.note(Component::Pod, &pod, format_args!("deleted by PodGC (its Node is gone); the kubelet kills it"));
+            self.pod_deleted_at(&pod, deleted)?;
+        }
+        if self.sc.cluster.redis_pod_node() == Some(node as u32) && self.sc.cluster.gcs_fault_tolerance {
+            self.note(Component::Redis, "redis", format_args!("its pod was deleted by PodGC (its Node is gone)"));
+            if self.ops.redis_down == 0 {
+                self.act(Action::StopRedis)?;
+            }
+            self.ops.redis_down += 1;
+            let back = redis::back_after_pod_deletion(self.sc.cluster.redis_mode, &self.sc.timings);
+            self.schedule(Duration::from(back), Task::RedisBack);
+        }
+        Ok(())
+    }
+
     /// A deleted pod's drain deadline: its processes are killed if still there.
     pub(super) fn drain_deadline(&mut self, name: &str) -> Result<(), LiveError> {
         if self.ops.pods.get(name).is_some_and(|p| !p.gone) {
@@ -257,20 +286,37 @@ impl Orchestrator<'_> {
         // KubeRay creates the pod (and the scheduler binds it) a pod start before it starts.
         let created_at = self.now() + delay.saturating_sub(Duration::from(self.sc.timings.pod_start));
         let pool = self.sc.cluster.pool_of_group(state.group);
+        // A deleted Node takes no pod again: with no room elsewhere the pod stays pending.
         let node = (self.ops.free_node(per_node, created_at, pool))
             .or_else(|| self.ops.returning_node(per_node, pool))
-            .unwrap_or(state.node);
+            .or_else(|| (!self.ops.nodes_deleted.contains(&state.node)).then_some(state.node));
         let created = self.ops.created;
         self.ops.created += 1;
-        let pod = PodState { node, expect_exit: true, group: state.group, created, ..PodState::default() };
+        let pod = PodState {
+            node: node.unwrap_or(state.node),
+            expect_exit: true,
+            group: state.group,
+            created,
+            ..PodState::default()
+        };
         self.ops.pods.insert(new_name.clone(), pod);
-        self.note(Component::Pod, &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
         self.lb_pod_replaced(name, &new_name);
+        if node.is_none() {
+            self.note(Component::Pod, &new_name, format_args!("created by KubeRay (PENDING: no node has room)"));
+            return;
+        }
+        self.note(Component::Pod, &new_name, format_args!("created by KubeRay; starts in {delay:?}"));
         self.start_after(&new_name, delay);
     }
 
     /// The pod's processes are gone for good (deleted pod): kill leftovers, recreate it.
     pub(super) fn pod_gone(&mut self, name: &str) -> Result<(), LiveError> {
+        self.pod_deleted_at(name, self.sim_now())
+    }
+
+    /// The pod object was deleted at `deleted`: kill its leftovers; KubeRay's replacement starts
+    /// the pod start after `deleted`, however long the kills took.
+    fn pod_deleted_at(&mut self, name: &str, deleted: SimTime) -> Result<(), LiveError> {
         if let Some(p) = self.ops.pods.get_mut(name) {
             p.gone = true;
             p.expect_exit = true;
@@ -278,7 +324,7 @@ impl Orchestrator<'_> {
         }
         self.act(Action::KillPod { pod: name.to_string() })?;
         self.refresh_endpoints();
-        self.recreate_after(name, Duration::from(self.sc.timings.pod_start));
+        self.recreate_after(name, self.until(deleted + self.sc.timings.pod_start));
         Ok(())
     }
 

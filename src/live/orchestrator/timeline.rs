@@ -29,6 +29,8 @@ pub(super) enum Task {
     DrainDeadline(String),
     /// A lost node's kubelet has been silent for the node monitor's grace period.
     NodeNotReady(usize),
+    /// PodGC deletes the pods bound to deleted Node `n` (`node_delete`).
+    OrphansDeleted(usize),
     /// A cloud load balancer's probe of backend `n` (load-balancer ingress).
     LbProbe(usize),
     /// Kubernetes' readiness probe of a pod (Service ingress), for one start of it.
