@@ -27,7 +27,7 @@ use ftsim::study::run::run_replications;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-/// First port of the cluster's range (away from tests/live.rs's).
+/// First port of the cluster's range (away from tests/live/'s).
 const BASE_PORT: u16 = 26000;
 
 fn manifest() -> &'static Path {
